@@ -1,0 +1,24 @@
+package api
+
+import (
+	"encoding/base64"
+	"net/http"
+	"unicode/utf8"
+)
+
+func encodeBase64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// bodyText shows a body as text, or base64 when it is not UTF-8.
+func bodyText(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return "base64:" + encodeBase64(b)
+}
+
+func nonNilHeader(h http.Header) http.Header {
+	if h == nil {
+		return http.Header{}
+	}
+	return h
+}

@@ -1,0 +1,463 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hookline/hookline/internal/ingest"
+	"github.com/hookline/hookline/internal/jsonx"
+	"github.com/hookline/hookline/internal/registry"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+func (a *API) decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	return jsonx.Decode(http.MaxBytesReader(w, r.Body, limit), v)
+}
+
+// decodeOptional decodes a body that may be absent entirely.
+func (a *API) decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	b, err := jsonx.ReadBody(http.MaxBytesReader(w, r.Body, a.cfg.MaxBodyBytes))
+	if err != nil {
+		return err
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	return jsonx.DecodeBytes(b, v)
+}
+
+// list is the shape of every list response.
+type list[T any] struct {
+	Data       []T    `json:"data"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+func queryLimit(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return 50, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, webhook.FieldError(webhook.EINVALID, "limit", "must be a whole number from 1 to 1000")
+	}
+	return n, nil
+}
+
+func queryTenant(r *http.Request) (string, error) {
+	t := r.URL.Query().Get("tenant")
+	if t == "" {
+		return "", nil
+	}
+	return ingest.ValidTenant(t)
+}
+
+// --- event types ---
+
+func (a *API) listEventTypes(w http.ResponseWriter, r *http.Request) error {
+	types, err := a.cfg.Store.EventTypeList(r.Context())
+	if err != nil {
+		return err
+	}
+	if types == nil {
+		types = []webhook.EventType{}
+	}
+	writeJSON(w, http.StatusOK, list[webhook.EventType]{Data: types})
+	return nil
+}
+
+func (a *API) getEventType(w http.ResponseWriter, r *http.Request) error {
+	et, err := a.cfg.Store.EventTypeGet(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, et)
+	return nil
+}
+
+type eventTypeRequest struct {
+	Slug        string          `json:"slug"`
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Example     json.RawMessage `json:"example"`
+	Schema      json.RawMessage `json:"schema"`
+}
+
+func (a *API) createEventType(w http.ResponseWriter, r *http.Request) error {
+	var req eventTypeRequest
+	if err := a.decode(w, r, a.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	et, err := a.cfg.Registry.CreateEventType(r.Context(), registry.EventTypeInput(req))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/event-types/"+et.Slug)
+	writeJSON(w, http.StatusCreated, et)
+	return nil
+}
+
+// --- webhooks ---
+
+type webhookRequest struct {
+	Tenant      *string           `json:"tenant"`
+	Name        *string           `json:"name"`
+	URL         *string           `json:"url"`
+	Description *string           `json:"description"`
+	Events      []string          `json:"events"`
+	Active      *bool             `json:"active"`
+	Headers     map[string]string `json:"headers"`
+	Format      *string           `json:"format"`
+	Integration *string           `json:"integration"`
+}
+
+type webhookView struct {
+	webhook.Webhook
+	Secret string `json:"secret,omitempty"`
+}
+
+func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
+	var req webhookRequest
+	if err := a.decode(w, r, a.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	wh, secret, err := a.cfg.Registry.CreateWebhook(r.Context(), registry.WebhookInput(req))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/webhooks/"+wh.ID)
+	writeJSON(w, http.StatusCreated, webhookView{Webhook: wh, Secret: secret})
+	return nil
+}
+
+func (a *API) getWebhook(w http.ResponseWriter, r *http.Request) error {
+	wh, err := a.cfg.Store.WebhookGet(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, wh)
+	return nil
+}
+
+func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	limit, err := queryLimit(r)
+	if err != nil {
+		return err
+	}
+	tenant, err := queryTenant(r)
+	if err != nil {
+		return err
+	}
+	p := store.WebhookListParams{
+		Tenant: tenant, EventType: q.Get("event_type"), Search: q.Get("search"),
+		Cursor: q.Get("cursor"), Limit: limit,
+	}
+	if v := q.Get("active"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return webhook.FieldError(webhook.EINVALID, "active", "must be true or false")
+		}
+		p.Active = &b
+	}
+	page, err := a.cfg.Store.WebhookList(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	if page.Webhooks == nil {
+		page.Webhooks = []webhook.Webhook{}
+	}
+	writeJSON(w, http.StatusOK, list[webhook.Webhook]{Data: page.Webhooks, NextCursor: page.Next})
+	return nil
+}
+
+func (a *API) updateWebhook(w http.ResponseWriter, r *http.Request) error {
+	var req webhookRequest
+	if err := a.decode(w, r, a.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	wh, err := a.cfg.Registry.UpdateWebhook(r.Context(), r.PathValue("id"), registry.WebhookInput(req))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, wh)
+	return nil
+}
+
+func (a *API) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
+	if err := a.cfg.Registry.DeleteWebhook(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type secretView struct {
+	Secret   string           `json:"secret"`
+	Previous []webhook.Secret `json:"previous,omitempty"`
+}
+
+func (a *API) getSecret(w http.ResponseWriter, r *http.Request) error {
+	secrets, err := a.cfg.Registry.Secrets(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, secretView{Secret: secrets[0].Value, Previous: secrets[1:]})
+	return nil
+}
+
+func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) error {
+	secret, until, err := a.cfg.Registry.RotateSecret(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"secret": secret, "previous_expires_at": until})
+	return nil
+}
+
+type testRequest struct {
+	EventType string `json:"event_type"`
+}
+
+type testResponse struct {
+	Success         bool              `json:"success"`
+	StatusCode      int               `json:"status_code"`
+	DurationMS      float64           `json:"duration_ms"`
+	ResponseHeaders http.Header       `json:"response_headers"`
+	ResponseBody    string            `json:"response_body"`
+	Error           string            `json:"error,omitempty"`
+	ErrorClass      string            `json:"error_class,omitempty"`
+	AttemptID       string            `json:"attempt_id"`
+	EventType       string            `json:"event_type"`
+	RequestHeaders  map[string]string `json:"request_headers"`
+	RequestBody     string            `json:"request_body"`
+}
+
+func (a *API) testWebhook(w http.ResponseWriter, r *http.Request) error {
+	var req testRequest
+	if err := a.decodeOptional(w, r, &req); err != nil {
+		return err
+	}
+	at, err := a.cfg.Registry.SendTest(r.Context(), r.PathValue("id"), req.EventType)
+	if err != nil {
+		return err
+	}
+	reqH := map[string]string{}
+	for k := range at.RequestHeaders {
+		reqH[k] = at.RequestHeaders.Get(k)
+	}
+	writeJSON(w, http.StatusOK, testResponse{
+		Success: at.Success(), StatusCode: at.StatusCode, DurationMS: at.DurationMS,
+		ResponseHeaders: nonNilHeader(at.ResponseHeaders), ResponseBody: bodyText(at.ResponseBody),
+		Error: at.Error, ErrorClass: string(at.ErrorClass), AttemptID: at.ID, EventType: at.EventType,
+		RequestHeaders: reqH, RequestBody: bodyText(at.RequestBody),
+	})
+	return nil
+}
+
+type replayRequest struct {
+	Since *time.Time `json:"since"`
+}
+
+func (a *API) replayWebhook(w http.ResponseWriter, r *http.Request) error {
+	var req replayRequest
+	if err := a.decode(w, r, a.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	if req.Since == nil {
+		return webhook.FieldError(webhook.EINVALID, "since", "is required (an RFC 3339 time)")
+	}
+	n, err := a.cfg.Registry.Replay(r.Context(), r.PathValue("id"), *req.Since)
+	if err != nil {
+		return err
+	}
+	a.cfg.Wake()
+	writeJSON(w, http.StatusAccepted, map[string]int{"deliveries": n})
+	return nil
+}
+
+func (a *API) listWebhookAttempts(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryLimit(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if _, err := a.cfg.Store.WebhookGet(r.Context(), id); err != nil {
+		return err
+	}
+	atts, err := a.cfg.Store.AttemptListByWebhook(r.Context(), id, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, list[attemptView]{Data: attemptViews(atts)})
+	return nil
+}
+
+// --- events ---
+
+type publishRequest struct {
+	Type           string          `json:"type"`
+	Data           json.RawMessage `json:"data"`
+	IdempotencyKey string          `json:"idempotency_key"`
+	Tenant         string          `json:"tenant"`
+}
+
+type publishResponse struct {
+	ID         string `json:"id"`
+	Deliveries int    `json:"deliveries"`
+	Duplicate  bool   `json:"duplicate,omitempty"`
+}
+
+func (a *API) publishEvent(w http.ResponseWriter, r *http.Request) error {
+	var req publishRequest
+	if err := a.decode(w, r, a.cfg.MaxEventBytes, &req); err != nil {
+		return err
+	}
+	if req.IdempotencyKey == "" {
+		req.IdempotencyKey = r.Header.Get("Idempotency-Key")
+	}
+	res, err := a.cfg.Ingest.Publish(r.Context(), ingest.Input{
+		Tenant: req.Tenant, Type: req.Type, Data: req.Data, IdempotencyKey: req.IdempotencyKey,
+	})
+	if err != nil {
+		return err
+	}
+	status := http.StatusAccepted
+	if res.Duplicate {
+		status = http.StatusOK
+	}
+	w.Header().Set("Location", "/api/v1/events/"+res.Event.ID)
+	writeJSON(w, status, publishResponse{ID: res.Event.ID, Deliveries: len(res.Deliveries), Duplicate: res.Duplicate})
+	return nil
+}
+
+func (a *API) listEvents(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryLimit(r)
+	if err != nil {
+		return err
+	}
+	tenant, err := queryTenant(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	page, err := a.cfg.Store.EventList(r.Context(), store.EventListParams{
+		Tenant: tenant, Type: q.Get("type"), Cursor: q.Get("cursor"), Limit: limit,
+	})
+	if err != nil {
+		return err
+	}
+	if page.Events == nil {
+		page.Events = []store.EventSummary{}
+	}
+	writeJSON(w, http.StatusOK, list[store.EventSummary]{Data: page.Events, NextCursor: page.Next})
+	return nil
+}
+
+type eventView struct {
+	webhook.Event
+	Deliveries []webhook.Delivery `json:"deliveries"`
+}
+
+func (a *API) getEvent(w http.ResponseWriter, r *http.Request) error {
+	ev, err := a.cfg.Store.EventGet(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	page, err := a.cfg.Store.DeliveryList(r.Context(), store.DeliveryListParams{EventID: ev.ID, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	if page.Deliveries == nil {
+		page.Deliveries = []webhook.Delivery{}
+	}
+	writeJSON(w, http.StatusOK, eventView{Event: ev, Deliveries: page.Deliveries})
+	return nil
+}
+
+// --- deliveries ---
+
+func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryLimit(r)
+	if err != nil {
+		return err
+	}
+	tenant, err := queryTenant(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	p := store.DeliveryListParams{
+		Tenant: tenant, WebhookID: q.Get("webhook_id"), EventID: q.Get("event_id"),
+		Status: webhook.DeliveryStatus(q.Get("status")), Cursor: q.Get("cursor"), Limit: limit,
+	}
+	if p.Status != "" && !p.Status.Valid() {
+		return webhook.FieldError(webhook.EINVALID, "status", "must be pending, succeeded or failed")
+	}
+	page, err := a.cfg.Store.DeliveryList(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	if page.Deliveries == nil {
+		page.Deliveries = []webhook.Delivery{}
+	}
+	writeJSON(w, http.StatusOK, list[webhook.Delivery]{Data: page.Deliveries, NextCursor: page.Next})
+	return nil
+}
+
+type deliveryView struct {
+	webhook.Delivery
+	Attempts []attemptView `json:"attempt_log"`
+}
+
+// attemptView shows bodies as text when they are UTF-8 (JSON nearly always
+// is) and base64 otherwise.
+type attemptView struct {
+	webhook.Attempt
+	RequestBody          string `json:"request_body"`
+	ResponseBody         string `json:"response_body"`
+	ResponseBodyEncoding string `json:"response_body_encoding,omitempty"`
+}
+
+func attemptViews(atts []webhook.Attempt) []attemptView {
+	out := make([]attemptView, len(atts))
+	for i, at := range atts {
+		out[i] = attemptView{Attempt: at, RequestBody: string(at.RequestBody)}
+		out[i].RequestHeaders = nonNilHeader(at.RequestHeaders)
+		out[i].ResponseHeaders = nonNilHeader(at.ResponseHeaders)
+		if utf8.Valid(at.ResponseBody) {
+			out[i].ResponseBody = string(at.ResponseBody)
+		} else {
+			out[i].ResponseBody = encodeBase64(at.ResponseBody)
+			out[i].ResponseBodyEncoding = "base64"
+		}
+	}
+	return out
+}
+
+func (a *API) getDelivery(w http.ResponseWriter, r *http.Request) error {
+	d, err := a.cfg.Store.DeliveryGet(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	atts, err := a.cfg.Store.AttemptList(r.Context(), d.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, deliveryView{Delivery: d, Attempts: attemptViews(atts)})
+	return nil
+}
+
+func (a *API) retryDelivery(w http.ResponseWriter, r *http.Request) error {
+	d, err := a.cfg.Registry.Retry(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	a.cfg.Wake()
+	writeJSON(w, http.StatusAccepted, d)
+	return nil
+}

@@ -1,0 +1,148 @@
+// Package api is Hookline's REST API under /api/v1: thin handlers over the
+// registry, ingest and store, JSON in and out, RFC 9457 problems for errors.
+// Every route is listed in Routes with the scope it needs.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/ingest"
+	"github.com/hookline/hookline/internal/registry"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// Config configures the API.
+type Config struct {
+	Store    store.Store
+	Ingest   *ingest.Service
+	Registry *registry.Registry
+	Auth     *auth.Authenticator
+	// Wake tells the local dispatcher that due work is in the database
+	// (after a retry or replay).
+	Wake   func()
+	Logger *slog.Logger
+	// MaxEventBytes bounds a published event's request body.
+	MaxEventBytes int64
+	// MaxBodyBytes bounds every other request body.
+	MaxBodyBytes int64
+	Now          func() time.Time
+}
+
+// API serves the REST API.
+type API struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// Route is one API route: its method and pattern (net/http ServeMux
+// syntax), the scope a key needs, and its handler.
+type Route struct {
+	Method  string
+	Pattern string
+	// Scope is the API key scope required; "" means no key is needed.
+	Scope   string
+	Handler func(w http.ResponseWriter, r *http.Request) error
+}
+
+// New returns the API.
+func New(cfg Config) *API {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxEventBytes <= 0 {
+		cfg.MaxEventBytes = 1 << 20
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 256 << 10
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Wake == nil {
+		cfg.Wake = func() {}
+	}
+	return &API{cfg: cfg, log: cfg.Logger}
+}
+
+// Routes lists every API route. The OpenAPI document is checked against it.
+func (a *API) Routes() []Route {
+	const admin, publish = webhook.ScopeAdmin, webhook.ScopePublish
+	return []Route{
+		{"GET", "/api/v1/event-types", admin, a.listEventTypes},
+		{"POST", "/api/v1/event-types", admin, a.createEventType},
+		{"GET", "/api/v1/event-types/{slug}", admin, a.getEventType},
+
+		{"GET", "/api/v1/webhooks", admin, a.listWebhooks},
+		{"POST", "/api/v1/webhooks", admin, a.createWebhook},
+		{"GET", "/api/v1/webhooks/{id}", admin, a.getWebhook},
+		{"PATCH", "/api/v1/webhooks/{id}", admin, a.updateWebhook},
+		{"DELETE", "/api/v1/webhooks/{id}", admin, a.deleteWebhook},
+		{"GET", "/api/v1/webhooks/{id}/secret", admin, a.getSecret},
+		{"POST", "/api/v1/webhooks/{id}/rotate-secret", admin, a.rotateSecret},
+		{"POST", "/api/v1/webhooks/{id}/test", admin, a.testWebhook},
+		{"POST", "/api/v1/webhooks/{id}/replay", admin, a.replayWebhook},
+		{"GET", "/api/v1/webhooks/{id}/attempts", admin, a.listWebhookAttempts},
+
+		{"POST", "/api/v1/events", publish, a.publishEvent},
+		{"GET", "/api/v1/events", admin, a.listEvents},
+		{"GET", "/api/v1/events/{id}", admin, a.getEvent},
+
+		{"GET", "/api/v1/deliveries", admin, a.listDeliveries},
+		{"GET", "/api/v1/deliveries/{id}", admin, a.getDelivery},
+		{"POST", "/api/v1/deliveries/{id}/retry", admin, a.retryDelivery},
+	}
+}
+
+// Register mounts every route on mux behind authentication.
+func (a *API) Register(mux *http.ServeMux) {
+	for _, rt := range a.Routes() {
+		mux.Handle(rt.Method+" "+rt.Pattern, a.handle(rt))
+	}
+	// Unknown API paths get problem JSON too, not the mux's plain text.
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		WriteProblem(w, Problem{Status: http.StatusNotFound, Detail: "no such API route: " + r.Method + " " + r.URL.Path,
+			Instance: r.URL.Path, RequestID: RequestID(r.Context())})
+	})
+}
+
+func (a *API) handle(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.Scope != "" {
+			k, err := a.cfg.Auth.Authenticate(r.Context(), auth.FromRequest(r))
+			if err != nil {
+				if webhook.ErrorCode(err) == webhook.EUNAUTHORIZED {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="hookline"`)
+				}
+				WriteError(w, r, a.log, err)
+				return
+			}
+			if !auth.Allows(k, rt.Scope) {
+				WriteError(w, r, a.log, webhook.Errorf(webhook.EFORBIDDEN,
+					"this API key's scopes (%v) do not allow %s %s", k.Scopes, rt.Method, rt.Pattern))
+				return
+			}
+			r = r.WithContext(auth.WithKey(r.Context(), k))
+		}
+		if err := rt.Handler(w, r); err != nil {
+			WriteError(w, r, a.log, err)
+		}
+	})
+}
+
+type requestIDKey struct{}
+
+// WithRequestID stores a request id in ctx.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request id in ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}

@@ -1,0 +1,277 @@
+// Package app is the composition root: it opens the storage backend named
+// by the configuration, wires ingest, dispatch, the registry and the HTTP
+// surface together, and runs them until told to stop.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/hookline/hookline/internal/api"
+	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/catalog"
+	"github.com/hookline/hookline/internal/config"
+	"github.com/hookline/hookline/internal/deliver"
+	"github.com/hookline/hookline/internal/dispatch"
+	"github.com/hookline/hookline/internal/egress"
+	"github.com/hookline/hookline/internal/ingest"
+	"github.com/hookline/hookline/internal/metrics"
+	"github.com/hookline/hookline/internal/registry"
+	"github.com/hookline/hookline/internal/secretbox"
+	"github.com/hookline/hookline/internal/server"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlite"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// Version is set at build time with -ldflags.
+var Version = "dev"
+
+// OpenStore opens the backend the configuration names. For SQLite the
+// secret key comes from (in order) --secret-key, --secret-key-file, or
+// DATA_DIR/secret.key, created on first start.
+func OpenStore(cfg config.Config, log *slog.Logger) (store.Store, error) {
+	if cfg.DatabaseURL != "" {
+		return nil, errors.New("--database-url: the PostgreSQL backend is not available in this build yet")
+	}
+	box, err := openBox(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return sqlite.Open(filepath.Join(cfg.DataDir, "hookline.db"), sqlite.Options{Sealer: box})
+}
+
+func openBox(cfg config.Config, log *slog.Logger) (*secretbox.Box, error) {
+	var key []byte
+	var err error
+	switch {
+	case cfg.SecretKey != "":
+		key, err = secretbox.ParseKey(cfg.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("--secret-key: %w", err)
+		}
+	default:
+		path := cfg.SecretKeyFile
+		if path == "" {
+			path = filepath.Join(cfg.DataDir, "secret.key")
+		}
+		var created bool
+		key, created, err = secretbox.LoadOrCreateKey(path)
+		if err != nil {
+			return nil, fmt.Errorf("--secret-key-file: %w", err)
+		}
+		if created {
+			log.Warn("created a new key for encrypting signing secrets at rest; back it up with the database, without it stored secrets cannot be read", "path", path)
+		}
+	}
+	return secretbox.New(key)
+}
+
+// App is a running Hookline server.
+type App struct {
+	cfg        config.Config
+	log        *slog.Logger
+	store      store.Store
+	dispatcher *dispatch.Dispatcher
+	handler    http.Handler
+	unlock     func()
+
+	mu       sync.Mutex
+	stopping bool
+}
+
+// New opens storage and builds every component. Call Run to serve.
+func New(cfg config.Config, log *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	unlock := func() {}
+	if cfg.DatabaseURL == "" {
+		var err error
+		if unlock, err = lockDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	st, err := OpenStore(cfg, log)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	a, err := build(cfg, log, st)
+	if err != nil {
+		st.Close()
+		unlock()
+		return nil, err
+	}
+	a.unlock = unlock
+	return a, nil
+}
+
+func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
+	ctx := context.Background()
+	builtin, err := catalog.Builtin()
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	for i := range builtin {
+		builtin[i].CreatedAt = now
+	}
+	if err := st.EventTypeSeed(ctx, builtin); err != nil {
+		return nil, fmt.Errorf("loading the built-in event catalog: %w", err)
+	}
+
+	guard := egress.NewGuard(cfg.AllowPrivateTargets)
+	client := egress.NewClient(egress.Config{
+		AllowPrivate: cfg.AllowPrivateTargets, Timeout: cfg.DeliveryTimeout,
+	})
+	dlv := deliver.New(deliver.Config{
+		Client: client, Version: Version, Timeout: cfg.DeliveryTimeout, MaxResponseBody: cfg.MaxResponseBody,
+	})
+	a := &App{cfg: cfg, log: log, store: st}
+	var m *metrics.Metrics
+	d := dispatch.New(dispatch.Config{
+		Store: st, Deliverer: dlv, Owner: webhook.NewID("inst_"),
+		RetrySchedule: cfg.RetrySchedule, PerWebhook: cfg.PerWebhook, Workers: cfg.Workers,
+		QueueCapacity: cfg.QueueCapacity, LeaseDuration: cfg.LeaseDuration,
+		ShutdownTimeout: cfg.ShutdownTimeout, Logger: log,
+		Observer: dispatch.Observer{Attempt: func(at *webhook.Attempt, o store.Outcome) { m.Attempt(at, o) }},
+	})
+	m = metrics.New(metrics.Sources{Queued: d.Queued, Counts: st.DeliveryCounts})
+	a.dispatcher = d
+	ing := ingest.New(ingest.Config{
+		Store: st, Handoff: d, IdempotencyWindow: cfg.IdempotencyWindow, Published: m.Published,
+	})
+	reg := registry.New(registry.Config{
+		Store: st, Guard: guard, Deliverer: dlv, Webhooks: d, Forget: ing.Forget,
+		RotationOverlap: cfg.RotationOverlap,
+	})
+	authn := auth.NewAuthenticator(st, 2*time.Second, nil)
+	rest := api.New(api.Config{
+		Store: st, Ingest: ing, Registry: reg, Auth: authn, Wake: d.Wake, Logger: log,
+		MaxEventBytes: cfg.MaxEventBytes,
+	})
+	mux := http.NewServeMux()
+	rest.Register(mux)
+	mux.Handle("GET /api/openapi.json", api.OpenAPIHandler())
+	mux.Handle("GET /metrics", m.Handler())
+	server.Health(mux, a.ready)
+	a.handler = server.Middleware(mux, log)
+	return a, nil
+}
+
+// Handler is the whole HTTP surface.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Store is the app's storage backend.
+func (a *App) Store() store.Store { return a.store }
+
+func (a *App) ready(ctx context.Context) error {
+	a.mu.Lock()
+	stopping := a.stopping
+	a.mu.Unlock()
+	if stopping {
+		return errors.New("shutting down")
+	}
+	return a.store.Ping(ctx)
+}
+
+// Run serves on ln and delivers until ctx ends, then shuts down gracefully:
+// readiness fails, the listener stops accepting, requests in flight finish,
+// attempts in flight finish (within the shutdown timeout), their results are
+// stored, unstarted work is released, and storage is closed.
+func (a *App) Run(ctx context.Context, ln net.Listener) error {
+	defer a.unlock()
+	defer a.store.Close()
+	if a.cfg.DatabaseURL == "" {
+		// This process owns the data directory alone (see lockDataDir), so
+		// any lease is left over from a previous run that died: resume now.
+		n, err := a.store.DeliveryReleaseLeases(ctx, "", time.Now())
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			a.log.Info("resuming deliveries left in flight by the previous run", "count", n)
+		}
+	}
+	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDispatch()
+	derr := make(chan error, 1)
+	go func() { derr <- a.dispatcher.Run(dctx) }()
+	mctx, stopMaint := context.WithCancel(ctx)
+	defer stopMaint()
+	go a.maintain(mctx)
+
+	a.log.Info("listening", "addr", ln.Addr().String(), "version", Version)
+	srv := server.New(a.handler, a.log)
+	serr := server.Serve(ctx, srv, ln, a.cfg.ShutdownTimeout)
+	a.mu.Lock()
+	a.stopping = true
+	a.mu.Unlock()
+	stopMaint()
+	stopDispatch()
+	err := <-derr
+	a.log.Info("stopped")
+	return errors.Join(serr, err)
+}
+
+// maintain runs periodic upkeep: auto-disabling webhooks that have failed
+// for too long.
+func (a *App) maintain(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		a.autoDisable(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (a *App) autoDisable(ctx context.Context) {
+	now := time.Now()
+	hooks, err := a.store.WebhookFailingSince(ctx, now.Add(-a.cfg.AutoDisableAfter))
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.Warn("auto-disable check failed", "err", err)
+		}
+		return
+	}
+	for _, w := range hooks {
+		reason := fmt.Sprintf("every delivery failed since %s (more than %s)",
+			w.Stats.FailingSince.Format(time.RFC3339), a.cfg.AutoDisableAfter)
+		if err := a.store.WebhookDisable(ctx, w.ID, reason, now); err != nil {
+			a.log.Warn("auto-disable failed", "webhook_id", w.ID, "err", err)
+			continue
+		}
+		a.dispatcher.Invalidate(w.ID)
+		a.log.Warn("webhook auto-disabled", "webhook_id", w.ID, "reason", reason)
+	}
+}
+
+// Listen opens the configured address.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--addr %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// ensureDir creates the data directory with private permissions.
+func ensureDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("--data-dir %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+// Package cli implements the hookline subcommands.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/hookline/hookline/internal/app"
+	"github.com/hookline/hookline/internal/config"
+)
+
+// Exit codes scripts can rely on.
+const (
+	ExitOK    = 0
+	ExitError = 1
+	ExitUsage = 2
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the server: API, dashboard and delivery workers", serve},
+		{"keys", "manage API keys on the configured database (create, list, revoke)", keys},
+		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
+			fmt.Fprintln(stdout, "hookline", app.Version)
+			return nil
+		}},
+	}
+}
+
+// usageError marks a mistake in the command line (exit code 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// Main runs the command line and returns the exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout, stderr)
+		var ue *usageError
+		switch {
+		case err == nil:
+			return ExitOK
+		case errors.Is(err, flag.ErrHelp):
+			return ExitOK
+		case errors.As(err, &ue):
+			fmt.Fprintf(stderr, "hookline %s: %s\nRun 'hookline %s -h' for usage.\n", c.name, ue.msg, c.name)
+			return ExitUsage
+		default:
+			fmt.Fprintf(stderr, "hookline %s: %s\n", c.name, err)
+			return ExitError
+		}
+	}
+	fmt.Fprintf(stderr, "hookline: unknown command %q\n", args[0])
+	usage(stderr)
+	return ExitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Hookline: webhook delivery server.\n\nUsage: hookline COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'hookline COMMAND -h' for a command's flags.")
+}
+
+// parseConfig parses the server configuration flags of fs plus the
+// environment, and validates.
+func parseConfig(fs *flag.FlagSet, args []string) (config.Config, error) {
+	cfg := config.Default()
+	opts := cfg.Bind(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, err
+		}
+		return cfg, &usageError{err.Error()}
+	}
+	if err := config.ApplyEnv(fs, opts, config.Getenv); err != nil {
+		return cfg, &usageError{err.Error()}
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, &usageError{strings.ReplaceAll(err.Error(), "\n", "; ")}
+	}
+	return cfg, nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func newFlagSet(name string, stderr io.Writer, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: hookline %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr, "serve [flags]")
+	cfg, err := parseConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageError{"unexpected arguments: " + strings.Join(fs.Args(), " ")}
+	}
+	log := newLogger(cfg, stderr)
+	a, err := app.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := app.Listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	return a.Run(ctx, ln)
+}
+
+// stdin is a variable for tests.
+var stdin io.Reader = os.Stdin

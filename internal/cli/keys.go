@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hookline/hookline/internal/app"
+	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return &usageError{"missing subcommand: create, list or revoke"}
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlagSet("keys "+sub, stderr, "keys "+sub+" [flags]")
+	name := fs.String("name", "", "a name for the key, e.g. who uses it (create)")
+	scopes := fs.String("scopes", "admin", "comma-separated scopes: admin, publish (create)")
+	expires := fs.Duration("expires-in", 0, "make the key expire after this long, e.g. 720h (create; default never)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	cfg, err := parseConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	// Keys commands talk to the database directly; keep their log quiet.
+	cfg.LogLevel = "warn"
+	log := newLogger(cfg, stderr)
+	st, err := app.OpenStore(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	now := time.Now()
+	switch sub {
+	case "create":
+		if *name == "" {
+			return &usageError{"--name is required"}
+		}
+		p := auth.CreateParams{Name: *name, Scopes: strings.Split(*scopes, ",")}
+		if *expires > 0 {
+			t := now.Add(*expires).UTC()
+			p.ExpiresAt = &t
+		}
+		k, plain, err := auth.Create(ctx, st, p, now)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(map[string]any{"key": plain, "id": k.ID, "name": k.Name, "scopes": k.Scopes})
+		}
+		fmt.Fprintln(stdout, plain)
+		fmt.Fprintf(stderr, "Created API key %s (%s, scopes %s). It is shown only this once.\n", k.ID, k.Name, strings.Join(k.Scopes, ","))
+		return nil
+	case "list":
+		list, err := st.APIKeyList(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			if list == nil {
+				list = []webhook.APIKey{}
+			}
+			return json.NewEncoder(stdout).Encode(list)
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tSCOPES\tCREATED\tSTATE")
+		for _, k := range list {
+			state := "active"
+			switch {
+			case k.RevokedAt != nil:
+				state = "revoked"
+			case k.ExpiresAt != nil && now.After(*k.ExpiresAt):
+				state = "expired"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s…\t%s\t%s\t%s\n", k.ID, k.Name, k.Prefix, strings.Join(k.Scopes, ","),
+				k.CreatedAt.Format(time.RFC3339), state)
+		}
+		return tw.Flush()
+	case "revoke":
+		if fs.NArg() != 1 {
+			return &usageError{"usage: hookline keys revoke KEY_ID"}
+		}
+		if err := st.APIKeyRevoke(ctx, fs.Arg(0), now); err != nil {
+			return err
+		}
+		fmt.Fprintln(stderr, "Revoked", fs.Arg(0))
+		return nil
+	}
+	return &usageError{fmt.Sprintf("unknown subcommand %q: use create, list or revoke", sub)}
+}

@@ -1,0 +1,296 @@
+// Package config is Hookline's configuration: a plain struct with defaults,
+// bound to command-line flags and HOOKLINE_* environment variables (a flag
+// wins over the environment, which wins over the default), and validated
+// with errors that name the option.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hookline/hookline/internal/dispatch"
+)
+
+// Config is everything `hookline serve` can be told.
+type Config struct {
+	Addr                string
+	DataDir             string
+	DatabaseURL         string
+	AllowPrivateTargets []netip.Prefix
+	RetrySchedule       []time.Duration
+	LogFormat           string
+	LogLevel            string
+	MaxEventBytes       int64
+	DeliveryTimeout     time.Duration
+	MaxResponseBody     int64
+	PerWebhook          int
+	Workers             int
+	QueueCapacity       int
+	AutoDisableAfter    time.Duration
+	SecretKeyFile       string
+	SecretKey           string
+	RotationOverlap     time.Duration
+	IdempotencyWindow   time.Duration
+	ShutdownTimeout     time.Duration
+	LeaseDuration       time.Duration
+}
+
+// Default returns the defaults.
+func Default() Config {
+	return Config{
+		Addr:              ":8080",
+		DataDir:           "./hookline-data",
+		RetrySchedule:     dispatch.DefaultSchedule,
+		LogFormat:         "text",
+		LogLevel:          "info",
+		MaxEventBytes:     1 << 20,
+		DeliveryTimeout:   15 * time.Second,
+		MaxResponseBody:   64 << 10,
+		PerWebhook:        10,
+		Workers:           256,
+		QueueCapacity:     20000,
+		AutoDisableAfter:  5 * 24 * time.Hour,
+		RotationOverlap:   24 * time.Hour,
+		IdempotencyWindow: 24 * time.Hour,
+		ShutdownTimeout:   20 * time.Second,
+		LeaseDuration:     2 * time.Minute,
+	}
+}
+
+// Option describes one setting, for flags, the environment and the docs.
+type Option struct {
+	Name  string // flag name; the variable is HOOKLINE_ + upper snake case
+	Usage string
+	value flag.Value
+}
+
+// Env returns the environment variable of an option.
+func (o Option) Env() string {
+	return "HOOKLINE_" + strings.ToUpper(strings.ReplaceAll(o.Name, "-", "_"))
+}
+
+// Default returns the option's default as text.
+func (o Option) Default() string { return o.value.String() }
+
+// Options binds every option of c; the returned options write into c.
+func (c *Config) Options() []Option {
+	return []Option{
+		{"addr", "address to listen on (host:port)", (*stringValue)(&c.Addr)},
+		{"data-dir", "folder of the embedded SQLite database and the secret key", (*stringValue)(&c.DataDir)},
+		{"database-url", "postgres:// URL: use PostgreSQL instead of the embedded SQLite database", (*stringValue)(&c.DatabaseURL)},
+		{"allow-private-targets", "comma-separated CIDR ranges the SSRF guard lets deliveries reach (e.g. 127.0.0.1/32 for local development)", (*prefixesValue)(&c.AllowPrivateTargets)},
+		{"retry-schedule", "comma-separated delays before each retry", (*scheduleValue)(&c.RetrySchedule)},
+		{"log-format", "log format: text or json", (*stringValue)(&c.LogFormat)},
+		{"log-level", "log level: debug, info, warn or error", (*stringValue)(&c.LogLevel)},
+		{"max-event-bytes", "largest accepted POST /api/v1/events body, in bytes", (*int64Value)(&c.MaxEventBytes)},
+		{"delivery-timeout", "total time one delivery attempt may take", (*durationValue)(&c.DeliveryTimeout)},
+		{"max-response-body", "response body bytes kept per attempt", (*int64Value)(&c.MaxResponseBody)},
+		{"per-webhook-concurrency", "most attempts in flight to one webhook", (*intValue)(&c.PerWebhook)},
+		{"workers", "most attempts in flight in all", (*intValue)(&c.Workers)},
+		{"queue-capacity", "deliveries held in memory; more wait in the database", (*intValue)(&c.QueueCapacity)},
+		{"auto-disable-after", "disable a webhook whose deliveries have all failed for this long", (*durationValue)(&c.AutoDisableAfter)},
+		{"secret-key-file", "file holding the key that encrypts signing secrets at rest (default: DATA_DIR/secret.key, created when absent)", (*stringValue)(&c.SecretKeyFile)},
+		{"secret-key", "the secret-encryption key itself (base64 of 32 bytes); prefer the environment or the file", (*stringValue)(&c.SecretKey)},
+		{"rotation-overlap", "how long the previous signing secret keeps signing after a rotation", (*durationValue)(&c.RotationOverlap)},
+		{"idempotency-window", "how long an idempotency key maps to its event", (*durationValue)(&c.IdempotencyWindow)},
+		{"shutdown-timeout", "how long shutdown waits for attempts in flight", (*durationValue)(&c.ShutdownTimeout)},
+		{"lease-duration", "how long a claimed delivery is reserved for one instance; must exceed delivery-timeout", (*durationValue)(&c.LeaseDuration)},
+	}
+}
+
+// Bind registers the options on fs.
+func (c *Config) Bind(fs *flag.FlagSet) []Option {
+	opts := c.Options()
+	for _, o := range opts {
+		fs.Var(o.value, o.Name, o.Usage+" (env "+o.Env()+")")
+	}
+	return opts
+}
+
+// ApplyEnv sets every option not given as a flag from its environment
+// variable, if set. getenv is os.Getenv outside tests.
+func ApplyEnv(fs *flag.FlagSet, opts []Option, getenv func(string) string) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, o := range opts {
+		if set[o.Name] {
+			continue
+		}
+		if v := getenv(o.Env()); v != "" {
+			if err := o.value.Set(v); err != nil {
+				return fmt.Errorf("%s=%q: %w", o.Env(), v, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Validate checks the values together.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("--%s: "+format, append([]any{name}, args...)...))
+	}
+	if c.DatabaseURL == "" && c.DataDir == "" {
+		bad("data-dir", "is required when --database-url is not set")
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		bad("database-url", "must be a postgres:// URL")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("log-format", "%q: use text or json", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log-level", "%q: use debug, info, warn or error", c.LogLevel)
+	}
+	if c.MaxEventBytes < 1024 || c.MaxEventBytes > 64<<20 {
+		bad("max-event-bytes", "must be from 1024 to %d", 64<<20)
+	}
+	if c.DeliveryTimeout < time.Second || c.DeliveryTimeout > 5*time.Minute {
+		bad("delivery-timeout", "must be from 1s to 5m")
+	}
+	if c.MaxResponseBody < 0 || c.MaxResponseBody > 10<<20 {
+		bad("max-response-body", "must be from 0 to %d", 10<<20)
+	}
+	if c.PerWebhook < 1 || c.PerWebhook > 1000 {
+		bad("per-webhook-concurrency", "must be from 1 to 1000")
+	}
+	if c.Workers < 1 || c.Workers > 100000 {
+		bad("workers", "must be from 1 to 100000")
+	}
+	if c.QueueCapacity < 100 {
+		bad("queue-capacity", "must be at least 100")
+	}
+	if len(c.RetrySchedule) == 0 {
+		bad("retry-schedule", "must list at least one delay")
+	}
+	if c.LeaseDuration <= c.DeliveryTimeout {
+		bad("lease-duration", "must be longer than --delivery-timeout (%s)", c.DeliveryTimeout)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"auto-disable-after", c.AutoDisableAfter}, {"rotation-overlap", c.RotationOverlap},
+		{"idempotency-window", c.IdempotencyWindow}, {"shutdown-timeout", c.ShutdownTimeout}} {
+		if d.v <= 0 {
+			bad(d.name, "must be positive")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Getenv is os.Getenv; a variable so commands read one source.
+var Getenv = os.Getenv
+
+type stringValue string
+
+func (v *stringValue) String() string     { return string(*v) }
+func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
+
+type intValue int
+
+func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+func (v *intValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	*v = intValue(n)
+	return nil
+}
+
+type int64Value int64
+
+func (v *int64Value) String() string { return strconv.FormatInt(int64(*v), 10) }
+func (v *int64Value) Set(s string) error {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	*v = int64Value(n)
+	return nil
+}
+
+type durationValue time.Duration
+
+func (v *durationValue) String() string { return time.Duration(*v).String() }
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("not a duration like 30s, 5m or 2h")
+	}
+	*v = durationValue(d)
+	return nil
+}
+
+type scheduleValue []time.Duration
+
+func (v *scheduleValue) String() string {
+	parts := make([]string, len(*v))
+	for i, d := range *v {
+		parts[i] = shortDuration(d)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (v *scheduleValue) Set(s string) error {
+	d, err := dispatch.ParseSchedule(s)
+	if err != nil {
+		return err
+	}
+	*v = d
+	return nil
+}
+
+// shortDuration prints 5m rather than 5m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+type prefixesValue []netip.Prefix
+
+func (v *prefixesValue) String() string {
+	parts := make([]string, len(*v))
+	for i, p := range *v {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (v *prefixesValue) Set(s string) error {
+	var out []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			a, aerr := netip.ParseAddr(part)
+			if aerr != nil {
+				return fmt.Errorf("%q is not a CIDR range like 127.0.0.1/32", part)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p)
+	}
+	*v = out
+	return nil
+}

@@ -1,0 +1,480 @@
+// Package dispatch schedules delivery attempts. It takes leased deliveries
+// from two sources: straight from ingest after commit (the real-time path,
+// no polling) and from the database (retries that came due, leases that
+// expired, overflow). Each webhook has its own lane with a concurrency
+// limit; a fixed pool of workers serves lanes round-robin, so one slow
+// endpoint holds at most its own limit of workers and cannot starve the
+// others. Attempt results go back to the store in batches.
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hookline/hookline/internal/deliver"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// Store is what the dispatcher needs from storage.
+type Store interface {
+	WebhookGet(ctx context.Context, id string) (webhook.Webhook, error)
+	WebhookSecrets(ctx context.Context, id string, now time.Time) ([]webhook.Secret, error)
+	DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) ([]store.Task, error)
+	DeliveryReleaseLeases(ctx context.Context, owner string, now time.Time) (int, error)
+	DeliveryNextDue(ctx context.Context) (time.Time, error)
+	AttemptRecord(ctx context.Context, results []store.AttemptResult) error
+}
+
+// Observer receives what the dispatcher does, for metrics. All methods
+// must be cheap and safe for concurrent use; nil fields are skipped.
+type Observer struct {
+	Attempt func(a *webhook.Attempt, outcome store.Outcome)
+}
+
+// Config configures a Dispatcher.
+type Config struct {
+	Store     Store
+	Deliverer *deliver.Deliverer
+	// Owner names this process in leases; unique per process.
+	Owner         string
+	RetrySchedule []time.Duration
+	// PerWebhook is the most attempts in flight to one webhook.
+	PerWebhook int
+	// Workers is the most attempts in flight in all.
+	Workers int
+	// QueueCapacity is how many deliveries may wait in memory; beyond it
+	// new work stays in the database until there is room.
+	QueueCapacity int
+	// LeaseDuration must exceed the longest attempt: a lease that runs out
+	// lets another instance deliver the same delivery again.
+	LeaseDuration time.Duration
+	// PollInterval is the fallback poll for work no signal announced (other
+	// instances' retries, expired leases).
+	PollInterval time.Duration
+	// ShutdownTimeout bounds how long Run waits for attempts in flight.
+	ShutdownTimeout time.Duration
+	// WebhookCacheTTL bounds how stale a webhook's settings may be when
+	// another instance changed them.
+	WebhookCacheTTL time.Duration
+	Now             func() time.Time
+	Logger          *slog.Logger
+	Observer        Observer
+}
+
+func (c *Config) defaults() {
+	if c.RetrySchedule == nil {
+		c.RetrySchedule = DefaultSchedule
+	}
+	if c.PerWebhook <= 0 {
+		c.PerWebhook = 10
+	}
+	if c.Workers <= 0 {
+		c.Workers = 256
+	}
+	if c.QueueCapacity <= 0 {
+		c.QueueCapacity = 20000
+	}
+	if c.LeaseDuration <= 0 {
+		c.LeaseDuration = 2 * time.Minute
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 20 * time.Second
+	}
+	if c.WebhookCacheTTL <= 0 {
+		c.WebhookCacheTTL = 5 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// laneBacklog is how many deliveries one webhook may have waiting in memory
+// before the poller stops claiming more for it.
+const laneBacklog = 1000
+
+// claimBatch is the most deliveries one claim leases.
+const claimBatch = 500
+
+// Dispatcher runs attempts. Create with New, start with Run.
+type Dispatcher struct {
+	cfg   Config
+	hooks *hookCache
+	rec   *recorder
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	lanes   map[string]*lane
+	ready   []*lane // lanes with work and a free slot, served round-robin
+	queued  int     // deliveries waiting in lanes
+	stopped bool
+
+	wake chan struct{}
+}
+
+type lane struct {
+	id       string
+	queue    []store.Task
+	inflight int
+	isReady  bool
+}
+
+// New returns a Dispatcher; call Run to start it.
+func New(cfg Config) *Dispatcher {
+	cfg.defaults()
+	d := &Dispatcher{
+		cfg:   cfg,
+		lanes: make(map[string]*lane),
+		wake:  make(chan struct{}, 1),
+	}
+	d.cond = sync.NewCond(&d.mu)
+	d.hooks = newHookCache(cfg.Store, cfg.WebhookCacheTTL, cfg.Now)
+	d.rec = newRecorder(cfg.Store, cfg.Logger, d.noteDue)
+	return d
+}
+
+// Owner is the lease owner name of this dispatcher.
+func (d *Dispatcher) Owner() string { return d.cfg.Owner }
+
+// LeaseUntil is the lease end for work claimed now.
+func (d *Dispatcher) LeaseUntil() time.Time { return d.cfg.Now().Add(d.cfg.LeaseDuration) }
+
+// Accepting reports whether ingest should lease new deliveries to this
+// dispatcher and hand them over with Submit. When it says no, ingest leaves
+// them unleased in the database and calls Wake.
+func (d *Dispatcher) Accepting() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return !d.stopped && d.queued < d.cfg.QueueCapacity
+}
+
+// Queued returns how many deliveries wait in memory.
+func (d *Dispatcher) Queued() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.queued
+}
+
+// Submit hands over deliveries leased to this dispatcher. It never blocks.
+func (d *Dispatcher) Submit(tasks []store.Task) {
+	if len(tasks) == 0 {
+		return
+	}
+	d.mu.Lock()
+	for _, t := range tasks {
+		l := d.lanes[t.Delivery.WebhookID]
+		if l == nil {
+			l = &lane{id: t.Delivery.WebhookID}
+			d.lanes[l.id] = l
+		}
+		l.queue = append(l.queue, t)
+		d.queued++
+		d.markReady(l)
+	}
+	d.mu.Unlock()
+}
+
+// Wake tells the dispatcher that due work may be waiting in the database.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Invalidate drops a webhook's cached settings after a change.
+func (d *Dispatcher) Invalidate(webhookID string) { d.hooks.invalidate(webhookID) }
+
+// markReady puts l on the ready list if it has work and a free slot.
+// Callers hold d.mu.
+func (d *Dispatcher) markReady(l *lane) {
+	if l.isReady || len(l.queue) == 0 || l.inflight >= d.cfg.PerWebhook {
+		return
+	}
+	l.isReady = true
+	d.ready = append(d.ready, l)
+	d.cond.Signal()
+}
+
+// next blocks until there is a task to run, or returns false when stopped.
+func (d *Dispatcher) next() (store.Task, *lane, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for len(d.ready) == 0 && !d.stopped {
+		d.cond.Wait()
+	}
+	if d.stopped {
+		return store.Task{}, nil, false
+	}
+	l := d.ready[0]
+	d.ready[0] = nil
+	d.ready = d.ready[1:]
+	l.isReady = false
+	t := l.queue[0]
+	l.queue[0] = store.Task{}
+	l.queue = l.queue[1:]
+	l.inflight++
+	d.queued--
+	d.markReady(l) // round-robin: back of the line
+	return t, l, true
+}
+
+func (d *Dispatcher) done(l *lane) {
+	d.mu.Lock()
+	l.inflight--
+	if len(l.queue) == 0 && l.inflight == 0 {
+		delete(d.lanes, l.id)
+	} else {
+		d.markReady(l)
+	}
+	d.mu.Unlock()
+}
+
+// saturated lists webhooks whose lanes are full, so claims skip them.
+func (d *Dispatcher) saturated() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for id, l := range d.lanes {
+		if len(l.queue) >= laneBacklog {
+			out = append(out, id)
+			if len(out) == 500 {
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (d *Dispatcher) room() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopped {
+		return 0
+	}
+	return d.cfg.QueueCapacity - d.queued
+}
+
+// noteDue wakes the poller when a retry was scheduled; the poller then
+// re-reads the earliest due time.
+func (d *Dispatcher) noteDue(time.Time) { d.Wake() }
+
+// Run delivers until ctx ends, then stops claiming, lets attempts in
+// flight finish within ShutdownTimeout, records their results and releases
+// the leases of deliveries it had not started.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	// Attempts get their own context: they must be able to finish after
+	// ctx ends, within the shutdown bound.
+	attemptCtx, cancelAttempts := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelAttempts()
+
+	recDone := make(chan struct{})
+	go func() {
+		defer close(recDone)
+		d.rec.run()
+	}()
+
+	var workers sync.WaitGroup
+	for range d.cfg.Workers {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			d.work(attemptCtx)
+		}()
+	}
+
+	d.poll(ctx)
+
+	// Shutdown: stop handing out queued work; wait for attempts in flight.
+	d.mu.Lock()
+	d.stopped = true
+	d.cond.Broadcast()
+	d.mu.Unlock()
+	finished := make(chan struct{})
+	go func() {
+		workers.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+	case <-time.After(d.cfg.ShutdownTimeout):
+		d.cfg.Logger.Warn("shutdown: cancelling attempts still in flight", "timeout", d.cfg.ShutdownTimeout)
+		cancelAttempts()
+		<-finished
+	}
+	d.rec.close()
+	<-recDone
+	// Whatever was queued or cut short is released for another instance
+	// (or the next start) to pick up at once.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	n, err := d.cfg.Store.DeliveryReleaseLeases(rctx, d.cfg.Owner, d.cfg.Now())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		d.cfg.Logger.Info("shutdown: released deliveries not attempted", "count", n)
+	}
+	return nil
+}
+
+// poll claims due work from the database until ctx ends.
+func (d *Dispatcher) poll(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	backoff := 100 * time.Millisecond
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case <-d.wake:
+		}
+		wait, err := d.claimOnce(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			d.cfg.Logger.Warn("claiming due deliveries failed; will retry", "err", err, "in", backoff)
+			wait = backoff
+			backoff = min(backoff*2, 5*time.Second)
+		} else {
+			backoff = 100 * time.Millisecond
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(wait)
+	}
+}
+
+// claimOnce claims what is due now and room allows, and returns how long to
+// wait before looking again.
+func (d *Dispatcher) claimOnce(ctx context.Context) (time.Duration, error) {
+	for {
+		now := d.cfg.Now()
+		due, err := d.cfg.Store.DeliveryNextDue(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if due.IsZero() {
+			return d.cfg.PollInterval, nil
+		}
+		if due.After(now) {
+			return min(due.Sub(now), d.cfg.PollInterval), nil
+		}
+		room := d.room()
+		if room <= 0 {
+			// Full: a finishing attempt does not wake us, so look again soon.
+			return 50 * time.Millisecond, nil
+		}
+		limit := min(room, claimBatch)
+		tasks, err := d.cfg.Store.DeliveryClaim(ctx, store.DeliveryClaimParams{
+			Owner: d.cfg.Owner, Now: now, LeaseUntil: now.Add(d.cfg.LeaseDuration),
+			Limit: limit, ExcludeWebhooks: d.saturated(),
+		})
+		if err != nil {
+			return 0, err
+		}
+		d.Submit(tasks)
+		if len(tasks) < limit {
+			// Everything due (and not skipped) is claimed.
+			return d.cfg.PollInterval, nil
+		}
+	}
+}
+
+func (d *Dispatcher) work(ctx context.Context) {
+	for {
+		t, l, ok := d.next()
+		if !ok {
+			return
+		}
+		d.attempt(ctx, t)
+		d.done(l)
+	}
+}
+
+var errDisabled = errors.New("webhook disabled")
+
+// attempt runs one task and queues its result.
+func (d *Dispatcher) attempt(ctx context.Context, t store.Task) {
+	number := t.Delivery.Attempts + 1
+	h, err := d.hooks.get(ctx, t.Delivery.WebhookID)
+	var a webhook.Attempt
+	switch {
+	case err == nil && !h.webhook.Active:
+		err = errDisabled
+		fallthrough
+	case err != nil:
+		if ctx.Err() != nil {
+			return // shutting down: the lease is released, nothing is lost
+		}
+		if webhook.ErrorCode(err) != webhook.ENOTFOUND && !errors.Is(err, errDisabled) {
+			// Storage trouble: leave the lease to run out and retry then.
+			d.cfg.Logger.Warn("loading webhook failed", "webhook_id", t.Delivery.WebhookID, "err", err)
+			return
+		}
+		a = webhook.Attempt{
+			ID: webhook.NewID(webhook.PrefixAttempt), DeliveryID: t.Delivery.ID,
+			WebhookID: t.Delivery.WebhookID, EventID: t.Event.ID, EventType: t.Event.Type,
+			Number: number, StartedAt: d.cfg.Now(), ErrorClass: webhook.ErrClassCancelled,
+			Error: "not sent: the webhook is disabled or deleted",
+		}
+		d.finish(t, a, store.OutcomeFailed, time.Time{}, "")
+		return
+	}
+	a = d.cfg.Deliverer.Attempt(ctx, deliver.Request{
+		Webhook: h.webhook, Signer: h.signer, Event: t.Event,
+		DeliveryID: t.Delivery.ID, Number: number,
+	})
+	if ctx.Err() != nil && !a.Success() {
+		// Cut short by shutdown: not the endpoint's fault; the released
+		// lease makes it run again.
+		return
+	}
+	outcome, next, disable := d.decide(&a, number)
+	d.finish(t, a, outcome, next, disable)
+}
+
+// decide turns an attempt into the delivery's next step.
+func (d *Dispatcher) decide(a *webhook.Attempt, number int) (store.Outcome, time.Time, string) {
+	if a.Success() {
+		return store.OutcomeSucceeded, time.Time{}, ""
+	}
+	if a.StatusCode == 410 {
+		return store.OutcomeFailed, time.Time{}, "endpoint answered 410 Gone"
+	}
+	delay, ok := NextRetry(d.cfg.RetrySchedule, number, jitterRand())
+	if !ok {
+		return store.OutcomeFailed, time.Time{}, ""
+	}
+	if a.StatusCode == 429 || a.StatusCode == 503 {
+		if ra, ok := RetryAfter(a.ResponseHeaders, d.cfg.Now()); ok {
+			delay = ra
+		}
+	}
+	return store.OutcomeRetry, d.cfg.Now().Add(delay), ""
+}
+
+func (d *Dispatcher) finish(t store.Task, a webhook.Attempt, outcome store.Outcome, next time.Time, disable string) {
+	if disable != "" {
+		d.hooks.invalidate(a.WebhookID)
+	}
+	if f := d.cfg.Observer.Attempt; f != nil {
+		f(&a, outcome)
+	}
+	d.rec.add(store.AttemptResult{Attempt: a, Outcome: outcome, NextAttemptAt: next, DisableReason: disable})
+}

@@ -1,0 +1,90 @@
+package dispatch
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+)
+
+// recordBatch bounds how many results one write stores.
+const recordBatch = 512
+
+// recorder batches attempt results into few durable writes: while one
+// batch commits, the next one gathers.
+type recorder struct {
+	store  Store
+	log    *slog.Logger
+	onDue  func(time.Time)
+	mu     sync.Mutex
+	cond   *sync.Cond
+	buf    []store.AttemptResult
+	closed bool
+}
+
+func newRecorder(s Store, log *slog.Logger, onDue func(time.Time)) *recorder {
+	r := &recorder{store: s, log: log, onDue: onDue}
+	r.cond = sync.NewCond(&r.mu)
+	return r
+}
+
+func (r *recorder) add(res store.AttemptResult) {
+	r.mu.Lock()
+	r.buf = append(r.buf, res)
+	r.mu.Unlock()
+	r.cond.Signal()
+}
+
+// close makes run return once everything added so far is stored.
+func (r *recorder) close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.cond.Broadcast()
+}
+
+func (r *recorder) run() {
+	backoff := 100 * time.Millisecond
+	for {
+		r.mu.Lock()
+		for len(r.buf) == 0 && !r.closed {
+			r.cond.Wait()
+		}
+		if len(r.buf) == 0 && r.closed {
+			r.mu.Unlock()
+			return
+		}
+		n := min(len(r.buf), recordBatch)
+		batch := make([]store.AttemptResult, n)
+		copy(batch, r.buf)
+		r.buf = append(r.buf[:0], r.buf[n:]...)
+		r.mu.Unlock()
+
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			err := r.store.AttemptRecord(ctx, batch)
+			cancel()
+			if err == nil {
+				backoff = 100 * time.Millisecond
+				break
+			}
+			// Keep the results and try again: the deliveries stay leased
+			// meanwhile, and if this process dies their leases run out and
+			// they are delivered again (at least once).
+			r.log.Error("storing attempt results failed; retrying", "err", err, "count", len(batch), "in", backoff)
+			time.Sleep(backoff)
+			backoff = min(backoff*2, 5*time.Second)
+		}
+		var earliest time.Time
+		for i := range batch {
+			if batch[i].Outcome == store.OutcomeRetry && (earliest.IsZero() || batch[i].NextAttemptAt.Before(earliest)) {
+				earliest = batch[i].NextAttemptAt
+			}
+		}
+		if !earliest.IsZero() {
+			r.onDue(earliest)
+		}
+	}
+}

@@ -1,0 +1,226 @@
+// Package ingest accepts published events: it validates them against the
+// catalog (and the type's JSON Schema), applies idempotency, stores the
+// event with one delivery per matching webhook in one durable write, and
+// hands the new deliveries to the local dispatcher straight after commit.
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/hookline/hookline/internal/jsonx"
+	"github.com/hookline/hookline/internal/schema"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// Store is what ingest needs from storage.
+type Store interface {
+	EventTypeGet(ctx context.Context, slug string) (webhook.EventType, error)
+	EventCreate(ctx context.Context, p store.EventCreateParams) (store.EventCreateResult, error)
+}
+
+// Handoff is the local dispatcher, seen from ingest.
+type Handoff interface {
+	// Accepting says whether new deliveries may be leased to it.
+	Accepting() bool
+	Owner() string
+	LeaseUntil() time.Time
+	// Submit takes deliveries leased to it, after they are committed.
+	Submit(tasks []store.Task)
+	// Wake announces unleased due work in the database.
+	Wake()
+}
+
+// Config configures a Service.
+type Config struct {
+	Store   Store
+	Handoff Handoff
+	// IdempotencyWindow is how long an idempotency key maps to its event.
+	IdempotencyWindow time.Duration
+	// MaxDepth bounds the nesting of event data.
+	MaxDepth int
+	// CatalogTTL bounds how long a cached event type is trusted (another
+	// instance may register or change types).
+	CatalogTTL time.Duration
+	Now        func() time.Time
+	// Published, if set, is called after every stored event (metrics).
+	Published func(deliveries int, duplicate bool)
+}
+
+// Service accepts events. It is safe for concurrent use.
+type Service struct {
+	cfg   Config
+	mu    sync.RWMutex
+	types map[string]cachedType
+}
+
+type cachedType struct {
+	et      webhook.EventType
+	schema  *schema.Schema
+	expires time.Time
+}
+
+// New returns a Service.
+func New(cfg Config) *Service {
+	if cfg.IdempotencyWindow <= 0 {
+		cfg.IdempotencyWindow = 24 * time.Hour
+	}
+	if cfg.MaxDepth <= 0 {
+		cfg.MaxDepth = 64
+	}
+	if cfg.CatalogTTL <= 0 {
+		cfg.CatalogTTL = 10 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg, types: make(map[string]cachedType)}
+}
+
+// Input is an event to publish.
+type Input struct {
+	Tenant         string
+	Type           string
+	Data           json.RawMessage
+	IdempotencyKey string
+}
+
+// MaxIdempotencyKey bounds idempotency keys.
+const MaxIdempotencyKey = 255
+
+// Publish validates and stores an event and returns once it and its
+// deliveries are durable.
+func (s *Service) Publish(ctx context.Context, in Input) (store.EventCreateResult, error) {
+	tenant, err := ValidTenant(in.Tenant)
+	if err != nil {
+		return store.EventCreateResult{}, err
+	}
+	if in.Type == "" {
+		return store.EventCreateResult{}, webhook.FieldError(webhook.EINVALID, "type", "is required")
+	}
+	if len(in.IdempotencyKey) > MaxIdempotencyKey {
+		return store.EventCreateResult{}, webhook.FieldError(webhook.EINVALID, "idempotency_key",
+			"must be at most %d bytes", MaxIdempotencyKey)
+	}
+	if err := CheckData(in.Data, s.cfg.MaxDepth); err != nil {
+		return store.EventCreateResult{}, err
+	}
+	ct, err := s.eventType(ctx, in.Type)
+	if err != nil {
+		return store.EventCreateResult{}, err
+	}
+	if ct.schema != nil {
+		if err := ct.schema.Validate(in.Data); err != nil {
+			return store.EventCreateResult{}, err
+		}
+	}
+	now := s.cfg.Now().UTC()
+	p := store.EventCreateParams{
+		Event: webhook.Event{
+			ID: webhook.NewID(webhook.PrefixEvent), Tenant: tenant, Type: in.Type,
+			Data: in.Data, IdempotencyKey: in.IdempotencyKey, CreatedAt: now,
+		},
+		IdempotencySince: now.Add(-s.cfg.IdempotencyWindow),
+	}
+	handoff := s.cfg.Handoff != nil && s.cfg.Handoff.Accepting()
+	if handoff {
+		p.LeaseOwner, p.LeaseUntil = s.cfg.Handoff.Owner(), s.cfg.Handoff.LeaseUntil()
+	}
+	res, err := s.cfg.Store.EventCreate(ctx, p)
+	if err != nil {
+		return store.EventCreateResult{}, err
+	}
+	if s.cfg.Published != nil {
+		s.cfg.Published(len(res.Deliveries), res.Duplicate)
+	}
+	if res.Duplicate || len(res.Deliveries) == 0 || s.cfg.Handoff == nil {
+		return res, nil
+	}
+	if !handoff {
+		s.cfg.Handoff.Wake()
+		return res, nil
+	}
+	tasks := make([]store.Task, len(res.Deliveries))
+	for i, d := range res.Deliveries {
+		tasks[i] = store.Task{Delivery: d, Event: res.Event}
+	}
+	s.cfg.Handoff.Submit(tasks)
+	return res, nil
+}
+
+// CheckData checks that event data is a JSON object within the depth bound.
+// The bytes are kept exactly as given: they are what gets signed and sent.
+func CheckData(data json.RawMessage, maxDepth int) error {
+	if len(data) == 0 {
+		return webhook.FieldError(webhook.EINVALID, "data", "is required and must be a JSON object")
+	}
+	if err := jsonx.CheckDepth(data, maxDepth); err != nil {
+		return err
+	}
+	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
+		return nil
+	}
+	return webhook.FieldError(webhook.EINVALID, "data", "must be a JSON object")
+}
+
+// MaxTenant bounds tenant names.
+const MaxTenant = 200
+
+// ValidTenant returns the tenant to use for t ("" means the default) or an
+// error when it has characters outside [A-Za-z0-9_.:@-] or is too long.
+func ValidTenant(t string) (string, error) {
+	if t == "" {
+		return webhook.DefaultTenant, nil
+	}
+	if len(t) > MaxTenant {
+		return "", webhook.FieldError(webhook.EINVALID, "tenant", "must be at most %d characters", MaxTenant)
+	}
+	for _, c := range t {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '_' || c == '-' || c == '.' || c == ':' || c == '@'
+		if !ok {
+			return "", webhook.FieldError(webhook.EINVALID, "tenant",
+				"may contain only letters, digits and _ - . : @")
+		}
+	}
+	return t, nil
+}
+
+func (s *Service) eventType(ctx context.Context, slug string) (cachedType, error) {
+	now := s.cfg.Now()
+	s.mu.RLock()
+	ct, ok := s.types[slug]
+	s.mu.RUnlock()
+	if ok && now.Before(ct.expires) {
+		return ct, nil
+	}
+	et, err := s.cfg.Store.EventTypeGet(ctx, slug)
+	if webhook.ErrorCode(err) == webhook.ENOTFOUND {
+		return ct, webhook.FieldError(webhook.EUNPROCESSABLE, "type",
+			"unknown event type %q: register it with POST /api/v1/event-types first", slug)
+	}
+	if err != nil {
+		return ct, err
+	}
+	ct = cachedType{et: et, expires: now.Add(s.cfg.CatalogTTL)}
+	if len(et.Schema) > 0 {
+		if ct.schema, err = schema.Compile(et.Schema); err != nil {
+			return ct, err
+		}
+	}
+	s.mu.Lock()
+	s.types[slug] = ct
+	s.mu.Unlock()
+	return ct, nil
+}
+
+// Forget drops a cached event type after a local change.
+func (s *Service) Forget(slug string) {
+	s.mu.Lock()
+	delete(s.types, slug)
+	s.mu.Unlock()
+}

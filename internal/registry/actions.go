@@ -1,0 +1,85 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/hookline/hookline/internal/deliver"
+	"github.com/hookline/hookline/internal/signing"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+func asError(err error, target **webhook.Error) bool { return errors.As(err, target) }
+
+// TestResult is what a test send shows the user.
+type TestResult struct {
+	Attempt webhook.Attempt
+}
+
+// SendTest delivers the example payload of eventType (default: the
+// webhook's first subscribed type) to the webhook now, synchronously, and
+// logs the attempt as a test. It works on inactive webhooks too: testing
+// one before turning it on is the point.
+func (r *Registry) SendTest(ctx context.Context, id, eventType string) (webhook.Attempt, error) {
+	w, err := r.cfg.Store.WebhookGet(ctx, id)
+	if err != nil {
+		return webhook.Attempt{}, err
+	}
+	if eventType == "" {
+		eventType = w.Events[0]
+		if eventType == webhook.AllEvents {
+			types, err := r.cfg.Store.EventTypeList(ctx)
+			if err != nil {
+				return webhook.Attempt{}, err
+			}
+			if len(types) == 0 {
+				return webhook.Attempt{}, webhook.FieldError(webhook.EUNPROCESSABLE, "event_type", "the catalog is empty")
+			}
+			eventType = types[0].Slug
+		}
+	}
+	et, err := r.cfg.Store.EventTypeGet(ctx, eventType)
+	if webhook.ErrorCode(err) == webhook.ENOTFOUND {
+		return webhook.Attempt{}, webhook.FieldError(webhook.EUNPROCESSABLE, "event_type", "unknown event type %q", eventType)
+	}
+	if err != nil {
+		return webhook.Attempt{}, err
+	}
+	secrets, err := r.cfg.Store.WebhookSecrets(ctx, id, r.cfg.Now())
+	if err != nil {
+		return webhook.Attempt{}, err
+	}
+	values := make([]string, len(secrets))
+	for i, s := range secrets {
+		values[i] = s.Value
+	}
+	signer, err := signing.NewSigner(values)
+	if err != nil {
+		return webhook.Attempt{}, err
+	}
+	ev := webhook.Event{
+		ID: webhook.NewID(webhook.PrefixEvent), Tenant: w.Tenant, Type: et.Slug,
+		Data: et.Example, CreatedAt: r.cfg.Now().UTC(),
+	}
+	a := r.cfg.Deliverer.Attempt(ctx, deliver.Request{Webhook: w, Signer: signer, Event: ev, Number: 1, Test: true})
+	if err := r.cfg.Store.AttemptRecord(ctx, []store.AttemptResult{{Attempt: a}}); err != nil {
+		return a, err
+	}
+	return a, nil
+}
+
+// Replay re-delivers the webhook's events since the given time.
+func (r *Registry) Replay(ctx context.Context, id string, since time.Time) (int, error) {
+	now := r.cfg.Now()
+	if since.After(now) {
+		return 0, webhook.FieldError(webhook.EINVALID, "since", "is in the future")
+	}
+	return r.cfg.Store.WebhookReplay(ctx, id, since, now)
+}
+
+// Retry makes a delivery due now, whatever its state.
+func (r *Registry) Retry(ctx context.Context, id string) (webhook.Delivery, error) {
+	return r.cfg.Store.DeliveryRetry(ctx, id, r.cfg.Now())
+}

@@ -1,0 +1,323 @@
+// Package registry manages what producers and operators register: event
+// types and webhooks. It owns their validation, so the REST API, the
+// dashboard and the CLI share one code path for every change.
+package registry
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hookline/hookline/internal/catalog"
+	"github.com/hookline/hookline/internal/deliver"
+	"github.com/hookline/hookline/internal/egress"
+	"github.com/hookline/hookline/internal/ingest"
+	"github.com/hookline/hookline/internal/signing"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// Invalidator is told when a webhook or event type changes, so caches in
+// the dispatcher and ingest drop their copy.
+type Invalidator interface {
+	Invalidate(webhookID string)
+}
+
+// Config configures a Registry.
+type Config struct {
+	Store     store.Store
+	Guard     *egress.Guard
+	Deliverer *deliver.Deliverer
+	// Webhooks is told about webhook changes (the dispatcher).
+	Webhooks Invalidator
+	// Forget is told about event type changes (ingest's catalog cache).
+	Forget func(slug string)
+	// RotationOverlap is how long the previous secret keeps signing after a
+	// rotation, so receivers can roll out the new one.
+	RotationOverlap time.Duration
+	Now             func() time.Time
+}
+
+// Registry is the service behind every create, update and delete.
+type Registry struct {
+	cfg Config
+}
+
+// New returns a Registry.
+func New(cfg Config) *Registry {
+	if cfg.RotationOverlap <= 0 {
+		cfg.RotationOverlap = 24 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Forget == nil {
+		cfg.Forget = func(string) {}
+	}
+	return &Registry{cfg: cfg}
+}
+
+// WebhookInput is a webhook to create, or with Patch semantics the fields
+// to change: nil pointers are left alone.
+type WebhookInput struct {
+	Tenant      *string
+	Name        *string
+	URL         *string
+	Description *string
+	Events      []string // nil: unchanged (update) / required (create)
+	Active      *bool
+	Headers     map[string]string // nil: unchanged
+	Format      *string
+	Integration *string
+}
+
+// Limits on webhook fields.
+const (
+	MinName        = 2
+	MaxName        = 200
+	MaxDescription = 2000
+	MaxEvents      = 200
+	MaxHeaders     = 20
+	MaxHeaderName  = 256
+	MaxHeaderValue = 4096
+	MaxIntegration = 50
+)
+
+// CreateWebhook validates in and stores a new webhook with a fresh signing
+// secret, which it returns (the only time besides the secret endpoint).
+func (r *Registry) CreateWebhook(ctx context.Context, in WebhookInput) (webhook.Webhook, string, error) {
+	now := r.cfg.Now().UTC()
+	w := webhook.Webhook{
+		ID: webhook.NewID(webhook.PrefixWebhook), Active: true, Format: webhook.FormatEnvelope,
+		Integration: "manual", Headers: map[string]string{}, CreatedAt: now, UpdatedAt: now,
+	}
+	tenant := ""
+	if in.Tenant != nil {
+		tenant = *in.Tenant
+	}
+	var err error
+	if w.Tenant, err = ingest.ValidTenant(tenant); err != nil {
+		return w, "", err
+	}
+	if in.Name == nil {
+		return w, "", webhook.FieldError(webhook.EINVALID, "name", "is required")
+	}
+	if in.URL == nil {
+		return w, "", webhook.FieldError(webhook.EINVALID, "url", "is required")
+	}
+	if in.Events == nil {
+		return w, "", webhook.FieldError(webhook.EINVALID, "events",
+			`is required: a list of event type slugs, or ["*"] for all`)
+	}
+	if err := r.apply(ctx, &w, in); err != nil {
+		return w, "", err
+	}
+	secret := signing.NewSecret()
+	if err := r.cfg.Store.WebhookCreate(ctx, w, secret); err != nil {
+		return w, "", err
+	}
+	return w, secret, nil
+}
+
+// UpdateWebhook changes the fields set in in. Re-activating a webhook clears
+// its disabled reason.
+func (r *Registry) UpdateWebhook(ctx context.Context, id string, in WebhookInput) (webhook.Webhook, error) {
+	w, err := r.cfg.Store.WebhookGet(ctx, id)
+	if err != nil {
+		return w, err
+	}
+	if in.Tenant != nil && *in.Tenant != w.Tenant {
+		return w, webhook.FieldError(webhook.EINVALID, "tenant", "cannot be changed; create a new webhook")
+	}
+	wasActive := w.Active
+	if err := r.apply(ctx, &w, in); err != nil {
+		return w, err
+	}
+	if w.Active && !wasActive {
+		w.DisabledReason = ""
+	}
+	w.UpdatedAt = r.cfg.Now().UTC()
+	if err := r.cfg.Store.WebhookUpdate(ctx, w); err != nil {
+		return w, err
+	}
+	r.invalidate(id)
+	return w, nil
+}
+
+func (r *Registry) invalidate(id string) {
+	if r.cfg.Webhooks != nil {
+		r.cfg.Webhooks.Invalidate(id)
+	}
+}
+
+// apply validates the set fields of in and copies them into w.
+func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInput) error {
+	if in.Name != nil {
+		name := strings.TrimSpace(*in.Name)
+		if n := utf8.RuneCountInString(name); n < MinName || n > MaxName {
+			return webhook.FieldError(webhook.EINVALID, "name", "must be %d to %d characters", MinName, MaxName)
+		}
+		w.Name = name
+	}
+	if in.URL != nil {
+		u := strings.TrimSpace(*in.URL)
+		if err := r.cfg.Guard.CheckURL(u); err != nil {
+			return err
+		}
+		w.URL = u
+	}
+	if in.Description != nil {
+		if utf8.RuneCountInString(*in.Description) > MaxDescription {
+			return webhook.FieldError(webhook.EINVALID, "description", "must be at most %d characters", MaxDescription)
+		}
+		w.Description = *in.Description
+	}
+	if in.Events != nil {
+		events, err := r.checkEvents(ctx, in.Events)
+		if err != nil {
+			return err
+		}
+		w.Events = events
+	}
+	if in.Active != nil {
+		w.Active = *in.Active
+	}
+	if in.Headers != nil {
+		if err := CheckHeaders(in.Headers); err != nil {
+			return err
+		}
+		w.Headers = in.Headers
+	}
+	if in.Format != nil {
+		f := webhook.Format(*in.Format)
+		if !f.Valid() {
+			return webhook.FieldError(webhook.EINVALID, "format", `must be "envelope" or "raw"`)
+		}
+		w.Format = f
+	}
+	if in.Integration != nil {
+		v := strings.TrimSpace(*in.Integration)
+		if v == "" || len(v) > MaxIntegration || !catalog.ValidSlug(strings.ToLower(v)) {
+			return webhook.FieldError(webhook.EINVALID, "integration",
+				"must be a short name like manual, zapier or make (letters, digits, _ . -)")
+		}
+		w.Integration = strings.ToLower(v)
+	}
+	return nil
+}
+
+func (r *Registry) checkEvents(ctx context.Context, events []string) ([]string, error) {
+	if len(events) == 0 {
+		return nil, webhook.FieldError(webhook.EINVALID, "events",
+			`must list at least one event type, or ["*"] for all`)
+	}
+	if len(events) > MaxEvents {
+		return nil, webhook.FieldError(webhook.EINVALID, "events", "must list at most %d event types", MaxEvents)
+	}
+	out := make([]string, 0, len(events))
+	for i, e := range events {
+		if e == webhook.AllEvents {
+			if len(events) > 1 {
+				return nil, webhook.FieldError(webhook.EINVALID, "events",
+					`"*" subscribes to everything and cannot be combined with other types`)
+			}
+			return []string{webhook.AllEvents}, nil
+		}
+		field := "events[" + strconv.Itoa(i) + "]"
+		if !catalog.ValidSlug(e) {
+			return nil, webhook.FieldError(webhook.EINVALID, field, "%q is not a valid event type slug", e)
+		}
+		if _, err := r.cfg.Store.EventTypeGet(ctx, e); err != nil {
+			if webhook.ErrorCode(err) == webhook.ENOTFOUND {
+				return nil, webhook.FieldError(webhook.EUNPROCESSABLE, field,
+					"unknown event type %q (see GET /api/v1/event-types)", e)
+			}
+			return nil, err
+		}
+		if !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// reservedHeaders are set by Hookline itself or belong to the connection;
+// a webhook's custom headers may not override them.
+var reservedHeaders = map[string]bool{
+	"host": true, "content-type": true, "content-length": true, "content-encoding": true,
+	"transfer-encoding": true, "connection": true, "keep-alive": true, "proxy-authorization": true,
+	"proxy-authenticate": true, "proxy-connection": true, "te": true, "trailer": true, "upgrade": true,
+	"user-agent": true, "expect": true, "date": true,
+	"webhook-id": true, "webhook-timestamp": true, "webhook-signature": true, "webhook-event": true,
+}
+
+// CheckHeaders validates custom headers: RFC 9110 token names, values
+// without control characters (no CR/LF header injection), none of the
+// reserved or hop-by-hop headers, and size limits.
+func CheckHeaders(h map[string]string) error {
+	if len(h) > MaxHeaders {
+		return webhook.FieldError(webhook.EINVALID, "headers", "at most %d custom headers", MaxHeaders)
+	}
+	for name, value := range h {
+		field := "headers." + name
+		if name == "" || len(name) > MaxHeaderName || !isToken(name) {
+			return webhook.FieldError(webhook.EINVALID, field, "is not a valid header name")
+		}
+		if reservedHeaders[strings.ToLower(name)] || strings.HasPrefix(strings.ToLower(name), "webhook-") {
+			return webhook.FieldError(webhook.EINVALID, field, "is set by Hookline and cannot be overridden")
+		}
+		if len(value) > MaxHeaderValue {
+			return webhook.FieldError(webhook.EINVALID, field, "value must be at most %d bytes", MaxHeaderValue)
+		}
+		if !utf8.ValidString(value) {
+			return webhook.FieldError(webhook.EINVALID, field, "value must be valid UTF-8")
+		}
+		for _, c := range value {
+			if c < ' ' && c != '\t' || c == 0x7f {
+				return webhook.FieldError(webhook.EINVALID, field, "value must not contain control characters")
+			}
+		}
+	}
+	return nil
+}
+
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// DeleteWebhook removes a webhook; its pending deliveries end as failed.
+func (r *Registry) DeleteWebhook(ctx context.Context, id string) error {
+	if err := r.cfg.Store.WebhookDelete(ctx, id); err != nil {
+		return err
+	}
+	r.invalidate(id)
+	return nil
+}
+
+// RotateSecret makes a new secret current; the previous one keeps signing
+// for the overlap period. It returns the new secret.
+func (r *Registry) RotateSecret(ctx context.Context, id string) (string, time.Time, error) {
+	secret := signing.NewSecret()
+	until := r.cfg.Now().Add(r.cfg.RotationOverlap).UTC()
+	if err := r.cfg.Store.WebhookRotateSecret(ctx, id, secret, until); err != nil {
+		return "", time.Time{}, err
+	}
+	r.invalidate(id)
+	return secret, until, nil
+}
+
+// Secrets returns the secrets signing a webhook's requests now.
+func (r *Registry) Secrets(ctx context.Context, id string) ([]webhook.Secret, error) {
+	return r.cfg.Store.WebhookSecrets(ctx, id, r.cfg.Now())
+}

@@ -1,0 +1,466 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+const deliveryColumns = `id, tenant, event_id, event_type, webhook_id, status, attempts,
+	next_attempt_at, last_status_code, last_error, created_at, updated_at`
+
+func scanDelivery(r scanner) (webhook.Delivery, error) {
+	var d webhook.Delivery
+	var status string
+	var next sql.NullInt64
+	var created, updated int64
+	err := r.Scan(&d.ID, &d.Tenant, &d.EventID, &d.EventType, &d.WebhookID, &status, &d.Attempts,
+		&next, &d.LastStatusCode, &d.LastError, &created, &updated)
+	d.Status = webhook.DeliveryStatus(status)
+	d.NextAttemptAt = fromNullTS(next)
+	d.CreatedAt, d.UpdatedAt = fromTS(created), fromTS(updated)
+	return d, err
+}
+
+// DeliveryGet implements store.DeliveryStore.
+func (s *Store) DeliveryGet(ctx context.Context, id string) (webhook.Delivery, error) {
+	d, err := scanDelivery(s.rdb.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
+	return d, notFound(err, "delivery")
+}
+
+// DeliveryList implements store.DeliveryStore.
+func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (store.DeliveryPage, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		where = append(where, cond)
+		args = append(args, v)
+	}
+	if p.Tenant != "" {
+		add("tenant = ?", p.Tenant)
+	}
+	if p.WebhookID != "" {
+		add("webhook_id = ?", p.WebhookID)
+	}
+	if p.EventID != "" {
+		add("event_id = ?", p.EventID)
+	}
+	if p.Status != "" {
+		add("status = ?", string(p.Status))
+	}
+	if p.Cursor != "" {
+		add("id < ?", p.Cursor)
+	}
+	q := `SELECT ` + deliveryColumns + ` FROM deliveries`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := pageLimit(p.Limit)
+	q += " ORDER BY id DESC LIMIT ?"
+	args = append(args, limit+1)
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return store.DeliveryPage{}, err
+	}
+	defer rows.Close()
+	var page store.DeliveryPage
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return page, err
+		}
+		page.Deliveries = append(page.Deliveries, d)
+	}
+	if err := rows.Err(); err != nil {
+		return page, err
+	}
+	if len(page.Deliveries) > limit {
+		page.Deliveries = page.Deliveries[:limit]
+		page.Next = page.Deliveries[limit-1].ID
+	}
+	return page, nil
+}
+
+// DeliveryClaim implements store.DeliveryStore.
+func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) ([]store.Task, error) {
+	if p.Limit <= 0 {
+		return nil, nil
+	}
+	var tasks []store.Task
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		tasks = tasks[:0]
+		args := []any{p.Owner, ts(p.LeaseUntil), ts(p.Now)}
+		excl := ""
+		if len(p.ExcludeWebhooks) > 0 {
+			excl = " AND webhook_id NOT IN (?" + strings.Repeat(",?", len(p.ExcludeWebhooks)-1) + ")"
+			for _, w := range p.ExcludeWebhooks {
+				args = append(args, w)
+			}
+		}
+		args = append(args, p.Limit)
+		rows, err := tx.Query(`UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?
+			WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`+excl+`
+				ORDER BY next_attempt_at LIMIT ?)
+			RETURNING `+deliveryColumns, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			d, err := scanDelivery(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			tasks = append(tasks, store.Task{Delivery: d})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(tasks) == 0 {
+			return nil
+		}
+		idx := make(map[string][]int, len(tasks))
+		ids := make([]any, 0, len(tasks))
+		for i, t := range tasks {
+			if _, ok := idx[t.Delivery.EventID]; !ok {
+				ids = append(ids, t.Delivery.EventID)
+			}
+			idx[t.Delivery.EventID] = append(idx[t.Delivery.EventID], i)
+		}
+		erows, err := tx.Query(`SELECT `+eventColumns+` FROM events WHERE id IN (?`+
+			strings.Repeat(",?", len(ids)-1)+`)`, ids...)
+		if err != nil {
+			return err
+		}
+		defer erows.Close()
+		for erows.Next() {
+			e, err := scanEvent(erows)
+			if err != nil {
+				return err
+			}
+			for _, i := range idx[e.ID] {
+				tasks[i].Event = e
+			}
+		}
+		return erows.Err()
+	})
+	return tasks, err
+}
+
+// DeliveryReleaseLeases implements store.DeliveryStore.
+func (s *Store) DeliveryReleaseLeases(ctx context.Context, owner string, now time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		q := `UPDATE deliveries SET lease_owner = NULL, next_attempt_at = ?
+			WHERE status = 'pending' AND lease_owner IS NOT NULL`
+		args := []any{ts(now)}
+		if owner != "" {
+			q += ` AND lease_owner = ?`
+			args = append(args, owner)
+		}
+		res, err := tx.Exec(q, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// DeliveryNextDue implements store.DeliveryStore.
+func (s *Store) DeliveryNextDue(ctx context.Context) (time.Time, error) {
+	var v sql.NullInt64
+	err := s.rdb.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'`).Scan(&v)
+	if err != nil || !v.Valid {
+		return time.Time{}, err
+	}
+	return fromTS(v.Int64), nil
+}
+
+const (
+	qAttemptInsert = `INSERT INTO attempts (id, delivery_id, webhook_id, event_id, event_type, number,
+		test, started_at, duration_ms, url, request_headers, request_body, status_code,
+		response_headers, response_body, response_truncated, error_class, error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// Only a pending delivery moves on: a delivery that was retried by hand
+	// or deleted meanwhile keeps its newer state.
+	qDeliveryResult = `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?,
+		lease_owner = NULL, last_status_code = ?, last_error = ?, updated_at = ?
+		WHERE id = ? AND status = 'pending'`
+	qWebhookStats = `UPDATE webhooks SET stat_attempts = stat_attempts + ?,
+		stat_succeeded = stat_succeeded + ?, stat_failed = stat_failed + ?,
+		last_success_at = COALESCE(?, last_success_at),
+		last_failure_at = COALESCE(?, last_failure_at),
+		failing_since = CASE WHEN ? THEN NULL ELSE COALESCE(failing_since, ?) END
+		WHERE id = ?`
+)
+
+func init() {
+	hotQueries = append(hotQueries, qAttemptInsert, qDeliveryResult, qWebhookStats)
+}
+
+func headerJSON(h http.Header) string {
+	if h == nil {
+		return "{}"
+	}
+	return jsonText(h)
+}
+
+type statDelta struct {
+	attempts, succeeded, failed int64
+	lastOK, lastFail            sql.NullInt64
+	// okAfterFail: the latest attempt in the batch succeeded, which clears
+	// failing_since; firstFail is the earliest failure otherwise.
+	latestOK   bool
+	latestAt   int64
+	firstFail  sql.NullInt64
+	sawFailure bool
+}
+
+// AttemptRecord implements store.DeliveryStore.
+func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult) error {
+	if len(results) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		stats := map[string]*statDelta{}
+		for i := range results {
+			r := &results[i]
+			a := &r.Attempt
+			var dlv any
+			if a.DeliveryID != "" {
+				dlv = a.DeliveryID
+			}
+			started := ts(a.StartedAt)
+			if _, err := s.exec(tx, qAttemptInsert, a.ID, dlv, a.WebhookID, a.EventID, a.EventType,
+				a.Number, boolInt(a.Test), started, a.DurationMS, a.URL, headerJSON(a.RequestHeaders),
+				nonNil(a.RequestBody), a.StatusCode, headerJSON(a.ResponseHeaders), nonNil(a.ResponseBody),
+				boolInt(a.ResponseTruncated), string(a.ErrorClass), a.Error); err != nil {
+				return err
+			}
+			if a.Test {
+				continue
+			}
+			status, next := webhook.DeliveryPending, sql.NullInt64{}
+			switch r.Outcome {
+			case store.OutcomeSucceeded:
+				status = webhook.DeliverySucceeded
+			case store.OutcomeFailed:
+				status = webhook.DeliveryFailed
+			case store.OutcomeRetry:
+				next = sql.NullInt64{Int64: ts(r.NextAttemptAt), Valid: true}
+			default:
+				return fmt.Errorf("attempt %s: unknown outcome %d", a.ID, r.Outcome)
+			}
+			res, err := s.exec(tx, qDeliveryResult, string(status), next, a.StatusCode, a.Error, started, a.DeliveryID)
+			if err != nil {
+				return err
+			}
+			moved, _ := res.RowsAffected()
+			d := stats[a.WebhookID]
+			if d == nil {
+				d = &statDelta{}
+				stats[a.WebhookID] = d
+			}
+			d.attempts++
+			end := started + int64(a.DurationMS*1000)
+			ok := a.Success()
+			if ok {
+				d.lastOK = sql.NullInt64{Int64: max(end, d.lastOK.Int64), Valid: true}
+			} else {
+				d.lastFail = sql.NullInt64{Int64: max(end, d.lastFail.Int64), Valid: true}
+				if !d.firstFail.Valid || started < d.firstFail.Int64 {
+					d.firstFail = sql.NullInt64{Int64: started, Valid: true}
+				}
+			}
+			if end >= d.latestAt {
+				d.latestAt, d.latestOK = end, ok
+			}
+			if moved == 1 {
+				switch r.Outcome {
+				case store.OutcomeSucceeded:
+					d.succeeded++
+				case store.OutcomeFailed:
+					d.failed++
+				}
+			}
+			if r.DisableReason != "" {
+				if _, err := tx.Exec(`UPDATE webhooks SET active = 0, disabled_reason = ?, updated_at = ?
+					WHERE id = ?`, r.DisableReason, end, a.WebhookID); err != nil {
+					return err
+				}
+			}
+		}
+		for id, d := range stats {
+			if _, err := s.exec(tx, qWebhookStats, d.attempts, d.succeeded, d.failed, d.lastOK,
+				d.lastFail, boolInt(d.latestOK), d.firstFail, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+const attemptColumns = `id, delivery_id, webhook_id, event_id, event_type, number, test, started_at,
+	duration_ms, url, request_headers, request_body, status_code, response_headers, response_body,
+	response_truncated, error_class, error`
+
+func scanAttempt(r scanner) (webhook.Attempt, error) {
+	var a webhook.Attempt
+	var dlv sql.NullString
+	var test, trunc int
+	var started int64
+	var reqH, respH, class string
+	err := r.Scan(&a.ID, &dlv, &a.WebhookID, &a.EventID, &a.EventType, &a.Number, &test, &started,
+		&a.DurationMS, &a.URL, &reqH, &a.RequestBody, &a.StatusCode, &respH, &a.ResponseBody,
+		&trunc, &class, &a.Error)
+	if err != nil {
+		return a, err
+	}
+	a.DeliveryID = dlv.String
+	a.Test, a.ResponseTruncated = test == 1, trunc == 1
+	a.StartedAt = fromTS(started)
+	a.ErrorClass = webhook.ErrorClass(class)
+	if err := json.Unmarshal([]byte(reqH), &a.RequestHeaders); err != nil {
+		return a, fmt.Errorf("attempt %s: request headers: %w", a.ID, err)
+	}
+	if err := json.Unmarshal([]byte(respH), &a.ResponseHeaders); err != nil {
+		return a, fmt.Errorf("attempt %s: response headers: %w", a.ID, err)
+	}
+	return a, nil
+}
+
+func (s *Store) attempts(ctx context.Context, q string, args ...any) ([]webhook.Attempt, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+attemptColumns+` FROM attempts `+q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []webhook.Attempt
+	for rows.Next() {
+		a, err := scanAttempt(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// AttemptList implements store.DeliveryStore.
+func (s *Store) AttemptList(ctx context.Context, deliveryID string) ([]webhook.Attempt, error) {
+	return s.attempts(ctx, `WHERE delivery_id = ? ORDER BY id`, deliveryID)
+}
+
+// AttemptListByWebhook implements store.DeliveryStore.
+func (s *Store) AttemptListByWebhook(ctx context.Context, webhookID string, limit int) ([]webhook.Attempt, error) {
+	return s.attempts(ctx, `WHERE webhook_id = ? ORDER BY id DESC LIMIT ?`, webhookID, pageLimit(limit))
+}
+
+// DeliveryRetry implements store.DeliveryStore.
+func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (webhook.Delivery, error) {
+	var d webhook.Delivery
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var status string
+		var owner sql.NullString
+		var next sql.NullInt64
+		err := tx.QueryRow(`SELECT status, lease_owner, next_attempt_at FROM deliveries WHERE id = ?`, id).
+			Scan(&status, &owner, &next)
+		if err != nil {
+			return notFound(err, "delivery")
+		}
+		if status == string(webhook.DeliveryPending) && owner.Valid && next.Int64 > ts(now) {
+			return &webhook.Error{Code: webhook.ECONFLICT, Message: "the delivery is being attempted right now"}
+		}
+		d, err = scanDelivery(tx.QueryRow(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?,
+			lease_owner = NULL, updated_at = ? WHERE id = ? RETURNING `+deliveryColumns, ts(now), ts(now), id))
+		return err
+	})
+	return d, err
+}
+
+// WebhookReplay implements store.DeliveryStore.
+func (s *Store) WebhookReplay(ctx context.Context, webhookID string, since, now time.Time) (int, error) {
+	w, err := s.WebhookGet(ctx, webhookID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		n = 0
+		q := `SELECT id, type FROM events WHERE tenant = ? AND created_at >= ?`
+		args := []any{w.Tenant, ts(since)}
+		if !slices.Contains(w.Events, webhook.AllEvents) {
+			q += ` AND type IN (?` + strings.Repeat(",?", len(w.Events)-1) + `)`
+			for _, e := range w.Events {
+				args = append(args, e)
+			}
+		}
+		rows, err := tx.Query(q+` ORDER BY id`, args...)
+		if err != nil {
+			return err
+		}
+		type ev struct{ id, typ string }
+		var evs []ev
+		for rows.Next() {
+			var e ev
+			if err := rows.Scan(&e.id, &e.typ); err != nil {
+				rows.Close()
+				return err
+			}
+			evs = append(evs, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, e := range evs {
+			if _, err := s.exec(tx, qDeliveryInsert, webhook.NewID(webhook.PrefixDelivery), w.Tenant, e.id,
+				e.typ, w.ID, ts(now), nil, ts(now), ts(now)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(`UPDATE webhooks SET stat_deliveries = stat_deliveries + ? WHERE id = ?`, len(evs), w.ID); err != nil {
+			return err
+		}
+		n = len(evs)
+		return nil
+	})
+	return n, err
+}
+
+// DeliveryCounts implements store.DeliveryStore.
+func (s *Store) DeliveryCounts(ctx context.Context) (map[webhook.DeliveryStatus]int64, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT status, COUNT(*) FROM deliveries GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[webhook.DeliveryStatus]int64{}
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[webhook.DeliveryStatus(st)] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,240 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+const (
+	qEventByKey  = `SELECT id, created_at FROM events WHERE tenant = ? AND idempotency_key = ?`
+	qEventInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`
+	qMatch = `SELECT DISTINCT s.webhook_id FROM subscriptions s JOIN webhooks w ON w.id = s.webhook_id
+		WHERE s.tenant = ? AND s.event_type IN (?, '*') AND w.active = 1`
+	qDeliveryInsert = `INSERT INTO deliveries (id, tenant, event_id, event_type, webhook_id, status,
+		next_attempt_at, lease_owner, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`
+	qWebhookCountDelivery = `UPDATE webhooks SET stat_deliveries = stat_deliveries + 1 WHERE id = ?`
+)
+
+func init() {
+	hotQueries = append(hotQueries, qEventByKey, qEventInsert, qMatch, qDeliveryInsert, qWebhookCountDelivery)
+}
+
+// hotQueries are prepared once at Open on the writer connection.
+var hotQueries []string
+
+// EventCreate implements store.EventStore.
+func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (store.EventCreateResult, error) {
+	var res store.EventCreateResult
+	ev := p.Event
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res = store.EventCreateResult{}
+		var key any
+		if ev.IdempotencyKey != "" {
+			key = ev.IdempotencyKey
+			var id string
+			var created int64
+			rows, err := s.query(tx, qEventByKey, ev.Tenant, ev.IdempotencyKey)
+			if err != nil {
+				return err
+			}
+			found := rows.Next()
+			if found {
+				err = rows.Scan(&id, &created)
+			}
+			rows.Close()
+			if err != nil {
+				return err
+			}
+			if found {
+				if created >= ts(p.IdempotencySince) {
+					res.Duplicate = true
+					res.Event.ID = id
+					return nil
+				}
+				// The key is past its window: release it for reuse.
+				if _, err := tx.Exec(`UPDATE events SET idempotency_key = NULL WHERE id = ?`, id); err != nil {
+					return err
+				}
+			}
+		}
+		created := ts(ev.CreatedAt)
+		if _, err := s.exec(tx, qEventInsert, ev.ID, ev.Tenant, ev.Type, []byte(ev.Data), key, created); err != nil {
+			return err
+		}
+		rows, err := s.query(tx, qMatch, ev.Tenant, ev.Type)
+		if err != nil {
+			return err
+		}
+		var hooks []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			hooks = append(hooks, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		due := created
+		var owner any
+		if p.LeaseOwner != "" {
+			due, owner = ts(p.LeaseUntil), p.LeaseOwner
+		}
+		res.Deliveries = make([]webhook.Delivery, 0, len(hooks))
+		for _, h := range hooks {
+			d := webhook.Delivery{
+				ID: webhook.NewID(webhook.PrefixDelivery), Tenant: ev.Tenant, EventID: ev.ID,
+				EventType: ev.Type, WebhookID: h, Status: webhook.DeliveryPending,
+				CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt,
+			}
+			next := ev.CreatedAt
+			d.NextAttemptAt = &next
+			if _, err := s.exec(tx, qDeliveryInsert, d.ID, d.Tenant, d.EventID, d.EventType, h, due, owner, created, created); err != nil {
+				return err
+			}
+			if _, err := s.exec(tx, qWebhookCountDelivery, h); err != nil {
+				return err
+			}
+			res.Deliveries = append(res.Deliveries, d)
+		}
+		res.Event = ev
+		return nil
+	})
+	if err != nil {
+		return store.EventCreateResult{}, err
+	}
+	if res.Duplicate {
+		orig, err := s.EventGet(ctx, res.Event.ID)
+		if err != nil {
+			return store.EventCreateResult{}, err
+		}
+		page, err := s.DeliveryList(ctx, store.DeliveryListParams{EventID: orig.ID, Limit: 1000})
+		if err != nil {
+			return store.EventCreateResult{}, err
+		}
+		return store.EventCreateResult{Event: orig, Deliveries: page.Deliveries, Duplicate: true}, nil
+	}
+	return res, nil
+}
+
+func scanEvent(r scanner) (webhook.Event, error) {
+	var e webhook.Event
+	var key sql.NullString
+	var created int64
+	var data []byte
+	if err := r.Scan(&e.ID, &e.Tenant, &e.Type, &data, &key, &created); err != nil {
+		return e, err
+	}
+	e.Data = data
+	e.IdempotencyKey = key.String
+	e.CreatedAt = fromTS(created)
+	return e, nil
+}
+
+const eventColumns = `id, tenant, type, data, idempotency_key, created_at`
+
+// EventGet implements store.EventStore.
+func (s *Store) EventGet(ctx context.Context, id string) (webhook.Event, error) {
+	e, err := scanEvent(s.rdb.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ?`, id))
+	return e, notFound(err, "event")
+}
+
+// EventList implements store.EventStore.
+func (s *Store) EventList(ctx context.Context, p store.EventListParams) (store.EventPage, error) {
+	var where []string
+	var args []any
+	if p.Tenant != "" {
+		where = append(where, "tenant = ?")
+		args = append(args, p.Tenant)
+	}
+	if p.Type != "" {
+		where = append(where, "type = ?")
+		args = append(args, p.Type)
+	}
+	if p.Cursor != "" {
+		where = append(where, "id < ?")
+		args = append(args, p.Cursor)
+	}
+	q := `SELECT ` + eventColumns + ` FROM events`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := pageLimit(p.Limit)
+	q += " ORDER BY id DESC LIMIT ?"
+	args = append(args, limit+1)
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return store.EventPage{}, err
+	}
+	defer rows.Close()
+	var page store.EventPage
+	byID := map[string]int{}
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return page, err
+		}
+		byID[e.ID] = len(page.Events)
+		page.Events = append(page.Events, store.EventSummary{Event: e, Deliveries: map[webhook.DeliveryStatus]int{}})
+	}
+	if err := rows.Err(); err != nil {
+		return page, err
+	}
+	rows.Close()
+	if len(page.Events) > limit {
+		delete(byID, page.Events[limit].ID)
+		page.Events = page.Events[:limit]
+		page.Next = page.Events[limit-1].ID
+	}
+	if len(page.Events) == 0 {
+		return page, nil
+	}
+	ids := make([]any, 0, len(page.Events))
+	for _, e := range page.Events {
+		ids = append(ids, e.ID)
+	}
+	crows, err := s.rdb.QueryContext(ctx, `SELECT event_id, status, COUNT(*) FROM deliveries
+		WHERE event_id IN (?`+strings.Repeat(",?", len(ids)-1)+`) GROUP BY event_id, status`, ids...)
+	if err != nil {
+		return page, err
+	}
+	defer crows.Close()
+	for crows.Next() {
+		var id, status string
+		var n int
+		if err := crows.Scan(&id, &status, &n); err != nil {
+			return page, err
+		}
+		if i, ok := byID[id]; ok {
+			page.Events[i].Deliveries[webhook.DeliveryStatus(status)] = n
+		}
+	}
+	return page, crows.Err()
+}
+
+// EventSamples implements store.EventStore.
+func (s *Store) EventSamples(ctx context.Context, tenant, eventType string, limit int) ([]webhook.Event, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE tenant = ? AND type = ? ORDER BY id DESC LIMIT ?`, tenant, eventType, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []webhook.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

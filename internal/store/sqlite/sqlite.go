@@ -1,0 +1,309 @@
+// Package sqlite implements store.Store on an embedded SQLite database (the
+// pure-Go modernc.org/sqlite driver, no cgo).
+//
+// SQLite allows one writer at a time, and a durable commit costs an fsync,
+// so every write goes through one goroutine that groups the writes waiting
+// at that moment into a single transaction (group commit): many ingests and
+// attempt results share one fsync. Each write runs inside its own savepoint,
+// so one failing write never undoes another. Reads use a separate pool; WAL
+// mode lets them run beside the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+//go:embed schema.sql
+var schemaSQL string
+
+// maxBatch bounds one group commit, so a flood of writes still commits in
+// pieces and no caller waits behind an unbounded transaction.
+const maxBatch = 1024
+
+// Options configure Open.
+type Options struct {
+	// Sealer encrypts webhook secrets at rest. Required.
+	Sealer store.Sealer
+	// ReadConns is the size of the read pool (default 8).
+	ReadConns int
+}
+
+// Store is the SQLite backend.
+type Store struct {
+	wdb    *sql.DB // exactly one connection: the writer
+	rdb    *sql.DB
+	sealer store.Sealer
+
+	ops      chan *op
+	stop     chan struct{}
+	done     chan struct{}
+	closeMu  sync.RWMutex
+	closed   bool
+	stmts    map[string]*sql.Stmt // read-only after Open
+	closeErr error
+}
+
+var _ store.Store = (*Store)(nil)
+
+type op struct {
+	ctx  context.Context
+	fn   func(tx *sql.Tx) error
+	done chan error
+}
+
+// Open opens (creating if needed) the database file at path, applies the
+// schema and starts the writer.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.Sealer == nil {
+		return nil, errors.New("sqlite: Options.Sealer is required")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlite: create data directory: %w", err)
+	}
+	// synchronous(FULL) in WAL mode fsyncs the log at every commit: an
+	// acknowledged event survives power loss.
+	pragmas := url.Values{}
+	for _, p := range []string{
+		"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)",
+		"foreign_keys(ON)", "auto_vacuum(INCREMENTAL)", "temp_store(MEMORY)",
+		"cache_size(-32000)",
+	} {
+		pragmas.Add("_pragma", p)
+	}
+	wdsn := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
+	wdb, err := sql.Open("sqlite", wdsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+	if _, err := wdb.Exec(schemaSQL); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: apply schema: %w", err)
+	}
+	rp := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(ON)", "query_only(1)", "cache_size(-16000)"} {
+		rp.Add("_pragma", p)
+	}
+	rdb, err := sql.Open("sqlite", "file:"+path+"?"+rp.Encode())
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: open reader: %w", err)
+	}
+	n := opts.ReadConns
+	if n <= 0 {
+		n = 8
+	}
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+	s := &Store{
+		wdb: wdb, rdb: rdb, sealer: opts.Sealer,
+		ops:   make(chan *op, maxBatch),
+		stop:  make(chan struct{}),
+		done:  make(chan struct{}),
+		stmts: make(map[string]*sql.Stmt),
+	}
+	for _, q := range hotQueries {
+		st, err := wdb.Prepare(q)
+		if err != nil {
+			wdb.Close()
+			rdb.Close()
+			return nil, fmt.Errorf("sqlite: prepare %q: %w", q, err)
+		}
+		s.stmts[q] = st
+	}
+	go s.writeLoop()
+	return s, nil
+}
+
+// Ping checks both pools.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.PingContext(ctx); err != nil {
+		return unavailable(err)
+	}
+	return s.write(ctx, func(tx *sql.Tx) error { return nil })
+}
+
+// Close flushes queued writes, stops the writer and closes the database.
+func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if s.closed {
+		s.closeMu.Unlock()
+		return s.closeErr
+	}
+	s.closed = true
+	close(s.stop)
+	s.closeMu.Unlock()
+	<-s.done
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	err := errors.Join(s.wdb.Close(), s.rdb.Close())
+	s.closeErr = err
+	return err
+}
+
+var errClosed = &webhook.Error{Code: webhook.EUNAVAILABLE, Message: "storage is closed"}
+
+func unavailable(err error) error {
+	return &webhook.Error{Code: webhook.EUNAVAILABLE, Message: "storage unavailable: " + err.Error()}
+}
+
+// write runs fn in the next group commit and returns once that commit is
+// durable (or failed). fn's error rolls back fn's writes only.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	o := &op{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return errClosed
+	}
+	select {
+	case s.ops <- o:
+	case <-ctx.Done():
+		s.closeMu.RUnlock()
+		return ctx.Err()
+	}
+	s.closeMu.RUnlock()
+	// Once queued, wait for the outcome even if ctx ends: the caller must
+	// not report failure for a write that then commits.
+	return <-o.done
+}
+
+func (s *Store) writeLoop() {
+	defer close(s.done)
+	batch := make([]*op, 0, maxBatch)
+	for {
+		select {
+		case o := <-s.ops:
+			batch = append(batch[:0], o)
+		case <-s.stop:
+			// Drain what was queued before Close.
+			for {
+				select {
+				case o := <-s.ops:
+					s.commit([]*op{o})
+				default:
+					return
+				}
+			}
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case o := <-s.ops:
+				batch = append(batch, o)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+func (s *Store) commit(batch []*op) {
+	results := make([]error, len(batch))
+	err := func() error {
+		tx, err := s.wdb.Begin()
+		if err != nil {
+			return err
+		}
+		for i, o := range batch {
+			if err := o.ctx.Err(); err != nil {
+				results[i] = err
+				continue
+			}
+			if _, err := tx.Exec("SAVEPOINT op"); err != nil {
+				tx.Rollback()
+				return err
+			}
+			if err := o.fn(tx); err != nil {
+				results[i] = err
+				if _, rerr := tx.Exec("ROLLBACK TO op"); rerr != nil {
+					tx.Rollback()
+					return rerr
+				}
+			}
+			if _, err := tx.Exec("RELEASE op"); err != nil {
+				tx.Rollback()
+				return err
+			}
+		}
+		return tx.Commit()
+	}()
+	for i, o := range batch {
+		if err != nil {
+			o.done <- unavailable(err)
+			continue
+		}
+		o.done <- results[i]
+	}
+}
+
+// exec runs a write statement inside tx. Hot statements (listed in
+// hotQueries) were prepared once at Open on the single writer connection;
+// tx.Stmt reuses them because tx runs on that same connection.
+func (s *Store) exec(tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if st, ok := s.stmts[query]; ok {
+		return tx.Stmt(st).Exec(args...)
+	}
+	return tx.Exec(query, args...)
+}
+
+// query is exec for statements that return rows.
+func (s *Store) query(tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if st, ok := s.stmts[query]; ok {
+		return tx.Stmt(st).Query(args...)
+	}
+	return tx.Query(query, args...)
+}
+
+// Times are stored as Unix microseconds.
+func ts(t time.Time) int64 { return t.UnixMicro() }
+
+func fromTS(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func nullTS(t *time.Time) sql.NullInt64 {
+	if t == nil || t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: ts(*t), Valid: true}
+}
+
+func fromNullTS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromTS(v.Int64)
+	return &t
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return &webhook.Error{Code: webhook.ENOTFOUND, Message: what + " not found"}
+	}
+	return err
+}

@@ -1,0 +1,278 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+const webhookColumns = `id, tenant, name, url, description, events, active, headers, format,
+	integration, disabled_reason, created_at, updated_at, stat_deliveries, stat_attempts,
+	stat_succeeded, stat_failed, last_success_at, last_failure_at, failing_since`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanWebhook(r scanner) (webhook.Webhook, error) {
+	var w webhook.Webhook
+	var events, headers, format string
+	var active int
+	var created, updated int64
+	var lastOK, lastFail, failing sql.NullInt64
+	err := r.Scan(&w.ID, &w.Tenant, &w.Name, &w.URL, &w.Description, &events, &active, &headers,
+		&format, &w.Integration, &w.DisabledReason, &created, &updated, &w.Stats.Deliveries,
+		&w.Stats.Attempts, &w.Stats.Succeeded, &w.Stats.Failed, &lastOK, &lastFail, &failing)
+	if err != nil {
+		return w, err
+	}
+	if err := json.Unmarshal([]byte(events), &w.Events); err != nil {
+		return w, fmt.Errorf("webhook %s: decode events: %w", w.ID, err)
+	}
+	if err := json.Unmarshal([]byte(headers), &w.Headers); err != nil {
+		return w, fmt.Errorf("webhook %s: decode headers: %w", w.ID, err)
+	}
+	w.Active = active == 1
+	w.Format = webhook.Format(format)
+	w.CreatedAt, w.UpdatedAt = fromTS(created), fromTS(updated)
+	w.Stats.LastSuccessAt, w.Stats.LastFailureAt = fromNullTS(lastOK), fromNullTS(lastFail)
+	w.Stats.FailingSince = fromNullTS(failing)
+	return w, nil
+}
+
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only maps of strings and string slices reach here.
+		panic(fmt.Sprintf("sqlite: marshal %T: %v", v, err))
+	}
+	return string(b)
+}
+
+func headersOrEmpty(h map[string]string) map[string]string {
+	if h == nil {
+		return map[string]string{}
+	}
+	return h
+}
+
+// WebhookCreate implements store.WebhookStore.
+func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret string) error {
+	sealed := s.sealer.Seal(secret)
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO webhooks (id, tenant, name, url, description, events, active,
+			headers, format, integration, disabled_reason, secret, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			w.ID, w.Tenant, w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
+			jsonText(headersOrEmpty(w.Headers)), string(w.Format), w.Integration, w.DisabledReason,
+			sealed, ts(w.CreatedAt), ts(w.UpdatedAt))
+		if err != nil {
+			return err
+		}
+		return writeSubscriptions(tx, w)
+	})
+}
+
+func writeSubscriptions(tx *sql.Tx, w webhook.Webhook) error {
+	if _, err := tx.Exec(`DELETE FROM subscriptions WHERE webhook_id = ?`, w.ID); err != nil {
+		return err
+	}
+	for _, e := range w.Events {
+		if _, err := tx.Exec(`INSERT OR IGNORE INTO subscriptions (tenant, event_type, webhook_id)
+			VALUES (?, ?, ?)`, w.Tenant, e, w.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WebhookGet implements store.WebhookStore.
+func (s *Store) WebhookGet(ctx context.Context, id string) (webhook.Webhook, error) {
+	row := s.rdb.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`, id)
+	w, err := scanWebhook(row)
+	return w, notFound(err, "webhook")
+}
+
+// WebhookList implements store.WebhookStore.
+func (s *Store) WebhookList(ctx context.Context, p store.WebhookListParams) (store.WebhookPage, error) {
+	var where []string
+	var args []any
+	if p.Tenant != "" {
+		where = append(where, "tenant = ?")
+		args = append(args, p.Tenant)
+	}
+	if p.EventType != "" {
+		where = append(where, "id IN (SELECT webhook_id FROM subscriptions WHERE event_type IN (?, '*'))")
+		args = append(args, p.EventType)
+	}
+	if p.Active != nil {
+		where = append(where, "active = ?")
+		args = append(args, boolInt(*p.Active))
+	}
+	if p.Search != "" {
+		where = append(where, "(instr(lower(name), lower(?)) > 0 OR instr(lower(url), lower(?)) > 0)")
+		args = append(args, p.Search, p.Search)
+	}
+	if p.Cursor != "" {
+		where = append(where, "id < ?")
+		args = append(args, p.Cursor)
+	}
+	q := `SELECT ` + webhookColumns + ` FROM webhooks`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := pageLimit(p.Limit)
+	q += " ORDER BY id DESC LIMIT ?"
+	args = append(args, limit+1)
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return store.WebhookPage{}, err
+	}
+	defer rows.Close()
+	var page store.WebhookPage
+	for rows.Next() {
+		w, err := scanWebhook(rows)
+		if err != nil {
+			return page, err
+		}
+		page.Webhooks = append(page.Webhooks, w)
+	}
+	if err := rows.Err(); err != nil {
+		return page, err
+	}
+	if len(page.Webhooks) > limit {
+		page.Webhooks = page.Webhooks[:limit]
+		page.Next = page.Webhooks[limit-1].ID
+	}
+	return page, nil
+}
+
+func pageLimit(n int) int {
+	switch {
+	case n <= 0:
+		return 50
+	case n > 1000:
+		return 1000
+	}
+	return n
+}
+
+// WebhookUpdate implements store.WebhookStore.
+func (s *Store) WebhookUpdate(ctx context.Context, w webhook.Webhook) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`UPDATE webhooks SET name = ?, url = ?, description = ?, events = ?,
+			active = ?, headers = ?, format = ?, integration = ?, disabled_reason = ?, updated_at = ?
+			WHERE id = ?`,
+			w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
+			jsonText(headersOrEmpty(w.Headers)), string(w.Format), w.Integration, w.DisabledReason,
+			ts(w.UpdatedAt), w.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &webhook.Error{Code: webhook.ENOTFOUND, Message: "webhook not found"}
+		}
+		// Re-read the tenant: it is not editable.
+		if err := tx.QueryRow(`SELECT tenant FROM webhooks WHERE id = ?`, w.ID).Scan(&w.Tenant); err != nil {
+			return err
+		}
+		return writeSubscriptions(tx, w)
+	})
+}
+
+// WebhookDelete implements store.WebhookStore.
+func (s *Store) WebhookDelete(ctx context.Context, id string) error {
+	now := ts(time.Now())
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`DELETE FROM webhooks WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &webhook.Error{Code: webhook.ENOTFOUND, Message: "webhook not found"}
+		}
+		_, err = tx.Exec(`UPDATE deliveries SET status = 'failed', next_attempt_at = NULL,
+			lease_owner = NULL, last_error = 'webhook deleted', updated_at = ?
+			WHERE webhook_id = ? AND status = 'pending'`, now, id)
+		return err
+	})
+}
+
+// WebhookDisable implements store.WebhookStore.
+func (s *Store) WebhookDisable(ctx context.Context, id, reason string, now time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`UPDATE webhooks SET active = 0, disabled_reason = ?, updated_at = ?
+			WHERE id = ?`, reason, ts(now), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &webhook.Error{Code: webhook.ENOTFOUND, Message: "webhook not found"}
+		}
+		return nil
+	})
+}
+
+// WebhookSecrets implements store.WebhookStore.
+func (s *Store) WebhookSecrets(ctx context.Context, id string, now time.Time) ([]webhook.Secret, error) {
+	var cur string
+	var prev sql.NullString
+	var until sql.NullInt64
+	err := s.rdb.QueryRowContext(ctx, `SELECT secret, prev_secret, prev_secret_until FROM webhooks
+		WHERE id = ?`, id).Scan(&cur, &prev, &until)
+	if err != nil {
+		return nil, notFound(err, "webhook")
+	}
+	plain, err := s.sealer.Open(cur)
+	if err != nil {
+		return nil, fmt.Errorf("webhook %s: open secret: %w", id, err)
+	}
+	out := []webhook.Secret{{Value: plain}}
+	if prev.Valid && until.Valid && until.Int64 > ts(now) {
+		p, err := s.sealer.Open(prev.String)
+		if err != nil {
+			return nil, fmt.Errorf("webhook %s: open previous secret: %w", id, err)
+		}
+		out = append(out, webhook.Secret{Value: p, ExpiresAt: fromNullTS(until)})
+	}
+	return out, nil
+}
+
+// WebhookRotateSecret implements store.WebhookStore.
+func (s *Store) WebhookRotateSecret(ctx context.Context, id, secret string, previousUntil time.Time) error {
+	sealed := s.sealer.Seal(secret)
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`UPDATE webhooks SET prev_secret = secret, prev_secret_until = ?,
+			secret = ?, updated_at = ? WHERE id = ?`, ts(previousUntil), sealed, ts(time.Now()), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &webhook.Error{Code: webhook.ENOTFOUND, Message: "webhook not found"}
+		}
+		return nil
+	})
+}
+
+// WebhookFailingSince implements store.WebhookStore.
+func (s *Store) WebhookFailingSince(ctx context.Context, t time.Time) ([]webhook.Webhook, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhooks
+		WHERE active = 1 AND failing_since IS NOT NULL AND failing_since < ?`, ts(t))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []webhook.Webhook
+	for rows.Next() {
+		w, err := scanWebhook(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,242 @@
+// Package store is Hookline's storage contract. Each backend (sqlite,
+// postgres) implements Store with its own SQL; storetest holds the
+// conformance suite every backend must pass. Rows become webhook domain
+// types at this edge, and a missing row is webhook.ErrNotFound.
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// Store is everything Hookline persists. Methods are safe for concurrent use.
+// Time-dependent methods take the current time in their parameters so tests
+// can control the clock.
+type Store interface {
+	EventTypeStore
+	WebhookStore
+	EventStore
+	DeliveryStore
+	APIKeyStore
+	// Ping reports whether the backend is reachable (readiness).
+	Ping(ctx context.Context) error
+	// Close releases the backend; pending group commits are flushed first.
+	Close() error
+}
+
+// EventTypeStore keeps the catalog.
+type EventTypeStore interface {
+	EventTypeList(ctx context.Context) ([]webhook.EventType, error)
+	EventTypeGet(ctx context.Context, slug string) (webhook.EventType, error)
+	// EventTypeCreate returns an ECONFLICT error when the slug exists.
+	EventTypeCreate(ctx context.Context, et webhook.EventType) error
+	// EventTypeSeed inserts the types whose slugs are not stored yet and
+	// leaves existing ones (possibly edited by a user) alone.
+	EventTypeSeed(ctx context.Context, types []webhook.EventType) error
+}
+
+// WebhookStore keeps endpoints and their secrets.
+type WebhookStore interface {
+	// WebhookCreate stores w (ID, timestamps set by the caller) with its
+	// first signing secret.
+	WebhookCreate(ctx context.Context, w webhook.Webhook, secret string) error
+	WebhookGet(ctx context.Context, id string) (webhook.Webhook, error)
+	WebhookList(ctx context.Context, p WebhookListParams) (WebhookPage, error)
+	// WebhookUpdate replaces the editable fields of the stored webhook with
+	// w's (name, url, description, events, active, headers, format,
+	// integration, disabled reason, updated_at).
+	WebhookUpdate(ctx context.Context, w webhook.Webhook) error
+	// WebhookDelete removes the webhook; its pending deliveries are
+	// failed and no new ones are made.
+	WebhookDelete(ctx context.Context, id string) error
+	// WebhookDisable turns a webhook off with a reason (410, failing).
+	WebhookDisable(ctx context.Context, id, reason string, now time.Time) error
+	// WebhookSecrets returns the secrets that sign requests at now: the
+	// current one first, then a previous one still inside its overlap.
+	WebhookSecrets(ctx context.Context, id string, now time.Time) ([]webhook.Secret, error)
+	// WebhookRotateSecret makes secret current; the old current one keeps
+	// signing until previousUntil.
+	WebhookRotateSecret(ctx context.Context, id, secret string, previousUntil time.Time) error
+	// WebhookFailingSince lists active webhooks failing since before t.
+	WebhookFailingSince(ctx context.Context, t time.Time) ([]webhook.Webhook, error)
+}
+
+// WebhookListParams filters and pages the webhook list. Pages run from the
+// newest webhook to the oldest.
+type WebhookListParams struct {
+	Tenant    string // "" = all tenants
+	EventType string // only webhooks subscribed to it (directly or by "*")
+	Active    *bool
+	Search    string // substring of name or URL
+	Cursor    string // the Next of the previous page
+	Limit     int
+}
+
+// WebhookPage is one page of webhooks.
+type WebhookPage struct {
+	Webhooks []webhook.Webhook
+	Next     string // "" when this is the last page
+}
+
+// EventStore keeps published events.
+type EventStore interface {
+	// EventCreate stores the event and one pending delivery for every active
+	// webhook of its tenant subscribed to its type, atomically and durably
+	// before it returns. With an idempotency key already used since
+	// IdempotencySince, it stores nothing and returns the original event
+	// with Duplicate set.
+	EventCreate(ctx context.Context, p EventCreateParams) (EventCreateResult, error)
+	EventGet(ctx context.Context, id string) (webhook.Event, error)
+	EventList(ctx context.Context, p EventListParams) (EventPage, error)
+	// EventSamples returns up to limit recent events of a type, newest first.
+	EventSamples(ctx context.Context, tenant, eventType string, limit int) ([]webhook.Event, error)
+}
+
+// EventCreateParams is an event to store.
+type EventCreateParams struct {
+	Event            webhook.Event
+	IdempotencySince time.Time
+	// Lease, when LeaseOwner is set, claims the new deliveries for the
+	// calling process so it can hand them to its dispatcher straight after
+	// commit, without another write.
+	LeaseOwner string
+	LeaseUntil time.Time
+}
+
+// EventCreateResult is what EventCreate stored (or found).
+type EventCreateResult struct {
+	Event      webhook.Event
+	Deliveries []webhook.Delivery
+	// Duplicate is set when the idempotency key matched an earlier event;
+	// Event is then that event and Deliveries its deliveries.
+	Duplicate bool
+}
+
+// EventListParams filters and pages the event list, newest first.
+type EventListParams struct {
+	Tenant string
+	Type   string
+	Cursor string
+	Limit  int
+}
+
+// EventPage is one page of events with per-event delivery counts.
+type EventPage struct {
+	Events []EventSummary
+	Next   string
+}
+
+// EventSummary is an event with the states of its deliveries.
+type EventSummary struct {
+	webhook.Event
+	Deliveries map[webhook.DeliveryStatus]int `json:"deliveries"`
+}
+
+// DeliveryStore is the delivery queue and attempt log.
+type DeliveryStore interface {
+	DeliveryGet(ctx context.Context, id string) (webhook.Delivery, error)
+	DeliveryList(ctx context.Context, p DeliveryListParams) (DeliveryPage, error)
+	// DeliveryClaim leases up to Limit pending deliveries that are due at Now
+	// and not leased by anyone (or whose lease ran out), oldest due first,
+	// skipping the webhooks in ExcludeWebhooks.
+	DeliveryClaim(ctx context.Context, p DeliveryClaimParams) ([]Task, error)
+	// DeliveryReleaseLeases makes the deliveries leased by owner ("" = by
+	// anyone) due at now again. A process that owns the data alone (SQLite)
+	// calls it at start, so work in flight when it died resumes at once.
+	DeliveryReleaseLeases(ctx context.Context, owner string, now time.Time) (int, error)
+	// DeliveryNextDue returns the earliest time a pending delivery becomes
+	// claimable (its retry time, or the end of its lease), or the zero time
+	// when nothing is pending.
+	DeliveryNextDue(ctx context.Context) (time.Time, error)
+	// AttemptRecord stores attempt results and moves their deliveries on, in
+	// one durable write. Backends batch concurrent calls.
+	AttemptRecord(ctx context.Context, results []AttemptResult) error
+	// AttemptList returns the attempts of a delivery, oldest first.
+	AttemptList(ctx context.Context, deliveryID string) ([]webhook.Attempt, error)
+	// AttemptListByWebhook returns a webhook's recent attempts (tests too),
+	// newest first.
+	AttemptListByWebhook(ctx context.Context, webhookID string, limit int) ([]webhook.Attempt, error)
+	// DeliveryRetry makes a delivery pending and due at now whatever its
+	// state; ENOTFOUND when missing, ECONFLICT when it is leased right now.
+	DeliveryRetry(ctx context.Context, id string, now time.Time) (webhook.Delivery, error)
+	// WebhookReplay makes a new pending delivery, due at now, of every event
+	// of the webhook's tenant and subscribed types since the given time.
+	WebhookReplay(ctx context.Context, webhookID string, since, now time.Time) (int, error)
+	// DeliveryCounts returns the number of deliveries in each state.
+	DeliveryCounts(ctx context.Context) (map[webhook.DeliveryStatus]int64, error)
+}
+
+// DeliveryListParams filters and pages deliveries, newest first.
+type DeliveryListParams struct {
+	Tenant    string
+	WebhookID string
+	EventID   string
+	Status    webhook.DeliveryStatus
+	Cursor    string
+	Limit     int
+}
+
+// DeliveryPage is one page of deliveries.
+type DeliveryPage struct {
+	Deliveries []webhook.Delivery
+	Next       string
+}
+
+// DeliveryClaimParams selects work to lease.
+type DeliveryClaimParams struct {
+	Owner           string
+	Now             time.Time
+	LeaseUntil      time.Time
+	Limit           int
+	ExcludeWebhooks []string
+}
+
+// Task is a leased delivery with the event it carries.
+type Task struct {
+	Delivery webhook.Delivery
+	Event    webhook.Event
+}
+
+// Outcome is what an attempt means for its delivery; the dispatcher decides
+// it, the store applies it.
+type Outcome int
+
+// Outcomes.
+const (
+	// OutcomeSucceeded: the delivery is done.
+	OutcomeSucceeded Outcome = iota + 1
+	// OutcomeRetry: try again at NextAttemptAt.
+	OutcomeRetry
+	// OutcomeFailed: no more attempts.
+	OutcomeFailed
+)
+
+// AttemptResult is one attempt to store and its consequence.
+type AttemptResult struct {
+	Attempt       webhook.Attempt
+	Outcome       Outcome
+	NextAttemptAt time.Time // with OutcomeRetry
+	// DisableReason, when set, turns the webhook off (e.g. 410 Gone).
+	DisableReason string
+	// Test attempts are logged without a delivery and leave stats alone.
+}
+
+// APIKeyStore keeps API keys by hash.
+type APIKeyStore interface {
+	APIKeyCreate(ctx context.Context, k webhook.APIKey, hash []byte) error
+	// APIKeyByHash returns the key with that hash (revoked and expired ones
+	// too: the caller decides).
+	APIKeyByHash(ctx context.Context, hash []byte) (webhook.APIKey, error)
+	APIKeyList(ctx context.Context) ([]webhook.APIKey, error)
+	APIKeyRevoke(ctx context.Context, id string, now time.Time) error
+	APIKeyTouch(ctx context.Context, id string, now time.Time) error
+}
+
+// Sealer encrypts secrets before they reach the database and decrypts them
+// on the way out, so a dump of the database holds no secret in clear.
+type Sealer interface {
+	Seal(plaintext string) string
+	Open(sealed string) (string, error)
+}

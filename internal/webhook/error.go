@@ -1,0 +1,63 @@
+package webhook
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code classifies an application error; the API maps each code to one HTTP
+// status in one place.
+type Code string
+
+// Error codes.
+const (
+	ECONFLICT      Code = "conflict"      // 409: the resource already exists
+	EINVALID       Code = "invalid"       // 400: malformed request
+	EUNPROCESSABLE Code = "unprocessable" // 422: well-formed but not acceptable
+	ENOTFOUND      Code = "not_found"     // 404
+	ETOOLARGE      Code = "too_large"     // 413
+	EUNAVAILABLE   Code = "unavailable"   // 503: storage down or shutting down
+	EUNAUTHORIZED  Code = "unauthorized"  // 401: no valid credentials
+	EFORBIDDEN     Code = "forbidden"     // 403: valid credentials, not allowed
+	ERATELIMITED   Code = "rate_limited"  // 429
+	EINTERNAL      Code = "internal"      // 500: never shown in detail
+)
+
+// Error is an error meant for the user: its Message is safe to show. Field,
+// when set, names the offending input field (JSON path-ish, e.g. "events[2]").
+type Error struct {
+	Code    Code
+	Field   string
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s: %s", e.Code, e.Field, e.Message)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldError returns an *Error about one input field.
+func FieldError(code Code, field, format string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrNotFound is returned by stores for a missing row; wrap-compatible with
+// ErrorCode.
+var ErrNotFound = &Error{Code: ENOTFOUND, Message: "not found"}
+
+// ErrorCode returns the code of the first *Error in err's chain, or
+// EINTERNAL.
+func ErrorCode(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}

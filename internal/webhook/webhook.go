@@ -1,0 +1,209 @@
+// Package webhook holds Hookline's domain vocabulary: event types, webhooks,
+// events, deliveries and attempts, and the application error type. It
+// depends on the standard library only, so every other package can share it.
+package webhook
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// DefaultTenant is the tenant of webhooks and events that name none.
+const DefaultTenant = "default"
+
+// AllEvents is the subscription wildcard: a webhook whose Events is
+// []string{AllEvents} receives every event type of its tenant.
+const AllEvents = "*"
+
+// EventType is one entry of the event catalog.
+type EventType struct {
+	Slug        string          `json:"slug"`
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Example     json.RawMessage `json:"example"`
+	// Schema is an optional JSON Schema that published events' data must
+	// satisfy; nil when the type has none.
+	Schema    json.RawMessage `json:"schema,omitempty"`
+	Custom    bool            `json:"custom"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// Format selects the body a webhook receives.
+type Format string
+
+// Payload formats.
+const (
+	// FormatEnvelope sends {"id","type","timestamp","data"}.
+	FormatEnvelope Format = "envelope"
+	// FormatRaw sends the event's data object alone (WP Ultimo compatible).
+	FormatRaw Format = "raw"
+)
+
+// Valid reports whether f is a known format.
+func (f Format) Valid() bool { return f == FormatEnvelope || f == FormatRaw }
+
+// Webhook is an endpoint that receives the events it subscribes to.
+type Webhook struct {
+	ID          string            `json:"id"`
+	Tenant      string            `json:"tenant"`
+	Name        string            `json:"name"`
+	URL         string            `json:"url"`
+	Description string            `json:"description"`
+	Events      []string          `json:"events"`
+	Active      bool              `json:"active"`
+	Headers     map[string]string `json:"headers"`
+	Format      Format            `json:"format"`
+	Integration string            `json:"integration"`
+	// DisabledReason says why Hookline turned the webhook off (410 Gone,
+	// failing too long); empty when a user did it or it is active.
+	DisabledReason string       `json:"disabled_reason,omitempty"`
+	CreatedAt      time.Time    `json:"created_at"`
+	UpdatedAt      time.Time    `json:"updated_at"`
+	Stats          WebhookStats `json:"stats"`
+}
+
+// Subscribes reports whether the webhook wants events of type slug.
+func (w *Webhook) Subscribes(slug string) bool {
+	for _, e := range w.Events {
+		if e == AllEvents || e == slug {
+			return true
+		}
+	}
+	return false
+}
+
+// WebhookStats are a webhook's delivery counters.
+type WebhookStats struct {
+	// Deliveries counts deliveries created for the webhook (tests excluded).
+	Deliveries int64 `json:"deliveries"`
+	// Attempts counts every HTTP request made, retries included.
+	Attempts  int64 `json:"attempts"`
+	Succeeded int64 `json:"succeeded"`
+	// Failed counts deliveries that exhausted their retries or were cancelled.
+	Failed        int64      `json:"failed"`
+	LastSuccessAt *time.Time `json:"last_success_at"`
+	LastFailureAt *time.Time `json:"last_failure_at"`
+	// FailingSince is the time of the first failed attempt after the last
+	// success; it drives auto-disable.
+	FailingSince *time.Time `json:"failing_since"`
+}
+
+// Secret is a webhook signing secret ("whsec_" + base64). A webhook has one
+// current secret and, during a rotation overlap, the previous one.
+type Secret struct {
+	Value string `json:"secret"`
+	// ExpiresAt is nil for the current secret and the end of the overlap
+	// for a previous one.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// Event is one published occurrence of an event type.
+type Event struct {
+	ID             string          `json:"id"`
+	Tenant         string          `json:"tenant"`
+	Type           string          `json:"type"`
+	Data           json.RawMessage `json:"data"`
+	IdempotencyKey string          `json:"idempotency_key,omitempty"`
+	CreatedAt      time.Time       `json:"timestamp"`
+}
+
+// DeliveryStatus is the state of a delivery.
+type DeliveryStatus string
+
+// Delivery states. Pending deliveries are waiting for an attempt (now or at
+// NextAttemptAt); the others are final.
+const (
+	DeliveryPending   DeliveryStatus = "pending"
+	DeliverySucceeded DeliveryStatus = "succeeded"
+	DeliveryFailed    DeliveryStatus = "failed"
+)
+
+// Valid reports whether s is a known status.
+func (s DeliveryStatus) Valid() bool {
+	return s == DeliveryPending || s == DeliverySucceeded || s == DeliveryFailed
+}
+
+// Delivery is one event going to one webhook.
+type Delivery struct {
+	ID             string         `json:"id"`
+	Tenant         string         `json:"tenant"`
+	EventID        string         `json:"event_id"`
+	EventType      string         `json:"event_type"`
+	WebhookID      string         `json:"webhook_id"`
+	Status         DeliveryStatus `json:"status"`
+	Attempts       int            `json:"attempts"`
+	NextAttemptAt  *time.Time     `json:"next_attempt_at"`
+	LastStatusCode int            `json:"last_status_code,omitempty"`
+	LastError      string         `json:"last_error,omitempty"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+}
+
+// ErrorClass names why an attempt failed, for filtering and metrics.
+type ErrorClass string
+
+// Attempt error classes.
+const (
+	ErrClassNone              ErrorClass = ""
+	ErrClassTimeout           ErrorClass = "timeout"
+	ErrClassConnectionRefused ErrorClass = "connection_refused"
+	ErrClassConnection        ErrorClass = "connection"
+	ErrClassDNS               ErrorClass = "dns"
+	ErrClassTLS               ErrorClass = "tls"
+	ErrClassHTTPStatus        ErrorClass = "http_status"
+	ErrClassRedirect          ErrorClass = "redirect"
+	ErrClassBlocked           ErrorClass = "blocked"
+	ErrClassResponseTooLarge  ErrorClass = "response_too_large"
+	ErrClassInternal          ErrorClass = "internal"
+	// ErrClassCancelled marks a delivery ended without a request because
+	// its webhook was disabled or deleted.
+	ErrClassCancelled ErrorClass = "cancelled"
+)
+
+// Attempt is one HTTP request made for a delivery (or a test send) and what
+// came back.
+type Attempt struct {
+	ID              string      `json:"id"`
+	DeliveryID      string      `json:"delivery_id,omitempty"`
+	WebhookID       string      `json:"webhook_id"`
+	EventID         string      `json:"event_id"`
+	EventType       string      `json:"event_type"`
+	Number          int         `json:"number"`
+	Test            bool        `json:"test"`
+	StartedAt       time.Time   `json:"started_at"`
+	DurationMS      float64     `json:"duration_ms"`
+	URL             string      `json:"url"`
+	RequestHeaders  http.Header `json:"request_headers"`
+	RequestBody     []byte      `json:"-"`
+	StatusCode      int         `json:"status_code"`
+	ResponseHeaders http.Header `json:"response_headers"`
+	ResponseBody    []byte      `json:"-"`
+	// ResponseTruncated is set when the stored body was cut at the cap.
+	ResponseTruncated bool       `json:"response_truncated"`
+	ErrorClass        ErrorClass `json:"error_class,omitempty"`
+	Error             string     `json:"error,omitempty"`
+}
+
+// Success reports whether the attempt counts as delivered: a 2xx answer.
+func (a *Attempt) Success() bool {
+	return a.ErrorClass == ErrClassNone && a.StatusCode >= 200 && a.StatusCode < 300
+}
+
+// APIKey is a credential for the REST API. Only its hash is stored.
+type APIKey struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	Scopes     []string   `json:"scopes"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+}
+
+// API key scopes.
+const (
+	ScopeAdmin   = "admin"
+	ScopePublish = "publish"
+)
