@@ -181,7 +181,9 @@ func (d *dialer) DialContext(ctx context.Context, network, address string) (net.
 	}
 	var firstErr error
 	for _, a := range addrs {
-
+		if !d.guard.Allowed(a) {
+			continue
+		}
 		conn, err := d.dial(ctx, network, net.JoinHostPort(a.Unmap().String(), port))
 		if err == nil {
 			return conn, nil

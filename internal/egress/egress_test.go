@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,10 +49,15 @@ func staticResolver(names map[string][]netip.Addr) Resolver {
 	})
 }
 
-// sentinel is a loopback listener that no guarded request may reach.
+// sentinel is a loopback listener that no guarded request may reach. It
+// closes every connection at once, so a request that wrongly gets through
+// fails fast instead of hanging.
 type sentinel struct {
-	ln       net.Listener
-	accepted chan string // remote address of each accepted connection
+	ln      net.Listener
+	changed chan struct{} // poked after each accepted connection
+
+	mu      sync.Mutex
+	remotes []string // remote address of each accepted connection, in order
 }
 
 func newSentinel(t *testing.T) *sentinel {
@@ -60,27 +66,24 @@ func newSentinel(t *testing.T) *sentinel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &sentinel{ln: ln, accepted: make(chan string)}
-	done := make(chan struct{})
+	s := &sentinel{ln: ln, changed: make(chan struct{}, 1)}
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			remote := c.RemoteAddr().String()
 			c.Close()
+			s.mu.Lock()
+			s.remotes = append(s.remotes, c.RemoteAddr().String())
+			s.mu.Unlock()
 			select {
-			case s.accepted <- remote:
-			case <-done:
-				return
+			case s.changed <- struct{}{}:
+			default:
 			}
 		}
 	}()
-	t.Cleanup(func() {
-		close(done)
-		ln.Close()
-	})
+	t.Cleanup(func() { ln.Close() })
 	return s
 }
 
@@ -101,15 +104,18 @@ func (s *sentinel) assertUntouched(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer probe.Close()
-	var stray []string
-	for remote := range s.accepted {
-		if remote == probe.LocalAddr().String() {
-			break
+	for {
+		s.mu.Lock()
+		i := slices.Index(s.remotes, probe.LocalAddr().String())
+		stray := slices.Clone(s.remotes[:max(i, 0)])
+		s.mu.Unlock()
+		if i >= 0 {
+			if len(stray) > 0 {
+				t.Errorf("sentinel received %d connection(s), want 0: %v", len(stray), stray)
+			}
+			return
 		}
-		stray = append(stray, remote)
-	}
-	if len(stray) > 0 {
-		t.Errorf("sentinel received %d connection(s), want 0: %v", len(stray), stray)
+		<-s.changed
 	}
 }
 
