@@ -1,0 +1,113 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func parse(t *testing.T, args []string, env map[string]string) (Config, error) {
+	t.Helper()
+	c := Default()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	opts := c.Bind(fs)
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := ApplyEnv(fs, opts, func(k string) string { return env[k] }); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+func TestPrecedence(t *testing.T) {
+	t.Parallel()
+	c, err := parse(t, []string{"--addr", ":9000"}, map[string]string{
+		"HOOKLINE_ADDR": ":7000", "HOOKLINE_DATA_DIR": "/tmp/x", "HOOKLINE_RETRY_SCHEDULE": "1s,2s",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":9000" {
+		t.Errorf("flag should beat env: addr = %q", c.Addr)
+	}
+	if c.DataDir != "/tmp/x" {
+		t.Errorf("env should beat default: data dir = %q", c.DataDir)
+	}
+	if len(c.RetrySchedule) != 2 || c.RetrySchedule[1] != 2*time.Second {
+		t.Errorf("retry schedule = %v", c.RetrySchedule)
+	}
+	if c.Workers != 256 {
+		t.Errorf("default workers = %d", c.Workers)
+	}
+}
+
+func TestInvalidNamesTheOption(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--log-format", "xml"}, nil, "--log-format"},
+		{[]string{"--delivery-timeout", "10m"}, nil, "--delivery-timeout"},
+		{[]string{"--lease-duration", "5s"}, nil, "--lease-duration"},
+		{[]string{"--per-webhook-concurrency", "0"}, nil, "--per-webhook-concurrency"},
+		{[]string{"--database-url", "mysql://x"}, nil, "--database-url"},
+		{nil, map[string]string{"HOOKLINE_WORKERS": "many"}, "HOOKLINE_WORKERS"},
+		{[]string{"--retry-schedule", "5s,soon"}, nil, "retry-schedule"},
+		{[]string{"--allow-private-targets", "not-a-cidr"}, nil, "allow-private-targets"},
+	}
+	for _, tt := range tests {
+		_, err := parse(t, tt.args, tt.env)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v %v: err = %v, want it to name %s", tt.args, tt.env, err, tt.want)
+		}
+	}
+}
+
+func TestAllowPrivateTargets(t *testing.T) {
+	t.Parallel()
+	c, err := parse(t, []string{"--allow-private-targets", "127.0.0.1/32, 10.1.0.0/16,::1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(c.AllowPrivateTargets); got != 3 {
+		t.Fatalf("got %d prefixes: %v", got, c.AllowPrivateTargets)
+	}
+	if c.AllowPrivateTargets[2].String() != "::1/128" {
+		t.Errorf("bare address = %v, want ::1/128", c.AllowPrivateTargets[2])
+	}
+}
+
+func TestDefaultScheduleText(t *testing.T) {
+	t.Parallel()
+	c := Default()
+	for _, o := range c.Options() {
+		if o.Name == "retry-schedule" && o.Default() != "5s,5m,30m,2h,5h,10h,10h" {
+			t.Fatalf("retry-schedule default prints %q", o.Default())
+		}
+	}
+}
+
+// TestReadmeTableIsCurrent fails when an option changed and the README's
+// configuration table was not regenerated.
+func TestReadmeTableIsCurrent(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- config-table:begin -->\n", "<!-- config-table:end -->"
+	s := string(readme)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the %q ... %q markers", begin, end)
+	}
+	if got, want := s[i+len(begin):j], MarkdownTable(); got != want {
+		t.Fatalf("README configuration table is stale; replace it with:\n%s", want)
+	}
+}
