@@ -476,5 +476,6 @@ func (d *Dispatcher) finish(t store.Task, a webhook.Attempt, outcome store.Outco
 	if f := d.cfg.Observer.Attempt; f != nil {
 		f(&a, outcome)
 	}
-	d.rec.add(store.AttemptResult{Attempt: a, Outcome: outcome, NextAttemptAt: next, DisableReason: disable})
+	d.rec.add(store.AttemptResult{Attempt: a, Outcome: outcome, NextAttemptAt: next, DisableReason: disable,
+		LeaseOwner: d.cfg.Owner})
 }

@@ -220,6 +220,12 @@ type AttemptResult struct {
 	NextAttemptAt time.Time // with OutcomeRetry
 	// DisableReason, when set, turns the webhook off (e.g. 410 Gone).
 	DisableReason string
+	// LeaseOwner is the owner that claimed the delivery for this attempt.
+	// The result moves the delivery on only while that owner still holds
+	// it: a late result after the lease ran out and another instance
+	// re-claimed the delivery is logged but changes nothing. Empty skips
+	// the check.
+	LeaseOwner string
 	// Test attempts are logged without a delivery and leave stats alone.
 }
 

@@ -96,8 +96,10 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 	}
 	var tasks []store.Task
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		tasks = tasks[:0]
-		args := []any{p.Owner, ts(p.LeaseUntil), ts(p.Now)}
+		tasks = nil
+		// Pick the due rows in order first: UPDATE ... RETURNING returns rows
+		// in no defined order, and callers get the oldest due first.
+		args := []any{ts(p.Now)}
 		excl := ""
 		if len(p.ExcludeWebhooks) > 0 {
 			excl = " AND webhook_id NOT IN (?" + strings.Repeat(",?", len(p.ExcludeWebhooks)-1) + ")"
@@ -106,10 +108,30 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 			}
 		}
 		args = append(args, p.Limit)
-		rows, err := tx.Query(`UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?
-			WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`+excl+`
-				ORDER BY next_attempt_at LIMIT ?)
-			RETURNING `+deliveryColumns, args...)
+		rows, err := tx.Query(`SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`+excl+`
+			ORDER BY next_attempt_at, id LIMIT ?`, args...)
+		if err != nil {
+			return err
+		}
+		var ids []any
+		order := map[string]int{}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			order[id] = len(ids)
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return err
+		}
+		tasks = make([]store.Task, len(ids))
+		rows, err = tx.Query(`UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?
+			WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`) RETURNING `+deliveryColumns,
+			append([]any{p.Owner, ts(p.LeaseUntil)}, ids...)...)
 		if err != nil {
 			return err
 		}
@@ -119,7 +141,7 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 				rows.Close()
 				return err
 			}
-			tasks = append(tasks, store.Task{Delivery: d})
+			tasks[order[d.ID]] = store.Task{Delivery: d}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -129,7 +151,7 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 			return nil
 		}
 		idx := make(map[string][]int, len(tasks))
-		ids := make([]any, 0, len(tasks))
+		ids = ids[:0]
 		for i, t := range tasks {
 			if _, ok := idx[t.Delivery.EventID]; !ok {
 				ids = append(ids, t.Delivery.EventID)
@@ -192,16 +214,17 @@ const (
 		test, started_at, duration_ms, url, request_headers, request_body, status_code,
 		response_headers, response_body, response_truncated, error_class, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	// Only a pending delivery moves on: a delivery that was retried by hand
-	// or deleted meanwhile keeps its newer state.
+	// Only a pending delivery still leased by the attempt's owner moves on:
+	// one retried by hand, deleted, or re-claimed by another instance after
+	// the lease ran out keeps its newer state.
 	qDeliveryResult = `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?,
 		lease_owner = NULL, last_status_code = ?, last_error = ?, updated_at = ?
-		WHERE id = ? AND status = 'pending'`
+		WHERE id = ? AND status = 'pending' AND (? = '' OR lease_owner = ?)`
 	qWebhookStats = `UPDATE webhooks SET stat_attempts = stat_attempts + ?,
 		stat_succeeded = stat_succeeded + ?, stat_failed = stat_failed + ?,
 		last_success_at = COALESCE(?, last_success_at),
 		last_failure_at = COALESCE(?, last_failure_at),
-		failing_since = CASE WHEN ? THEN NULL ELSE COALESCE(failing_since, ?) END
+		failing_since = CASE WHEN ? THEN ? ELSE COALESCE(failing_since, ?) END
 		WHERE id = ?`
 )
 
@@ -219,12 +242,26 @@ func headerJSON(h http.Header) string {
 type statDelta struct {
 	attempts, succeeded, failed int64
 	lastOK, lastFail            sql.NullInt64
-	// okAfterFail: the latest attempt in the batch succeeded, which clears
-	// failing_since; firstFail is the earliest failure otherwise.
-	latestOK   bool
-	latestAt   int64
-	firstFail  sql.NullInt64
-	sawFailure bool
+	// failing_since is "the first failed attempt after the last success":
+	// lastOKStart is the start of the batch's latest success, failAfter
+	// the earliest failure that started after it (or after nothing).
+	lastOKStart sql.NullInt64
+	fails       []int64
+}
+
+// failingSince returns whether the batch had a success and the failing
+// since time it implies.
+func (d *statDelta) failingSince() (bool, sql.NullInt64) {
+	var out sql.NullInt64
+	for _, f := range d.fails {
+		if d.lastOKStart.Valid && f <= d.lastOKStart.Int64 {
+			continue
+		}
+		if !out.Valid || f < out.Int64 {
+			out = sql.NullInt64{Int64: f, Valid: true}
+		}
+	}
+	return d.lastOKStart.Valid, out
 }
 
 // AttemptRecord implements store.DeliveryStore.
@@ -262,7 +299,8 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 			default:
 				return fmt.Errorf("attempt %s: unknown outcome %d", a.ID, r.Outcome)
 			}
-			res, err := s.exec(tx, qDeliveryResult, string(status), next, a.StatusCode, a.Error, started, a.DeliveryID)
+			res, err := s.exec(tx, qDeliveryResult, string(status), next, a.StatusCode, a.Error, started,
+				a.DeliveryID, r.LeaseOwner, r.LeaseOwner)
 			if err != nil {
 				return err
 			}
@@ -274,17 +312,14 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 			}
 			d.attempts++
 			end := started + int64(a.DurationMS*1000)
-			ok := a.Success()
-			if ok {
+			if a.Success() {
 				d.lastOK = sql.NullInt64{Int64: max(end, d.lastOK.Int64), Valid: true}
+				if !d.lastOKStart.Valid || started > d.lastOKStart.Int64 {
+					d.lastOKStart = sql.NullInt64{Int64: started, Valid: true}
+				}
 			} else {
 				d.lastFail = sql.NullInt64{Int64: max(end, d.lastFail.Int64), Valid: true}
-				if !d.firstFail.Valid || started < d.firstFail.Int64 {
-					d.firstFail = sql.NullInt64{Int64: started, Valid: true}
-				}
-			}
-			if end >= d.latestAt {
-				d.latestAt, d.latestOK = end, ok
+				d.fails = append(d.fails, started)
 			}
 			if moved == 1 {
 				switch r.Outcome {
@@ -302,8 +337,9 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 			}
 		}
 		for id, d := range stats {
+			hadOK, since := d.failingSince()
 			if _, err := s.exec(tx, qWebhookStats, d.attempts, d.succeeded, d.failed, d.lastOK,
-				d.lastFail, boolInt(d.latestOK), d.firstFail, id); err != nil {
+				d.lastFail, boolInt(hadOK), since, since, id); err != nil {
 				return err
 			}
 		}
@@ -407,6 +443,9 @@ func (s *Store) WebhookReplay(ctx context.Context, webhookID string, since, now 
 		n = 0
 		q := `SELECT id, type FROM events WHERE tenant = ? AND created_at >= ?`
 		args := []any{w.Tenant, ts(since)}
+		if len(w.Events) == 0 {
+			return nil
+		}
 		if !slices.Contains(w.Events, webhook.AllEvents) {
 			q += ` AND type IN (?` + strings.Repeat(",?", len(w.Events)-1) + `)`
 			for _, e := range w.Events {

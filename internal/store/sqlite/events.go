@@ -95,7 +95,7 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 				EventType: ev.Type, WebhookID: h, Status: webhook.DeliveryPending,
 				CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt,
 			}
-			next := ev.CreatedAt
+			next := fromTS(due)
 			d.NextAttemptAt = &next
 			if _, err := s.exec(tx, qDeliveryInsert, d.ID, d.Tenant, d.EventID, d.EventType, h, due, owner, created, created); err != nil {
 				return err

@@ -233,7 +233,7 @@ func (s *Store) commit(batch []*op) {
 				tx.Rollback()
 				return err
 			}
-			if err := o.fn(tx); err != nil {
+			if err := runOp(o.fn, tx); err != nil {
 				results[i] = err
 				if _, rerr := tx.Exec("ROLLBACK TO op"); rerr != nil {
 					tx.Rollback()
@@ -254,6 +254,17 @@ func (s *Store) commit(batch []*op) {
 		}
 		o.done <- results[i]
 	}
+}
+
+// runOp runs one write, turning a panic into an error: the writer
+// goroutine serves every caller and must not die with one bad write.
+func runOp(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("sqlite: write panicked: %v", p)
+		}
+	}()
+	return fn(tx)
 }
 
 // exec runs a write statement inside tx. Hot statements (listed in

@@ -1,0 +1,198 @@
+package sqlite_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlite"
+	"github.com/hookline/hookline/internal/store/storetest"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		return openStore(t, filepath.Join(t.TempDir(), "hookline.db"))
+	})
+}
+
+// openStore opens the database at path and closes it when t ends.
+func openStore(t *testing.T, path string) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(path, sqlite.Options{Sealer: storetest.Sealer{}})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+var t0 = time.Date(2030, time.March, 14, 9, 0, 0, 0, time.UTC)
+
+func newWebhook() webhook.Webhook {
+	return webhook.Webhook{
+		ID: webhook.NewID(webhook.PrefixWebhook), Tenant: webhook.DefaultTenant, Name: "orders",
+		URL: "https://receiver.example.com/in", Events: []string{webhook.AllEvents}, Active: true,
+		Format: webhook.FormatEnvelope, CreatedAt: t0, UpdatedAt: t0,
+	}
+}
+
+func TestOpenRequiresSealer(t *testing.T) {
+	t.Parallel()
+	if s, err := sqlite.Open(filepath.Join(t.TempDir(), "hookline.db"), sqlite.Options{}); err == nil {
+		s.Close()
+		t.Fatal("Open without a Sealer: got no error")
+	}
+}
+
+// A copy of the database file must not reveal any signing secret.
+func TestSecretsSealedAtRest(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "hookline.db")
+	s, err := sqlite.Open(path, sqlite.Options{Sealer: storetest.Sealer{}})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	ctx := t.Context()
+	first, second := "whsec_Zmlyc3Qtc2VjcmV0LWNhbmFyeQ", "whsec_c2Vjb25kLXNlY3JldC1jYW5hcnk"
+	w := newWebhook()
+	if err := s.WebhookCreate(ctx, w, first); err != nil {
+		t.Fatalf("WebhookCreate: %v", err)
+	}
+	if err := s.WebhookRotateSecret(ctx, w.ID, second, t0.Add(24*time.Hour)); err != nil {
+		t.Fatalf("WebhookRotateSecret: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	files, err := filepath.Glob(path + "*") // the database, and any -wal or -shm left
+	if err != nil || len(files) == 0 {
+		t.Fatalf("database files: %v, %v", files, err)
+	}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatalf("read %s: %v", f, err)
+		}
+		for _, secret := range []string{first, second, first[len("whsec_"):], second[len("whsec_"):]} {
+			if bytes.Contains(raw, []byte(secret)) {
+				t.Errorf("%s holds the secret %q in clear", filepath.Base(f), secret)
+			}
+		}
+	}
+	// The webhook itself is there: the test would pass vacuously on an
+	// empty file otherwise.
+	raw, _ := os.ReadFile(path)
+	if !bytes.Contains(raw, []byte(w.ID)) {
+		t.Fatalf("%s does not hold webhook %s: nothing was checked", path, w.ID)
+	}
+}
+
+// Everything acknowledged before Close is there after reopening the file.
+func TestReopenKeepsData(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "hookline.db")
+	s, err := sqlite.Open(path, sqlite.Options{Sealer: storetest.Sealer{}})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	ctx := t.Context()
+	w := newWebhook()
+	if err := s.WebhookCreate(ctx, w, "whsec_durable"); err != nil {
+		t.Fatalf("WebhookCreate: %v", err)
+	}
+	et := webhook.EventType{Slug: "order.created", Name: "Order created", Example: json.RawMessage(`{}`), CreatedAt: t0}
+	if err := s.EventTypeSeed(ctx, []webhook.EventType{et}); err != nil {
+		t.Fatalf("EventTypeSeed: %v", err)
+	}
+	ev := webhook.Event{ID: webhook.NewID(webhook.PrefixEvent), Tenant: webhook.DefaultTenant, Type: et.Slug,
+		Data: json.RawMessage(`{"id": 1}`), IdempotencyKey: "k1", CreatedAt: t0}
+	res, err := s.EventCreate(ctx, store.EventCreateParams{Event: ev, IdempotencySince: t0.Add(-time.Hour),
+		LeaseOwner: "node-1", LeaseUntil: t0.Add(time.Minute)})
+	if err != nil || len(res.Deliveries) != 1 {
+		t.Fatalf("EventCreate: %d deliveries, %v", len(res.Deliveries), err)
+	}
+	key := webhook.APIKey{ID: webhook.NewID(webhook.PrefixAPIKey), Name: "k", Prefix: "hl_", Scopes: []string{webhook.ScopeAdmin}, CreatedAt: t0}
+	if err := s.APIKeyCreate(ctx, key, []byte("hash")); err != nil {
+		t.Fatalf("APIKeyCreate: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	s = openStore(t, path)
+	if _, err := s.WebhookGet(ctx, w.ID); err != nil {
+		t.Errorf("WebhookGet after reopening: %v", err)
+	}
+	if secrets, err := s.WebhookSecrets(ctx, w.ID, t0); err != nil || len(secrets) != 1 || secrets[0].Value != "whsec_durable" {
+		t.Errorf("WebhookSecrets after reopening: %+v, %v", secrets, err)
+	}
+	if _, err := s.EventTypeGet(ctx, et.Slug); err != nil {
+		t.Errorf("EventTypeGet after reopening: %v", err)
+	}
+	if got, err := s.EventGet(ctx, ev.ID); err != nil || string(got.Data) != string(ev.Data) {
+		t.Errorf("EventGet after reopening: %+v, %v", got, err)
+	}
+	if _, err := s.APIKeyByHash(ctx, []byte("hash")); err != nil {
+		t.Errorf("APIKeyByHash after reopening: %v", err)
+	}
+	// The idempotency key survives too.
+	dup, err := s.EventCreate(ctx, store.EventCreateParams{Event: webhook.Event{ID: webhook.NewID(webhook.PrefixEvent),
+		Tenant: ev.Tenant, Type: ev.Type, Data: ev.Data, IdempotencyKey: "k1", CreatedAt: t0.Add(time.Second)},
+		IdempotencySince: t0.Add(-time.Hour)})
+	if err != nil || !dup.Duplicate || dup.Event.ID != ev.ID {
+		t.Errorf("EventCreate with the same key after reopening: duplicate %v of %s, %v; want a duplicate of %s", dup.Duplicate, dup.Event.ID, err, ev.ID)
+	}
+	// A restart releases the leases of work in flight when the process died.
+	n, err := s.DeliveryReleaseLeases(ctx, "", t0.Add(time.Second))
+	if err != nil || n != 1 {
+		t.Errorf("DeliveryReleaseLeases after reopening: %d, %v; want 1", n, err)
+	}
+	tasks, err := s.DeliveryClaim(ctx, store.DeliveryClaimParams{Owner: "node-2", Now: t0.Add(time.Second),
+		LeaseUntil: t0.Add(time.Minute), Limit: 10})
+	if err != nil || len(tasks) != 1 || tasks[0].Delivery.ID != res.Deliveries[0].ID {
+		t.Errorf("DeliveryClaim after reopening: %d tasks, %v; want the delivery made before", len(tasks), err)
+	}
+}
+
+func TestWriteAfterClose(t *testing.T) {
+	t.Parallel()
+	s, err := sqlite.Open(filepath.Join(t.TempDir(), "hookline.db"), sqlite.Options{Sealer: storetest.Sealer{}})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	ctx := t.Context()
+	for name, write := range map[string]func() error{
+		"WebhookCreate": func() error { return s.WebhookCreate(ctx, newWebhook(), "whsec_x") },
+		"EventCreate": func() error {
+			_, err := s.EventCreate(ctx, store.EventCreateParams{Event: webhook.Event{
+				ID: webhook.NewID(webhook.PrefixEvent), Tenant: webhook.DefaultTenant, Type: "order.created",
+				Data: json.RawMessage(`{}`), CreatedAt: t0}})
+			return err
+		},
+		"AttemptRecord": func() error {
+			return s.AttemptRecord(ctx, []store.AttemptResult{{Attempt: webhook.Attempt{
+				ID: webhook.NewID(webhook.PrefixAttempt), WebhookID: "wh_x", Test: true, StartedAt: t0}}})
+		},
+		"Ping": func() error { return s.Ping(ctx) },
+	} {
+		if code := webhook.ErrorCode(write()); code != webhook.EUNAVAILABLE {
+			t.Errorf("%s after Close: code %q, want %q", name, code, webhook.EUNAVAILABLE)
+		}
+	}
+}
