@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hookline/hookline/internal/ingest"
 	"github.com/hookline/hookline/internal/jsonx"
@@ -215,8 +214,13 @@ func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"secret": secret, "previous_expires_at": until})
+	writeJSON(w, http.StatusOK, rotateResponse{Secret: secret, PreviousExpiresAt: until})
 	return nil
+}
+
+type rotateResponse struct {
+	Secret            string    `json:"secret"`
+	PreviousExpiresAt time.Time `json:"previous_expires_at"`
 }
 
 type testRequest struct {
@@ -224,17 +228,18 @@ type testRequest struct {
 }
 
 type testResponse struct {
-	Success         bool              `json:"success"`
-	StatusCode      int               `json:"status_code"`
-	DurationMS      float64           `json:"duration_ms"`
-	ResponseHeaders http.Header       `json:"response_headers"`
-	ResponseBody    string            `json:"response_body"`
-	Error           string            `json:"error,omitempty"`
-	ErrorClass      string            `json:"error_class,omitempty"`
-	AttemptID       string            `json:"attempt_id"`
-	EventType       string            `json:"event_type"`
-	RequestHeaders  map[string]string `json:"request_headers"`
-	RequestBody     string            `json:"request_body"`
+	Success              bool        `json:"success"`
+	StatusCode           int         `json:"status_code"`
+	DurationMS           float64     `json:"duration_ms"`
+	ResponseHeaders      http.Header `json:"response_headers"`
+	ResponseBody         string      `json:"response_body"`
+	ResponseBodyEncoding string      `json:"response_body_encoding,omitempty"`
+	Error                string      `json:"error,omitempty"`
+	ErrorClass           string      `json:"error_class,omitempty"`
+	AttemptID            string      `json:"attempt_id"`
+	EventType            string      `json:"event_type"`
+	RequestHeaders       http.Header `json:"request_headers"`
+	RequestBody          string      `json:"request_body"`
 }
 
 func (a *API) testWebhook(w http.ResponseWriter, r *http.Request) error {
@@ -246,17 +251,18 @@ func (a *API) testWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	reqH := map[string]string{}
-	for k := range at.RequestHeaders {
-		reqH[k] = at.RequestHeaders.Get(k)
-	}
+	body, enc := bodyText(at.ResponseBody)
 	writeJSON(w, http.StatusOK, testResponse{
 		Success: at.Success(), StatusCode: at.StatusCode, DurationMS: at.DurationMS,
-		ResponseHeaders: nonNilHeader(at.ResponseHeaders), ResponseBody: bodyText(at.ResponseBody),
+		ResponseHeaders: nonNilHeader(at.ResponseHeaders), ResponseBody: body, ResponseBodyEncoding: enc,
 		Error: at.Error, ErrorClass: string(at.ErrorClass), AttemptID: at.ID, EventType: at.EventType,
-		RequestHeaders: reqH, RequestBody: bodyText(at.RequestBody),
+		RequestHeaders: nonNilHeader(at.RequestHeaders), RequestBody: string(at.RequestBody),
 	})
 	return nil
+}
+
+type replayResponse struct {
+	Deliveries int `json:"deliveries"`
 }
 
 type replayRequest struct {
@@ -276,7 +282,7 @@ func (a *API) replayWebhook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a.cfg.Wake()
-	writeJSON(w, http.StatusAccepted, map[string]int{"deliveries": n})
+	writeJSON(w, http.StatusAccepted, replayResponse{Deliveries: n})
 	return nil
 }
 
@@ -426,15 +432,12 @@ type attemptView struct {
 func attemptViews(atts []webhook.Attempt) []attemptView {
 	out := make([]attemptView, len(atts))
 	for i, at := range atts {
+		// Request bodies are what Hookline built from accepted (UTF-8
+		// validated) JSON, so they are always text.
 		out[i] = attemptView{Attempt: at, RequestBody: string(at.RequestBody)}
 		out[i].RequestHeaders = nonNilHeader(at.RequestHeaders)
 		out[i].ResponseHeaders = nonNilHeader(at.ResponseHeaders)
-		if utf8.Valid(at.ResponseBody) {
-			out[i].ResponseBody = string(at.ResponseBody)
-		} else {
-			out[i].ResponseBody = encodeBase64(at.ResponseBody)
-			out[i].ResponseBodyEncoding = "base64"
-		}
+		out[i].ResponseBody, out[i].ResponseBodyEncoding = bodyText(at.ResponseBody)
 	}
 	return out
 }

@@ -210,6 +210,13 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	defer stopMaint()
 	go a.maintain(mctx)
 
+	if a.cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(a.cfg.PprofAddr, a.log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 	a.log.Info("listening", "addr", ln.Addr().String(), "version", Version)
 	srv := server.New(a.handler, a.log)
 	serr := server.Serve(ctx, srv, ln, a.cfg.ShutdownTimeout)

@@ -85,8 +85,9 @@ func Create(ctx context.Context, s Store, p CreateParams, now time.Time) (webhoo
 // configure), or "X-API-Key: KEY".
 func FromRequest(r *http.Request) string {
 	if h := r.Header.Get("Authorization"); h != "" {
-		if k, ok := strings.CutPrefix(h, "Bearer "); ok {
-			return strings.TrimSpace(k)
+		// The scheme name is case-insensitive (RFC 9110 section 11.1).
+		if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+			return strings.TrimSpace(h[7:])
 		}
 		if u, _, ok := r.BasicAuth(); ok {
 			return u

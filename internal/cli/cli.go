@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 
 	"github.com/hookline/hookline/internal/app"
@@ -31,6 +30,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the server: API, dashboard and delivery workers", serve},
+		{"bench", "measure a Hookline end to end: throughput and latency percentiles", benchCmd},
 		{"keys", "manage API keys on the configured database (create, list, revoke)", keys},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
 			fmt.Fprintln(stdout, "hookline", app.Version)
@@ -83,6 +83,14 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'hookline COMMAND -h' for a command's flags.")
+}
+
+// flagErr turns a flag parsing error into a usage error (or help).
+func flagErr(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return &usageError{err.Error()}
 }
 
 // parseConfig parses the server configuration flags of fs plus the
@@ -145,6 +153,3 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	return a.Run(ctx, ln)
 }
-
-// stdin is a variable for tests.
-var stdin io.Reader = os.Stdin

@@ -39,6 +39,7 @@ type Config struct {
 	IdempotencyWindow   time.Duration
 	ShutdownTimeout     time.Duration
 	LeaseDuration       time.Duration
+	PprofAddr           string
 }
 
 // Default returns the defaults.
@@ -101,6 +102,7 @@ func (c *Config) Options() []Option {
 		{"idempotency-window", "how long an idempotency key maps to its event", (*durationValue)(&c.IdempotencyWindow)},
 		{"shutdown-timeout", "how long shutdown waits for attempts in flight", (*durationValue)(&c.ShutdownTimeout)},
 		{"lease-duration", "how long a claimed delivery is reserved for one instance; must exceed delivery-timeout", (*durationValue)(&c.LeaseDuration)},
+		{"pprof", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty", (*stringValue)(&c.PprofAddr)},
 	}
 }
 

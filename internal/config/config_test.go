@@ -108,6 +108,13 @@ func TestReadmeTableIsCurrent(t *testing.T) {
 		t.Fatalf("README.md lacks the %q ... %q markers", begin, end)
 	}
 	if got, want := s[i+len(begin):j], MarkdownTable(); got != want {
-		t.Fatalf("README configuration table is stale; replace it with:\n%s", want)
+		if os.Getenv("UPDATE_README") != "" {
+			s = s[:i+len(begin)] + want + s[j:]
+			if err := os.WriteFile("../../README.md", []byte(s), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Fatalf("README configuration table is stale: run UPDATE_README=1 go test ./internal/config")
 	}
 }

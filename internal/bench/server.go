@@ -1,0 +1,140 @@
+package bench
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// localServer is a `hookline serve` child process on a temporary data
+// directory, so its CPU time and memory are measured apart from the load
+// generator's.
+type localServer struct {
+	cmd     *exec.Cmd
+	url     string
+	key     string
+	dataDir string
+	done    chan error
+	logTail *tail
+}
+
+// startLocal runs `exe serve` and creates an admin API key.
+func startLocal(exe string, extra []string) (*localServer, error) {
+	dir, err := os.MkdirTemp("", "hookline-bench-")
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir,
+		"--allow-private-targets", "127.0.0.1/32", "--log-format", "json"}, extra...)
+	cmd := exec.Command(exe, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &localServer{cmd: cmd, dataDir: dir, done: make(chan error, 1), logTail: &tail{}}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			s.logTail.add(line)
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
+				addr <- rec.Addr
+			}
+		}
+		s.done <- cmd.Wait()
+	}()
+	select {
+	case a := <-addr:
+		s.url = "http://" + a
+	case err := <-s.done:
+		return nil, fmt.Errorf("hookline serve exited: %v\n%s", err, s.logTail)
+	case <-time.After(30 * time.Second):
+		s.stop()
+		return nil, fmt.Errorf("hookline serve did not start in 30s\n%s", s.logTail)
+	}
+	out, err := exec.Command(exe, "keys", "create", "--name", "bench", "--data-dir", dir).Output()
+	if err != nil {
+		s.stop()
+		return nil, fmt.Errorf("keys create: %w", err)
+	}
+	s.key = strings.TrimSpace(string(out))
+	return s, nil
+}
+
+// usage reads the child's CPU time and peak RSS from /proc (Linux); ok is
+// false elsewhere.
+func (s *localServer) usage() (cpu time.Duration, peakRSS int64, ok bool) {
+	pid := s.cmd.Process.Pid
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, false
+	}
+	// Fields after the parenthesised command name; utime and stime are the
+	// 14th and 15th fields of the whole line.
+	rest := string(stat[strings.LastIndexByte(string(stat), ')')+2:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0, 0, false
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	const clkTck = 100 // USER_HZ on Linux
+	cpu = time.Duration(ut+st) * time.Second / clkTck
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return cpu, 0, true
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			peakRSS = kb * 1024
+		}
+	}
+	return cpu, peakRSS, true
+}
+
+func (s *localServer) stop() {
+	if s.cmd.Process != nil {
+		s.cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-s.done:
+		case <-time.After(30 * time.Second):
+			s.cmd.Process.Kill()
+			<-s.done
+		}
+	}
+	os.RemoveAll(s.dataDir)
+}
+
+// tail keeps the last lines of the server log for error messages.
+type tail struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (t *tail) add(l string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lines = append(t.lines, l)
+	if len(t.lines) > 20 {
+		t.lines = t.lines[1:]
+	}
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return strings.Join(t.lines, "\n")
+}

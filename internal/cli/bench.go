@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/hookline/hookline/internal/bench"
+)
+
+func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", stderr, `bench [flags]
+
+Measures Hookline end to end: starts a receiver on loopback and (unless
+--server is given) a hookline server on a temporary data directory, creates
+webhooks through the API, publishes events and reports throughput and
+latency percentiles.
+
+Examples:
+  hookline bench --events 50000 --rate 0
+  hookline bench --duration 60s --rate 1000 --concurrency 16
+  hookline bench --events 1 --webhooks 10000
+  hookline bench --server http://127.0.0.1:8080 --api-key hkl_... --events 10000`)
+	var c bench.Config
+	fs.StringVar(&c.Server, "server", "", "drive this existing server instead of starting one")
+	fs.StringVar(&c.APIKey, "api-key", "", "admin API key for --server (env HOOKLINE_API_KEY)")
+	fs.Float64Var(&c.Rate, "rate", 0, "events per second to publish; 0 = as fast as accepted")
+	fs.IntVar(&c.Events, "events", 0, "events to publish (default 10000 when --duration is not set)")
+	fs.DurationVar(&c.Duration, "duration", 0, "publish for this long (also bounds --events runs; default 10m)")
+	fs.IntVar(&c.Concurrency, "concurrency", 32, "concurrent publishers")
+	fs.IntVar(&c.Webhooks, "webhooks", 1, "webhooks subscribed to the bench event type (fan-out)")
+	fs.IntVar(&c.ExtraWebhooks, "extra-webhooks", 0, "idle webhooks on other event types (matching with many webhooks stored)")
+	fs.IntVar(&c.SlowWebhooks, "slow-webhooks", 0, "webhooks whose endpoint answers after --slow-latency")
+	fs.DurationVar(&c.SlowLatency, "slow-latency", 0, "answer time of slow webhooks (default 10s)")
+	fs.IntVar(&c.PayloadSize, "payload-size", 1024, "approximate event data size in bytes")
+	fs.DurationVar(&c.Latency, "receiver-latency", 0, "answer time of the healthy receiver")
+	fs.Float64Var(&c.FailRate, "fail-rate", 0, "share of receiver answers that fail (0-1)")
+	fs.IntVar(&c.FailStatus, "fail-status", 500, "status code of failing answers")
+	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 0, "how long to wait for deliveries after publishing (default 60s)")
+	serverArgs := fs.String("server-args", "", "extra flags for the local server, space-separated (e.g. \"--workers 512\")")
+	pprof := fs.String("pprof", "", "expose the local server's pprof on this address (e.g. 127.0.0.1:6060)")
+	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	if err := fs.Parse(args); err != nil {
+		return flagErr(err)
+	}
+	if c.Server != "" && c.APIKey == "" {
+		c.APIKey = os.Getenv("HOOKLINE_API_KEY")
+	}
+	if *serverArgs != "" {
+		c.ServerArgs = strings.Fields(*serverArgs)
+	}
+	if *pprof != "" {
+		c.ServerArgs = append(c.ServerArgs, "--pprof", *pprof)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	c.Executable = exe
+	if !*asJSON {
+		c.Progress = stderr
+	}
+	rep, err := bench.Run(ctx, c)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	rep.WriteText(stdout)
+	fmt.Fprintln(stdout)
+	return nil
+}
