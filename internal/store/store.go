@@ -20,6 +20,10 @@ type Store interface {
 	EventStore
 	DeliveryStore
 	APIKeyStore
+	BinStore
+	AuditStore
+	UserStore
+	MaintenanceStore
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 	// Close releases the backend; pending group commits are flushed first.
@@ -238,6 +242,94 @@ type APIKeyStore interface {
 	APIKeyList(ctx context.Context) ([]webhook.APIKey, error)
 	APIKeyRevoke(ctx context.Context, id string, now time.Time) error
 	APIKeyTouch(ctx context.Context, id string, now time.Time) error
+}
+
+// BinStore keeps request inspector bins and what they captured.
+type BinStore interface {
+	BinCreate(ctx context.Context, b webhook.Bin) error
+	BinGet(ctx context.Context, id string) (webhook.Bin, error)
+	BinByToken(ctx context.Context, token string) (webhook.Bin, error)
+	BinList(ctx context.Context) ([]webhook.Bin, error)
+	// BinDelete removes a bin and its requests.
+	BinDelete(ctx context.Context, id string) error
+	// BinRequestAdd stores a captured request and drops the bin's oldest
+	// requests beyond its MaxRequests.
+	BinRequestAdd(ctx context.Context, r webhook.BinRequest) error
+	// BinRequestList returns a bin's requests newer than AfterID ("" for
+	// all), newest first, at most Limit.
+	BinRequestList(ctx context.Context, p BinRequestListParams) ([]webhook.BinRequest, error)
+	BinRequestGet(ctx context.Context, id string) (webhook.BinRequest, error)
+	// BinExpire deletes bins that expired at or before now, with their
+	// requests, and returns how many.
+	BinExpire(ctx context.Context, now time.Time) (int, error)
+}
+
+// BinRequestListParams selects captured requests.
+type BinRequestListParams struct {
+	BinID   string
+	AfterID string
+	Limit   int
+}
+
+// AuditStore keeps the audit log.
+type AuditStore interface {
+	AuditAdd(ctx context.Context, e webhook.AuditEntry) error
+	// AuditList returns entries newest first, optionally for one target.
+	AuditList(ctx context.Context, p AuditListParams) (AuditPage, error)
+}
+
+// AuditListParams filters and pages the audit log.
+type AuditListParams struct {
+	Target string
+	Cursor string
+	Limit  int
+}
+
+// AuditPage is one page of the audit log.
+type AuditPage struct {
+	Entries []webhook.AuditEntry
+	Next    string
+}
+
+// UserStore keeps dashboard accounts and sessions.
+type UserStore interface {
+	// UserCount says whether any account exists (first start creates one).
+	UserCount(ctx context.Context) (int, error)
+	UserGet(ctx context.Context, username string) (webhook.User, error)
+	// UserSave creates the user or replaces its password hash.
+	UserSave(ctx context.Context, u webhook.User) error
+	SessionCreate(ctx context.Context, s webhook.Session, tokenHash []byte) error
+	// SessionGet returns the session with that token hash, expired or not.
+	SessionGet(ctx context.Context, tokenHash []byte) (webhook.Session, error)
+	SessionDelete(ctx context.Context, tokenHash []byte) error
+	// SessionDeleteUser ends every session of a user (password reset).
+	SessionDeleteUser(ctx context.Context, username string) error
+}
+
+// MaintenanceStore is periodic upkeep.
+type MaintenanceStore interface {
+	// Retain deletes, in batches of at most Batch rows per write, events
+	// created before EventsBefore (with their deliveries and attempts,
+	// unless a delivery is still pending), attempts that started before
+	// AttemptsBefore, and clears attempt bodies older than BodiesBefore.
+	// It returns how many rows went. A zero time skips that part.
+	Retain(ctx context.Context, p RetainParams) (RetainResult, error)
+	// LeaderAcquire takes or renews the named leadership for owner until
+	// `until` when it is free, expired at now, or already owner's.
+	LeaderAcquire(ctx context.Context, name, owner string, now, until time.Time) (bool, error)
+}
+
+// RetainParams say what retention removes.
+type RetainParams struct {
+	EventsBefore   time.Time
+	AttemptsBefore time.Time
+	BodiesBefore   time.Time
+	Batch          int
+}
+
+// RetainResult counts what retention removed.
+type RetainResult struct {
+	Events, Deliveries, Attempts, Bodies int
 }
 
 // Sealer encrypts secrets before they reach the database and decrypts them

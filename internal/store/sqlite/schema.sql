@@ -115,3 +115,60 @@ CREATE TABLE IF NOT EXISTS api_keys (
     revoked_at   INTEGER,
     last_used_at INTEGER
 );
+
+CREATE TABLE IF NOT EXISTS bins (
+    id           TEXT PRIMARY KEY,
+    token        TEXT NOT NULL UNIQUE,
+    name         TEXT NOT NULL,
+    max_requests INTEGER NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS bin_requests (
+    id          TEXT PRIMARY KEY,
+    bin_id      TEXT NOT NULL REFERENCES bins (id) ON DELETE CASCADE,
+    method      TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    query       TEXT NOT NULL,
+    headers     TEXT NOT NULL,
+    body        BLOB NOT NULL,
+    size        INTEGER NOT NULL,
+    truncated   INTEGER NOT NULL,
+    remote_addr TEXT NOT NULL,
+    received_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bin_requests_bin ON bin_requests (bin_id, id);
+
+CREATE TABLE IF NOT EXISTS audit_log (
+    id     TEXT PRIMARY KEY,
+    at     INTEGER NOT NULL,
+    actor  TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_log_target ON audit_log (target, id);
+
+CREATE TABLE IF NOT EXISTS users (
+    username      TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash BLOB PRIMARY KEY,
+    id         TEXT NOT NULL,
+    username   TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (username);
+
+CREATE TABLE IF NOT EXISTS leaders (
+    name        TEXT PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    until       INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attempts_started ON attempts (started_at);
