@@ -126,7 +126,8 @@ func (a *API) handle(rt Route) http.Handler {
 					"this API key's scopes (%v) do not allow %s %s", k.Scopes, rt.Method, rt.Pattern))
 				return
 			}
-			r = r.WithContext(auth.WithKey(r.Context(), k))
+			ctx := auth.WithKey(r.Context(), k)
+			r = r.WithContext(registry.WithActor(ctx, "key:"+k.ID+" ("+k.Name+")"))
 		}
 		if err := rt.Handler(w, r); err != nil {
 			WriteError(w, r, a.log, err)

@@ -152,7 +152,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 	})
 	reg := registry.New(registry.Config{
 		Store: st, Guard: guard, Deliverer: dlv, Webhooks: d, Forget: ing.Forget,
-		RotationOverlap: cfg.RotationOverlap,
+		RotationOverlap: cfg.RotationOverlap, Logger: log,
 	})
 	authn := auth.NewAuthenticator(st, 2*time.Second, nil)
 	rest := api.New(api.Config{

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hookline/hookline/internal/deliver"
@@ -67,6 +68,7 @@ func (r *Registry) SendTest(ctx context.Context, id, eventType string) (webhook.
 	if err := r.cfg.Store.AttemptRecord(ctx, []store.AttemptResult{{Attempt: a}}); err != nil {
 		return a, err
 	}
+	r.audit(ctx, "webhook.test", id, et.Slug+": "+testOutcome(a))
 	return a, nil
 }
 
@@ -76,10 +78,30 @@ func (r *Registry) Replay(ctx context.Context, id string, since time.Time) (int,
 	if since.After(now) {
 		return 0, webhook.FieldError(webhook.EINVALID, "since", "is in the future")
 	}
-	return r.cfg.Store.WebhookReplay(ctx, id, since, now)
+	n, err := r.cfg.Store.WebhookReplay(ctx, id, since, now)
+	if err != nil {
+		return 0, err
+	}
+	r.audit(ctx, "webhook.replay", id, fmt.Sprintf("%d events since %s", n, since.Format(time.RFC3339)))
+	return n, nil
 }
 
 // Retry makes a delivery due now, whatever its state.
 func (r *Registry) Retry(ctx context.Context, id string) (webhook.Delivery, error) {
-	return r.cfg.Store.DeliveryRetry(ctx, id, r.cfg.Now())
+	d, err := r.cfg.Store.DeliveryRetry(ctx, id, r.cfg.Now())
+	if err != nil {
+		return d, err
+	}
+	r.audit(ctx, "delivery.retry", id, "")
+	return d, nil
+}
+
+func testOutcome(a webhook.Attempt) string {
+	if a.Success() {
+		return fmt.Sprintf("succeeded (%d)", a.StatusCode)
+	}
+	if a.StatusCode != 0 {
+		return fmt.Sprintf("failed (%d)", a.StatusCode)
+	}
+	return "failed (" + string(a.ErrorClass) + ")"
 }

@@ -75,5 +75,6 @@ func (r *Registry) CreateEventType(ctx context.Context, in EventTypeInput) (webh
 		return et, err
 	}
 	r.cfg.Forget(et.Slug)
+	r.audit(ctx, "event_type.create", et.Slug, et.Name)
 	return et, nil
 }

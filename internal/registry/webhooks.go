@@ -5,6 +5,7 @@ package registry
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ type Config struct {
 	// rotation, so receivers can roll out the new one.
 	RotationOverlap time.Duration
 	Now             func() time.Time
+	Logger          *slog.Logger
 }
 
 // Registry is the service behind every create, update and delete.
@@ -56,6 +58,9 @@ func New(cfg Config) *Registry {
 	}
 	if cfg.Forget == nil {
 		cfg.Forget = func(string) {}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Registry{cfg: cfg}
 }
@@ -119,6 +124,7 @@ func (r *Registry) CreateWebhook(ctx context.Context, in WebhookInput) (webhook.
 	if err := r.cfg.Store.WebhookCreate(ctx, w, secret); err != nil {
 		return w, "", err
 	}
+	r.audit(ctx, "webhook.create", w.ID, w.Name+" → "+w.URL)
 	return w, secret, nil
 }
 
@@ -144,6 +150,7 @@ func (r *Registry) UpdateWebhook(ctx context.Context, id string, in WebhookInput
 		return w, err
 	}
 	r.invalidate(id)
+	r.audit(ctx, "webhook.update", id, changed(in))
 	return w, nil
 }
 
@@ -302,6 +309,7 @@ func (r *Registry) DeleteWebhook(ctx context.Context, id string) error {
 		return err
 	}
 	r.invalidate(id)
+	r.audit(ctx, "webhook.delete", id, "")
 	return nil
 }
 
@@ -314,10 +322,30 @@ func (r *Registry) RotateSecret(ctx context.Context, id string) (string, time.Ti
 		return "", time.Time{}, err
 	}
 	r.invalidate(id)
+	r.audit(ctx, "webhook.rotate_secret", id, "previous secret signs until "+until.Format(time.RFC3339))
 	return secret, until, nil
 }
 
 // Secrets returns the secrets signing a webhook's requests now.
 func (r *Registry) Secrets(ctx context.Context, id string) ([]webhook.Secret, error) {
 	return r.cfg.Store.WebhookSecrets(ctx, id, r.cfg.Now())
+}
+
+// changed names the fields an update set, for the audit log.
+func changed(in WebhookInput) string {
+	var f []string
+	add := func(set bool, name string) {
+		if set {
+			f = append(f, name)
+		}
+	}
+	add(in.Name != nil, "name")
+	add(in.URL != nil, "url")
+	add(in.Description != nil, "description")
+	add(in.Events != nil, "events")
+	add(in.Active != nil, "active")
+	add(in.Headers != nil, "headers")
+	add(in.Format != nil, "format")
+	add(in.Integration != nil, "integration")
+	return strings.Join(f, ", ")
 }
