@@ -6,7 +6,9 @@ package api
 import (
 	"context"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/hookline/hookline/internal/auth"
@@ -22,6 +24,8 @@ type Config struct {
 	Ingest   *ingest.Service
 	Registry *registry.Registry
 	Auth     *auth.Authenticator
+	// Limiter rate-limits requests per API key; nil means no limit.
+	Limiter *auth.Limiter
 	// Wake tells the local dispatcher that due work is in the database
 	// (after a retry or replay).
 	Wake   func()
@@ -95,6 +99,11 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/deliveries", admin, a.listDeliveries},
 		{"GET", "/api/v1/deliveries/{id}", admin, a.getDelivery},
 		{"POST", "/api/v1/deliveries/{id}/retry", admin, a.retryDelivery},
+
+		{"GET", "/api/v1/keys", admin, a.listKeys},
+		{"POST", "/api/v1/keys", admin, a.createKey},
+		{"DELETE", "/api/v1/keys/{id}", admin, a.revokeKey},
+		{"GET", "/api/v1/audit-log", admin, a.listAudit},
 	}
 }
 
@@ -119,6 +128,13 @@ func (a *API) handle(rt Route) http.Handler {
 					w.Header().Set("WWW-Authenticate", `Bearer realm="hookline"`)
 				}
 				WriteError(w, r, a.log, err)
+				return
+			}
+			if ok, wait := a.cfg.Limiter.Allow(k.ID); !ok {
+				secs := int(math.Ceil(wait.Seconds()))
+				w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+				WriteError(w, r, a.log, webhook.Errorf(webhook.ERATELIMITED,
+					"this API key is over its rate limit; retry after %d s", max(secs, 1)))
 				return
 			}
 			if !auth.Allows(k, rt.Scope) {

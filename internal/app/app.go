@@ -157,6 +157,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 	authn := auth.NewAuthenticator(st, 2*time.Second, nil)
 	rest := api.New(api.Config{
 		Store: st, Ingest: ing, Registry: reg, Auth: authn, Wake: d.Wake, Logger: log,
+		Limiter:       auth.NewLimiter(cfg.APIRateLimit, cfg.APIRateBurst, nil),
 		MaxEventBytes: cfg.MaxEventBytes,
 	})
 	mux := http.NewServeMux()

@@ -40,6 +40,8 @@ type Config struct {
 	ShutdownTimeout     time.Duration
 	LeaseDuration       time.Duration
 	PprofAddr           string
+	APIRateLimit        float64
+	APIRateBurst        int
 }
 
 // Default returns the defaults.
@@ -61,6 +63,8 @@ func Default() Config {
 		IdempotencyWindow: 24 * time.Hour,
 		ShutdownTimeout:   20 * time.Second,
 		LeaseDuration:     2 * time.Minute,
+		APIRateLimit:      10000,
+		APIRateBurst:      20000,
 	}
 }
 
@@ -102,6 +106,8 @@ func (c *Config) Options() []Option {
 		{"idempotency-window", "how long an idempotency key maps to its event", (*durationValue)(&c.IdempotencyWindow)},
 		{"shutdown-timeout", "how long shutdown waits for attempts in flight", (*durationValue)(&c.ShutdownTimeout)},
 		{"lease-duration", "how long a claimed delivery is reserved for one instance; must exceed delivery-timeout", (*durationValue)(&c.LeaseDuration)},
+		{"api-rate-limit", "requests per second each API key may make on average (0 = unlimited); over it the API answers 429 with Retry-After", (*floatValue)(&c.APIRateLimit)},
+		{"api-rate-burst", "requests an API key may make in a burst above its rate", (*intValue)(&c.APIRateBurst)},
 		{"pprof", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty", (*stringValue)(&c.PprofAddr)},
 	}
 }
@@ -208,6 +214,18 @@ func (v *intValue) Set(s string) error {
 		return errors.New("not a whole number")
 	}
 	*v = intValue(n)
+	return nil
+}
+
+type floatValue float64
+
+func (v *floatValue) String() string { return strconv.FormatFloat(float64(*v), 'f', -1, 64) }
+func (v *floatValue) Set(s string) error {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 {
+		return errors.New("not a non-negative number")
+	}
+	*v = floatValue(f)
 	return nil
 }
 

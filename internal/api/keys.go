@@ -1,0 +1,77 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
+	keys, err := a.cfg.Store.APIKeyList(r.Context())
+	if err != nil {
+		return err
+	}
+	if keys == nil {
+		keys = []webhook.APIKey{}
+	}
+	writeJSON(w, http.StatusOK, list[webhook.APIKey]{Data: keys})
+	return nil
+}
+
+type keyRequest struct {
+	Name      string     `json:"name"`
+	Scopes    []string   `json:"scopes"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+type keyView struct {
+	webhook.APIKey
+	Key string `json:"key"`
+}
+
+func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
+	var req keyRequest
+	if err := a.decode(w, r, a.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	k, plain, err := auth.Create(r.Context(), a.cfg.Store, auth.CreateParams(req), a.cfg.Now())
+	if err != nil {
+		return err
+	}
+	a.cfg.Registry.Audit(r.Context(), "key.create", k.ID, k.Name)
+	writeJSON(w, http.StatusCreated, keyView{APIKey: k, Key: plain})
+	return nil
+}
+
+func (a *API) revokeKey(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if err := a.cfg.Store.APIKeyRevoke(r.Context(), id, a.cfg.Now()); err != nil {
+		return err
+	}
+	a.cfg.Auth.Forget()
+	a.cfg.Registry.Audit(r.Context(), "key.revoke", id, "")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryLimit(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	page, err := a.cfg.Store.AuditList(r.Context(), store.AuditListParams{
+		Target: q.Get("target"), Cursor: q.Get("cursor"), Limit: limit,
+	})
+	if err != nil {
+		return err
+	}
+	if page.Entries == nil {
+		page.Entries = []webhook.AuditEntry{}
+	}
+	writeJSON(w, http.StatusOK, list[webhook.AuditEntry]{Data: page.Entries, NextCursor: page.Next})
+	return nil
+}
