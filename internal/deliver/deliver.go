@@ -154,7 +154,8 @@ func (d *Deliverer) Attempt(ctx context.Context, r Request) webhook.Attempt {
 	}
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		a.Error = ""
+		// The status decides: a 2xx whose body broke off still counts as
+		// delivered, with the note kept in Error.
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		a.ErrorClass = webhook.ErrClassRedirect
 		a.Error = "redirects are not followed (" + resp.Status + ", Location: " + resp.Header.Get("Location") + ")"
