@@ -23,6 +23,7 @@ import (
 	"github.com/hookline/hookline/internal/dispatch"
 	"github.com/hookline/hookline/internal/egress"
 	"github.com/hookline/hookline/internal/ingest"
+	"github.com/hookline/hookline/internal/maintain"
 	"github.com/hookline/hookline/internal/metrics"
 	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/secretbox"
@@ -209,7 +210,12 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	go func() { derr <- a.dispatcher.Run(dctx) }()
 	mctx, stopMaint := context.WithCancel(ctx)
 	defer stopMaint()
-	go a.maintain(mctx)
+	go maintain.Run(mctx, maintain.Config{
+		Store: a.store, Owner: a.dispatcher.Owner(), Interval: a.cfg.MaintenanceInterval,
+		AutoDisableAfter: a.cfg.AutoDisableAfter, Retention: a.cfg.Retention, BodyRetention: a.cfg.BodyRetention,
+		Disabled: func(_ context.Context, w webhook.Webhook, _ string) { a.dispatcher.Invalidate(w.ID) },
+		Logger:   a.log,
+	})
 
 	if a.cfg.PprofAddr != "" {
 		stopPprof, err := servePprof(a.cfg.PprofAddr, a.log)
@@ -229,42 +235,6 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	err := <-derr
 	a.log.Info("stopped")
 	return errors.Join(serr, err)
-}
-
-// maintain runs periodic upkeep: auto-disabling webhooks that have failed
-// for too long.
-func (a *App) maintain(ctx context.Context) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		a.autoDisable(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (a *App) autoDisable(ctx context.Context) {
-	now := time.Now()
-	hooks, err := a.store.WebhookFailingSince(ctx, now.Add(-a.cfg.AutoDisableAfter))
-	if err != nil {
-		if ctx.Err() == nil {
-			a.log.Warn("auto-disable check failed", "err", err)
-		}
-		return
-	}
-	for _, w := range hooks {
-		reason := fmt.Sprintf("every delivery failed since %s (more than %s)",
-			w.Stats.FailingSince.Format(time.RFC3339), a.cfg.AutoDisableAfter)
-		if err := a.store.WebhookDisable(ctx, w.ID, reason, now); err != nil {
-			a.log.Warn("auto-disable failed", "webhook_id", w.ID, "err", err)
-			continue
-		}
-		a.dispatcher.Invalidate(w.ID)
-		a.log.Warn("webhook auto-disabled", "webhook_id", w.ID, "reason", reason)
-	}
 }
 
 // Listen opens the configured address.

@@ -42,29 +42,34 @@ type Config struct {
 	PprofAddr           string
 	APIRateLimit        float64
 	APIRateBurst        int
+	Retention           time.Duration
+	BodyRetention       time.Duration
+	MaintenanceInterval time.Duration
 }
 
 // Default returns the defaults.
 func Default() Config {
 	return Config{
-		Addr:              ":8080",
-		DataDir:           "./hookline-data",
-		RetrySchedule:     dispatch.DefaultSchedule,
-		LogFormat:         "text",
-		LogLevel:          "info",
-		MaxEventBytes:     1 << 20,
-		DeliveryTimeout:   15 * time.Second,
-		MaxResponseBody:   64 << 10,
-		PerWebhook:        10,
-		Workers:           256,
-		QueueCapacity:     20000,
-		AutoDisableAfter:  5 * 24 * time.Hour,
-		RotationOverlap:   24 * time.Hour,
-		IdempotencyWindow: 24 * time.Hour,
-		ShutdownTimeout:   20 * time.Second,
-		LeaseDuration:     2 * time.Minute,
-		APIRateLimit:      10000,
-		APIRateBurst:      20000,
+		Addr:                ":8080",
+		DataDir:             "./hookline-data",
+		RetrySchedule:       dispatch.DefaultSchedule,
+		LogFormat:           "text",
+		LogLevel:            "info",
+		MaxEventBytes:       1 << 20,
+		DeliveryTimeout:     15 * time.Second,
+		MaxResponseBody:     64 << 10,
+		PerWebhook:          10,
+		Workers:             256,
+		QueueCapacity:       20000,
+		AutoDisableAfter:    5 * 24 * time.Hour,
+		RotationOverlap:     24 * time.Hour,
+		IdempotencyWindow:   24 * time.Hour,
+		ShutdownTimeout:     20 * time.Second,
+		LeaseDuration:       2 * time.Minute,
+		APIRateLimit:        10000,
+		APIRateBurst:        20000,
+		Retention:           30 * 24 * time.Hour,
+		MaintenanceInterval: time.Minute,
 	}
 }
 
@@ -106,6 +111,9 @@ func (c *Config) Options() []Option {
 		{"idempotency-window", "how long an idempotency key maps to its event", (*durationValue)(&c.IdempotencyWindow)},
 		{"shutdown-timeout", "how long shutdown waits for attempts in flight", (*durationValue)(&c.ShutdownTimeout)},
 		{"lease-duration", "how long a claimed delivery is reserved for one instance; must exceed delivery-timeout", (*durationValue)(&c.LeaseDuration)},
+		{"retention", "delete events, their deliveries and attempts after this long (0 = keep forever)", (*durationValue)(&c.Retention)},
+		{"body-retention", "clear attempt request and response bodies after this long, if shorter than --retention (0 = with the attempt)", (*durationValue)(&c.BodyRetention)},
+		{"maintenance-interval", "how often upkeep runs (auto-disable, retention, bin expiry)", (*durationValue)(&c.MaintenanceInterval)},
 		{"api-rate-limit", "requests per second each API key may make on average (0 = unlimited); over it the API answers 429 with Retry-After", (*floatValue)(&c.APIRateLimit)},
 		{"api-rate-burst", "requests an API key may make in a burst above its rate", (*intValue)(&c.APIRateBurst)},
 		{"pprof", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty", (*stringValue)(&c.PprofAddr)},
@@ -182,6 +190,9 @@ func (c *Config) Validate() error {
 	if len(c.RetrySchedule) == 0 {
 		bad("retry-schedule", "must list at least one delay")
 	}
+	if c.Retention < 0 || c.BodyRetention < 0 {
+		bad("retention", "must not be negative")
+	}
 	if c.LeaseDuration <= c.DeliveryTimeout {
 		bad("lease-duration", "must be longer than --delivery-timeout (%s)", c.DeliveryTimeout)
 	}
@@ -189,6 +200,7 @@ func (c *Config) Validate() error {
 		name string
 		v    time.Duration
 	}{{"auto-disable-after", c.AutoDisableAfter}, {"rotation-overlap", c.RotationOverlap},
+		{"maintenance-interval", c.MaintenanceInterval},
 		{"idempotency-window", c.IdempotencyWindow}, {"shutdown-timeout", c.ShutdownTimeout}} {
 		if d.v <= 0 {
 			bad(d.name, "must be positive")
