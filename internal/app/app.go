@@ -237,6 +237,10 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	return errors.Join(serr, err)
 }
 
+// LockDataDir takes the data directory's server lock, for commands that
+// must not run beside a server (restore).
+func LockDataDir(dir string) (func(), error) { return lockDataDir(dir) }
+
 // Listen opens the configured address.
 func Listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)

@@ -31,6 +31,8 @@ func commands() []command {
 	return []command{
 		{"serve", "run the server: API, dashboard and delivery workers", serve},
 		{"bench", "measure a Hookline end to end: throughput and latency percentiles", benchCmd},
+		{"backup", "write a consistent copy of the SQLite database while the server runs", backupCmd},
+		{"restore", "check a backup and install it as the database (server stopped)", restoreCmd},
 		{"keys", "manage API keys on the configured database (create, list, revoke)", keys},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
 			fmt.Fprintln(stdout, "hookline", app.Version)
