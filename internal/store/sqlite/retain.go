@@ -13,20 +13,28 @@ import (
 func (s *Store) Retain(ctx context.Context, p store.RetainParams) (store.RetainResult, error) {
 	var res store.RetainResult
 	batch := p.Batch
-	if batch <= 0 {
-		batch = 500
+	if batch <= 0 || batch > 1000 {
+		batch = min(max(batch, 500), 1000) // IN lists stay far below SQLite's variable limit
 	}
-	loop := func(step func(tx *sql.Tx) (int, error)) error {
+	// Each step counts into d; d is added to res only once its write
+	// committed, so a rolled-back step is not counted.
+	loop := func(step func(tx *sql.Tx, d *store.RetainResult) (int, error)) error {
 		for {
 			var n int
+			var d store.RetainResult
 			err := s.write(ctx, func(tx *sql.Tx) error {
 				var err error
-				n, err = step(tx)
+				d = store.RetainResult{}
+				n, err = step(tx, &d)
 				return err
 			})
 			if err != nil {
 				return err
 			}
+			res.Events += d.Events
+			res.Deliveries += d.Deliveries
+			res.Attempts += d.Attempts
+			res.Bodies += d.Bodies
 			if n < batch {
 				return nil
 			}
@@ -36,7 +44,7 @@ func (s *Store) Retain(ctx context.Context, p store.RetainParams) (store.RetainR
 		}
 	}
 	if !p.EventsBefore.IsZero() {
-		err := loop(func(tx *sql.Tx) (int, error) {
+		err := loop(func(tx *sql.Tx, res *store.RetainResult) (int, error) {
 			ids, err := queryIDs(tx, `SELECT id FROM events e WHERE created_at < ? AND NOT EXISTS
 				(SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
 				ORDER BY created_at LIMIT ?`, ts(p.EventsBefore), batch)
@@ -65,7 +73,7 @@ func (s *Store) Retain(ctx context.Context, p store.RetainParams) (store.RetainR
 		}
 	}
 	if !p.AttemptsBefore.IsZero() {
-		err := loop(func(tx *sql.Tx) (int, error) {
+		err := loop(func(tx *sql.Tx, res *store.RetainResult) (int, error) {
 			n, err := execCount(tx, `DELETE FROM attempts WHERE id IN (SELECT id FROM attempts
 				WHERE started_at < ? ORDER BY started_at LIMIT ?)`, ts(p.AttemptsBefore), batch)
 			res.Attempts += n
@@ -76,7 +84,7 @@ func (s *Store) Retain(ctx context.Context, p store.RetainParams) (store.RetainR
 		}
 	}
 	if !p.BodiesBefore.IsZero() {
-		err := loop(func(tx *sql.Tx) (int, error) {
+		err := loop(func(tx *sql.Tx, res *store.RetainResult) (int, error) {
 			n, err := execCount(tx, `UPDATE attempts SET request_body = x'', response_body = x''
 				WHERE id IN (SELECT id FROM attempts WHERE started_at < ?
 				AND (length(request_body) > 0 OR length(response_body) > 0) ORDER BY started_at LIMIT ?)`,

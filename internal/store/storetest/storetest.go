@@ -52,6 +52,11 @@ func Run(t *testing.T, open Opener) {
 		{"APIKey", testAPIKeys},
 		{"Concurrency", testConcurrency},
 		{"LateResult", testLateResult},
+		{"Bin", testBins},
+		{"Audit", testAudit},
+		{"User", testUsers},
+		{"Leader", testLeader},
+		{"Retain", testRetain},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
