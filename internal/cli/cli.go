@@ -34,6 +34,7 @@ func commands() []command {
 		{"backup", "write a consistent copy of the SQLite database while the server runs", backupCmd},
 		{"restore", "check a backup and install it as the database (server stopped)", restoreCmd},
 		{"keys", "manage API keys on the configured database (create, list, revoke)", keys},
+		{"config", "print the effective configuration (secrets masked): hookline config print", configCmd},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
 			fmt.Fprintln(stdout, "hookline", app.Version)
 			return nil
@@ -100,13 +101,24 @@ func flagErr(err error) error {
 func parseConfig(fs *flag.FlagSet, args []string) (config.Config, error) {
 	cfg := config.Default()
 	opts := cfg.Bind(fs)
+	cfgFile := fs.String("config", "", "configuration file: one `name = value` per line, flag names as keys (env HOOKLINE_CONFIG)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, err
 		}
 		return cfg, &usageError{err.Error()}
 	}
-	if err := config.ApplyEnv(fs, opts, config.Getenv); err != nil {
+	if *cfgFile == "" {
+		*cfgFile = config.Getenv("HOOKLINE_CONFIG")
+	}
+	var file map[string]string
+	if *cfgFile != "" {
+		var err error
+		if file, err = config.ReadFile(*cfgFile); err != nil {
+			return cfg, &usageError{err.Error()}
+		}
+	}
+	if err := config.Resolve(fs, opts, config.Getenv, file); err != nil {
 		return cfg, &usageError{err.Error()}
 	}
 	if err := cfg.Validate(); err != nil {
@@ -133,6 +145,21 @@ func newFlagSet(name string, stderr io.Writer, synopsis string) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+func configCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "print" {
+		return &usageError{"usage: hookline config print [flags]"}
+	}
+	fs := newFlagSet("config print", stderr, "config print [serve flags]")
+	cfg, err := parseConfig(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	for _, o := range cfg.Options() {
+		fmt.Fprintf(stdout, "%s = %q\n", o.Name, o.Display())
+	}
+	return nil
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -129,22 +129,9 @@ func (c *Config) Bind(fs *flag.FlagSet) []Option {
 	return opts
 }
 
-// ApplyEnv sets every option not given as a flag from its environment
-// variable, if set. getenv is os.Getenv outside tests.
+// ApplyEnv is Resolve without a configuration file.
 func ApplyEnv(fs *flag.FlagSet, opts []Option, getenv func(string) string) error {
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	for _, o := range opts {
-		if set[o.Name] {
-			continue
-		}
-		if v := getenv(o.Env()); v != "" {
-			if err := o.value.Set(v); err != nil {
-				return fmt.Errorf("%s=%q: %w", o.Env(), v, err)
-			}
-		}
-	}
-	return nil
+	return Resolve(fs, opts, getenv, nil)
 }
 
 // Validate checks the values together.

@@ -118,3 +118,49 @@ func TestReadmeTableIsCurrent(t *testing.T) {
 		t.Fatalf("README configuration table is stale: run UPDATE_README=1 go test ./internal/config")
 	}
 }
+
+func TestFileAndSecretFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := dir + "/hookline.conf"
+	os.WriteFile(path, []byte("# comment\naddr = \":7001\"\nworkers = 64 # inline\ndata_dir = /from/file\nlog-level = debug\n"), 0o600)
+	keyFile := dir + "/key"
+	os.WriteFile(keyFile, []byte("c2VjcmV0LWtleS1zZWNyZXQta2V5LXNlY3JldC1rZXk=\n"), 0o600)
+	file, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Default()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	opts := c.Bind(fs)
+	if err := fs.Parse([]string{"--log-level", "warn"}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"HOOKLINE_WORKERS": "32", "HOOKLINE_SECRET_KEY_FILE": keyFile}
+	if err := Resolve(fs, opts, func(k string) string { return env[k] }, file); err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":7001" || c.DataDir != "/from/file" {
+		t.Errorf("file values not applied: addr %q data dir %q", c.Addr, c.DataDir)
+	}
+	if c.Workers != 32 {
+		t.Errorf("env should beat the file: workers = %d", c.Workers)
+	}
+	if c.LogLevel != "warn" {
+		t.Errorf("flag should beat the file: log level = %q", c.LogLevel)
+	}
+	if !strings.HasPrefix(c.SecretKey, "c2VjcmV0") {
+		t.Errorf("HOOKLINE_SECRET_KEY_FILE not read: %q", c.SecretKey)
+	}
+	for _, o := range c.Options() {
+		if o.Name == "secret-key" && o.Display() != "******" {
+			t.Errorf("secret shown as %q", o.Display())
+		}
+	}
+	bad := map[string]string{"no-such-option": "1"}
+	if err := Resolve(flag.NewFlagSet("x", flag.ContinueOnError), c.Options(), func(string) string { return "" }, bad); err == nil ||
+		!strings.Contains(err.Error(), "no-such-option") {
+		t.Errorf("unknown file option: err = %v", err)
+	}
+}
