@@ -33,8 +33,12 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-// Version is set at build time with -ldflags.
-var Version = "dev"
+// Build information, set at build time with -ldflags -X (see the Makefile).
+var (
+	Version   = "dev"
+	Commit    = "unknown"
+	BuildDate = "unknown"
+)
 
 // OpenStore opens the backend the configuration names. For SQLite the
 // secret key comes from (in order) --secret-key, --secret-key-file, or

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
 
 	"github.com/hookline/hookline/internal/app"
@@ -36,7 +37,7 @@ func commands() []command {
 		{"keys", "manage API keys on the configured database (create, list, revoke)", keys},
 		{"config", "print the effective configuration (secrets masked): hookline config print", configCmd},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
-			fmt.Fprintln(stdout, "hookline", app.Version)
+			fmt.Fprintf(stdout, "hookline %s (commit %s, built %s, %s)\n", app.Version, app.Commit, app.BuildDate, runtime.Version())
 			return nil
 		}},
 	}
