@@ -170,7 +170,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 	mux.Handle("GET /api/openapi.json", api.OpenAPIHandler())
 	mux.Handle("GET /metrics", m.Handler())
 	server.Health(mux, a.ready)
-	a.handler = server.Middleware(mux, log)
+	a.handler = server.Middleware(mux, log, cfg.TrustedProxies)
 	return a, nil
 }
 
@@ -230,7 +230,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	}
 	a.log.Info("listening", "addr", ln.Addr().String(), "version", Version)
 	srv := server.New(a.handler, a.log)
-	serr := server.Serve(ctx, srv, ln, a.cfg.ShutdownTimeout)
+	serr := server.Serve(ctx, srv, ln, server.TLS{CertFile: a.cfg.TLSCert, KeyFile: a.cfg.TLSKey}, a.cfg.ShutdownTimeout)
 	a.mu.Lock()
 	a.stopping = true
 	a.mu.Unlock()

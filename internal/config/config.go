@@ -45,6 +45,9 @@ type Config struct {
 	Retention           time.Duration
 	BodyRetention       time.Duration
 	MaintenanceInterval time.Duration
+	TLSCert             string
+	TLSKey              string
+	TrustedProxies      []netip.Prefix
 }
 
 // Default returns the defaults.
@@ -116,6 +119,9 @@ func (c *Config) Options() []Option {
 		{"maintenance-interval", "how often upkeep runs (auto-disable, retention, bin expiry)", (*durationValue)(&c.MaintenanceInterval)},
 		{"api-rate-limit", "requests per second each API key may make on average (0 = unlimited); over it the API answers 429 with Retry-After", (*floatValue)(&c.APIRateLimit)},
 		{"api-rate-burst", "requests an API key may make in a burst above its rate", (*intValue)(&c.APIRateBurst)},
+		{"tls-cert", "TLS certificate file (PEM); with --tls-key serves HTTPS and HTTP/2", (*stringValue)(&c.TLSCert)},
+		{"tls-key", "TLS private key file (PEM)", (*stringValue)(&c.TLSKey)},
+		{"trusted-proxies", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is believed for client addresses", (*prefixesValue)(&c.TrustedProxies)},
 		{"pprof", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty", (*stringValue)(&c.PprofAddr)},
 	}
 }
@@ -176,6 +182,9 @@ func (c *Config) Validate() error {
 	}
 	if len(c.RetrySchedule) == 0 {
 		bad("retry-schedule", "must list at least one delay")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		bad("tls-cert", "and --tls-key must be given together")
 	}
 	if c.Retention < 0 || c.BodyRetention < 0 {
 		bad("retention", "must not be negative")

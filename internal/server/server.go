@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"time"
 
@@ -40,11 +41,21 @@ func New(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
+// TLS names a certificate and key file; empty serves plain HTTP. With TLS
+// the server also speaks HTTP/2.
+type TLS struct{ CertFile, KeyFile string }
+
 // Serve serves on ln until ctx ends, then stops accepting and waits up to
 // grace for requests in flight.
-func Serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration) error {
+func Serve(ctx context.Context, srv *http.Server, ln net.Listener, tls TLS, grace time.Duration) error {
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tls.CertFile != "" {
+			errc <- srv.ServeTLS(ln, tls.CertFile, tls.KeyFile)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -59,11 +70,18 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Du
 	return err
 }
 
-// Middleware wraps h with request ids, panic recovery, security headers
-// and an access log (which never records credentials).
-func Middleware(h http.Handler, log *slog.Logger) http.Handler {
+// Middleware wraps h with request ids, panic recovery, security headers,
+// the client address (from X-Forwarded-For only behind trusted proxies) and
+// an access log (which never records credentials).
+func Middleware(h http.Handler, log *slog.Logger, trusted []netip.Prefix) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		if len(trusted) > 0 {
+			if ip := ClientIP(r, trusted); ip != "" {
+				_, port, _ := net.SplitHostPort(r.RemoteAddr)
+				r.RemoteAddr = net.JoinHostPort(ip, port)
+			}
+		}
 		id := r.Header.Get("X-Request-Id")
 		if id == "" || len(id) > 64 || !printable(id) {
 			id = newRequestID()
