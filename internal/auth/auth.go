@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -53,7 +54,7 @@ type CreateParams struct {
 // which is never stored or shown again.
 func Create(ctx context.Context, s Store, p CreateParams, now time.Time) (webhook.APIKey, string, error) {
 	name := strings.TrimSpace(p.Name)
-	if name == "" || len(name) > 200 {
+	if name == "" || utf8.RuneCountInString(name) > 200 {
 		return webhook.APIKey{}, "", webhook.FieldError(webhook.EINVALID, "name", "must be 1 to 200 characters")
 	}
 	scopes := p.Scopes

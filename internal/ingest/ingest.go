@@ -8,8 +8,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookline/hookline/internal/jsonx"
 	"github.com/hookline/hookline/internal/schema"
@@ -159,7 +161,15 @@ func CheckData(data json.RawMessage, maxDepth int) error {
 		return webhook.FieldError(webhook.EINVALID, "data", "is required and must be a JSON object")
 	}
 	if err := jsonx.CheckDepth(data, maxDepth); err != nil {
+		var e *webhook.Error
+		if errors.As(err, &e) {
+			return webhook.FieldError(e.Code, "data", "%s", e.Message)
+		}
 		return err
+	}
+	// json.Valid alone accepts invalid UTF-8 inside strings.
+	if !utf8.Valid(data) || !json.Valid(data) {
+		return webhook.FieldError(webhook.EINVALID, "data", "must be a JSON object (valid JSON in UTF-8)")
 	}
 	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
 		return nil

@@ -268,8 +268,14 @@ func CheckHeaders(h map[string]string) error {
 	if len(h) > MaxHeaders {
 		return webhook.FieldError(webhook.EINVALID, "headers", "at most %d custom headers", MaxHeaders)
 	}
+	seen := make(map[string]bool, len(h))
 	for name, value := range h {
 		field := "headers." + name
+		lower := strings.ToLower(name)
+		if seen[lower] {
+			return webhook.FieldError(webhook.EINVALID, field, "is given twice (header names are case-insensitive)")
+		}
+		seen[lower] = true
 		if name == "" || len(name) > MaxHeaderName || !isToken(name) {
 			return webhook.FieldError(webhook.EINVALID, field, "is not a valid header name")
 		}
