@@ -332,12 +332,10 @@ func (a *API) publishEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	status := http.StatusAccepted
-	if res.Duplicate {
-		status = http.StatusOK
-	}
+	// A repeat with the same idempotency key gets the original answer
+	// (202, the original id), marked as a duplicate.
 	w.Header().Set("Location", "/api/v1/events/"+res.Event.ID)
-	writeJSON(w, status, publishResponse{ID: res.Event.ID, Deliveries: len(res.Deliveries), Duplicate: res.Duplicate})
+	writeJSON(w, http.StatusAccepted, publishResponse{ID: res.Event.ID, Deliveries: len(res.Deliveries), Duplicate: res.Duplicate})
 	return nil
 }
 

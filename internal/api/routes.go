@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hookline/hookline/internal/auth"
@@ -112,10 +113,25 @@ func (a *API) Register(mux *http.ServeMux) {
 	for _, rt := range a.Routes() {
 		mux.Handle(rt.Method+" "+rt.Pattern, a.handle(rt))
 	}
-	// Unknown API paths get problem JSON too, not the mux's plain text.
+	// Unknown API paths get problem JSON too, not the mux's plain text: 405
+	// with Allow when the path exists with other methods, else 404.
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		WriteProblem(w, Problem{Status: http.StatusNotFound, Detail: "no such API route: " + r.Method + " " + r.URL.Path,
-			Instance: r.URL.Path, RequestID: RequestID(r.Context())})
+		var allow []string
+		for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/api/" && pattern != "" {
+				allow = append(allow, m)
+			}
+		}
+		p := Problem{Status: http.StatusNotFound, Detail: "no such API route: " + r.Method + " " + r.URL.Path,
+			Instance: r.URL.Path, RequestID: RequestID(r.Context())}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			p.Status = http.StatusMethodNotAllowed
+			p.Detail = r.Method + " is not allowed on " + r.URL.Path + "; use " + strings.Join(allow, ", ")
+		}
+		WriteProblem(w, p)
 	})
 }
 

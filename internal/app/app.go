@@ -87,6 +87,7 @@ type App struct {
 	store      store.Store
 	dispatcher *dispatch.Dispatcher
 	handler    http.Handler
+	inflight   server.Tracker
 	unlock     func()
 
 	mu       sync.Mutex
@@ -147,7 +148,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 		Store: st, Deliverer: dlv, Owner: webhook.NewID("inst_"),
 		RetrySchedule: cfg.RetrySchedule, PerWebhook: cfg.PerWebhook, Workers: cfg.Workers,
 		QueueCapacity: cfg.QueueCapacity, LeaseDuration: cfg.LeaseDuration,
-		ShutdownTimeout: cfg.ShutdownTimeout, Logger: log,
+		ShutdownTimeout: cfg.ShutdownTimeout, AttemptTimeout: cfg.DeliveryTimeout, Logger: log,
 		Observer: dispatch.Observer{Attempt: func(at *webhook.Attempt, o store.Outcome) { m.Attempt(at, o) }},
 	})
 	m = metrics.New(metrics.Sources{Queued: d.Queued, Counts: st.DeliveryCounts})
@@ -170,7 +171,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 	mux.Handle("GET /api/openapi.json", api.OpenAPIHandler())
 	mux.Handle("GET /metrics", m.Handler())
 	server.Health(mux, a.ready)
-	a.handler = server.Middleware(mux, log, cfg.TrustedProxies)
+	a.handler = a.inflight.Wrap(server.Middleware(mux, log, cfg.TrustedProxies))
 	return a, nil
 }
 
@@ -237,6 +238,9 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	stopMaint()
 	stopDispatch()
 	err := <-derr
+	if !a.inflight.Wait(5 * time.Second) {
+		a.log.Warn("shutdown: requests still running after the server closed; closing storage anyway")
+	}
 	a.log.Info("stopped")
 	return errors.Join(serr, err)
 }

@@ -60,6 +60,9 @@ type Config struct {
 	// WebhookCacheTTL bounds how stale a webhook's settings may be when
 	// another instance changed them.
 	WebhookCacheTTL time.Duration
+	// AttemptTimeout is the longest an attempt takes; a queued delivery
+	// whose lease ends sooner than that is not started (see next).
+	AttemptTimeout time.Duration
 	Now             func() time.Time
 	Logger          *slog.Logger
 	Observer        Observer
@@ -86,6 +89,9 @@ func (c *Config) defaults() {
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 20 * time.Second
+	}
+	if c.AttemptTimeout <= 0 {
+		c.AttemptTimeout = 15 * time.Second
 	}
 	if c.WebhookCacheTTL <= 0 {
 		c.WebhookCacheTTL = 5 * time.Second
@@ -116,6 +122,12 @@ type Dispatcher struct {
 	lanes   map[string]*lane
 	ready   []*lane // lanes with work and a free slot, served round-robin
 	queued  int     // deliveries waiting in lanes
+	// leases maps every delivery in memory (queued or in flight) to the
+	// end of its lease: a delivery is held once, and one whose lease ran
+	// out while it waited is not started (it may belong to another
+	// instance by now).
+	leases  map[string]time.Time
+	expired int // deliveries dropped because their lease ran out in memory
 	stopped bool
 
 	wake chan struct{}
@@ -133,8 +145,9 @@ func New(cfg Config) *Dispatcher {
 	cfg.defaults()
 	d := &Dispatcher{
 		cfg:   cfg,
-		lanes: make(map[string]*lane),
-		wake:  make(chan struct{}, 1),
+		lanes:  make(map[string]*lane),
+		leases: make(map[string]time.Time),
+		wake:   make(chan struct{}, 1),
 	}
 	d.cond = sync.NewCond(&d.mu)
 	d.hooks = newHookCache(cfg.Store, cfg.WebhookCacheTTL, cfg.Now)
@@ -164,13 +177,25 @@ func (d *Dispatcher) Queued() int {
 	return d.queued
 }
 
-// Submit hands over deliveries leased to this dispatcher. It never blocks.
+// Submit hands over deliveries leased to this dispatcher; a task's
+// Delivery.NextAttemptAt is the end of its lease. A delivery already in
+// memory is not queued twice, only its lease end is updated (a claim
+// renewed it). Submit never blocks.
 func (d *Dispatcher) Submit(tasks []store.Task) {
 	if len(tasks) == 0 {
 		return
 	}
 	d.mu.Lock()
 	for _, t := range tasks {
+		var until time.Time
+		if t.Delivery.NextAttemptAt != nil {
+			until = *t.Delivery.NextAttemptAt
+		}
+		if old, ok := d.leases[t.Delivery.ID]; ok {
+			d.leases[t.Delivery.ID] = maxTime(old, until)
+			continue
+		}
+		d.leases[t.Delivery.ID] = until
 		l := d.lanes[t.Delivery.WebhookID]
 		if l == nil {
 			l = &lane{id: t.Delivery.WebhookID}
@@ -206,36 +231,61 @@ func (d *Dispatcher) markReady(l *lane) {
 }
 
 // next blocks until there is a task to run, or returns false when stopped.
+// A task whose lease ends before an attempt could finish is dropped: its
+// lease runs out in the database and the poller claims it afresh (or
+// another instance does), so it is neither lost nor sent twice.
 func (d *Dispatcher) next() (store.Task, *lane, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for len(d.ready) == 0 && !d.stopped {
-		d.cond.Wait()
+	for {
+		for len(d.ready) == 0 && !d.stopped {
+			d.cond.Wait()
+		}
+		if d.stopped {
+			return store.Task{}, nil, false
+		}
+		l := d.ready[0]
+		d.ready[0] = nil
+		d.ready = d.ready[1:]
+		l.isReady = false
+		t := l.queue[0]
+		l.queue[0] = store.Task{}
+		l.queue = l.queue[1:]
+		d.queued--
+		if until := d.leases[t.Delivery.ID]; !until.IsZero() && d.cfg.Now().Add(d.cfg.AttemptTimeout).After(until) {
+			delete(d.leases, t.Delivery.ID)
+			d.expired++
+			d.retire(l)
+			continue
+		}
+		l.inflight++
+		d.markReady(l) // round-robin: back of the line
+		return t, l, true
 	}
-	if d.stopped {
-		return store.Task{}, nil, false
-	}
-	l := d.ready[0]
-	d.ready[0] = nil
-	d.ready = d.ready[1:]
-	l.isReady = false
-	t := l.queue[0]
-	l.queue[0] = store.Task{}
-	l.queue = l.queue[1:]
-	l.inflight++
-	d.queued--
-	d.markReady(l) // round-robin: back of the line
-	return t, l, true
 }
 
-func (d *Dispatcher) done(l *lane) {
-	d.mu.Lock()
-	l.inflight--
+// retire drops an empty, idle lane or puts it back in line. Callers hold
+// d.mu.
+func (d *Dispatcher) retire(l *lane) {
 	if len(l.queue) == 0 && l.inflight == 0 {
 		delete(d.lanes, l.id)
-	} else {
-		d.markReady(l)
+		return
 	}
+	d.markReady(l)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func (d *Dispatcher) done(l *lane, deliveryID string) {
+	d.mu.Lock()
+	delete(d.leases, deliveryID)
+	l.inflight--
+	d.retire(l)
 	d.mu.Unlock()
 }
 
@@ -403,7 +453,7 @@ func (d *Dispatcher) work(ctx context.Context) {
 			return
 		}
 		d.attempt(ctx, t)
-		d.done(l)
+		d.done(l, t.Delivery.ID)
 	}
 }
 
@@ -471,7 +521,10 @@ func (d *Dispatcher) decide(a *webhook.Attempt, number int) (store.Outcome, time
 
 func (d *Dispatcher) finish(t store.Task, a webhook.Attempt, outcome store.Outcome, next time.Time, disable string) {
 	if disable != "" {
-		d.hooks.invalidate(a.WebhookID)
+		// Until the recorder has stored the disable, the database still
+		// says active: keep the cached copy, marked off, so queued
+		// deliveries to this webhook are not sent.
+		d.hooks.disable(a.WebhookID, disable)
 	}
 	if f := d.cfg.Observer.Attempt; f != nil {
 		f(&a, outcome)

@@ -75,3 +75,14 @@ func (c *hookCache) get(ctx context.Context, id string) (*cachedHook, error) {
 	c.mu.Unlock()
 	return h, nil
 }
+
+// disable marks a cached webhook inactive ahead of the database.
+func (c *hookCache) disable(id, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if h, ok := c.m[id]; ok {
+		w := h.webhook
+		w.Active, w.DisabledReason = false, reason
+		c.m[id] = &cachedHook{webhook: w, signer: h.signer, expires: h.expires}
+	}
+}

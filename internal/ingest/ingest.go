@@ -120,7 +120,9 @@ func (s *Service) Publish(ctx context.Context, in Input) (store.EventCreateResul
 			return store.EventCreateResult{}, err
 		}
 	}
-	now := s.cfg.Now().UTC()
+	// Stores keep microseconds: the in-memory event handed to the
+	// dispatcher must match what retries read back, byte for byte.
+	now := s.cfg.Now().UTC().Truncate(time.Microsecond)
 	p := store.EventCreateParams{
 		Event: webhook.Event{
 			ID: webhook.NewID(webhook.PrefixEvent), Tenant: tenant, Type: in.Type,

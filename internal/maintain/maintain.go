@@ -90,7 +90,7 @@ func Round(ctx context.Context, cfg Config) {
 		autoDisable(ctx, cfg, now)
 	}
 	if n, err := cfg.Store.BinExpire(ctx, now); err != nil {
-		cfg.Logger.Warn("maintenance: expiring bins failed", "err", err)
+		warn(ctx, cfg, "maintenance: expiring bins failed", err)
 	} else if n > 0 {
 		cfg.Logger.Info("maintenance: expired request bins", "count", n)
 	}
@@ -101,7 +101,7 @@ func Round(ctx context.Context, cfg Config) {
 		}
 		res, err := cfg.Store.Retain(ctx, p)
 		if err != nil {
-			cfg.Logger.Warn("maintenance: retention failed", "err", err)
+			warn(ctx, cfg, "maintenance: retention failed", err)
 		} else if res != (store.RetainResult{}) {
 			cfg.Logger.Info("maintenance: retention", "events", res.Events, "deliveries", res.Deliveries,
 				"attempts", res.Attempts, "bodies_cleared", res.Bodies)
@@ -112,7 +112,7 @@ func Round(ctx context.Context, cfg Config) {
 func autoDisable(ctx context.Context, cfg Config, now time.Time) {
 	hooks, err := cfg.Store.WebhookFailingSince(ctx, now.Add(-cfg.AutoDisableAfter))
 	if err != nil {
-		cfg.Logger.Warn("maintenance: auto-disable check failed", "err", err)
+		warn(ctx, cfg, "maintenance: auto-disable check failed", err)
 		return
 	}
 	for _, w := range hooks {
@@ -126,5 +126,12 @@ func autoDisable(ctx context.Context, cfg Config, now time.Time) {
 		if cfg.Disabled != nil {
 			cfg.Disabled(ctx, w, reason)
 		}
+	}
+}
+
+// warn logs a failed step unless it failed because Hookline is stopping.
+func warn(ctx context.Context, cfg Config, msg string, err error) {
+	if ctx.Err() == nil {
+		cfg.Logger.Warn(msg, "err", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/hookline/hookline/internal/api"
@@ -63,11 +64,43 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener, tls TLS, grac
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	err := srv.Shutdown(sctx)
+	if err := srv.Shutdown(sctx); err != nil {
+		// Requests still running after the grace period are cut off: the
+		// process is stopping either way, and a clean stop is expected.
+		srv.Close()
+	}
 	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		return serr
 	}
-	return err
+	return nil
+}
+
+// Tracker counts handlers in flight, so storage is closed only after the
+// last one returned (http.Server.Close does not wait for handlers).
+type Tracker struct{ wg sync.WaitGroup }
+
+// Wrap counts h's calls.
+func (t *Tracker) Wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.wg.Add(1)
+		defer t.wg.Done()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Wait waits for handlers in flight, at most d.
+func (t *Tracker) Wait(d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		t.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 // Middleware wraps h with request ids, panic recovery, security headers,

@@ -231,6 +231,8 @@ type AttemptResult struct {
 	// the check.
 	LeaseOwner string
 	// Test attempts are logged without a delivery and leave stats alone.
+	// A cancelled attempt (ErrClassCancelled: no request was made) counts
+	// only as a failed delivery, not as an attempt or a failure time.
 }
 
 // APIKeyStore keeps API keys by hash.

@@ -310,6 +310,13 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 				d = &statDelta{}
 				stats[a.WebhookID] = d
 			}
+			if a.ErrorClass == webhook.ErrClassCancelled {
+				// No request was made: only the delivery's end counts.
+				if moved == 1 {
+					d.failed++
+				}
+				continue
+			}
 			d.attempts++
 			end := started + int64(a.DurationMS*1000)
 			if a.Success() {
