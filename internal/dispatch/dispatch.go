@@ -63,9 +63,9 @@ type Config struct {
 	// AttemptTimeout is the longest an attempt takes; a queued delivery
 	// whose lease ends sooner than that is not started (see next).
 	AttemptTimeout time.Duration
-	Now             func() time.Time
-	Logger          *slog.Logger
-	Observer        Observer
+	Now            func() time.Time
+	Logger         *slog.Logger
+	Observer       Observer
 }
 
 func (c *Config) defaults() {
@@ -117,11 +117,11 @@ type Dispatcher struct {
 	hooks *hookCache
 	rec   *recorder
 
-	mu      sync.Mutex
-	cond    *sync.Cond
-	lanes   map[string]*lane
-	ready   []*lane // lanes with work and a free slot, served round-robin
-	queued  int     // deliveries waiting in lanes
+	mu     sync.Mutex
+	cond   *sync.Cond
+	lanes  map[string]*lane
+	ready  []*lane // lanes with work and a free slot, served round-robin
+	queued int     // deliveries waiting in lanes
 	// leases maps every delivery in memory (queued or in flight) to the
 	// end of its lease: a delivery is held once, and one whose lease ran
 	// out while it waited is not started (it may belong to another
@@ -144,7 +144,7 @@ type lane struct {
 func New(cfg Config) *Dispatcher {
 	cfg.defaults()
 	d := &Dispatcher{
-		cfg:   cfg,
+		cfg:    cfg,
 		lanes:  make(map[string]*lane),
 		leases: make(map[string]time.Time),
 		wake:   make(chan struct{}, 1),
