@@ -102,3 +102,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	w.Write(append(b, '\n'))
 }
+
+func asErr(err error, target **webhook.Error) bool { return errors.As(err, target) }

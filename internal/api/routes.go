@@ -36,6 +36,9 @@ type Config struct {
 	// MaxBodyBytes bounds every other request body.
 	MaxBodyBytes int64
 	Now          func() time.Time
+	// ServerName and Version answer GET /api/v1/me.
+	ServerName string
+	Version    string
 }
 
 // API serves the REST API.
@@ -105,6 +108,11 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/keys", admin, a.createKey},
 		{"DELETE", "/api/v1/keys/{id}", admin, a.revokeKey},
 		{"GET", "/api/v1/audit-log", admin, a.listAudit},
+
+		{"POST", "/api/v1/hooks", admin, a.subscribeHook},
+		{"DELETE", "/api/v1/hooks/{id}", admin, a.unsubscribeHook},
+		{"GET", "/api/v1/hooks/samples/{event}", admin, a.hookSamples},
+		{"GET", "/api/v1/me", publish, a.me},
 	}
 }
 

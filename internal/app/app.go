@@ -164,7 +164,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 	rest := api.New(api.Config{
 		Store: st, Ingest: ing, Registry: reg, Auth: authn, Wake: d.Wake, Logger: log,
 		Limiter:       auth.NewLimiter(cfg.APIRateLimit, cfg.APIRateBurst, nil),
-		MaxEventBytes: cfg.MaxEventBytes,
+		MaxEventBytes: cfg.MaxEventBytes, ServerName: serverName(), Version: Version,
 	})
 	mux := http.NewServeMux()
 	rest.Register(mux)
@@ -243,6 +243,14 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	}
 	a.log.Info("stopped")
 	return errors.Join(serr, err)
+}
+
+// serverName names this server for GET /api/v1/me.
+func serverName() string {
+	if h, err := os.Hostname(); err == nil {
+		return "Hookline on " + h
+	}
+	return "Hookline"
 }
 
 // LockDataDir takes the data directory's server lock, for commands that
