@@ -1,0 +1,256 @@
+package postgres
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+const deliveryColumns = `id, tenant, event_id, event_type, webhook_id, status, attempts,
+	next_attempt_at, last_status_code, last_error, created_at, updated_at`
+
+func scanDelivery(r scanner) (webhook.Delivery, error) {
+	var d webhook.Delivery
+	var status string
+	err := r.Scan(&d.ID, &d.Tenant, &d.EventID, &d.EventType, &d.WebhookID, &status, &d.Attempts,
+		&d.NextAttemptAt, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt)
+	d.Status = webhook.DeliveryStatus(status)
+	d.NextAttemptAt = utcPtr(d.NextAttemptAt)
+	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
+	return d, err
+}
+
+// DeliveryGet implements store.DeliveryStore.
+func (s *Store) DeliveryGet(ctx context.Context, id string) (webhook.Delivery, error) {
+	d, err := scanDelivery(s.pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
+	return d, s.notFound(err, "delivery")
+}
+
+// DeliveryList implements store.DeliveryStore.
+func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (store.DeliveryPage, error) {
+	var wh where
+	if p.Tenant != "" {
+		wh.add("tenant = ?", p.Tenant)
+	}
+	if p.WebhookID != "" {
+		wh.add("webhook_id = ?", p.WebhookID)
+	}
+	if p.EventID != "" {
+		wh.add("event_id = ?", p.EventID)
+	}
+	if p.Status != "" {
+		wh.add("status = ?", string(p.Status))
+	}
+	if p.Cursor != "" {
+		wh.add("id < ?", p.Cursor)
+	}
+	limit := pageLimit(p.Limit)
+	rows, err := s.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries`+wh.String()+
+		` ORDER BY id DESC LIMIT `+wh.arg(limit+1), wh.args...)
+	if err != nil {
+		return store.DeliveryPage{}, s.fail(err)
+	}
+	var page store.DeliveryPage
+	page.Deliveries, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Delivery, error) { return scanDelivery(r) })
+	if err != nil {
+		return store.DeliveryPage{}, s.fail(err)
+	}
+	if len(page.Deliveries) > limit {
+		page.Deliveries = page.Deliveries[:limit]
+		page.Next = page.Deliveries[limit-1].ID
+	}
+	return page, nil
+}
+
+// qClaim leases the oldest due deliveries in one statement. SKIP LOCKED
+// passes over rows another claimer is taking right now; a row claimed and
+// committed since this statement's snapshot is re-checked when locked, no
+// longer due (its next_attempt_at is now a lease end), and left out. The
+// claimed rows come back in due order, read before the lease overwrote it.
+const qClaim = `WITH due AS (
+		SELECT id, next_attempt_at AS due_at FROM deliveries
+		WHERE status = 'pending' AND next_attempt_at <= $1 AND webhook_id <> ALL ($2::text[])
+		ORDER BY next_attempt_at, id
+		LIMIT $3
+		FOR UPDATE SKIP LOCKED
+	), claimed AS (
+		UPDATE deliveries d SET lease_owner = $4, next_attempt_at = $5
+		FROM due WHERE d.id = due.id
+		RETURNING d.id, d.tenant, d.event_id, d.event_type, d.webhook_id, d.status, d.attempts,
+			d.next_attempt_at, d.last_status_code, d.last_error, d.created_at, d.updated_at, due.due_at
+	)
+	SELECT c.id, c.tenant, c.event_id, c.event_type, c.webhook_id, c.status, c.attempts,
+		c.next_attempt_at, c.last_status_code, c.last_error, c.created_at, c.updated_at,
+		e.id, e.tenant, e.type, e.data, e.idempotency_key, e.created_at
+	FROM claimed c JOIN events e ON e.id = c.event_id
+	ORDER BY c.due_at, c.id`
+
+// DeliveryClaim implements store.DeliveryStore in one statement (no
+// transaction around it is needed).
+func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) ([]store.Task, error) {
+	if p.Limit <= 0 {
+		return nil, nil
+	}
+	if s.closed.Load() {
+		return nil, errClosed
+	}
+	rows, err := s.pool.Query(ctx, qClaim, p.Now, nonNilStrings(p.ExcludeWebhooks), p.Limit, p.Owner, p.LeaseUntil)
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	tasks, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Task, error) {
+		var t store.Task
+		d, e := &t.Delivery, &t.Event
+		var status string
+		var key *string
+		var data []byte
+		err := r.Scan(&d.ID, &d.Tenant, &d.EventID, &d.EventType, &d.WebhookID, &status, &d.Attempts,
+			&d.NextAttemptAt, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt,
+			&e.ID, &e.Tenant, &e.Type, &data, &key, &e.CreatedAt)
+		d.Status = webhook.DeliveryStatus(status)
+		d.NextAttemptAt = utcPtr(d.NextAttemptAt)
+		d.CreatedAt, d.UpdatedAt, e.CreatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC(), e.CreatedAt.UTC()
+		e.Data = data
+		if key != nil {
+			e.IdempotencyKey = *key
+		}
+		return t, err
+	})
+	return tasks, s.fail(err)
+}
+
+// DeliveryReleaseLeases implements store.DeliveryStore.
+func (s *Store) DeliveryReleaseLeases(ctx context.Context, owner string, now time.Time) (int, error) {
+	n, err := s.exec(ctx, `UPDATE deliveries SET lease_owner = NULL, next_attempt_at = $1
+		WHERE status = 'pending' AND lease_owner IS NOT NULL AND ($2 = '' OR lease_owner = $2)`, now, owner)
+	if n > 0 {
+		s.wake()
+	}
+	return int(n), err
+}
+
+// DeliveryNextDue implements store.DeliveryStore.
+func (s *Store) DeliveryNextDue(ctx context.Context) (time.Time, error) {
+	var t *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'`).Scan(&t)
+	if err != nil || t == nil {
+		return time.Time{}, s.fail(err)
+	}
+	return t.UTC(), nil
+}
+
+// DeliveryRetry implements store.DeliveryStore.
+func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (webhook.Delivery, error) {
+	var d webhook.Delivery
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var status string
+		var owner *string
+		var next *time.Time
+		err := tx.QueryRow(ctx, `SELECT status, lease_owner, next_attempt_at FROM deliveries
+			WHERE id = $1 FOR UPDATE`, id).Scan(&status, &owner, &next)
+		if err != nil {
+			return s.notFound(err, "delivery")
+		}
+		if status == string(webhook.DeliveryPending) && owner != nil && next != nil && next.After(now) {
+			return &webhook.Error{Code: webhook.ECONFLICT, Message: "the delivery is being attempted right now"}
+		}
+		d, err = scanDelivery(tx.QueryRow(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = $1,
+			lease_owner = NULL, updated_at = $1 WHERE id = $2 RETURNING `+deliveryColumns, now, id))
+		return err
+	})
+	if err != nil {
+		return webhook.Delivery{}, err
+	}
+	s.wake()
+	return d, nil
+}
+
+// replayChunk bounds the deliveries one statement of WebhookReplay makes.
+const replayChunk = 5000
+
+// WebhookReplay implements store.DeliveryStore.
+func (s *Store) WebhookReplay(ctx context.Context, webhookID string, since, now time.Time) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		n = 0
+		var tenant string
+		var events []string
+		// KEY SHARE, as at ingest: a concurrent delete waits, then fails
+		// what is made here.
+		err := tx.QueryRow(ctx, `SELECT tenant, events FROM webhooks WHERE id = $1 FOR KEY SHARE`, webhookID).
+			Scan(&tenant, &events)
+		if err != nil {
+			return s.notFound(err, "webhook")
+		}
+		if len(events) == 0 {
+			return nil
+		}
+		q := `SELECT id, type FROM events WHERE tenant = $1 AND created_at >= $2`
+		args := []any{tenant, since}
+		if !slices.Contains(events, webhook.AllEvents) {
+			q += ` AND type = ANY($3)`
+			args = append(args, events)
+		}
+		rows, err := tx.Query(ctx, q+` ORDER BY id`, args...)
+		if err != nil {
+			return err
+		}
+		var ids, types []string
+		var id, typ string
+		if _, err := pgx.ForEachRow(rows, []any{&id, &typ}, func() error {
+			ids, types = append(ids, id), append(types, typ)
+			return nil
+		}); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		var b pgx.Batch
+		for chunk := range slices.Chunk(ids, replayChunk) {
+			dids := make([]string, len(chunk))
+			for i := range dids {
+				dids[i] = webhook.NewID(webhook.PrefixDelivery)
+			}
+			b.Queue(`INSERT INTO deliveries (id, tenant, event_id, event_type, webhook_id, status,
+				next_attempt_at, created_at, updated_at)
+				SELECT d.id, $4, d.event_id, d.event_type, $5, 'pending', $6, $6, $6
+				FROM unnest($1::text[], $2::text[], $3::text[]) AS d (id, event_id, event_type)`,
+				dids, chunk, types[n:n+len(chunk)], tenant, webhookID, now)
+			n += len(chunk)
+		}
+		queueCountDeliveries(&b, []string{webhookID}, n)
+		return tx.SendBatch(ctx, &b).Close()
+	})
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		s.wake()
+	}
+	return n, nil
+}
+
+// DeliveryCounts implements store.DeliveryStore.
+func (s *Store) DeliveryCounts(ctx context.Context) (map[webhook.DeliveryStatus]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM deliveries GROUP BY status`)
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	out := map[webhook.DeliveryStatus]int64{}
+	var st string
+	var n int64
+	_, err = pgx.ForEachRow(rows, []any{&st, &n}, func() error {
+		out[webhook.DeliveryStatus(st)] = n
+		return nil
+	})
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	return out, nil
+}

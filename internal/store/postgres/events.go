@@ -1,0 +1,253 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+const (
+	// qEventInsert stores an event unless its idempotency key is taken.
+	// A concurrent insert of the same key makes it wait for that
+	// transaction, then insert nothing if it committed.
+	qEventInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`
+	// qMatch returns the active webhooks of the event's tenant subscribed
+	// to its type, once the event ($3) is stored by this transaction. KEY
+	// SHARE, the lock a foreign key takes, keeps them from being deleted
+	// until commit and blocks no other ingest.
+	qMatch = `SELECT w.id FROM webhooks w
+		WHERE w.tenant = $1 AND w.active
+		  AND w.id IN (SELECT s.webhook_id FROM subscriptions s WHERE s.tenant = $1 AND s.event_type IN ($2, '*'))
+		  AND EXISTS (SELECT 1 FROM events e WHERE e.id = $3)
+		ORDER BY w.id
+		FOR KEY SHARE OF w`
+	// qDeliveriesInsert stores a delivery per (id, webhook_id) pair.
+	qDeliveriesInsert = `INSERT INTO deliveries (id, tenant, event_id, event_type, webhook_id, status,
+		next_attempt_at, lease_owner, created_at, updated_at)
+		SELECT d.id, $3, $4, $5, d.webhook_id, 'pending', $6, $7, $8, $8
+		FROM unnest($1::text[], $2::text[]) AS d (id, webhook_id)`
+)
+
+// counterShards is how many rows stats.deliveries of a webhook is spread
+// over (see webhook_counters in the schema).
+const counterShards = 16
+
+// queueCountDeliveries adds n to stats.deliveries of each of hooks (sorted,
+// distinct), in one shard picked at random. Rows are locked in ID order, so
+// two transactions that picked the same shard queue rather than deadlock.
+func queueCountDeliveries(b *pgx.Batch, hooks []string, n int) {
+	b.Queue(`INSERT INTO webhook_counters (webhook_id, shard, deliveries)
+		SELECT h, $2, $3 FROM unnest($1::text[]) AS h ORDER BY h
+		ON CONFLICT (webhook_id, shard) DO UPDATE SET deliveries = webhook_counters.deliveries + excluded.deliveries`,
+		hooks, int16(rand.IntN(counterShards)), int64(n))
+}
+
+// maxKeyTries bounds the idempotency loop of insertEvent; each turn means
+// another transaction took or released the key meanwhile.
+const maxKeyTries = 8
+
+// EventCreate implements store.EventStore. It is one transaction of two
+// pipelined round trips (with begin and commit), whatever the fan-out: the
+// event insert and the subscription match, then every delivery and
+// counter in one statement each.
+func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (store.EventCreateResult, error) {
+	ev := p.Event
+	var res store.EventCreateResult
+	var dupID string
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		res, dupID = store.EventCreateResult{}, ""
+		hooks, dup, err := insertEvent(ctx, tx, p)
+		if err != nil || dup != "" {
+			dupID = dup
+			return err
+		}
+		res.Event = ev
+		if len(hooks) == 0 {
+			return nil
+		}
+		due, owner := ev.CreatedAt, (*string)(nil)
+		if p.LeaseOwner != "" {
+			due, owner = p.LeaseUntil, &p.LeaseOwner
+		}
+		ids := make([]string, len(hooks))
+		res.Deliveries = make([]webhook.Delivery, len(hooks))
+		for i, h := range hooks {
+			ids[i] = webhook.NewID(webhook.PrefixDelivery)
+			next := due
+			res.Deliveries[i] = webhook.Delivery{
+				ID: ids[i], Tenant: ev.Tenant, EventID: ev.ID, EventType: ev.Type, WebhookID: h,
+				Status: webhook.DeliveryPending, NextAttemptAt: &next,
+				CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt,
+			}
+		}
+		var b pgx.Batch
+		b.Queue(qDeliveriesInsert, ids, hooks, ev.Tenant, ev.ID, ev.Type, due, owner, ev.CreatedAt)
+		queueCountDeliveries(&b, hooks, 1)
+		return tx.SendBatch(ctx, &b).Close()
+	})
+	if err != nil {
+		return store.EventCreateResult{}, err
+	}
+	if dupID != "" {
+		orig, err := s.EventGet(ctx, dupID)
+		if err != nil {
+			return store.EventCreateResult{}, err
+		}
+		page, err := s.DeliveryList(ctx, store.DeliveryListParams{EventID: orig.ID, Limit: 1000})
+		if err != nil {
+			return store.EventCreateResult{}, err
+		}
+		return store.EventCreateResult{Event: orig, Deliveries: page.Deliveries, Duplicate: true}, nil
+	}
+	if len(res.Deliveries) > 0 {
+		s.wake()
+	}
+	return res, nil
+}
+
+// insertEvent stores the event and returns the webhooks that receive it;
+// or, when its idempotency key is held by an event created since
+// p.IdempotencySince, stores nothing and returns that event's ID.
+func insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateParams) (hooks []string, dupID string, err error) {
+	ev := p.Event
+	var key *string
+	if ev.IdempotencyKey != "" {
+		key = &ev.IdempotencyKey
+	}
+	for range maxKeyTries {
+		var inserted bool
+		var b pgx.Batch
+		b.Queue(qEventInsert, ev.ID, ev.Tenant, ev.Type, nonNil(ev.Data), key, ev.CreatedAt).
+			Exec(func(tag pgconn.CommandTag) error {
+				inserted = tag.RowsAffected() == 1
+				return nil
+			})
+		b.Queue(qMatch, ev.Tenant, ev.Type, ev.ID).Query(func(rows pgx.Rows) error {
+			var err error
+			hooks, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			return err
+		})
+		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+			return nil, "", err
+		}
+		if inserted {
+			return hooks, "", nil
+		}
+		// The key is held: by an event inside the window (a duplicate), or
+		// by an older one, whose key is then released for reuse.
+		var id string
+		var created time.Time
+		err := tx.QueryRow(ctx, `SELECT id, created_at FROM events WHERE tenant = $1 AND idempotency_key = $2`,
+			ev.Tenant, key).Scan(&id, &created)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			continue // released by another transaction meanwhile
+		case err != nil:
+			return nil, "", err
+		case !created.Before(p.IdempotencySince):
+			return nil, id, nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE events SET idempotency_key = NULL WHERE id = $1 AND idempotency_key = $2`,
+			id, key); err != nil {
+			return nil, "", err
+		}
+	}
+	return nil, "", errors.New("postgres: idempotency key kept changing hands")
+}
+
+const eventColumns = `id, tenant, type, data, idempotency_key, created_at`
+
+func scanEvent(r scanner) (webhook.Event, error) {
+	var e webhook.Event
+	var key *string
+	var data []byte
+	if err := r.Scan(&e.ID, &e.Tenant, &e.Type, &data, &key, &e.CreatedAt); err != nil {
+		return e, err
+	}
+	e.Data = data
+	if key != nil {
+		e.IdempotencyKey = *key
+	}
+	e.CreatedAt = e.CreatedAt.UTC()
+	return e, nil
+}
+
+func (s *Store) events(ctx context.Context, q string, args ...any) ([]webhook.Event, error) {
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Event, error) { return scanEvent(r) })
+	return out, s.fail(err)
+}
+
+// EventGet implements store.EventStore.
+func (s *Store) EventGet(ctx context.Context, id string) (webhook.Event, error) {
+	e, err := scanEvent(s.pool.QueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
+	return e, s.notFound(err, "event")
+}
+
+// EventList implements store.EventStore.
+func (s *Store) EventList(ctx context.Context, p store.EventListParams) (store.EventPage, error) {
+	var wh where
+	if p.Tenant != "" {
+		wh.add("tenant = ?", p.Tenant)
+	}
+	if p.Type != "" {
+		wh.add("type = ?", p.Type)
+	}
+	if p.Cursor != "" {
+		wh.add("id < ?", p.Cursor)
+	}
+	limit := pageLimit(p.Limit)
+	evs, err := s.events(ctx, `SELECT `+eventColumns+` FROM events`+wh.String()+
+		` ORDER BY id DESC LIMIT `+wh.arg(limit+1), wh.args...)
+	if err != nil {
+		return store.EventPage{}, err
+	}
+	var page store.EventPage
+	if len(evs) > limit {
+		evs = evs[:limit]
+		page.Next = evs[limit-1].ID
+	}
+	if len(evs) == 0 {
+		return page, nil
+	}
+	byID := make(map[string]int, len(evs))
+	ids := make([]string, len(evs))
+	page.Events = make([]store.EventSummary, len(evs))
+	for i, e := range evs {
+		byID[e.ID], ids[i] = i, e.ID
+		page.Events[i] = store.EventSummary{Event: e, Deliveries: map[webhook.DeliveryStatus]int{}}
+	}
+	rows, err := s.pool.Query(ctx, `SELECT event_id, status, count(*) FROM deliveries
+		WHERE event_id = ANY($1) GROUP BY event_id, status`, ids)
+	if err != nil {
+		return store.EventPage{}, s.fail(err)
+	}
+	var id, status string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&id, &status, &n}, func() error {
+		page.Events[byID[id]].Deliveries[webhook.DeliveryStatus(status)] = n
+		return nil
+	})
+	if err != nil {
+		return store.EventPage{}, s.fail(err)
+	}
+	return page, nil
+}
+
+// EventSamples implements store.EventStore.
+func (s *Store) EventSamples(ctx context.Context, tenant, eventType string, limit int) ([]webhook.Event, error) {
+	return s.events(ctx, `SELECT `+eventColumns+` FROM events WHERE tenant = $1 AND type = $2
+		ORDER BY id DESC LIMIT $3`, tenant, eventType, max(limit, 0))
+}

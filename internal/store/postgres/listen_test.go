@@ -1,0 +1,113 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/postgres"
+)
+
+// receive returns the next payload from ch, failing t if none comes.
+func receive(t *testing.T, ch <-chan string, what string) string {
+	t.Helper()
+	select {
+	case p := <-ch:
+		return p
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no notification: %s", what)
+		return ""
+	}
+}
+
+// listen runs s.Listen on channel until t ends and returns its payloads.
+func listen(t *testing.T, s *postgres.Store, channel string) <-chan string {
+	t.Helper()
+	ch := make(chan string, 64)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Listen(ctx, channel, func(p string) { ch <- p }) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Listen: %v", err)
+		}
+	})
+	return ch
+}
+
+func TestListen(t *testing.T) {
+	t.Parallel()
+	// A long schema name (Open creates it): the channel names are then
+	// hashed to fit.
+	schema := schemaName(t, "hl_"+strings.Repeat("x", 40))
+	s := openStore(t, databaseURL(), schema)
+	ctx := t.Context()
+
+	t.Run("WorkAfterEventCreate", func(t *testing.T) {
+		work := listen(t, s, postgres.ChannelWork)
+		if p := receive(t, work, "listener ready"); p != "" {
+			t.Fatalf("first call: payload %q, want the empty ready signal", p)
+		}
+		if err := s.WebhookCreate(ctx, newWebhook(), "whsec_x"); err != nil {
+			t.Fatalf("WebhookCreate: %v", err)
+		}
+		ev := newEvent("")
+		if _, err := s.EventCreate(ctx, store.EventCreateParams{Event: ev}); err != nil {
+			t.Fatalf("EventCreate: %v", err)
+		}
+		receive(t, work, "after EventCreate")
+		// Sent after commit: what woke us is there to be read.
+		if _, err := s.EventGet(ctx, ev.ID); err != nil {
+			t.Errorf("EventGet after the notification: %v", err)
+		}
+	})
+
+	t.Run("WebhooksScopedToSchema", func(t *testing.T) {
+		hooks := listen(t, s, postgres.ChannelWebhooks)
+		receive(t, hooks, "listener ready")
+		other := openStore(t, databaseURL(), newSchema(t))
+		// Committed first: if channels leaked across schemas, its notice
+		// would arrive first.
+		if err := other.WebhookCreate(ctx, newWebhook(), "whsec_x"); err != nil {
+			t.Fatalf("WebhookCreate in another schema: %v", err)
+		}
+		w := newWebhook()
+		if err := s.WebhookCreate(ctx, w, "whsec_x"); err != nil {
+			t.Fatalf("WebhookCreate: %v", err)
+		}
+		if p := receive(t, hooks, "after WebhookCreate"); p != w.ID {
+			t.Errorf("payload %q, want the webhook ID %s", p, w.ID)
+		}
+		if err := s.WebhookDisable(ctx, w.ID, "gone", t0); err != nil {
+			t.Fatalf("WebhookDisable: %v", err)
+		}
+		if p := receive(t, hooks, "after WebhookDisable"); p != w.ID {
+			t.Errorf("payload %q, want the webhook ID %s", p, w.ID)
+		}
+	})
+}
+
+func TestListenReconnects(t *testing.T) {
+	t.Parallel()
+	schema := newSchema(t)
+	prx, viaProxy := startProxy(t)
+	listener := openStore(t, viaProxy, schema)
+	writer := openStore(t, databaseURL(), schema)
+	hooks := listen(t, listener, postgres.ChannelWebhooks)
+	receive(t, hooks, "listener ready")
+
+	prx.Drop()
+	if p := receive(t, hooks, "ready again after the connection dropped"); p != "" {
+		t.Fatalf("payload %q, want the empty signal that follows a reconnection", p)
+	}
+	w := newWebhook()
+	if err := writer.WebhookCreate(t.Context(), w, "whsec_x"); err != nil {
+		t.Fatalf("WebhookCreate: %v", err)
+	}
+	if p := receive(t, hooks, "after reconnecting"); p != w.ID {
+		t.Errorf("payload %q, want %s", p, w.ID)
+	}
+}

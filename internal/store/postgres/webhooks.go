@@ -1,0 +1,215 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// webhookColumns reads a webhook as w; stats.deliveries is the sum of its
+// counter shards.
+const webhookColumns = `w.id, w.tenant, w.name, w.url, w.description, w.events, w.active, w.headers,
+	w.format, w.integration, w.disabled_reason, w.created_at, w.updated_at,
+	(SELECT COALESCE(sum(c.deliveries), 0)::bigint FROM webhook_counters c WHERE c.webhook_id = w.id),
+	w.stat_attempts, w.stat_succeeded, w.stat_failed, w.last_success_at, w.last_failure_at, w.failing_since`
+
+func scanWebhook(r scanner) (webhook.Webhook, error) {
+	var w webhook.Webhook
+	var format string
+	err := r.Scan(&w.ID, &w.Tenant, &w.Name, &w.URL, &w.Description, &w.Events, &w.Active, &w.Headers,
+		&format, &w.Integration, &w.DisabledReason, &w.CreatedAt, &w.UpdatedAt, &w.Stats.Deliveries,
+		&w.Stats.Attempts, &w.Stats.Succeeded, &w.Stats.Failed, &w.Stats.LastSuccessAt,
+		&w.Stats.LastFailureAt, &w.Stats.FailingSince)
+	if err != nil {
+		return w, err
+	}
+	w.Format = webhook.Format(format)
+	w.CreatedAt, w.UpdatedAt = w.CreatedAt.UTC(), w.UpdatedAt.UTC()
+	w.Stats.LastSuccessAt, w.Stats.LastFailureAt = utcPtr(w.Stats.LastSuccessAt), utcPtr(w.Stats.LastFailureAt)
+	w.Stats.FailingSince = utcPtr(w.Stats.FailingSince)
+	return w, nil
+}
+
+func headersOrEmpty(h map[string]string) map[string]string {
+	if h == nil {
+		return map[string]string{}
+	}
+	return h
+}
+
+// mustAffect is a batch callback: no row changed means no such what.
+func mustAffect(what string) func(pgconn.CommandTag) error {
+	return func(tag pgconn.CommandTag) error {
+		if tag.RowsAffected() == 0 {
+			return errNotFound(what)
+		}
+		return nil
+	}
+}
+
+// queueSubscriptions rewrites the subscription index of webhook id from its
+// stored tenant and the given event types.
+func queueSubscriptions(b *pgx.Batch, id string, events []string) {
+	b.Queue(`DELETE FROM subscriptions WHERE webhook_id = $1`, id)
+	b.Queue(`INSERT INTO subscriptions (tenant, event_type, webhook_id)
+		SELECT DISTINCT w.tenant, e, w.id FROM webhooks w, unnest($2::text[]) AS e WHERE w.id = $1`,
+		id, nonNilStrings(events))
+}
+
+// WebhookCreate implements store.WebhookStore.
+func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret string) error {
+	sealed := s.sealer.Seal(secret)
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var b pgx.Batch
+		b.Queue(`INSERT INTO webhooks (id, tenant, name, url, description, events, active, headers, format,
+			integration, disabled_reason, secret, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			w.ID, w.Tenant, w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active,
+			headersOrEmpty(w.Headers), string(w.Format), w.Integration, w.DisabledReason, sealed,
+			w.CreatedAt, w.UpdatedAt)
+		queueSubscriptions(&b, w.ID, w.Events)
+		s.queueWebhookNotice(&b, w.ID)
+		return tx.SendBatch(ctx, &b).Close()
+	})
+}
+
+// WebhookGet implements store.WebhookStore.
+func (s *Store) WebhookGet(ctx context.Context, id string) (webhook.Webhook, error) {
+	w, err := scanWebhook(s.pool.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks w WHERE w.id = $1`, id))
+	return w, s.notFound(err, "webhook")
+}
+
+// WebhookList implements store.WebhookStore.
+func (s *Store) WebhookList(ctx context.Context, p store.WebhookListParams) (store.WebhookPage, error) {
+	var wh where
+	if p.Tenant != "" {
+		wh.add("w.tenant = ?", p.Tenant)
+	}
+	if p.EventType != "" {
+		wh.add("w.id IN (SELECT webhook_id FROM subscriptions WHERE event_type IN (?, '*'))", p.EventType)
+	}
+	if p.Active != nil {
+		wh.add("w.active = ?", *p.Active)
+	}
+	if p.Search != "" {
+		// strpos, not LIKE: the search is a literal substring.
+		wh.add("(strpos(lower(w.name), lower(?)) > 0 OR strpos(lower(w.url), lower(?)) > 0)", p.Search)
+	}
+	if p.Cursor != "" {
+		wh.add("w.id < ?", p.Cursor)
+	}
+	limit := pageLimit(p.Limit)
+	q := `SELECT ` + webhookColumns + ` FROM webhooks w` + wh.String() + ` ORDER BY w.id DESC LIMIT ` + wh.arg(limit+1)
+	var page store.WebhookPage
+	var err error
+	page.Webhooks, err = s.webhooks(ctx, q, wh.args...)
+	if err != nil {
+		return store.WebhookPage{}, err
+	}
+	if len(page.Webhooks) > limit {
+		page.Webhooks = page.Webhooks[:limit]
+		page.Next = page.Webhooks[limit-1].ID
+	}
+	return page, nil
+}
+
+func (s *Store) webhooks(ctx context.Context, q string, args ...any) ([]webhook.Webhook, error) {
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Webhook, error) { return scanWebhook(r) })
+	return out, s.fail(err)
+}
+
+// WebhookUpdate implements store.WebhookStore.
+func (s *Store) WebhookUpdate(ctx context.Context, w webhook.Webhook) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var b pgx.Batch
+		b.Queue(`UPDATE webhooks SET name = $1, url = $2, description = $3, events = $4, active = $5,
+			headers = $6, format = $7, integration = $8, disabled_reason = $9, updated_at = $10
+			WHERE id = $11`,
+			w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active, headersOrEmpty(w.Headers),
+			string(w.Format), w.Integration, w.DisabledReason, w.UpdatedAt, w.ID).Exec(mustAffect("webhook"))
+		queueSubscriptions(&b, w.ID, w.Events)
+		s.queueWebhookNotice(&b, w.ID)
+		return tx.SendBatch(ctx, &b).Close()
+	})
+}
+
+// WebhookDelete implements store.WebhookStore. Deleting the row waits for
+// ingests holding it (they lock the webhooks they match), so the update
+// after it sees, and fails, every delivery they made.
+func (s *Store) WebhookDelete(ctx context.Context, id string) error {
+	now := time.Now()
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var b pgx.Batch
+		b.Queue(`DELETE FROM webhooks WHERE id = $1`, id).Exec(mustAffect("webhook"))
+		b.Queue(`UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL,
+			last_error = 'webhook deleted', updated_at = $2
+			WHERE webhook_id = $1 AND status = 'pending'`, id, now)
+		s.queueWebhookNotice(&b, id)
+		return tx.SendBatch(ctx, &b).Close()
+	})
+}
+
+// WebhookDisable implements store.WebhookStore.
+func (s *Store) WebhookDisable(ctx context.Context, id, reason string, now time.Time) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var b pgx.Batch
+		b.Queue(`UPDATE webhooks SET active = false, disabled_reason = $1, updated_at = $2 WHERE id = $3`,
+			reason, now, id).Exec(mustAffect("webhook"))
+		s.queueWebhookNotice(&b, id)
+		return tx.SendBatch(ctx, &b).Close()
+	})
+}
+
+// WebhookSecrets implements store.WebhookStore.
+func (s *Store) WebhookSecrets(ctx context.Context, id string, now time.Time) ([]webhook.Secret, error) {
+	var cur string
+	var prev *string
+	var until *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT secret, prev_secret, prev_secret_until FROM webhooks WHERE id = $1`, id).
+		Scan(&cur, &prev, &until)
+	if err != nil {
+		return nil, s.notFound(err, "webhook")
+	}
+	plain, err := s.sealer.Open(cur)
+	if err != nil {
+		return nil, fmt.Errorf("webhook %s: open secret: %w", id, err)
+	}
+	out := []webhook.Secret{{Value: plain}}
+	if prev != nil && until != nil && until.After(now) {
+		p, err := s.sealer.Open(*prev)
+		if err != nil {
+			return nil, fmt.Errorf("webhook %s: open previous secret: %w", id, err)
+		}
+		out = append(out, webhook.Secret{Value: p, ExpiresAt: utcPtr(until)})
+	}
+	return out, nil
+}
+
+// WebhookRotateSecret implements store.WebhookStore.
+func (s *Store) WebhookRotateSecret(ctx context.Context, id, secret string, previousUntil time.Time) error {
+	sealed := s.sealer.Seal(secret)
+	now := time.Now()
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var b pgx.Batch
+		b.Queue(`UPDATE webhooks SET prev_secret = secret, prev_secret_until = $1, secret = $2, updated_at = $3
+			WHERE id = $4`, previousUntil, sealed, now, id).Exec(mustAffect("webhook"))
+		s.queueWebhookNotice(&b, id)
+		return tx.SendBatch(ctx, &b).Close()
+	})
+}
+
+// WebhookFailingSince implements store.WebhookStore.
+func (s *Store) WebhookFailingSince(ctx context.Context, t time.Time) ([]webhook.Webhook, error) {
+	return s.webhooks(ctx, `SELECT `+webhookColumns+` FROM webhooks w
+		WHERE w.active AND w.failing_since IS NOT NULL AND w.failing_since < $1 ORDER BY w.id`, t)
+}
