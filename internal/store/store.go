@@ -24,6 +24,7 @@ type Store interface {
 	AuditStore
 	UserStore
 	MaintenanceStore
+	InstanceStore
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 	// Close releases the backend; pending group commits are flushed first.
@@ -104,9 +105,13 @@ type EventCreateParams struct {
 	IdempotencySince time.Time
 	// Lease, when LeaseOwner is set, claims the new deliveries for the
 	// calling process so it can hand them to its dispatcher straight after
-	// commit, without another write.
-	LeaseOwner string
-	LeaseUntil time.Time
+	// commit, without another write. With LeaseShards > 1 only deliveries
+	// to webhooks of shard LeaseShard are leased (see DeliveryClaimParams);
+	// the others are left for their shard's owner to claim.
+	LeaseOwner  string
+	LeaseUntil  time.Time
+	LeaseShards int
+	LeaseShard  int
 }
 
 // EventCreateResult is what EventCreate stored (or found).
@@ -116,6 +121,8 @@ type EventCreateResult struct {
 	// Duplicate is set when the idempotency key matched an earlier event;
 	// Event is then that event and Deliveries its deliveries.
 	Duplicate bool
+	// Leased[i] reports whether Deliveries[i] was leased to LeaseOwner.
+	Leased []bool
 }
 
 // EventListParams filters and pages the event list, newest first.
@@ -195,6 +202,12 @@ type DeliveryClaimParams struct {
 	LeaseUntil      time.Time
 	Limit           int
 	ExcludeWebhooks []string
+	// Shards > 1 splits webhooks into that many shards by a stable hash of
+	// their ID and claims only shard Shard, so that each webhook is served
+	// by one instance and its concurrency limit holds across instances.
+	// A backend used by a single process (SQLite) may ignore it.
+	Shards int
+	Shard  int
 }
 
 // Task is a leased delivery with the event it carries.
@@ -319,6 +332,18 @@ type MaintenanceStore interface {
 	// LeaderAcquire takes or renews the named leadership for owner until
 	// `until` when it is free, expired at now, or already owner's.
 	LeaderAcquire(ctx context.Context, name, owner string, now, until time.Time) (bool, error)
+}
+
+// InstanceStore tracks the live instances sharing a database, to split
+// work between them.
+type InstanceStore interface {
+	// InstanceHeartbeat records that instance id is alive at now.
+	InstanceHeartbeat(ctx context.Context, id string, now time.Time) error
+	// InstanceList returns the instances seen alive at or after since,
+	// sorted by ID, and forgets ones not seen for a long time.
+	InstanceList(ctx context.Context, since time.Time) ([]string, error)
+	// InstanceRemove forgets an instance at once (clean shutdown).
+	InstanceRemove(ctx context.Context, id string) error
 }
 
 // RetainParams say what retention removes.

@@ -75,6 +75,7 @@ func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (s
 const qClaim = `WITH due AS (
 		SELECT id, next_attempt_at AS due_at FROM deliveries
 		WHERE status = 'pending' AND next_attempt_at <= $1 AND webhook_id <> ALL ($2::text[])
+			AND ($6::int <= 1 OR abs(hashtext(webhook_id)::bigint) % $6::int = $7::int)
 		ORDER BY next_attempt_at, id
 		LIMIT $3
 		FOR UPDATE SKIP LOCKED
@@ -99,7 +100,8 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 	if s.closed.Load() {
 		return nil, errClosed
 	}
-	rows, err := s.pool.Query(ctx, qClaim, p.Now, nonNilStrings(p.ExcludeWebhooks), p.Limit, p.Owner, p.LeaseUntil)
+	rows, err := s.pool.Query(ctx, qClaim, p.Now, nonNilStrings(p.ExcludeWebhooks), p.Limit, p.Owner, p.LeaseUntil,
+		p.Shards, p.Shard)
 	if err != nil {
 		return nil, s.fail(err)
 	}

@@ -30,11 +30,17 @@ const (
 		  AND EXISTS (SELECT 1 FROM events e WHERE e.id = $3)
 		ORDER BY w.id
 		FOR KEY SHARE OF w`
-	// qDeliveriesInsert stores a delivery per (id, webhook_id) pair.
+	// qDeliveriesInsert stores a delivery per (id, webhook_id) pair. The
+	// ones whose webhook is in the caller's shard ($9 shards, shard $10)
+	// are leased to $7 until $6; the others are due at once ($8) for
+	// their shard's owner to claim.
 	qDeliveriesInsert = `INSERT INTO deliveries (id, tenant, event_id, event_type, webhook_id, status,
 		next_attempt_at, lease_owner, created_at, updated_at)
-		SELECT d.id, $3, $4, $5, d.webhook_id, 'pending', $6, $7, $8, $8
-		FROM unnest($1::text[], $2::text[]) AS d (id, webhook_id)`
+		SELECT d.id, $3, $4, $5, d.webhook_id, 'pending',
+			CASE WHEN l.mine THEN $6::timestamptz ELSE $8::timestamptz END, CASE WHEN l.mine THEN $7::text END, $8, $8
+		FROM unnest($1::text[], $2::text[]) AS d (id, webhook_id),
+			LATERAL (SELECT $7::text IS NOT NULL AND ($9::int <= 1 OR abs(hashtext(d.webhook_id)::bigint) % $9::int = $10::int) AS mine) l
+		RETURNING id, lease_owner IS NOT NULL`
 )
 
 // counterShards is how many rows stats.deliveries of a webhook is spread
@@ -90,9 +96,32 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 			}
 		}
 		var b pgx.Batch
-		b.Queue(qDeliveriesInsert, ids, hooks, ev.Tenant, ev.ID, ev.Type, due, owner, ev.CreatedAt)
+		leased := make(map[string]bool, len(ids))
+		b.Queue(qDeliveriesInsert, ids, hooks, ev.Tenant, ev.ID, ev.Type, due, owner, ev.CreatedAt,
+			p.LeaseShards, p.LeaseShard).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var id string
+				var mine bool
+				if err := rows.Scan(&id, &mine); err != nil {
+					return err
+				}
+				leased[id] = mine
+			}
+			return rows.Err()
+		})
 		queueCountDeliveries(&b, hooks, 1)
-		return tx.SendBatch(ctx, &b).Close()
+		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+			return err
+		}
+		res.Leased = make([]bool, len(ids))
+		for i, id := range ids {
+			res.Leased[i] = leased[id]
+			if !leased[id] {
+				at := ev.CreatedAt
+				res.Deliveries[i].NextAttemptAt = &at
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return store.EventCreateResult{}, err

@@ -104,6 +104,8 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 				return err
 			}
 			res.Deliveries = append(res.Deliveries, d)
+			// One process uses an SQLite database: shards do not apply.
+			res.Leased = append(res.Leased, p.LeaseOwner != "")
 		}
 		res.Event = ev
 		return nil

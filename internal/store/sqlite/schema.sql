@@ -172,3 +172,8 @@ CREATE TABLE IF NOT EXISTS leaders (
     until       INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attempts_started ON attempts (started_at);
+
+CREATE TABLE IF NOT EXISTS instances (
+    id        TEXT PRIMARY KEY,
+    last_seen INTEGER NOT NULL
+);

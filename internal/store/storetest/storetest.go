@@ -52,6 +52,8 @@ func Run(t *testing.T, open Opener) {
 		{"APIKey", testAPIKeys},
 		{"Concurrency", testConcurrency},
 		{"LateResult", testLateResult},
+		{"Shards", testShards},
+		{"Instances", testInstances},
 		{"Bin", testBins},
 		{"Audit", testAudit},
 		{"User", testUsers},
