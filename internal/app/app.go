@@ -29,6 +29,7 @@ import (
 	"github.com/hookline/hookline/internal/secretbox"
 	"github.com/hookline/hookline/internal/server"
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/postgres"
 	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -45,13 +46,31 @@ var (
 // DATA_DIR/secret.key, created on first start.
 func OpenStore(cfg config.Config, log *slog.Logger) (store.Store, error) {
 	if cfg.DatabaseURL != "" {
-		return nil, errors.New("--database-url: the PostgreSQL backend is not available in this build yet")
+		if cfg.SecretKey == "" && cfg.SecretKeyFile == "" {
+			// A key made per instance would leave each instance unable to
+			// read the secrets the others stored.
+			return nil, errors.New("--database-url: give every instance the same --secret-key-file " +
+				"(or HOOKLINE_SECRET_KEY); create one with: head -c 32 /dev/urandom | base64 > hookline.key")
+		}
+		box, err := openBox(cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{Sealer: box})
 	}
 	box, err := openBox(cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	return sqlite.Open(filepath.Join(cfg.DataDir, "hookline.db"), sqlite.Options{Sealer: box})
+}
+
+// listener is a store that announces changes made by other instances
+// (PostgreSQL LISTEN/NOTIFY).
+type listener interface {
+	Listen(ctx context.Context, channel string, fn func(payload string)) error
 }
 
 func openBox(cfg config.Config, log *slog.Logger) (*secretbox.Box, error) {
@@ -149,6 +168,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 		RetrySchedule: cfg.RetrySchedule, PerWebhook: cfg.PerWebhook, Workers: cfg.Workers,
 		QueueCapacity: cfg.QueueCapacity, LeaseDuration: cfg.LeaseDuration,
 		ShutdownTimeout: cfg.ShutdownTimeout, AttemptTimeout: cfg.DeliveryTimeout, Logger: log,
+		Members:         members(cfg, st),
 		Observer: dispatch.Observer{Attempt: func(at *webhook.Attempt, o store.Outcome) { m.Attempt(at, o) }},
 	})
 	m = metrics.New(metrics.Sources{Queued: d.Queued, Counts: st.DeliveryCounts})
@@ -171,8 +191,20 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 	mux.Handle("GET /api/openapi.json", api.OpenAPIHandler())
 	mux.Handle("GET /metrics", m.Handler())
 	server.Health(mux, a.ready)
+	if err := a.mountWeb(mux, st, reg, d, client); err != nil {
+		return nil, err
+	}
 	a.handler = a.inflight.Wrap(server.Middleware(mux, log, cfg.TrustedProxies))
 	return a, nil
+}
+
+// members shares work between instances on a shared database; an SQLite
+// database has one server (the data directory lock), so no sharding.
+func members(cfg config.Config, st store.Store) dispatch.Members {
+	if cfg.DatabaseURL == "" {
+		return nil
+	}
+	return st
 }
 
 // Handler is the whole HTTP surface.
@@ -213,6 +245,15 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	defer stopDispatch()
 	derr := make(chan error, 1)
 	go func() { derr <- a.dispatcher.Run(dctx) }()
+	if l, ok := a.store.(listener); ok {
+		lctx, stopListen := context.WithCancel(ctx)
+		defer stopListen()
+		// Work announced by other instances (new events for our shards,
+		// retries, replays) wakes the dispatcher at once; webhook changes
+		// drop the cached copy ("" after a reconnect: drop everything).
+		go l.Listen(lctx, postgres.ChannelWork, func(string) { a.dispatcher.Wake() })
+		go l.Listen(lctx, postgres.ChannelWebhooks, a.dispatcher.Invalidate)
+	}
 	mctx, stopMaint := context.WithCancel(ctx)
 	defer stopMaint()
 	go maintain.Run(mctx, maintain.Config{

@@ -32,9 +32,11 @@ func commands() []command {
 	return []command{
 		{"serve", "run the server: API, dashboard and delivery workers", serve},
 		{"bench", "measure a Hookline end to end: throughput and latency percentiles", benchCmd},
+		{"migrate", "apply database migrations and exit (serve also does it at start)", migrateCmd},
 		{"backup", "write a consistent copy of the SQLite database while the server runs", backupCmd},
 		{"restore", "check a backup and install it as the database (server stopped)", restoreCmd},
 		{"keys", "manage API keys on the configured database (create, list, revoke)", keys},
+		{"admin", "manage dashboard accounts on the configured database (reset-password)", adminCmd},
 		{"config", "print the effective configuration (secrets masked): hookline config print", configCmd},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
 			fmt.Fprintf(stdout, "hookline %s (commit %s, built %s, %s)\n", app.Version, app.Commit, app.BuildDate, runtime.Version())

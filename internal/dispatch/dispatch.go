@@ -66,6 +66,9 @@ type Config struct {
 	Now            func() time.Time
 	Logger         *slog.Logger
 	Observer       Observer
+	// Members, when set, shares the work with other instances on the same
+	// database: each serves the webhooks of its shard (see Shard).
+	Members Members
 }
 
 func (c *Config) defaults() {
@@ -130,7 +133,8 @@ type Dispatcher struct {
 	expired int // deliveries dropped because their lease ran out in memory
 	stopped bool
 
-	wake chan struct{}
+	wake    chan struct{}
+	members membership
 }
 
 type lane struct {
@@ -216,8 +220,15 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
-// Invalidate drops a webhook's cached settings after a change.
-func (d *Dispatcher) Invalidate(webhookID string) { d.hooks.invalidate(webhookID) }
+// Invalidate drops a webhook's cached settings after a change; "" drops
+// them all.
+func (d *Dispatcher) Invalidate(webhookID string) {
+	if webhookID == "" {
+		d.hooks.invalidateAll()
+		return
+	}
+	d.hooks.invalidate(webhookID)
+}
 
 // markReady puts l on the ready list if it has work and a free slot.
 // Callers hold d.mu.
@@ -342,6 +353,20 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		}()
 	}
 
+	if d.cfg.Members != nil {
+		d.refreshMembership(ctx) // know our shard before the first claim
+		mctx, stopMembers := context.WithCancel(ctx)
+		membersDone := make(chan struct{})
+		go func() {
+			defer close(membersDone)
+			d.runMembership(mctx)
+		}()
+		defer func() {
+			stopMembers()
+			<-membersDone
+		}()
+	}
+
 	d.poll(ctx)
 
 	// Shutdown: stop handing out queued work; wait for attempts in flight.
@@ -431,9 +456,10 @@ func (d *Dispatcher) claimOnce(ctx context.Context) (time.Duration, error) {
 			return 50 * time.Millisecond, nil
 		}
 		limit := min(room, claimBatch)
+		shards, shard := d.Shard()
 		tasks, err := d.cfg.Store.DeliveryClaim(ctx, store.DeliveryClaimParams{
 			Owner: d.cfg.Owner, Now: now, LeaseUntil: now.Add(d.cfg.LeaseDuration),
-			Limit: limit, ExcludeWebhooks: d.saturated(),
+			Limit: limit, ExcludeWebhooks: d.saturated(), Shards: shards, Shard: shard,
 		})
 		if err != nil {
 			return 0, err

@@ -37,6 +37,12 @@ func (c *hookCache) invalidate(id string) {
 	c.mu.Unlock()
 }
 
+func (c *hookCache) invalidateAll() {
+	c.mu.Lock()
+	clear(c.m)
+	c.mu.Unlock()
+}
+
 func (c *hookCache) get(ctx context.Context, id string) (*cachedHook, error) {
 	now := c.now()
 	c.mu.Lock()

@@ -31,6 +31,8 @@ type Handoff interface {
 	Accepting() bool
 	Owner() string
 	LeaseUntil() time.Time
+	// Shard says which webhooks this instance serves (1, 0: all).
+	Shard() (count, index int)
 	// Submit takes deliveries leased to it, after they are committed.
 	Submit(tasks []store.Task)
 	// Wake announces unleased due work in the database.
@@ -133,6 +135,7 @@ func (s *Service) Publish(ctx context.Context, in Input) (store.EventCreateResul
 	handoff := s.cfg.Handoff != nil && s.cfg.Handoff.Accepting()
 	if handoff {
 		p.LeaseOwner, p.LeaseUntil = s.cfg.Handoff.Owner(), s.cfg.Handoff.LeaseUntil()
+		p.LeaseShards, p.LeaseShard = s.cfg.Handoff.Shard()
 	}
 	res, err := s.cfg.Store.EventCreate(ctx, p)
 	if err != nil {
@@ -148,11 +151,18 @@ func (s *Service) Publish(ctx context.Context, in Input) (store.EventCreateResul
 		s.cfg.Handoff.Wake()
 		return res, nil
 	}
-	tasks := make([]store.Task, len(res.Deliveries))
+	tasks := make([]store.Task, 0, len(res.Deliveries))
 	for i, d := range res.Deliveries {
-		tasks[i] = store.Task{Delivery: d, Event: res.Event}
+		if i < len(res.Leased) && res.Leased[i] {
+			tasks = append(tasks, store.Task{Delivery: d, Event: res.Event})
+		}
 	}
 	s.cfg.Handoff.Submit(tasks)
+	if len(tasks) < len(res.Deliveries) {
+		// Deliveries to other instances' webhooks: the store tells them
+		// (PostgreSQL NOTIFY); waking our own poller is cheap insurance.
+		s.cfg.Handoff.Wake()
+	}
 	return res, nil
 }
 

@@ -177,6 +177,7 @@ type fakeHandoff struct {
 func (h *fakeHandoff) Accepting() bool       { return h.accepting }
 func (h *fakeHandoff) Owner() string         { return "inst_test" }
 func (h *fakeHandoff) LeaseUntil() time.Time { return h.until }
+func (h *fakeHandoff) Shard() (int, int)     { return 1, 0 }
 
 func (h *fakeHandoff) Submit(tasks []store.Task) {
 	h.mu.Lock()
