@@ -168,7 +168,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 		RetrySchedule: cfg.RetrySchedule, PerWebhook: cfg.PerWebhook, Workers: cfg.Workers,
 		QueueCapacity: cfg.QueueCapacity, LeaseDuration: cfg.LeaseDuration,
 		ShutdownTimeout: cfg.ShutdownTimeout, AttemptTimeout: cfg.DeliveryTimeout, Logger: log,
-		Members:         members(cfg, st),
+		Members:  members(cfg, st),
 		Observer: dispatch.Observer{Attempt: func(at *webhook.Attempt, o store.Outcome) { m.Attempt(at, o) }},
 	})
 	m = metrics.New(metrics.Sources{Queued: d.Queued, Counts: st.DeliveryCounts})

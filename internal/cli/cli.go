@@ -36,7 +36,6 @@ func commands() []command {
 		{"backup", "write a consistent copy of the SQLite database while the server runs", backupCmd},
 		{"restore", "check a backup and install it as the database (server stopped)", restoreCmd},
 		{"keys", "manage API keys on the configured database (create, list, revoke)", keys},
-		{"admin", "manage dashboard accounts on the configured database (reset-password)", adminCmd},
 		{"config", "print the effective configuration (secrets masked): hookline config print", configCmd},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
 			fmt.Fprintf(stdout, "hookline %s (commit %s, built %s, %s)\n", app.Version, app.Commit, app.BuildDate, runtime.Version())
