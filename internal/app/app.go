@@ -191,9 +191,6 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 	mux.Handle("GET /api/openapi.json", api.OpenAPIHandler())
 	mux.Handle("GET /metrics", m.Handler())
 	server.Health(mux, a.ready)
-	if err := a.mountWeb(mux, st, reg, d, client); err != nil {
-		return nil, err
-	}
 	a.handler = a.inflight.Wrap(server.Middleware(mux, log, cfg.TrustedProxies))
 	return a, nil
 }
