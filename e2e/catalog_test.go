@@ -25,8 +25,17 @@ func TestEventTypesBuiltinCatalog(t *testing.T) {
 		Data []eventTypeResp `json:"data"`
 	}
 	s.mustDo(200, "GET", "/api/v1/event-types", nil, &list)
-	if len(list.Data) != 23 {
-		t.Fatalf("catalog has %d types, want 23", len(list.Data))
+	// The 23 SaaS types of the spec, plus Hookline's 3 notification types.
+	saas, ops := 0, 0
+	for _, et := range list.Data {
+		if strings.HasPrefix(et.Slug, "hookline.") {
+			ops++
+		} else {
+			saas++
+		}
+	}
+	if saas != 23 || ops != 3 {
+		t.Fatalf("catalog has %d SaaS types and %d hookline.* types, want 23 and 3", saas, ops)
 	}
 	seen := map[string]bool{}
 	for _, et := range list.Data {
@@ -86,8 +95,8 @@ func TestEventTypeCustomWithSchema(t *testing.T) {
 		Data []eventTypeResp `json:"data"`
 	}
 	s.mustDo(200, "GET", "/api/v1/event-types", nil, &list)
-	if len(list.Data) != 24 {
-		t.Errorf("catalog has %d types after registering one, want 24", len(list.Data))
+	if len(list.Data) != 27 {
+		t.Errorf("catalog has %d types after registering one, want 27 (26 built in)", len(list.Data))
 	}
 
 	s.createWebhook(rc.URL, "order.shipped")

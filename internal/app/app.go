@@ -25,6 +25,7 @@ import (
 	"github.com/hookline/hookline/internal/ingest"
 	"github.com/hookline/hookline/internal/maintain"
 	"github.com/hookline/hookline/internal/metrics"
+	"github.com/hookline/hookline/internal/notify"
 	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/secretbox"
 	"github.com/hookline/hookline/internal/server"
@@ -105,6 +106,7 @@ type App struct {
 	log        *slog.Logger
 	store      store.Store
 	dispatcher *dispatch.Dispatcher
+	notifier   *notify.Notifier
 	handler    http.Handler
 	inflight   server.Tracker
 	unlock     func()
@@ -150,6 +152,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 	for i := range builtin {
 		builtin[i].CreatedAt = now
 	}
+	builtin = append(builtin, notify.Types(now)...)
 	if err := st.EventTypeSeed(ctx, builtin); err != nil {
 		return nil, fmt.Errorf("loading the built-in event catalog: %w", err)
 	}
@@ -168,14 +171,23 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 		RetrySchedule: cfg.RetrySchedule, PerWebhook: cfg.PerWebhook, Workers: cfg.Workers,
 		QueueCapacity: cfg.QueueCapacity, LeaseDuration: cfg.LeaseDuration,
 		ShutdownTimeout: cfg.ShutdownTimeout, AttemptTimeout: cfg.DeliveryTimeout, Logger: log,
-		Members:  members(cfg, st),
-		Observer: dispatch.Observer{Attempt: func(at *webhook.Attempt, o store.Outcome) { m.Attempt(at, o) }},
+		Members: members(cfg, st),
+		Observer: dispatch.Observer{
+			Attempt: func(at *webhook.Attempt, o store.Outcome) {
+				m.Attempt(at, o)
+				if o == store.OutcomeFailed {
+					a.notifier.DeliveryFailed(at)
+				}
+			},
+			Disabled: func(w webhook.Webhook, reason string) { a.notifier.WebhookDisabled(w, reason) },
+		},
 	})
 	m = metrics.New(metrics.Sources{Queued: d.Queued, Counts: st.DeliveryCounts})
 	a.dispatcher = d
 	ing := ingest.New(ingest.Config{
 		Store: st, Handoff: d, IdempotencyWindow: cfg.IdempotencyWindow, Published: m.Published,
 	})
+	a.notifier = notify.New(ing, log)
 	reg := registry.New(registry.Config{
 		Store: st, Guard: guard, Deliverer: dlv, Webhooks: d, Forget: ing.Forget,
 		RotationOverlap: cfg.RotationOverlap, Logger: log,
@@ -256,9 +268,14 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	go maintain.Run(mctx, maintain.Config{
 		Store: a.store, Owner: a.dispatcher.Owner(), Interval: a.cfg.MaintenanceInterval,
 		AutoDisableAfter: a.cfg.AutoDisableAfter, Retention: a.cfg.Retention, BodyRetention: a.cfg.BodyRetention,
-		Disabled: func(_ context.Context, w webhook.Webhook, _ string) { a.dispatcher.Invalidate(w.ID) },
-		Logger:   a.log,
+		Disabled: func(_ context.Context, w webhook.Webhook, reason string) {
+			a.dispatcher.Invalidate(w.ID)
+			a.notifier.WebhookDisabled(w, reason)
+		},
+		BacklogThreshold: a.cfg.BacklogAlert, BacklogHigh: a.notifier.Backlog,
+		Logger: a.log,
 	})
+	go a.notifier.Run(mctx)
 
 	if a.cfg.PprofAddr != "" {
 		stopPprof, err := servePprof(a.cfg.PprofAddr, a.log)

@@ -48,6 +48,7 @@ type Config struct {
 	TLSCert             string
 	TLSKey              string
 	TrustedProxies      []netip.Prefix
+	BacklogAlert        int64
 }
 
 // Default returns the defaults.
@@ -73,6 +74,7 @@ func Default() Config {
 		APIRateBurst:        20000,
 		Retention:           30 * 24 * time.Hour,
 		MaintenanceInterval: time.Minute,
+		BacklogAlert:        100000,
 	}
 }
 
@@ -117,6 +119,7 @@ func (c *Config) Options() []Option {
 		{"retention", "delete events, their deliveries and attempts after this long (0 = keep forever)", (*durationValue)(&c.Retention)},
 		{"body-retention", "clear attempt request and response bodies after this long, if shorter than --retention (0 = with the attempt)", (*durationValue)(&c.BodyRetention)},
 		{"maintenance-interval", "how often upkeep runs (auto-disable, retention, bin expiry)", (*durationValue)(&c.MaintenanceInterval)},
+		{"backlog-alert", "publish a hookline.backlog.high event (at most hourly) when more deliveries than this are pending (0 = never)", (*int64Value)(&c.BacklogAlert)},
 		{"api-rate-limit", "requests per second each API key may make on average (0 = unlimited); over it the API answers 429 with Retry-After", (*floatValue)(&c.APIRateLimit)},
 		{"api-rate-burst", "requests an API key may make in a burst above its rate", (*intValue)(&c.APIRateBurst)},
 		{"tls-cert", "TLS certificate file (PEM); with --tls-key serves HTTPS and HTTP/2", (*stringValue)(&c.TLSCert)},

@@ -33,6 +33,8 @@ type Store interface {
 // must be cheap and safe for concurrent use; nil fields are skipped.
 type Observer struct {
 	Attempt func(a *webhook.Attempt, outcome store.Outcome)
+	// Disabled is called when an answer (410 Gone) disabled a webhook.
+	Disabled func(w webhook.Webhook, reason string)
 }
 
 // Config configures a Dispatcher.
@@ -550,7 +552,10 @@ func (d *Dispatcher) finish(t store.Task, a webhook.Attempt, outcome store.Outco
 		// Until the recorder has stored the disable, the database still
 		// says active: keep the cached copy, marked off, so queued
 		// deliveries to this webhook are not sent.
-		d.hooks.disable(a.WebhookID, disable)
+		w := d.hooks.disable(a.WebhookID, disable)
+		if f := d.cfg.Observer.Disabled; f != nil && w.ID != "" {
+			f(w, disable)
+		}
 	}
 	if f := d.cfg.Observer.Attempt; f != nil {
 		f(&a, outcome)

@@ -82,13 +82,17 @@ func (c *hookCache) get(ctx context.Context, id string) (*cachedHook, error) {
 	return h, nil
 }
 
-// disable marks a cached webhook inactive ahead of the database.
-func (c *hookCache) disable(id, reason string) {
+// disable marks a cached webhook inactive ahead of the database and
+// returns it (zero when it was not cached).
+func (c *hookCache) disable(id, reason string) webhook.Webhook {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if h, ok := c.m[id]; ok {
-		w := h.webhook
-		w.Active, w.DisabledReason = false, reason
-		c.m[id] = &cachedHook{webhook: w, signer: h.signer, expires: h.expires}
+	h, ok := c.m[id]
+	if !ok {
+		return webhook.Webhook{}
 	}
+	w := h.webhook
+	w.Active, w.DisabledReason = false, reason
+	c.m[id] = &cachedHook{webhook: w, signer: h.signer, expires: h.expires}
+	return w
 }

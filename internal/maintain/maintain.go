@@ -21,6 +21,7 @@ type Store interface {
 	BinExpire(ctx context.Context, now time.Time) (int, error)
 	Retain(ctx context.Context, p store.RetainParams) (store.RetainResult, error)
 	LeaderAcquire(ctx context.Context, name, owner string, now, until time.Time) (bool, error)
+	DeliveryCounts(ctx context.Context) (map[webhook.DeliveryStatus]int64, error)
 }
 
 // Config configures the upkeep loop.
@@ -39,8 +40,12 @@ type Config struct {
 	// Disabled is told about each auto-disabled webhook (cache
 	// invalidation, notifications).
 	Disabled func(ctx context.Context, w webhook.Webhook, reason string)
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// BacklogThreshold: more pending deliveries than this call
+	// BacklogHigh (0: no check).
+	BacklogThreshold int64
+	BacklogHigh      func(pending, threshold int64, now time.Time)
+	Now              func() time.Time
+	Logger           *slog.Logger
 }
 
 func (c *Config) defaults() {
@@ -93,6 +98,14 @@ func Round(ctx context.Context, cfg Config) {
 		warn(ctx, cfg, "maintenance: expiring bins failed", err)
 	} else if n > 0 {
 		cfg.Logger.Info("maintenance: expired request bins", "count", n)
+	}
+	if cfg.BacklogThreshold > 0 && cfg.BacklogHigh != nil {
+		if counts, err := cfg.Store.DeliveryCounts(ctx); err != nil {
+			warn(ctx, cfg, "maintenance: counting deliveries failed", err)
+		} else if p := counts[webhook.DeliveryPending]; p > cfg.BacklogThreshold {
+			cfg.Logger.Warn("delivery backlog high", "pending", p, "threshold", cfg.BacklogThreshold)
+			cfg.BacklogHigh(p, cfg.BacklogThreshold, now)
+		}
 	}
 	if cfg.Retention > 0 {
 		p := store.RetainParams{EventsBefore: now.Add(-cfg.Retention), AttemptsBefore: now.Add(-cfg.Retention)}
