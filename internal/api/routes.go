@@ -39,6 +39,8 @@ type Config struct {
 	// ServerName and Version answer GET /api/v1/me.
 	ServerName string
 	Version    string
+	// Bins is the request inspector; nil disables its routes (404).
+	Bins Bins
 }
 
 // API serves the REST API.
@@ -113,6 +115,13 @@ func (a *API) Routes() []Route {
 		{"DELETE", "/api/v1/hooks/{id}", admin, a.unsubscribeHook},
 		{"GET", "/api/v1/hooks/samples/{event}", admin, a.hookSamples},
 		{"GET", "/api/v1/me", publish, a.me},
+
+		{"GET", "/api/v1/bins", admin, a.listBins},
+		{"POST", "/api/v1/bins", admin, a.createBin},
+		{"GET", "/api/v1/bins/{id}", admin, a.getBin},
+		{"DELETE", "/api/v1/bins/{id}", admin, a.deleteBin},
+		{"GET", "/api/v1/bins/{id}/requests", admin, a.listBinRequests},
+		{"GET", "/api/v1/bins/{id}/stream", admin, a.streamBin},
 	}
 }
 
