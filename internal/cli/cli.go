@@ -37,6 +37,12 @@ func commands() []command {
 		{"restore", "check a backup and install it as the database (server stopped)", restoreCmd},
 		{"keys", "manage API keys on the configured database (create, list, revoke)", keys},
 		{"config", "print the effective configuration (secrets masked): hookline config print", configCmd},
+		{"webhooks", "manage webhooks through the API: list, get, create, update, delete, test", webhooksCmd},
+		{"events", "publish events and inspect them through the API: publish, list, get", eventsCmd},
+		{"event-types", "the event catalog through the API: list, get, create", eventTypesCmd},
+		{"deliveries", "inspect and retry deliveries through the API: list, get, retry", deliveriesCmd},
+		{"login", "check and save a server URL and API key for the API commands", loginCmd},
+		{"completion", "print a shell completion script: bash, zsh or fish", completionCmd},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
 			fmt.Fprintf(stdout, "hookline %s (commit %s, built %s, %s)\n", app.Version, app.Commit, app.BuildDate, runtime.Version())
 			return nil
@@ -85,7 +91,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Hookline: webhook delivery server.\n\nUsage: hookline COMMAND [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'hookline COMMAND -h' for a command's flags.")
 }

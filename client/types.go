@@ -1,0 +1,495 @@
+package client
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// Page is one page of a list answer. NextCursor, passed as the Cursor
+// parameter of the same call, fetches the next page; it is empty on the
+// last page.
+type Page[T any] struct {
+	Data       []T    `json:"data"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// AllEvents is the subscription wildcard: a webhook whose Events is
+// []string{AllEvents} receives every event type of its tenant.
+const AllEvents = "*"
+
+// Webhook payload formats.
+const (
+	// FormatEnvelope sends {"id","type","timestamp","data"} (the default).
+	FormatEnvelope = "envelope"
+	// FormatRaw sends the event's data object alone.
+	FormatRaw = "raw"
+)
+
+// Delivery states.
+const (
+	// DeliveryPending waits for an attempt, now or at NextAttemptAt.
+	DeliveryPending = "pending"
+	// DeliverySucceeded got a 2xx answer.
+	DeliverySucceeded = "succeeded"
+	// DeliveryFailed exhausted its retries or was cancelled.
+	DeliveryFailed = "failed"
+)
+
+// Scopes of API keys.
+const (
+	// ScopeAdmin allows every route.
+	ScopeAdmin = "admin"
+	// ScopePublish allows only EventPublish (and Me).
+	ScopePublish = "publish"
+)
+
+// EventType is an entry of the event catalog.
+type EventType struct {
+	// Slug names the type in events and subscriptions, e.g.
+	// "payment_received".
+	Slug        string `json:"slug"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// Example is example data; test sends deliver it.
+	Example json.RawMessage `json:"example"`
+	// Schema is the JSON Schema published data must satisfy; nil when the
+	// type has none.
+	Schema json.RawMessage `json:"schema,omitempty"`
+	// Custom is false for the built-in catalog and true for registered
+	// types.
+	Custom    bool      `json:"custom"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// EventTypeCreateParams registers a custom event type.
+type EventTypeCreateParams struct {
+	// Slug: lower-case letters, digits, "_", "." and "-", starting with a
+	// letter or digit; at most 100 characters. Required.
+	Slug string `json:"slug"`
+	// Name: 1 to 200 characters. Required.
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// Example is example data (a JSON object); {} when absent.
+	Example json.RawMessage `json:"example,omitempty"`
+	// Schema is an optional JSON Schema for the data of published events.
+	// The server answers 422 when it does not compile or Example does not
+	// satisfy it.
+	Schema json.RawMessage `json:"schema,omitempty"`
+}
+
+// WebhookStats are a webhook's delivery counters (test sends excluded).
+type WebhookStats struct {
+	// Deliveries counts deliveries created.
+	Deliveries int64 `json:"deliveries"`
+	// Attempts counts HTTP requests made, retries included.
+	Attempts  int64 `json:"attempts"`
+	Succeeded int64 `json:"succeeded"`
+	// Failed counts deliveries that exhausted their retries or were
+	// cancelled.
+	Failed        int64      `json:"failed"`
+	LastSuccessAt *time.Time `json:"last_success_at"`
+	LastFailureAt *time.Time `json:"last_failure_at"`
+	// FailingSince is the first failed attempt after the last success; it
+	// drives auto-disable.
+	FailingSince *time.Time `json:"failing_since"`
+}
+
+// Webhook is an endpoint receiving the events it subscribes to.
+type Webhook struct {
+	ID     string `json:"id"`
+	Tenant string `json:"tenant"`
+	Name   string `json:"name"`
+	URL    string `json:"url"`
+	// Description is free text for people.
+	Description string `json:"description"`
+	// Events are the subscribed slugs, or []string{AllEvents}.
+	Events []string `json:"events"`
+	Active bool     `json:"active"`
+	// Headers are added to every request sent to the webhook.
+	Headers map[string]string `json:"headers"`
+	// Format is FormatEnvelope or FormatRaw.
+	Format string `json:"format"`
+	// Integration records who created the webhook: "manual", "zapier", …
+	Integration string `json:"integration"`
+	// DisabledReason says why Hookline turned the webhook off (410 Gone,
+	// failing too long); empty otherwise.
+	DisabledReason string       `json:"disabled_reason,omitempty"`
+	CreatedAt      time.Time    `json:"created_at"`
+	UpdatedAt      time.Time    `json:"updated_at"`
+	Stats          WebhookStats `json:"stats"`
+}
+
+// CreatedWebhook is a new webhook with its signing secret.
+type CreatedWebhook struct {
+	Webhook
+	// Secret is the Standard Webhooks signing secret ("whsec_…") receivers
+	// verify requests with. WebhookSecret shows it again later.
+	Secret string `json:"secret"`
+}
+
+// WebhookCreateParams creates a webhook.
+type WebhookCreateParams struct {
+	// Tenant: only events of the same tenant reach the webhook; empty
+	// means "default".
+	Tenant string `json:"tenant,omitempty"`
+	// Name: 2 to 200 characters. Required.
+	Name string `json:"name"`
+	// URL: an absolute http or https URL. Required. Private and reserved
+	// addresses are refused unless the server allows them.
+	URL         string `json:"url"`
+	Description string `json:"description,omitempty"`
+	// Events: slugs from the catalog, or []string{AllEvents}. Required.
+	Events []string `json:"events"`
+	// Active defaults to true when nil.
+	Active *bool `json:"active,omitempty"`
+	// Headers are added to every request (at most 20; reserved headers
+	// and webhook-* are refused).
+	Headers map[string]string `json:"headers,omitempty"`
+	// Format is FormatEnvelope (default when empty) or FormatRaw.
+	Format string `json:"format,omitempty"`
+	// Integration records who creates the webhook; default "manual".
+	Integration string `json:"integration,omitempty"`
+}
+
+// WebhookUpdateParams changes a webhook: nil fields keep their value
+// (PATCH semantics). Use Ptr for the pointer fields:
+//
+//	client.WebhookUpdateParams{Name: client.Ptr("billing"), Active: client.Ptr(false)}
+type WebhookUpdateParams struct {
+	// Tenant is accepted only when it equals the stored tenant.
+	Tenant      *string `json:"tenant,omitempty"`
+	Name        *string `json:"name,omitempty"`
+	URL         *string `json:"url,omitempty"`
+	Description *string `json:"description,omitempty"`
+	// Events replaces the subscription when non-nil.
+	Events []string `json:"events,omitzero"`
+	Active *bool    `json:"active,omitempty"`
+	// Headers replaces the whole header map when non-nil; an empty
+	// non-nil map removes every custom header.
+	Headers     map[string]string `json:"headers,omitzero"`
+	Format      *string           `json:"format,omitempty"`
+	Integration *string           `json:"integration,omitempty"`
+}
+
+// WebhookListParams filters and pages WebhookList.
+type WebhookListParams struct {
+	// Tenant limits the list to one tenant; all tenants when empty.
+	Tenant string
+	// EventType keeps webhooks subscribed to this slug (or to every type).
+	EventType string
+	// Active, when non-nil, keeps only active (true) or inactive (false)
+	// webhooks.
+	Active *bool
+	// Search matches name and URL.
+	Search string
+	// Limit is the page size, 1 to 1000; the server's default (50) when 0.
+	Limit int
+	// Cursor is the NextCursor of the previous page.
+	Cursor string
+}
+
+// Secrets are the secrets signing a webhook's requests now.
+type Secrets struct {
+	// Secret is the current signing secret.
+	Secret string `json:"secret"`
+	// Previous holds the secret replaced by the last rotation while it
+	// still signs (receivers should accept both until it expires).
+	Previous []PreviousSecret `json:"previous,omitempty"`
+}
+
+// PreviousSecret is a rotated-out secret that still signs until ExpiresAt.
+type PreviousSecret struct {
+	Secret    string    `json:"secret"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// RotatedSecret is the answer to a rotation.
+type RotatedSecret struct {
+	// Secret is the new signing secret.
+	Secret string `json:"secret"`
+	// PreviousExpiresAt is when the old secret stops signing.
+	PreviousExpiresAt time.Time `json:"previous_expires_at"`
+}
+
+// WebhookTestParams selects what a test send delivers.
+type WebhookTestParams struct {
+	// EventType is the slug whose example to send; the webhook's first
+	// subscribed type when empty.
+	EventType string `json:"event_type,omitempty"`
+}
+
+// TestResult is the outcome of a synchronous test send.
+type TestResult struct {
+	// Success reports a 2xx answer.
+	Success bool `json:"success"`
+	// StatusCode is the receiver's status; 0 when no response came.
+	StatusCode      int         `json:"status_code"`
+	DurationMS      float64     `json:"duration_ms"`
+	ResponseHeaders http.Header `json:"response_headers"`
+	// ResponseBody is the (capped) body: text when UTF-8, else base64 with
+	// ResponseBodyEncoding "base64".
+	ResponseBody         string `json:"response_body"`
+	ResponseBodyEncoding string `json:"response_body_encoding,omitempty"`
+	// Error says what went wrong; empty on success.
+	Error string `json:"error,omitempty"`
+	// ErrorClass classifies the failure: "timeout", "connection_refused",
+	// "http_status", …
+	ErrorClass     string      `json:"error_class,omitempty"`
+	AttemptID      string      `json:"attempt_id"`
+	EventType      string      `json:"event_type"`
+	RequestHeaders http.Header `json:"request_headers"`
+	RequestBody    string      `json:"request_body"`
+}
+
+// WebhookReplayParams selects what a replay delivers again.
+type WebhookReplayParams struct {
+	// Since: events of the webhook's tenant and types published at or
+	// after it are delivered again. Required; not in the future.
+	Since time.Time `json:"since"`
+}
+
+// ReplayResult is the answer to a replay.
+type ReplayResult struct {
+	// Deliveries is the number of new pending deliveries.
+	Deliveries int `json:"deliveries"`
+}
+
+// WebhookAttemptsParams bounds WebhookAttempts.
+type WebhookAttemptsParams struct {
+	// Limit is how many recent attempts to return, 1 to 1000; the
+	// server's default (50) when 0.
+	Limit int
+}
+
+// Event is a published event.
+type Event struct {
+	// ID is the event id; receivers see it as the webhook-id header.
+	ID     string `json:"id"`
+	Tenant string `json:"tenant"`
+	Type   string `json:"type"`
+	// Data is the payload exactly as published.
+	Data json.RawMessage `json:"data"`
+	// IdempotencyKey is empty when none was given.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// Timestamp is when the event was accepted.
+	Timestamp time.Time `json:"timestamp"`
+}
+
+// EventSummary is an event with the number of its deliveries in each
+// state (DeliveryPending, DeliverySucceeded, DeliveryFailed); states
+// without deliveries are absent.
+type EventSummary struct {
+	Event
+	Deliveries map[string]int `json:"deliveries"`
+}
+
+// EventWithDeliveries is an event with its deliveries.
+type EventWithDeliveries struct {
+	Event
+	Deliveries []Delivery `json:"deliveries"`
+}
+
+// EventPublishParams publishes an event.
+type EventPublishParams struct {
+	// Type is a slug from the catalog. Required.
+	Type string `json:"type"`
+	// Data is the payload: anything that marshals to a JSON object, such
+	// as a struct, a map or a json.RawMessage. Required.
+	Data any `json:"data"`
+	// IdempotencyKey makes a repeat within the server's idempotency window
+	// (24 h by default) store nothing and return the original event's id
+	// with Duplicate set. At most 255 bytes.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// Tenant: only webhooks of the same tenant receive the event; empty
+	// means "default".
+	Tenant string `json:"tenant,omitempty"`
+}
+
+// PublishResult is the answer to a publish: the event and its deliveries
+// are stored durably.
+type PublishResult struct {
+	// ID is the event id (the original event's for a duplicate).
+	ID string `json:"id"`
+	// Deliveries is the number of deliveries created.
+	Deliveries int `json:"deliveries"`
+	// Duplicate is set when the idempotency key matched an earlier event.
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// EventListParams filters and pages EventList.
+type EventListParams struct {
+	// Tenant limits the list to one tenant; all tenants when empty.
+	Tenant string
+	// Type keeps events of this slug.
+	Type string
+	// Limit is the page size, 1 to 1000; the server's default (50) when 0.
+	Limit int
+	// Cursor is the NextCursor of the previous page.
+	Cursor string
+}
+
+// Delivery is one event going to one webhook.
+type Delivery struct {
+	ID        string `json:"id"`
+	Tenant    string `json:"tenant"`
+	EventID   string `json:"event_id"`
+	EventType string `json:"event_type"`
+	WebhookID string `json:"webhook_id"`
+	// Status is DeliveryPending, DeliverySucceeded or DeliveryFailed.
+	Status string `json:"status"`
+	// Attempts counts the attempts made so far.
+	Attempts int `json:"attempts"`
+	// NextAttemptAt is when the next attempt is due; nil when final.
+	NextAttemptAt *time.Time `json:"next_attempt_at"`
+	// LastStatusCode is the status of the last attempt; 0 when none came.
+	LastStatusCode int       `json:"last_status_code,omitempty"`
+	LastError      string    `json:"last_error,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// DeliveryWithAttempts is a delivery with every attempt, oldest first.
+type DeliveryWithAttempts struct {
+	Delivery
+	AttemptLog []Attempt `json:"attempt_log"`
+}
+
+// DeliveryListParams filters and pages DeliveryList.
+type DeliveryListParams struct {
+	// Tenant limits the list to one tenant; all tenants when empty.
+	Tenant    string
+	WebhookID string
+	EventID   string
+	// Status keeps deliveries in one state: DeliveryPending,
+	// DeliverySucceeded or DeliveryFailed.
+	Status string
+	// Limit is the page size, 1 to 1000; the server's default (50) when 0.
+	Limit int
+	// Cursor is the NextCursor of the previous page.
+	Cursor string
+}
+
+// Attempt is one HTTP request made for a delivery (or a test send) and its
+// answer.
+type Attempt struct {
+	ID string `json:"id"`
+	// DeliveryID is empty for test sends.
+	DeliveryID string `json:"delivery_id,omitempty"`
+	WebhookID  string `json:"webhook_id"`
+	EventID    string `json:"event_id"`
+	EventType  string `json:"event_type"`
+	// Number is 1 for a delivery's first attempt.
+	Number         int         `json:"number"`
+	Test           bool        `json:"test"`
+	StartedAt      time.Time   `json:"started_at"`
+	DurationMS     float64     `json:"duration_ms"`
+	URL            string      `json:"url"`
+	RequestHeaders http.Header `json:"request_headers"`
+	RequestBody    string      `json:"request_body"`
+	// StatusCode is 0 when no response came.
+	StatusCode      int         `json:"status_code"`
+	ResponseHeaders http.Header `json:"response_headers"`
+	// ResponseBody is the stored (capped) body; base64 when
+	// ResponseBodyEncoding is "base64".
+	ResponseBody         string `json:"response_body"`
+	ResponseBodyEncoding string `json:"response_body_encoding,omitempty"`
+	// ResponseTruncated reports that the stored body was cut at the cap.
+	ResponseTruncated bool   `json:"response_truncated"`
+	ErrorClass        string `json:"error_class,omitempty"`
+	Error             string `json:"error,omitempty"`
+}
+
+// Success reports whether the attempt counts as delivered: a 2xx answer.
+func (a Attempt) Success() bool {
+	return a.ErrorClass == "" && a.StatusCode >= 200 && a.StatusCode < 300
+}
+
+// APIKey is an API key's metadata; the key itself is never stored.
+type APIKey struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Prefix is the first characters of the key, to recognise it.
+	Prefix     string     `json:"prefix"`
+	Scopes     []string   `json:"scopes"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+}
+
+// CreatedKey is a new API key with the key itself, shown only this once.
+type CreatedKey struct {
+	APIKey
+	Key string `json:"key"`
+}
+
+// KeyCreateParams creates an API key.
+type KeyCreateParams struct {
+	// Name says who uses the key: 1 to 200 characters. Required.
+	Name string `json:"name"`
+	// Scopes: ScopeAdmin and/or ScopePublish; [admin] when empty.
+	Scopes []string `json:"scopes,omitempty"`
+	// ExpiresAt, when non-nil, is when the key stops working.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// AuditEntry records who changed what.
+type AuditEntry struct {
+	ID string    `json:"id"`
+	At time.Time `json:"at"`
+	// Actor is "key:<id> (<name>)", "user:<name>" or "system".
+	Actor string `json:"actor"`
+	// Action is e.g. "webhook.create", "delivery.retry", "key.revoke".
+	Action string `json:"action"`
+	// Target is the ID acted on.
+	Target string `json:"target"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// AuditListParams filters and pages AuditList.
+type AuditListParams struct {
+	// Target keeps entries about one ID.
+	Target string
+	// Limit is the page size, 1 to 1000; the server's default (50) when 0.
+	Limit int
+	// Cursor is the NextCursor of the previous page.
+	Cursor string
+}
+
+// HookSubscribeParams is a REST Hooks subscription (Zapier, Make, n8n…).
+type HookSubscribeParams struct {
+	// TargetURL is the platform's URL for the trigger. Required.
+	TargetURL string `json:"target_url"`
+	// Event is the event type slug. Required.
+	Event string `json:"event"`
+	// Integration names the platform: "zapier" (default), "make", "n8n", …
+	Integration string `json:"integration,omitempty"`
+	// Tenant whose events the subscription receives; "default" when empty.
+	Tenant string `json:"tenant,omitempty"`
+}
+
+// Hook is a REST Hooks subscription: an ordinary webhook in raw format.
+type Hook struct {
+	// ID is the webhook's id; unsubscribe with it.
+	ID          string `json:"id"`
+	TargetURL   string `json:"target_url"`
+	Event       string `json:"event"`
+	Integration string `json:"integration"`
+	Name        string `json:"name"`
+	Tenant      string `json:"tenant"`
+	Format      string `json:"format"`
+}
+
+// HookSamplesParams selects whose samples HookSamples returns.
+type HookSamplesParams struct {
+	// Tenant whose recent events to sample; "default" when empty.
+	Tenant string
+}
+
+// Me describes the key a client uses and the server it talks to.
+type Me struct {
+	Key     APIKey `json:"key"`
+	Server  string `json:"server"`
+	Version string `json:"version"`
+}

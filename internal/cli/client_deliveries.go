@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/hookline/hookline/client"
+)
+
+const deliveryHint = "list deliveries with 'hookline deliveries list'"
+
+func deliveriesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return deliveriesGroup().run(ctx, args, stdout, stderr)
+}
+
+func deliveriesGroup() apiGroup {
+	return apiGroup{
+		name:    "deliveries",
+		summary: "inspect deliveries (one event to one webhook) and retry them",
+		subs: []apiSub{
+			{name: "list", summary: "list deliveries, newest first", help: `
+Examples:
+  hookline deliveries list --status failed
+  hookline deliveries list --webhook wh_01j9... --limit 20
+  hookline deliveries list --event evt_01j9... --json`, define: deliveriesList},
+			{name: "get", summary: "show a delivery with every attempt", args: "DELIVERY_ID", help: `
+Examples:
+  hookline deliveries get dlv_01j9z3k4m5n6p7q8r9s0t1v2w3`, define: deliveriesGet},
+			{name: "retry", summary: "attempt a delivery again now, whatever its state", args: "DELIVERY_ID", help: `
+Makes the delivery pending and due now; the server's workers attempt it at
+once. Works on failed deliveries and, to deliver again, on succeeded ones.
+
+Examples:
+  hookline deliveries retry dlv_01j9z3k4m5n6p7q8r9s0t1v2w3
+  hookline deliveries list --status failed --json | jq -r '.[].id' | xargs -n1 hookline deliveries retry`, define: deliveriesRetry},
+		},
+	}
+}
+
+func deliveriesList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) error {
+	var p client.DeliveryListParams
+	fs.StringVar(&p.WebhookID, "webhook", "", "only deliveries to this webhook id")
+	fs.StringVar(&p.EventID, "event", "", "only deliveries of this event id")
+	fs.StringVar(&p.Status, "status", "", "only deliveries in this state: pending, succeeded or failed")
+	fs.StringVar(&p.Tenant, "tenant", "", "only this tenant's deliveries")
+	pg := addPageFlags(fs)
+	return func(ctx context.Context, x *apiCall, _ []string) error {
+		switch p.Status {
+		case "", client.DeliveryPending, client.DeliverySucceeded, client.DeliveryFailed:
+		default:
+			return &usageError{fmt.Sprintf("list: --status must be pending, succeeded or failed, not %q", p.Status)}
+		}
+		p.Limit, p.Cursor = pg.limit, pg.cursor
+		list, next, err := collect(x, pg, x.c.DeliveryListAll(ctx, p), func() (*client.Page[client.Delivery], error) {
+			return x.c.DeliveryList(ctx, p)
+		})
+		if err != nil {
+			return err
+		}
+		if x.json {
+			morePages(x, next, "deliveries")
+			return x.printJSON(list)
+		}
+		if len(list) == 0 {
+			fmt.Fprintln(x.stderr, "No deliveries match.")
+			return nil
+		}
+		if err := deliveryTable(x.stdout, list); err != nil {
+			return err
+		}
+		morePages(x, next, "deliveries")
+		return nil
+	}
+}
+
+// deliveryTable writes deliveries as a table.
+func deliveryTable(w io.Writer, list []client.Delivery) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tEVENT\tTYPE\tWEBHOOK\tSTATUS\tATTEMPTS\tLAST RESULT\tNEXT ATTEMPT")
+	for _, d := range list {
+		last := "-"
+		if d.Attempts > 0 {
+			last = clip(outcome(d.LastStatusCode, "", d.LastError), 50)
+		}
+		next := "-"
+		if d.NextAttemptAt != nil && d.Status == client.DeliveryPending {
+			next = fmtTime(*d.NextAttemptAt)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, d.EventID, d.EventType, d.WebhookID, d.Status, d.Attempts, last, next)
+	}
+	return tw.Flush()
+}
+
+func deliveriesGet(fs *flag.FlagSet) func(context.Context, *apiCall, []string) error {
+	return func(ctx context.Context, x *apiCall, args []string) error {
+		d, err := x.c.DeliveryGet(ctx, args[0])
+		if err != nil {
+			return notFound(err, "delivery", args[0], deliveryHint)
+		}
+		if x.json {
+			return x.printJSON(d)
+		}
+		tw := tabwriter.NewWriter(x.stdout, 0, 4, 2, ' ', 0)
+		row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
+		row("ID", d.ID)
+		row("Event", d.EventID+" ("+d.EventType+")")
+		row("Webhook", d.WebhookID)
+		row("Tenant", d.Tenant)
+		row("Status", d.Status)
+		row("Attempts", fmt.Sprint(d.Attempts))
+		if d.NextAttemptAt != nil && d.Status == client.DeliveryPending {
+			row("Next attempt", fmtTime(*d.NextAttemptAt))
+		}
+		if d.LastError != "" {
+			row("Last error", d.LastError)
+		}
+		row("Created", fmtTime(d.CreatedAt))
+		row("Updated", fmtTime(d.UpdatedAt))
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if len(d.AttemptLog) == 0 {
+			fmt.Fprintln(x.stdout, "\nNo attempts yet.")
+			return nil
+		}
+		fmt.Fprintln(x.stdout, "\nAttempts:")
+		tw = tabwriter.NewWriter(x.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  #\tSTARTED\tRESULT\tDURATION\tRESPONSE")
+		for _, a := range d.AttemptLog {
+			body := a.ResponseBody
+			if a.ResponseBodyEncoding == "base64" {
+				body = "(binary)"
+			}
+			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\n", a.Number, fmtTime(a.StartedAt),
+				clip(outcome(a.StatusCode, a.ErrorClass, a.Error), 60), fmtMS(a.DurationMS), clip(oneLine(body), 60))
+		}
+		return tw.Flush()
+	}
+}
+
+func deliveriesRetry(fs *flag.FlagSet) func(context.Context, *apiCall, []string) error {
+	return func(ctx context.Context, x *apiCall, args []string) error {
+		d, err := x.c.DeliveryRetry(ctx, args[0])
+		if err != nil {
+			return notFound(err, "delivery", args[0], deliveryHint)
+		}
+		if x.json {
+			return x.printJSON(d)
+		}
+		fmt.Fprintf(x.stdout, "Delivery %s is pending again; attempt %d starts now. Follow it with 'hookline deliveries get %s'.\n",
+			d.ID, d.Attempts+1, d.ID)
+		return nil
+	}
+}
