@@ -188,21 +188,29 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 		Store: st, Handoff: d, IdempotencyWindow: cfg.IdempotencyWindow, Published: m.Published,
 	})
 	a.notifier = notify.New(ing, log)
+	insp, err := a.newInspector(st, client)
+	if err != nil {
+		return nil, err
+	}
 	reg := registry.New(registry.Config{
-		Store: st, Guard: guard, Deliverer: dlv, Webhooks: d, Forget: ing.Forget,
+		Internal: insp.Internal,
+		Store:    st, Guard: guard, Deliverer: dlv, Webhooks: d, Forget: ing.Forget,
 		RotationOverlap: cfg.RotationOverlap, Logger: log,
 	})
 	authn := auth.NewAuthenticator(st, 2*time.Second, nil)
 	rest := api.New(api.Config{
 		Store: st, Ingest: ing, Registry: reg, Auth: authn, Wake: d.Wake, Logger: log,
 		Limiter:       auth.NewLimiter(cfg.APIRateLimit, cfg.APIRateBurst, nil),
-		MaxEventBytes: cfg.MaxEventBytes, ServerName: serverName(), Version: Version,
+		MaxEventBytes: cfg.MaxEventBytes, ServerName: serverName(), Version: Version, Bins: insp,
 	})
 	mux := http.NewServeMux()
 	rest.Register(mux)
 	mux.Handle("GET /api/openapi.json", api.OpenAPIHandler())
 	mux.Handle("GET /metrics", m.Handler())
 	server.Health(mux, a.ready)
+	if err := a.mountDashboard(mux, st, reg, d, insp); err != nil {
+		return nil, err
+	}
 	a.handler = a.inflight.Wrap(server.Middleware(mux, log, cfg.TrustedProxies))
 	return a, nil
 }

@@ -36,6 +36,7 @@ func commands() []command {
 		{"backup", "write a consistent copy of the SQLite database while the server runs", backupCmd},
 		{"restore", "check a backup and install it as the database (server stopped)", restoreCmd},
 		{"keys", "manage API keys on the configured database (create, list, revoke)", keys},
+		{"admin", "manage dashboard accounts on the configured database (reset-password)", adminCmd},
 		{"config", "print the effective configuration (secrets masked): hookline config print", configCmd},
 		{"webhooks", "manage webhooks through the API: list, get, create, update, delete, test", webhooksCmd},
 		{"events", "publish events and inspect them through the API: publish, list, get", eventsCmd},

@@ -49,6 +49,11 @@ type Config struct {
 	TLSKey              string
 	TrustedProxies      []netip.Prefix
 	BacklogAlert        int64
+	PublicURL           string
+	AdminPassword       string
+	BinTTL              time.Duration
+	BinMaxRequests      int
+	BinMaxBody          int64
 }
 
 // Default returns the defaults.
@@ -75,6 +80,9 @@ func Default() Config {
 		Retention:           30 * 24 * time.Hour,
 		MaintenanceInterval: time.Minute,
 		BacklogAlert:        100000,
+		BinTTL:              7 * 24 * time.Hour,
+		BinMaxRequests:      100,
+		BinMaxBody:          256 << 10,
 	}
 }
 
@@ -120,6 +128,11 @@ func (c *Config) Options() []Option {
 		{"body-retention", "clear attempt request and response bodies after this long, if shorter than --retention (0 = with the attempt)", (*durationValue)(&c.BodyRetention)},
 		{"maintenance-interval", "how often upkeep runs (auto-disable, retention, bin expiry)", (*durationValue)(&c.MaintenanceInterval)},
 		{"backlog-alert", "publish a hookline.backlog.high event (at most hourly) when more deliveries than this are pending (0 = never)", (*int64Value)(&c.BacklogAlert)},
+		{"public-url", "the URL this server is reached at (e.g. https://hooks.example.com); request-inspector bin URLs start with it (default http://localhost:<port>)", (*stringValue)(&c.PublicURL)},
+		{"admin-password", "password of the dashboard admin account made on first start (default: generated and printed once to the log); prefer HOOKLINE_ADMIN_PASSWORD_FILE", (*stringValue)(&c.AdminPassword)},
+		{"bin-ttl", "how long a request-inspector bin lives", (*durationValue)(&c.BinTTL)},
+		{"bin-max-requests", "captured requests a bin keeps (newest)", (*intValue)(&c.BinMaxRequests)},
+		{"bin-max-body", "body bytes kept per captured request (the full size is recorded)", (*int64Value)(&c.BinMaxBody)},
 		{"api-rate-limit", "requests per second each API key may make on average (0 = unlimited); over it the API answers 429 with Retry-After", (*floatValue)(&c.APIRateLimit)},
 		{"api-rate-burst", "requests an API key may make in a burst above its rate", (*intValue)(&c.APIRateBurst)},
 		{"tls-cert", "TLS certificate file (PEM); with --tls-key serves HTTPS and HTTP/2", (*stringValue)(&c.TLSCert)},
@@ -185,6 +198,15 @@ func (c *Config) Validate() error {
 	}
 	if len(c.RetrySchedule) == 0 {
 		bad("retry-schedule", "must list at least one delay")
+	}
+	if c.BinTTL <= 0 {
+		bad("bin-ttl", "must be positive")
+	}
+	if c.BinMaxRequests < 1 || c.BinMaxRequests > 1000 {
+		bad("bin-max-requests", "must be from 1 to 1000")
+	}
+	if c.BinMaxBody < 1 || c.BinMaxBody > 16<<20 {
+		bad("bin-max-body", "must be from 1 to %d", 16<<20)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("tls-cert", "and --tls-key must be given together")

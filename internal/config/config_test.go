@@ -61,6 +61,9 @@ func TestInvalidNamesTheOption(t *testing.T) {
 		{nil, map[string]string{"HOOKLINE_WORKERS": "many"}, "HOOKLINE_WORKERS"},
 		{[]string{"--retry-schedule", "5s,soon"}, nil, "retry-schedule"},
 		{[]string{"--allow-private-targets", "not-a-cidr"}, nil, "allow-private-targets"},
+		{[]string{"--bin-max-requests", "0"}, nil, "--bin-max-requests"},
+		{nil, map[string]string{"HOOKLINE_BIN_TTL": "soon"}, "HOOKLINE_BIN_TTL"},
+		{[]string{"--bin-max-body", "-1"}, nil, "--bin-max-body"},
 	}
 	for _, tt := range tests {
 		_, err := parse(t, tt.args, tt.env)

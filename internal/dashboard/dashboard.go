@@ -1,0 +1,419 @@
+// Package dashboard is Hookline's browser UI: server-rendered pages
+// (html/template, everything embedded with go:embed) with a little
+// JavaScript on top, which every page works without.
+//
+// It has no logic of its own for webhooks: every change goes through the
+// registry, the same code path as the REST API, and its field errors are
+// shown next to the form fields. One file per page or action; routes are
+// all listed in routes() with the access they need.
+//
+// Security: sign-in with a PBKDF2-hashed password, a random session token
+// stored only as its SHA-256 in an HttpOnly, SameSite=Lax cookie; every
+// state-changing request passes http.CrossOriginProtection; pages carry a
+// strict Content-Security-Policy (no inline script or style), so whatever
+// a payload contains is only ever text.
+package dashboard
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hookline/hookline/internal/api"
+	"github.com/hookline/hookline/internal/inspect"
+	"github.com/hookline/hookline/internal/registry"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// Config configures the dashboard.
+type Config struct {
+	Store     store.Store
+	Registry  *registry.Registry
+	Inspector *inspect.Inspector
+	// Queued returns how many deliveries wait in this instance's memory
+	// (the dispatcher); nil means none.
+	Queued func() int
+	// Wake tells the local dispatcher that due work is in the database
+	// (after a retry or replay).
+	Wake func()
+	// SessionTTL is how long a sign-in lasts. Default 12h.
+	SessionTTL time.Duration
+	// MaxFormBytes bounds a form body. Default 64 KiB.
+	MaxFormBytes int64
+	// SecureCookies forces the Secure cookie attribute even when a request
+	// did not arrive over TLS (a TLS-terminating proxy in front).
+	SecureCookies bool
+	Version       string
+	Now           func() time.Time
+	Logger        *slog.Logger
+}
+
+// Dashboard serves the UI.
+type Dashboard struct {
+	cfg      Config
+	log      *slog.Logger
+	pages    map[string]*page
+	csrf     *http.CrossOriginProtection
+	throttle *throttle
+
+	shutdownMu sync.Mutex
+	shutdowns  map[*http.Server]chan struct{}
+}
+
+// New returns the dashboard. It fails only if the embedded templates are
+// broken, which the tests catch first.
+func New(cfg Config) (*Dashboard, error) {
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.MaxFormBytes <= 0 {
+		cfg.MaxFormBytes = 64 << 10
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Queued == nil {
+		cfg.Queued = func() int { return 0 }
+	}
+	if cfg.Wake == nil {
+		cfg.Wake = func() {}
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	d := &Dashboard{cfg: cfg, log: cfg.Logger, pages: pages, throttle: newThrottle(cfg.Now)}
+	d.csrf = http.NewCrossOriginProtection()
+	d.csrf.SetDenyHandler(http.HandlerFunc(d.forbidden))
+	return d, nil
+}
+
+// access is who may use a route.
+type access int
+
+const (
+	public access = iota // anyone (sign-in page, static files)
+	user                 // a signed-in user
+)
+
+type route struct {
+	pattern string
+	access  access
+	handler func(w http.ResponseWriter, r *http.Request) error
+}
+
+// routes lists every dashboard route. The capture endpoint of the request
+// inspector (/bins/<token>) is not here: it is public and mounted by the
+// inspector itself, outside CSRF protection.
+func (d *Dashboard) routes() []route {
+	return []route{
+		{"GET /login", public, d.loginPage},
+		{"POST /login", public, d.login},
+		{"POST /logout", user, d.logout},
+		{"GET /static/{file}", public, d.static},
+
+		{"GET /{$}", user, d.webhooks},
+		{"GET /webhooks", user, redirectTo("/")},
+		{"GET /webhooks/new", user, d.newWebhook},
+		{"POST /webhooks/new", user, d.createWebhook},
+		{"GET /webhooks/{id}", user, d.editWebhook},
+		{"POST /webhooks/{id}", user, d.updateWebhook},
+		{"GET /webhooks/{id}/delete", user, d.confirmDeleteWebhook},
+		{"POST /webhooks/{id}/delete", user, d.deleteWebhook},
+		{"POST /webhooks/{id}/toggle", user, d.toggleWebhook},
+		{"POST /webhooks/{id}/test", user, d.sendTest},
+		{"POST /webhooks/{id}/secret", user, d.revealSecret},
+		{"POST /webhooks/{id}/rotate-secret", user, d.rotateSecret},
+		{"POST /webhooks/{id}/replay", user, d.replay},
+
+		{"GET /deliveries/{id}", user, d.delivery},
+		{"POST /deliveries/{id}/retry", user, d.retryDelivery},
+
+		{"GET /event-types", user, d.eventTypes},
+		{"GET /events", user, d.events},
+		{"GET /events/{id}", user, d.event},
+		{"GET /overview", user, d.overview},
+
+		{"GET /inspector", user, d.bins},
+		{"POST /inspector", user, d.createBin},
+		{"GET /inspector/{id}", user, d.bin},
+		{"GET /inspector/{id}/stream", user, d.binStream},
+		{"GET /inspector/{id}/requests/{rid}", user, d.binRequest},
+		{"POST /inspector/{id}/delete", user, d.deleteBin},
+		{"POST /inspector/{id}/use", user, d.useBin},
+	}
+}
+
+// Register mounts every dashboard route on mux.
+func (d *Dashboard) Register(mux *http.ServeMux) {
+	for _, rt := range d.routes() {
+		mux.Handle(rt.pattern, d.csrf.Handler(d.handle(rt)))
+	}
+}
+
+func (d *Dashboard) handle(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Frame-Options", "DENY")
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, d.cfg.MaxFormBytes)
+		}
+		if rt.access == user {
+			s, ok := d.session(w, r)
+			if !ok {
+				d.needSignIn(w, r)
+				return
+			}
+			ctx := context.WithValue(r.Context(), userKey{}, s.Username)
+			ctx = registry.WithActor(ctx, "user:"+s.Username)
+			r = r.WithContext(ctx)
+			h.Set("Cache-Control", "no-store")
+		}
+		if err := rt.handler(w, r); err != nil {
+			d.fail(w, r, err)
+		}
+	})
+}
+
+type userKey struct{}
+
+func userFrom(ctx context.Context) string {
+	u, _ := ctx.Value(userKey{}).(string)
+	return u
+}
+
+// needSignIn sends a signed-out visitor to the sign-in page, back to where
+// they were going afterwards.
+func (d *Dashboard) needSignIn(w http.ResponseWriter, r *http.Request) {
+	if isFragment(r) || r.Header.Get("Accept") == "text/event-stream" {
+		http.Error(w, "your session has ended; sign in again", http.StatusUnauthorized)
+		return
+	}
+	next := ""
+	if r.Method == http.MethodGet && r.URL.Path != "/" {
+		next = "?next=" + urlQueryEscape(r.URL.RequestURI())
+	}
+	http.Redirect(w, r, "/login"+next, http.StatusSeeOther)
+}
+
+func redirectTo(target string) func(w http.ResponseWriter, r *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return nil
+	}
+}
+
+// isFragment reports whether the page's JavaScript asked for the result
+// alone (to show in a dialog) rather than a whole page.
+func isFragment(r *http.Request) bool { return r.Header.Get("X-Hookline-Fragment") == "1" }
+
+// parseForm reads a form body within the size limit.
+func parseForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return webhook.Errorf(webhook.ETOOLARGE, "the form is too large (at most %d KiB)", tooBig.Limit>>10)
+		}
+		return webhook.Errorf(webhook.EINVALID, "the form could not be read")
+	}
+	return nil
+}
+
+// fail renders an error page. Known errors show their message; anything
+// else is logged once here and shown as a generic failure with the
+// request id, never the Go error text.
+func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var e *webhook.Error
+	status := http.StatusInternalServerError
+	msg := "Something went wrong on our side. The problem has been logged."
+	if errors.As(err, &e) {
+		status = statusOf(e.Code)
+		msg = e.Message
+		if e.Field != "" {
+			msg = e.Field + ": " + e.Message
+		}
+		if e.Code == webhook.EUNAVAILABLE {
+			msg = "Storage is unavailable right now. Try again in a moment."
+			d.log.Warn("dashboard: storage unavailable", "err", err, "path", r.URL.Path)
+		}
+		if e.Code == webhook.ENOTFOUND && e.Message == "not found" {
+			msg = "This page does not exist, or what it showed has been deleted."
+		}
+	} else {
+		d.log.Error("dashboard: internal error", "err", err, "method", r.Method, "path", r.URL.Path,
+			"request_id", api.RequestID(r.Context()))
+	}
+	d.errorPage(w, r, status, msg)
+}
+
+func (d *Dashboard) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	v := errorView{base: d.base(r, http.StatusText(status), ""), Status: status, Message: msg,
+		RequestID: api.RequestID(r.Context())}
+	if isFragment(r) {
+		d.renderFragment(w, r, status, "error", "error-box", v)
+		return
+	}
+	d.render(w, r, status, "error", v)
+}
+
+// forbidden answers a cross-origin state-changing request.
+func (d *Dashboard) forbidden(w http.ResponseWriter, r *http.Request) {
+	d.errorPage(w, r, http.StatusForbidden,
+		"This request came from another site and was refused (cross-site request forgery protection). "+
+			"If you submitted a Hookline form, reload the page and try again.")
+}
+
+func statusOf(c webhook.Code) int {
+	switch c {
+	case webhook.EINVALID:
+		return http.StatusBadRequest
+	case webhook.EUNPROCESSABLE:
+		return http.StatusUnprocessableEntity
+	case webhook.ENOTFOUND:
+		return http.StatusNotFound
+	case webhook.ECONFLICT:
+		return http.StatusConflict
+	case webhook.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case webhook.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	case webhook.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case webhook.EFORBIDDEN:
+		return http.StatusForbidden
+	case webhook.ERATELIMITED:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+type errorView struct {
+	base
+	Status    int
+	Message   string
+	RequestID string
+}
+
+// base is what every page's layout needs.
+type base struct {
+	Title   string
+	Nav     string
+	User    string
+	Notice  string
+	Version string
+	Asset   string // cache-busting version of the static files
+}
+
+func (b base) layout() base { return b }
+
+type layouter interface{ layout() base }
+
+func (d *Dashboard) base(r *http.Request, title, nav string) base {
+	return base{Title: title, Nav: nav, User: userFrom(r.Context()), Notice: notices[r.URL.Query().Get("notice")],
+		Version: d.cfg.Version, Asset: assetVersion}
+}
+
+// notices are the fixed messages a redirect can ask for with ?notice=, so
+// no text from the URL is ever shown.
+var notices = map[string]string{
+	"created":     "Webhook created.",
+	"saved":       "Changes saved.",
+	"deleted":     "Webhook deleted.",
+	"enabled":     "Webhook enabled.",
+	"disabled":    "Webhook disabled.",
+	"retried":     "Delivery queued for another attempt.",
+	"bin-created": "Bin created. Send any request to its URL and it appears below.",
+	"bin-deleted": "Bin deleted.",
+	"bin-used":    "Webhook created for the bin. Send a test event to see it arrive.",
+	"signed-out":  "You have signed out.",
+	"expired":     "Your session has ended. Sign in again.",
+}
+
+// render executes a page into a buffer first, so a template error gives a
+// clean error page instead of half a page.
+func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, name string, data layouter) {
+	p, ok := d.pages[name]
+	if !ok {
+		d.log.Error("dashboard: no such page template", "page", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := p.t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		d.log.Error("dashboard: rendering failed", "page", name, "err", err, "request_id", api.RequestID(r.Context()))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// renderFragment executes one named template of a page alone.
+func (d *Dashboard) renderFragment(w http.ResponseWriter, r *http.Request, status int, pageName, tmpl string, data any) {
+	var buf bytes.Buffer
+	if err := d.fragment(&buf, pageName, tmpl, data); err != nil {
+		d.log.Error("dashboard: rendering failed", "page", pageName, "template", tmpl, "err", err,
+			"request_id", api.RequestID(r.Context()))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (d *Dashboard) fragment(buf *bytes.Buffer, pageName, tmpl string, data any) error {
+	p, ok := d.pages[pageName]
+	if !ok {
+		return errors.New("no such page template " + pageName)
+	}
+	return p.t.ExecuteTemplate(buf, tmpl, data)
+}
+
+// formErrors maps form field names to messages.
+type formErrors map[string]string
+
+// fieldErrors turns a registry error into messages next to fields; the
+// second result is what belongs at the top of the form (no field, or a
+// field the form does not have). Errors that are not user errors are
+// returned for the error page.
+func fieldErrors(err error, fields ...string) (formErrors, string, error) {
+	var e *webhook.Error
+	if !errors.As(err, &e) || e.Code == webhook.EINTERNAL || e.Code == webhook.EUNAVAILABLE || e.Code == webhook.ENOTFOUND {
+		return nil, "", err
+	}
+	field := e.Field
+	if i := strings.IndexAny(field, ".["); i >= 0 {
+		field = field[:i]
+	}
+	for _, f := range fields {
+		if f == field {
+			msg := e.Message
+			if e.Field != field {
+				msg = e.Field + ": " + e.Message
+			}
+			return formErrors{field: msg}, "", nil
+		}
+	}
+	if e.Field != "" {
+		return nil, e.Field + ": " + e.Message, nil
+	}
+	return nil, e.Message, nil
+}
+
+func asError(err error, target **webhook.Error) bool { return errors.As(err, target) }

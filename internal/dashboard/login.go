@@ -1,0 +1,107 @@
+package dashboard
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/hookline/hookline/internal/registry"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+type loginForm struct {
+	Username string
+	Password string
+	Next     string
+}
+
+type loginView struct {
+	base
+	Form  loginForm
+	Error string
+}
+
+func (d *Dashboard) loginPage(w http.ResponseWriter, r *http.Request) error {
+	if _, ok := d.session(w, r); ok {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return nil
+	}
+	v := loginView{base: d.base(r, "Sign in", ""), Form: loginForm{Username: AdminUser, Next: r.URL.Query().Get("next")}}
+	d.render(w, r, http.StatusOK, "login", v)
+	return nil
+}
+
+func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	f := loginForm{
+		Username: strings.TrimSpace(r.PostForm.Get("username")),
+		Password: r.PostForm.Get("password"),
+		Next:     r.PostForm.Get("next"),
+	}
+	v := loginView{base: d.base(r, "Sign in", ""), Form: f}
+	v.Form.Password = ""
+	keys := []string{"ip:" + clientIP(r), "user:" + strings.ToLower(f.Username)}
+	if wait := d.throttle.wait(keys...); wait > 0 {
+		mins := int(math.Ceil(wait.Minutes()))
+		v.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d minute%s.", mins, plural(mins))
+		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+		d.render(w, r, http.StatusTooManyRequests, "login", v)
+		return nil
+	}
+	ok := false
+	if f.Username != "" && f.Password != "" && len(f.Password) <= MaxPassword && len(f.Username) <= 200 {
+		u, err := d.cfg.Store.UserGet(r.Context(), f.Username)
+		switch {
+		case err == nil:
+			ok = CheckPassword(u.PasswordHash, f.Password)
+		case webhook.ErrorCode(err) == webhook.ENOTFOUND:
+			CheckPassword(dummyHash(), f.Password) // same time as a wrong password
+		default:
+			return err
+		}
+	}
+	if !ok {
+		d.throttle.fail(keys...)
+		d.log.Warn("dashboard: failed sign-in", "username", f.Username, "remote", clientIP(r))
+		v.Error = "Wrong username or password."
+		d.render(w, r, http.StatusUnauthorized, "login", v)
+		return nil
+	}
+	d.throttle.succeed(keys...)
+	if err := d.startSession(w, r, f.Username); err != nil {
+		return err
+	}
+	d.cfg.Registry.Audit(registry.WithActor(r.Context(), "user:"+f.Username), "user.sign_in", f.Username, clientIP(r))
+	http.Redirect(w, r, safeNext(f.Next), http.StatusSeeOther)
+	return nil
+}
+
+func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := d.endSession(w, r); err != nil {
+		return err
+	}
+	d.cfg.Registry.Audit(r.Context(), "user.sign_out", userFrom(r.Context()), "")
+	http.Redirect(w, r, "/login?notice=signed-out", http.StatusSeeOther)
+	return nil
+}
+
+// clientIP is the peer address without its port. Forwarded headers are
+// ignored: they are the client's to set.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

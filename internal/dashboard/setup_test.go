@@ -1,0 +1,198 @@
+package dashboard
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookline/hookline/internal/catalog"
+	"github.com/hookline/hookline/internal/deliver"
+	"github.com/hookline/hookline/internal/egress"
+	"github.com/hookline/hookline/internal/inspect"
+	"github.com/hookline/hookline/internal/registry"
+	"github.com/hookline/hookline/internal/secretbox"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlite"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+const (
+	testUser     = "admin"
+	testPassword = "correct horse battery"
+	// testPublicURL is where the test inspector says its bins live. Nothing
+	// resolves it: deliveries to it are served in process.
+	testPublicURL = "http://hookline.test"
+)
+
+// clock is a settable clock for sessions and throttling.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// bundle is a dashboard on a real SQLite store behind a real HTTP server,
+// with a browser-like client (cookie jar, redirects not followed).
+type bundle struct {
+	t      *testing.T
+	st     store.Store
+	reg    *registry.Registry
+	insp   *inspect.Inspector
+	dash   *Dashboard
+	srv    *httptest.Server
+	clock  *clock
+	client *http.Client
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	box, err := secretbox.New(secretbox.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "hookline.db"), sqlite.Options{Sealer: box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	types, err := catalog.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.EventTypeSeed(ctx, types); err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Now()}
+	// Receivers in these tests are on loopback; bins are reached in process.
+	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	insp, err := inspect.New(inspect.Config{Store: st, PublicURL: testPublicURL, RedactCookie: SessionCookie, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := egress.NewClient(egress.Config{AllowPrivate: loopback, Timeout: 5 * time.Second})
+	client.Transport = insp.Transport(client.Transport)
+	dlv := deliver.New(deliver.Config{Client: client, Version: "test", Timeout: 5 * time.Second})
+	reg := registry.New(registry.Config{Store: st, Guard: egress.NewGuard(loopback), Deliverer: dlv})
+	d, err := New(Config{Store: st, Registry: reg, Inspector: insp, Now: clk.Now, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := hashPassword(testPassword, 1000) // fast: the KDF cost is tested on its own
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UserSave(ctx, webhook.User{Username: testUser, PasswordHash: hash, CreatedAt: clk.Now(), UpdatedAt: clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	d.Register(mux)
+	insp.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 20 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &bundle{t: t, st: st, reg: reg, insp: insp, dash: d, srv: srv, clock: clk, client: hc}
+}
+
+// response is a finished request.
+type response struct {
+	Status   int
+	Body     string
+	Location string
+	Header   http.Header
+}
+
+func (b *bundle) do(req *http.Request) response {
+	b.t.Helper()
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Body: string(body), Location: resp.Header.Get("Location"), Header: resp.Header}
+}
+
+func (b *bundle) get(path string) response {
+	b.t.Helper()
+	req, err := http.NewRequest("GET", b.srv.URL+path, nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.do(req)
+}
+
+// post submits a form the way a browser does from one of the dashboard's
+// own pages (Sec-Fetch-Site: same-origin); extra headers override.
+func (b *bundle) post(path string, form url.Values, headers ...string) response {
+	b.t.Helper()
+	req, err := http.NewRequest("POST", b.srv.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Origin", b.srv.URL)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return b.do(req)
+}
+
+func (b *bundle) signIn() {
+	b.t.Helper()
+	r := b.post("/login", url.Values{"username": {testUser}, "password": {testPassword}})
+	if r.Status != http.StatusSeeOther || r.Location != "/" {
+		b.t.Fatalf("sign in: status %d, location %q: %s", r.Status, r.Location, r.Body)
+	}
+}
+
+// createWebhook makes a webhook through the registry and returns it.
+func (b *bundle) createWebhook(name, rawURL string, events ...string) webhook.Webhook {
+	b.t.Helper()
+	w, _, err := b.reg.CreateWebhook(context.Background(), registry.WebhookInput{Name: &name, URL: &rawURL, Events: events})
+	if err != nil {
+		b.t.Fatalf("create webhook: %v", err)
+	}
+	return w
+}
+
+func mustContain(t *testing.T, body string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("page does not contain %q", w)
+		}
+	}
+}
+
+func mustNotContain(t *testing.T, body string, bad ...string) {
+	t.Helper()
+	for _, w := range bad {
+		if strings.Contains(body, w) {
+			t.Errorf("page contains %q", w)
+		}
+	}
+}

@@ -1,0 +1,153 @@
+// Hookline dashboard: progressive enhancement only. Every page works
+// without this file; with it, tests and secrets open in place, examples
+// follow the event selection, copy buttons work, and bins update live.
+(function () {
+  'use strict';
+
+  // Controls that need JavaScript are hidden in the HTML.
+  var reveal = function (root) {
+    root.querySelectorAll('[data-js]').forEach(function (el) { el.hidden = false; });
+  };
+  reveal(document);
+  document.documentElement.classList.add('js');
+
+  // Copy buttons: data-copy names the element whose text is copied.
+  document.addEventListener('click', function (e) {
+    var btn = e.target.closest('[data-copy]');
+    if (!btn) return;
+    var src = document.getElementById(btn.getAttribute('data-copy'));
+    if (!src) return;
+    var text = src.value !== undefined && src.tagName !== 'PRE' ? src.value : src.textContent;
+    var done = function (label) {
+      var old = btn.getAttribute('data-label') || btn.textContent;
+      btn.setAttribute('data-label', old);
+      btn.textContent = label;
+      setTimeout(function () { btn.textContent = old; }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { done('Copied'); }, function () { fallback(); });
+    } else {
+      fallback();
+    }
+    function fallback() {
+      var ta = document.createElement('textarea');
+      ta.value = text;
+      ta.setAttribute('readonly', '');
+      ta.className = 'sr-only';
+      document.body.appendChild(ta);
+      ta.select();
+      var ok = false;
+      try { ok = document.execCommand('copy'); } catch (err) { ok = false; }
+      document.body.removeChild(ta);
+      done(ok ? 'Copied' : 'Press Ctrl+C');
+    }
+  });
+
+  // Close buttons inside dialogs.
+  document.addEventListener('click', function (e) {
+    var btn = e.target.closest('[data-close]');
+    if (!btn) return;
+    var dlg = btn.closest('dialog');
+    if (dlg) dlg.close();
+  });
+
+  // Forms with data-confirm ask first.
+  // Forms with data-target post in the background and put the HTML answer
+  // (rendered and escaped by the server) into the target; a <dialog>
+  // target opens.
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    var question = form.getAttribute('data-confirm');
+    if (question && !window.confirm(question)) {
+      e.preventDefault();
+      return;
+    }
+    var targetSel = form.getAttribute('data-target');
+    if (!targetSel || !window.fetch) return;
+    var target = document.querySelector(targetSel);
+    if (!target) return;
+    e.preventDefault();
+    var button = form.querySelector('button[type=submit], button:not([type])');
+    if (button) button.disabled = true;
+    var body = target.tagName === 'DIALOG' ? target.querySelector('.dialog-body') : target;
+    if (target.tagName === 'DIALOG') {
+      body.innerHTML = '';
+      var p = document.createElement('p');
+      p.className = 'muted';
+      p.textContent = form.getAttribute('data-busy') || 'Working…';
+      body.appendChild(p);
+      if (!target.open) target.showModal();
+    }
+    fetch(form.action, {
+      method: 'POST',
+      body: new URLSearchParams(new FormData(form)),
+      headers: { 'X-Hookline-Fragment': '1' },
+      credentials: 'same-origin'
+    }).then(function (res) {
+      if (res.status === 401) { window.location.href = '/login?notice=expired'; return null; }
+      return res.text();
+    }).then(function (html) {
+      if (html === null) return;
+      body.innerHTML = html;
+      reveal(body);
+      var focus = body.querySelector('[data-autofocus]') || body.querySelector('h2, h3');
+      if (focus) { focus.setAttribute('tabindex', '-1'); focus.focus(); }
+    }).catch(function () {
+      body.textContent = 'The request failed: Hookline could not be reached. Check your connection and try again.';
+    }).finally(function () {
+      if (button) button.disabled = false;
+    });
+  });
+
+  // Example payload preview follows the event selection.
+  document.querySelectorAll('select[data-preview]').forEach(function (sel) {
+    var box = document.getElementById(sel.getAttribute('data-preview'));
+    if (!box) return;
+    var update = function () {
+      var slug = '';
+      for (var i = 0; i < sel.options.length; i++) {
+        if (sel.options[i].selected && sel.options[i].value !== '*') { slug = sel.options[i].value; break; }
+      }
+      var pres = box.querySelectorAll('[data-example]');
+      if (!slug && pres.length) slug = pres[0].getAttribute('data-example');
+      var shown = null;
+      pres.forEach(function (pre) {
+        var on = pre.getAttribute('data-example') === slug;
+        pre.hidden = !on;
+        if (on) shown = pre;
+      });
+      var label = box.querySelector('[data-example-name]');
+      if (label && shown) label.textContent = shown.getAttribute('data-name') + ' (' + slug + ')';
+      var copy = box.querySelector('[data-copy]');
+      if (copy && shown) copy.setAttribute('data-copy', shown.id);
+    };
+    sel.addEventListener('change', update);
+    update();
+  });
+
+  // Live requests in a bin (server-sent events).
+  var list = document.querySelector('[data-stream]');
+  if (list && window.EventSource) {
+    var status = document.getElementById('live-status');
+    var count = document.getElementById('request-count');
+    var max = parseInt(list.getAttribute('data-max') || '100', 10);
+    var es = new EventSource(list.getAttribute('data-stream'));
+    var setStatus = function (on, text) {
+      if (!status) return;
+      status.classList.toggle('on', on);
+      status.textContent = text;
+    };
+    es.addEventListener('open', function () { setStatus(true, 'Live'); });
+    es.addEventListener('error', function () { setStatus(false, 'Reconnecting…'); });
+    es.addEventListener('request', function (ev) {
+      var empty = document.getElementById('no-requests');
+      if (empty) empty.hidden = true;
+      list.insertAdjacentHTML('afterbegin', ev.data);
+      var first = list.firstElementChild;
+      if (first) { first.classList.add('fresh'); reveal(first); }
+      while (list.children.length > max) list.removeChild(list.lastElementChild);
+      if (count) count.textContent = String(list.children.length);
+    });
+    window.addEventListener('pagehide', function () { es.close(); });
+  }
+})();

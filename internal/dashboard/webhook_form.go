@@ -1,0 +1,140 @@
+package dashboard
+
+import (
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/hookline/hookline/internal/registry"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// webhookForm is the add and edit form, as typed: on an error it is shown
+// again with the same values.
+type webhookForm struct {
+	Name        string
+	URL         string
+	Description string
+	Events      []string
+	Active      bool
+	Format      string
+	Integration string
+	// Headers are custom headers, one "Name: value" per line.
+	Headers string
+}
+
+// webhookFields are the form's fields, for placing registry errors.
+var webhookFields = []string{"name", "url", "description", "events", "active", "format", "integration", "headers"}
+
+func newWebhookForm() webhookForm {
+	return webhookForm{Active: true, Format: string(webhook.FormatEnvelope), Integration: "manual"}
+}
+
+func webhookFormFrom(r *http.Request) webhookForm {
+	f := r.PostForm
+	return webhookForm{
+		Name:        f.Get("name"),
+		URL:         f.Get("url"),
+		Description: f.Get("description"),
+		Events:      f["events"],
+		Active:      f.Has("active"),
+		Format:      f.Get("format"),
+		Integration: f.Get("integration"),
+		Headers:     f.Get("headers"),
+	}
+}
+
+func formFromWebhook(w webhook.Webhook) webhookForm {
+	var lines []string
+	for _, k := range slices.Sorted(maps.Keys(w.Headers)) {
+		lines = append(lines, k+": "+w.Headers[k])
+	}
+	return webhookForm{
+		Name: w.Name, URL: w.URL, Description: w.Description, Events: w.Events, Active: w.Active,
+		Format: string(w.Format), Integration: w.Integration, Headers: strings.Join(lines, "\n"),
+	}
+}
+
+// input turns the form into a registry input; the registry validates it.
+// Only the header lines' shape is checked here, since the registry takes a
+// map.
+func (f webhookForm) input() (registry.WebhookInput, error) {
+	in := registry.WebhookInput{
+		Name: &f.Name, URL: &f.URL, Description: &f.Description, Active: &f.Active,
+		Events: f.Events, Headers: map[string]string{},
+	}
+	if in.Events == nil {
+		in.Events = []string{} // "choose at least one" from the registry
+	}
+	if f.Format != "" {
+		in.Format = &f.Format
+	}
+	if f.Integration != "" {
+		in.Integration = &f.Integration
+	}
+	for line := range strings.Lines(f.Headers) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			return in, webhook.FieldError(webhook.EINVALID, "headers", "write one header per line as Name: value")
+		}
+		in.Headers[strings.TrimSpace(name)] = strings.TrimSpace(value)
+	}
+	return in, nil
+}
+
+type webhookFormView struct {
+	base
+	ID     string
+	Form   webhookForm
+	Errors formErrors
+	Error  string
+	Types  []webhook.EventType
+}
+
+func (d *Dashboard) newWebhook(w http.ResponseWriter, r *http.Request) error {
+	types, err := d.cfg.Store.EventTypeList(r.Context())
+	if err != nil {
+		return err
+	}
+	f := newWebhookForm()
+	if u := r.URL.Query().Get("url"); u != "" {
+		f.URL = truncate(u, 2048)
+	}
+	d.render(w, r, http.StatusOK, "webhook_new", webhookFormView{
+		base: d.base(r, "Add New Webhook", "webhooks"), Form: f, Types: types,
+	})
+	return nil
+}
+
+func (d *Dashboard) createWebhook(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	f := webhookFormFrom(r)
+	in, err := f.input()
+	var created webhook.Webhook
+	if err == nil {
+		created, _, err = d.cfg.Registry.CreateWebhook(r.Context(), in)
+	}
+	if err != nil {
+		errs, top, err := fieldErrors(err, webhookFields...)
+		if err != nil {
+			return err
+		}
+		types, err := d.cfg.Store.EventTypeList(r.Context())
+		if err != nil {
+			return err
+		}
+		d.render(w, r, http.StatusUnprocessableEntity, "webhook_new", webhookFormView{
+			base: d.base(r, "Add New Webhook", "webhooks"), Form: f, Types: types, Errors: errs, Error: top,
+		})
+		return nil
+	}
+	http.Redirect(w, r, "/webhooks/"+created.ID+"?notice=created", http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,105 @@
+package dashboard
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// pageSize is the number of rows per page in lists.
+const pageSize = 25
+
+type webhookRow struct {
+	webhook.Webhook
+	LastResult string // "succeeded", "failed" or "" (never delivered)
+	LastAt     time.Time
+}
+
+type webhooksView struct {
+	base
+	Rows     []webhookRow
+	Types    []webhook.EventType
+	Q        string
+	Event    string
+	Status   string
+	Filtered bool
+	NextURL  string
+	FirstURL string
+}
+
+// webhooks is the main page: every webhook with its state, searchable and
+// filterable, a page at a time.
+func (d *Dashboard) webhooks(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	v := webhooksView{base: d.base(r, "Webhooks", "webhooks"),
+		Q: truncate(strings.TrimSpace(q.Get("q")), 200), Event: q.Get("event"), Status: q.Get("status")}
+	p := store.WebhookListParams{Search: v.Q, EventType: v.Event, Cursor: q.Get("cursor"), Limit: pageSize}
+	switch v.Status {
+	case "active":
+		t := true
+		p.Active = &t
+	case "disabled":
+		f := false
+		p.Active = &f
+	default:
+		v.Status = ""
+	}
+	v.Filtered = v.Q != "" || v.Event != "" || v.Status != ""
+	types, err := d.cfg.Store.EventTypeList(r.Context())
+	if err != nil {
+		return err
+	}
+	v.Types = types
+	page, err := d.cfg.Store.WebhookList(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	for _, wh := range page.Webhooks {
+		v.Rows = append(v.Rows, newWebhookRow(wh))
+	}
+	keep := url.Values{}
+	for k, val := range map[string]string{"q": v.Q, "event": v.Event, "status": v.Status} {
+		if val != "" {
+			keep.Set(k, val)
+		}
+	}
+	if page.Next != "" {
+		next := url.Values{}
+		for k, vals := range keep {
+			next[k] = vals
+		}
+		next.Set("cursor", page.Next)
+		v.NextURL = "/?" + next.Encode()
+	}
+	if p.Cursor != "" {
+		v.FirstURL = "/"
+		if len(keep) > 0 {
+			v.FirstURL += "?" + keep.Encode()
+		}
+	}
+	d.render(w, r, http.StatusOK, "webhooks", v)
+	return nil
+}
+
+func newWebhookRow(wh webhook.Webhook) webhookRow {
+	row := webhookRow{Webhook: wh}
+	s, f := derefTime(wh.Stats.LastSuccessAt), derefTime(wh.Stats.LastFailureAt)
+	switch {
+	case !s.IsZero() && !s.Before(f):
+		row.LastResult, row.LastAt = "succeeded", s
+	case !f.IsZero():
+		row.LastResult, row.LastAt = "failed", f
+	}
+	return row
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
