@@ -33,6 +33,8 @@ func commands() []command {
 		{"serve", "run the server: API, dashboard and delivery workers", serve},
 		{"bench", "measure a Hookline end to end: throughput and latency percentiles", benchCmd},
 		{"migrate", "apply database migrations and exit (serve also does it at start)", migrateCmd},
+		{"bins", "request inspector bins: create, list, watch live, delete", binsCmd},
+		{"listen", "forward a server's webhooks to a local URL while you develop a receiver", listenCmd},
 		{"backup", "write a consistent copy of the SQLite database while the server runs", backupCmd},
 		{"restore", "check a backup and install it as the database (server stopped)", restoreCmd},
 		{"keys", "manage API keys on the configured database (create, list, revoke)", keys},

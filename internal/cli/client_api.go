@@ -45,6 +45,9 @@ type apiSub struct {
 	// help is the text after the synopsis in -h: what it does, examples.
 	help   string
 	define func(fs *flag.FlagSet) func(ctx context.Context, x *apiCall, args []string) error
+	// stream marks a command that runs until interrupted (watch, listen):
+	// --timeout bounds each request, not the command.
+	stream bool
 }
 
 // apiCall is what a running subcommand works with.
@@ -132,8 +135,11 @@ func (g apiGroup) runSub(ctx context.Context, s apiSub, args []string, stdout, s
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, conn.timeout)
-	defer cancel()
+	if !s.stream {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, conn.timeout)
+		defer cancel()
+	}
 	err = run(ctx, x, pos)
 	return explain(err, x, conn.timeout)
 }

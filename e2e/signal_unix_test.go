@@ -1,0 +1,7 @@
+//go:build unix
+
+package e2e
+
+import "syscall"
+
+var interruptSignal = syscall.SIGINT
