@@ -157,7 +157,7 @@ func New(cfg Config) *Dispatcher {
 	}
 	d.cond = sync.NewCond(&d.mu)
 	d.hooks = newHookCache(cfg.Store, cfg.WebhookCacheTTL, cfg.Now)
-	d.rec = newRecorder(cfg.Store, cfg.Logger, d.noteDue)
+	d.rec = newRecorder(cfg.Store, cfg.Logger, d.noteDue, d.leaseOf, func(rs []store.AttemptResult) { d.release(rs) })
 	return d
 }
 
@@ -165,7 +165,11 @@ func New(cfg Config) *Dispatcher {
 func (d *Dispatcher) Owner() string { return d.cfg.Owner }
 
 // LeaseUntil is the lease end for work claimed now.
-func (d *Dispatcher) LeaseUntil() time.Time { return d.cfg.Now().Add(d.cfg.LeaseDuration) }
+// Stores keep microseconds; the lease end is also the fencing token of the
+// attempt's result, so it must match what was stored exactly.
+func (d *Dispatcher) LeaseUntil() time.Time {
+	return d.cfg.Now().Add(d.cfg.LeaseDuration).Truncate(time.Microsecond)
+}
 
 // Accepting reports whether ingest should lease new deliveries to this
 // dispatcher and hand them over with Submit. When it says no, ingest leaves
@@ -247,7 +251,7 @@ func (d *Dispatcher) markReady(l *lane) {
 // A task whose lease ends before an attempt could finish is dropped: its
 // lease runs out in the database and the poller claims it afresh (or
 // another instance does), so it is neither lost nor sent twice.
-func (d *Dispatcher) next() (store.Task, *lane, bool) {
+func (d *Dispatcher) next() (store.Task, *lane, time.Time, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for {
@@ -255,7 +259,7 @@ func (d *Dispatcher) next() (store.Task, *lane, bool) {
 			d.cond.Wait()
 		}
 		if d.stopped {
-			return store.Task{}, nil, false
+			return store.Task{}, nil, time.Time{}, false
 		}
 		l := d.ready[0]
 		d.ready[0] = nil
@@ -273,7 +277,7 @@ func (d *Dispatcher) next() (store.Task, *lane, bool) {
 		}
 		l.inflight++
 		d.markReady(l) // round-robin: back of the line
-		return t, l, true
+		return t, l, d.leases[t.Delivery.ID], true
 	}
 }
 
@@ -294,9 +298,11 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-func (d *Dispatcher) done(l *lane, deliveryID string) {
+// done frees the lane slot. The delivery stays held (in d.leases) until
+// its result is stored: were it released now, a claim during a storage
+// outage longer than the lease would send it again.
+func (d *Dispatcher) done(l *lane) {
 	d.mu.Lock()
-	delete(d.leases, deliveryID)
 	l.inflight--
 	d.retire(l)
 	d.mu.Unlock()
@@ -460,12 +466,13 @@ func (d *Dispatcher) claimOnce(ctx context.Context) (time.Duration, error) {
 		limit := min(room, claimBatch)
 		shards, shard := d.Shard()
 		tasks, err := d.cfg.Store.DeliveryClaim(ctx, store.DeliveryClaimParams{
-			Owner: d.cfg.Owner, Now: now, LeaseUntil: now.Add(d.cfg.LeaseDuration),
+			Owner: d.cfg.Owner, Now: now, LeaseUntil: d.LeaseUntil(),
 			Limit: limit, ExcludeWebhooks: d.saturated(), Shards: shards, Shard: shard,
 		})
 		if err != nil {
 			return 0, err
 		}
+		d.rec.storageBack()
 		d.Submit(tasks)
 		if len(tasks) < limit {
 			// Everything due (and not skipped) is claimed.
@@ -476,19 +483,43 @@ func (d *Dispatcher) claimOnce(ctx context.Context) (time.Duration, error) {
 
 func (d *Dispatcher) work(ctx context.Context) {
 	for {
-		t, l, ok := d.next()
+		t, l, until, ok := d.next()
 		if !ok {
 			return
 		}
-		d.attempt(ctx, t)
-		d.done(l, t.Delivery.ID)
+		if !d.attempt(ctx, t, until) {
+			d.release(nil, t.Delivery.ID) // nothing to record: let it go now
+		}
+		d.done(l)
 	}
 }
 
 var errDisabled = errors.New("webhook disabled")
 
-// attempt runs one task and queues its result.
-func (d *Dispatcher) attempt(ctx context.Context, t store.Task) {
+// leaseOf returns the lease end of a delivery this process holds.
+func (d *Dispatcher) leaseOf(id string) (time.Time, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	until, ok := d.leases[id]
+	return until, ok && !until.IsZero()
+}
+
+// release lets go of deliveries whose results are stored (or that have
+// none to store).
+func (d *Dispatcher) release(results []store.AttemptResult, ids ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, r := range results {
+		delete(d.leases, r.Attempt.DeliveryID)
+	}
+	for _, id := range ids {
+		delete(d.leases, id)
+	}
+}
+
+// attempt runs one task and queues its result; false when there is no
+// result to store.
+func (d *Dispatcher) attempt(ctx context.Context, t store.Task, leaseUntil time.Time) bool {
 	number := t.Delivery.Attempts + 1
 	h, err := d.hooks.get(ctx, t.Delivery.WebhookID)
 	var a webhook.Attempt
@@ -498,12 +529,12 @@ func (d *Dispatcher) attempt(ctx context.Context, t store.Task) {
 		fallthrough
 	case err != nil:
 		if ctx.Err() != nil {
-			return // shutting down: the lease is released, nothing is lost
+			return false // shutting down: the lease is released, nothing is lost
 		}
 		if webhook.ErrorCode(err) != webhook.ENOTFOUND && !errors.Is(err, errDisabled) {
 			// Storage trouble: leave the lease to run out and retry then.
 			d.cfg.Logger.Warn("loading webhook failed", "webhook_id", t.Delivery.WebhookID, "err", err)
-			return
+			return false
 		}
 		a = webhook.Attempt{
 			ID: webhook.NewID(webhook.PrefixAttempt), DeliveryID: t.Delivery.ID,
@@ -511,8 +542,8 @@ func (d *Dispatcher) attempt(ctx context.Context, t store.Task) {
 			Number: number, StartedAt: d.cfg.Now(), ErrorClass: webhook.ErrClassCancelled,
 			Error: "not sent: the webhook is disabled or deleted",
 		}
-		d.finish(t, a, store.OutcomeFailed, time.Time{}, "")
-		return
+		d.finish(a, store.OutcomeFailed, time.Time{}, "", leaseUntil)
+		return true
 	}
 	a = d.cfg.Deliverer.Attempt(ctx, deliver.Request{
 		Webhook: h.webhook, Signer: h.signer, Event: t.Event,
@@ -521,10 +552,11 @@ func (d *Dispatcher) attempt(ctx context.Context, t store.Task) {
 	if ctx.Err() != nil && !a.Success() {
 		// Cut short by shutdown: not the endpoint's fault; the released
 		// lease makes it run again.
-		return
+		return false
 	}
 	outcome, next, disable := d.decide(&a, number)
-	d.finish(t, a, outcome, next, disable)
+	d.finish(a, outcome, next, disable, leaseUntil)
+	return true
 }
 
 // decide turns an attempt into the delivery's next step.
@@ -547,7 +579,7 @@ func (d *Dispatcher) decide(a *webhook.Attempt, number int) (store.Outcome, time
 	return store.OutcomeRetry, d.cfg.Now().Add(delay), ""
 }
 
-func (d *Dispatcher) finish(t store.Task, a webhook.Attempt, outcome store.Outcome, next time.Time, disable string) {
+func (d *Dispatcher) finish(a webhook.Attempt, outcome store.Outcome, next time.Time, disable string, leaseUntil time.Time) {
 	if disable != "" {
 		// Until the recorder has stored the disable, the database still
 		// says active: keep the cached copy, marked off, so queued
@@ -561,5 +593,5 @@ func (d *Dispatcher) finish(t store.Task, a webhook.Attempt, outcome store.Outco
 		f(&a, outcome)
 	}
 	d.rec.add(store.AttemptResult{Attempt: a, Outcome: outcome, NextAttemptAt: next, DisableReason: disable,
-		LeaseOwner: d.cfg.Owner})
+		LeaseOwner: d.cfg.Owner, LeaseUntil: leaseUntil})
 }

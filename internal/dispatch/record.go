@@ -15,17 +15,25 @@ const recordBatch = 512
 // recorder batches attempt results into few durable writes: while one
 // batch commits, the next one gathers.
 type recorder struct {
-	store  Store
-	log    *slog.Logger
-	onDue  func(time.Time)
-	mu     sync.Mutex
+	store Store
+	log   *slog.Logger
+	onDue func(time.Time)
+	// fence returns the current lease end of a delivery this process
+	// holds (a claim may have renewed it while the result waited), and
+	// stored releases deliveries whose results are stored.
+	fence  func(deliveryID string) (time.Time, bool)
+	stored func(results []store.AttemptResult)
+	// retryNow cuts a backoff short when storage is known to be back.
+	retryNow chan struct{}
+	mu       sync.Mutex
 	cond   *sync.Cond
 	buf    []store.AttemptResult
 	closed bool
 }
 
-func newRecorder(s Store, log *slog.Logger, onDue func(time.Time)) *recorder {
-	r := &recorder{store: s, log: log, onDue: onDue}
+func newRecorder(s Store, log *slog.Logger, onDue func(time.Time), fence func(string) (time.Time, bool),
+	stored func([]store.AttemptResult)) *recorder {
+	r := &recorder{store: s, log: log, onDue: onDue, fence: fence, stored: stored, retryNow: make(chan struct{}, 1)}
 	r.cond = sync.NewCond(&r.mu)
 	return r
 }
@@ -35,6 +43,14 @@ func (r *recorder) add(res store.AttemptResult) {
 	r.buf = append(r.buf, res)
 	r.mu.Unlock()
 	r.cond.Signal()
+}
+
+// storageBack cuts a retry backoff short: storage answered again.
+func (r *recorder) storageBack() {
+	select {
+	case r.retryNow <- struct{}{}:
+	default:
+	}
 }
 
 // close makes run return once everything added so far is stored.
@@ -63,6 +79,11 @@ func (r *recorder) run() {
 		r.mu.Unlock()
 
 		for {
+			for i := range batch {
+				if until, ok := r.fence(batch[i].Attempt.DeliveryID); ok && batch[i].LeaseOwner != "" {
+					batch[i].LeaseUntil = until
+				}
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			err := r.store.AttemptRecord(ctx, batch)
 			cancel()
@@ -74,9 +95,13 @@ func (r *recorder) run() {
 			// meanwhile, and if this process dies their leases run out and
 			// they are delivered again (at least once).
 			r.log.Error("storing attempt results failed; retrying", "err", err, "count", len(batch), "in", backoff)
-			time.Sleep(backoff)
+			select {
+			case <-time.After(backoff):
+			case <-r.retryNow:
+			}
 			backoff = min(backoff*2, 5*time.Second)
 		}
+		r.stored(batch)
 		var earliest time.Time
 		for i := range batch {
 			if batch[i].Outcome == store.OutcomeRetry && (earliest.IsZero() || batch[i].NextAttemptAt.Before(earliest)) {

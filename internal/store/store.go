@@ -243,6 +243,11 @@ type AttemptResult struct {
 	// re-claimed the delivery is logged but changes nothing. Empty skips
 	// the check.
 	LeaseOwner string
+	// LeaseUntil, with LeaseOwner, is the end of the lease the attempt ran
+	// under (the delivery's NextAttemptAt as claimed): a fencing token, so
+	// a result that outlived its lease while the same owner re-claimed the
+	// delivery does not apply to the new lease either. Zero skips it.
+	LeaseUntil time.Time
 	// Test attempts are logged without a delivery and leave stats alone.
 	// A cancelled attempt (ErrClassCancelled: no request was made) counts
 	// only as a failed delivery, not as an attempt or a failure time.

@@ -38,9 +38,10 @@ const (
 	qDeliveriesResult = `UPDATE deliveries d SET status = r.status, attempts = d.attempts + 1,
 		next_attempt_at = r.next_at, lease_owner = NULL, last_status_code = r.code, last_error = r.error,
 		updated_at = r.at
-		FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[], $5::text[], $6::timestamptz[], $7::text[])
-			AS r (id, status, next_at, code, error, at, owner)
+		FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[], $5::text[], $6::timestamptz[], $7::text[],
+			$8::timestamptz[]) AS r (id, status, next_at, code, error, at, owner, lease_until)
 		WHERE d.id = r.id AND d.status = 'pending' AND (r.owner = '' OR d.lease_owner = r.owner)
+			AND (r.lease_until IS NULL OR d.next_attempt_at = r.lease_until)
 		RETURNING d.id`
 	qWebhookStats = `UPDATE webhooks w SET stat_attempts = w.stat_attempts + r.attempts,
 		stat_succeeded = w.stat_succeeded + r.succeeded, stat_failed = w.stat_failed + r.failed,
@@ -132,7 +133,7 @@ func (c *attemptColumns) args() []any {
 // round names each delivery once, as one UPDATE changes a row once.
 type resultColumns struct {
 	id, status, errText, owner []string
-	next                       []*time.Time
+	next, leaseUntil           []*time.Time
 	code                       []int32
 	at                         []time.Time
 	results                    []*store.AttemptResult
@@ -178,6 +179,11 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 		rc.id, rc.status, rc.next = append(rc.id, a.DeliveryID), append(rc.status, string(status)), append(rc.next, next)
 		rc.code, rc.errText = append(rc.code, int32(a.StatusCode)), append(rc.errText, cleanText(a.Error))
 		rc.at, rc.owner = append(rc.at, a.StartedAt), append(rc.owner, r.LeaseOwner)
+		var until *time.Time
+		if !r.LeaseUntil.IsZero() {
+			until = &r.LeaseUntil
+		}
+		rc.leaseUntil = append(rc.leaseUntil, until)
 		rc.results = append(rc.results, r)
 		hooks = append(hooks, a.WebhookID)
 	}
@@ -192,7 +198,7 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 		}
 		b.Queue(qAttemptsInsert, atts.args()...)
 		for _, rc := range rounds {
-			b.Queue(qDeliveriesResult, rc.id, rc.status, rc.next, rc.code, rc.errText, rc.at, rc.owner).
+			b.Queue(qDeliveriesResult, rc.id, rc.status, rc.next, rc.code, rc.errText, rc.at, rc.owner, rc.leaseUntil).
 				Query(func(rows pgx.Rows) error {
 					ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 					for _, r := range rc.results {

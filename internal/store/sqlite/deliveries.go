@@ -219,7 +219,7 @@ const (
 	// the lease ran out keeps its newer state.
 	qDeliveryResult = `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?,
 		lease_owner = NULL, last_status_code = ?, last_error = ?, updated_at = ?
-		WHERE id = ? AND status = 'pending' AND (? = '' OR lease_owner = ?)`
+		WHERE id = ? AND status = 'pending' AND (? = '' OR lease_owner = ?) AND (? = 0 OR next_attempt_at = ?)`
 	qWebhookStats = `UPDATE webhooks SET stat_attempts = stat_attempts + ?,
 		stat_succeeded = stat_succeeded + ?, stat_failed = stat_failed + ?,
 		last_success_at = COALESCE(?, last_success_at),
@@ -300,7 +300,7 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 				return fmt.Errorf("attempt %s: unknown outcome %d", a.ID, r.Outcome)
 			}
 			res, err := s.exec(tx, qDeliveryResult, string(status), next, a.StatusCode, a.Error, started,
-				a.DeliveryID, r.LeaseOwner, r.LeaseOwner)
+				a.DeliveryID, r.LeaseOwner, r.LeaseOwner, leaseTS(r.LeaseUntil), leaseTS(r.LeaseUntil))
 			if err != nil {
 				return err
 			}
@@ -509,4 +509,12 @@ func (s *Store) DeliveryCounts(ctx context.Context) (map[webhook.DeliveryStatus]
 		out[webhook.DeliveryStatus(st)] = n
 	}
 	return out, rows.Err()
+}
+
+// leaseTS is a lease end as stored, or 0 for none.
+func leaseTS(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return ts(t)
 }

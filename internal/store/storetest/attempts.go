@@ -540,3 +540,29 @@ func testLateResult(t *testing.T, open Opener) {
 		t.Fatalf("the current owner's result did not apply: %+v", got)
 	}
 }
+
+// testReclaimedBySameOwner: the lease end fences results. A result that
+// outlived its lease while the same owner re-claimed the delivery (a
+// result stuck in a retrying write) does not apply to the new lease.
+func testReclaimedBySameOwner(t *testing.T, open Opener) {
+	h := setup(t, open)
+	h.createWebhook()
+	d := h.deliver(t0)
+	first := h.claimUntil("a", t0, at(time.Minute), 1)
+	second := h.claimUntil("a", at(2*time.Minute), at(3*time.Minute), 1)
+	if len(first) != 1 || len(second) != 1 {
+		t.Fatalf("claims: %d then %d tasks", len(first), len(second))
+	}
+	stale := failed(d, at(90*time.Second))
+	stale.LeaseOwner, stale.LeaseUntil = "a", *first[0].Delivery.NextAttemptAt
+	h.record(stale)
+	if got := h.delivery(d.ID); got.Status != webhook.DeliveryPending || got.Attempts != 0 {
+		t.Fatalf("a result of the expired lease applied to the new one: %+v", got)
+	}
+	current := succeeded(d, at(150*time.Second))
+	current.LeaseOwner, current.LeaseUntil = "a", *second[0].Delivery.NextAttemptAt
+	h.record(current)
+	if got := h.delivery(d.ID); got.Status != webhook.DeliverySucceeded || got.Attempts != 1 {
+		t.Fatalf("the current lease's result did not apply: %+v", got)
+	}
+}

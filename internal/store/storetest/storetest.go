@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"APIKey", testAPIKeys},
 		{"Concurrency", testConcurrency},
 		{"LateResult", testLateResult},
+		{"ReclaimedBySameOwner", testReclaimedBySameOwner},
 		{"Shards", testShards},
 		{"Instances", testInstances},
 		{"Bin", testBins},
