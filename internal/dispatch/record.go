@@ -26,9 +26,9 @@ type recorder struct {
 	// retryNow cuts a backoff short when storage is known to be back.
 	retryNow chan struct{}
 	mu       sync.Mutex
-	cond   *sync.Cond
-	buf    []store.AttemptResult
-	closed bool
+	cond     *sync.Cond
+	buf      []store.AttemptResult
+	closed   bool
 }
 
 func newRecorder(s Store, log *slog.Logger, onDue func(time.Time), fence func(string) (time.Time, bool),
