@@ -144,6 +144,7 @@ type lane struct {
 	queue    []store.Task
 	inflight int
 	isReady  bool
+	br       breaker
 }
 
 // New returns a Dispatcher; call Run to start it.
@@ -239,7 +240,7 @@ func (d *Dispatcher) Invalidate(webhookID string) {
 // markReady puts l on the ready list if it has work and a free slot.
 // Callers hold d.mu.
 func (d *Dispatcher) markReady(l *lane) {
-	if l.isReady || len(l.queue) == 0 || l.inflight >= d.cfg.PerWebhook {
+	if l.isReady || len(l.queue) == 0 || l.inflight >= d.limit(l) || d.paused(l) {
 		return
 	}
 	l.isReady = true
@@ -301,9 +302,10 @@ func maxTime(a, b time.Time) time.Time {
 // done frees the lane slot. The delivery stays held (in d.leases) until
 // its result is stored: were it released now, a claim during a storage
 // outage longer than the lease would send it again.
-func (d *Dispatcher) done(l *lane) {
+func (d *Dispatcher) done(l *lane, failed bool) {
 	d.mu.Lock()
 	l.inflight--
+	d.record(l, failed)
 	d.retire(l)
 	d.mu.Unlock()
 }
@@ -487,10 +489,11 @@ func (d *Dispatcher) work(ctx context.Context) {
 		if !ok {
 			return
 		}
-		if !d.attempt(ctx, t, until) {
+		recorded, failed := d.attempt(ctx, t, until)
+		if !recorded {
 			d.release(nil, t.Delivery.ID) // nothing to record: let it go now
 		}
-		d.done(l)
+		d.done(l, failed)
 	}
 }
 
@@ -517,9 +520,10 @@ func (d *Dispatcher) release(results []store.AttemptResult, ids ...string) {
 	}
 }
 
-// attempt runs one task and queues its result; false when there is no
-// result to store.
-func (d *Dispatcher) attempt(ctx context.Context, t store.Task, leaseUntil time.Time) bool {
+// attempt runs one task and queues its result. recorded is false when
+// there is no result to store; failed says the endpoint looks down (for
+// the lane's breaker).
+func (d *Dispatcher) attempt(ctx context.Context, t store.Task, leaseUntil time.Time) (recorded, failed bool) {
 	number := t.Delivery.Attempts + 1
 	h, err := d.hooks.get(ctx, t.Delivery.WebhookID)
 	var a webhook.Attempt
@@ -529,12 +533,12 @@ func (d *Dispatcher) attempt(ctx context.Context, t store.Task, leaseUntil time.
 		fallthrough
 	case err != nil:
 		if ctx.Err() != nil {
-			return false // shutting down: the lease is released, nothing is lost
+			return false, false // shutting down: the lease is released, nothing is lost
 		}
 		if webhook.ErrorCode(err) != webhook.ENOTFOUND && !errors.Is(err, errDisabled) {
 			// Storage trouble: leave the lease to run out and retry then.
 			d.cfg.Logger.Warn("loading webhook failed", "webhook_id", t.Delivery.WebhookID, "err", err)
-			return false
+			return false, false
 		}
 		a = webhook.Attempt{
 			ID: webhook.NewID(webhook.PrefixAttempt), DeliveryID: t.Delivery.ID,
@@ -543,7 +547,7 @@ func (d *Dispatcher) attempt(ctx context.Context, t store.Task, leaseUntil time.
 			Error: "not sent: the webhook is disabled or deleted",
 		}
 		d.finish(a, store.OutcomeFailed, time.Time{}, "", leaseUntil)
-		return true
+		return true, false
 	}
 	a = d.cfg.Deliverer.Attempt(ctx, deliver.Request{
 		Webhook: h.webhook, Signer: h.signer, Event: t.Event,
@@ -552,11 +556,11 @@ func (d *Dispatcher) attempt(ctx context.Context, t store.Task, leaseUntil time.
 	if ctx.Err() != nil && !a.Success() {
 		// Cut short by shutdown: not the endpoint's fault; the released
 		// lease makes it run again.
-		return false
+		return false, false
 	}
 	outcome, next, disable := d.decide(&a, number)
 	d.finish(a, outcome, next, disable, leaseUntil)
-	return true
+	return true, trips(&a)
 }
 
 // decide turns an attempt into the delivery's next step.

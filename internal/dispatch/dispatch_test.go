@@ -210,3 +210,74 @@ func TestDisabledWebhookDeliveryIsCancelled(t *testing.T) {
 		}
 	}
 }
+
+// TestBreakerPausesFailingEndpoint: after breakerThreshold failures in a
+// row a lane stops sending, keeps its deliveries queued (their retries
+// unspent), probes after the cool-down, and resumes when the probe works.
+func TestBreakerPausesFailingEndpoint(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	requests := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		n := requests
+		mu.Unlock()
+		if n <= breakerThreshold {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	fs := newFakeStore()
+	fs.hooks["wh_flaky"] = webhook.Webhook{ID: "wh_flaky", URL: srv.URL, Active: true, Format: webhook.FormatEnvelope}
+	d := startDispatcher(t, fs, Config{PerWebhook: 1})
+	d.Submit(tasks("wh_flaky", 20))
+
+	fs.waitResults(t, breakerThreshold)
+	d.mu.Lock()
+	l := d.lanes["wh_flaky"]
+	open, inflight, queued := l.br.open(), l.inflight, len(l.queue)
+	d.mu.Unlock()
+	if !open || inflight != 0 || queued != 20-breakerThreshold {
+		t.Fatalf("after %d failures: open=%v inflight=%d queued=%d, want open, idle, %d queued",
+			breakerThreshold, open, inflight, queued, 20-breakerThreshold)
+	}
+	results := fs.waitResults(t, 20-breakerThreshold) // the probe succeeds, then the rest
+	ok := 0
+	for _, r := range results {
+		if r.Outcome == store.OutcomeSucceeded {
+			ok++
+		}
+	}
+	if ok != 20-breakerThreshold {
+		t.Fatalf("%d deliveries succeeded after the endpoint came back, want %d", ok, 20-breakerThreshold)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if requests != 20 {
+		t.Fatalf("%d requests, want 20: one each, none wasted while the endpoint was down", requests)
+	}
+}
+
+func TestTrips(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		a    webhook.Attempt
+		want bool
+	}{
+		{webhook.Attempt{StatusCode: 200}, false},
+		{webhook.Attempt{StatusCode: 400, ErrorClass: webhook.ErrClassHTTPStatus}, false},
+		{webhook.Attempt{StatusCode: 410, ErrorClass: webhook.ErrClassHTTPStatus}, false},
+		{webhook.Attempt{StatusCode: 429, ErrorClass: webhook.ErrClassHTTPStatus}, true},
+		{webhook.Attempt{StatusCode: 502, ErrorClass: webhook.ErrClassHTTPStatus}, true},
+		{webhook.Attempt{ErrorClass: webhook.ErrClassConnectionRefused}, true},
+		{webhook.Attempt{ErrorClass: webhook.ErrClassTimeout}, true},
+		{webhook.Attempt{ErrorClass: webhook.ErrClassBlocked}, false},
+		{webhook.Attempt{StatusCode: 302, ErrorClass: webhook.ErrClassRedirect}, false},
+	}
+	for _, tt := range tests {
+		if got := trips(&tt.a); got != tt.want {
+			t.Errorf("trips(%d %q) = %v, want %v", tt.a.StatusCode, tt.a.ErrorClass, got, tt.want)
+		}
+	}
+}
