@@ -337,7 +337,10 @@ func progress(w io.Writer, start time.Time, accepted int64, rc *receiver) {
 		return
 	}
 	el := time.Since(start).Seconds()
-	got := rc.count.Load()
+	var got int64
+	if rc != nil {
+		got = rc.count.Load()
+	}
 	fmt.Fprintf(w, "\r%6.1fs  accepted %9d (%8.0f/s)  delivered %9d (%8.0f/s)   ", el, accepted,
 		float64(accepted)/el, got, float64(got)/el)
 }

@@ -39,8 +39,11 @@ type receiver struct {
 	stop     chan struct{} // closed to release slow handlers at shutdown
 }
 
-func startReceiver(cfg receiverConfig) (*receiver, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func startReceiver(cfg receiverConfig) (*receiver, error) { return startReceiverAt(cfg, "127.0.0.1:0") }
+
+// startReceiverAt listens on addr (loopback).
+func startReceiverAt(cfg receiverConfig, addr string) (*receiver, error) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}

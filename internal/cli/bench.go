@@ -42,6 +42,7 @@ Examples:
 	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 0, "how long to wait for deliveries after publishing (default 60s)")
 	serverArgs := fs.String("server-args", "", "extra flags for the local server, space-separated (e.g. \"--workers 512\")")
 	pprof := fs.String("pprof", "", "expose the local server's pprof on this address (e.g. 127.0.0.1:6060)")
+	backlog := fs.Bool("backlog", false, "measure recovery: publish --events with the receiver down, then bring it up and measure the drain while new events arrive at --rate (default 1000/s) for at most --duration")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
 	if err := fs.Parse(args); err != nil {
 		return flagErr(err)
@@ -62,6 +63,19 @@ Examples:
 	c.Executable = exe
 	if !*asJSON {
 		c.Progress = stderr
+	}
+	if *backlog {
+		rep, err := bench.RunBacklog(ctx, c)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(rep)
+		}
+		rep.WriteText(stdout)
+		return nil
 	}
 	rep, err := bench.Run(ctx, c)
 	if err != nil {

@@ -139,13 +139,23 @@ type Dispatcher struct {
 	members membership
 }
 
+// A lane serves its fresh deliveries (handed over by ingest) before its
+// backlog (claimed from the database: retries, overflow, work of a dead
+// instance), so new events keep their latency while a backlog drains with
+// the capacity left; ordering between events is not guaranteed anyway.
 type lane struct {
 	id       string
-	queue    []store.Task
+	fresh    []store.Task
+	queue    []store.Task // backlog
 	inflight int
 	isReady  bool
 	br       breaker
+	// full is set while claims skip this lane; the poller is woken when
+	// it has room again.
+	full bool
 }
+
+func (l *lane) waiting() int { return len(l.fresh) + len(l.queue) }
 
 // New returns a Dispatcher; call Run to start it.
 func New(cfg Config) *Dispatcher {
@@ -188,11 +198,15 @@ func (d *Dispatcher) Queued() int {
 	return d.queued
 }
 
-// Submit hands over deliveries leased to this dispatcher; a task's
-// Delivery.NextAttemptAt is the end of its lease. A delivery already in
-// memory is not queued twice, only its lease end is updated (a claim
-// renewed it). Submit never blocks.
-func (d *Dispatcher) Submit(tasks []store.Task) {
+// Submit hands over fresh deliveries that ingest leased to this
+// dispatcher; a task's Delivery.NextAttemptAt is the end of its lease. It
+// never blocks.
+func (d *Dispatcher) Submit(tasks []store.Task) { d.submit(tasks, true) }
+
+// submit queues leased deliveries. A delivery already in memory is not
+// queued twice, only its lease end is updated (a claim renewed it). A
+// lane's fresh queue is bounded: beyond it, fresh work waits as backlog.
+func (d *Dispatcher) submit(tasks []store.Task, fresh bool) {
 	if len(tasks) == 0 {
 		return
 	}
@@ -212,7 +226,11 @@ func (d *Dispatcher) Submit(tasks []store.Task) {
 			l = &lane{id: t.Delivery.WebhookID}
 			d.lanes[l.id] = l
 		}
-		l.queue = append(l.queue, t)
+		if fresh && len(l.fresh) < laneBacklog {
+			l.fresh = append(l.fresh, t)
+		} else {
+			l.queue = append(l.queue, t)
+		}
 		d.queued++
 		d.markReady(l)
 	}
@@ -240,7 +258,7 @@ func (d *Dispatcher) Invalidate(webhookID string) {
 // markReady puts l on the ready list if it has work and a free slot.
 // Callers hold d.mu.
 func (d *Dispatcher) markReady(l *lane) {
-	if l.isReady || len(l.queue) == 0 || l.inflight >= d.limit(l) || d.paused(l) {
+	if l.isReady || l.waiting() == 0 || l.inflight >= d.limit(l) || d.paused(l) {
 		return
 	}
 	l.isReady = true
@@ -266,10 +284,19 @@ func (d *Dispatcher) next() (store.Task, *lane, time.Time, bool) {
 		d.ready[0] = nil
 		d.ready = d.ready[1:]
 		l.isReady = false
-		t := l.queue[0]
-		l.queue[0] = store.Task{}
-		l.queue = l.queue[1:]
+		var t store.Task
+		if len(l.fresh) > 0 {
+			t, l.fresh[0] = l.fresh[0], store.Task{}
+			l.fresh = l.fresh[1:]
+		} else {
+			t, l.queue[0] = l.queue[0], store.Task{}
+			l.queue = l.queue[1:]
+		}
 		d.queued--
+		if l.full && l.waiting() < laneBacklog/2 {
+			l.full = false
+			d.Wake() // claims skipped this lane; it has room again
+		}
 		if until := d.leases[t.Delivery.ID]; !until.IsZero() && d.cfg.Now().Add(d.cfg.AttemptTimeout).After(until) {
 			delete(d.leases, t.Delivery.ID)
 			d.expired++
@@ -285,7 +312,7 @@ func (d *Dispatcher) next() (store.Task, *lane, time.Time, bool) {
 // retire drops an empty, idle lane or puts it back in line. Callers hold
 // d.mu.
 func (d *Dispatcher) retire(l *lane) {
-	if len(l.queue) == 0 && l.inflight == 0 {
+	if l.waiting() == 0 && l.inflight == 0 {
 		delete(d.lanes, l.id)
 		return
 	}
@@ -316,7 +343,8 @@ func (d *Dispatcher) saturated() []string {
 	defer d.mu.Unlock()
 	var out []string
 	for id, l := range d.lanes {
-		if len(l.queue) >= laneBacklog {
+		if l.waiting() >= laneBacklog {
+			l.full = true
 			out = append(out, id)
 			if len(out) == 500 {
 				break
@@ -326,13 +354,16 @@ func (d *Dispatcher) saturated() []string {
 	return out
 }
 
+// room is how many deliveries the poller may claim now. Claims fill at
+// most half the queue capacity, so a draining backlog leaves room for
+// ingest to keep handing fresh deliveries over (and their latency low).
 func (d *Dispatcher) room() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.stopped {
 		return 0
 	}
-	return d.cfg.QueueCapacity - d.queued
+	return d.cfg.QueueCapacity/2 - d.queued
 }
 
 // noteDue wakes the poller when a retry was scheduled; the poller then
@@ -475,7 +506,7 @@ func (d *Dispatcher) claimOnce(ctx context.Context) (time.Duration, error) {
 			return 0, err
 		}
 		d.rec.storageBack()
-		d.Submit(tasks)
+		d.submit(tasks, false)
 		if len(tasks) < limit {
 			// Everything due (and not skipped) is claimed.
 			return d.cfg.PollInterval, nil

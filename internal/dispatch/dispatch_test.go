@@ -236,7 +236,7 @@ func TestBreakerPausesFailingEndpoint(t *testing.T) {
 	fs.waitResults(t, breakerThreshold)
 	d.mu.Lock()
 	l := d.lanes["wh_flaky"]
-	open, inflight, queued := l.br.open(), l.inflight, len(l.queue)
+	open, inflight, queued := l.br.open(), l.inflight, l.waiting()
 	d.mu.Unlock()
 	if !open || inflight != 0 || queued != 20-breakerThreshold {
 		t.Fatalf("after %d failures: open=%v inflight=%d queued=%d, want open, idle, %d queued",

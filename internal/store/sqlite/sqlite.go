@@ -80,7 +80,7 @@ func Open(path string, opts Options) (*Store, error) {
 	for _, p := range []string{
 		"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)",
 		"foreign_keys(ON)", "auto_vacuum(INCREMENTAL)", "temp_store(MEMORY)",
-		"cache_size(-32000)",
+		"cache_size(-16000)",
 	} {
 		pragmas.Add("_pragma", p)
 	}
@@ -98,7 +98,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: apply schema: %w", err)
 	}
 	rp := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(ON)", "query_only(1)", "cache_size(-16000)"} {
+	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(ON)", "query_only(1)", "cache_size(-4000)"} {
 		rp.Add("_pragma", p)
 	}
 	rdb, err := sql.Open("sqlite", "file:"+path+"?"+rp.Encode())
