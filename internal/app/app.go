@@ -208,7 +208,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 	mux.Handle("GET /api/openapi.json", api.OpenAPIHandler())
 	mux.Handle("GET /metrics", m.Handler())
 	server.Health(mux, a.ready)
-	if err := a.mountDashboard(mux, st, reg, d, insp); err != nil {
+	if err := a.mountDashboard(mux, st, reg, d, insp, authn.Forget); err != nil {
 		return nil, err
 	}
 	a.handler = a.inflight.Wrap(server.Middleware(mux, log, cfg.TrustedProxies))

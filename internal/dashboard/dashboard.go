@@ -42,6 +42,9 @@ type Config struct {
 	// Wake tells the local dispatcher that due work is in the database
 	// (after a retry or replay).
 	Wake func()
+	// ForgetKeys tells the API's key cache that a key was revoked here,
+	// so this instance refuses it at once; nil means nothing to tell.
+	ForgetKeys func()
 	// SessionTTL is how long a sign-in lasts. Default 12h.
 	SessionTTL time.Duration
 	// MaxFormBytes bounds a form body. Default 64 KiB.
@@ -61,6 +64,7 @@ type Dashboard struct {
 	pages    map[string]*page
 	csrf     *http.CrossOriginProtection
 	throttle *throttle
+	banner   bannerCache
 
 	shutdownMu sync.Mutex
 	shutdowns  map[*http.Server]chan struct{}
@@ -86,6 +90,9 @@ func New(cfg Config) (*Dashboard, error) {
 	}
 	if cfg.Wake == nil {
 		cfg.Wake = func() {}
+	}
+	if cfg.ForgetKeys == nil {
+		cfg.ForgetKeys = func() {}
 	}
 	if cfg.Version == "" {
 		cfg.Version = "dev"
@@ -145,6 +152,13 @@ func (d *Dashboard) routes() []route {
 		{"GET /events", user, d.events},
 		{"GET /events/{id}", user, d.event},
 		{"GET /overview", user, d.overview},
+		{"POST /banner/dismiss", user, d.dismissBanner},
+
+		{"GET /keys", user, d.keys},
+		{"POST /keys", user, d.createKey},
+		{"GET /keys/{id}/revoke", user, d.confirmRevokeKey},
+		{"POST /keys/{id}/revoke", user, d.revokeKey},
+		{"GET /audit", user, d.audit},
 
 		{"GET /inspector", user, d.bins},
 		{"POST /inspector", user, d.createBin},
@@ -315,7 +329,8 @@ type base struct {
 	User    string
 	Notice  string
 	Version string
-	Asset   string // cache-busting version of the static files
+	Asset   string      // cache-busting version of the static files
+	Banner  *bannerView // recent operational notifications; nil when none
 }
 
 func (b base) layout() base { return b }
@@ -323,8 +338,12 @@ func (b base) layout() base { return b }
 type layouter interface{ layout() base }
 
 func (d *Dashboard) base(r *http.Request, title, nav string) base {
-	return base{Title: title, Nav: nav, User: userFrom(r.Context()), Notice: notices[r.URL.Query().Get("notice")],
+	b := base{Title: title, Nav: nav, User: userFrom(r.Context()), Notice: notices[r.URL.Query().Get("notice")],
 		Version: d.cfg.Version, Asset: assetVersion}
+	if b.User != "" {
+		b.Banner = d.bannerFor(r)
+	}
+	return b
 }
 
 // notices are the fixed messages a redirect can ask for with ?notice=, so
@@ -340,6 +359,7 @@ var notices = map[string]string{
 	"bin-deleted": "Bin deleted.",
 	"bin-used":    "Webhook created for the bin. Send a test event to see it arrive.",
 	"signed-out":  "You have signed out.",
+	"key-revoked": "API key revoked. Requests with it are refused from now on.",
 	"expired":     "Your session has ended. Sign in again.",
 }
 

@@ -1,0 +1,80 @@
+package dashboard
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// auditRow is an audit entry with a link to what it acted on, when that
+// has a page.
+type auditRow struct {
+	webhook.AuditEntry
+	Link      string
+	FilterURL string // the log of this target alone
+}
+
+type auditView struct {
+	base
+	Rows     []auditRow
+	Target   string
+	NextURL  string
+	FirstURL string
+}
+
+// audit is the audit log: who changed what, newest first, optionally for
+// one target.
+func (d *Dashboard) audit(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	v := auditView{base: d.base(r, "Audit log", "audit"), Target: truncate(strings.TrimSpace(q.Get("target")), 200)}
+	cursor := q.Get("cursor")
+	page, err := d.cfg.Store.AuditList(r.Context(), store.AuditListParams{Target: v.Target, Cursor: cursor, Limit: pageSize})
+	if err != nil {
+		return err
+	}
+	for _, e := range page.Entries {
+		row := auditRow{AuditEntry: e, Link: targetLink(e.Target)}
+		if e.Target != "" && v.Target == "" {
+			row.FilterURL = "/audit?" + url.Values{"target": {e.Target}}.Encode()
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	keep := url.Values{}
+	if v.Target != "" {
+		keep.Set("target", v.Target)
+	}
+	if page.Next != "" {
+		next := url.Values{"cursor": {page.Next}}
+		if v.Target != "" {
+			next.Set("target", v.Target)
+		}
+		v.NextURL = "/audit?" + next.Encode()
+	}
+	if cursor != "" {
+		v.FirstURL = "/audit"
+		if len(keep) > 0 {
+			v.FirstURL += "?" + keep.Encode()
+		}
+	}
+	d.render(w, r, http.StatusOK, "audit", v)
+	return nil
+}
+
+// targetLink is the dashboard page of an audit target, or "" when it has
+// none. Only well-formed IDs are linked.
+func targetLink(target string) string {
+	switch {
+	case webhook.HasPrefix(target, webhook.PrefixWebhook):
+		return "/webhooks/" + target
+	case webhook.HasPrefix(target, webhook.PrefixEvent):
+		return "/events/" + target
+	case webhook.HasPrefix(target, webhook.PrefixDelivery):
+		return "/deliveries/" + target
+	case webhook.HasPrefix(target, webhook.PrefixAPIKey):
+		return "/keys#" + target
+	}
+	return ""
+}
