@@ -62,7 +62,9 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	r.arrivals = append(r.arrivals, arrival{id: req.Header.Get("webhook-id"), at: now, slow: slow})
 	r.mu.Unlock()
-	r.count.Add(1)
+	if !slow {
+		r.count.Add(1) // the drain waits for healthy deliveries only
+	}
 	delay := r.cfg.Latency
 	if slow {
 		delay = r.cfg.SlowLatency

@@ -232,6 +232,9 @@ func (d *Dispatcher) submit(tasks []store.Task, fresh bool) {
 			l.queue = append(l.queue, t)
 		}
 		d.queued++
+		if l.waiting() >= laneBacklog {
+			l.full = true
+		}
 		d.markReady(l)
 	}
 	d.mu.Unlock()
@@ -335,6 +338,22 @@ func (d *Dispatcher) done(l *lane, failed bool) {
 	d.record(l, failed)
 	d.retire(l)
 	d.mu.Unlock()
+}
+
+// Full lists the webhooks whose lanes are full: ingest leaves their new
+// deliveries unleased in the database (for a claim when there is room),
+// so a slow or failing endpoint cannot fill the memory that the others'
+// fresh deliveries need.
+func (d *Dispatcher) Full() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for id, l := range d.lanes {
+		if l.full {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // saturated lists webhooks whose lanes are full, so claims skip them.

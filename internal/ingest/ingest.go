@@ -33,6 +33,8 @@ type Handoff interface {
 	LeaseUntil() time.Time
 	// Shard says which webhooks this instance serves (1, 0: all).
 	Shard() (count, index int)
+	// Full lists webhooks whose deliveries should not be leased now.
+	Full() []string
 	// Submit takes deliveries leased to it, after they are committed.
 	Submit(tasks []store.Task)
 	// Wake announces unleased due work in the database.
@@ -136,6 +138,7 @@ func (s *Service) Publish(ctx context.Context, in Input) (store.EventCreateResul
 	if handoff {
 		p.LeaseOwner, p.LeaseUntil = s.cfg.Handoff.Owner(), s.cfg.Handoff.LeaseUntil()
 		p.LeaseShards, p.LeaseShard = s.cfg.Handoff.Shard()
+		p.LeaseSkip = s.cfg.Handoff.Full()
 	}
 	res, err := s.cfg.Store.EventCreate(ctx, p)
 	if err != nil {

@@ -178,6 +178,7 @@ func (h *fakeHandoff) Accepting() bool       { return h.accepting }
 func (h *fakeHandoff) Owner() string         { return "inst_test" }
 func (h *fakeHandoff) LeaseUntil() time.Time { return h.until }
 func (h *fakeHandoff) Shard() (int, int)     { return 1, 0 }
+func (h *fakeHandoff) Full() []string        { return nil }
 
 func (h *fakeHandoff) Submit(tasks []store.Task) {
 	h.mu.Lock()

@@ -112,6 +112,10 @@ type EventCreateParams struct {
 	LeaseUntil  time.Time
 	LeaseShards int
 	LeaseShard  int
+	// LeaseSkip names webhooks whose deliveries are not leased even in
+	// the caller's shard (its in-memory queue for them is full): they wait
+	// in the database, unleased, for a claim when there is room.
+	LeaseSkip []string
 }
 
 // EventCreateResult is what EventCreate stored (or found).

@@ -39,7 +39,8 @@ const (
 		SELECT d.id, $3, $4, $5, d.webhook_id, 'pending',
 			CASE WHEN l.mine THEN $6::timestamptz ELSE $8::timestamptz END, CASE WHEN l.mine THEN $7::text END, $8, $8
 		FROM unnest($1::text[], $2::text[]) AS d (id, webhook_id),
-			LATERAL (SELECT $7::text IS NOT NULL AND ($9::int <= 1 OR abs(hashtext(d.webhook_id)::bigint) % $9::int = $10::int) AS mine) l
+			LATERAL (SELECT $7::text IS NOT NULL AND ($9::int <= 1 OR abs(hashtext(d.webhook_id)::bigint) % $9::int = $10::int)
+				AND NOT (d.webhook_id = ANY ($11::text[])) AS mine) l
 		RETURNING id, lease_owner IS NOT NULL`
 )
 
@@ -98,7 +99,7 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 		var b pgx.Batch
 		leased := make(map[string]bool, len(ids))
 		b.Queue(qDeliveriesInsert, ids, hooks, ev.Tenant, ev.ID, ev.Type, due, owner, ev.CreatedAt,
-			p.LeaseShards, p.LeaseShard).Query(func(rows pgx.Rows) error {
+			p.LeaseShards, p.LeaseShard, nonNilStrings(p.LeaseSkip)).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var id string
 				var mine bool

@@ -83,10 +83,12 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		due := created
-		var owner any
-		if p.LeaseOwner != "" {
-			due, owner = ts(p.LeaseUntil), p.LeaseOwner
+		var skip map[string]bool
+		if len(p.LeaseSkip) > 0 {
+			skip = make(map[string]bool, len(p.LeaseSkip))
+			for _, id := range p.LeaseSkip {
+				skip[id] = true
+			}
 		}
 		res.Deliveries = make([]webhook.Delivery, 0, len(hooks))
 		for _, h := range hooks {
@@ -94,6 +96,12 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 				ID: webhook.NewID(webhook.PrefixDelivery), Tenant: ev.Tenant, EventID: ev.ID,
 				EventType: ev.Type, WebhookID: h, Status: webhook.DeliveryPending,
 				CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt,
+			}
+			// One process uses an SQLite database: shards do not apply.
+			leased := p.LeaseOwner != "" && !skip[h]
+			due, owner := created, any(nil)
+			if leased {
+				due, owner = ts(p.LeaseUntil), p.LeaseOwner
 			}
 			next := fromTS(due)
 			d.NextAttemptAt = &next
@@ -104,8 +112,7 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 				return err
 			}
 			res.Deliveries = append(res.Deliveries, d)
-			// One process uses an SQLite database: shards do not apply.
-			res.Leased = append(res.Leased, p.LeaseOwner != "")
+			res.Leased = append(res.Leased, leased)
 		}
 		res.Event = ev
 		return nil

@@ -113,3 +113,25 @@ func testInstances(t *testing.T, open Opener) {
 		t.Fatalf("after removing a: %v", got)
 	}
 }
+
+// testLeaseSkip: ingest leases nothing for the webhooks in LeaseSkip; their
+// deliveries are due at once for a claim.
+func testLeaseSkip(t *testing.T, open Opener) {
+	h := setup(t, open)
+	full := h.createWebhook()
+	ok2 := h.createWebhook()
+	res := h.create(store.EventCreateParams{Event: newEvent(webhook.DefaultTenant, "a", t0),
+		LeaseOwner: "me", LeaseUntil: at(time.Minute), LeaseSkip: []string{full.ID}})
+	if len(res.Deliveries) != 2 || len(res.Leased) != 2 {
+		t.Fatalf("got %d deliveries, %d lease flags", len(res.Deliveries), len(res.Leased))
+	}
+	for i, d := range res.Deliveries {
+		if want := d.WebhookID == ok2.ID; res.Leased[i] != want {
+			t.Errorf("delivery to %s: leased=%v, want %v", d.WebhookID, res.Leased[i], want)
+		}
+	}
+	tasks := h.claim("other", t0, 10)
+	if len(tasks) != 1 || tasks[0].Delivery.WebhookID != full.ID {
+		t.Fatalf("claimable now: %v, want only the skipped webhook's delivery", taskIDs(tasks))
+	}
+}

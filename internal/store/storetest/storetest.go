@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"ReclaimedBySameOwner", testReclaimedBySameOwner},
 		{"Shards", testShards},
 		{"Instances", testInstances},
+		{"LeaseSkip", testLeaseSkip},
 		{"Bin", testBins},
 		{"Audit", testAudit},
 		{"User", testUsers},
