@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"github.com/hookline/hookline/internal/fakeclock"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -94,27 +95,10 @@ func (s *countingStore) count() int {
 
 var _ auth.Store = (*countingStore)(nil)
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 type bundle struct {
 	ctx   context.Context
 	store *countingStore
-	clock *clock
+	clock *fakeclock.Clock
 	authn *auth.Authenticator
 }
 
@@ -135,7 +119,7 @@ func setup(t *testing.T) *bundle {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	b := &bundle{ctx: context.Background(), store: &countingStore{Store: st}, clock: &clock{now: t0}}
+	b := &bundle{ctx: context.Background(), store: &countingStore{Store: st}, clock: fakeclock.New(t0)}
 	b.authn = auth.NewAuthenticator(b.store, ttl, b.clock.Now)
 	return b
 }
@@ -389,9 +373,7 @@ func TestAuthenticateExpired(t *testing.T) {
 		{at: expires.Add(time.Minute)},
 	}
 	for _, tt := range tests {
-		b.clock.mu.Lock()
-		b.clock.now = tt.at
-		b.clock.mu.Unlock()
+		b.clock.Set(tt.at)
 		// Expiry is checked on every request, cached or not.
 		_, err := b.authn.Authenticate(b.ctx, key)
 		if tt.wantOK {

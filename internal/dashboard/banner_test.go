@@ -42,7 +42,7 @@ func TestBannerShowsRecentNotifications(t *testing.T) {
 	// The banner data is cached: nothing new for half a minute.
 	r = b.get("/")
 	mustNotContain(t, r.Body, `class="banner"`)
-	b.clock.Advance(bannerTTL)
+	b.clock.Add(bannerTTL)
 
 	r = b.get("/")
 	mustContain(t, r.Body, `class="banner"`, "1 webhook was disabled",
@@ -67,7 +67,7 @@ func TestBannerShowsRecentNotifications(t *testing.T) {
 	}
 	b.notifyEvent(notify.TypeBacklogHigh, b.clock.Now())
 	b.notifyEvent(notify.TypeWebhookDisabled, b.clock.Now())
-	b.clock.Advance(bannerTTL)
+	b.clock.Add(bannerTTL)
 	r = b.get("/events")
 	mustContain(t, r.Body, "2 webhooks were disabled</a>, <a", "3 deliveries failed for good</a> and <a",
 		"the delivery backlog ran high once", `href="/events?type=hookline.delivery.failed"`,
@@ -83,7 +83,7 @@ func TestBannerShowsRecentNotifications(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
-	b.clock.Advance(bannerTTL)
+	b.clock.Add(bannerTTL)
 	mustContain(t, b.get("/").Body, "the delivery backlog ran high once")
 }
 
@@ -118,7 +118,7 @@ func TestBannerDismissWithoutJavaScript(t *testing.T) {
 
 	// A newer notification brings it back, counting only what is new.
 	b.notifyEvent(notify.TypeWebhookDisabled, b.clock.Now())
-	b.clock.Advance(bannerTTL)
+	b.clock.Add(bannerTTL)
 	mustContain(t, b.get("/overview").Body, "1 webhook was disabled")
 
 	// The way back stays on this site; a malformed "seen" sets nothing.

@@ -118,7 +118,7 @@ func TestSignInThrottled(t *testing.T) {
 	if r.Header.Get("Retry-After") == "" {
 		t.Error("no Retry-After")
 	}
-	b.clock.Advance(firstLockout + time.Second)
+	b.clock.Add(firstLockout + time.Second)
 	b.signIn()
 }
 
@@ -129,7 +129,7 @@ func TestSessionExpires(t *testing.T) {
 	if r := b.get("/"); r.Status != http.StatusOK {
 		t.Fatalf("GET /: %d", r.Status)
 	}
-	b.clock.Advance(12*time.Hour + time.Second)
+	b.clock.Add(12*time.Hour + time.Second)
 	r := b.get("/overview")
 	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/login") {
 		t.Fatalf("expired session: %d %q", r.Status, r.Location)

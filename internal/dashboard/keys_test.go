@@ -245,7 +245,7 @@ func TestKeysExpiredState(t *testing.T) {
 	b.signIn()
 	b.createKey(url.Values{"name": {"short-lived"}, "scope": {"publish"}, "days": {"1"}})
 	mustContain(t, b.get("/keys").Body, "Active")
-	b.clock.Advance(25 * time.Hour)
+	b.clock.Add(25 * time.Hour)
 	b.signIn() // the session outlived its 12 h
 	r := b.get("/keys")
 	mustContain(t, r.Body, "Expired")

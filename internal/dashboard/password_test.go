@@ -3,6 +3,7 @@ package dashboard
 import (
 	"bytes"
 	"context"
+	"github.com/hookline/hookline/internal/fakeclock"
 	"log/slog"
 	"regexp"
 	"strconv"
@@ -116,7 +117,7 @@ func TestResetPassword(t *testing.T) {
 
 func TestThrottleBacksOff(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: time.Unix(1_000_000, 0)}
+	clk := fakeclock.New(time.Unix(1_000_000, 0))
 	th := newThrottle(clk.Now)
 	for range freeFailures - 1 {
 		th.fail("ip:1")

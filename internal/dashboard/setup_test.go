@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"github.com/hookline/hookline/internal/fakeclock"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -10,7 +11,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,24 +33,6 @@ const (
 	testPublicURL = "http://hookline.test"
 )
 
-// clock is a settable clock for sessions and throttling.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // bundle is a dashboard on a real SQLite store behind a real HTTP server,
 // with a browser-like client (cookie jar, redirects not followed).
 type bundle struct {
@@ -60,7 +42,7 @@ type bundle struct {
 	insp   *inspect.Inspector
 	dash   *Dashboard
 	srv    *httptest.Server
-	clock  *clock
+	clock  *fakeclock.Clock
 	client *http.Client
 }
 
@@ -83,7 +65,7 @@ func setup(t *testing.T) *bundle {
 	if err := st.EventTypeSeed(ctx, types); err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: time.Now()}
+	clk := fakeclock.New(time.Now())
 	// Receivers in these tests are on loopback; bins are reached in process.
 	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	insp, err := inspect.New(inspect.Config{Store: st, PublicURL: testPublicURL, RedactCookie: SessionCookie, Now: clk.Now})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/hookline/hookline/internal/fakeclock"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -200,24 +201,6 @@ func (h *fakeHandoff) calls() ([][]store.Task, int) {
 
 var _ ingest.Handoff = (*fakeHandoff)(nil)
 
-// clock is an injectable time source moved by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // countingStore is the real store with EventTypeGet counted and, for a
 // slug in override, answered from memory: another instance changing a
 // type, as far as this one can tell.
@@ -266,7 +249,7 @@ type bundle struct {
 	store   *countingStore
 	svc     *ingest.Service
 	handoff *fakeHandoff
-	clock   *clock
+	clock   *fakeclock.Clock
 	// hooks: subscribed to typeOrder in the default tenant (one directly,
 	// one by "*"), and one in tenant acme.
 	direct, wildcard, acme webhook.Webhook
@@ -322,7 +305,7 @@ func setup(t *testing.T, opts options) *bundle {
 	b := &bundle{
 		ctx:   ctx,
 		store: &countingStore{Store: st, override: map[string]webhook.EventType{}},
-		clock: &clock{now: t0},
+		clock: fakeclock.New(t0),
 	}
 	b.direct = hook(webhook.DefaultTenant, true, typeOrder, typePlain)
 	b.wildcard = hook(webhook.DefaultTenant, true, "*")

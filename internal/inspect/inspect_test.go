@@ -3,6 +3,7 @@ package inspect
 import (
 	"context"
 	"errors"
+	"github.com/hookline/hookline/internal/fakeclock"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,23 +21,6 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func openStore(t *testing.T) store.Store {
 	t.Helper()
 	box, err := secretbox.New(secretbox.NewKey())
@@ -51,9 +35,9 @@ func openStore(t *testing.T) store.Store {
 	return st
 }
 
-func newInspector(t *testing.T, st store.Store, cfg Config) (*Inspector, *clock) {
+func newInspector(t *testing.T, st store.Store, cfg Config) (*Inspector, *fakeclock.Clock) {
 	t.Helper()
-	clk := &clock{t: time.Now()}
+	clk := fakeclock.New(time.Now())
 	cfg.Store, cfg.Now = st, clk.Now
 	i, err := New(cfg)
 	if err != nil {
@@ -156,7 +140,7 @@ func TestTransportPassesEverythingElse(t *testing.T) {
 	if !i.Internal(u) {
 		t.Fatal("live bin not internal")
 	}
-	clk.Advance(time.Hour)
+	clk.Add(time.Hour)
 	if i.Internal(u) {
 		t.Error("expired bin still internal")
 	}
@@ -221,7 +205,7 @@ func TestCaptureLimitsAndRedaction(t *testing.T) {
 			t.Errorf("%s: %d", u, resp.StatusCode)
 		}
 	}
-	clk.Advance(time.Hour)
+	clk.Add(time.Hour)
 	resp, err = http.Get(srv.URL + "/bins/" + b.Token)
 	if err != nil {
 		t.Fatal(err)

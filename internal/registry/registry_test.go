@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/hookline/hookline/internal/fakeclock"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -30,24 +31,6 @@ var t0 = time.Date(2030, time.March, 14, 9, 0, 0, 0, time.UTC)
 
 var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 
-// clock is an injectable time source that tests move by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // invalidations records what the registry told the dispatcher.
 type invalidations struct {
 	mu  sync.Mutex
@@ -70,7 +53,7 @@ type bundle struct {
 	ctx     context.Context
 	reg     *registry.Registry
 	store   *sqlite.Store
-	clock   *clock
+	clock   *fakeclock.Clock
 	inv     *invalidations
 	forgot  func() []string
 	builtin []webhook.EventType
@@ -113,7 +96,7 @@ func setup(t *testing.T, opts options) *bundle {
 	if opts.allowLoopback {
 		allow = loopback
 	}
-	clk := &clock{now: t0}
+	clk := fakeclock.New(t0)
 	inv := &invalidations{}
 	var mu sync.Mutex
 	var forgot []string
