@@ -17,8 +17,8 @@ func TestRateLimitPerKey(t *testing.T) {
 		Key string `json:"key"`
 	}
 	s.mustDo(201, "POST", "/api/v1/keys", map[string]any{"name": "other"}, &other) // 1st of the burst
-	s.mustDo(200, "GET", "/api/v1/webhooks", nil, nil)                                // 2nd
-	s.mustDo(200, "GET", "/api/v1/webhooks", nil, nil)                                // 3rd
+	s.mustDo(200, "GET", "/api/v1/webhooks", nil, nil)                             // 2nd
+	s.mustDo(200, "GET", "/api/v1/webhooks", nil, nil)                             // 3rd
 	req, _ := http.NewRequest("GET", s.URL+"/api/v1/webhooks", nil)
 	req.Header.Set("Authorization", "Bearer "+s.Key)
 	resp, err := http.DefaultClient.Do(req)

@@ -23,38 +23,13 @@ type Problem struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// statusOf maps application error codes to HTTP statuses, in one place.
-func statusOf(code webhook.Code) int {
-	switch code {
-	case webhook.EINVALID:
-		return http.StatusBadRequest
-	case webhook.EUNPROCESSABLE:
-		return http.StatusUnprocessableEntity
-	case webhook.ENOTFOUND:
-		return http.StatusNotFound
-	case webhook.ECONFLICT:
-		return http.StatusConflict
-	case webhook.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case webhook.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	case webhook.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case webhook.EFORBIDDEN:
-		return http.StatusForbidden
-	case webhook.ERATELIMITED:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
-}
-
 // WriteError renders err as problem JSON. Errors that are not a
 // *webhook.Error are internal: logged once here, shown as "internal error".
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var e *webhook.Error
 	p := Problem{Instance: r.URL.Path, RequestID: RequestID(r.Context())}
 	if errors.As(err, &e) {
-		p.Status = statusOf(e.Code)
+		p.Status = webhook.HTTPStatus(e.Code)
 		p.Detail = e.Message
 		if e.Field != "" {
 			p.Field = e.Field

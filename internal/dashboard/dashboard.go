@@ -255,7 +255,7 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := http.StatusInternalServerError
 	msg := "Something went wrong on our side. The problem has been logged."
 	if errors.As(err, &e) {
-		status = statusOf(e.Code)
+		status = webhook.HTTPStatus(e.Code)
 		msg = e.Message
 		if e.Field != "" {
 			msg = e.Field + ": " + e.Message
@@ -289,30 +289,6 @@ func (d *Dashboard) forbidden(w http.ResponseWriter, r *http.Request) {
 	d.errorPage(w, r, http.StatusForbidden,
 		"This request came from another site and was refused (cross-site request forgery protection). "+
 			"If you submitted a Hookline form, reload the page and try again.")
-}
-
-func statusOf(c webhook.Code) int {
-	switch c {
-	case webhook.EINVALID:
-		return http.StatusBadRequest
-	case webhook.EUNPROCESSABLE:
-		return http.StatusUnprocessableEntity
-	case webhook.ENOTFOUND:
-		return http.StatusNotFound
-	case webhook.ECONFLICT:
-		return http.StatusConflict
-	case webhook.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case webhook.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	case webhook.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case webhook.EFORBIDDEN:
-		return http.StatusForbidden
-	case webhook.ERATELIMITED:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
 }
 
 type errorView struct {

@@ -3,6 +3,7 @@ package webhook
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Code classifies an application error; the API maps each code to one HTTP
@@ -51,6 +52,32 @@ func FieldError(code Code, field, format string, args ...any) *Error {
 // ErrNotFound is returned by stores for a missing row; wrap-compatible with
 // ErrorCode.
 var ErrNotFound = &Error{Code: ENOTFOUND, Message: "not found"}
+
+// HTTPStatus is the one mapping of error codes to HTTP statuses, used by
+// the API and the dashboard alike.
+func HTTPStatus(c Code) int {
+	switch c {
+	case EINVALID:
+		return http.StatusBadRequest
+	case EUNPROCESSABLE:
+		return http.StatusUnprocessableEntity
+	case ENOTFOUND:
+		return http.StatusNotFound
+	case ECONFLICT:
+		return http.StatusConflict
+	case ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	case EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case EFORBIDDEN:
+		return http.StatusForbidden
+	case ERATELIMITED:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
 
 // ErrorCode returns the code of the first *Error in err's chain, or
 // EINTERNAL.
