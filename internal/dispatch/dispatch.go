@@ -131,9 +131,11 @@ type Dispatcher struct {
 	// end of its lease: a delivery is held once, and one whose lease ran
 	// out while it waited is not started (it may belong to another
 	// instance by now).
-	leases  map[string]time.Time
-	expired int // deliveries dropped because their lease ran out in memory
-	stopped bool
+	leases map[string]time.Time
+	// freshFull holds the webhooks whose fresh queues are at the bound.
+	freshFull map[string]bool
+	expired   int // deliveries dropped because their lease ran out in memory
+	stopped   bool
 
 	wake    chan struct{}
 	members membership
@@ -161,10 +163,11 @@ func (l *lane) waiting() int { return len(l.fresh) + len(l.queue) }
 func New(cfg Config) *Dispatcher {
 	cfg.defaults()
 	d := &Dispatcher{
-		cfg:    cfg,
-		lanes:  make(map[string]*lane),
-		leases: make(map[string]time.Time),
-		wake:   make(chan struct{}, 1),
+		cfg:       cfg,
+		lanes:     make(map[string]*lane),
+		leases:    make(map[string]time.Time),
+		freshFull: make(map[string]bool),
+		wake:      make(chan struct{}, 1),
 	}
 	d.cond = sync.NewCond(&d.mu)
 	d.hooks = newHookCache(cfg.Store, cfg.WebhookCacheTTL, cfg.Now)
@@ -235,6 +238,9 @@ func (d *Dispatcher) submit(tasks []store.Task, fresh bool) {
 		if l.waiting() >= laneBacklog {
 			l.full = true
 		}
+		if len(l.fresh) >= laneBacklog {
+			d.freshFull[l.id] = true
+		}
 		d.markReady(l)
 	}
 	d.mu.Unlock()
@@ -291,6 +297,9 @@ func (d *Dispatcher) next() (store.Task, *lane, time.Time, bool) {
 		if len(l.fresh) > 0 {
 			t, l.fresh[0] = l.fresh[0], store.Task{}
 			l.fresh = l.fresh[1:]
+			if len(l.fresh) < laneBacklog {
+				delete(d.freshFull, l.id)
+			}
 		} else {
 			t, l.queue[0] = l.queue[0], store.Task{}
 			l.queue = l.queue[1:]
@@ -317,6 +326,7 @@ func (d *Dispatcher) next() (store.Task, *lane, time.Time, bool) {
 func (d *Dispatcher) retire(l *lane) {
 	if l.waiting() == 0 && l.inflight == 0 {
 		delete(d.lanes, l.id)
+		delete(d.freshFull, l.id)
 		return
 	}
 	d.markReady(l)
@@ -340,18 +350,21 @@ func (d *Dispatcher) done(l *lane, failed bool) {
 	d.mu.Unlock()
 }
 
-// Full lists the webhooks whose lanes are full: ingest leaves their new
-// deliveries unleased in the database (for a claim when there is room),
-// so a slow or failing endpoint cannot fill the memory that the others'
-// fresh deliveries need.
+// Full lists the webhooks whose lanes cannot keep up with their fresh
+// deliveries (a slow endpoint, or one behind an open breaker): ingest
+// leaves their new deliveries unleased in the database, for a claim when
+// there is room, so they cannot fill the memory that the other webhooks'
+// deliveries need. A lane busy draining a backlog is not listed: its fresh
+// deliveries go ahead of the backlog.
 func (d *Dispatcher) Full() []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var out []string
-	for id, l := range d.lanes {
-		if l.full {
-			out = append(out, id)
-		}
+	if len(d.freshFull) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(d.freshFull))
+	for id := range d.freshFull {
+		out = append(out, id)
 	}
 	return out
 }

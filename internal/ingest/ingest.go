@@ -160,12 +160,10 @@ func (s *Service) Publish(ctx context.Context, in Input) (store.EventCreateResul
 			tasks = append(tasks, store.Task{Delivery: d, Event: res.Event})
 		}
 	}
+	// Deliveries not leased here belong to other instances' shards (the
+	// store notifies them) or to lanes that are full (which wake the
+	// poller themselves when they have room): no wake-up is needed.
 	s.cfg.Handoff.Submit(tasks)
-	if len(tasks) < len(res.Deliveries) {
-		// Deliveries to other instances' webhooks: the store tells them
-		// (PostgreSQL NOTIFY); waking our own poller is cheap insurance.
-		s.cfg.Handoff.Wake()
-	}
 	return res, nil
 }
 
