@@ -89,93 +89,108 @@ func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (s
 	return page, nil
 }
 
-// DeliveryClaim implements store.DeliveryStore.
+// DeliveryClaim implements store.DeliveryStore. The search for due rows
+// (which may skip many rows of excluded webhooks) runs on the read pool,
+// so it never holds the single writer; the write then leases only the
+// candidates still pending and due, oldest due first.
 func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) ([]store.Task, error) {
 	if p.Limit <= 0 {
 		return nil, nil
 	}
-	var tasks []store.Task
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		tasks = nil
-		// Pick the due rows in order first: UPDATE ... RETURNING returns rows
-		// in no defined order, and callers get the oldest due first.
-		args := []any{ts(p.Now)}
-		excl := ""
-		if len(p.ExcludeWebhooks) > 0 {
-			excl = " AND webhook_id NOT IN (?" + strings.Repeat(",?", len(p.ExcludeWebhooks)-1) + ")"
-			for _, w := range p.ExcludeWebhooks {
-				args = append(args, w)
-			}
+	args := []any{ts(p.Now)}
+	excl := ""
+	if len(p.ExcludeWebhooks) > 0 {
+		excl = " AND webhook_id NOT IN (?" + strings.Repeat(",?", len(p.ExcludeWebhooks)-1) + ")"
+		for _, w := range p.ExcludeWebhooks {
+			args = append(args, w)
 		}
-		args = append(args, p.Limit)
-		rows, err := tx.Query(`SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`+excl+`
-			ORDER BY next_attempt_at, id LIMIT ?`, args...)
+	}
+	args = append(args, p.Limit)
+	ids, err := queryStrings(ctx, s.rdb, `SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`+
+		excl+` ORDER BY next_attempt_at, id LIMIT ?`, args...)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	order := make(map[string]int, len(ids))
+	in := make([]any, len(ids))
+	for i, id := range ids {
+		order[id], in[i] = i, id
+	}
+	claimed := make([]*store.Task, len(ids))
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		clear(claimed)
+		// UPDATE ... RETURNING has no defined order: place rows by the
+		// candidates' due order.
+		rows, err := tx.Query(`UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?
+			WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`) AND status = 'pending' AND next_attempt_at <= ?
+			RETURNING `+deliveryColumns, append(append([]any{p.Owner, ts(p.LeaseUntil)}, in...), ts(p.Now))...)
 		if err != nil {
 			return err
 		}
-		var ids []any
-		order := map[string]int{}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			order[id] = len(ids)
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(ids) == 0 {
-			return err
-		}
-		tasks = make([]store.Task, len(ids))
-		rows, err = tx.Query(`UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?
-			WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`) RETURNING `+deliveryColumns,
-			append([]any{p.Owner, ts(p.LeaseUntil)}, ids...)...)
-		if err != nil {
-			return err
-		}
+		defer rows.Close()
 		for rows.Next() {
 			d, err := scanDelivery(rows)
 			if err != nil {
-				rows.Close()
 				return err
 			}
-			tasks[order[d.ID]] = store.Task{Delivery: d}
+			claimed[order[d.ID]] = &store.Task{Delivery: d}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(tasks) == 0 {
-			return nil
-		}
-		idx := make(map[string][]int, len(tasks))
-		ids = ids[:0]
-		for i, t := range tasks {
-			if _, ok := idx[t.Delivery.EventID]; !ok {
-				ids = append(ids, t.Delivery.EventID)
-			}
-			idx[t.Delivery.EventID] = append(idx[t.Delivery.EventID], i)
-		}
-		erows, err := tx.Query(`SELECT `+eventColumns+` FROM events WHERE id IN (?`+
-			strings.Repeat(",?", len(ids)-1)+`)`, ids...)
-		if err != nil {
-			return err
-		}
-		defer erows.Close()
-		for erows.Next() {
-			e, err := scanEvent(erows)
-			if err != nil {
-				return err
-			}
-			for _, i := range idx[e.ID] {
-				tasks[i].Event = e
-			}
-		}
-		return erows.Err()
+		return rows.Err()
 	})
-	return tasks, err
+	if err != nil {
+		return nil, err
+	}
+	tasks := make([]store.Task, 0, len(ids))
+	for _, t := range claimed {
+		if t != nil {
+			tasks = append(tasks, *t)
+		}
+	}
+	if len(tasks) == 0 {
+		return nil, nil
+	}
+	// Events never change once stored: read them off the writer too.
+	idx := make(map[string][]int, len(tasks))
+	var evIDs []any
+	for i, t := range tasks {
+		if _, ok := idx[t.Delivery.EventID]; !ok {
+			evIDs = append(evIDs, t.Delivery.EventID)
+		}
+		idx[t.Delivery.EventID] = append(idx[t.Delivery.EventID], i)
+	}
+	erows, err := s.rdb.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id IN (?`+
+		strings.Repeat(",?", len(evIDs)-1)+`)`, evIDs...)
+	if err != nil {
+		return nil, err
+	}
+	defer erows.Close()
+	for erows.Next() {
+		e, err := scanEvent(erows)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range idx[e.ID] {
+			tasks[i].Event = e
+		}
+	}
+	return tasks, erows.Err()
+}
+
+func queryStrings(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // DeliveryReleaseLeases implements store.DeliveryStore.
