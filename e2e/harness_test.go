@@ -89,20 +89,7 @@ func (s *server) do(method, path string, body any, out any) int {
 
 func (s *server) doKey(key, method, path string, body any, out any) int {
 	s.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		rd = bytes.NewReader(j)
-	}
+	rd := s.bodyReader(body)
 	req, err := http.NewRequest(method, s.URL+path, rd)
 	if err != nil {
 		s.t.Fatal(err)
@@ -125,6 +112,25 @@ func (s *server) doKey(key, method, path string, body any, out any) int {
 		}
 	}
 	return resp.StatusCode
+}
+
+// bodyReader encodes a request body: nil, a string, []byte, or a value
+// marshalled as JSON.
+func (s *server) bodyReader(body any) io.Reader {
+	s.t.Helper()
+	switch b := body.(type) {
+	case nil:
+		return nil
+	case string:
+		return strings.NewReader(b)
+	case []byte:
+		return bytes.NewReader(b)
+	}
+	j, err := json.Marshal(body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return bytes.NewReader(j)
 }
 
 // mustDo is do that fails the test unless the status is want.

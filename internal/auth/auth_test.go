@@ -6,16 +6,15 @@ import (
 	"encoding/base64"
 	"errors"
 	"github.com/hookline/hookline/internal/fakeclock"
+	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hookline/hookline/internal/auth"
-	"github.com/hookline/hookline/internal/secretbox"
 	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -106,19 +105,7 @@ const ttl = 2 * time.Second
 
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	box, err := secretbox.New(secretbox.NewKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "db"), sqlite.Options{Sealer: box})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := st.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
+	st := sqlitetest.Open(t)
 	b := &bundle{ctx: context.Background(), store: &countingStore{Store: st}, clock: fakeclock.New(t0)}
 	b.authn = auth.NewAuthenticator(b.store, ttl, b.clock.Now)
 	return b

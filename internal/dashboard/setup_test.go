@@ -3,13 +3,13 @@ package dashboard
 import (
 	"context"
 	"github.com/hookline/hookline/internal/fakeclock"
+	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,9 +19,7 @@ import (
 	"github.com/hookline/hookline/internal/egress"
 	"github.com/hookline/hookline/internal/inspect"
 	"github.com/hookline/hookline/internal/registry"
-	"github.com/hookline/hookline/internal/secretbox"
 	"github.com/hookline/hookline/internal/store"
-	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -48,15 +46,7 @@ type bundle struct {
 
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	box, err := secretbox.New(secretbox.NewKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "hookline.db"), sqlite.Options{Sealer: box})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	ctx := context.Background()
 	types, err := catalog.Builtin()
 	if err != nil {

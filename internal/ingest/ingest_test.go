@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"github.com/hookline/hookline/internal/fakeclock"
-	"path/filepath"
+	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 	"slices"
 	"strings"
 	"sync"
@@ -14,7 +14,6 @@ import (
 
 	"github.com/hookline/hookline/internal/catalog"
 	"github.com/hookline/hookline/internal/ingest"
-	"github.com/hookline/hookline/internal/secretbox"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/webhook"
@@ -263,19 +262,7 @@ type options struct {
 
 func setup(t *testing.T, opts options) *bundle {
 	t.Helper()
-	box, err := secretbox.New(secretbox.NewKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "db"), sqlite.Options{Sealer: box})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := st.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
+	st := sqlitetest.Open(t)
 	ctx := context.Background()
 	types, err := catalog.Builtin()
 	if err != nil {

@@ -4,34 +4,24 @@ import (
 	"context"
 	"errors"
 	"github.com/hookline/hookline/internal/fakeclock"
+	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/hookline/hookline/internal/secretbox"
 	"github.com/hookline/hookline/internal/signing"
 	"github.com/hookline/hookline/internal/store"
-	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
 func openStore(t *testing.T) store.Store {
 	t.Helper()
-	box, err := secretbox.New(secretbox.NewKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "hookline.db"), sqlite.Options{Sealer: box})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	return st
 }
 

@@ -2,25 +2,16 @@ package maintain
 
 import (
 	"context"
-	"path/filepath"
+	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 	"testing"
 	"time"
 
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/sqlite"
-	"github.com/hookline/hookline/internal/store/storetest"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-func openStore(t *testing.T) *sqlite.Store {
-	t.Helper()
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "db"), sqlite.Options{Sealer: storetest.Sealer{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
+func openStore(t *testing.T) *sqlite.Store { return sqlitetest.Open(t) }
 
 var t0 = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 

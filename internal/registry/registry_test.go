@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"github.com/hookline/hookline/internal/fakeclock"
+	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -20,7 +20,6 @@ import (
 	"github.com/hookline/hookline/internal/deliver"
 	"github.com/hookline/hookline/internal/egress"
 	"github.com/hookline/hookline/internal/registry"
-	"github.com/hookline/hookline/internal/secretbox"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/webhook"
@@ -68,19 +67,7 @@ type options struct {
 // to), so test sends reach httptest receivers.
 func setup(t *testing.T, opts options) *bundle {
 	t.Helper()
-	box, err := secretbox.New(secretbox.NewKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "db"), sqlite.Options{Sealer: box})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := st.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
+	st := sqlitetest.Open(t)
 	ctx := context.Background()
 	builtin, err := catalog.Builtin()
 	if err != nil {
