@@ -57,9 +57,19 @@ type process struct {
 // waits for its "listening" log line.
 func startProcess(t *testing.T, dataDir string, extra ...string) *process {
 	t.Helper()
+	return startProcessEnv(t, dataDir, nil, extra...)
+}
+
+// startProcessEnv is startProcess with env added to the inherited
+// environment.
+func startProcessEnv(t *testing.T, dataDir string, env []string, extra ...string) *process {
+	t.Helper()
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir,
 		"--allow-private-targets", "127.0.0.0/8", "--log-format", "json"}, extra...)
 	cmd := exec.Command(hooklineBinary(t), args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

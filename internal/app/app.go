@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookline/hookline/internal/api"
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/catalog"
@@ -32,6 +34,7 @@ import (
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres"
 	"github.com/hookline/hookline/internal/store/sqlite"
+	"github.com/hookline/hookline/internal/tracing"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -110,6 +113,8 @@ type App struct {
 	handler    http.Handler
 	inflight   server.Tracker
 	unlock     func()
+	// stopTracing flushes spans not yet exported.
+	stopTracing func(context.Context) error
 
 	mu       sync.Mutex
 	stopping bool
@@ -142,7 +147,7 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 	return a, nil
 }
 
-func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
+func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err error) {
 	ctx := context.Background()
 	builtin, err := catalog.Builtin()
 	if err != nil {
@@ -164,10 +169,23 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 	dlv := deliver.New(deliver.Config{
 		Client: client, Version: Version, Timeout: cfg.DeliveryTimeout, MaxResponseBody: cfg.MaxResponseBody,
 	})
-	a := &App{cfg: cfg, log: log, store: st}
+	owner := webhook.NewID("inst_")
+	tp, stopTracing, err := tracing.Setup(ctx, tracing.Settings{
+		Mode: cfg.Tracing, Version: Version, Instance: owner, Logger: log, Getenv: config.Getenv,
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			stopTracing(ctx)
+		}
+	}()
+	tracer := tp.Tracer(tracing.Scope, trace.WithInstrumentationVersion(Version))
+	a := &App{cfg: cfg, log: log, store: st, stopTracing: stopTracing}
 	var m *metrics.Metrics
 	d := dispatch.New(dispatch.Config{
-		Store: st, Deliverer: dlv, Owner: webhook.NewID("inst_"),
+		Store: st, Deliverer: dlv, Owner: owner, Tracer: tracer,
 		RetrySchedule: cfg.RetrySchedule, PerWebhook: cfg.PerWebhook, Workers: cfg.Workers,
 		QueueCapacity: cfg.QueueCapacity, LeaseDuration: cfg.LeaseDuration,
 		ShutdownTimeout: cfg.ShutdownTimeout, AttemptTimeout: cfg.DeliveryTimeout, Logger: log,
@@ -186,6 +204,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 	a.dispatcher = d
 	ing := ingest.New(ingest.Config{
 		Store: st, Handoff: d, IdempotencyWindow: cfg.IdempotencyWindow, Published: m.Published,
+		Tracer: tracer,
 	})
 	a.notifier = notify.New(ing, log)
 	insp, err := a.newInspector(st, client)
@@ -211,7 +230,11 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (*App, error) {
 	if err := a.mountDashboard(mux, st, reg, d, insp, authn.Forget); err != nil {
 		return nil, err
 	}
-	a.handler = a.inflight.Wrap(server.Middleware(mux, log, cfg.TrustedProxies))
+	var reqTracer trace.Tracer
+	if cfg.Tracing == tracing.ModeOTLP {
+		reqTracer = tracer
+	}
+	a.handler = a.inflight.Wrap(server.Middleware(mux, log, cfg.TrustedProxies, reqTracer))
 	return a, nil
 }
 
@@ -303,6 +326,12 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	err := <-derr
 	if !a.inflight.Wait(5 * time.Second) {
 		a.log.Warn("shutdown: requests still running after the server closed; closing storage anyway")
+	}
+	// Spans of the last attempts go out before the process ends.
+	tctx, cancelTrace := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancelTrace()
+	if terr := a.stopTracing(tctx); terr != nil {
+		a.log.Warn("shutdown: flushing trace spans failed", "err", terr)
 	}
 	a.log.Info("stopped")
 	return errors.Join(serr, err)

@@ -40,6 +40,7 @@ type Config struct {
 	ShutdownTimeout     time.Duration
 	LeaseDuration       time.Duration
 	PprofAddr           string
+	Tracing             string
 	APIRateLimit        float64
 	APIRateBurst        int
 	Retention           time.Duration
@@ -83,6 +84,7 @@ func Default() Config {
 		BinTTL:              7 * 24 * time.Hour,
 		BinMaxRequests:      100,
 		BinMaxBody:          256 << 10,
+		Tracing:             "off",
 	}
 }
 
@@ -139,6 +141,7 @@ func (c *Config) Options() []Option {
 		{"tls-key", "TLS private key file (PEM)", (*stringValue)(&c.TLSKey)},
 		{"trusted-proxies", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is believed for client addresses", (*prefixesValue)(&c.TrustedProxies)},
 		{"pprof", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty", (*stringValue)(&c.PprofAddr)},
+		{"tracing", "OpenTelemetry traces of publish → delivery: off or otlp (OTLP/HTTP, set up by the standard OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER variables)", (*stringValue)(&c.Tracing)},
 	}
 }
 
@@ -172,6 +175,11 @@ func (c *Config) Validate() error {
 	case "text", "json":
 	default:
 		bad("log-format", "%q: use text or json", c.LogFormat)
+	}
+	switch c.Tracing {
+	case "off", "otlp":
+	default:
+		bad("tracing", "%q: use off or otlp", c.Tracing)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

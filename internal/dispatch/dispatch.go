@@ -14,8 +14,13 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/hookline/hookline/internal/deliver"
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/tracing"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -71,6 +76,9 @@ type Config struct {
 	// Members, when set, shares the work with other instances on the same
 	// database: each serves the webhooks of its shard (see Shard).
 	Members Members
+	// Tracer traces attempts, each a child of the span that published its
+	// event; nil means no tracing.
+	Tracer trace.Tracer
 }
 
 func (c *Config) defaults() {
@@ -106,6 +114,9 @@ func (c *Config) defaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Tracer == nil {
+		c.Tracer = noop.NewTracerProvider().Tracer("")
 	}
 }
 
@@ -588,6 +599,8 @@ func (d *Dispatcher) release(results []store.AttemptResult, ids ...string) {
 // the lane's breaker).
 func (d *Dispatcher) attempt(ctx context.Context, t store.Task, leaseUntil time.Time) (recorded, failed bool) {
 	number := t.Delivery.Attempts + 1
+	ctx, span := d.startSpan(ctx, t, number)
+	defer span.End()
 	h, err := d.hooks.get(ctx, t.Delivery.WebhookID)
 	var a webhook.Attempt
 	switch {
@@ -601,6 +614,7 @@ func (d *Dispatcher) attempt(ctx context.Context, t store.Task, leaseUntil time.
 		if webhook.ErrorCode(err) != webhook.ENOTFOUND && !errors.Is(err, errDisabled) {
 			// Storage trouble: leave the lease to run out and retry then.
 			d.cfg.Logger.Warn("loading webhook failed", "webhook_id", t.Delivery.WebhookID, "err", err)
+			tracing.Fail(span, err, false)
 			return false, false
 		}
 		a = webhook.Attempt{
@@ -610,8 +624,10 @@ func (d *Dispatcher) attempt(ctx context.Context, t store.Task, leaseUntil time.
 			Error: "not sent: the webhook is disabled or deleted",
 		}
 		d.finish(a, store.OutcomeFailed, time.Time{}, "", leaseUntil)
+		endSpan(span, &a, store.OutcomeFailed, time.Time{}, "")
 		return true, false
 	}
+	spanTarget(span, h.webhook.URL)
 	a = d.cfg.Deliverer.Attempt(ctx, deliver.Request{
 		Webhook: h.webhook, Signer: h.signer, Event: t.Event,
 		DeliveryID: t.Delivery.ID, Number: number,
@@ -619,10 +635,12 @@ func (d *Dispatcher) attempt(ctx context.Context, t store.Task, leaseUntil time.
 	if ctx.Err() != nil && !a.Success() {
 		// Cut short by shutdown: not the endpoint's fault; the released
 		// lease makes it run again.
+		span.SetAttributes(attribute.String("hookline.outcome", "interrupted"))
 		return false, false
 	}
 	outcome, next, disable := d.decide(&a, number)
 	d.finish(a, outcome, next, disable, leaseUntil)
+	endSpan(span, &a, outcome, next, disable)
 	return true, trips(&a)
 }
 

@@ -13,9 +13,14 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/hookline/hookline/internal/jsonx"
 	"github.com/hookline/hookline/internal/schema"
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/tracing"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -55,6 +60,8 @@ type Config struct {
 	Now        func() time.Time
 	// Published, if set, is called after every stored event (metrics).
 	Published func(deliveries int, duplicate bool)
+	// Tracer traces publishing; nil means no tracing.
+	Tracer trace.Tracer
 }
 
 // Service accepts events. It is safe for concurrent use.
@@ -84,6 +91,9 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Tracer == nil {
+		cfg.Tracer = noop.NewTracerProvider().Tracer("")
+	}
 	return &Service{cfg: cfg, types: make(map[string]cachedType)}
 }
 
@@ -100,7 +110,28 @@ const MaxIdempotencyKey = 255
 
 // Publish validates and stores an event and returns once it and its
 // deliveries are durable.
-func (s *Service) Publish(ctx context.Context, in Input) (store.EventCreateResult, error) {
+func (s *Service) Publish(ctx context.Context, in Input) (res store.EventCreateResult, err error) {
+	ctx, span := s.cfg.Tracer.Start(ctx, "hookline.publish", trace.WithAttributes(
+		attribute.String("hookline.event.type", in.Type),
+		attribute.String("hookline.tenant", in.Tenant),
+		attribute.Int("hookline.event.bytes", len(in.Data)),
+	))
+	defer func() {
+		if err != nil {
+			tracing.Fail(span, err, webhook.HTTPStatus(webhook.ErrorCode(err)) < 500)
+		} else {
+			span.SetAttributes(
+				attribute.String("hookline.event.id", res.Event.ID),
+				attribute.Int("hookline.deliveries", len(res.Deliveries)),
+				attribute.Bool("hookline.duplicate", res.Duplicate),
+			)
+		}
+		span.End()
+	}()
+	return s.publish(ctx, in)
+}
+
+func (s *Service) publish(ctx context.Context, in Input) (store.EventCreateResult, error) {
 	tenant, err := ValidTenant(in.Tenant)
 	if err != nil {
 		return store.EventCreateResult{}, err
@@ -131,6 +162,8 @@ func (s *Service) Publish(ctx context.Context, in Input) (store.EventCreateResul
 		Event: webhook.Event{
 			ID: webhook.NewID(webhook.PrefixEvent), Tenant: tenant, Type: in.Type,
 			Data: in.Data, IdempotencyKey: in.IdempotencyKey, CreatedAt: now,
+			// Attempts, run later from the stored event, join this trace.
+			TraceParent: tracing.TraceParent(ctx),
 		},
 		IdempotencySince: now.Add(-s.cfg.IdempotencyWindow),
 	}
@@ -140,7 +173,10 @@ func (s *Service) Publish(ctx context.Context, in Input) (store.EventCreateResul
 		p.LeaseShards, p.LeaseShard = s.cfg.Handoff.Shard()
 		p.LeaseSkip = s.cfg.Handoff.Full()
 	}
-	res, err := s.cfg.Store.EventCreate(ctx, p)
+	wctx, wspan := s.cfg.Tracer.Start(ctx, "hookline.store.event_create")
+	res, err := s.cfg.Store.EventCreate(wctx, p)
+	tracing.Fail(wspan, err, false)
+	wspan.End()
 	if err != nil {
 		return store.EventCreateResult{}, err
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookline/hookline/internal/catalog"
 	"github.com/hookline/hookline/internal/ingest"
 	"github.com/hookline/hookline/internal/store"
@@ -258,6 +260,7 @@ type bundle struct {
 type options struct {
 	noHandoff bool
 	accepting bool
+	tracer    trace.Tracer
 }
 
 func setup(t *testing.T, opts options) *bundle {
@@ -315,6 +318,7 @@ func setup(t *testing.T, opts options) *bundle {
 			mu.Unlock()
 		},
 	}
+	cfg.Tracer = opts.tracer
 	if !opts.noHandoff {
 		b.handoff = &fakeHandoff{accepting: opts.accepting, until: t0.Add(30 * time.Second)}
 		cfg.Handoff = b.handoff

@@ -17,7 +17,10 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookline/hookline/internal/api"
+	"github.com/hookline/hookline/internal/tracing"
 )
 
 // Timeouts that keep slow or idle clients from holding connections.
@@ -105,8 +108,9 @@ func (t *Tracker) Wait(d time.Duration) bool {
 
 // Middleware wraps h with request ids, panic recovery, security headers,
 // the client address (from X-Forwarded-For only behind trusted proxies) and
-// an access log (which never records credentials).
-func Middleware(h http.Handler, log *slog.Logger, trusted []netip.Prefix) http.Handler {
+// an access log (which never records credentials). With a tracer, API
+// requests also get a server span (see tracing.Traced).
+func Middleware(h http.Handler, log *slog.Logger, trusted []netip.Prefix, tracer trace.Tracer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		if len(trusted) > 0 {
@@ -124,6 +128,10 @@ func Middleware(h http.Handler, log *slog.Logger, trusted []netip.Prefix) http.H
 		w.Header().Set("Referrer-Policy", "same-origin")
 		r = r.WithContext(api.WithRequestID(r.Context(), id))
 		rw := &statusWriter{ResponseWriter: w}
+		var span trace.Span
+		if tracer != nil && tracing.Traced(r.URL.Path) {
+			r, span = tracing.StartRequest(tracer, r, id)
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -138,9 +146,16 @@ func Middleware(h http.Handler, log *slog.Logger, trusted []netip.Prefix) http.H
 			if rw.status >= 500 {
 				lvl = slog.LevelWarn
 			}
-			log.Log(r.Context(), lvl, "request", "method", r.Method, "path", r.URL.Path,
-				"status", rw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000,
-				"request_id", id, "remote", r.RemoteAddr)
+			attrs := []any{"method", r.Method, "path", r.URL.Path,
+				"status", rw.status, "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+				"request_id", id, "remote", r.RemoteAddr}
+			if span != nil {
+				tracing.EndRequest(span, r, rw.status)
+				if sc := span.SpanContext(); sc.IsValid() {
+					attrs = append(attrs, "trace_id", sc.TraceID().String())
+				}
+			}
+			log.Log(r.Context(), lvl, "request", attrs...)
 		}()
 		h.ServeHTTP(rw, r)
 	})

@@ -106,6 +106,9 @@ type Event struct {
 	Data           json.RawMessage `json:"data"`
 	IdempotencyKey string          `json:"idempotency_key,omitempty"`
 	CreatedAt      time.Time       `json:"timestamp"`
+	// TraceParent is the W3C traceparent of the span that published the
+	// event, when tracing is on: attempts, however late, join its trace.
+	TraceParent string `json:"-"`
 }
 
 // DeliveryStatus is the state of a delivery.

@@ -87,7 +87,7 @@ const qClaim = `WITH due AS (
 	)
 	SELECT c.id, c.tenant, c.event_id, c.event_type, c.webhook_id, c.status, c.attempts,
 		c.next_attempt_at, c.last_status_code, c.last_error, c.created_at, c.updated_at,
-		e.id, e.tenant, e.type, e.data, e.idempotency_key, e.created_at
+		e.id, e.tenant, e.type, e.data, e.idempotency_key, e.created_at, e.trace_parent
 	FROM claimed c JOIN events e ON e.id = c.event_id
 	ORDER BY c.due_at, c.id`
 
@@ -109,17 +109,20 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 		var t store.Task
 		d, e := &t.Delivery, &t.Event
 		var status string
-		var key *string
+		var key, trace *string
 		var data []byte
 		err := r.Scan(&d.ID, &d.Tenant, &d.EventID, &d.EventType, &d.WebhookID, &status, &d.Attempts,
 			&d.NextAttemptAt, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt,
-			&e.ID, &e.Tenant, &e.Type, &data, &key, &e.CreatedAt)
+			&e.ID, &e.Tenant, &e.Type, &data, &key, &e.CreatedAt, &trace)
 		d.Status = webhook.DeliveryStatus(status)
 		d.NextAttemptAt = utcPtr(d.NextAttemptAt)
 		d.CreatedAt, d.UpdatedAt, e.CreatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC(), e.CreatedAt.UTC()
 		e.Data = data
 		if key != nil {
 			e.IdempotencyKey = *key
+		}
+		if trace != nil {
+			e.TraceParent = *trace
 		}
 		return t, err
 	})

@@ -17,8 +17,8 @@ const (
 	// qEventInsert stores an event unless its idempotency key is taken.
 	// A concurrent insert of the same key makes it wait for that
 	// transaction, then insert nothing if it committed.
-	qEventInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)
+	qEventInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at, trace_parent)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`
 	// qMatch returns the active webhooks of the event's tenant subscribed
 	// to its type, once the event ($3) is stored by this transaction. KEY
@@ -149,14 +149,17 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 // p.IdempotencySince, stores nothing and returns that event's ID.
 func insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateParams) (hooks []string, dupID string, err error) {
 	ev := p.Event
-	var key *string
+	var key, trace *string
 	if ev.IdempotencyKey != "" {
 		key = &ev.IdempotencyKey
+	}
+	if ev.TraceParent != "" {
+		trace = &ev.TraceParent
 	}
 	for range maxKeyTries {
 		var inserted bool
 		var b pgx.Batch
-		b.Queue(qEventInsert, ev.ID, ev.Tenant, ev.Type, nonNil(ev.Data), key, ev.CreatedAt).
+		b.Queue(qEventInsert, ev.ID, ev.Tenant, ev.Type, nonNil(ev.Data), key, ev.CreatedAt, trace).
 			Exec(func(tag pgconn.CommandTag) error {
 				inserted = tag.RowsAffected() == 1
 				return nil
@@ -194,18 +197,21 @@ func insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateParams) (hoo
 	return nil, "", errors.New("postgres: idempotency key kept changing hands")
 }
 
-const eventColumns = `id, tenant, type, data, idempotency_key, created_at`
+const eventColumns = `id, tenant, type, data, idempotency_key, created_at, trace_parent`
 
 func scanEvent(r scanner) (webhook.Event, error) {
 	var e webhook.Event
-	var key *string
+	var key, trace *string
 	var data []byte
-	if err := r.Scan(&e.ID, &e.Tenant, &e.Type, &data, &key, &e.CreatedAt); err != nil {
+	if err := r.Scan(&e.ID, &e.Tenant, &e.Type, &data, &key, &e.CreatedAt, &trace); err != nil {
 		return e, err
 	}
 	e.Data = data
 	if key != nil {
 		e.IdempotencyKey = *key
+	}
+	if trace != nil {
+		e.TraceParent = *trace
 	}
 	e.CreatedAt = e.CreatedAt.UTC()
 	return e, nil

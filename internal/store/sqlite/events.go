@@ -11,8 +11,8 @@ import (
 
 const (
 	qEventByKey  = `SELECT id, created_at FROM events WHERE tenant = ? AND idempotency_key = ?`
-	qEventInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`
+	qEventInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at, trace_parent)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
 	qMatch = `SELECT DISTINCT s.webhook_id FROM subscriptions s JOIN webhooks w ON w.id = s.webhook_id
 		WHERE s.tenant = ? AND s.event_type IN (?, '*') AND w.active = 1`
 	qDeliveryInsert = `INSERT INTO deliveries (id, tenant, event_id, event_type, webhook_id, status,
@@ -63,7 +63,8 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 			}
 		}
 		created := ts(ev.CreatedAt)
-		if _, err := s.exec(tx, qEventInsert, ev.ID, ev.Tenant, ev.Type, []byte(ev.Data), key, created); err != nil {
+		if _, err := s.exec(tx, qEventInsert, ev.ID, ev.Tenant, ev.Type, []byte(ev.Data), key, created,
+			nullString(ev.TraceParent)); err != nil {
 			return err
 		}
 		rows, err := s.query(tx, qMatch, ev.Tenant, ev.Type)
@@ -136,19 +137,20 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 
 func scanEvent(r scanner) (webhook.Event, error) {
 	var e webhook.Event
-	var key sql.NullString
+	var key, trace sql.NullString
 	var created int64
 	var data []byte
-	if err := r.Scan(&e.ID, &e.Tenant, &e.Type, &data, &key, &created); err != nil {
+	if err := r.Scan(&e.ID, &e.Tenant, &e.Type, &data, &key, &created, &trace); err != nil {
 		return e, err
 	}
 	e.Data = data
 	e.IdempotencyKey = key.String
+	e.TraceParent = trace.String
 	e.CreatedAt = fromTS(created)
 	return e, nil
 }
 
-const eventColumns = `id, tenant, type, data, idempotency_key, created_at`
+const eventColumns = `id, tenant, type, data, idempotency_key, created_at, trace_parent`
 
 // EventGet implements store.EventStore.
 func (s *Store) EventGet(ctx context.Context, id string) (webhook.Event, error) {

@@ -30,6 +30,47 @@ import (
 //go:embed schema.sql
 var schemaSQL string
 
+// upgrades change the schema of databases made by earlier releases; they
+// run in order, each once, after schema.sql (which keeps the first
+// release's tables as they were). PRAGMA user_version counts those applied.
+var upgrades = []string{
+	`ALTER TABLE events ADD COLUMN trace_parent TEXT`,
+}
+
+// upgrade applies the upgrades the database lacks, each in its own
+// transaction with the version it reaches, so a crash between two leaves a
+// database that the next start carries on from.
+func upgrade(db *sql.DB) error {
+	var version int
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil {
+		return fmt.Errorf("sqlite: read schema version: %w", err)
+	}
+	if version > len(upgrades) {
+		return fmt.Errorf("sqlite: the database has schema version %d but this build knows only %d: "+
+			"it was written by a newer Hookline; run that version (or restore a backup made before the upgrade)",
+			version, len(upgrades))
+	}
+	for i := version; i < len(upgrades); i++ {
+		tx, err := db.Begin()
+		if err != nil {
+			return fmt.Errorf("sqlite: schema upgrade %d: %w", i+1, err)
+		}
+		if _, err := tx.Exec(upgrades[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("sqlite: schema upgrade %d: %w", i+1, err)
+		}
+		// PRAGMA takes no parameters; i+1 is a number of ours.
+		if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("sqlite: schema upgrade %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("sqlite: schema upgrade %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
 // maxBatch bounds one group commit, so a flood of writes still commits in
 // pieces and no caller waits behind an unbounded transaction.
 const maxBatch = 1024
@@ -96,6 +137,10 @@ func Open(path string, opts Options) (*Store, error) {
 	if _, err := wdb.Exec(schemaSQL); err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: apply schema: %w", err)
+	}
+	if err := upgrade(wdb); err != nil {
+		wdb.Close()
+		return nil, err
 	}
 	rp := url.Values{}
 	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(ON)", "query_only(1)", "cache_size(-4000)"} {
@@ -289,6 +334,9 @@ func (s *Store) query(tx *sql.Tx, query string, args ...any) (*sql.Rows, error) 
 func ts(t time.Time) int64 { return t.UnixMicro() }
 
 func fromTS(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+// nullString stores "" as NULL.
+func nullString(v string) sql.NullString { return sql.NullString{String: v, Valid: v != ""} }
 
 func nullTS(t *time.Time) sql.NullInt64 {
 	if t == nil || t.IsZero() {

@@ -2,9 +2,11 @@ package sqlite_test
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -194,5 +196,70 @@ func TestWriteAfterClose(t *testing.T) {
 		if code := webhook.ErrorCode(write()); code != webhook.EUNAVAILABLE {
 			t.Errorf("%s after Close: code %q, want %q", name, code, webhook.EUNAVAILABLE)
 		}
+	}
+}
+
+// TestUpgradeFromFirstRelease opens a database made by the first release's
+// schema (user_version 0, no later columns) holding an event, and checks
+// that it is upgraded in place with the event intact.
+func TestUpgradeFromFirstRelease(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "hookline.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(sqlite.FirstReleaseSchema); err != nil {
+		t.Fatalf("first release schema: %v", err)
+	}
+	if _, err := db.Exec(`INSERT INTO events (id, tenant, type, data, idempotency_key, created_at)
+		VALUES ('evt_old', 'default', 'order.created', '{"n":1}', NULL, 1)`); err != nil {
+		t.Fatalf("insert an old event: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := openStore(t, path)
+	ctx := t.Context()
+	old, err := s.EventGet(ctx, "evt_old")
+	if err != nil || string(old.Data) != `{"n":1}` || old.TraceParent != "" {
+		t.Fatalf("EventGet of the old event after the upgrade: %+v, %v", old, err)
+	}
+	et := webhook.EventType{Slug: "order.created", Name: "Order created", Example: json.RawMessage(`{}`), CreatedAt: t0}
+	if err := s.EventTypeSeed(ctx, []webhook.EventType{et}); err != nil {
+		t.Fatalf("EventTypeSeed: %v", err)
+	}
+	ev := webhook.Event{ID: webhook.NewID(webhook.PrefixEvent), Tenant: webhook.DefaultTenant, Type: et.Slug,
+		Data: json.RawMessage(`{}`), CreatedAt: t0, TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+	if _, err := s.EventCreate(ctx, store.EventCreateParams{Event: ev, IdempotencySince: t0}); err != nil {
+		t.Fatalf("EventCreate after the upgrade: %v", err)
+	}
+	if got, err := s.EventGet(ctx, ev.ID); err != nil || got.TraceParent != ev.TraceParent {
+		t.Errorf("EventGet: trace parent %q, %v; want %q", got.TraceParent, err, ev.TraceParent)
+	}
+}
+
+// TestRefusesNewerSchema: a database written by a newer release is left
+// untouched with an error that says so.
+func TestRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "hookline.db")
+	s, err := sqlite.Open(path, sqlite.Options{Sealer: storetest.Sealer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`PRAGMA user_version = 999`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = sqlite.Open(path, sqlite.Options{Sealer: storetest.Sealer{}})
+	if err == nil || !strings.Contains(err.Error(), "newer Hookline") {
+		t.Fatalf("Open of a database from a newer release: %v; want an error naming the cause", err)
 	}
 }

@@ -30,6 +30,7 @@ func testEvents(t *testing.T, open Opener) {
 			Data:           json.RawMessage("{\"b\": 1,  \"a\":[1, 2.50, \"\\u00e9\", \"é\"],\n\"z\":null}"),
 			IdempotencyKey: "order-1001",
 			CreatedAt:      at(time.Hour + 123*time.Microsecond),
+			TraceParent:    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
 		}
 		res := h.create(store.EventCreateParams{Event: ev, IdempotencySince: at(-time.Hour)})
 		if res.Duplicate {
@@ -75,8 +76,14 @@ func testEvents(t *testing.T, open Opener) {
 		if !due.Equal(ev.CreatedAt) {
 			t.Errorf("DeliveryNextDue: got %s, want the event's time %s", due, ev.CreatedAt)
 		}
-		if tasks := h.claim("worker", ev.CreatedAt, 10); !sameSet(taskIDs(tasks), deliveryIDs(res.Deliveries)) {
+		tasks := h.claim("worker", ev.CreatedAt, 10)
+		if !sameSet(taskIDs(tasks), deliveryIDs(res.Deliveries)) {
 			t.Errorf("claim at the event's time: got %v, want %v", taskIDs(tasks), deliveryIDs(res.Deliveries))
+		}
+		for _, task := range tasks {
+			// The claimed event carries everything an attempt needs,
+			// including the trace it joins.
+			equal(t, "claimed task's event", task.Event, ev, normEvent)
 		}
 	})
 

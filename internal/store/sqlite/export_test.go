@@ -1,0 +1,5 @@
+package sqlite
+
+// FirstReleaseSchema is the schema that databases start from, before
+// upgrades.
+var FirstReleaseSchema = schemaSQL
