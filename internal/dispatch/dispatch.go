@@ -150,6 +150,7 @@ type Dispatcher struct {
 
 	wake    chan struct{}
 	members membership
+	failLog logLimit
 }
 
 // A lane serves its fresh deliveries (handed over by ingest) before its
@@ -179,6 +180,7 @@ func New(cfg Config) *Dispatcher {
 		leases:    make(map[string]time.Time),
 		freshFull: make(map[string]bool),
 		wake:      make(chan struct{}, 1),
+		failLog:   logLimit{every: time.Minute},
 	}
 	d.cond = sync.NewCond(&d.mu)
 	d.hooks = newHookCache(cfg.Store, cfg.WebhookCacheTTL, cfg.Now)
@@ -623,8 +625,9 @@ func (d *Dispatcher) attempt(ctx context.Context, t store.Task, leaseUntil time.
 			Number: number, StartedAt: d.cfg.Now(), ErrorClass: webhook.ErrClassCancelled,
 			Error: "not sent: the webhook is disabled or deleted",
 		}
-		d.finish(a, store.OutcomeFailed, time.Time{}, "", leaseUntil)
 		endSpan(span, &a, store.OutcomeFailed, time.Time{}, "")
+		d.logAttempt(span, &a, store.OutcomeFailed, time.Time{}, "")
+		d.finish(a, store.OutcomeFailed, time.Time{}, "", leaseUntil)
 		return true, false
 	}
 	spanTarget(span, h.webhook.URL)
@@ -639,8 +642,9 @@ func (d *Dispatcher) attempt(ctx context.Context, t store.Task, leaseUntil time.
 		return false, false
 	}
 	outcome, next, disable := d.decide(&a, number)
-	d.finish(a, outcome, next, disable, leaseUntil)
 	endSpan(span, &a, outcome, next, disable)
+	d.logAttempt(span, &a, outcome, next, disable)
+	d.finish(a, outcome, next, disable, leaseUntil)
 	return true, trips(&a)
 }
 

@@ -111,4 +111,3 @@ func TestAttemptSpans(t *testing.T) {
 		})
 	}
 }
-

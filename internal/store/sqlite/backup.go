@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,9 +19,17 @@ func Backup(ctx context.Context, dbPath, dest string) error {
 	if _, err := os.Stat(dbPath); err != nil {
 		return fmt.Errorf("no database at %s: %w", dbPath, err)
 	}
-	if _, err := os.Stat(dest); err == nil {
+	// Created here, empty (VACUUM INTO accepts an empty file), so that the
+	// copy is readable by its owner only from the first byte: it holds
+	// event payloads and sealed secrets.
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%s already exists; choose a new file", dest)
 	}
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	f.Close()
 	db, err := sql.Open("sqlite", "file:"+dbPath+"?"+url.Values{"_pragma": {"busy_timeout(10000)"}}.Encode())
 	if err != nil {
 		return err

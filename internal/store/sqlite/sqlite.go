@@ -15,6 +15,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -114,6 +115,15 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("sqlite: create data directory: %w", err)
+	}
+	// A new database is readable by its owner only, whatever the umask or
+	// the data directory's mode (a container volume may be 0755): it holds
+	// event payloads and sealed secrets. SQLite gives the -wal and -shm
+	// files the database file's mode. An empty file is an empty database.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("sqlite: create database file: %w", err)
 	}
 	// synchronous(FULL) in WAL mode fsyncs the log at every commit: an
 	// acknowledged event survives power loss.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -261,5 +262,37 @@ func TestRefusesNewerSchema(t *testing.T) {
 	_, err = sqlite.Open(path, sqlite.Options{Sealer: storetest.Sealer{}})
 	if err == nil || !strings.Contains(err.Error(), "newer Hookline") {
 		t.Fatalf("Open of a database from a newer release: %v; want an error naming the cause", err)
+	}
+}
+
+// TestFilesPrivate: the database, its WAL and a backup are readable by
+// their owner only, even in a directory (a container volume, say) that
+// others can read and under a permissive umask.
+func TestFilesPrivate(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix file modes")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "hookline.db")
+	s := openStore(t, path)
+	if err := s.WebhookCreate(t.Context(), newWebhook(), "whsec_private"); err != nil {
+		t.Fatalf("WebhookCreate: %v", err)
+	}
+	backup := filepath.Join(dir, "backup.db")
+	if err := sqlite.Backup(t.Context(), path, backup); err != nil {
+		t.Fatalf("Backup: %v", err)
+	}
+	for _, f := range []string{path, path + "-wal", backup} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatalf("stat: %v", err)
+		}
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s: mode %o, want 600", filepath.Base(f), mode)
+		}
 	}
 }
