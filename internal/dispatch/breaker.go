@@ -11,11 +11,14 @@ import (
 // cool-down that doubles up to breakerMaxCooldown, until one succeeds.
 // Deliveries wait meanwhile (in memory, and in the database beyond the
 // lane's backlog) without spending their retries, and a dead endpoint
-// costs a probe now and then instead of a stream of doomed requests.
+// costs a probe now and then instead of a stream of doomed requests. The
+// cool-down stays short (at most 5 s: a dozen requests a minute to a dead
+// endpoint) because it is also how long an endpoint's return can go
+// unnoticed, and events published meanwhile wait that long.
 const (
 	breakerThreshold   = 5
 	breakerMinCooldown = time.Second
-	breakerMaxCooldown = time.Minute
+	breakerMaxCooldown = 5 * time.Second
 )
 
 type breaker struct {

@@ -127,6 +127,13 @@ const laneBacklog = 1000
 // claimBatch is the most deliveries one claim leases.
 const claimBatch = 500
 
+// recentWindow: deliveries that came due this recently are claimed before
+// older ones (newest first), so when an endpoint comes back from an
+// outage the events published since reach it before its backlog does. It
+// spans the breaker's longest cool-down, the time a return can go
+// unnoticed.
+const recentWindow = 30 * time.Second
+
 // Dispatcher runs attempts. Create with New, start with Run.
 type Dispatcher struct {
 	cfg   Config
@@ -151,6 +158,9 @@ type Dispatcher struct {
 	wake    chan struct{}
 	members membership
 	failLog logLimit
+	// claimMu spans a claim from the database to its tasks being in
+	// memory (see recorder.claims).
+	claimMu sync.Mutex
 }
 
 // A lane serves its fresh deliveries (handed over by ingest) before its
@@ -184,7 +194,8 @@ func New(cfg Config) *Dispatcher {
 	}
 	d.cond = sync.NewCond(&d.mu)
 	d.hooks = newHookCache(cfg.Store, cfg.WebhookCacheTTL, cfg.Now)
-	d.rec = newRecorder(cfg.Store, cfg.Logger, d.noteDue, d.leaseOf, func(rs []store.AttemptResult) { d.release(rs) })
+	d.rec = newRecorder(cfg.Store, cfg.Logger, d.noteDue, d.leaseOf, func(rs []store.AttemptResult) { d.release(rs) },
+		&d.claimMu)
 	return d
 }
 
@@ -543,15 +554,20 @@ func (d *Dispatcher) claimOnce(ctx context.Context) (time.Duration, error) {
 		}
 		limit := min(room, claimBatch)
 		shards, shard := d.Shard()
+		d.claimMu.Lock()
 		tasks, err := d.cfg.Store.DeliveryClaim(ctx, store.DeliveryClaimParams{
 			Owner: d.cfg.Owner, Now: now, LeaseUntil: d.LeaseUntil(),
 			Limit: limit, ExcludeWebhooks: d.saturated(), Shards: shards, Shard: shard,
+			RecentSince: now.Add(-recentWindow),
 		})
+		if err == nil {
+			d.submit(tasks, false)
+		}
+		d.claimMu.Unlock()
 		if err != nil {
 			return 0, err
 		}
 		d.rec.storageBack()
-		d.submit(tasks, false)
 		if len(tasks) < limit {
 			// Everything due (and not skipped) is claimed.
 			return d.cfg.PollInterval, nil

@@ -23,6 +23,13 @@ type recorder struct {
 	// stored releases deliveries whose results are stored.
 	fence  func(deliveryID string) (time.Time, bool)
 	stored func(results []store.AttemptResult)
+	// claims is held by the poller from a claim until its tasks are in
+	// memory. Reading the fences and writing the results under it means
+	// a claim that renews a held delivery's lease is either seen in full
+	// (the new lease end fences the result) or not begun; without it, a
+	// result fenced with the old lease end could be refused by a lease
+	// renewed a moment earlier, and the delivery sent again.
+	claims sync.Locker
 	// retryNow cuts a backoff short when storage is known to be back.
 	retryNow chan struct{}
 	mu       sync.Mutex
@@ -32,8 +39,9 @@ type recorder struct {
 }
 
 func newRecorder(s Store, log *slog.Logger, onDue func(time.Time), fence func(string) (time.Time, bool),
-	stored func([]store.AttemptResult)) *recorder {
-	r := &recorder{store: s, log: log, onDue: onDue, fence: fence, stored: stored, retryNow: make(chan struct{}, 1)}
+	stored func([]store.AttemptResult), claims sync.Locker) *recorder {
+	r := &recorder{store: s, log: log, onDue: onDue, fence: fence, stored: stored, claims: claims,
+		retryNow: make(chan struct{}, 1)}
 	r.cond = sync.NewCond(&r.mu)
 	return r
 }
@@ -79,6 +87,7 @@ func (r *recorder) run() {
 		r.mu.Unlock()
 
 		for {
+			r.claims.Lock()
 			for i := range batch {
 				if until, ok := r.fence(batch[i].Attempt.DeliveryID); ok && batch[i].LeaseOwner != "" {
 					batch[i].LeaseUntil = until
@@ -87,6 +96,7 @@ func (r *recorder) run() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			err := r.store.AttemptRecord(ctx, batch)
 			cancel()
+			r.claims.Unlock()
 			if err == nil {
 				backoff = 100 * time.Millisecond
 				break

@@ -154,8 +154,10 @@ type DeliveryStore interface {
 	DeliveryGet(ctx context.Context, id string) (webhook.Delivery, error)
 	DeliveryList(ctx context.Context, p DeliveryListParams) (DeliveryPage, error)
 	// DeliveryClaim leases up to Limit pending deliveries that are due at Now
-	// and not leased by anyone (or whose lease ran out), oldest due first,
-	// skipping the webhooks in ExcludeWebhooks.
+	// and not leased by anyone (or whose lease ran out), skipping the
+	// webhooks in ExcludeWebhooks: those that came due at or after
+	// RecentSince first, newest first, then the rest oldest due first. The
+	// tasks come back in that order.
 	DeliveryClaim(ctx context.Context, p DeliveryClaimParams) ([]Task, error)
 	// DeliveryReleaseLeases makes the deliveries leased by owner ("" = by
 	// anyone) due at now again. A process that owns the data alone (SQLite)
@@ -206,6 +208,11 @@ type DeliveryClaimParams struct {
 	LeaseUntil      time.Time
 	Limit           int
 	ExcludeWebhooks []string
+	// RecentSince, when set, puts the deliveries that came due since then
+	// ahead of older ones, newest first: an endpoint back from an outage
+	// gets the events published since before its backlog. Zero means
+	// oldest due first throughout.
+	RecentSince time.Time
 	// Shards > 1 splits webhooks into that many shards by a stable hash of
 	// their ID and claims only shard Shard, so that each webhook is served
 	// by one instance and its concurrency limit holds across instances.

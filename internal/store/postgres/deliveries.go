@@ -67,29 +67,43 @@ func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (s
 	return page, nil
 }
 
-// qClaim leases the oldest due deliveries in one statement. SKIP LOCKED
-// passes over rows another claimer is taking right now; a row claimed and
-// committed since this statement's snapshot is re-checked when locked, no
-// longer due (its next_attempt_at is now a lease end), and left out. The
-// claimed rows come back in due order, read before the lease overwrote it.
-const qClaim = `WITH due AS (
+// qClaim leases due deliveries in one statement: first those that came
+// due since $8, newest first, then older ones, oldest first (two range
+// scans of the due index). SKIP LOCKED passes over rows another claimer is
+// taking right now; a row claimed and committed since this statement's
+// snapshot is re-checked when locked, no longer due (its next_attempt_at
+// is now a lease end), and left out. The claimed rows come back in claim
+// order, with the due time read before the lease overwrote it.
+const qClaim = `WITH recent AS (
 		SELECT id, next_attempt_at AS due_at FROM deliveries
-		WHERE status = 'pending' AND next_attempt_at <= $1 AND webhook_id <> ALL ($2::text[])
+		WHERE status = 'pending' AND next_attempt_at <= $1 AND next_attempt_at >= $8
+			AND webhook_id <> ALL ($2::text[])
 			AND ($6::int <= 1 OR abs(hashtext(webhook_id)::bigint) % $6::int = $7::int)
-		ORDER BY next_attempt_at, id
+		ORDER BY next_attempt_at DESC, id DESC
 		LIMIT $3
 		FOR UPDATE SKIP LOCKED
+	), older AS (
+		SELECT id, next_attempt_at AS due_at FROM deliveries
+		WHERE status = 'pending' AND next_attempt_at < $8 AND webhook_id <> ALL ($2::text[])
+			AND ($6::int <= 1 OR abs(hashtext(webhook_id)::bigint) % $6::int = $7::int)
+		ORDER BY next_attempt_at, id
+		LIMIT greatest(0, $3 - (SELECT count(*) FROM recent))
+		FOR UPDATE SKIP LOCKED
+	), due AS (
+		SELECT id, due_at, 0 AS part FROM recent
+		UNION ALL
+		SELECT id, due_at, 1 AS part FROM older
 	), claimed AS (
 		UPDATE deliveries d SET lease_owner = $4, next_attempt_at = $5
 		FROM due WHERE d.id = due.id
 		RETURNING d.id, d.tenant, d.event_id, d.event_type, d.webhook_id, d.status, d.attempts,
-			d.next_attempt_at, d.last_status_code, d.last_error, d.created_at, d.updated_at, due.due_at
+			d.next_attempt_at, d.last_status_code, d.last_error, d.created_at, d.updated_at, due.due_at, due.part
 	)
 	SELECT c.id, c.tenant, c.event_id, c.event_type, c.webhook_id, c.status, c.attempts,
 		c.next_attempt_at, c.last_status_code, c.last_error, c.created_at, c.updated_at,
 		e.id, e.tenant, e.type, e.data, e.idempotency_key, e.created_at, e.trace_parent
 	FROM claimed c JOIN events e ON e.id = c.event_id
-	ORDER BY c.due_at, c.id`
+	ORDER BY c.part, CASE WHEN c.part = 0 THEN c.due_at END DESC, CASE WHEN c.part = 0 THEN c.id END DESC, c.due_at, c.id`
 
 // DeliveryClaim implements store.DeliveryStore in one statement (no
 // transaction around it is needed).
@@ -100,8 +114,12 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 	if s.closed.Load() {
 		return nil, errClosed
 	}
+	recent := p.Now.Add(time.Microsecond) // none recent unless asked
+	if !p.RecentSince.IsZero() && !p.RecentSince.After(p.Now) {
+		recent = p.RecentSince
+	}
 	rows, err := s.pool.Query(ctx, qClaim, p.Now, nonNilStrings(p.ExcludeWebhooks), p.Limit, p.Owner, p.LeaseUntil,
-		p.Shards, p.Shard)
+		p.Shards, p.Shard, recent)
 	if err != nil {
 		return nil, s.fail(err)
 	}

@@ -97,19 +97,41 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 	if p.Limit <= 0 {
 		return nil, nil
 	}
-	args := []any{ts(p.Now)}
 	excl := ""
+	var exclArgs []any
 	if len(p.ExcludeWebhooks) > 0 {
 		excl = " AND webhook_id NOT IN (?" + strings.Repeat(",?", len(p.ExcludeWebhooks)-1) + ")"
 		for _, w := range p.ExcludeWebhooks {
-			args = append(args, w)
+			exclArgs = append(exclArgs, w)
 		}
 	}
-	args = append(args, p.Limit)
-	ids, err := queryStrings(ctx, s.rdb, `SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`+
-		excl+` ORDER BY next_attempt_at, id LIMIT ?`, args...)
-	if err != nil || len(ids) == 0 {
-		return nil, err
+	// Two range scans of the due index: the recent part newest first,
+	// then the older part oldest first.
+	recent := p.Now.Add(time.Microsecond) // none recent unless asked
+	if !p.RecentSince.IsZero() && !p.RecentSince.After(p.Now) {
+		recent = p.RecentSince
+	}
+	var ids []string
+	for _, part := range []struct {
+		cond, order string
+		args        []any
+	}{
+		{"next_attempt_at >= ? AND next_attempt_at <= ?", "next_attempt_at DESC, id DESC", []any{ts(recent), ts(p.Now)}},
+		{"next_attempt_at < ?", "next_attempt_at, id", []any{ts(recent)}},
+	} {
+		if len(ids) >= p.Limit {
+			break
+		}
+		args := append(append(part.args, exclArgs...), p.Limit-len(ids))
+		got, err := queryStrings(ctx, s.rdb, `SELECT id FROM deliveries WHERE status = 'pending' AND `+part.cond+
+			excl+` ORDER BY `+part.order+` LIMIT ?`, args...)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, got...)
+	}
+	if len(ids) == 0 {
+		return nil, nil
 	}
 	order := make(map[string]int, len(ids))
 	in := make([]any, len(ids))
@@ -117,7 +139,7 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 		order[id], in[i] = i, id
 	}
 	claimed := make([]*store.Task, len(ids))
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		clear(claimed)
 		// UPDATE ... RETURNING has no defined order: place rows by the
 		// candidates' due order.

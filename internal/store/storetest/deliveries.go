@@ -181,6 +181,40 @@ func testClaims(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("RecentFirst", func(t *testing.T) {
+		t.Parallel()
+		h := setup(t, open)
+		w := h.createWebhook(subscribed(typeOrderCreated))
+		skipped := h.createWebhook(subscribed(typeUserSignup))
+		due := func(typ string, d time.Duration) string {
+			return h.publish(webhook.DefaultTenant, typ, at(d)).Deliveries[0].ID
+		}
+		a, b, c, d := due(typeOrderCreated, 0), due(typeOrderCreated, 50*time.Second),
+			due(typeOrderCreated, 90*time.Second), due(typeOrderCreated, 95*time.Second)
+		due(typeUserSignup, 99*time.Second)    // recent, but its webhook is excluded
+		due(typeOrderCreated, 101*time.Second) // not due yet
+		claim := func(limit int) []string {
+			tasks, err := h.s.DeliveryClaim(h.ctx, store.DeliveryClaimParams{
+				Owner: "a", Now: at(100 * time.Second), LeaseUntil: at(time.Hour), Limit: limit,
+				ExcludeWebhooks: []string{skipped.ID}, RecentSince: at(80 * time.Second),
+			})
+			ok(t, err, "DeliveryClaim")
+			for _, task := range tasks {
+				if task.Delivery.WebhookID != w.ID {
+					t.Errorf("claimed %s of excluded webhook %s", task.Delivery.ID, task.Delivery.WebhookID)
+				}
+			}
+			return taskIDs(tasks)
+		}
+		// The recent part newest first, then the oldest of the rest.
+		if got, want := claim(3), []string{d, c, a}; !slices.Equal(got, want) {
+			t.Errorf("claim 3: got %v, want %v (recent newest first, then oldest)", got, want)
+		}
+		if got, want := claim(10), []string{b}; !slices.Equal(got, want) {
+			t.Errorf("claim the rest: got %v, want %v", got, want)
+		}
+	})
+
 	t.Run("OldestDueFirst", func(t *testing.T) {
 		t.Parallel()
 		h := setup(t, open)
