@@ -62,11 +62,17 @@ func Setup(ctx context.Context, s Settings) (trace.TracerProvider, func(context.
 	default:
 		return nil, stop, fmt.Errorf("--tracing %q: use off or otlp", s.Mode)
 	}
-	if err := checkProtocol(s.Getenv); err != nil {
-		return nil, stop, err
-	}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	// The standard switches that turn an SDK off win over the option, so
+	// an operator can silence every service the same way.
+	if strings.EqualFold(s.Getenv("OTEL_SDK_DISABLED"), "true") || s.Getenv("OTEL_TRACES_EXPORTER") == "none" {
+		s.Logger.Info("tracing: off (OTEL_SDK_DISABLED or OTEL_TRACES_EXPORTER=none)")
+		return noop.NewTracerProvider(), stop, nil
+	}
+	if err := checkProtocol(s.Getenv); err != nil {
+		return nil, stop, err
 	}
 	otel.SetErrorHandler(newErrorLogger(s.Logger, time.Minute))
 	// The exporter reads OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, _HEADERS,

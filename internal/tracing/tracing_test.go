@@ -66,6 +66,8 @@ func TestSetupModes(t *testing.T) {
 		{"grpc refused", ModeOTLP, env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), "OTLP over HTTP only", false},
 		{"traces protocol wins", ModeOTLP, env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf", "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), "", false},
 		{"otlp", ModeOTLP, env(), "", false},
+		{"SDK disabled", ModeOTLP, env("OTEL_SDK_DISABLED", "true"), "", true},
+		{"exporter none", ModeOTLP, env("OTEL_TRACES_EXPORTER", "none"), "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
