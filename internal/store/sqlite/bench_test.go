@@ -122,3 +122,72 @@ func BenchmarkAttemptRecordBatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "attempts/s")
 }
+
+// BenchmarkRetainBatch measures retention writes: 1,000 expired events,
+// each with its delivery and two attempts carrying 1 KiB request bodies,
+// deleted in batches. One batch is one write, the longest that ingest and
+// delivery wait behind retention: the metric ms/write.
+func BenchmarkRetainBatch(b *testing.B) {
+	for _, batch := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) { benchRetain(b, batch) })
+	}
+}
+
+func benchRetain(b *testing.B, batch int) {
+	s := benchStore(b, 1)
+	ctx := context.Background()
+	old := time.Now().Add(-48 * time.Hour)
+	fill := func() {
+		var results []store.AttemptResult
+		for range 1000 {
+			ev := webhook.Event{ID: webhook.NewID(webhook.PrefixEvent), Tenant: "default", Type: "t0", Data: data1K, CreatedAt: old}
+			res, err := s.EventCreate(ctx, store.EventCreateParams{Event: ev})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, d := range res.Deliveries {
+				for n, outcome := range []store.Outcome{store.OutcomeRetry, store.OutcomeSucceeded} {
+					results = append(results, store.AttemptResult{Outcome: outcome, NextAttemptAt: old.Add(time.Minute),
+						Attempt: webhook.Attempt{ID: webhook.NewID(webhook.PrefixAttempt), DeliveryID: d.ID,
+							WebhookID: d.WebhookID, EventID: ev.ID, EventType: "t0", Number: n + 1, StartedAt: old,
+							StatusCode: 200, RequestBody: data1K, ResponseBody: []byte("ok")}})
+				}
+			}
+		}
+		for len(results) > 0 {
+			n := min(len(results), 500)
+			// Two results of one delivery go in separate batches, in order.
+			var first, second []store.AttemptResult
+			for _, r := range results[:n] {
+				if r.Outcome == store.OutcomeRetry {
+					first = append(first, r)
+				} else {
+					second = append(second, r)
+				}
+			}
+			for _, batch := range [][]store.AttemptResult{first, second} {
+				if err := s.AttemptRecord(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			results = results[n:]
+		}
+	}
+	var deleted int
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		fill()
+		b.StartTimer()
+		res, err := s.Retain(ctx, store.RetainParams{EventsBefore: old.Add(time.Hour), Batch: batch})
+		if err != nil {
+			b.Fatal(err)
+		}
+		deleted += res.Events
+	}
+	if deleted != b.N*1000 {
+		b.Fatalf("deleted %d events, want %d", deleted, b.N*1000)
+	}
+	writes := b.N * (1000 / batch)
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(writes), "ms/write")
+}
