@@ -230,8 +230,8 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	if err := a.mountDashboard(mux, st, reg, d, insp, authn.Forget); err != nil {
 		return nil, err
 	}
-	var reqTracer trace.Tracer
-	if cfg.Tracing == tracing.ModeOTLP {
+	var reqTracer trace.Tracer // nil: requests are not traced, nor callers' trace context kept
+	if tracing.Enabled(tp) {
 		reqTracer = tracer
 	}
 	a.handler = a.inflight.Wrap(server.Middleware(mux, log, cfg.TrustedProxies, reqTracer))

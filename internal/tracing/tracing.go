@@ -105,6 +105,12 @@ func Setup(ctx context.Context, s Settings) (trace.TracerProvider, func(context.
 	return tp, tp.Shutdown, nil
 }
 
+// Enabled reports whether tp records spans (Setup turned tracing on).
+func Enabled(tp trace.TracerProvider) bool {
+	_, ok := tp.(*sdktrace.TracerProvider)
+	return ok
+}
+
 // checkProtocol refuses an OTLP protocol other than http/protobuf, the one
 // this build exports with, rather than sending to a port that speaks
 // another.

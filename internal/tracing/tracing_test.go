@@ -82,8 +82,7 @@ func TestSetupModes(t *testing.T) {
 				t.Fatalf("Setup: %v", err)
 			}
 			defer stop(context.Background())
-			_, isSDK := tp.(*sdktrace.TracerProvider)
-			if isSDK == tt.noop {
+			if Enabled(tp) == tt.noop {
 				t.Errorf("provider %T: want no-op %v", tp, tt.noop)
 			}
 			_, span := tp.Tracer("t").Start(context.Background(), "x")
