@@ -382,6 +382,7 @@ func TestRetryAndReplay(t *testing.T) {
 	res, err := b.st.EventCreate(ctx, store.EventCreateParams{Event: webhook.Event{
 		ID: webhook.NewID(webhook.PrefixEvent), Tenant: webhook.DefaultTenant, Type: "payment_received",
 		Data: []byte(`{"payment_id":1}`), CreatedAt: time.Now().UTC().Add(-time.Hour),
+		TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
 	}})
 	if err != nil || len(res.Deliveries) != 1 {
 		t.Fatalf("event: %v %v", res, err)
@@ -393,7 +394,8 @@ func TestRetryAndReplay(t *testing.T) {
 	r = b.get("/events")
 	mustContain(t, r.Body, res.Event.ID, "1 pending")
 	r = b.get("/events/" + res.Event.ID)
-	mustContain(t, r.Body, "Retry me", `href="/deliveries/`+dl.ID+`"`, `&#34;payment_id&#34;: 1`)
+	mustContain(t, r.Body, "Retry me", `href="/deliveries/`+dl.ID+`"`, `&#34;payment_id&#34;: 1`,
+		"trace <span", "4bf92f3577b34da6a3ce929d0e0e4736")
 	r = b.get("/deliveries/" + dl.ID)
 	mustContain(t, r.Body, "No attempt yet.")
 
