@@ -64,20 +64,12 @@ Examples:
 	if !*asJSON {
 		c.Progress = stderr
 	}
+	var rep interface{ WriteText(io.Writer) }
 	if *backlog {
-		rep, err := bench.RunBacklog(ctx, c)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(rep)
-		}
-		rep.WriteText(stdout)
-		return nil
+		rep, err = bench.RunBacklog(ctx, c)
+	} else {
+		rep, err = bench.Run(ctx, c)
 	}
-	rep, err := bench.Run(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -87,6 +79,8 @@ Examples:
 		return enc.Encode(rep)
 	}
 	rep.WriteText(stdout)
-	fmt.Fprintln(stdout)
+	if !*backlog {
+		fmt.Fprintln(stdout)
+	}
 	return nil
 }

@@ -19,10 +19,9 @@ type auditRow struct {
 
 type auditView struct {
 	base
-	Rows     []auditRow
-	Target   string
-	NextURL  string
-	FirstURL string
+	Rows   []auditRow
+	Target string
+	pager
 }
 
 // audit is the audit log: who changed what, newest first, optionally for
@@ -42,23 +41,11 @@ func (d *Dashboard) audit(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	keep := url.Values{}
+	filters := url.Values{}
 	if v.Target != "" {
-		keep.Set("target", v.Target)
+		filters.Set("target", v.Target)
 	}
-	if page.Next != "" {
-		next := url.Values{"cursor": {page.Next}}
-		if v.Target != "" {
-			next.Set("target", v.Target)
-		}
-		v.NextURL = "/audit?" + next.Encode()
-	}
-	if cursor != "" {
-		v.FirstURL = "/audit"
-		if len(keep) > 0 {
-			v.FirstURL += "?" + keep.Encode()
-		}
-	}
+	v.pager = pageLinks("/audit", filters, cursor, page.Next)
 	d.render(w, r, http.StatusOK, "audit", v)
 	return nil
 }

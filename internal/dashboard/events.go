@@ -15,11 +15,10 @@ type eventRow struct {
 
 type eventsView struct {
 	base
-	Rows     []eventRow
-	Types    []webhook.EventType
-	Type     string
-	NextURL  string
-	FirstURL string
+	Rows  []eventRow
+	Types []webhook.EventType
+	Type  string
+	pager
 }
 
 // events is the events log: recent events, newest first, with the states
@@ -44,23 +43,11 @@ func (d *Dashboard) events(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	keep := url.Values{}
+	filters := url.Values{}
 	if v.Type != "" {
-		keep.Set("type", v.Type)
+		filters.Set("type", v.Type)
 	}
-	if page.Next != "" {
-		next := url.Values{"cursor": {page.Next}}
-		if v.Type != "" {
-			next.Set("type", v.Type)
-		}
-		v.NextURL = "/events?" + next.Encode()
-	}
-	if cursor != "" {
-		v.FirstURL = "/events"
-		if len(keep) > 0 {
-			v.FirstURL += "?" + keep.Encode()
-		}
-	}
+	v.pager = pageLinks("/events", filters, cursor, page.Next)
 	d.render(w, r, http.StatusOK, "events", v)
 	return nil
 }

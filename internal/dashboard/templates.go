@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hookline/hookline/internal/tracing"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -115,25 +116,10 @@ var funcs = template.FuncMap{
 	"withID":      func(b bodyView, id string) bodyView { b.ID = id; return b },
 	"query":       url.QueryEscape,
 	"previewType": previewType,
-	"traceID":     traceID,
+	"traceID":     tracing.TraceID,
 	"countOf": func(m map[webhook.DeliveryStatus]int, s string) int {
 		return m[webhook.DeliveryStatus(s)]
 	},
-}
-
-// traceID is the trace id of a W3C traceparent ("" when it is not one), to
-// look the event's trace up in a tracing backend.
-func traceID(traceParent string) string {
-	parts := strings.Split(traceParent, "-")
-	if len(parts) != 4 || len(parts[1]) != 32 {
-		return ""
-	}
-	for _, c := range parts[1] {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return ""
-		}
-	}
-	return parts[1]
 }
 
 func derefTime(t *time.Time) time.Time {

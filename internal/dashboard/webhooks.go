@@ -27,8 +27,7 @@ type webhooksView struct {
 	Event    string
 	Status   string
 	Filtered bool
-	NextURL  string
-	FirstURL string
+	pager
 }
 
 // webhooks is the main page: every webhook with its state, searchable and
@@ -61,26 +60,13 @@ func (d *Dashboard) webhooks(w http.ResponseWriter, r *http.Request) error {
 	for _, wh := range page.Webhooks {
 		v.Rows = append(v.Rows, newWebhookRow(wh))
 	}
-	keep := url.Values{}
+	filters := url.Values{}
 	for k, val := range map[string]string{"q": v.Q, "event": v.Event, "status": v.Status} {
 		if val != "" {
-			keep.Set(k, val)
+			filters.Set(k, val)
 		}
 	}
-	if page.Next != "" {
-		next := url.Values{}
-		for k, vals := range keep {
-			next[k] = vals
-		}
-		next.Set("cursor", page.Next)
-		v.NextURL = "/?" + next.Encode()
-	}
-	if p.Cursor != "" {
-		v.FirstURL = "/"
-		if len(keep) > 0 {
-			v.FirstURL += "?" + keep.Encode()
-		}
-	}
+	v.pager = pageLinks("/", filters, p.Cursor, page.Next)
 	d.render(w, r, http.StatusOK, "webhooks", v)
 	return nil
 }

@@ -19,16 +19,19 @@ import (
 // published the event (stored with it), so a trace shows the publish and
 // every attempt of every delivery, retries minutes later included.
 func (d *Dispatcher) startSpan(ctx context.Context, t store.Task, number int) (context.Context, trace.Span) {
-	return d.cfg.Tracer.Start(tracing.WithParent(ctx, t.Event.TraceParent), "hookline.deliver",
-		trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(
+	ctx, span := d.cfg.Tracer.Start(tracing.WithParent(ctx, t.Event.TraceParent), "hookline.deliver",
+		trace.WithSpanKind(trace.SpanKindClient))
+	if span.IsRecording() { // attributes cost allocations on every attempt
+		span.SetAttributes(
 			attribute.String("hookline.event.id", t.Event.ID),
 			attribute.String("hookline.event.type", t.Event.Type),
 			attribute.String("hookline.delivery.id", t.Delivery.ID),
 			attribute.String("hookline.webhook.id", t.Delivery.WebhookID),
 			attribute.Int("hookline.attempt.number", number),
 			attribute.String("http.request.method", "POST"),
-		))
+		)
+	}
+	return ctx, span
 }
 
 // spanTarget names where the attempt goes: scheme, host and port only, as

@@ -111,11 +111,18 @@ const MaxIdempotencyKey = 255
 // Publish validates and stores an event and returns once it and its
 // deliveries are durable.
 func (s *Service) Publish(ctx context.Context, in Input) (res store.EventCreateResult, err error) {
-	ctx, span := s.cfg.Tracer.Start(ctx, "hookline.publish", trace.WithAttributes(
+	ctx, span := s.cfg.Tracer.Start(ctx, "hookline.publish")
+	if !span.IsRecording() {
+		// Tracing off (the default): nothing to describe, no allocations
+		// on the ingest path.
+		defer span.End()
+		return s.publish(ctx, in)
+	}
+	span.SetAttributes(
 		attribute.String("hookline.event.type", in.Type),
 		attribute.String("hookline.tenant", in.Tenant),
 		attribute.Int("hookline.event.bytes", len(in.Data)),
-	))
+	)
 	defer func() {
 		if err != nil {
 			tracing.Fail(span, err, webhook.HTTPStatus(webhook.ErrorCode(err)) < 500)

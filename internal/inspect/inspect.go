@@ -36,18 +36,8 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-// Store is what the inspector needs from storage.
-type Store interface {
-	BinCreate(ctx context.Context, b webhook.Bin) error
-	BinGet(ctx context.Context, id string) (webhook.Bin, error)
-	BinByToken(ctx context.Context, token string) (webhook.Bin, error)
-	BinList(ctx context.Context) ([]webhook.Bin, error)
-	BinDelete(ctx context.Context, id string) error
-	BinRequestAdd(ctx context.Context, r webhook.BinRequest) error
-	BinRequestList(ctx context.Context, p store.BinRequestListParams) ([]webhook.BinRequest, error)
-	BinRequestGet(ctx context.Context, id string) (webhook.BinRequest, error)
-	BinExpire(ctx context.Context, now time.Time) (int, error)
-}
+// Store is what the inspector needs from storage: all of the bin store.
+type Store = store.BinStore
 
 var _ Store = (store.Store)(nil)
 

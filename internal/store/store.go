@@ -381,3 +381,15 @@ type Sealer interface {
 	Seal(plaintext string) string
 	Open(sealed string) (string, error)
 }
+
+// PageLimit is the page size that every list uses for a requested limit:
+// 50 when none is given, at most 1,000.
+func PageLimit(n int) int {
+	switch {
+	case n <= 0:
+		return 50
+	case n > 1000:
+		return 1000
+	}
+	return n
+}

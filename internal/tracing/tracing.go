@@ -192,6 +192,16 @@ func WithParent(ctx context.Context, traceParent string) context.Context {
 	return propagator.Extract(ctx, propagation.MapCarrier{"traceparent": traceParent})
 }
 
+// TraceID returns the trace id of a stored traceparent, or "" when it is
+// empty or malformed: what to search for in a tracing backend.
+func TraceID(traceParent string) string {
+	sc := trace.SpanContextFromContext(WithParent(context.Background(), traceParent))
+	if !sc.IsValid() {
+		return ""
+	}
+	return sc.TraceID().String()
+}
+
 // Extract returns ctx with the span context the caller sent in its
 // traceparent header, so the publisher's trace carries on in Hookline.
 func Extract(ctx context.Context, header interface{ Get(string) string }) context.Context {

@@ -41,6 +41,24 @@ func TestTraceParentRoundTrip(t *testing.T) {
 	}
 }
 
+func TestTraceID(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		parent: "4bf92f3577b34da6a3ce929d0e0e4736",
+		"":     "",
+		"00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01": "", // W3C ids are lower case
+		"00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01":  "",
+		"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7":    "",
+		"00-00000000000000000000000000000000-00f067aa0ba902b7-01": "",
+		"<script>-4bf92f3577b34da6a3ce929d0e0e4736-x-01":          "",
+	}
+	for in, want := range tests {
+		if got := TraceID(in); got != want {
+			t.Errorf("TraceID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestSetupModes(t *testing.T) {
 	t.Parallel()
 	env := func(kv ...string) func(string) string {

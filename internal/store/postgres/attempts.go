@@ -331,5 +331,5 @@ func (s *Store) AttemptList(ctx context.Context, deliveryID string) ([]webhook.A
 
 // AttemptListByWebhook implements store.DeliveryStore.
 func (s *Store) AttemptListByWebhook(ctx context.Context, webhookID string, limit int) ([]webhook.Attempt, error) {
-	return s.attempts(ctx, `WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2`, webhookID, pageLimit(limit))
+	return s.attempts(ctx, `WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2`, webhookID, store.PageLimit(limit))
 }

@@ -49,7 +49,7 @@ func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (s
 	if p.Cursor != "" {
 		wh.add("id < ?", p.Cursor)
 	}
-	limit := pageLimit(p.Limit)
+	limit := store.PageLimit(p.Limit)
 	rows, err := s.pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries`+wh.String()+
 		` ORDER BY id DESC LIMIT `+wh.arg(limit+1), wh.args...)
 	if err != nil {

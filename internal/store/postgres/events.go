@@ -244,7 +244,7 @@ func (s *Store) EventList(ctx context.Context, p store.EventListParams) (store.E
 	if p.Cursor != "" {
 		wh.add("id < ?", p.Cursor)
 	}
-	limit := pageLimit(p.Limit)
+	limit := store.PageLimit(p.Limit)
 	evs, err := s.events(ctx, `SELECT `+eventColumns+` FROM events`+wh.String()+
 		` ORDER BY id DESC LIMIT `+wh.arg(limit+1), wh.args...)
 	if err != nil {

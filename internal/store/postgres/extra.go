@@ -103,7 +103,7 @@ func scanBinRequest(r scanner) (webhook.BinRequest, error) {
 // BinRequestList implements store.BinStore.
 func (s *Store) BinRequestList(ctx context.Context, p store.BinRequestListParams) ([]webhook.BinRequest, error) {
 	rows, err := s.pool.Query(ctx, binRequestSelect+`WHERE bin_id = $1 AND id > $2 ORDER BY id DESC LIMIT $3`,
-		p.BinID, p.AfterID, pageLimit(p.Limit))
+		p.BinID, p.AfterID, store.PageLimit(p.Limit))
 	if err != nil {
 		return nil, s.fail(err)
 	}
@@ -139,7 +139,7 @@ func (s *Store) AuditList(ctx context.Context, p store.AuditListParams) (store.A
 	if p.Cursor != "" {
 		wh.add("id < ?", p.Cursor)
 	}
-	limit := pageLimit(p.Limit)
+	limit := store.PageLimit(p.Limit)
 	rows, err := s.pool.Query(ctx, `SELECT id, at, actor, action, target, detail FROM audit_log`+wh.String()+
 		` ORDER BY id DESC LIMIT `+wh.arg(limit+1), wh.args...)
 	if err != nil {

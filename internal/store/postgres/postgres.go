@@ -416,16 +416,6 @@ func nonNilStrings(s []string) []string {
 	return s
 }
 
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return 50
-	case n > 1000:
-		return 1000
-	}
-	return n
-}
-
 // where builds a WHERE clause with numbered parameters.
 type where struct {
 	conds []string

@@ -104,7 +104,7 @@ func (s *Store) WebhookList(ctx context.Context, p store.WebhookListParams) (sto
 	if p.Cursor != "" {
 		wh.add("w.id < ?", p.Cursor)
 	}
-	limit := pageLimit(p.Limit)
+	limit := store.PageLimit(p.Limit)
 	q := `SELECT ` + webhookColumns + ` FROM webhooks w` + wh.String() + ` ORDER BY w.id DESC LIMIT ` + wh.arg(limit+1)
 	var page store.WebhookPage
 	var err error

@@ -63,7 +63,7 @@ func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (s
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	limit := pageLimit(p.Limit)
+	limit := store.PageLimit(p.Limit)
 	q += " ORDER BY id DESC LIMIT ?"
 	args = append(args, limit+1)
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
@@ -451,7 +451,7 @@ func (s *Store) AttemptList(ctx context.Context, deliveryID string) ([]webhook.A
 
 // AttemptListByWebhook implements store.DeliveryStore.
 func (s *Store) AttemptListByWebhook(ctx context.Context, webhookID string, limit int) ([]webhook.Attempt, error) {
-	return s.attempts(ctx, `WHERE webhook_id = ? ORDER BY id DESC LIMIT ?`, webhookID, pageLimit(limit))
+	return s.attempts(ctx, `WHERE webhook_id = ? ORDER BY id DESC LIMIT ?`, webhookID, store.PageLimit(limit))
 }
 
 // DeliveryRetry implements store.DeliveryStore.

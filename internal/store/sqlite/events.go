@@ -178,7 +178,7 @@ func (s *Store) EventList(ctx context.Context, p store.EventListParams) (store.E
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	limit := pageLimit(p.Limit)
+	limit := store.PageLimit(p.Limit)
 	q += " ORDER BY id DESC LIMIT ?"
 	args = append(args, limit+1)
 	rows, err := s.rdb.QueryContext(ctx, q, args...)

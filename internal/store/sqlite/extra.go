@@ -112,7 +112,7 @@ func scanBinRequest(r scanner) (webhook.BinRequest, error) {
 // BinRequestList implements store.BinStore.
 func (s *Store) BinRequestList(ctx context.Context, p store.BinRequestListParams) ([]webhook.BinRequest, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT `+binRequestColumns+` FROM bin_requests
-		WHERE bin_id = ? AND id > ? ORDER BY id DESC LIMIT ?`, p.BinID, p.AfterID, pageLimit(p.Limit))
+		WHERE bin_id = ? AND id > ? ORDER BY id DESC LIMIT ?`, p.BinID, p.AfterID, store.PageLimit(p.Limit))
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func (s *Store) AuditList(ctx context.Context, p store.AuditListParams) (store.A
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	limit := pageLimit(p.Limit)
+	limit := store.PageLimit(p.Limit)
 	rows, err := s.rdb.QueryContext(ctx, q+" ORDER BY id DESC LIMIT ?", append(args, limit+1)...)
 	if err != nil {
 		return store.AuditPage{}, err

@@ -125,7 +125,7 @@ func (s *Store) WebhookList(ctx context.Context, p store.WebhookListParams) (sto
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	limit := pageLimit(p.Limit)
+	limit := store.PageLimit(p.Limit)
 	q += " ORDER BY id DESC LIMIT ?"
 	args = append(args, limit+1)
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
@@ -149,16 +149,6 @@ func (s *Store) WebhookList(ctx context.Context, p store.WebhookListParams) (sto
 		page.Next = page.Webhooks[limit-1].ID
 	}
 	return page, nil
-}
-
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return 50
-	case n > 1000:
-		return 1000
-	}
-	return n
 }
 
 // WebhookUpdate implements store.WebhookStore.
