@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookline/hookline/internal/shutdown"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -145,8 +146,10 @@ func (a *API) streamBin(w http.ResponseWriter, r *http.Request) error {
 	if q := r.URL.Query().Get("after"); q != "" {
 		after = q
 	}
+	stop := shutdown.Signal(r) // before the first byte (see Signal)
 	rc := http.NewResponseController(w)
-	// A stream outlives the server's write timeout.
+	// A stream outlives the server's write timeout; it ends with the
+	// client, or when the server begins shutting down.
 	_ = rc.SetWriteDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
@@ -156,15 +159,26 @@ func (a *API) streamBin(w http.ResponseWriter, r *http.Request) error {
 	if err := rc.Flush(); err != nil {
 		return nil
 	}
-	ctx := r.Context()
+	ctx, cancel := context.WithCancel(r.Context())
+	// The keep-alive goroutine writes to w: it must be gone before the
+	// handler returns.
+	keepAliveDone := make(chan struct{})
+	defer func() {
+		cancel()
+		<-keepAliveDone
+	}()
 	var mu sync.Mutex // the keep-alive ticker and the events share w
 	// Comments keep idle connections (and proxies) open.
 	go func() {
+		defer close(keepAliveDone)
 		t := time.NewTicker(15 * time.Second)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
+				return
+			case <-stop:
+				cancel()
 				return
 			case <-t.C:
 				mu.Lock()

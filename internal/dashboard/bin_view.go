@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/inspect"
+	"github.com/hookline/hookline/internal/shutdown"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -162,6 +163,7 @@ func (d *Dashboard) binStream(w http.ResponseWriter, r *http.Request) error {
 	if after != "" && !webhook.HasPrefix(after, webhook.PrefixBinRequest) {
 		after = ""
 	}
+	stop := shutdown.Signal(r) // before the first byte (see Signal)
 	rc := http.NewResponseController(w)
 	// A stream outlives the server's write timeout; it ends with the
 	// client, or at shutdown below.
@@ -185,9 +187,15 @@ func (d *Dashboard) binStream(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := d.shutdownSignal(r)
+	// The keep-alive goroutine writes to w: it must be gone before the
+	// handler returns.
+	keepAliveDone := make(chan struct{})
+	defer func() {
+		cancel()
+		<-keepAliveDone
+	}()
 	go func() {
+		defer close(keepAliveDone)
 		t := time.NewTicker(25 * time.Second) // keeps proxies from closing an idle stream
 		defer t.Stop()
 		for {
@@ -231,31 +239,4 @@ func sseEvent(id, event, data string) string {
 	}
 	sb.WriteString("\n")
 	return sb.String()
-}
-
-// shutdownSignal returns a channel closed when the http.Server serving r
-// begins shutting down, so long-lived streams end instead of holding
-// graceful shutdown for its whole timeout.
-func (d *Dashboard) shutdownSignal(r *http.Request) <-chan struct{} {
-	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
-	if srv == nil {
-		return nil
-	}
-	d.shutdownMu.Lock()
-	defer d.shutdownMu.Unlock()
-	if d.shutdowns == nil {
-		d.shutdowns = map[*http.Server]chan struct{}{}
-	}
-	ch, ok := d.shutdowns[srv]
-	if !ok {
-		ch = make(chan struct{})
-		d.shutdowns[srv] = ch
-		srv.RegisterOnShutdown(func() {
-			d.shutdownMu.Lock()
-			delete(d.shutdowns, srv)
-			d.shutdownMu.Unlock()
-			close(ch)
-		})
-	}
-	return ch
 }

@@ -21,7 +21,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hookline/hookline/internal/api"
@@ -65,9 +64,6 @@ type Dashboard struct {
 	csrf     *http.CrossOriginProtection
 	throttle *throttle
 	banner   bannerCache
-
-	shutdownMu sync.Mutex
-	shutdowns  map[*http.Server]chan struct{}
 }
 
 // New returns the dashboard. It fails only if the embedded templates are

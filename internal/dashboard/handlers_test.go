@@ -590,12 +590,16 @@ func TestStreamEndsAtShutdown(t *testing.T) {
 	// deadline: the stream ends when shutdown begins.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- b.srv.Config.Shutdown(ctx) }()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		t.Fatalf("reading the stream: %v", err)
+	read := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, resp.Body)
+		read <- err
+	}()
+	if err := b.srv.Config.Shutdown(ctx); err != nil {
+		b.srv.CloseClientConnections() // unblock the reader
+		t.Fatalf("shutdown: %v (the stream held it)", err)
 	}
-	if err := <-done; err != nil {
-		t.Fatalf("shutdown: %v", err)
+	if err := <-read; err != nil {
+		t.Fatalf("reading the stream: %v", err)
 	}
 }
