@@ -166,9 +166,12 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	client := egress.NewClient(egress.Config{
 		AllowPrivate: cfg.AllowPrivateTargets, Timeout: cfg.DeliveryTimeout,
 	})
-	dlv := deliver.New(deliver.Config{
+	senders, err := deliver.Open(deliver.Config{
 		Client: client, Version: Version, Timeout: cfg.DeliveryTimeout, MaxResponseBody: cfg.MaxResponseBody,
 	})
+	if err != nil {
+		return nil, err
+	}
 	owner := webhook.NewID("inst_")
 	tp, stopTracing, err := tracing.Setup(ctx, tracing.Settings{
 		Mode: cfg.Tracing, Version: Version, Instance: owner, Logger: log, Getenv: config.Getenv,
@@ -185,7 +188,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	a := &App{cfg: cfg, log: log, store: st, stopTracing: stopTracing}
 	var m *metrics.Metrics
 	d := dispatch.New(dispatch.Config{
-		Store: st, Deliverer: dlv, Owner: owner, Tracer: tracer,
+		Store: st, Sender: senders, Owner: owner, Tracer: tracer,
 		RetrySchedule: cfg.RetrySchedule, PerWebhook: cfg.PerWebhook, Workers: cfg.Workers,
 		QueueCapacity: cfg.QueueCapacity, LeaseDuration: cfg.LeaseDuration,
 		ShutdownTimeout: cfg.ShutdownTimeout, AttemptTimeout: cfg.DeliveryTimeout, Logger: log,
@@ -213,7 +216,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	}
 	reg := registry.New(registry.Config{
 		Internal: insp.Internal,
-		Store:    st, Guard: guard, Deliverer: dlv, Webhooks: d, Forget: ing.Forget,
+		Store:    st, Guard: guard, Sender: senders, Webhooks: d, Forget: ing.Forget,
 		RotationOverlap: cfg.RotationOverlap, Logger: log,
 	})
 	authn := auth.NewAuthenticator(st, 2*time.Second, nil)

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hookline/hookline/internal/dispatch"
+	"github.com/hookline/hookline/internal/retry"
 )
 
 // Config is everything `hookline serve` can be told.
@@ -62,7 +62,7 @@ func Default() Config {
 	return Config{
 		Addr:                ":8080",
 		DataDir:             "./hookline-data",
-		RetrySchedule:       dispatch.DefaultSchedule,
+		RetrySchedule:       retry.DefaultSchedule,
 		LogFormat:           "text",
 		LogLevel:            "info",
 		MaxEventBytes:       1 << 20,
@@ -305,7 +305,7 @@ func (v *scheduleValue) String() string {
 }
 
 func (v *scheduleValue) Set(s string) error {
-	d, err := dispatch.ParseSchedule(s)
+	d, err := retry.ParseSchedule(s)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func setup(t *testing.T) *bundle {
 	client := egress.NewClient(egress.Config{AllowPrivate: loopback, Timeout: 5 * time.Second})
 	client.Transport = insp.Transport(client.Transport)
 	dlv := deliver.New(deliver.Config{Client: client, Version: "test", Timeout: 5 * time.Second})
-	reg := registry.New(registry.Config{Store: st, Guard: egress.NewGuard(loopback), Deliverer: dlv})
+	reg := registry.New(registry.Config{Store: st, Guard: egress.NewGuard(loopback), Sender: dlv})
 	d, err := New(Config{Store: st, Registry: reg, Inspector: insp, Now: clk.Now, Version: "test"})
 	if err != nil {
 		t.Fatal(err)

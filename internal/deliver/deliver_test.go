@@ -254,7 +254,7 @@ func TestAttemptRequest(t *testing.T) {
 			wh.Format = tt.format
 			wh.Headers = map[string]string{"X-Custom": "yes", "Authorization": "Bearer receiver-token"}
 			ev := testEvent()
-			a := d.Attempt(context.Background(), deliver.Request{
+			a, _ := d.Send(context.Background(), deliver.Task{
 				Webhook: wh, Signer: mustSigner(t, tt.secrets...), Event: ev, DeliveryID: "dlv_1", Number: 3,
 			})
 			r := <-got
@@ -346,7 +346,7 @@ func TestAttemptCustomHeadersCannotOverrideProtocol(t *testing.T) {
 		"X-Kept":            "kept",
 	}
 	ev := testEvent()
-	a := d.Attempt(context.Background(), deliver.Request{Webhook: wh, Signer: mustSigner(t, secretA), Event: ev, Number: 1})
+	a, _ := d.Send(context.Background(), deliver.Task{Webhook: wh, Signer: mustSigner(t, secretA), Event: ev, Number: 1})
 	r := <-got
 	want := map[string]string{
 		"webhook-id":        ev.ID,
@@ -395,7 +395,7 @@ func TestAttemptResponseBodyCap(t *testing.T) {
 			body := strings.Repeat("abcdefghij", tt.size/10+1)[:tt.size]
 			srv, _ := receiver(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) })
 			d := deliver.New(deliver.Config{Client: loopbackClient(), MaxResponseBody: limit})
-			a := d.Attempt(context.Background(), deliver.Request{Webhook: testWebhook(srv.URL), Event: testEvent(), Number: 1})
+			a, _ := d.Send(context.Background(), deliver.Task{Webhook: testWebhook(srv.URL), Event: testEvent(), Number: 1})
 			if string(a.ResponseBody) != body[:tt.wantKept] || a.ResponseTruncated != tt.wantTruncated {
 				t.Errorf("ResponseBody = %q truncated=%v, want %q truncated=%v",
 					a.ResponseBody, a.ResponseTruncated, body[:tt.wantKept], tt.wantTruncated)
@@ -422,7 +422,7 @@ func TestAttemptHugeResponseBody(t *testing.T) {
 		}
 	})
 	d := deliver.New(deliver.Config{Client: loopbackClient(), MaxResponseBody: 1024})
-	a := d.Attempt(context.Background(), deliver.Request{Webhook: testWebhook(srv.URL), Event: testEvent(), Number: 1})
+	a, _ := d.Send(context.Background(), deliver.Task{Webhook: testWebhook(srv.URL), Event: testEvent(), Number: 1})
 	if !a.ResponseTruncated || len(a.ResponseBody) != 1024 {
 		t.Errorf("ResponseBody len %d truncated=%v, want 1024 true", len(a.ResponseBody), a.ResponseTruncated)
 	}
@@ -467,7 +467,7 @@ func TestAttemptStatusClasses(t *testing.T) {
 				io.WriteString(w, "answer body")
 			})
 			d := deliver.New(deliver.Config{Client: loopbackClient()})
-			a := d.Attempt(context.Background(), deliver.Request{Webhook: testWebhook(srv.URL + "/in"), Event: testEvent(), Number: 1})
+			a, _ := d.Send(context.Background(), deliver.Task{Webhook: testWebhook(srv.URL + "/in"), Event: testEvent(), Number: 1})
 			if a.Success() != tt.wantSuccess || a.ErrorClass != tt.wantClass || a.StatusCode != tt.status {
 				t.Errorf("attempt = success %v class %q status %d, want %v %q %d",
 					a.Success(), a.ErrorClass, a.StatusCode, tt.wantSuccess, tt.wantClass, tt.status)
@@ -503,7 +503,7 @@ func TestAttemptRedirectNotFollowed(t *testing.T) {
 		http.Redirect(w, r, target.URL+"/stolen", http.StatusFound)
 	})
 	d := deliver.New(deliver.Config{Client: loopbackClient()})
-	a := d.Attempt(context.Background(), deliver.Request{Webhook: testWebhook(srv.URL), Event: testEvent(), Number: 1})
+	a, _ := d.Send(context.Background(), deliver.Task{Webhook: testWebhook(srv.URL), Event: testEvent(), Number: 1})
 	if a.ErrorClass != webhook.ErrClassRedirect || !strings.Contains(a.Error, target.URL+"/stolen") {
 		t.Errorf("attempt = %q %q, want redirect naming the Location", a.ErrorClass, a.Error)
 	}
@@ -645,7 +645,7 @@ func TestAttemptTransportErrors(t *testing.T) {
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			a := deliver.New(cfg).Attempt(ctx, deliver.Request{
+			a, _ := deliver.New(cfg).Send(ctx, deliver.Task{
 				Webhook: testWebhook(s.url), Signer: mustSigner(t, secretA), Event: testEvent(), Number: 1,
 			})
 			if a.ErrorClass != tt.wantClass {
@@ -684,8 +684,8 @@ func TestAttemptTLSWithTrustedCA(t *testing.T) {
 		AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		TLSConfig:    &tls.Config{RootCAs: pool},
 	})
-	a := deliver.New(deliver.Config{Client: c}).Attempt(context.Background(),
-		deliver.Request{Webhook: testWebhook(srv.URL), Signer: mustSigner(t, secretA), Event: testEvent(), Number: 1})
+	a, _ := deliver.New(deliver.Config{Client: c}).Send(context.Background(),
+		deliver.Task{Webhook: testWebhook(srv.URL), Signer: mustSigner(t, secretA), Event: testEvent(), Number: 1})
 	if !a.Success() || a.StatusCode != http.StatusNoContent {
 		t.Errorf("attempt = %d %q %q, want 204 success", a.StatusCode, a.ErrorClass, a.Error)
 	}
@@ -702,7 +702,7 @@ func TestAttemptConcurrent(t *testing.T) {
 		wg.Go(func() {
 			ev := testEvent()
 			ev.ID = fmt.Sprintf("evt_%d", i)
-			a := d.Attempt(context.Background(), deliver.Request{Webhook: testWebhook(srv.URL), Signer: signer, Event: ev, Number: 1})
+			a, _ := d.Send(context.Background(), deliver.Task{Webhook: testWebhook(srv.URL), Signer: signer, Event: ev, Number: 1})
 			if !a.Success() {
 				t.Errorf("attempt %d: %s %s", i, a.ErrorClass, a.Error)
 			}
@@ -822,7 +822,7 @@ func TestAttemptBodyBreaksOff(t *testing.T) {
 				buf.Flush()
 			})
 			d := deliver.New(deliver.Config{Client: loopbackClient()})
-			a := d.Attempt(context.Background(), deliver.Request{Webhook: testWebhook(srv.URL), Event: testEvent(), Number: 1})
+			a, _ := d.Send(context.Background(), deliver.Task{Webhook: testWebhook(srv.URL), Event: testEvent(), Number: 1})
 			if a.Success() != tt.wantSuccess || a.ErrorClass != tt.wantClass || a.StatusCode != tt.status {
 				t.Errorf("attempt = success %v class %q status %d (%s)", a.Success(), a.ErrorClass, a.StatusCode, a.Error)
 			}

@@ -51,6 +51,18 @@ func (f *fakeStore) DeliveryReleaseLeases(context.Context, string, time.Time) (i
 
 func (f *fakeStore) DeliveryNextDue(context.Context) (time.Time, error) { return time.Time{}, nil }
 
+func (f *fakeStore) LeaseRenew(_ context.Context, held []store.Held, _ time.Time) ([]string, error) {
+	ids := make([]string, len(held))
+	for i, h := range held {
+		ids[i] = h.DeliveryID
+	}
+	return ids, nil
+}
+
+func (f *fakeStore) LeaseRelease(_ context.Context, held []store.Held, _ time.Time) (int, error) {
+	return len(held), nil
+}
+
 func (f *fakeStore) AttemptRecord(_ context.Context, rs []store.AttemptResult) error {
 	f.mu.Lock()
 	f.results = append(f.results, rs...)
@@ -83,6 +95,7 @@ func tasks(webhookID string, n int) []store.Task {
 		out[i] = store.Task{
 			Delivery: webhook.Delivery{ID: webhook.NewID(webhook.PrefixDelivery), WebhookID: webhookID, EventID: ev.ID},
 			Event:    ev,
+			Lease:    store.NewLease("test", time.Now(), time.Hour),
 		}
 	}
 	return out
@@ -91,7 +104,7 @@ func tasks(webhookID string, n int) []store.Task {
 func startDispatcher(t *testing.T, fs *fakeStore, cfg Config) *Dispatcher {
 	t.Helper()
 	cfg.Store = fs
-	cfg.Deliverer = deliver.New(deliver.Config{Client: http.DefaultClient, Version: "test"})
+	cfg.Sender = deliver.New(deliver.Config{Client: http.DefaultClient, Version: "test"})
 	cfg.Owner = "test"
 	d := New(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -181,7 +194,7 @@ func TestDecide(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			outcome, next, disable := d.decide(&tt.a, tt.number)
+			outcome, next, disable := d.apply(deliver.Judge(&tt.a, now), tt.number)
 			if outcome != tt.outcome {
 				t.Fatalf("outcome = %v, want %v", outcome, tt.outcome)
 			}
@@ -235,7 +248,7 @@ func TestBreakerPausesFailingEndpoint(t *testing.T) {
 
 	fs.waitResults(t, breakerThreshold)
 	d.mu.Lock()
-	l := d.lanes["wh_flaky"]
+	l := d.sched.lanes["wh_flaky"]
 	open, inflight, queued := l.br.open(), l.inflight, l.waiting()
 	d.mu.Unlock()
 	if !open || inflight != 0 || queued != 20-breakerThreshold {
@@ -256,28 +269,5 @@ func TestBreakerPausesFailingEndpoint(t *testing.T) {
 	defer mu.Unlock()
 	if requests != 20 {
 		t.Fatalf("%d requests, want 20: one each, none wasted while the endpoint was down", requests)
-	}
-}
-
-func TestTrips(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		a    webhook.Attempt
-		want bool
-	}{
-		{webhook.Attempt{StatusCode: 200}, false},
-		{webhook.Attempt{StatusCode: 400, ErrorClass: webhook.ErrClassHTTPStatus}, false},
-		{webhook.Attempt{StatusCode: 410, ErrorClass: webhook.ErrClassHTTPStatus}, false},
-		{webhook.Attempt{StatusCode: 429, ErrorClass: webhook.ErrClassHTTPStatus}, true},
-		{webhook.Attempt{StatusCode: 502, ErrorClass: webhook.ErrClassHTTPStatus}, true},
-		{webhook.Attempt{ErrorClass: webhook.ErrClassConnectionRefused}, true},
-		{webhook.Attempt{ErrorClass: webhook.ErrClassTimeout}, true},
-		{webhook.Attempt{ErrorClass: webhook.ErrClassBlocked}, false},
-		{webhook.Attempt{StatusCode: 302, ErrorClass: webhook.ErrClassRedirect}, false},
-	}
-	for _, tt := range tests {
-		if got := trips(&tt.a); got != tt.want {
-			t.Errorf("trips(%d %q) = %v, want %v", tt.a.StatusCode, tt.a.ErrorClass, got, tt.want)
-		}
 	}
 }

@@ -48,7 +48,7 @@ func (s *reclaimStore) DeliveryClaim(_ context.Context, p store.DeliveryClaimPar
 		return nil, nil
 	}
 	s.mu.Lock()
-	s.lease, s.inClaim = p.LeaseUntil, true
+	s.lease, s.inClaim = p.Lease.Until, true
 	s.mu.Unlock()
 	// Committed; before the tasks reach the dispatcher, give a result
 	// write the chance to slip in (it must not: it would be fenced with
@@ -61,7 +61,7 @@ func (s *reclaimStore) DeliveryClaim(_ context.Context, p store.DeliveryClaimPar
 	s.inClaim = false
 	s.mu.Unlock()
 	t := s.task
-	t.Delivery.NextAttemptAt = &p.LeaseUntil
+	t.Lease = p.Lease
 	return []store.Task{t}, nil
 }
 
@@ -80,7 +80,7 @@ func (s *reclaimStore) AttemptRecord(_ context.Context, rs []store.AttemptResult
 		}
 	}
 	for _, r := range rs {
-		if r.LeaseUntil.Equal(s.lease) {
+		if r.Lease.Until.Equal(s.lease) {
 			s.applied++
 			s.stored <- struct{}{}
 		} else {
@@ -106,14 +106,14 @@ func TestReclaimWhileResultWaits(t *testing.T) {
 	fs.task = tasks("wh_1", 1)[0]
 	first := time.Now().Add(time.Minute).Truncate(time.Microsecond)
 	fs.lease = first
-	d := New(Config{Store: fs, Owner: "test", Deliverer: deliver.New(deliver.Config{Client: http.DefaultClient, Version: "test"})})
+	d := New(Config{Store: fs, Owner: "test", Sender: deliver.New(deliver.Config{Client: http.DefaultClient, Version: "test"})})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
 	task := fs.task
-	task.Delivery.NextAttemptAt = &first
+	task.Lease = store.Lease{Owner: "test", Until: first}
 	d.Submit([]store.Task{task})
 	<-fs.failed // sent; its result waits for storage
 

@@ -13,23 +13,14 @@ import (
 const recordBatch = 512
 
 // recorder batches attempt results into few durable writes: while one
-// batch commits, the next one gathers.
+// batch commits, the next one gathers. The writes go through the lease
+// component, which fences them.
 type recorder struct {
-	store Store
-	log   *slog.Logger
-	onDue func(time.Time)
-	// fence returns the current lease end of a delivery this process
-	// holds (a claim may have renewed it while the result waited), and
-	// stored releases deliveries whose results are stored.
-	fence  func(deliveryID string) (time.Time, bool)
-	stored func(results []store.AttemptResult)
-	// claims is held by the poller from a claim until its tasks are in
-	// memory. Reading the fences and writing the results under it means
-	// a claim that renews a held delivery's lease is either seen in full
-	// (the new lease end fences the result) or not begun; without it, a
-	// result fenced with the old lease end could be refused by a lease
-	// renewed a moment earlier, and the delivery sent again.
-	claims sync.Locker
+	leases *leases
+	log    *slog.Logger
+	// retryDue is told when a stored result scheduled a retry, so the
+	// poller looks at the earliest due time again.
+	retryDue func()
 	// retryNow cuts a backoff short when storage is known to be back.
 	retryNow chan struct{}
 	mu       sync.Mutex
@@ -38,10 +29,8 @@ type recorder struct {
 	closed   bool
 }
 
-func newRecorder(s Store, log *slog.Logger, onDue func(time.Time), fence func(string) (time.Time, bool),
-	stored func([]store.AttemptResult), claims sync.Locker) *recorder {
-	r := &recorder{store: s, log: log, onDue: onDue, fence: fence, stored: stored, claims: claims,
-		retryNow: make(chan struct{}, 1)}
+func newRecorder(k *leases, log *slog.Logger, retryDue func()) *recorder {
+	r := &recorder{leases: k, log: log, retryDue: retryDue, retryNow: make(chan struct{}, 1)}
 	r.cond = sync.NewCond(&r.mu)
 	return r
 }
@@ -87,16 +76,9 @@ func (r *recorder) run() {
 		r.mu.Unlock()
 
 		for {
-			r.claims.Lock()
-			for i := range batch {
-				if until, ok := r.fence(batch[i].Attempt.DeliveryID); ok && batch[i].LeaseOwner != "" {
-					batch[i].LeaseUntil = until
-				}
-			}
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			err := r.store.AttemptRecord(ctx, batch)
+			err := r.leases.record(ctx, batch)
 			cancel()
-			r.claims.Unlock()
 			if err == nil {
 				backoff = 100 * time.Millisecond
 				break
@@ -111,15 +93,11 @@ func (r *recorder) run() {
 			}
 			backoff = min(backoff*2, 5*time.Second)
 		}
-		r.stored(batch)
-		var earliest time.Time
 		for i := range batch {
-			if batch[i].Outcome == store.OutcomeRetry && (earliest.IsZero() || batch[i].NextAttemptAt.Before(earliest)) {
-				earliest = batch[i].NextAttemptAt
+			if batch[i].Outcome == store.OutcomeRetry {
+				r.retryDue()
+				break
 			}
-		}
-		if !earliest.IsZero() {
-			r.onDue(earliest)
 		}
 	}
 }

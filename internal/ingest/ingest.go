@@ -32,15 +32,11 @@ type Store interface {
 
 // Handoff is the local dispatcher, seen from ingest.
 type Handoff interface {
-	// Accepting says whether new deliveries may be leased to it.
-	Accepting() bool
-	Owner() string
-	LeaseUntil() time.Time
-	// Shard says which webhooks this instance serves (1, 0: all).
-	Shard() (count, index int)
-	// Full lists webhooks whose deliveries should not be leased now.
-	Full() []string
-	// Submit takes deliveries leased to it, after they are committed.
+	// Reserve returns the lease to put on the new deliveries, or nil when
+	// the dispatcher takes no new work now.
+	Reserve() *store.LeaseRequest
+	// Submit takes the deliveries leased with that request, after they
+	// are committed; it sends them or releases them at once.
 	Submit(tasks []store.Task)
 	// Wake announces unleased due work in the database.
 	Wake()
@@ -174,11 +170,8 @@ func (s *Service) publish(ctx context.Context, in Input) (store.EventCreateResul
 		},
 		IdempotencySince: now.Add(-s.cfg.IdempotencyWindow),
 	}
-	handoff := s.cfg.Handoff != nil && s.cfg.Handoff.Accepting()
-	if handoff {
-		p.LeaseOwner, p.LeaseUntil = s.cfg.Handoff.Owner(), s.cfg.Handoff.LeaseUntil()
-		p.LeaseShards, p.LeaseShard = s.cfg.Handoff.Shard()
-		p.LeaseSkip = s.cfg.Handoff.Full()
+	if s.cfg.Handoff != nil {
+		p.Lease = s.cfg.Handoff.Reserve()
 	}
 	wctx, wspan := s.cfg.Tracer.Start(ctx, "hookline.store.event_create")
 	res, err := s.cfg.Store.EventCreate(wctx, p)
@@ -193,20 +186,14 @@ func (s *Service) publish(ctx context.Context, in Input) (store.EventCreateResul
 	if res.Duplicate || len(res.Deliveries) == 0 || s.cfg.Handoff == nil {
 		return res, nil
 	}
-	if !handoff {
+	if p.Lease == nil {
 		s.cfg.Handoff.Wake()
 		return res, nil
-	}
-	tasks := make([]store.Task, 0, len(res.Deliveries))
-	for i, d := range res.Deliveries {
-		if i < len(res.Leased) && res.Leased[i] {
-			tasks = append(tasks, store.Task{Delivery: d, Event: res.Event})
-		}
 	}
 	// Deliveries not leased here belong to other instances' shards (the
 	// store notifies them) or to lanes that are full (which wake the
 	// poller themselves when they have room): no wake-up is needed.
-	s.cfg.Handoff.Submit(tasks)
+	s.cfg.Handoff.Submit(res.Leased)
 	return res, nil
 }
 

@@ -176,11 +176,12 @@ type fakeHandoff struct {
 	wakes     int
 }
 
-func (h *fakeHandoff) Accepting() bool       { return h.accepting }
-func (h *fakeHandoff) Owner() string         { return "inst_test" }
-func (h *fakeHandoff) LeaseUntil() time.Time { return h.until }
-func (h *fakeHandoff) Shard() (int, int)     { return 1, 0 }
-func (h *fakeHandoff) Full() []string        { return nil }
+func (h *fakeHandoff) Reserve() *store.LeaseRequest {
+	if !h.accepting {
+		return nil
+	}
+	return &store.LeaseRequest{Lease: store.Lease{Owner: "inst_test", Until: h.until}}
+}
 
 func (h *fakeHandoff) Submit(tasks []store.Task) {
 	h.mu.Lock()
@@ -427,6 +428,7 @@ func TestPublishHandsOffAfterCommit(t *testing.T) {
 	}
 	for i, task := range tasks {
 		if task.Delivery.ID != res.Deliveries[i].ID || task.Event.ID != res.Event.ID ||
+			task.Lease != (store.Lease{Owner: "inst_test", Until: b.handoff.until}) ||
 			string(task.Event.Data) != string(data) || task.Event.Type != typeOrder {
 			t.Errorf("task %d = %+v", i, task)
 		}
@@ -437,11 +439,11 @@ func TestPublishHandsOffAfterCommit(t *testing.T) {
 	}
 	// Leased to this instance: nobody else can claim them until the lease
 	// ends, then anyone can.
-	claimed, err := b.store.DeliveryClaim(b.ctx, store.DeliveryClaimParams{Owner: "other", Now: t0, LeaseUntil: t0.Add(time.Minute), Limit: 10})
+	claimed, err := b.store.DeliveryClaim(b.ctx, store.DeliveryClaimParams{Lease: store.Lease{Owner: "other", Until: t0.Add(time.Minute)}, Now: t0, Limit: 10})
 	if err != nil || len(claimed) != 0 {
 		t.Errorf("claimed leased deliveries: %v, %v", claimed, err)
 	}
-	claimed, err = b.store.DeliveryClaim(b.ctx, store.DeliveryClaimParams{Owner: "other", Now: b.handoff.until, LeaseUntil: t0.Add(time.Minute), Limit: 10})
+	claimed, err = b.store.DeliveryClaim(b.ctx, store.DeliveryClaimParams{Lease: store.Lease{Owner: "other", Until: t0.Add(time.Minute)}, Now: b.handoff.until, Limit: 10})
 	if err != nil || len(claimed) != 2 {
 		t.Errorf("after the lease: claimed %d, %v; want 2", len(claimed), err)
 	}
@@ -466,7 +468,7 @@ func TestPublishNotAcceptingWakes(t *testing.T) {
 	if len(submitted) != 0 || wakes != 1 {
 		t.Errorf("Submit calls %d, Wake calls %d; want 0, 1", len(submitted), wakes)
 	}
-	claimed, err := b.store.DeliveryClaim(b.ctx, store.DeliveryClaimParams{Owner: "w", Now: t0, LeaseUntil: t0.Add(time.Minute), Limit: 10})
+	claimed, err := b.store.DeliveryClaim(b.ctx, store.DeliveryClaimParams{Lease: store.Lease{Owner: "w", Until: t0.Add(time.Minute)}, Now: t0, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -520,7 +522,7 @@ func TestPublishWithoutHandoff(t *testing.T) {
 	if err != nil || len(res.Deliveries) != 2 {
 		t.Fatalf("Publish = %d deliveries, %v", len(res.Deliveries), err)
 	}
-	claimed, err := b.store.DeliveryClaim(b.ctx, store.DeliveryClaimParams{Owner: "w", Now: t0, LeaseUntil: t0.Add(time.Minute), Limit: 10})
+	claimed, err := b.store.DeliveryClaim(b.ctx, store.DeliveryClaimParams{Lease: store.Lease{Owner: "w", Until: t0.Add(time.Minute)}, Now: t0, Limit: 10})
 	if err != nil || len(claimed) != 2 {
 		t.Errorf("claimable = %d, %v; want 2", len(claimed), err)
 	}

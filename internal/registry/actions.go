@@ -64,7 +64,9 @@ func (r *Registry) SendTest(ctx context.Context, id, eventType string) (webhook.
 		ID: webhook.NewID(webhook.PrefixEvent), Tenant: w.Tenant, Type: et.Slug,
 		Data: et.Example, CreatedAt: r.cfg.Now().UTC(),
 	}
-	a := r.cfg.Deliverer.Attempt(ctx, deliver.Request{Webhook: w, Signer: signer, Event: ev, Number: 1, Test: true})
+	// The same sender as real deliveries: what the endpoint answers here
+	// is what it will answer them.
+	a, _ := r.cfg.Sender.Send(ctx, deliver.Task{Webhook: w, Signer: signer, Event: ev, Number: 1, Test: true})
 	if err := r.cfg.Store.AttemptRecord(ctx, []store.AttemptResult{{Attempt: a}}); err != nil {
 		return a, err
 	}

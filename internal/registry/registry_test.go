@@ -88,10 +88,10 @@ func setup(t *testing.T, opts options) *bundle {
 	var mu sync.Mutex
 	var forgot []string
 	reg := registry.New(registry.Config{
-		Store:     st,
-		Guard:     egress.NewGuard(allow),
-		Deliverer: deliver.New(deliver.Config{Client: egress.NewClient(egress.Config{AllowPrivate: allow}), Version: "test"}),
-		Webhooks:  inv,
+		Store:    st,
+		Guard:    egress.NewGuard(allow),
+		Sender:   deliver.New(deliver.Config{Client: egress.NewClient(egress.Config{AllowPrivate: allow}), Version: "test"}),
+		Webhooks: inv,
 		Forget: func(slug string) {
 			mu.Lock()
 			forgot = append(forgot, slug)

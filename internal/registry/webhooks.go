@@ -34,8 +34,8 @@ type Config struct {
 	// Internal reports whether a URL is this server's own endpoint (a
 	// request-inspector bin), delivered in process: the SSRF guard does not
 	// apply to it, only the URL shape is checked.
-	Internal  func(rawURL string) bool
-	Deliverer *deliver.Deliverer
+	Internal func(rawURL string) bool
+	Sender   deliver.Sender
 	// Webhooks is told about webhook changes (the dispatcher).
 	Webhooks Invalidator
 	// Forget is told about event type changes (ingest's catalog cache).

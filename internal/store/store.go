@@ -103,19 +103,24 @@ type EventStore interface {
 type EventCreateParams struct {
 	Event            webhook.Event
 	IdempotencySince time.Time
-	// Lease, when LeaseOwner is set, claims the new deliveries for the
-	// calling process so it can hand them to its dispatcher straight after
-	// commit, without another write. With LeaseShards > 1 only deliveries
-	// to webhooks of shard LeaseShard are leased (see DeliveryClaimParams);
-	// the others are left for their shard's owner to claim.
-	LeaseOwner  string
-	LeaseUntil  time.Time
-	LeaseShards int
-	LeaseShard  int
-	// LeaseSkip names webhooks whose deliveries are not leased even in
-	// the caller's shard (its in-memory queue for them is full): they wait
-	// in the database, unleased, for a claim when there is room.
-	LeaseSkip []string
+	// Lease, when set, leases the new deliveries to the caller so it can
+	// hand them to its dispatcher straight after commit, without another
+	// write (see LeaseRequest).
+	Lease *LeaseRequest
+}
+
+// LeaseRequest asks EventCreate to lease the new deliveries to
+// Lease.Owner until Lease.Until. With Shards > 1 only deliveries to
+// webhooks of shard Shard are leased (see DeliveryClaimParams); the others
+// are left for their shard's owner to claim. Skip names webhooks whose
+// deliveries are not leased even in the caller's shard (its in-memory
+// queue for them is full): they wait in the database, unleased, for a
+// claim when there is room.
+type LeaseRequest struct {
+	Lease  Lease
+	Shards int
+	Shard  int
+	Skip   []string
 }
 
 // EventCreateResult is what EventCreate stored (or found).
@@ -125,8 +130,9 @@ type EventCreateResult struct {
 	// Duplicate is set when the idempotency key matched an earlier event;
 	// Event is then that event and Deliveries its deliveries.
 	Duplicate bool
-	// Leased[i] reports whether Deliveries[i] was leased to LeaseOwner.
-	Leased []bool
+	// Leased are the new deliveries leased to the requester, as tasks
+	// ready for its dispatcher.
+	Leased []Task
 }
 
 // EventListParams filters and pages the event list, newest first.
@@ -163,9 +169,16 @@ type DeliveryStore interface {
 	// anyone) due at now again. A process that owns the data alone (SQLite)
 	// calls it at start, so work in flight when it died resumes at once.
 	DeliveryReleaseLeases(ctx context.Context, owner string, now time.Time) (int, error)
+	// LeaseRenew moves the lease end of the given deliveries to until,
+	// each only while it still holds exactly its Lease (fenced), and
+	// returns the IDs renewed.
+	LeaseRenew(ctx context.Context, held []Held, until time.Time) ([]string, error)
+	// LeaseRelease makes the given deliveries due at now and unleased, each
+	// only while it still holds exactly its Lease, and returns how many.
+	LeaseRelease(ctx context.Context, held []Held, now time.Time) (int, error)
 	// DeliveryNextDue returns the earliest time a pending delivery becomes
-	// claimable (its retry time, or the end of its lease), or the zero time
-	// when nothing is pending.
+	// claimable (its next attempt, or the end of its lease), or the zero
+	// time when nothing is pending.
 	DeliveryNextDue(ctx context.Context) (time.Time, error)
 	// AttemptRecord stores attempt results and moves their deliveries on, in
 	// one durable write. Backends batch concurrent calls.
@@ -203,9 +216,9 @@ type DeliveryPage struct {
 
 // DeliveryClaimParams selects work to lease.
 type DeliveryClaimParams struct {
-	Owner           string
+	// Lease is what the claimed deliveries are leased as.
+	Lease           Lease
 	Now             time.Time
-	LeaseUntil      time.Time
 	Limit           int
 	ExcludeWebhooks []string
 	// RecentSince, when set, puts the deliveries that came due since then
@@ -225,6 +238,33 @@ type DeliveryClaimParams struct {
 type Task struct {
 	Delivery webhook.Delivery
 	Event    webhook.Event
+	Lease    Lease
+}
+
+// Lease reserves a pending delivery for one process (Owner) until a time:
+// no other claim takes it before Until. The pair is also the fencing
+// token of everything done under the lease: a result, renewal or release
+// applies only while the delivery still holds exactly this lease, so work
+// that outlived its lease (and was claimed again, by another process or
+// the same one) changes nothing. Stores keep microseconds: Until is
+// truncated to them. The zero Lease means not leased.
+type Lease struct {
+	Owner string
+	Until time.Time
+}
+
+// Held reports whether l is a lease (not the zero value).
+func (l Lease) Held() bool { return l.Owner != "" }
+
+// NewLease is owner's lease from now for d, truncated as stores keep it.
+func NewLease(owner string, now time.Time, d time.Duration) Lease {
+	return Lease{Owner: owner, Until: now.Add(d).Truncate(time.Microsecond)}
+}
+
+// Held is one delivery and the lease it is held under.
+type Held struct {
+	DeliveryID string
+	Lease      Lease
 }
 
 // Outcome is what an attempt means for its delivery; the dispatcher decides
@@ -248,17 +288,11 @@ type AttemptResult struct {
 	NextAttemptAt time.Time // with OutcomeRetry
 	// DisableReason, when set, turns the webhook off (e.g. 410 Gone).
 	DisableReason string
-	// LeaseOwner is the owner that claimed the delivery for this attempt.
-	// The result moves the delivery on only while that owner still holds
-	// it: a late result after the lease ran out and another instance
-	// re-claimed the delivery is logged but changes nothing. Empty skips
-	// the check.
-	LeaseOwner string
-	// LeaseUntil, with LeaseOwner, is the end of the lease the attempt ran
-	// under (the delivery's NextAttemptAt as claimed): a fencing token, so
-	// a result that outlived its lease while the same owner re-claimed the
-	// delivery does not apply to the new lease either. Zero skips it.
-	LeaseUntil time.Time
+	// Lease is the lease the attempt ran under: the result moves the
+	// delivery on only while it still holds exactly that lease (a late
+	// result after the lease ran out and the delivery was claimed again is
+	// logged but changes nothing). The zero Lease skips the check.
+	Lease Lease
 	// Test attempts are logged without a delivery and leave stats alone.
 	// A cancelled attempt (ErrClassCancelled: no request was made) counts
 	// only as a failed delivery, not as an attempt or a failure time.

@@ -55,12 +55,21 @@ type Webhook struct {
 	Headers     map[string]string `json:"headers"`
 	Format      Format            `json:"format"`
 	Integration string            `json:"integration"`
+	// Destination says where deliveries go; the zero value is HTTP POST
+	// to URL.
+	Destination Destination `json:"destination"`
 	// DisabledReason says why Hookline turned the webhook off (410 Gone,
 	// failing too long); empty when a user did it or it is active.
 	DisabledReason string       `json:"disabled_reason,omitempty"`
 	CreatedAt      time.Time    `json:"created_at"`
 	UpdatedAt      time.Time    `json:"updated_at"`
 	Stats          WebhookStats `json:"stats"`
+}
+
+// Destination is the kind of target a webhook delivers to. Type names a
+// sender registered with package deliver ("http"; "" means "http").
+type Destination struct {
+	Type string `json:"type"`
 }
 
 // Subscribes reports whether the webhook wants events of type slug.

@@ -178,10 +178,10 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 		rc := rounds[k]
 		rc.id, rc.status, rc.next = append(rc.id, a.DeliveryID), append(rc.status, string(status)), append(rc.next, next)
 		rc.code, rc.errText = append(rc.code, int32(a.StatusCode)), append(rc.errText, cleanText(a.Error))
-		rc.at, rc.owner = append(rc.at, a.StartedAt), append(rc.owner, r.LeaseOwner)
+		rc.at, rc.owner = append(rc.at, a.StartedAt), append(rc.owner, r.Lease.Owner)
 		var until *time.Time
-		if !r.LeaseUntil.IsZero() {
-			until = &r.LeaseUntil
+		if !r.Lease.Until.IsZero() {
+			until = &r.Lease.Until
 		}
 		rc.leaseUntil = append(rc.leaseUntil, until)
 		rc.results = append(rc.results, r)

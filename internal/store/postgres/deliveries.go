@@ -12,15 +12,22 @@ import (
 )
 
 const deliveryColumns = `id, tenant, event_id, event_type, webhook_id, status, attempts,
-	next_attempt_at, last_status_code, last_error, created_at, updated_at`
+	next_attempt_at, last_status_code, last_error, created_at, updated_at, lease_owner`
 
+// scanDelivery reads a delivery. A leased row's next_attempt_at column
+// holds its lease end: that is the lease, not a next attempt (one is
+// under way), so NextAttemptAt stays nil.
 func scanDelivery(r scanner) (webhook.Delivery, error) {
 	var d webhook.Delivery
 	var status string
+	var owner *string
 	err := r.Scan(&d.ID, &d.Tenant, &d.EventID, &d.EventType, &d.WebhookID, &status, &d.Attempts,
-		&d.NextAttemptAt, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt)
+		&d.NextAttemptAt, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &owner)
 	d.Status = webhook.DeliveryStatus(status)
 	d.NextAttemptAt = utcPtr(d.NextAttemptAt)
+	if owner != nil {
+		d.NextAttemptAt = nil
+	}
 	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
 	return d, err
 }
@@ -118,7 +125,7 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 	if !p.RecentSince.IsZero() && !p.RecentSince.After(p.Now) {
 		recent = p.RecentSince
 	}
-	rows, err := s.pool.Query(ctx, qClaim, p.Now, nonNilStrings(p.ExcludeWebhooks), p.Limit, p.Owner, p.LeaseUntil,
+	rows, err := s.pool.Query(ctx, qClaim, p.Now, nonNilStrings(p.ExcludeWebhooks), p.Limit, p.Lease.Owner, p.Lease.Until,
 		p.Shards, p.Shard, recent)
 	if err != nil {
 		return nil, s.fail(err)
@@ -129,11 +136,12 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 		var status string
 		var key, trace *string
 		var data []byte
+		var until time.Time
 		err := r.Scan(&d.ID, &d.Tenant, &d.EventID, &d.EventType, &d.WebhookID, &status, &d.Attempts,
-			&d.NextAttemptAt, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt,
+			&until, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt,
 			&e.ID, &e.Tenant, &e.Type, &data, &key, &e.CreatedAt, &trace)
 		d.Status = webhook.DeliveryStatus(status)
-		d.NextAttemptAt = utcPtr(d.NextAttemptAt)
+		t.Lease = store.Lease{Owner: p.Lease.Owner, Until: until.UTC()}
 		d.CreatedAt, d.UpdatedAt, e.CreatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC(), e.CreatedAt.UTC()
 		e.Data = data
 		if key != nil {
@@ -151,6 +159,55 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 func (s *Store) DeliveryReleaseLeases(ctx context.Context, owner string, now time.Time) (int, error) {
 	n, err := s.exec(ctx, `UPDATE deliveries SET lease_owner = NULL, next_attempt_at = $1
 		WHERE status = 'pending' AND lease_owner IS NOT NULL AND ($2 = '' OR lease_owner = $2)`, now, owner)
+	if n > 0 {
+		s.wake()
+	}
+	return int(n), err
+}
+
+// Renewals and releases apply only to a delivery still under exactly the
+// lease given (owner and end): the fence.
+const (
+	qLeaseRenew = `UPDATE deliveries d SET next_attempt_at = $4
+		FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS h (id, owner, until)
+		WHERE d.id = h.id AND d.status = 'pending' AND d.lease_owner = h.owner AND d.next_attempt_at = h.until
+		RETURNING d.id`
+	qLeaseRelease = `UPDATE deliveries d SET lease_owner = NULL, next_attempt_at = $4
+		FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS h (id, owner, until)
+		WHERE d.id = h.id AND d.status = 'pending' AND d.lease_owner = h.owner AND d.next_attempt_at = h.until`
+)
+
+// heldColumns spreads held leases into the arrays the lease statements
+// take.
+func heldColumns(held []store.Held) (ids, owners []string, until []time.Time) {
+	ids, owners, until = make([]string, len(held)), make([]string, len(held)), make([]time.Time, len(held))
+	for i, h := range held {
+		ids[i], owners[i], until[i] = h.DeliveryID, h.Lease.Owner, h.Lease.Until
+	}
+	return ids, owners, until
+}
+
+// LeaseRenew implements store.DeliveryStore.
+func (s *Store) LeaseRenew(ctx context.Context, held []store.Held, until time.Time) ([]string, error) {
+	if len(held) == 0 {
+		return nil, nil
+	}
+	ids, owners, ends := heldColumns(held)
+	rows, err := s.pool.Query(ctx, qLeaseRenew, ids, owners, ends, until)
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	renewed, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return renewed, s.fail(err)
+}
+
+// LeaseRelease implements store.DeliveryStore.
+func (s *Store) LeaseRelease(ctx context.Context, held []store.Held, now time.Time) (int, error) {
+	if len(held) == 0 {
+		return 0, nil
+	}
+	ids, owners, ends := heldColumns(held)
+	n, err := s.exec(ctx, qLeaseRelease, ids, owners, ends, now)
 	if n > 0 {
 		s.wake()
 	}

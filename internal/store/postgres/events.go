@@ -82,24 +82,24 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 			return nil
 		}
 		due, owner := ev.CreatedAt, (*string)(nil)
-		if p.LeaseOwner != "" {
-			due, owner = p.LeaseUntil, &p.LeaseOwner
+		var lr store.LeaseRequest
+		if p.Lease != nil && p.Lease.Lease.Held() {
+			lr = *p.Lease
+			due, owner = lr.Lease.Until, &lr.Lease.Owner
 		}
 		ids := make([]string, len(hooks))
 		res.Deliveries = make([]webhook.Delivery, len(hooks))
 		for i, h := range hooks {
 			ids[i] = webhook.NewID(webhook.PrefixDelivery)
-			next := due
 			res.Deliveries[i] = webhook.Delivery{
 				ID: ids[i], Tenant: ev.Tenant, EventID: ev.ID, EventType: ev.Type, WebhookID: h,
-				Status: webhook.DeliveryPending, NextAttemptAt: &next,
-				CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt,
+				Status: webhook.DeliveryPending, CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt,
 			}
 		}
 		var b pgx.Batch
 		leased := make(map[string]bool, len(ids))
 		b.Queue(qDeliveriesInsert, ids, hooks, ev.Tenant, ev.ID, ev.Type, due, owner, ev.CreatedAt,
-			p.LeaseShards, p.LeaseShard, nonNilStrings(p.LeaseSkip)).Query(func(rows pgx.Rows) error {
+			lr.Shards, lr.Shard, nonNilStrings(lr.Skip)).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var id string
 				var mine bool
@@ -114,13 +114,14 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 			return err
 		}
-		res.Leased = make([]bool, len(ids))
+		res.Leased = res.Leased[:0]
 		for i, id := range ids {
-			res.Leased[i] = leased[id]
-			if !leased[id] {
-				at := ev.CreatedAt
-				res.Deliveries[i].NextAttemptAt = &at
+			if leased[id] {
+				res.Leased = append(res.Leased, store.Task{Delivery: res.Deliveries[i], Event: ev, Lease: lr.Lease})
+				continue
 			}
+			at := ev.CreatedAt
+			res.Deliveries[i].NextAttemptAt = &at
 		}
 		return nil
 	})

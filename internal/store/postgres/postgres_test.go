@@ -288,7 +288,7 @@ func TestTwoInstances(t *testing.T) {
 		wg.Go(func() {
 			<-start
 			tasks, err := stores[i%2].DeliveryClaim(ctx, store.DeliveryClaimParams{
-				Owner: "worker-" + string(rune('a'+i)), Now: t0.Add(time.Second), LeaseUntil: t0.Add(time.Minute), Limit: 10})
+				Lease: store.Lease{Owner: "worker-" + string(rune('a'+i)), Until: t0.Add(time.Minute)}, Now: t0.Add(time.Second), Limit: 10})
 			if err != nil {
 				t.Errorf("DeliveryClaim %d: %v", i, err)
 			}

@@ -126,7 +126,7 @@ func TestUnavailable(t *testing.T) {
 			},
 			"WebhookGet": func() error { _, err := s.WebhookGet(ctx, w.ID); return err },
 			"DeliveryClaim": func() error {
-				_, err := s.DeliveryClaim(ctx, store.DeliveryClaimParams{Owner: "a", Now: t0, LeaseUntil: t0, Limit: 1})
+				_, err := s.DeliveryClaim(ctx, store.DeliveryClaimParams{Lease: store.Lease{Owner: "a", Until: t0}, Now: t0, Limit: 1})
 				return err
 			},
 			"AttemptRecord": func() error {

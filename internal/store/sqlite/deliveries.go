@@ -15,19 +15,32 @@ import (
 )
 
 const deliveryColumns = `id, tenant, event_id, event_type, webhook_id, status, attempts,
-	next_attempt_at, last_status_code, last_error, created_at, updated_at`
+	next_attempt_at, last_status_code, last_error, created_at, updated_at, lease_owner`
 
+// scanDelivery reads a delivery. A leased row's next_attempt_at column
+// holds its lease end: that is the lease, not a next attempt (one is
+// under way), so NextAttemptAt stays nil.
 func scanDelivery(r scanner) (webhook.Delivery, error) {
+	d, _, err := scanLeased(r)
+	return d, err
+}
+
+// scanLeased reads a delivery and its lease.
+func scanLeased(r scanner) (webhook.Delivery, store.Lease, error) {
 	var d webhook.Delivery
 	var status string
 	var next sql.NullInt64
 	var created, updated int64
+	var owner sql.NullString
 	err := r.Scan(&d.ID, &d.Tenant, &d.EventID, &d.EventType, &d.WebhookID, &status, &d.Attempts,
-		&next, &d.LastStatusCode, &d.LastError, &created, &updated)
+		&next, &d.LastStatusCode, &d.LastError, &created, &updated, &owner)
 	d.Status = webhook.DeliveryStatus(status)
-	d.NextAttemptAt = fromNullTS(next)
 	d.CreatedAt, d.UpdatedAt = fromTS(created), fromTS(updated)
-	return d, err
+	if owner.Valid && next.Valid {
+		return d, store.Lease{Owner: owner.String, Until: fromTS(next.Int64)}, err
+	}
+	d.NextAttemptAt = fromNullTS(next)
+	return d, store.Lease{}, err
 }
 
 // DeliveryGet implements store.DeliveryStore.
@@ -145,17 +158,17 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 		// candidates' due order.
 		rows, err := tx.Query(`UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?
 			WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`) AND status = 'pending' AND next_attempt_at <= ?
-			RETURNING `+deliveryColumns, append(append([]any{p.Owner, ts(p.LeaseUntil)}, in...), ts(p.Now))...)
+			RETURNING `+deliveryColumns, append(append([]any{p.Lease.Owner, ts(p.Lease.Until)}, in...), ts(p.Now))...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			d, err := scanDelivery(rows)
+			d, l, err := scanLeased(rows)
 			if err != nil {
 				return err
 			}
-			claimed[order[d.ID]] = &store.Task{Delivery: d}
+			claimed[order[d.ID]] = &store.Task{Delivery: d, Lease: l}
 		}
 		return rows.Err()
 	})
@@ -234,6 +247,56 @@ func (s *Store) DeliveryReleaseLeases(ctx context.Context, owner string, now tim
 		return err
 	})
 	return int(n), err
+}
+
+// LeaseRenew implements store.DeliveryStore.
+func (s *Store) LeaseRenew(ctx context.Context, held []store.Held, until time.Time) ([]string, error) {
+	var renewed []string
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		renewed = renewed[:0]
+		for _, h := range held {
+			res, err := s.exec(tx, qLeaseRenew, ts(until), h.DeliveryID, h.Lease.Owner, ts(h.Lease.Until))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				renewed = append(renewed, h.DeliveryID)
+			}
+		}
+		return nil
+	})
+	return renewed, err
+}
+
+// LeaseRelease implements store.DeliveryStore.
+func (s *Store) LeaseRelease(ctx context.Context, held []store.Held, now time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		n = 0
+		for _, h := range held {
+			res, err := s.exec(tx, qLeaseRelease, ts(now), h.DeliveryID, h.Lease.Owner, ts(h.Lease.Until))
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += k
+		}
+		return nil
+	})
+	return int(n), err
+}
+
+// Renewals and releases apply only to a delivery still under exactly the
+// lease given (owner and end): the fence.
+const (
+	qLeaseRenew = `UPDATE deliveries SET next_attempt_at = ?
+		WHERE id = ? AND status = 'pending' AND lease_owner = ? AND next_attempt_at = ?`
+	qLeaseRelease = `UPDATE deliveries SET lease_owner = NULL, next_attempt_at = ?
+		WHERE id = ? AND status = 'pending' AND lease_owner = ? AND next_attempt_at = ?`
+)
+
+func init() {
+	hotQueries = append(hotQueries, qLeaseRenew, qLeaseRelease)
 }
 
 // DeliveryNextDue implements store.DeliveryStore.
@@ -337,7 +400,7 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 				return fmt.Errorf("attempt %s: unknown outcome %d", a.ID, r.Outcome)
 			}
 			res, err := s.exec(tx, qDeliveryResult, string(status), next, a.StatusCode, a.Error, started,
-				a.DeliveryID, r.LeaseOwner, r.LeaseOwner, leaseTS(r.LeaseUntil), leaseTS(r.LeaseUntil))
+				a.DeliveryID, r.Lease.Owner, r.Lease.Owner, leaseTS(r.Lease.Until), leaseTS(r.Lease.Until))
 			if err != nil {
 				return err
 			}

@@ -85,12 +85,13 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 			return err
 		}
 		var skip map[string]bool
-		if len(p.LeaseSkip) > 0 {
-			skip = make(map[string]bool, len(p.LeaseSkip))
-			for _, id := range p.LeaseSkip {
+		if p.Lease != nil && len(p.Lease.Skip) > 0 {
+			skip = make(map[string]bool, len(p.Lease.Skip))
+			for _, id := range p.Lease.Skip {
 				skip[id] = true
 			}
 		}
+		res.Leased = res.Leased[:0]
 		res.Deliveries = make([]webhook.Delivery, 0, len(hooks))
 		for _, h := range hooks {
 			d := webhook.Delivery{
@@ -99,13 +100,14 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 				CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt,
 			}
 			// One process uses an SQLite database: shards do not apply.
-			leased := p.LeaseOwner != "" && !skip[h]
+			leased := p.Lease != nil && p.Lease.Lease.Held() && !skip[h]
 			due, owner := created, any(nil)
 			if leased {
-				due, owner = ts(p.LeaseUntil), p.LeaseOwner
+				due, owner = ts(p.Lease.Lease.Until), p.Lease.Lease.Owner
+			} else {
+				next := ev.CreatedAt
+				d.NextAttemptAt = &next
 			}
-			next := fromTS(due)
-			d.NextAttemptAt = &next
 			if _, err := s.exec(tx, qDeliveryInsert, d.ID, d.Tenant, d.EventID, d.EventType, h, due, owner, created, created); err != nil {
 				return err
 			}
@@ -113,7 +115,9 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 				return err
 			}
 			res.Deliveries = append(res.Deliveries, d)
-			res.Leased = append(res.Leased, leased)
+			if leased {
+				res.Leased = append(res.Leased, store.Task{Delivery: d, Event: ev, Lease: p.Lease.Lease})
+			}
 		}
 		res.Event = ev
 		return nil

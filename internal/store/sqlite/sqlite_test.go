@@ -120,7 +120,7 @@ func TestReopenKeepsData(t *testing.T) {
 	ev := webhook.Event{ID: webhook.NewID(webhook.PrefixEvent), Tenant: webhook.DefaultTenant, Type: et.Slug,
 		Data: json.RawMessage(`{"id": 1}`), IdempotencyKey: "k1", CreatedAt: t0}
 	res, err := s.EventCreate(ctx, store.EventCreateParams{Event: ev, IdempotencySince: t0.Add(-time.Hour),
-		LeaseOwner: "node-1", LeaseUntil: t0.Add(time.Minute)})
+		Lease: &store.LeaseRequest{Lease: store.Lease{Owner: "node-1", Until: t0.Add(time.Minute)}}})
 	if err != nil || len(res.Deliveries) != 1 {
 		t.Fatalf("EventCreate: %d deliveries, %v", len(res.Deliveries), err)
 	}
@@ -160,8 +160,8 @@ func TestReopenKeepsData(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Errorf("DeliveryReleaseLeases after reopening: %d, %v; want 1", n, err)
 	}
-	tasks, err := s.DeliveryClaim(ctx, store.DeliveryClaimParams{Owner: "node-2", Now: t0.Add(time.Second),
-		LeaseUntil: t0.Add(time.Minute), Limit: 10})
+	tasks, err := s.DeliveryClaim(ctx, store.DeliveryClaimParams{Lease: store.Lease{Owner: "node-2", Until: t0.Add(time.Minute)},
+		Now: t0.Add(time.Second), Limit: 10})
 	if err != nil || len(tasks) != 1 || tasks[0].Delivery.ID != res.Deliveries[0].ID {
 		t.Errorf("DeliveryClaim after reopening: %d tasks, %v; want the delivery made before", len(tasks), err)
 	}

@@ -523,7 +523,7 @@ func testLateResult(t *testing.T, open Opener) {
 		t.Fatalf("claim after the lease ran out: got %d tasks", len(got))
 	}
 	late := failed(d, at(90*time.Second))
-	late.LeaseOwner = "a"
+	late.Lease.Owner = "a"
 	h.record(late)
 	if got := h.delivery(d.ID); got.Status != webhook.DeliveryPending || got.Attempts != 0 {
 		t.Fatalf("late result of a lost lease changed the delivery: %+v", got)
@@ -534,7 +534,7 @@ func testLateResult(t *testing.T, open Opener) {
 		t.Fatalf("the late attempt is not logged: %d attempts", len(atts))
 	}
 	current := succeeded(d, at(150*time.Second))
-	current.LeaseOwner = "b"
+	current.Lease.Owner = "b"
 	h.record(current)
 	if got := h.delivery(d.ID); got.Status != webhook.DeliverySucceeded || got.Attempts != 1 {
 		t.Fatalf("the current owner's result did not apply: %+v", got)
@@ -554,13 +554,13 @@ func testReclaimedBySameOwner(t *testing.T, open Opener) {
 		t.Fatalf("claims: %d then %d tasks", len(first), len(second))
 	}
 	stale := failed(d, at(90*time.Second))
-	stale.LeaseOwner, stale.LeaseUntil = "a", *first[0].Delivery.NextAttemptAt
+	stale.Lease = first[0].Lease
 	h.record(stale)
 	if got := h.delivery(d.ID); got.Status != webhook.DeliveryPending || got.Attempts != 0 {
 		t.Fatalf("a result of the expired lease applied to the new one: %+v", got)
 	}
 	current := succeeded(d, at(150*time.Second))
-	current.LeaseOwner, current.LeaseUntil = "a", *second[0].Delivery.NextAttemptAt
+	current.Lease = second[0].Lease
 	h.record(current)
 	if got := h.delivery(d.ID); got.Status != webhook.DeliverySucceeded || got.Attempts != 1 {
 		t.Fatalf("the current lease's result did not apply: %+v", got)

@@ -19,7 +19,7 @@ func testLeases(t *testing.T, open Opener) {
 		until := at(30 * time.Second)
 		res := h.create(store.EventCreateParams{
 			Event: newEvent(webhook.DefaultTenant, typeOrderCreated, t0), IdempotencySince: at(-time.Hour),
-			LeaseOwner: "node-1", LeaseUntil: until,
+			Lease: &store.LeaseRequest{Lease: store.Lease{Owner: "node-1", Until: until}},
 		})
 		if len(res.Deliveries) != 2 {
 			t.Fatalf("got %d deliveries, want 2", len(res.Deliveries))
@@ -195,7 +195,7 @@ func testClaims(t *testing.T, open Opener) {
 		due(typeOrderCreated, 101*time.Second) // not due yet
 		claim := func(limit int) []string {
 			tasks, err := h.s.DeliveryClaim(h.ctx, store.DeliveryClaimParams{
-				Owner: "a", Now: at(100 * time.Second), LeaseUntil: at(time.Hour), Limit: limit,
+				Lease: store.Lease{Owner: "a", Until: at(time.Hour)}, Now: at(100 * time.Second), Limit: limit,
 				ExcludeWebhooks: []string{skipped.ID}, RecentSince: at(80 * time.Second),
 			})
 			ok(t, err, "DeliveryClaim")
@@ -283,7 +283,7 @@ func testClaims(t *testing.T, open Opener) {
 			wg.Go(func() {
 				<-start
 				tasks, err := h.s.DeliveryClaim(h.ctx, store.DeliveryClaimParams{
-					Owner: "claimer-" + string(rune('a'+i)), Now: now, LeaseUntil: now.Add(time.Minute), Limit: 10,
+					Lease: store.Lease{Owner: "claimer-" + string(rune('a'+i)), Until: now.Add(time.Minute)}, Now: now, Limit: 10,
 				})
 				if err != nil {
 					t.Errorf("claimer %d: %v", i, err)
@@ -363,7 +363,7 @@ func testRetry(t *testing.T, open Opener) {
 				h.createWebhook()
 				p := store.EventCreateParams{Event: newEvent(webhook.DefaultTenant, typeOrderCreated, t0), IdempotencySince: at(-time.Hour)}
 				if c.leased {
-					p.LeaseOwner, p.LeaseUntil = "ingest", at(time.Minute)
+					p.Lease = &store.LeaseRequest{Lease: store.Lease{Owner: "ingest", Until: at(time.Minute)}}
 				}
 				d := h.create(p).Deliveries[0]
 				if c.prepare != nil {

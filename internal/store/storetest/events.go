@@ -119,7 +119,7 @@ func testEvents(t *testing.T, open Opener) {
 				h.createWebhook()
 				p := store.EventCreateParams{Event: newEvent(webhook.DefaultTenant, typeOrderCreated, t0), IdempotencySince: at(-time.Hour)}
 				if c.owner != "" {
-					p.LeaseOwner, p.LeaseUntil = c.owner, at(30*time.Second)
+					p.Lease = &store.LeaseRequest{Lease: store.Lease{Owner: c.owner, Until: at(30 * time.Second)}}
 				}
 				res := h.create(p)
 				if len(res.Deliveries) != 2 {

@@ -26,7 +26,7 @@ func testShards(t *testing.T, open Opener) {
 		}
 		claim := func(shard int) []string {
 			tasks, err := h.s.DeliveryClaim(h.ctx, store.DeliveryClaimParams{
-				Owner: "o", Now: t0, LeaseUntil: at(time.Minute), Limit: 100, Shards: 3, Shard: shard})
+				Lease: store.Lease{Owner: "o", Until: at(time.Minute)}, Now: t0, Limit: 100, Shards: 3, Shard: shard})
 			ok(t, err, "DeliveryClaim")
 			return taskIDs(tasks)
 		}
@@ -60,21 +60,24 @@ func testShards(t *testing.T, open Opener) {
 			h.createWebhook()
 		}
 		res := h.create(store.EventCreateParams{Event: newEvent(webhook.DefaultTenant, "a", t0),
-			LeaseOwner: "me", LeaseUntil: at(time.Minute), LeaseShards: 2, LeaseShard: 1})
-		if len(res.Leased) != len(res.Deliveries) {
-			t.Fatalf("Leased has %d entries for %d deliveries", len(res.Leased), len(res.Deliveries))
+			Lease: &store.LeaseRequest{Lease: store.Lease{Owner: "me", Until: at(time.Minute)}, Shards: 2, Shard: 1}})
+		isLeased := map[string]bool{}
+		for _, task := range res.Leased {
+			if task.Lease != (store.Lease{Owner: "me", Until: at(time.Minute)}) || task.Event.ID != res.Event.ID {
+				t.Errorf("leased task %s: lease %+v, event %s", task.Delivery.ID, task.Lease, task.Event.ID)
+			}
+			isLeased[task.Delivery.ID] = true
 		}
 		var leased, free []string
-		for i, d := range res.Deliveries {
-			if res.Leased[i] {
+		for _, d := range res.Deliveries {
+			if isLeased[d.ID] {
 				leased = append(leased, d.ID)
 			} else {
 				free = append(free, d.ID)
 			}
 		}
 		// Unleased deliveries are due at once; leased ones are not.
-		tasks, err := h.s.DeliveryClaim(h.ctx, store.DeliveryClaimParams{Owner: "other", Now: t0,
-			LeaseUntil: at(time.Minute), Limit: 100})
+		tasks, err := h.s.DeliveryClaim(h.ctx, store.DeliveryClaimParams{Lease: store.Lease{Owner: "other", Until: at(time.Minute)}, Now: t0, Limit: 100})
 		ok(t, err, "DeliveryClaim")
 		if !sameSet(taskIDs(tasks), free) {
 			t.Fatalf("claimable now: %d, want the %d unleased", len(tasks), len(free))
@@ -121,14 +124,12 @@ func testLeaseSkip(t *testing.T, open Opener) {
 	full := h.createWebhook()
 	ok2 := h.createWebhook()
 	res := h.create(store.EventCreateParams{Event: newEvent(webhook.DefaultTenant, "a", t0),
-		LeaseOwner: "me", LeaseUntil: at(time.Minute), LeaseSkip: []string{full.ID}})
-	if len(res.Deliveries) != 2 || len(res.Leased) != 2 {
-		t.Fatalf("got %d deliveries, %d lease flags", len(res.Deliveries), len(res.Leased))
+		Lease: &store.LeaseRequest{Lease: store.Lease{Owner: "me", Until: at(time.Minute)}, Skip: []string{full.ID}}})
+	if len(res.Deliveries) != 2 || len(res.Leased) != 1 {
+		t.Fatalf("got %d deliveries, %d leased", len(res.Deliveries), len(res.Leased))
 	}
-	for i, d := range res.Deliveries {
-		if want := d.WebhookID == ok2.ID; res.Leased[i] != want {
-			t.Errorf("delivery to %s: leased=%v, want %v", d.WebhookID, res.Leased[i], want)
-		}
+	if got := res.Leased[0].Delivery.WebhookID; got != ok2.ID {
+		t.Errorf("leased the delivery to %s, want only the one to %s", got, ok2.ID)
 	}
 	tasks := h.claim("other", t0, 10)
 	if len(tasks) != 1 || tasks[0].Delivery.WebhookID != full.ID {

@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 		{"Shards", testShards},
 		{"Instances", testInstances},
 		{"LeaseSkip", testLeaseSkip},
+		{"LeaseRenewRelease", testLeaseRenewRelease},
 		{"Bin", testBins},
 		{"Audit", testAudit},
 		{"User", testUsers},
@@ -242,7 +243,7 @@ func (h *harness) claim(owner string, now time.Time, limit int, exclude ...strin
 func (h *harness) claimUntil(owner string, now, until time.Time, limit int, exclude ...string) []store.Task {
 	h.t.Helper()
 	tasks, err := h.s.DeliveryClaim(h.ctx, store.DeliveryClaimParams{
-		Owner: owner, Now: now, LeaseUntil: until, Limit: limit, ExcludeWebhooks: exclude,
+		Lease: store.Lease{Owner: owner, Until: until}, Now: now, Limit: limit, ExcludeWebhooks: exclude,
 	})
 	ok(h.t, err, "DeliveryClaim")
 	return tasks

@@ -1,7 +1,6 @@
-package dispatch
+package retry
 
 import (
-	"net/http"
 	"testing"
 	"time"
 )
@@ -86,36 +85,4 @@ func equal(a, b []time.Duration) bool {
 		}
 	}
 	return true
-}
-
-func TestRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	tests := []struct {
-		name   string
-		header string
-		want   time.Duration
-		ok     bool
-	}{
-		{"absent", "", 0, false},
-		{"seconds", "120", 2 * time.Minute, true},
-		{"zero is raised to the minimum", "0", time.Second, true},
-		{"huge is capped at a day", "99999999", 24 * time.Hour, true},
-		{"negative ignored", "-5", 0, false},
-		{"HTTP date", now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
-		{"HTTP date in the past is the minimum", now.Add(-time.Hour).Format(http.TimeFormat), time.Second, true},
-		{"garbage", "soon", 0, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := http.Header{}
-			if tt.header != "" {
-				h.Set("Retry-After", tt.header)
-			}
-			got, ok := RetryAfter(h, now)
-			if ok != tt.ok || got != tt.want {
-				t.Fatalf("RetryAfter(%q) = %v, %v; want %v, %v", tt.header, got, ok, tt.want, tt.ok)
-			}
-		})
-	}
 }

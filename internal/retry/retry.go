@@ -1,10 +1,10 @@
-package dispatch
+// Package retry is the retry policy: the schedule of waits between
+// attempts, its jitter, and the bounds on a wait a destination asks for.
+package retry
 
 import (
 	"fmt"
 	"math/rand/v2"
-	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -51,32 +51,15 @@ func NextRetry(schedule []time.Duration, failed int, r float64) (time.Duration, 
 	return base + time.Duration(float64(base)*j), true
 }
 
-func jitterRand() float64 { return rand.Float64() }
+// Rand is the jitter source for NextRetry.
+func Rand() float64 { return rand.Float64() }
 
-// Bounds on a Retry-After the receiver asks for: at least a second, so a
-// "Retry-After: 0" cannot make a hot loop, and at most a day.
+// Bounds on a wait the destination asks for (HTTP Retry-After): at least
+// a second, so "Retry-After: 0" cannot make a hot loop, and at most a day.
 const (
-	minRetryAfter = time.Second
-	maxRetryAfter = 24 * time.Hour
+	MinAfter = time.Second
+	MaxAfter = 24 * time.Hour
 )
 
-// RetryAfter reads a Retry-After header (seconds or an HTTP date) relative
-// to now and clamps it; ok is false when there is none or it is unreadable.
-func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	var d time.Duration
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		d = time.Duration(min(secs, int64(maxRetryAfter/time.Second))) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	} else {
-		return 0, false
-	}
-	return min(max(d, minRetryAfter), maxRetryAfter), true
-}
+// ClampAfter bounds a wait a destination asked for.
+func ClampAfter(d time.Duration) time.Duration { return min(max(d, MinAfter), MaxAfter) }

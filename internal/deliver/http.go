@@ -1,0 +1,164 @@
+package deliver
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// TypeHTTP is the destination type of webhooks that receive a signed
+// HTTP POST (Standard Webhooks): the default.
+const TypeHTTP = "http"
+
+func init() {
+	Register(TypeHTTP, func(cfg Config) (Sender, error) { return New(cfg), nil })
+}
+
+// HTTP delivers by signed HTTP POST through the guarded egress client. It
+// is safe for concurrent use.
+type HTTP struct {
+	cfg Config
+	ua  string
+}
+
+var _ Sender = (*HTTP)(nil)
+
+// New returns the HTTP sender.
+func New(cfg Config) *HTTP {
+	cfg.defaults()
+	return &HTTP{cfg: cfg, ua: "Hookline/" + cfg.Version}
+}
+
+// Send makes one HTTP request, records it and judges the answer.
+func (d *HTTP) Send(ctx context.Context, t Task) (webhook.Attempt, Verdict) {
+	a := d.post(ctx, t)
+	return a, Judge(&a, d.cfg.Now())
+}
+
+// post makes the request. Every failure is an Attempt with an ErrorClass.
+func (d *HTTP) post(ctx context.Context, t Task) webhook.Attempt {
+	body := Body(t.Webhook.Format, t.Event)
+	start := d.cfg.Now()
+	a := newAttempt(t, start)
+	a.URL, a.RequestBody = t.Webhook.URL, body
+	h := make(http.Header, 8+len(t.Webhook.Headers))
+	// Custom headers first, so the protocol headers below always win.
+	for k, v := range t.Webhook.Headers {
+		h.Set(k, v)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", d.ua)
+	h.Set("Webhook-Id", t.Event.ID)
+	h.Set("Webhook-Timestamp", strconv.FormatInt(start.Unix(), 10))
+	h.Set("Webhook-Event", t.Event.Type)
+	if t.Signer != nil {
+		h.Set("Webhook-Signature", t.Signer.Sign(t.Event.ID, start, body))
+	}
+	a.RequestHeaders = h
+
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.Webhook.URL, bytes.NewReader(body))
+	if err != nil {
+		a.ErrorClass, a.Error = webhook.ErrClassInternal, "invalid request: "+err.Error()
+		return a
+	}
+	req.Header = h.Clone()
+	resp, err := d.cfg.Client.Do(req)
+	if err != nil {
+		a.DurationMS = ms(d.cfg.Now().Sub(start))
+		a.ErrorClass, a.Error = Classify(err)
+		return a
+	}
+	a.StatusCode = resp.StatusCode
+	a.ResponseHeaders = resp.Header
+	// Read one byte past the cap to know whether the body was cut; the rest
+	// is never read, so a huge body costs nothing but the closed connection.
+	data, err := io.ReadAll(io.LimitReader(resp.Body, d.cfg.MaxResponseBody+1))
+	resp.Body.Close()
+	a.DurationMS = ms(d.cfg.Now().Sub(start))
+	if int64(len(data)) > d.cfg.MaxResponseBody {
+		data, a.ResponseTruncated = data[:d.cfg.MaxResponseBody], true
+	}
+	a.ResponseBody = data
+	if err != nil {
+		// The status line arrived; the body broke off. The status decides.
+		a.Error = "reading response body: " + err.Error()
+	}
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		// The status decides: a 2xx whose body broke off still counts as
+		// delivered, with the note kept in Error.
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		a.ErrorClass = webhook.ErrClassRedirect
+		a.Error = "redirects are not followed (" + resp.Status + ", Location: " + resp.Header.Get("Location") + ")"
+	default:
+		a.ErrorClass = webhook.ErrClassHTTPStatus
+		a.Error = "endpoint answered " + resp.Status
+	}
+	return a
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// Judge reads an HTTP attempt as a Verdict. It holds the HTTP rules: 2xx is delivered; 410 Gone turns the
+// webhook off; 429 and 503 may ask for a wait with Retry-After; anything
+// else is retried on the schedule. Timeouts, refused and broken
+// connections, DNS and TLS failures, 5xx and 429 say the endpoint is down
+// or overloaded (the breaker counts them); a 4xx or a redirect refuses
+// only this request.
+func Judge(a *webhook.Attempt, now time.Time) Verdict {
+	if a.Success() {
+		return Verdict{Kind: Delivered}
+	}
+	if a.StatusCode == http.StatusGone {
+		return Verdict{Kind: Disable, Reason: "endpoint answered 410 Gone"}
+	}
+	v := Verdict{Kind: Retry, Reason: a.Error, Down: down(a)}
+	if a.StatusCode == http.StatusTooManyRequests || a.StatusCode == http.StatusServiceUnavailable {
+		if wait, ok := RetryAfterHeader(a.ResponseHeaders, now); ok {
+			v.Kind, v.After = RetryAfter, wait
+		}
+	}
+	return v
+}
+
+// down reports whether an attempt's failure says the endpoint is down or
+// overloaded.
+func down(a *webhook.Attempt) bool {
+	switch a.ErrorClass {
+	case webhook.ErrClassTimeout, webhook.ErrClassConnectionRefused, webhook.ErrClassConnection,
+		webhook.ErrClassDNS, webhook.ErrClassTLS:
+		return true
+	case webhook.ErrClassHTTPStatus:
+		return a.StatusCode >= 500 || a.StatusCode == http.StatusTooManyRequests
+	}
+	return false
+}
+
+// RetryAfterHeader reads a Retry-After header (seconds or an HTTP date)
+// relative to now; ok is false when there is none or it is unreadable.
+// The dispatcher bounds the wait (see retry.ClampAfter).
+func RetryAfterHeader(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		// Cap before multiplying: a huge number must not overflow.
+		return time.Duration(min(secs, int64(24*time.Hour/time.Second))) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return t.Sub(now), true
+	}
+	return 0, false
+}

@@ -1,0 +1,63 @@
+package dispatch
+
+import (
+	"context"
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+)
+
+// Reserve is ingest's first step of the hand-off: the lease to put on the
+// deliveries of an event about to be stored, or nil when this dispatcher
+// takes no new work (stopping, or its queue is at capacity: the deliveries
+// then wait unleased in the database for a claim). The request leaves out
+// other instances' shards and the webhooks whose lanes cannot keep up.
+func (d *Dispatcher) Reserve() *store.LeaseRequest {
+	d.mu.Lock()
+	if d.stopped || d.sched.queued >= d.cfg.QueueCapacity {
+		d.mu.Unlock()
+		return nil
+	}
+	skip := d.sched.full()
+	d.mu.Unlock()
+	shards, shard := d.Shard()
+	return &store.LeaseRequest{Lease: d.leases.fresh(), Shards: shards, Shard: shard, Skip: skip}
+}
+
+// Submit takes the deliveries ingest leased with a Reserve, after they are
+// committed. It never blocks on the queue; when the dispatcher has
+// stopped, it gives the leases back at once so another instance (or the
+// next start) delivers them.
+func (d *Dispatcher) Submit(tasks []store.Task) {
+	if len(tasks) == 0 {
+		return
+	}
+	if d.add(tasks, true) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.leases.releaseTasks(ctx, tasks); err != nil {
+		d.cfg.Logger.Warn("releasing deliveries handed over during shutdown failed; their leases will run out",
+			"count", len(tasks), "err", err)
+	}
+}
+
+// add queues leased tasks; false when the dispatcher has stopped (nothing
+// was queued). A task already held is not queued twice.
+func (d *Dispatcher) add(tasks []store.Task, fresh bool) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopped {
+		return false
+	}
+	now := d.cfg.Now()
+	for _, t := range tasks {
+		if fresh && !d.leases.hold(t) {
+			continue
+		}
+		d.sched.add(t, fresh, now)
+		d.cond.Signal()
+	}
+	return true
+}

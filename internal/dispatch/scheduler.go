@@ -1,0 +1,294 @@
+package dispatch
+
+import (
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+)
+
+// scheduler decides which delivery runs next. Each webhook has a lane with
+// a concurrency limit; lanes with work and a free slot wait in a ready
+// list served round-robin, so one slow endpoint holds at most its own
+// limit of workers and cannot starve the others. A lane serves its fresh
+// deliveries (handed over by ingest) before its backlog (claimed from the
+// database: retries, overflow, work of a dead instance), so new events
+// keep their latency while a backlog drains with the capacity left;
+// ordering between events is not guaranteed anyway.
+//
+// Each lane has a breaker: after breakerThreshold failures that say the
+// endpoint is down, in a row, the lane sends one probe at a time, spaced
+// by a cool-down that doubles up to breakerMaxCooldown, until one
+// succeeds. Deliveries wait meanwhile without spending their retries, and
+// a dead endpoint costs a probe now and then instead of a stream of doomed
+// requests.
+//
+// The scheduler is plain data: no goroutines, no locks, and the time is
+// passed in, so it is tested with a fake clock. The Dispatcher drives it
+// under its mutex.
+type scheduler struct {
+	perLane int // attempts in flight per lane (the breaker lowers it to 1)
+	backlog int // deliveries waiting per lane before it counts as full
+	lanes   map[string]*lane
+	ready   []*lane
+	// paused holds lanes with work that wait for their breaker's
+	// cool-down; pausedMin is at or before the earliest cool-down end
+	// among them, so most calls need not look through them.
+	paused    map[*lane]struct{}
+	pausedMin time.Time
+	// freshFull holds the webhooks whose fresh queues are at the bound.
+	freshFull map[string]struct{}
+	queued    int // deliveries waiting in all lanes
+}
+
+type lane struct {
+	id       string
+	fresh    []store.Task
+	backlog  []store.Task
+	inflight int
+	isReady  bool
+	br       breaker
+	// full is set while the lane holds the scheduler's backlog bound;
+	// claims skip it meanwhile, so when it has room again the poller must
+	// be told.
+	full bool
+}
+
+func (l *lane) waiting() int { return len(l.fresh) + len(l.backlog) }
+
+// The breaker's timing. The cool-down stays short (at most 5 s: a dozen
+// requests a minute to a dead endpoint) because it is also how long an
+// endpoint's return can go unnoticed, and events published meanwhile
+// wait that long.
+const (
+	breakerThreshold   = 5
+	breakerMinCooldown = time.Second
+	breakerMaxCooldown = 5 * time.Second
+)
+
+type breaker struct {
+	fails     int       // consecutive failures that said "down"
+	openUntil time.Time // no attempt before this while open
+	cooldown  time.Duration
+}
+
+func (b *breaker) open() bool { return b.fails >= breakerThreshold }
+
+// breakerChange tells the driver what an attempt did to a breaker, for
+// its log.
+type breakerChange int
+
+const (
+	breakerSame breakerChange = iota
+	breakerOpened
+	breakerClosed
+)
+
+// result is what an attempt tells the lane's breaker.
+type result int
+
+const (
+	// resultNone: no request was made (released, disabled webhook); the
+	// breaker is left as it is.
+	resultNone result = iota
+	resultUp
+	resultDown
+)
+
+func newScheduler(perLane, backlog int) *scheduler {
+	return &scheduler{perLane: perLane, backlog: backlog, lanes: make(map[string]*lane),
+		paused: make(map[*lane]struct{}), freshFull: make(map[string]struct{})}
+}
+
+// add queues a task. Fresh tasks go ahead of the lane's backlog while the
+// fresh queue is under the bound.
+func (s *scheduler) add(t store.Task, fresh bool, now time.Time) {
+	l := s.lanes[t.Delivery.WebhookID]
+	if l == nil {
+		l = &lane{id: t.Delivery.WebhookID}
+		s.lanes[l.id] = l
+	}
+	if fresh && len(l.fresh) < s.backlog {
+		l.fresh = append(l.fresh, t)
+		if len(l.fresh) == s.backlog {
+			s.freshFull[l.id] = struct{}{}
+		}
+	} else {
+		l.backlog = append(l.backlog, t)
+	}
+	s.queued++
+	if l.waiting() >= s.backlog {
+		l.full = true
+	}
+	s.markReady(l, now)
+}
+
+// next takes the next task to run and counts it in flight; ok is false
+// when nothing may run now. roomAgain reports that a full lane has room
+// again, so the poller should look for the work it skipped.
+func (s *scheduler) next(now time.Time) (t store.Task, l *lane, roomAgain, ok bool) {
+	s.resume(now)
+	for len(s.ready) > 0 {
+		l = s.ready[0]
+		s.ready[0] = nil
+		s.ready = s.ready[1:]
+		l.isReady = false
+		if !s.runnable(l, now) {
+			// Its breaker opened (or its limit dropped to a probe) after it
+			// was readied: park it until it may run.
+			s.markReady(l, now)
+			continue
+		}
+		if len(l.fresh) > 0 {
+			t, l.fresh[0] = l.fresh[0], store.Task{}
+			l.fresh = l.fresh[1:]
+			delete(s.freshFull, l.id)
+		} else {
+			t, l.backlog[0] = l.backlog[0], store.Task{}
+			l.backlog = l.backlog[1:]
+		}
+		s.queued--
+		if l.full && l.waiting() < s.backlog/2 {
+			l.full, roomAgain = false, true
+		}
+		l.inflight++
+		s.markReady(l, now) // round-robin: back of the line
+		return t, l, roomAgain, true
+	}
+	return store.Task{}, nil, false, false
+}
+
+// runnable reports whether l may start an attempt now.
+func (s *scheduler) runnable(l *lane, now time.Time) bool {
+	return l.waiting() > 0 && l.inflight < s.limit(l) && !(l.br.open() && now.Before(l.br.openUntil))
+}
+
+// done ends a task that next handed out and feeds its result to the
+// lane's breaker.
+func (s *scheduler) done(l *lane, r result, now time.Time) breakerChange {
+	l.inflight--
+	change := breakerSame
+	if r != resultNone {
+		change = l.br.record(r == resultDown, now)
+	}
+	if l.waiting() == 0 && l.inflight == 0 {
+		delete(s.lanes, l.id)
+		delete(s.paused, l)
+		delete(s.freshFull, l.id)
+		return change
+	}
+	s.markReady(l, now)
+	return change
+}
+
+// wakeAt is when the earliest paused lane may run again; zero when none
+// is paused.
+func (s *scheduler) wakeAt() time.Time {
+	if len(s.paused) == 0 {
+		return time.Time{}
+	}
+	return s.pausedMin
+}
+
+// full lists the webhooks whose fresh queues are at the bound (a slow
+// endpoint, or one behind an open breaker): ingest leaves their new
+// deliveries unleased in the database, for a claim when there is room, so
+// they cannot fill the memory the other webhooks' deliveries need. A lane
+// busy draining a backlog is not listed: its fresh deliveries go ahead.
+func (s *scheduler) full() []string {
+	if len(s.freshFull) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(s.freshFull))
+	for id := range s.freshFull {
+		out = append(out, id)
+	}
+	return out
+}
+
+// saturated lists up to max webhooks whose lanes hold the backlog bound,
+// so claims skip them.
+func (s *scheduler) saturated(max int) []string {
+	var out []string
+	for id, l := range s.lanes {
+		if l.full {
+			out = append(out, id)
+			if len(out) == max {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// limit is the lane's concurrency: a probe at a time while its breaker is
+// open.
+func (s *scheduler) limit(l *lane) int {
+	if l.br.open() {
+		return 1
+	}
+	return s.perLane
+}
+
+// markReady puts l on the ready list if it has work, a free slot and no
+// cool-down to wait for; a lane that must wait is parked in paused.
+func (s *scheduler) markReady(l *lane, now time.Time) {
+	if l.isReady || l.waiting() == 0 || l.inflight >= s.limit(l) {
+		return
+	}
+	if l.br.open() && now.Before(l.br.openUntil) {
+		if len(s.paused) == 0 || l.br.openUntil.Before(s.pausedMin) {
+			s.pausedMin = l.br.openUntil
+		}
+		s.paused[l] = struct{}{}
+		return
+	}
+	delete(s.paused, l)
+	l.isReady = true
+	s.ready = append(s.ready, l)
+}
+
+// resume readies the paused lanes whose cool-down has ended.
+func (s *scheduler) resume(now time.Time) {
+	if len(s.paused) == 0 || now.Before(s.pausedMin) {
+		return
+	}
+	var due []*lane
+	var min time.Time
+	for l := range s.paused {
+		if !now.Before(l.br.openUntil) {
+			due = append(due, l)
+		} else if min.IsZero() || l.br.openUntil.Before(min) {
+			min = l.br.openUntil
+		}
+	}
+	s.pausedMin = min
+	for _, l := range due {
+		delete(s.paused, l)
+		s.markReady(l, now)
+	}
+}
+
+// record updates the breaker after an attempt that made a request.
+func (b *breaker) record(down bool, now time.Time) breakerChange {
+	if !down {
+		wasOpen := b.open()
+		b.fails, b.cooldown, b.openUntil = 0, 0, time.Time{}
+		if wasOpen {
+			return breakerClosed
+		}
+		return breakerSame
+	}
+	b.fails++
+	switch {
+	case b.fails == breakerThreshold:
+		b.cooldown = breakerMinCooldown
+		b.openUntil = now.Add(b.cooldown)
+		return breakerOpened
+	case b.fails > breakerThreshold && !now.Before(b.openUntil):
+		// A failed probe (not an attempt that was in flight when the
+		// breaker opened): wait longer.
+		b.cooldown = min(2*b.cooldown, breakerMaxCooldown)
+		b.openUntil = now.Add(b.cooldown)
+	}
+	return breakerSame
+}
