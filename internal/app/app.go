@@ -193,6 +193,9 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 		QueueCapacity: cfg.QueueCapacity, LeaseDuration: cfg.LeaseDuration,
 		ShutdownTimeout: cfg.ShutdownTimeout, AttemptTimeout: cfg.DeliveryTimeout, Logger: log,
 		Members: members(cfg, st),
+		// An SQLite data directory has one server (the data directory
+		// lock): any lease at start is left over from a run that died.
+		SoleOwner: cfg.DatabaseURL == "",
 		Observer: dispatch.Observer{
 			Attempt: func(at *webhook.Attempt, o store.Outcome) {
 				m.Attempt(at, o)
@@ -273,17 +276,6 @@ func (a *App) ready(ctx context.Context) error {
 func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	defer a.unlock()
 	defer a.store.Close()
-	if a.cfg.DatabaseURL == "" {
-		// This process owns the data directory alone (see lockDataDir), so
-		// any lease is left over from a previous run that died: resume now.
-		n, err := a.store.DeliveryReleaseLeases(ctx, "", time.Now())
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			a.log.Info("resuming deliveries left in flight by the previous run", "count", n)
-		}
-	}
 	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDispatch()
 	derr := make(chan error, 1)

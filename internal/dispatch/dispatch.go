@@ -90,6 +90,10 @@ type Config struct {
 	Now            func() time.Time
 	Logger         *slog.Logger
 	Observer       Observer
+	// SoleOwner says no other process uses the database (SQLite): every
+	// lease found at start is left over from a run that died, and is
+	// released at once rather than waited out.
+	SoleOwner bool
 	// Members, when set, shares the work with other instances on the same
 	// database: each serves the webhooks of its shard (see Shard).
 	Members Members
@@ -223,6 +227,15 @@ func (d *Dispatcher) Invalidate(webhookID string) {
 // flight finish within ShutdownTimeout, records their results and releases
 // the leases of deliveries it had not started.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	if d.cfg.SoleOwner {
+		n, err := d.leases.releaseLeftOver(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			d.cfg.Logger.Info("resuming deliveries left in flight by the previous run", "count", n)
+		}
+	}
 	// Attempts get their own context: they must be able to finish after
 	// ctx ends, within the shutdown bound.
 	attemptCtx, cancelAttempts := context.WithCancel(context.WithoutCancel(ctx))
