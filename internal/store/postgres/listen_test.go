@@ -8,6 +8,7 @@ import (
 
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres"
+	"github.com/hookline/hookline/internal/store/postgres/pgtest"
 )
 
 // receive returns the next payload from ch, failing t if none comes.
@@ -42,8 +43,8 @@ func TestListen(t *testing.T) {
 	t.Parallel()
 	// A long schema name (Open creates it): the channel names are then
 	// hashed to fit.
-	schema := schemaName(t, "hl_"+strings.Repeat("x", 40))
-	s := openStore(t, databaseURL(), schema)
+	schema := pgtest.SchemaName(t, "hl_"+strings.Repeat("x", 40))
+	s := openStore(t, pgtest.URL(), schema)
 	ctx := t.Context()
 
 	t.Run("WorkAfterEventCreate", func(t *testing.T) {
@@ -68,7 +69,7 @@ func TestListen(t *testing.T) {
 	t.Run("WebhooksScopedToSchema", func(t *testing.T) {
 		hooks := listen(t, s, postgres.ChannelWebhooks)
 		receive(t, hooks, "listener ready")
-		other := openStore(t, databaseURL(), newSchema(t))
+		other := openStore(t, pgtest.URL(), pgtest.NewSchema(t))
 		// Committed first: if channels leaked across schemas, its notice
 		// would arrive first.
 		if err := other.WebhookCreate(ctx, newWebhook(), "whsec_x"); err != nil {
@@ -92,10 +93,10 @@ func TestListen(t *testing.T) {
 
 func TestListenReconnects(t *testing.T) {
 	t.Parallel()
-	schema := newSchema(t)
+	schema := pgtest.NewSchema(t)
 	prx, viaProxy := startProxy(t)
 	listener := openStore(t, viaProxy, schema)
-	writer := openStore(t, databaseURL(), schema)
+	writer := openStore(t, pgtest.URL(), schema)
 	hooks := listen(t, listener, postgres.ChannelWebhooks)
 	receive(t, hooks, "listener ready")
 

@@ -1,97 +1,20 @@
 package postgres_test
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres"
+	"github.com/hookline/hookline/internal/store/postgres/pgtest"
 	"github.com/hookline/hookline/internal/store/storetest"
 	"github.com/hookline/hookline/internal/webhook"
 )
-
-const defaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-func databaseURL() string {
-	if u := os.Getenv("HOOKLINE_TEST_DATABASE_URL"); u != "" {
-		return u
-	}
-	return defaultURL
-}
-
-// admin is one pool on the test database for the tests' own statements
-// (creating and dropping schemas, raw reads), or why there is none.
-var admin = sync.OnceValues(func() (*pgxpool.Pool, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	pool, err := pgxpool.New(ctx, databaseURL())
-	if err != nil {
-		return nil, err
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	return pool, nil
-})
-
-// adminPool returns the admin pool. Without a reachable server the test is
-// skipped, except in CI, which must always run these tests.
-func adminPool(t *testing.T) *pgxpool.Pool {
-	t.Helper()
-	pool, err := admin()
-	if err != nil {
-		where := databaseURL()
-		if u, perr := url.Parse(where); perr == nil {
-			where = u.Redacted()
-		}
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL not reachable at %s: %v", where, err)
-		}
-		t.Skipf("PostgreSQL not reachable at %s: %v", where, err)
-	}
-	return pool
-}
-
-// schemaName returns a new schema name, and drops that schema, whoever
-// created it, when t ends.
-func schemaName(t *testing.T, prefix string) string {
-	t.Helper()
-	pool := adminPool(t)
-	b := make([]byte, 8)
-	rand.Read(b)
-	name := prefix + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		// t.Context is over by now.
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if _, err := pool.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{name}.Sanitize()+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", name, err)
-		}
-	})
-	return name
-}
-
-// newSchema creates a fresh, empty schema for t.
-func newSchema(t *testing.T) string {
-	t.Helper()
-	name := schemaName(t, "hl_")
-	if _, err := adminPool(t).Exec(t.Context(), `CREATE SCHEMA `+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatalf("create schema %s: %v", name, err)
-	}
-	return name
-}
 
 // openStore opens a store on dbURL in schema and closes it when t ends.
 func openStore(t *testing.T, dbURL, schema string) *postgres.Store {
@@ -109,9 +32,9 @@ func openStore(t *testing.T, dbURL, schema string) *postgres.Store {
 }
 
 func TestConformance(t *testing.T) {
-	adminPool(t)
+	pgtest.Admin(t)
 	storetest.Run(t, func(t *testing.T) store.Store {
-		return openStore(t, databaseURL(), newSchema(t))
+		return openStore(t, pgtest.URL(), pgtest.NewSchema(t))
 	})
 }
 
@@ -132,7 +55,7 @@ func newEvent(key string) webhook.Event {
 
 func TestOpenRequiresSealer(t *testing.T) {
 	t.Parallel()
-	if s, err := postgres.Open(t.Context(), databaseURL(), postgres.Options{}); err == nil {
+	if s, err := postgres.Open(t.Context(), pgtest.URL(), postgres.Options{}); err == nil {
 		s.Close()
 		t.Fatal("Open without a Sealer: got no error")
 	}
@@ -142,8 +65,8 @@ func TestOpenRequiresSealer(t *testing.T) {
 // Open succeeds and each version is recorded once.
 func TestMigrationsRace(t *testing.T) {
 	t.Parallel()
-	pool := adminPool(t)
-	schema := schemaName(t, "hl_race_") // not created: the first Open does it
+	pool := pgtest.Admin(t)
+	schema := pgtest.SchemaName(t, "hl_race_") // not created: the first Open does it
 	const n = 4
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -151,7 +74,7 @@ func TestMigrationsRace(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			s, err := postgres.Open(t.Context(), databaseURL(), postgres.Options{Sealer: storetest.Sealer{}, Schema: schema})
+			s, err := postgres.Open(t.Context(), pgtest.URL(), postgres.Options{Sealer: storetest.Sealer{}, Schema: schema})
 			if err == nil {
 				err = s.Close()
 			}
@@ -188,7 +111,7 @@ func TestMigrationsRace(t *testing.T) {
 		t.Errorf("deliveries tables in %s: %d, %v; want 1", schema, tables, err)
 	}
 	// A later migrate finds nothing to do.
-	applied, err := postgres.Migrate(t.Context(), databaseURL(), schema)
+	applied, err := postgres.Migrate(t.Context(), pgtest.URL(), schema)
 	if err != nil || len(applied) != 0 {
 		t.Errorf("Migrate of a migrated schema: applied %v, %v; want none", applied, err)
 	}
@@ -196,13 +119,13 @@ func TestMigrationsRace(t *testing.T) {
 
 func TestMigrateFresh(t *testing.T) {
 	t.Parallel()
-	schema := schemaName(t, "hl_migrate_")
-	applied, err := postgres.Migrate(t.Context(), databaseURL(), schema)
+	schema := pgtest.SchemaName(t, "hl_migrate_")
+	applied, err := postgres.Migrate(t.Context(), pgtest.URL(), schema)
 	if err != nil || len(applied) == 0 || applied[0] != 1 {
 		t.Fatalf("Migrate of a fresh schema: applied %v, %v; want 1 onwards", applied, err)
 	}
 	// Open finds it done.
-	s := openStore(t, databaseURL(), schema)
+	s := openStore(t, pgtest.URL(), schema)
 	if err := s.Ping(t.Context()); err != nil {
 		t.Errorf("Ping: %v", err)
 	}
@@ -211,8 +134,8 @@ func TestMigrateFresh(t *testing.T) {
 // A dump of the webhooks table must not reveal any signing secret.
 func TestSecretsSealedAtRest(t *testing.T) {
 	t.Parallel()
-	schema := newSchema(t)
-	s := openStore(t, databaseURL(), schema)
+	schema := pgtest.NewSchema(t)
+	s := openStore(t, pgtest.URL(), schema)
 	ctx := t.Context()
 	first, second := "whsec_Zmlyc3Qtc2VjcmV0LWNhbmFyeQ", "whsec_c2Vjb25kLXNlY3JldC1jYW5hcnk"
 	w := newWebhook()
@@ -223,7 +146,7 @@ func TestSecretsSealedAtRest(t *testing.T) {
 		t.Fatalf("WebhookRotateSecret: %v", err)
 	}
 	var row string
-	if err := adminPool(t).QueryRow(ctx, `SELECT w::text FROM `+pgx.Identifier{schema, "webhooks"}.Sanitize()+` w`).
+	if err := pgtest.Admin(t).QueryRow(ctx, `SELECT w::text FROM `+pgx.Identifier{schema, "webhooks"}.Sanitize()+` w`).
 		Scan(&row); err != nil {
 		t.Fatalf("raw read of webhooks: %v", err)
 	}
@@ -241,8 +164,8 @@ func TestSecretsSealedAtRest(t *testing.T) {
 // their claims never overlap.
 func TestTwoInstances(t *testing.T) {
 	t.Parallel()
-	schema := newSchema(t)
-	a, b := openStore(t, databaseURL(), schema), openStore(t, databaseURL(), schema)
+	schema := pgtest.NewSchema(t)
+	a, b := openStore(t, pgtest.URL(), schema), openStore(t, pgtest.URL(), schema)
 	ctx := t.Context()
 	if err := a.WebhookCreate(ctx, newWebhook(), "whsec_x"); err != nil {
 		t.Fatalf("WebhookCreate: %v", err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres"
+	"github.com/hookline/hookline/internal/store/postgres/pgtest"
 	"github.com/hookline/hookline/internal/store/storetest"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -26,7 +27,7 @@ type proxy struct {
 // database URL that goes through it.
 func startProxy(t *testing.T) (*proxy, string) {
 	t.Helper()
-	u, err := url.Parse(databaseURL())
+	u, err := url.Parse(pgtest.URL())
 	if err != nil || u.Host == "" {
 		t.Skipf("HOOKLINE_TEST_DATABASE_URL is not a URL with a host: %v", err)
 	}
@@ -112,7 +113,7 @@ func TestUnavailable(t *testing.T) {
 	t.Run("ConnectionLost", func(t *testing.T) {
 		t.Parallel()
 		prx, viaProxy := startProxy(t)
-		s := openStore(t, viaProxy, newSchema(t))
+		s := openStore(t, viaProxy, pgtest.NewSchema(t))
 		w := newWebhook()
 		if err := s.WebhookCreate(ctx, w, "whsec_x"); err != nil {
 			t.Fatalf("WebhookCreate: %v", err)
@@ -140,7 +141,7 @@ func TestUnavailable(t *testing.T) {
 
 	t.Run("Closed", func(t *testing.T) {
 		t.Parallel()
-		s, err := postgres.Open(ctx, databaseURL(), postgres.Options{Sealer: storetest.Sealer{}, Schema: newSchema(t)})
+		s, err := postgres.Open(ctx, pgtest.URL(), postgres.Options{Sealer: storetest.Sealer{}, Schema: pgtest.NewSchema(t)})
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
