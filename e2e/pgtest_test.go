@@ -24,22 +24,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/hookline/hookline/internal/store/postgres/pgtest"
 )
 
 // Helpers for end-to-end tests that run `hookline serve` on PostgreSQL:
 // the shared test database (one fresh schema per test), a throwaway
 // PostgreSQL server a test may stop and start, and a receiver that counts
 // deliveries per webhook.
-
-const defaultTestDatabaseURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-// testDatabaseURL is the shared test database.
-func testDatabaseURL() string {
-	if u := os.Getenv("HOOKLINE_TEST_DATABASE_URL"); u != "" {
-		return u
-	}
-	return defaultTestDatabaseURL
-}
 
 // skipUnlessCI skips the test with a one-line reason, except in CI, which
 // must run every test: there it fails.
@@ -92,7 +84,7 @@ func withQuery(t *testing.T, dbURL, k, v string) string {
 // after the cleanup of anything started later (processes on it).
 func pgSchemaURL(t *testing.T) (dbURL string, admin *pgx.Conn) {
 	t.Helper()
-	base := testDatabaseURL()
+	base := pgtest.URL()
 	admin = pgConnect(t, base)
 	b := make([]byte, 6)
 	rand.Read(b)
