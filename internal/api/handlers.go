@@ -103,15 +103,17 @@ func (a *API) createEventType(w http.ResponseWriter, r *http.Request) error {
 // --- webhooks ---
 
 type webhookRequest struct {
-	Tenant      *string           `json:"tenant"`
-	Name        *string           `json:"name"`
-	URL         *string           `json:"url"`
-	Description *string           `json:"description"`
-	Events      []string          `json:"events"`
-	Active      *bool             `json:"active"`
-	Headers     map[string]string `json:"headers"`
-	Format      *string           `json:"format"`
-	Integration *string           `json:"integration"`
+	Tenant        *string              `json:"tenant"`
+	Name          *string              `json:"name"`
+	URL           *string              `json:"url"`
+	Description   *string              `json:"description"`
+	Events        []string             `json:"events"`
+	Active        *bool                `json:"active"`
+	Headers       map[string]string    `json:"headers"`
+	Format        *string              `json:"format"`
+	Integration   *string              `json:"integration"`
+	SecretHeaders []string             `json:"secret_headers"`
+	Destination   *webhook.Destination `json:"destination"`
 }
 
 type webhookView struct {
@@ -228,18 +230,21 @@ type testRequest struct {
 }
 
 type testResponse struct {
-	Success              bool        `json:"success"`
-	StatusCode           int         `json:"status_code"`
-	DurationMS           float64     `json:"duration_ms"`
-	ResponseHeaders      http.Header `json:"response_headers"`
-	ResponseBody         string      `json:"response_body"`
-	ResponseBodyEncoding string      `json:"response_body_encoding,omitempty"`
-	Error                string      `json:"error,omitempty"`
-	ErrorClass           string      `json:"error_class,omitempty"`
-	AttemptID            string      `json:"attempt_id"`
-	EventType            string      `json:"event_type"`
-	RequestHeaders       http.Header `json:"request_headers"`
-	RequestBody          string      `json:"request_body"`
+	Success              bool                   `json:"success"`
+	StatusCode           int                    `json:"status_code"`
+	Destination          string                 `json:"destination"`
+	Outcome              webhook.AttemptOutcome `json:"outcome"`
+	Answer               string                 `json:"answer"`
+	DurationMS           float64                `json:"duration_ms"`
+	ResponseHeaders      http.Header            `json:"response_headers"`
+	ResponseBody         string                 `json:"response_body"`
+	ResponseBodyEncoding string                 `json:"response_body_encoding,omitempty"`
+	Error                string                 `json:"error,omitempty"`
+	ErrorClass           string                 `json:"error_class,omitempty"`
+	AttemptID            string                 `json:"attempt_id"`
+	EventType            string                 `json:"event_type"`
+	RequestHeaders       http.Header            `json:"request_headers"`
+	RequestBody          string                 `json:"request_body"`
 }
 
 func (a *API) testWebhook(w http.ResponseWriter, r *http.Request) error {
@@ -254,6 +259,7 @@ func (a *API) testWebhook(w http.ResponseWriter, r *http.Request) error {
 	body, enc := bodyText(at.ResponseBody)
 	writeJSON(w, http.StatusOK, testResponse{
 		Success: at.Success(), StatusCode: at.StatusCode, DurationMS: at.DurationMS,
+		Destination: at.Destination, Outcome: at.Outcome, Answer: at.Answer,
 		ResponseHeaders: nonNilHeader(at.ResponseHeaders), ResponseBody: body, ResponseBodyEncoding: enc,
 		Error: at.Error, ErrorClass: string(at.ErrorClass), AttemptID: at.ID, EventType: at.EventType,
 		RequestHeaders: nonNilHeader(at.RequestHeaders), RequestBody: string(at.RequestBody),

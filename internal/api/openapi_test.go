@@ -457,14 +457,15 @@ func TestOpenAPIResponses(t *testing.T) {
 	wh := webhook.Webhook{
 		ID: whID, Tenant: "acme", Name: "Billing", URL: "https://example.com/h", Description: "d",
 		Events: []string{"payment_received"}, Active: false, Headers: map[string]string{"X-Team": "b"},
+		SecretHeaders: []string{"X-Team"}, Destination: webhook.Destination{Type: webhook.DestinationHTTP},
 		Format: webhook.FormatRaw, Integration: "zapier", DisabledReason: "410 Gone", CreatedAt: now, UpdatedAt: now,
 		Stats: webhook.WebhookStats{Deliveries: 3, Attempts: 4, Succeeded: 1, Failed: 1,
 			LastSuccessAt: &now, LastFailureAt: &now, FailingSince: &now},
 	}
 	newWH := webhook.Webhook{
 		ID: whID, Tenant: webhook.DefaultTenant, Name: "ab", URL: "http://example.com", Events: []string{"*"},
-		Active: true, Headers: map[string]string{}, Format: webhook.FormatEnvelope, Integration: "manual",
-		CreatedAt: now, UpdatedAt: now,
+		Active: true, Headers: map[string]string{}, SecretHeaders: []string{}, Format: webhook.FormatEnvelope,
+		Integration: "manual", Destination: webhook.Destination{Type: webhook.DestinationHTTP}, CreatedAt: now, UpdatedAt: now,
 	}
 	ev := webhook.Event{ID: evID, Tenant: "default", Type: "payment_received", Data: json.RawMessage(`{"x":[1]}`),
 		IdempotencyKey: "k", CreatedAt: now}
@@ -478,7 +479,8 @@ func TestOpenAPIResponses(t *testing.T) {
 			EventType: ev.Type, Number: 1, StartedAt: now, DurationMS: 12.5, URL: wh.URL,
 			RequestHeaders: map[string][]string{"Webhook-Id": {evID}}, RequestBody: []byte(`{}`),
 			StatusCode: 500, ResponseHeaders: map[string][]string{"A": {"1", "2"}}, ResponseBody: []byte{0xff, 0xfe},
-			ResponseTruncated: true, ErrorClass: webhook.ErrClassHTTPStatus, Error: "HTTP 500"},
+			ResponseTruncated: true, ErrorClass: webhook.ErrClassHTTPStatus, Error: "HTTP 500",
+			Destination: "http", Outcome: webhook.OutcomeRetry, Answer: "500 Internal Server Error"},
 		{ID: webhook.NewID(webhook.PrefixAttempt), WebhookID: whID, EventID: evID, EventType: ev.Type,
 			Number: 1, Test: true, StartedAt: now, ErrorClass: webhook.ErrClassDNS, Error: "no such host"},
 	}
@@ -499,12 +501,15 @@ func TestOpenAPIResponses(t *testing.T) {
 			Previous: []webhook.Secret{{Value: secret, ExpiresAt: &later}}}},
 		{"rotated", "RotateSecretResult", rotateResponse{Secret: secret, PreviousExpiresAt: later}},
 		{"test sent", "TestResult", testResponse{Success: true, StatusCode: 200, DurationMS: 3,
+			Destination: "http", Outcome: webhook.OutcomeDelivered, Answer: "200 OK",
 			ResponseHeaders: map[string][]string{"A": {"b"}}, ResponseBody: "ok", AttemptID: attempts[0].ID,
 			EventType: ev.Type, RequestHeaders: map[string][]string{"Webhook-Id": {evID}}, RequestBody: "{}"}},
 		{"test answered binary", "TestResult", testResponse{StatusCode: 500, ResponseHeaders: map[string][]string{},
+			Destination: "http", Outcome: webhook.OutcomeFailed, Answer: "500 Internal Server Error",
 			ResponseBody: "/w==", ResponseBodyEncoding: "base64", AttemptID: attempts[0].ID, EventType: ev.Type,
 			RequestHeaders: map[string][]string{}}},
 		{"test failed", "TestResult", testResponse{ResponseHeaders: map[string][]string{}, Error: "refused",
+			Destination: "http", Outcome: webhook.OutcomeFailed, Answer: "connection refused",
 			ErrorClass: string(webhook.ErrClassConnectionRefused), AttemptID: attempts[1].ID, EventType: ev.Type,
 			RequestHeaders: map[string][]string{}}},
 		{"keys", "APIKeyList", list[webhook.APIKey]{Data: []webhook.APIKey{{ID: "key_01j9z3k4m5n6p7q8r9s0t1v2w3", Name: "ci",

@@ -14,7 +14,7 @@ import (
 
 // TypeHTTP is the destination type of webhooks that receive a signed
 // HTTP POST (Standard Webhooks): the default.
-const TypeHTTP = "http"
+const TypeHTTP = webhook.DestinationHTTP
 
 func init() {
 	Register(TypeHTTP, func(cfg Config) (Sender, error) { return New(cfg), nil })
@@ -60,13 +60,15 @@ func (d *HTTP) post(ctx context.Context, t Task) webhook.Attempt {
 	if t.Signer != nil {
 		h.Set("Webhook-Signature", t.Signer.Sign(t.Event.ID, start, body))
 	}
-	a.RequestHeaders = h
+	// The attempt keeps secret values masked; the request carries them.
+	a.RequestHeaders = webhook.MaskHeaders(h, t.Webhook.SecretHeaders)
 
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.Webhook.URL, bytes.NewReader(body))
 	if err != nil {
 		a.ErrorClass, a.Error = webhook.ErrClassInternal, "invalid request: "+err.Error()
+		a.Answer = a.ErrorClass.Answer()
 		return a
 	}
 	req.Header = h.Clone()
@@ -74,10 +76,11 @@ func (d *HTTP) post(ctx context.Context, t Task) webhook.Attempt {
 	if err != nil {
 		a.DurationMS = ms(d.cfg.Now().Sub(start))
 		a.ErrorClass, a.Error = Classify(err)
+		a.Answer = a.ErrorClass.Answer()
 		return a
 	}
-	a.StatusCode = resp.StatusCode
-	a.ResponseHeaders = resp.Header
+	a.StatusCode, a.Answer = resp.StatusCode, statusAnswer(resp)
+	a.ResponseHeaders = webhook.MaskHeaders(resp.Header, t.Webhook.SecretHeaders)
 	// Read one byte past the cap to know whether the body was cut; the rest
 	// is never read, so a huge body costs nothing but the closed connection.
 	data, err := io.ReadAll(io.LimitReader(resp.Body, d.cfg.MaxResponseBody+1))
@@ -106,6 +109,24 @@ func (d *HTTP) post(ctx context.Context, t Task) webhook.Attempt {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// maxAnswer bounds the status line an attempt keeps as its answer: the
+// reason phrase is free text of the receiver's choosing.
+const maxAnswer = 200
+
+// statusAnswer is the answer of an attempt that got a response: its status
+// line as sent ("503 Service Unavailable", "200 Done"), or the standard
+// one when the receiver sent no reason phrase.
+func statusAnswer(resp *http.Response) string {
+	s := strings.ToValidUTF8(strings.TrimSpace(resp.Status), "\uFFFD")
+	if s == "" || s == strconv.Itoa(resp.StatusCode) {
+		return webhook.StatusLine(resp.StatusCode)
+	}
+	if len(s) > maxAnswer {
+		s = strings.ToValidUTF8(s[:maxAnswer], "")
+	}
+	return s
+}
 
 // Judge reads an HTTP attempt as a Verdict. It holds the HTTP rules: 2xx is delivered; 410 Gone turns the
 // webhook off; 429 and 503 may ask for a wait with Retry-After; anything

@@ -188,6 +188,7 @@ func (s *Senders) Send(ctx context.Context, t Task) (webhook.Attempt, Verdict) {
 	a := newAttempt(t, time.Now())
 	a.ErrorClass = webhook.ErrClassInternal
 	a.Error = "no sender for destination type " + typ + " in this build"
+	a.Answer = a.ErrorClass.Answer()
 	return a, Verdict{Kind: Permanent, Reason: a.Error}
 }
 
@@ -203,13 +204,14 @@ func TypeOf(w webhook.Webhook) string {
 // newAttempt starts the record of an attempt of t.
 func newAttempt(t Task, start time.Time) webhook.Attempt {
 	return webhook.Attempt{
-		ID:         webhook.NewID(webhook.PrefixAttempt),
-		DeliveryID: t.DeliveryID,
-		WebhookID:  t.Webhook.ID,
-		EventID:    t.Event.ID,
-		EventType:  t.Event.Type,
-		Number:     t.Number,
-		Test:       t.Test,
-		StartedAt:  start,
+		ID:          webhook.NewID(webhook.PrefixAttempt),
+		DeliveryID:  t.DeliveryID,
+		WebhookID:   t.Webhook.ID,
+		EventID:     t.Event.ID,
+		EventType:   t.Event.Type,
+		Number:      t.Number,
+		Test:        t.Test,
+		Destination: TypeOf(t.Webhook),
+		StartedAt:   start,
 	}
 }

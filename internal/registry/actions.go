@@ -65,8 +65,13 @@ func (r *Registry) SendTest(ctx context.Context, id, eventType string) (webhook.
 		Data: et.Example, CreatedAt: r.cfg.Now().UTC(),
 	}
 	// The same sender as real deliveries: what the endpoint answers here
-	// is what it will answer them.
-	a, _ := r.cfg.Sender.Send(ctx, deliver.Task{Webhook: w, Signer: signer, Event: ev, Number: 1, Test: true})
+	// is what it will answer them. A test send is never retried: it was
+	// delivered or it failed.
+	a, v := r.cfg.Sender.Send(ctx, deliver.Task{Webhook: w, Signer: signer, Event: ev, Number: 1, Test: true})
+	a.Outcome = webhook.OutcomeFailed
+	if v.Kind == deliver.Delivered {
+		a.Outcome = webhook.OutcomeDelivered
+	}
 	if err := r.cfg.Store.AttemptRecord(ctx, []store.AttemptResult{{Attempt: a}}); err != nil {
 		return a, err
 	}

@@ -81,6 +81,12 @@ type WebhookInput struct {
 	Headers     map[string]string // nil: unchanged
 	Format      *string
 	Integration *string
+	// SecretHeaders names the headers whose values attempts store masked;
+	// nil: unchanged (on update, names no longer among the headers are
+	// dropped).
+	SecretHeaders []string
+	// Destination is nil to leave it (on create: DestinationHTTP).
+	Destination *webhook.Destination
 }
 
 // Limits on webhook fields.
@@ -101,7 +107,8 @@ func (r *Registry) CreateWebhook(ctx context.Context, in WebhookInput) (webhook.
 	now := r.cfg.Now().UTC()
 	w := webhook.Webhook{
 		ID: webhook.NewID(webhook.PrefixWebhook), Active: true, Format: webhook.FormatEnvelope,
-		Integration: "manual", Headers: map[string]string{}, CreatedAt: now, UpdatedAt: now,
+		Integration: "manual", Headers: map[string]string{}, SecretHeaders: []string{},
+		Destination: webhook.Destination{Type: webhook.DestinationHTTP}, CreatedAt: now, UpdatedAt: now,
 	}
 	tenant := ""
 	if in.Tenant != nil {
@@ -221,7 +228,10 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 		}
 		w.Integration = strings.ToLower(v)
 	}
-	return nil
+	if err := applyDestination(w, in.Destination); err != nil {
+		return err
+	}
+	return applySecretHeaders(w, in.SecretHeaders)
 }
 
 func (r *Registry) checkEvents(ctx context.Context, events []string) ([]string, error) {
@@ -361,5 +371,7 @@ func changed(in WebhookInput) string {
 	add(in.Headers != nil, "headers")
 	add(in.Format != nil, "format")
 	add(in.Integration != nil, "integration")
+	add(in.SecretHeaders != nil, "secret_headers")
+	add(in.Destination != nil, "destination")
 	return strings.Join(f, ", ")
 }

@@ -45,13 +45,15 @@ type EventTypeStore interface {
 // WebhookStore keeps endpoints and their secrets.
 type WebhookStore interface {
 	// WebhookCreate stores w (ID, timestamps set by the caller) with its
-	// first signing secret.
+	// first signing secret. An empty destination type is stored as
+	// webhook.DestinationHTTP (see DestinationType).
 	WebhookCreate(ctx context.Context, w webhook.Webhook, secret string) error
 	WebhookGet(ctx context.Context, id string) (webhook.Webhook, error)
 	WebhookList(ctx context.Context, p WebhookListParams) (WebhookPage, error)
 	// WebhookUpdate replaces the editable fields of the stored webhook with
-	// w's (name, url, description, events, active, headers, format,
-	// integration, disabled reason, updated_at).
+	// w's (name, url, description, events, active, headers, secret
+	// headers, format, integration, destination, disabled reason,
+	// updated_at).
 	WebhookUpdate(ctx context.Context, w webhook.Webhook) error
 	// WebhookDelete removes the webhook; its pending deliveries are
 	// failed and no new ones are made.

@@ -6,6 +6,8 @@ package webhook
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -53,8 +55,11 @@ type Webhook struct {
 	Events      []string          `json:"events"`
 	Active      bool              `json:"active"`
 	Headers     map[string]string `json:"headers"`
-	Format      Format            `json:"format"`
-	Integration string            `json:"integration"`
+	// SecretHeaders names the custom headers whose values attempts store
+	// masked (see SecretHeader); the real values are still sent.
+	SecretHeaders []string `json:"secret_headers"`
+	Format        Format   `json:"format"`
+	Integration   string   `json:"integration"`
 	// Destination says where deliveries go; the zero value is HTTP POST
 	// to URL.
 	Destination Destination `json:"destination"`
@@ -65,6 +70,10 @@ type Webhook struct {
 	UpdatedAt      time.Time    `json:"updated_at"`
 	Stats          WebhookStats `json:"stats"`
 }
+
+// DestinationHTTP is the destination type of webhooks that receive a
+// signed HTTP POST at their URL: the default.
+const DestinationHTTP = "http"
 
 // Destination is the kind of target a webhook delivers to. Type names a
 // sender registered with package deliver ("http"; "" means "http").
@@ -173,16 +182,74 @@ const (
 	ErrClassCancelled ErrorClass = "cancelled"
 )
 
-// Attempt is one HTTP request made for a delivery (or a test send) and what
-// came back.
+// Answer is the Attempt.Answer of an HTTP attempt that got no response
+// and failed with class c: a few words on what went wrong ("timed out").
+// The full message stays in Attempt.Error.
+func (c ErrorClass) Answer() string {
+	switch c {
+	case ErrClassTimeout:
+		return "timed out"
+	case ErrClassConnectionRefused:
+		return "connection refused"
+	case ErrClassConnection:
+		return "connection failed"
+	case ErrClassDNS:
+		return "DNS lookup failed"
+	case ErrClassTLS:
+		return "TLS handshake failed"
+	case ErrClassBlocked:
+		return "destination not allowed"
+	case ErrClassResponseTooLarge:
+		return "response too large"
+	case ErrClassInternal, ErrClassCancelled:
+		return "not sent"
+	}
+	return ""
+}
+
+// StatusLine is the Answer of an HTTP attempt whose response had status
+// code (and no reason phrase of its own): "503 Service Unavailable".
+func StatusLine(code int) string {
+	return strings.TrimSpace(strconv.Itoa(code) + " " + http.StatusText(code))
+}
+
+// AttemptOutcome is what a delivery did after an attempt.
+type AttemptOutcome string
+
+// Attempt outcomes. A test send is delivered or failed.
+const (
+	// OutcomeDelivered: the destination took the event; the delivery is done.
+	OutcomeDelivered AttemptOutcome = "delivered"
+	// OutcomeRetry: another attempt is scheduled.
+	OutcomeRetry AttemptOutcome = "retry"
+	// OutcomeFailed: no more attempts; the delivery failed.
+	OutcomeFailed AttemptOutcome = "failed"
+	// OutcomeDisabled: the destination's answer (410 Gone) turned the
+	// webhook off, and the delivery failed with it.
+	OutcomeDisabled AttemptOutcome = "disabled"
+)
+
+// Attempt is one try at sending a delivery (or a test send) to its
+// destination and what came back. The HTTP fields (URL, headers, bodies,
+// status code) are zero for other destination types.
 type Attempt struct {
-	ID              string      `json:"id"`
-	DeliveryID      string      `json:"delivery_id,omitempty"`
-	WebhookID       string      `json:"webhook_id"`
-	EventID         string      `json:"event_id"`
-	EventType       string      `json:"event_type"`
-	Number          int         `json:"number"`
-	Test            bool        `json:"test"`
+	ID         string `json:"id"`
+	DeliveryID string `json:"delivery_id,omitempty"`
+	WebhookID  string `json:"webhook_id"`
+	EventID    string `json:"event_id"`
+	EventType  string `json:"event_type"`
+	Number     int    `json:"number"`
+	Test       bool   `json:"test"`
+	// Destination is the webhook's destination type when the attempt was
+	// made ("http").
+	Destination string `json:"destination"`
+	// Outcome is what the delivery did after this attempt; empty for
+	// attempts stored by releases that did not record it (see
+	// store.FillOlderAttempt).
+	Outcome AttemptOutcome `json:"outcome"`
+	// Answer is a short text of what the destination said: an HTTP status
+	// line ("200 OK"), or what kept it from answering ("timed out").
+	Answer          string      `json:"answer"`
 	StartedAt       time.Time   `json:"started_at"`
 	DurationMS      float64     `json:"duration_ms"`
 	URL             string      `json:"url"`

@@ -21,16 +21,18 @@ const (
 	qLockWebhooks   = `SELECT id FROM webhooks WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`
 	qAttemptsInsert = `INSERT INTO attempts (id, delivery_id, webhook_id, event_id, event_type, number, test,
 		started_at, duration_ms, url, request_headers, request_body, status_code, response_headers,
-		response_body, response_truncated, error_class, error)
+		response_body, response_truncated, error_class, error, destination, outcome, answer)
 		SELECT a.id, NULLIF(a.delivery_id, ''), a.webhook_id, a.event_id, a.event_type, a.number, a.test,
 			a.started_at, a.duration_ms, a.url, a.request_headers, a.request_body, a.status_code,
-			a.response_headers, a.response_body, a.response_truncated, a.error_class, a.error
+			a.response_headers, a.response_body, a.response_truncated, a.error_class, a.error,
+			a.destination, a.outcome, a.answer
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bool[],
 			$8::timestamptz[], $9::float8[], $10::text[], $11::text[], $12::bytea[], $13::int[],
-			$14::text[], $15::bytea[], $16::bool[], $17::text[], $18::text[])
+			$14::text[], $15::bytea[], $16::bool[], $17::text[], $18::text[], $19::text[], $20::text[],
+			$21::text[])
 		AS a (id, delivery_id, webhook_id, event_id, event_type, number, test, started_at, duration_ms,
 			url, request_headers, request_body, status_code, response_headers, response_body,
-			response_truncated, error_class, error)`
+			response_truncated, error_class, error, destination, outcome, answer)`
 	// qDeliveriesResult moves deliveries on. Only a pending delivery still
 	// leased by the attempt's owner moves: one retried by hand, deleted,
 	// or re-claimed by another instance after the lease ran out keeps its
@@ -105,6 +107,7 @@ func later(cur *time.Time, t time.Time) *time.Time {
 // attemptColumns is one array per attempts column, for qAttemptsInsert.
 type attemptColumns struct {
 	id, delivery, webhook, event, eventType, url, reqH, respH, class, errText []string
+	dest, outcome, answer                                                     []string
 	number, status                                                            []int32
 	test, truncated                                                           []bool
 	started                                                                   []time.Time
@@ -122,11 +125,14 @@ func (c *attemptColumns) add(a *webhook.Attempt) {
 	c.respH, c.respBody = append(c.respH, headerJSON(a.ResponseHeaders)), append(c.respBody, nonNil(a.ResponseBody))
 	c.truncated, c.class = append(c.truncated, a.ResponseTruncated), append(c.class, string(a.ErrorClass))
 	c.errText = append(c.errText, cleanText(a.Error))
+	c.dest, c.outcome = append(c.dest, a.Destination), append(c.outcome, string(a.Outcome))
+	c.answer = append(c.answer, cleanText(a.Answer))
 }
 
 func (c *attemptColumns) args() []any {
 	return []any{c.id, c.delivery, c.webhook, c.event, c.eventType, c.number, c.test, c.started, c.duration,
-		c.url, c.reqH, c.reqBody, c.status, c.respH, c.respBody, c.truncated, c.class, c.errText}
+		c.url, c.reqH, c.reqBody, c.status, c.respH, c.respBody, c.truncated, c.class, c.errText,
+		c.dest, c.outcome, c.answer}
 }
 
 // resultColumns is one round of delivery moves, for qDeliveriesResult. A
@@ -289,15 +295,15 @@ func (s *Store) queueStats(b *pgx.Batch, results []store.AttemptResult, moved ma
 
 const attemptSelect = `SELECT id, delivery_id, webhook_id, event_id, event_type, number, test, started_at,
 	duration_ms, url, request_headers, request_body, status_code, response_headers, response_body,
-	response_truncated, error_class, error FROM attempts `
+	response_truncated, error_class, error, destination, outcome, answer FROM attempts `
 
 func scanAttempt(r scanner) (webhook.Attempt, error) {
 	var a webhook.Attempt
-	var dlv *string
+	var dlv, dest, outcome, answer *string
 	var reqH, respH, class string
 	err := r.Scan(&a.ID, &dlv, &a.WebhookID, &a.EventID, &a.EventType, &a.Number, &a.Test, &a.StartedAt,
 		&a.DurationMS, &a.URL, &reqH, &a.RequestBody, &a.StatusCode, &respH, &a.ResponseBody,
-		&a.ResponseTruncated, &class, &a.Error)
+		&a.ResponseTruncated, &class, &a.Error, &dest, &outcome, &answer)
 	if err != nil {
 		return a, err
 	}
@@ -312,7 +318,19 @@ func scanAttempt(r scanner) (webhook.Attempt, error) {
 	if err := json.Unmarshal([]byte(respH), &a.ResponseHeaders); err != nil {
 		return a, fmt.Errorf("attempt %s: response headers: %w", a.ID, err)
 	}
+	if dest == nil {
+		store.FillOlderAttempt(&a)
+		return a, nil
+	}
+	a.Destination, a.Outcome, a.Answer = *dest, webhook.AttemptOutcome(deref(outcome)), deref(answer)
 	return a, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func (s *Store) attempts(ctx context.Context, q string, args ...any) ([]webhook.Attempt, error) {

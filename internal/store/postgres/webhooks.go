@@ -17,7 +17,8 @@ import (
 const webhookColumns = `w.id, w.tenant, w.name, w.url, w.description, w.events, w.active, w.headers,
 	w.format, w.integration, w.disabled_reason, w.created_at, w.updated_at,
 	(SELECT COALESCE(sum(c.deliveries), 0)::bigint FROM webhook_counters c WHERE c.webhook_id = w.id),
-	w.stat_attempts, w.stat_succeeded, w.stat_failed, w.last_success_at, w.last_failure_at, w.failing_since`
+	w.stat_attempts, w.stat_succeeded, w.stat_failed, w.last_success_at, w.last_failure_at, w.failing_since,
+	w.destination_type, w.secret_headers`
 
 func scanWebhook(r scanner) (webhook.Webhook, error) {
 	var w webhook.Webhook
@@ -25,7 +26,7 @@ func scanWebhook(r scanner) (webhook.Webhook, error) {
 	err := r.Scan(&w.ID, &w.Tenant, &w.Name, &w.URL, &w.Description, &w.Events, &w.Active, &w.Headers,
 		&format, &w.Integration, &w.DisabledReason, &w.CreatedAt, &w.UpdatedAt, &w.Stats.Deliveries,
 		&w.Stats.Attempts, &w.Stats.Succeeded, &w.Stats.Failed, &w.Stats.LastSuccessAt,
-		&w.Stats.LastFailureAt, &w.Stats.FailingSince)
+		&w.Stats.LastFailureAt, &w.Stats.FailingSince, &w.Destination.Type, &w.SecretHeaders)
 	if err != nil {
 		return w, err
 	}
@@ -68,11 +69,11 @@ func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret str
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var b pgx.Batch
 		b.Queue(`INSERT INTO webhooks (id, tenant, name, url, description, events, active, headers, format,
-			integration, disabled_reason, secret, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			integration, disabled_reason, secret, created_at, updated_at, destination_type, secret_headers)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			w.ID, w.Tenant, w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active,
 			headersOrEmpty(w.Headers), string(w.Format), w.Integration, w.DisabledReason, sealed,
-			w.CreatedAt, w.UpdatedAt)
+			w.CreatedAt, w.UpdatedAt, store.DestinationType(w), nonNilStrings(w.SecretHeaders))
 		queueSubscriptions(&b, w.ID, w.Events)
 		s.queueWebhookNotice(&b, w.ID)
 		return tx.SendBatch(ctx, &b).Close()
@@ -133,10 +134,12 @@ func (s *Store) WebhookUpdate(ctx context.Context, w webhook.Webhook) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var b pgx.Batch
 		b.Queue(`UPDATE webhooks SET name = $1, url = $2, description = $3, events = $4, active = $5,
-			headers = $6, format = $7, integration = $8, disabled_reason = $9, updated_at = $10
-			WHERE id = $11`,
+			headers = $6, format = $7, integration = $8, disabled_reason = $9, updated_at = $10,
+			destination_type = $11, secret_headers = $12
+			WHERE id = $13`,
 			w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active, headersOrEmpty(w.Headers),
-			string(w.Format), w.Integration, w.DisabledReason, w.UpdatedAt, w.ID).Exec(mustAffect("webhook"))
+			string(w.Format), w.Integration, w.DisabledReason, w.UpdatedAt, store.DestinationType(w),
+			nonNilStrings(w.SecretHeaders), w.ID).Exec(mustAffect("webhook"))
 		queueSubscriptions(&b, w.ID, w.Events)
 		s.queueWebhookNotice(&b, w.ID)
 		return tx.SendBatch(ctx, &b).Close()

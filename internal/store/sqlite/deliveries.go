@@ -105,8 +105,8 @@ func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (s
 const (
 	qAttemptInsert = `INSERT INTO attempts (id, delivery_id, webhook_id, event_id, event_type, number,
 		test, started_at, duration_ms, url, request_headers, request_body, status_code,
-		response_headers, response_body, response_truncated, error_class, error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		response_headers, response_body, response_truncated, error_class, error, destination, outcome, answer)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	// Only a pending delivery still leased by the attempt's owner moves on:
 	// one retried by hand, deleted, or re-claimed by another instance after
 	// the lease ran out keeps its newer state.
@@ -175,7 +175,8 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 			if _, err := s.exec(tx, qAttemptInsert, a.ID, dlv, a.WebhookID, a.EventID, a.EventType,
 				a.Number, boolInt(a.Test), started, a.DurationMS, a.URL, headerJSON(a.RequestHeaders),
 				nonNil(a.RequestBody), a.StatusCode, headerJSON(a.ResponseHeaders), nonNil(a.ResponseBody),
-				boolInt(a.ResponseTruncated), string(a.ErrorClass), a.Error); err != nil {
+				boolInt(a.ResponseTruncated), string(a.ErrorClass), a.Error, a.Destination, string(a.Outcome),
+				a.Answer); err != nil {
 				return err
 			}
 			if a.Test {
@@ -256,17 +257,17 @@ func nonNil(b []byte) []byte {
 
 const attemptColumns = `id, delivery_id, webhook_id, event_id, event_type, number, test, started_at,
 	duration_ms, url, request_headers, request_body, status_code, response_headers, response_body,
-	response_truncated, error_class, error`
+	response_truncated, error_class, error, destination, outcome, answer`
 
 func scanAttempt(r scanner) (webhook.Attempt, error) {
 	var a webhook.Attempt
-	var dlv sql.NullString
+	var dlv, dest, outcome, answer sql.NullString
 	var test, trunc int
 	var started int64
 	var reqH, respH, class string
 	err := r.Scan(&a.ID, &dlv, &a.WebhookID, &a.EventID, &a.EventType, &a.Number, &test, &started,
 		&a.DurationMS, &a.URL, &reqH, &a.RequestBody, &a.StatusCode, &respH, &a.ResponseBody,
-		&trunc, &class, &a.Error)
+		&trunc, &class, &a.Error, &dest, &outcome, &answer)
 	if err != nil {
 		return a, err
 	}
@@ -279,6 +280,10 @@ func scanAttempt(r scanner) (webhook.Attempt, error) {
 	}
 	if err := json.Unmarshal([]byte(respH), &a.ResponseHeaders); err != nil {
 		return a, fmt.Errorf("attempt %s: response headers: %w", a.ID, err)
+	}
+	a.Destination, a.Outcome, a.Answer = dest.String, webhook.AttemptOutcome(outcome.String), answer.String
+	if !dest.Valid {
+		store.FillOlderAttempt(&a)
 	}
 	return a, nil
 }

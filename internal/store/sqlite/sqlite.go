@@ -36,6 +36,14 @@ var schemaSQL string
 // release's tables as they were). PRAGMA user_version counts those applied.
 var upgrades = []string{
 	`ALTER TABLE events ADD COLUMN trace_parent TEXT`,
+	// What each attempt did (NULL in rows written before: see
+	// store.FillOlderAttempt), and a webhook's destination type and the
+	// custom headers whose values attempts store masked.
+	`ALTER TABLE attempts ADD COLUMN destination TEXT;
+	ALTER TABLE attempts ADD COLUMN outcome TEXT;
+	ALTER TABLE attempts ADD COLUMN answer TEXT;
+	ALTER TABLE webhooks ADD COLUMN destination_type TEXT NOT NULL DEFAULT 'http';
+	ALTER TABLE webhooks ADD COLUMN secret_headers TEXT NOT NULL DEFAULT '[]'`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own

@@ -14,21 +14,26 @@ import (
 
 const webhookColumns = `id, tenant, name, url, description, events, active, headers, format,
 	integration, disabled_reason, created_at, updated_at, stat_deliveries, stat_attempts,
-	stat_succeeded, stat_failed, last_success_at, last_failure_at, failing_since`
+	stat_succeeded, stat_failed, last_success_at, last_failure_at, failing_since, destination_type,
+	secret_headers`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanWebhook(r scanner) (webhook.Webhook, error) {
 	var w webhook.Webhook
-	var events, headers, format string
+	var events, headers, format, secret string
 	var active int
 	var created, updated int64
 	var lastOK, lastFail, failing sql.NullInt64
 	err := r.Scan(&w.ID, &w.Tenant, &w.Name, &w.URL, &w.Description, &events, &active, &headers,
 		&format, &w.Integration, &w.DisabledReason, &created, &updated, &w.Stats.Deliveries,
-		&w.Stats.Attempts, &w.Stats.Succeeded, &w.Stats.Failed, &lastOK, &lastFail, &failing)
+		&w.Stats.Attempts, &w.Stats.Succeeded, &w.Stats.Failed, &lastOK, &lastFail, &failing,
+		&w.Destination.Type, &secret)
 	if err != nil {
 		return w, err
+	}
+	if err := json.Unmarshal([]byte(secret), &w.SecretHeaders); err != nil {
+		return w, fmt.Errorf("webhook %s: decode secret headers: %w", w.ID, err)
 	}
 	if err := json.Unmarshal([]byte(events), &w.Events); err != nil {
 		return w, fmt.Errorf("webhook %s: decode events: %w", w.ID, err)
@@ -60,16 +65,24 @@ func headersOrEmpty(h map[string]string) map[string]string {
 	return h
 }
 
+func stringsOrEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
 // WebhookCreate implements store.WebhookStore.
 func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret string) error {
 	sealed := s.sealer.Seal(secret)
 	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO webhooks (id, tenant, name, url, description, events, active,
-			headers, format, integration, disabled_reason, secret, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			headers, format, integration, disabled_reason, secret, created_at, updated_at, destination_type,
+			secret_headers)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			w.ID, w.Tenant, w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
 			jsonText(headersOrEmpty(w.Headers)), string(w.Format), w.Integration, w.DisabledReason,
-			sealed, ts(w.CreatedAt), ts(w.UpdatedAt))
+			sealed, ts(w.CreatedAt), ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)))
 		if err != nil {
 			return err
 		}
@@ -155,11 +168,12 @@ func (s *Store) WebhookList(ctx context.Context, p store.WebhookListParams) (sto
 func (s *Store) WebhookUpdate(ctx context.Context, w webhook.Webhook) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.Exec(`UPDATE webhooks SET name = ?, url = ?, description = ?, events = ?,
-			active = ?, headers = ?, format = ?, integration = ?, disabled_reason = ?, updated_at = ?
+			active = ?, headers = ?, format = ?, integration = ?, disabled_reason = ?, updated_at = ?,
+			destination_type = ?, secret_headers = ?
 			WHERE id = ?`,
 			w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
 			jsonText(headersOrEmpty(w.Headers)), string(w.Format), w.Integration, w.DisabledReason,
-			ts(w.UpdatedAt), w.ID)
+			ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)), w.ID)
 		if err != nil {
 			return err
 		}

@@ -62,6 +62,8 @@ func Run(t *testing.T, open Opener) {
 		{"User", testUsers},
 		{"Leader", testLeader},
 		{"Retain", testRetain},
+		{"AttemptRecord", testAttemptRecord},
+		{"WebhookDestination", testWebhookDestination},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -368,6 +370,11 @@ func normWebhook(w webhook.Webhook) webhook.Webhook {
 	if len(w.Events) == 0 {
 		w.Events = nil
 	}
+	if len(w.SecretHeaders) == 0 {
+		w.SecretHeaders = nil
+	}
+	// A webhook stored without a destination type is an HTTP one.
+	w.Destination.Type = store.DestinationType(w)
 	return w
 }
 

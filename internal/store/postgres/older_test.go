@@ -1,0 +1,72 @@
+package postgres_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookline/hookline/internal/store/postgres/pgtest"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// TestRowsOfThePreviousRelease writes a webhook and attempts the way the
+// previous release does (without the columns added since), as its
+// instances still do during a rolling upgrade, and reads them back.
+func TestRowsOfThePreviousRelease(t *testing.T) {
+	t.Parallel()
+	schema := pgtest.NewSchema(t)
+	s := openStore(t, pgtest.URL(), schema)
+	ctx := t.Context()
+	table := func(name string) string { return pgx.Identifier{schema, name}.Sanitize() }
+	w := newWebhook()
+	if _, err := pgtest.Admin(t).Exec(ctx, `INSERT INTO `+table("webhooks")+` (id, tenant, name, url, description,
+		events, active, headers, format, integration, disabled_reason, secret, created_at, updated_at)
+		VALUES ($1, 'default', 'old', 'https://receiver.example.com/in', '', '{*}', true, '{"X-Token": "t"}',
+		'envelope', 'manual', '', 'sealed', $2, $2)`, w.ID, t0); err != nil {
+		t.Fatalf("insert a webhook as the previous release: %v", err)
+	}
+	got, err := s.WebhookGet(ctx, w.ID)
+	if err != nil {
+		t.Fatalf("WebhookGet: %v", err)
+	}
+	if got.Destination.Type != webhook.DestinationHTTP || got.SecretHeaders == nil || len(got.SecretHeaders) != 0 {
+		t.Errorf("webhook of the previous release: destination %+v, secret headers %#v; want http and none",
+			got.Destination, got.SecretHeaders)
+	}
+
+	insert := func(id string, test bool, status int, class webhook.ErrorClass) {
+		t.Helper()
+		if _, err := pgtest.Admin(t).Exec(ctx, `INSERT INTO `+table("attempts")+` (id, delivery_id, webhook_id,
+			event_id, event_type, number, test, started_at, duration_ms, url, request_headers, request_body,
+			status_code, response_headers, response_body, response_truncated, error_class, error)
+			VALUES ($1, NULL, $2, 'evt_old', 'order.created', 1, $3, $4, 1, 'https://receiver.example.com/in',
+			'{}', '', $5, '{}', '', false, $6, '')`, id, w.ID, test, t0, status, string(class)); err != nil {
+			t.Fatalf("insert an attempt as the previous release: %v", err)
+		}
+	}
+	insert("att_1", true, 200, webhook.ErrClassNone)
+	insert("att_2", false, 410, webhook.ErrClassHTTPStatus)
+	insert("att_3", false, 0, webhook.ErrClassTimeout)
+	atts, err := s.AttemptListByWebhook(ctx, w.ID, 10)
+	if err != nil {
+		t.Fatalf("AttemptListByWebhook: %v", err)
+	}
+	type record struct {
+		dest    string
+		outcome webhook.AttemptOutcome
+		answer  string
+	}
+	var recs []record
+	for _, a := range atts {
+		recs = append(recs, record{a.Destination, a.Outcome, a.Answer})
+	}
+	want := []record{ // newest first
+		{webhook.DestinationHTTP, "", "timed out"},
+		{webhook.DestinationHTTP, webhook.OutcomeDisabled, "410 Gone"},
+		{webhook.DestinationHTTP, webhook.OutcomeDelivered, "200 OK"},
+	}
+	if !slices.Equal(recs, want) {
+		t.Errorf("attempts of the previous release read back as %+v, want %+v", recs, want)
+	}
+}

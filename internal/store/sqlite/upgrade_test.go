@@ -1,0 +1,85 @@
+package sqlite_test
+
+import (
+	"database/sql"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/hookline/hookline/internal/store/sqlite"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// TestUpgradeKeepsOlderAttempts opens a first-release database holding a
+// webhook and attempts, and checks how they read after the upgrade:
+// destination http, no secret headers, and the outcome and answer that
+// store.FillOlderAttempt derives.
+func TestUpgradeKeepsOlderAttempts(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "hookline.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(sqlite.FirstReleaseSchema); err != nil {
+		t.Fatalf("first release schema: %v", err)
+	}
+	if _, err := db.Exec(`INSERT INTO webhooks (id, tenant, name, url, description, events, active, headers,
+		format, integration, secret, created_at, updated_at)
+		VALUES ('wh_old', 'default', 'old', 'https://receiver.example.com/in', '', '["*"]', 1, '{"X-Token":"t"}',
+		'envelope', 'manual', 'sealed', 1, 1)`); err != nil {
+		t.Fatalf("insert an old webhook: %v", err)
+	}
+	for _, a := range []struct {
+		id     string
+		test   int
+		status int
+		class  webhook.ErrorClass
+	}{
+		{"att_1", 1, 500, webhook.ErrClassHTTPStatus},
+		{"att_2", 0, 204, webhook.ErrClassNone},
+		{"att_3", 0, 0, webhook.ErrClassConnectionRefused},
+	} {
+		if _, err := db.Exec(`INSERT INTO attempts (id, delivery_id, webhook_id, event_id, event_type, number,
+			test, started_at, duration_ms, url, request_headers, request_body, status_code, response_headers,
+			response_body, response_truncated, error_class, error)
+			VALUES (?, NULL, 'wh_old', 'evt_old', 'order.created', 1, ?, 1, 1, 'https://receiver.example.com/in',
+			'{}', x'', ?, '{}', x'', 0, ?, '')`, a.id, a.test, a.status, string(a.class)); err != nil {
+			t.Fatalf("insert an old attempt: %v", err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := openStore(t, path)
+	ctx := t.Context()
+	w, err := s.WebhookGet(ctx, "wh_old")
+	if err != nil {
+		t.Fatalf("WebhookGet: %v", err)
+	}
+	if w.Destination.Type != webhook.DestinationHTTP || w.SecretHeaders == nil || len(w.SecretHeaders) != 0 {
+		t.Errorf("old webhook: destination %+v, secret headers %#v; want http and none", w.Destination, w.SecretHeaders)
+	}
+	atts, err := s.AttemptListByWebhook(ctx, "wh_old", 10)
+	if err != nil {
+		t.Fatalf("AttemptListByWebhook: %v", err)
+	}
+	type record struct {
+		dest    string
+		outcome webhook.AttemptOutcome
+		answer  string
+	}
+	var recs []record
+	for _, a := range atts {
+		recs = append(recs, record{a.Destination, a.Outcome, a.Answer})
+	}
+	want := []record{ // newest first
+		{webhook.DestinationHTTP, "", "connection refused"},
+		{webhook.DestinationHTTP, webhook.OutcomeDelivered, "204 No Content"},
+		{webhook.DestinationHTTP, webhook.OutcomeFailed, "500 Internal Server Error"},
+	}
+	if !slices.Equal(recs, want) {
+		t.Errorf("old attempts read back as %+v, want %+v", recs, want)
+	}
+}
