@@ -108,10 +108,15 @@ type Webhook struct {
 	Active bool     `json:"active"`
 	// Headers are added to every request sent to the webhook.
 	Headers map[string]string `json:"headers"`
+	// SecretHeaders names the custom headers whose values attempts show
+	// masked ("********"); the real values are sent.
+	SecretHeaders []string `json:"secret_headers"`
 	// Format is FormatEnvelope or FormatRaw.
 	Format string `json:"format"`
 	// Integration records who created the webhook: "manual", "zapier", …
 	Integration string `json:"integration"`
+	// Destination says how deliveries are sent; Type is DestinationHTTP.
+	Destination Destination `json:"destination"`
 	// DisabledReason says why Hookline turned the webhook off (410 Gone,
 	// failing too long); empty otherwise.
 	DisabledReason string       `json:"disabled_reason,omitempty"`
@@ -146,6 +151,13 @@ type WebhookCreateParams struct {
 	// Headers are added to every request (at most 20; reserved headers
 	// and webhook-* are refused).
 	Headers map[string]string `json:"headers,omitempty"`
+	// SecretHeaders names headers of Headers whose values attempts store
+	// masked. Authorization, Cookie and headers named like credentials
+	// (token, secret, password, api-key…) are masked anyway.
+	SecretHeaders []string `json:"secret_headers,omitempty"`
+	// Destination, when set, says how deliveries are sent; the default is
+	// DestinationHTTP.
+	Destination *Destination `json:"destination,omitempty"`
 	// Format is FormatEnvelope (default when empty) or FormatRaw.
 	Format string `json:"format,omitempty"`
 	// Integration records who creates the webhook; default "manual".
@@ -170,6 +182,21 @@ type WebhookUpdateParams struct {
 	Headers     map[string]string `json:"headers,omitzero"`
 	Format      *string           `json:"format,omitempty"`
 	Integration *string           `json:"integration,omitempty"`
+	// SecretHeaders replaces the list of secret headers when non-nil; an
+	// empty non-nil slice clears it. When only Headers changes, names no
+	// longer among the headers are dropped.
+	SecretHeaders []string `json:"secret_headers,omitzero"`
+	// Destination changes how deliveries are sent when non-nil.
+	Destination *Destination `json:"destination,omitempty"`
+}
+
+// DestinationHTTP is the destination type of webhooks that receive an HTTP
+// POST at their URL: the default, and the only type so far.
+const DestinationHTTP = "http"
+
+// Destination says how a webhook's deliveries are sent.
+type Destination struct {
+	Type string `json:"type"`
 }
 
 // WebhookListParams filters and pages WebhookList.
@@ -224,7 +251,14 @@ type TestResult struct {
 	// Success reports a 2xx answer.
 	Success bool `json:"success"`
 	// StatusCode is the receiver's status; 0 when no response came.
-	StatusCode      int         `json:"status_code"`
+	StatusCode int `json:"status_code"`
+	// Destination is the destination type the test went to ("http").
+	Destination string `json:"destination"`
+	// Outcome is OutcomeDelivered or OutcomeFailed.
+	Outcome string `json:"outcome"`
+	// Answer is a short text of what the destination said: the status
+	// line ("200 OK") or what kept it from answering ("timed out").
+	Answer          string      `json:"answer"`
 	DurationMS      float64     `json:"duration_ms"`
 	ResponseHeaders http.Header `json:"response_headers"`
 	// ResponseBody is the (capped) body: text when UTF-8, else base64 with
@@ -370,8 +404,17 @@ type DeliveryListParams struct {
 	Cursor string
 }
 
-// Attempt is one HTTP request made for a delivery (or a test send) and its
-// answer.
+// Attempt outcomes: what a delivery did after an attempt.
+const (
+	OutcomeDelivered = "delivered"
+	OutcomeRetry     = "retry"
+	OutcomeFailed    = "failed"
+	// OutcomeDisabled: the answer (410 Gone) turned the webhook off.
+	OutcomeDisabled = "disabled"
+)
+
+// Attempt is one try at sending a delivery (or a test send) and its
+// answer. Secret header values show as "********".
 type Attempt struct {
 	ID string `json:"id"`
 	// DeliveryID is empty for test sends.
@@ -380,8 +423,18 @@ type Attempt struct {
 	EventID    string `json:"event_id"`
 	EventType  string `json:"event_type"`
 	// Number is 1 for a delivery's first attempt.
-	Number         int         `json:"number"`
-	Test           bool        `json:"test"`
+	Number int  `json:"number"`
+	Test   bool `json:"test"`
+	// Destination is the destination type the attempt went to ("http").
+	Destination string `json:"destination"`
+	// Outcome is what the delivery did after the attempt: OutcomeDelivered,
+	// OutcomeRetry, OutcomeFailed or OutcomeDisabled; empty for some
+	// attempts stored by earlier server releases.
+	Outcome string `json:"outcome"`
+	// Answer is a short text of what the destination said: the status
+	// line ("503 Service Unavailable") or what kept it from answering
+	// ("connection refused").
+	Answer         string      `json:"answer"`
 	StartedAt      time.Time   `json:"started_at"`
 	DurationMS     float64     `json:"duration_ms"`
 	URL            string      `json:"url"`

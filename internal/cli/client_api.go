@@ -455,6 +455,17 @@ func (h headerFlags) Set(v string) error {
 	return nil
 }
 
+// addSecret adds the secret headers to h and returns their names, sorted.
+func (h headerFlags) addSecret(secret headerFlags) []string {
+	names := make([]string, 0, len(secret))
+	for k, v := range secret {
+		h[k] = v
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // flagSet reports whether the flag name was given on the command line.
 func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false

@@ -128,14 +128,15 @@ func deliveriesGet(fs *flag.FlagSet) func(context.Context, *apiCall, []string) e
 		}
 		fmt.Fprintln(x.stdout, "\nAttempts:")
 		tw = tabwriter.NewWriter(x.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  #\tSTARTED\tRESULT\tDURATION\tRESPONSE")
+		fmt.Fprintln(tw, "  #\tSTARTED\tRESULT\tOUTCOME\tDURATION\tRESPONSE")
 		for _, a := range d.AttemptLog {
 			body := a.ResponseBody
 			if a.ResponseBodyEncoding == "base64" {
 				body = "(binary)"
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\n", a.Number, fmtTime(a.StartedAt),
-				clip(outcome(a.StatusCode, a.ErrorClass, a.Error), 60), fmtMS(a.DurationMS), clip(oneLine(body), 60))
+			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\n", a.Number, fmtTime(a.StartedAt),
+				clip(answer(a.Answer, a.StatusCode, a.ErrorClass, a.Error), 60), orDash(a.Outcome), fmtMS(a.DurationMS),
+				clip(oneLine(body), 60))
 		}
 		return tw.Flush()
 	}
@@ -154,4 +155,21 @@ func deliveriesRetry(fs *flag.FlagSet) func(context.Context, *apiCall, []string)
 			d.ID, d.Attempts+1, d.ID)
 		return nil
 	}
+}
+
+// answer is what the destination said: the status line as the server
+// recorded it, or, when none came, the error message (which says more than
+// the recorded answer, "timed out"). Older servers record no answer.
+func answer(a string, status int, class, msg string) string {
+	if status != 0 && a != "" {
+		return a
+	}
+	return outcome(status, class, msg)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

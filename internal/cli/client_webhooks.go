@@ -43,10 +43,13 @@ the receiver needs to verify requests.
 Examples:
   hookline webhooks create --name Billing --url https://billing.example.com/hooks --events payment_received,payment_failed
   hookline webhooks create --name Everything --url https://example.com/in --events '*' --header X-Team=billing
+  hookline webhooks create --name Partner --url https://partner.example.com/in --events '*' --secret-header X-Partner-Token=abc
   hookline webhooks create --name Zap --url https://hooks.example.com/1 --events customer_created --format raw --inactive`, define: webhooksCreate},
 			{name: "update", summary: "change a webhook's fields (only the flags given)", args: "WEBHOOK_ID", help: `
 Changes only the fields whose flags are given. --events and --header
-replace the whole list; --clear-headers removes every custom header.
+replace the whole list (--header and --secret-header together make the new
+header list; a header marked secret before stays so while it is in the
+list); --clear-headers removes every custom header.
 
 Examples:
   hookline webhooks update wh_01j9... --active=false
@@ -145,6 +148,8 @@ func webhooksCreate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 	fs.StringVar(&p.URL, "url", "", "the receiver's http(s) URL (required)")
 	events := fs.String("events", "", "comma-separated event types to subscribe to, or '*' for all (required)")
 	fs.Var(headers, "header", "add this `NAME=VALUE` header to every request (repeatable)")
+	secret := headerFlags{}
+	fs.Var(secret, "secret-header", "like --header, and attempts show its value masked (repeatable)")
 	fs.StringVar(&p.Format, "format", "", "payload format: envelope (default) or raw (the data object alone)")
 	inactive := fs.Bool("inactive", false, "create it switched off (no deliveries until activated)")
 	fs.StringVar(&p.Tenant, "tenant", "", "the tenant whose events it receives (default: default)")
@@ -161,6 +166,7 @@ func webhooksCreate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 			return &usageError{"create: " + strings.Join(missing, ", ") + " required"}
 		}
 		p.Events = splitList(*events)
+		p.SecretHeaders = headers.addSecret(secret)
 		if len(headers) > 0 {
 			p.Headers = headers
 		}
@@ -186,6 +192,8 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 	active := fs.Bool("active", false, "--active switches deliveries on, --active=false off")
 	headers := headerFlags{}
 	fs.Var(headers, "header", "`NAME=VALUE` header (repeatable; replaces every custom header)")
+	secret := headerFlags{}
+	fs.Var(secret, "secret-header", "like --header, and attempts show its value masked (repeatable)")
 	clearHeaders := fs.Bool("clear-headers", false, "remove every custom header")
 	format := fs.String("format", "", "new payload format: envelope or raw")
 	desc := fs.String("description", "", "new description")
@@ -209,6 +217,7 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 		if flagSet(fs, "active") {
 			p.Active = active
 		}
+		names := headers.addSecret(secret)
 		switch {
 		case *clearHeaders && len(headers) > 0:
 			return &usageError{"update: give --header or --clear-headers, not both"}
@@ -217,10 +226,13 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 		case len(headers) > 0:
 			p.Headers = headers
 		}
+		if len(names) > 0 {
+			p.SecretHeaders = names
+		}
 		changed := p.Name != nil || p.URL != nil || p.Format != nil || p.Description != nil || p.Integration != nil ||
 			p.Events != nil || p.Active != nil || p.Headers != nil
 		if !changed {
-			return &usageError{"update: nothing to change: give at least one of --name, --url, --events, --active, --header, --clear-headers, --format, --description, --integration"}
+			return &usageError{"update: nothing to change: give at least one of --name, --url, --events, --active, --header, --secret-header, --clear-headers, --format, --description, --integration"}
 		}
 		w, err := x.c.WebhookUpdate(ctx, args[0], p)
 		if err != nil {
@@ -339,14 +351,14 @@ func webhooksAttempts(fs *flag.FlagSet) func(context.Context, *apiCall, []string
 			return nil
 		}
 		tw := tabwriter.NewWriter(x.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ATTEMPT\tSTARTED\tEVENT TYPE\tDELIVERY\tRESULT\tDURATION")
+		fmt.Fprintln(tw, "ATTEMPT\tSTARTED\tEVENT TYPE\tDELIVERY\tRESULT\tOUTCOME\tDURATION")
 		for _, a := range atts {
 			dlv := a.DeliveryID
 			if a.Test {
 				dlv = "(test)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, fmtTime(a.StartedAt), a.EventType, dlv,
-				clip(outcome(a.StatusCode, a.ErrorClass, a.Error), 60), fmtMS(a.DurationMS))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, fmtTime(a.StartedAt), a.EventType, dlv,
+				clip(answer(a.Answer, a.StatusCode, a.ErrorClass, a.Error), 60), orDash(a.Outcome), fmtMS(a.DurationMS))
 		}
 		return tw.Flush()
 	}
@@ -377,8 +389,15 @@ func printWebhook(w io.Writer, wh *client.Webhook, secret string) error {
 			if i == 0 {
 				label = "Headers"
 			}
-			fmt.Fprintf(tw, "%s\t%s: %s\n", label+":", k, wh.Headers[k])
+			v := wh.Headers[k]
+			if slices.Contains(wh.SecretHeaders, k) {
+				v += " (secret: masked in attempts)"
+			}
+			fmt.Fprintf(tw, "%s\t%s: %s\n", label+":", k, v)
 		}
+	}
+	if wh.Destination.Type != "" {
+		row("Destination", wh.Destination.Type)
 	}
 	if wh.Description != "" {
 		row("Description", wh.Description)
@@ -418,7 +437,7 @@ func printTestResult(w io.Writer, r *client.TestResult) {
 	row("Result", result)
 	row("Event type", r.EventType)
 	if r.StatusCode != 0 {
-		row("Status", fmt.Sprintf("%d %s", r.StatusCode, http.StatusText(r.StatusCode)))
+		row("Status", answer(r.Answer, r.StatusCode, r.ErrorClass, r.Error))
 	}
 	row("Latency", fmtMS(r.DurationMS))
 	if r.Error != "" {
