@@ -486,6 +486,42 @@ func TestBrowser(t *testing.T) {
 		if log := run(t, ctx, chromedp.Text(css("#delivery-log details.row"))); !strings.Contains(log, "3") {
 			t.Errorf("delivery row: %s", log)
 		}
+		// Each attempt says what the receiver answered and what followed.
+		do(t, ctx, chromedp.Click(css("#delivery-log details.row summary")),
+			chromedp.WaitVisible(css("#delivery-log details.row .attempt")))
+		heads := run(t, ctx, chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll('#delivery-log details.row .attempt-head')].map(e => e.textContent.replace(/\s+/g, ' ').trim())`))
+		want := []string{"Attempt 3 HTTP 200 200 OK → Delivered", "Attempt 2 HTTP 500 500 Internal Server Error → Failed",
+			"Attempt 1 HTTP 500 500 Internal Server Error → Retry scheduled"}
+		for i, w := range want {
+			if i >= len(heads) || !strings.HasPrefix(heads[i], w) {
+				t.Errorf("attempt heads %q, want each to start with %q", heads, want)
+				break
+			}
+		}
+		b.screenshot(t, ctx, "delivery-attempts")
+	})
+
+	step(t, "mark a header secret as it is typed", func(t *testing.T) {
+		do(t, ctx, chromedp.Navigate(h.URL+"/webhooks/new"),
+			chromedp.Click(css("details.advanced summary")),
+			chromedp.WaitVisible(css("#headers")),
+			chromedp.SendKeys(css("#headers"), "X-Partner-Ref: abc\nX-Api-Key: k"),
+			chromedp.WaitVisible(css(`#secret-headers input[value="X-Api-Key"]`)),
+			chromedp.Click(css(`#secret-headers input[value="X-Partner-Ref"]`)),
+		)
+		state := run(t, ctx, chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll('#secret-headers input')].map(i => i.value + (i.checked ? ' checked' : '') + (i.disabled ? ' disabled' : ''))`))
+		if want := []string{"X-Partner-Ref checked", "X-Api-Key checked disabled"}; strings.Join(state, ",") != strings.Join(want, ",") {
+			t.Errorf("secret boxes %q, want %q", state, want)
+		}
+		// Editing the lines keeps the boxes' state by name.
+		do(t, ctx, chromedp.SendKeys(css("#headers"), "\nX-Team: billing"),
+			chromedp.WaitVisible(css(`#secret-headers input[value="X-Team"]`)))
+		if checked := run(t, ctx, chromedp.Evaluate[bool](`document.querySelector('#secret-headers input[value="X-Partner-Ref"]').checked`)); !checked {
+			t.Error("the X-Partner-Ref box lost its check when another header was typed")
+		}
+		b.screenshot(t, ctx, "webhook-secret-headers")
 	})
 
 	step(t, "rotate the secret", func(t *testing.T) {

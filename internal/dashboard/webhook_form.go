@@ -22,13 +22,19 @@ type webhookForm struct {
 	Integration string
 	// Headers are custom headers, one "Name: value" per line.
 	Headers string
+	// Secret names the headers whose "secret" box is checked.
+	Secret []string
+	// Destination is the webhook's destination type, shown read-only.
+	Destination string
 }
 
 // webhookFields are the form's fields, for placing registry errors.
-var webhookFields = []string{"name", "url", "description", "events", "active", "format", "integration", "headers"}
+var webhookFields = []string{"name", "url", "description", "events", "active", "format", "integration", "headers",
+	"secret_headers"}
 
 func newWebhookForm() webhookForm {
-	return webhookForm{Active: true, Format: string(webhook.FormatEnvelope), Integration: "manual"}
+	return webhookForm{Active: true, Format: string(webhook.FormatEnvelope), Integration: "manual",
+		Destination: webhook.DestinationHTTP}
 }
 
 func webhookFormFrom(r *http.Request) webhookForm {
@@ -42,6 +48,8 @@ func webhookFormFrom(r *http.Request) webhookForm {
 		Format:      f.Get("format"),
 		Integration: f.Get("integration"),
 		Headers:     f.Get("headers"),
+		Secret:      f["secret_headers"],
+		Destination: webhook.DestinationHTTP,
 	}
 }
 
@@ -53,7 +61,48 @@ func formFromWebhook(w webhook.Webhook) webhookForm {
 	return webhookForm{
 		Name: w.Name, URL: w.URL, Description: w.Description, Events: w.Events, Active: w.Active,
 		Format: string(w.Format), Integration: w.Integration, Headers: strings.Join(lines, "\n"),
+		Secret: w.SecretHeaders, Destination: w.Destination.Type,
 	}
+}
+
+// headerRow is one custom header of the form with its "secret" box.
+type headerRow struct {
+	Name   string
+	Secret bool // checked by the user
+	// Always is set for a header masked by its name (Authorization,
+	// X-Api-Key…), whatever the box says.
+	Always bool
+}
+
+// HeaderRows lists the headers typed in the form, each once, in order.
+func (f webhookForm) HeaderRows() []headerRow {
+	var rows []headerRow
+	for line := range strings.Lines(f.Headers) {
+		name, _, ok := strings.Cut(line, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || slices.ContainsFunc(rows, func(r headerRow) bool { return strings.EqualFold(r.Name, name) }) {
+			continue
+		}
+		rows = append(rows, headerRow{
+			Name:   name,
+			Secret: slices.ContainsFunc(f.Secret, func(s string) bool { return strings.EqualFold(s, name) }),
+			Always: webhook.SecretHeader(name, nil),
+		})
+	}
+	return rows
+}
+
+// CredentialNames and CredentialWords are the rule behind headerRow.Always,
+// space-separated, for the script that adds rows as headers are typed.
+func (webhookForm) CredentialNames() string {
+	names, _ := webhook.CredentialRule()
+	return strings.Join(names, " ")
+}
+
+// CredentialWords: see CredentialNames.
+func (webhookForm) CredentialWords() string {
+	_, words := webhook.CredentialRule()
+	return strings.Join(words, " ")
 }
 
 // input turns the form into a registry input; the registry validates it.
@@ -62,7 +111,7 @@ func formFromWebhook(w webhook.Webhook) webhookForm {
 func (f webhookForm) input() (registry.WebhookInput, error) {
 	in := registry.WebhookInput{
 		Name: &f.Name, URL: &f.URL, Description: &f.Description, Active: &f.Active,
-		Events: f.Events, Headers: map[string]string{},
+		Events: f.Events, Headers: map[string]string{}, SecretHeaders: []string{},
 	}
 	if in.Events == nil {
 		in.Events = []string{} // "choose at least one" from the registry
@@ -83,6 +132,13 @@ func (f webhookForm) input() (registry.WebhookInput, error) {
 			return in, webhook.FieldError(webhook.EINVALID, "headers", "write one header per line as Name: value")
 		}
 		in.Headers[strings.TrimSpace(name)] = strings.TrimSpace(value)
+	}
+	// A box stays checked after its header line is deleted when the page
+	// runs no script: only boxes of headers still typed count.
+	for _, r := range f.HeaderRows() {
+		if r.Secret {
+			in.SecretHeaders = append(in.SecretHeaders, r.Name)
+		}
 	}
 	return in, nil
 }

@@ -125,6 +125,64 @@
     update();
   });
 
+  // The "secret" boxes follow the header lines as they are typed; boxes
+  // keep their state by header name. Headers whose names mark them as
+  // credentials are always secret (the server applies the same rule).
+  var secretBox = document.getElementById('secret-headers');
+  var headersArea = document.getElementById('headers');
+  if (secretBox && headersArea) {
+    var credNames = (secretBox.getAttribute('data-names') || '').split(' ');
+    var credWords = (secretBox.getAttribute('data-words') || '').split(' ').filter(Boolean);
+    var rowsBody = secretBox.querySelector('[data-secret-rows]');
+    var always = function (name) {
+      var lower = name.toLowerCase();
+      return credNames.indexOf(lower) >= 0 || credWords.some(function (w) { return lower.indexOf(w) >= 0; });
+    };
+    var sync = function () {
+      var checked = {};
+      rowsBody.querySelectorAll('input[type=checkbox]').forEach(function (cb) {
+        checked[cb.value.toLowerCase()] = cb.checked;
+      });
+      var seen = {};
+      rowsBody.textContent = '';
+      headersArea.value.split('\n').forEach(function (line) {
+        var i = line.indexOf(':');
+        var name = i < 0 ? '' : line.slice(0, i).trim();
+        if (!name || seen[name.toLowerCase()]) return;
+        seen[name.toLowerCase()] = true;
+        var tr = document.createElement('tr');
+        var th = document.createElement('th');
+        th.scope = 'row';
+        var code = document.createElement('code');
+        code.textContent = name;
+        th.appendChild(code);
+        var label = document.createElement('label');
+        label.className = 'check';
+        var cb = document.createElement('input');
+        cb.type = 'checkbox';
+        cb.name = 'secret_headers';
+        cb.value = name;
+        cb.checked = always(name) || !!checked[name.toLowerCase()];
+        cb.disabled = always(name);
+        label.appendChild(cb);
+        label.appendChild(document.createTextNode(' Secret'));
+        if (cb.disabled) {
+          var note = document.createElement('span');
+          note.className = 'muted small';
+          note.textContent = ' (always, by its name)';
+          label.appendChild(note);
+        }
+        var td = document.createElement('td');
+        td.appendChild(label);
+        tr.appendChild(th);
+        tr.appendChild(td);
+        rowsBody.appendChild(tr);
+      });
+      secretBox.hidden = !rowsBody.children.length;
+    };
+    headersArea.addEventListener('input', sync);
+  }
+
   // Live requests in a bin (server-sent events).
   var list = document.querySelector('[data-stream]');
   if (list && window.EventSource) {
