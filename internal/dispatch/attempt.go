@@ -42,11 +42,16 @@ func (d *Dispatcher) run(ctx context.Context, t store.Task) result {
 		d.release(ctx, id)
 		return resultNone
 	}
+	destination := webhook.DestinationHTTP // a deleted webhook's type is not known any more
+	if err == nil {
+		destination = deliver.TypeOf(h.webhook)
+	}
 	a := webhook.Attempt{
 		ID: webhook.NewID(webhook.PrefixAttempt), DeliveryID: id,
 		WebhookID: t.Delivery.WebhookID, EventID: t.Event.ID, EventType: t.Event.Type,
 		Number: number, StartedAt: d.cfg.Now(), ErrorClass: webhook.ErrClassCancelled,
-		Error: "not sent: the webhook is disabled or deleted",
+		Error: "not sent: the webhook is disabled or deleted", Destination: destination,
+		Answer: webhook.ErrClassCancelled.Answer(),
 	}
 	d.finish(span, t, a, store.OutcomeFailed, time.Time{}, "")
 	return resultNone

@@ -221,6 +221,9 @@ func TestDisabledWebhookDeliveryIsCancelled(t *testing.T) {
 		if r.Outcome != store.OutcomeFailed || r.Attempt.ErrorClass != webhook.ErrClassCancelled {
 			t.Fatalf("got %+v, want a cancelled failure", r)
 		}
+		if a := r.Attempt; a.Destination != webhook.DestinationHTTP || a.Answer == "" || a.Outcome != webhook.OutcomeFailed {
+			t.Fatalf("cancelled attempt: destination %q, answer %q, outcome %q", a.Destination, a.Answer, a.Outcome)
+		}
 	}
 }
 
