@@ -8,23 +8,24 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/shutdown"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
 // Bins is the request inspector, seen from the API.
 type Bins interface {
-	Create(ctx context.Context, name string) (webhook.Bin, error)
-	Get(ctx context.Context, id string) (webhook.Bin, error)
-	List(ctx context.Context) ([]webhook.Bin, error)
+	Create(ctx context.Context, name string) (bin.Bin, error)
+	Get(ctx context.Context, id string) (bin.Bin, error)
+	List(ctx context.Context) ([]bin.Bin, error)
 	Delete(ctx context.Context, id string) error
-	Requests(ctx context.Context, binID string) ([]webhook.BinRequest, error)
-	Watch(ctx context.Context, binID, afterID string, emit func([]webhook.BinRequest) error) error
-	URL(r *http.Request, b webhook.Bin) string
+	Requests(ctx context.Context, binID string) ([]bin.Request, error)
+	Watch(ctx context.Context, binID, afterID string, emit func([]bin.Request) error) error
+	URL(r *http.Request, b bin.Bin) string
 }
 
 type binView struct {
-	webhook.Bin
+	bin.Bin
 	URL string `json:"url"`
 }
 
@@ -35,15 +36,15 @@ type binRequest struct {
 // binRequestView shows a captured body as text, or base64 with the
 // encoding named.
 type binRequestView struct {
-	webhook.BinRequest
+	bin.Request
 	Body         string `json:"body"`
 	BodyEncoding string `json:"body_encoding,omitempty"`
 }
 
-func binRequestViews(reqs []webhook.BinRequest) []binRequestView {
+func binRequestViews(reqs []bin.Request) []binRequestView {
 	out := make([]binRequestView, len(reqs))
 	for i, r := range reqs {
-		out[i] = binRequestView{BinRequest: r}
+		out[i] = binRequestView{Request: r}
 		out[i].Headers = nonNilHeader(r.Headers)
 		out[i].Body, out[i].BodyEncoding = bodyText(r.Body)
 	}
@@ -188,7 +189,7 @@ func (a *API) streamBin(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}()
-	err = bins.Watch(ctx, b.ID, after, func(reqs []webhook.BinRequest) error {
+	err = bins.Watch(ctx, b.ID, after, func(reqs []bin.Request) error {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, v := range binRequestViews(reqs) {

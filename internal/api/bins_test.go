@@ -8,18 +8,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookline/hookline/internal/webhook"
+	"github.com/hookline/hookline/internal/inspect/bin"
 )
 
 // watchingBins is a request inspector whose one bin never gets a request:
 // Watch blocks until its context ends.
 type watchingBins struct{ Bins }
 
-func (watchingBins) Get(_ context.Context, id string) (webhook.Bin, error) {
-	return webhook.Bin{ID: id}, nil
+func (watchingBins) Get(_ context.Context, id string) (bin.Bin, error) {
+	return bin.Bin{ID: id}, nil
 }
 
-func (watchingBins) Watch(ctx context.Context, _, _ string, _ func([]webhook.BinRequest) error) error {
+func (watchingBins) Watch(ctx context.Context, _, _ string, _ func([]bin.Request) error) error {
 	<-ctx.Done()
 	return ctx.Err()
 }

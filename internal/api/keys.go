@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hookline/hookline/internal/audit"
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
-	"github.com/hookline/hookline/internal/webhook"
 )
 
 func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
@@ -15,9 +15,9 @@ func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if keys == nil {
-		keys = []webhook.APIKey{}
+		keys = []auth.APIKey{}
 	}
-	writeJSON(w, http.StatusOK, list[webhook.APIKey]{Data: keys})
+	writeJSON(w, http.StatusOK, list[auth.APIKey]{Data: keys})
 	return nil
 }
 
@@ -28,7 +28,7 @@ type keyRequest struct {
 }
 
 type keyView struct {
-	webhook.APIKey
+	auth.APIKey
 	Key string `json:"key"`
 }
 
@@ -70,8 +70,8 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if page.Entries == nil {
-		page.Entries = []webhook.AuditEntry{}
+		page.Entries = []audit.Entry{}
 	}
-	writeJSON(w, http.StatusOK, list[webhook.AuditEntry]{Data: page.Entries, NextCursor: page.Next})
+	writeJSON(w, http.StatusOK, list[audit.Entry]{Data: page.Entries, NextCursor: page.Next})
 	return nil
 }

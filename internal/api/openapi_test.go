@@ -15,6 +15,9 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/hookline/hookline/internal/audit"
+	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -512,20 +515,20 @@ func TestOpenAPIResponses(t *testing.T) {
 			Destination: "http", Outcome: webhook.OutcomeFailed, Answer: "connection refused",
 			ErrorClass: string(webhook.ErrClassConnectionRefused), AttemptID: attempts[1].ID, EventType: ev.Type,
 			RequestHeaders: map[string][]string{}}},
-		{"keys", "APIKeyList", list[webhook.APIKey]{Data: []webhook.APIKey{{ID: "key_01j9z3k4m5n6p7q8r9s0t1v2w3", Name: "ci",
+		{"keys", "APIKeyList", list[auth.APIKey]{Data: []auth.APIKey{{ID: "key_01j9z3k4m5n6p7q8r9s0t1v2w3", Name: "ci",
 			Prefix: "hkl_abcdef", Scopes: []string{"publish"}, CreatedAt: now, ExpiresAt: &later}}}},
-		{"new key", "APIKeyWithSecret", keyView{APIKey: webhook.APIKey{ID: "key_01j9z3k4m5n6p7q8r9s0t1v2w3", Name: "ci",
+		{"new key", "APIKeyWithSecret", keyView{APIKey: auth.APIKey{ID: "key_01j9z3k4m5n6p7q8r9s0t1v2w3", Name: "ci",
 			Prefix: "hkl_abcdef", Scopes: []string{"admin"}, CreatedAt: now}, Key: "hkl_abcdefghijkl"}},
-		{"audit", "AuditList", list[webhook.AuditEntry]{Data: []webhook.AuditEntry{{ID: "aud_01j9z3k4m5n6p7q8r9s0t1v2w3",
+		{"audit", "AuditList", list[audit.Entry]{Data: []audit.Entry{{ID: "aud_01j9z3k4m5n6p7q8r9s0t1v2w3",
 			At: now, Actor: "user:admin", Action: "webhook.create", Target: "wh_01j9z3k4m5n6p7q8r9s0t1v2w3", Detail: "x"}}}},
 		{"hook", "Hook", hookView{ID: "wh_01j9z3k4m5n6p7q8r9s0t1v2w3", TargetURL: "https://hooks.zapier.com/x", Event: "a",
 			Integration: "zapier", Name: "Zapier – a", Tenant: "default", Format: "raw"}},
 		{"samples", "HookSamples", []map[string]any{{"id": "evt_x", "amount": 3}}},
-		{"me", "Me", meView{Key: webhook.APIKey{ID: "key_01j9z3k4m5n6p7q8r9s0t1v2w3", Name: "zap", Prefix: "hkl_abcdef",
+		{"me", "Me", meView{Key: auth.APIKey{ID: "key_01j9z3k4m5n6p7q8r9s0t1v2w3", Name: "zap", Prefix: "hkl_abcdef",
 			Scopes: []string{"admin"}, CreatedAt: now}, Server: "Hookline on x", Version: "dev"}},
-		{"bin", "Bin", binView{Bin: webhook.Bin{ID: "bin_x", Token: "t", Name: "n", CreatedAt: now, ExpiresAt: later, MaxRequests: 100},
+		{"bin", "Bin", binView{Bin: bin.Bin{ID: "bin_x", Token: "t", Name: "n", CreatedAt: now, ExpiresAt: later, MaxRequests: 100},
 			URL: "http://localhost:8080/bins/t"}},
-		{"bin requests", "BinRequestList", listOf(binRequestViews([]webhook.BinRequest{{ID: "req_x", BinID: "bin_x", Method: "POST",
+		{"bin requests", "BinRequestList", listOf(binRequestViews([]bin.Request{{ID: "req_x", BinID: "bin_x", Method: "POST",
 			Path: "/bins/t", Headers: map[string][]string{"A": {"b"}}, Body: []byte{0xff}, Size: 1, ReceivedAt: now}}))},
 		{"replayed", "ReplayResult", replayResponse{Deliveries: 0}},
 		{"published", "PublishResult", publishResponse{ID: evID, Deliveries: 2}},

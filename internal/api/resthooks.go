@@ -141,9 +141,9 @@ func flat(data json.RawMessage, id string) map[string]any {
 }
 
 type meView struct {
-	Key     webhook.APIKey `json:"key"`
-	Server  string         `json:"server"`
-	Version string         `json:"version"`
+	Key     auth.APIKey `json:"key"`
+	Server  string      `json:"server"`
+	Version string      `json:"version"`
 }
 
 // me is the connection test platforms run when a user pastes a key.

@@ -81,7 +81,7 @@ func New(cfg Config) *API {
 
 // Routes lists every API route. The OpenAPI document is checked against it.
 func (a *API) Routes() []Route {
-	const admin, publish = webhook.ScopeAdmin, webhook.ScopePublish
+	const admin, publish = auth.ScopeAdmin, auth.ScopePublish
 	return []Route{
 		{"GET", "/api/v1/event-types", admin, a.listEventTypes},
 		{"POST", "/api/v1/event-types", admin, a.createEventType},

@@ -5,14 +5,15 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"github.com/hookline/hookline/internal/fakeclock"
-	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hookline/hookline/internal/fakeclock"
+	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store/sqlite"
@@ -79,7 +80,7 @@ type countingStore struct {
 	lookups int
 }
 
-func (s *countingStore) APIKeyByHash(ctx context.Context, hash []byte) (webhook.APIKey, error) {
+func (s *countingStore) APIKeyByHash(ctx context.Context, hash []byte) (auth.APIKey, error) {
 	s.mu.Lock()
 	s.lookups++
 	s.mu.Unlock()
@@ -111,7 +112,7 @@ func setup(t *testing.T) *bundle {
 	return b
 }
 
-func (b *bundle) create(t *testing.T, p auth.CreateParams) (webhook.APIKey, string) {
+func (b *bundle) create(t *testing.T, p auth.CreateParams) (auth.APIKey, string) {
 	t.Helper()
 	k, key, err := auth.Create(b.ctx, b.store, p, b.clock.Now())
 	if err != nil {
@@ -125,7 +126,7 @@ func ptr[T any](v T) *T { return &v }
 func TestCreate(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	k, key := b.create(t, auth.CreateParams{Name: "  ci  ", Scopes: []string{webhook.ScopePublish}})
+	k, key := b.create(t, auth.CreateParams{Name: "  ci  ", Scopes: []string{auth.ScopePublish}})
 	if !strings.HasPrefix(key, auth.KeyPrefix) || len(key) != len(auth.KeyPrefix)+43 {
 		t.Errorf("key = %q, want hkl_ + 43 characters", key)
 	}
@@ -133,8 +134,8 @@ func TestCreate(t *testing.T) {
 	if err != nil || len(raw) != 32 {
 		t.Errorf("key body is not 32 base64url bytes: %v", err)
 	}
-	if !webhook.HasPrefix(k.ID, webhook.PrefixAPIKey) || k.Name != "ci" || k.Prefix != key[:10] ||
-		len(k.Scopes) != 1 || k.Scopes[0] != webhook.ScopePublish || !k.CreatedAt.Equal(t0) || k.ExpiresAt != nil {
+	if !webhook.HasPrefix(k.ID, auth.PrefixAPIKey) || k.Name != "ci" || k.Prefix != key[:10] ||
+		len(k.Scopes) != 1 || k.Scopes[0] != auth.ScopePublish || !k.CreatedAt.Equal(t0) || k.ExpiresAt != nil {
 		t.Errorf("key = %+v", k)
 	}
 
@@ -167,7 +168,7 @@ func TestCreateValidation(t *testing.T) {
 		wantField  string
 		wantScopes []string
 	}{
-		{name: "defaults to admin", p: auth.CreateParams{Name: "k"}, wantScopes: []string{webhook.ScopeAdmin}},
+		{name: "defaults to admin", p: auth.CreateParams{Name: "k"}, wantScopes: []string{auth.ScopeAdmin}},
 		{name: "publish", p: auth.CreateParams{Name: "k", Scopes: []string{"publish"}}, wantScopes: []string{"publish"}},
 		{name: "both", p: auth.CreateParams{Name: "k", Scopes: []string{"publish", "admin"}}, wantScopes: []string{"publish", "admin"}},
 		{name: "name 200", p: auth.CreateParams{Name: strings.Repeat("n", 200)}, wantScopes: []string{"admin"}},
@@ -220,12 +221,12 @@ func TestCreateNameLimitCountsCharacters(t *testing.T) {
 func TestAuthenticateValid(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	k, key := b.create(t, auth.CreateParams{Name: "ci", Scopes: []string{webhook.ScopePublish}})
+	k, key := b.create(t, auth.CreateParams{Name: "ci", Scopes: []string{auth.ScopePublish}})
 	got, err := b.authn.Authenticate(b.ctx, key)
 	if err != nil {
 		t.Fatalf("Authenticate: %v", err)
 	}
-	if got.ID != k.ID || got.Name != "ci" || len(got.Scopes) != 1 || got.Scopes[0] != webhook.ScopePublish {
+	if got.ID != k.ID || got.Name != "ci" || len(got.Scopes) != 1 || got.Scopes[0] != auth.ScopePublish {
 		t.Errorf("key = %+v", got)
 	}
 	// The use is recorded.
@@ -380,8 +381,8 @@ type brokenStore struct{ auth.Store }
 
 var errDown = errors.New("database is down")
 
-func (brokenStore) APIKeyByHash(context.Context, []byte) (webhook.APIKey, error) {
-	return webhook.APIKey{}, errDown
+func (brokenStore) APIKeyByHash(context.Context, []byte) (auth.APIKey, error) {
+	return auth.APIKey{}, errDown
 }
 
 // A storage failure is not "unauthorized": the client did nothing wrong
@@ -402,17 +403,17 @@ func TestAllows(t *testing.T) {
 		need   string
 		want   bool
 	}{
-		{scopes: []string{webhook.ScopeAdmin}, need: webhook.ScopeAdmin, want: true},
-		{scopes: []string{webhook.ScopeAdmin}, need: webhook.ScopePublish, want: true},
-		{scopes: []string{webhook.ScopeAdmin}, need: "anything", want: true},
-		{scopes: []string{webhook.ScopePublish}, need: webhook.ScopePublish, want: true},
-		{scopes: []string{webhook.ScopePublish}, need: webhook.ScopeAdmin, want: false},
-		{scopes: []string{webhook.ScopePublish, webhook.ScopeAdmin}, need: webhook.ScopeAdmin, want: true},
-		{scopes: nil, need: webhook.ScopePublish, want: false},
-		{scopes: []string{"Admin"}, need: webhook.ScopePublish, want: false},
+		{scopes: []string{auth.ScopeAdmin}, need: auth.ScopeAdmin, want: true},
+		{scopes: []string{auth.ScopeAdmin}, need: auth.ScopePublish, want: true},
+		{scopes: []string{auth.ScopeAdmin}, need: "anything", want: true},
+		{scopes: []string{auth.ScopePublish}, need: auth.ScopePublish, want: true},
+		{scopes: []string{auth.ScopePublish}, need: auth.ScopeAdmin, want: false},
+		{scopes: []string{auth.ScopePublish, auth.ScopeAdmin}, need: auth.ScopeAdmin, want: true},
+		{scopes: nil, need: auth.ScopePublish, want: false},
+		{scopes: []string{"Admin"}, need: auth.ScopePublish, want: false},
 	}
 	for _, tt := range tests {
-		if got := auth.Allows(webhook.APIKey{Scopes: tt.scopes}, tt.need); got != tt.want {
+		if got := auth.Allows(auth.APIKey{Scopes: tt.scopes}, tt.need); got != tt.want {
 			t.Errorf("Allows(%q, %q) = %v, want %v", tt.scopes, tt.need, got, tt.want)
 		}
 	}
@@ -423,7 +424,7 @@ func TestKeyContext(t *testing.T) {
 	if _, ok := auth.KeyFrom(context.Background()); ok {
 		t.Error("KeyFrom on a bare context reports a key")
 	}
-	k := webhook.APIKey{ID: "key_1", Name: "ci"}
+	k := auth.APIKey{ID: "key_1", Name: "ci"}
 	got, ok := auth.KeyFrom(auth.WithKey(context.Background(), k))
 	if !ok || got.ID != k.ID {
 		t.Errorf("KeyFrom = %+v, %v", got, ok)

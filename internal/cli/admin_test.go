@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/app"
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/config"
 	"github.com/hookline/hookline/internal/dashboard"
 	"github.com/hookline/hookline/internal/webhook"
@@ -42,7 +43,7 @@ func TestAdminResetPassword(t *testing.T) {
 	}
 	// A session that the next reset must end.
 	hash := []byte("0123456789abcdef0123456789abcdef")
-	if err := st.SessionCreate(ctx, webhook.Session{ID: webhook.NewID(webhook.PrefixSession), Username: dashboard.AdminUser,
+	if err := st.SessionCreate(ctx, auth.Session{ID: webhook.NewID(auth.PrefixSession), Username: dashboard.AdminUser,
 		CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}, hash); err != nil {
 		t.Fatal(err)
 	}

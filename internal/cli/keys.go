@@ -11,7 +11,6 @@ import (
 
 	"github.com/hookline/hookline/internal/app"
 	"github.com/hookline/hookline/internal/auth"
-	"github.com/hookline/hookline/internal/webhook"
 )
 
 func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -64,7 +63,7 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		if *asJSON {
 			if list == nil {
-				list = []webhook.APIKey{}
+				list = []auth.APIKey{}
 			}
 			return json.NewEncoder(stdout).Encode(list)
 		}

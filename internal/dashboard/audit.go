@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/hookline/hookline/internal/audit"
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -12,7 +14,7 @@ import (
 // auditRow is an audit entry with a link to what it acted on, when that
 // has a page.
 type auditRow struct {
-	webhook.AuditEntry
+	audit.Entry
 	Link      string
 	FilterURL string // the log of this target alone
 }
@@ -35,7 +37,7 @@ func (d *Dashboard) audit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, e := range page.Entries {
-		row := auditRow{AuditEntry: e, Link: targetLink(e.Target)}
+		row := auditRow{Entry: e, Link: targetLink(e.Target)}
 		if e.Target != "" && v.Target == "" {
 			row.FilterURL = "/audit?" + url.Values{"target": {e.Target}}.Encode()
 		}
@@ -60,7 +62,7 @@ func targetLink(target string) string {
 		return "/events/" + target
 	case webhook.HasPrefix(target, webhook.PrefixDelivery):
 		return "/deliveries/" + target
-	case webhook.HasPrefix(target, webhook.PrefixAPIKey):
+	case webhook.HasPrefix(target, auth.PrefixAPIKey):
 		return "/keys#" + target
 	}
 	return ""

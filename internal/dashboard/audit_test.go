@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hookline/hookline/internal/audit"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -66,7 +67,7 @@ func TestAuditLogFilterLinksAndPages(t *testing.T) {
 	at := b.clock.Now()
 	add := func(target, detail string) {
 		t.Helper()
-		if err := b.st.AuditAdd(ctx, webhook.AuditEntry{ID: webhook.NewID(webhook.PrefixAudit), At: at, Actor: "system",
+		if err := b.st.AuditAdd(ctx, audit.Entry{ID: webhook.NewID(audit.Prefix), At: at, Actor: "system",
 			Action: "test.entry", Target: target, Detail: detail}); err != nil {
 			t.Fatal(err)
 		}

@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/inspect"
+	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/shutdown"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
 type binRequestView struct {
-	webhook.BinRequest
+	bin.Request
 	Body          bodyView
 	Verdict       inspect.Verdict
 	VerdictDetail string
@@ -29,7 +30,7 @@ type binRequestView struct {
 
 type binView struct {
 	base
-	Bin       webhook.Bin
+	Bin       bin.Bin
 	URL       string
 	Requests  []binRequestView
 	Webhooks  []webhook.Webhook
@@ -107,8 +108,8 @@ func (d *Dashboard) verifySecrets(ctx context.Context, webhookID string) ([]stri
 	return out, nil
 }
 
-func newBinRequestView(br webhook.BinRequest, secrets []string, limit int) binRequestView {
-	v := binRequestView{BinRequest: br, Body: bodyText(br.Body, limit), BinID: br.BinID, Checked: secrets != nil, Full: limit <= 0,
+func newBinRequestView(br bin.Request, secrets []string, limit int) binRequestView {
+	v := binRequestView{Request: br, Body: bodyText(br.Body, limit), BinID: br.BinID, Checked: secrets != nil, Full: limit <= 0,
 		Kept: int64(len(br.Body))}
 	if secrets != nil {
 		v.Verdict, v.VerdictDetail = inspect.Check(br, secrets)
@@ -136,7 +137,7 @@ func (d *Dashboard) binRequest(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := struct {
 		base
-		Bin     webhook.Bin
+		Bin     bin.Bin
 		Request binRequestView
 	}{d.base(r, br.Method+" "+br.Path, "inspector"), b, newBinRequestView(br, secrets, 0)}
 	d.render(w, r, http.StatusOK, "bin_request", v)
@@ -160,7 +161,7 @@ func (d *Dashboard) binStream(w http.ResponseWriter, r *http.Request) error {
 	if after == "" {
 		after = r.URL.Query().Get("after")
 	}
-	if after != "" && !webhook.HasPrefix(after, webhook.PrefixBinRequest) {
+	if after != "" && !webhook.HasPrefix(after, bin.PrefixRequest) {
 		after = ""
 	}
 	stop := shutdown.Signal(r) // before the first byte (see Signal)
@@ -213,7 +214,7 @@ func (d *Dashboard) binStream(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}()
-	err = d.cfg.Inspector.Watch(ctx, b.ID, after, func(reqs []webhook.BinRequest) error {
+	err = d.cfg.Inspector.Watch(ctx, b.ID, after, func(reqs []bin.Request) error {
 		for _, br := range reqs {
 			var buf bytes.Buffer
 			if err := d.fragment(&buf, "bin", "bin-request", newBinRequestView(br, secrets, displayLimit)); err != nil {

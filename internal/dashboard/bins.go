@@ -5,12 +5,13 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
 type binRow struct {
-	webhook.Bin
+	bin.Bin
 	URL string
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -14,17 +15,17 @@ type keyRevokeView struct {
 
 // findKey returns a key by ID. The store lists keys but has no lookup by
 // ID; there are few keys.
-func (d *Dashboard) findKey(ctx context.Context, id string) (webhook.APIKey, error) {
+func (d *Dashboard) findKey(ctx context.Context, id string) (auth.APIKey, error) {
 	keys, err := d.cfg.Store.APIKeyList(ctx)
 	if err != nil {
-		return webhook.APIKey{}, err
+		return auth.APIKey{}, err
 	}
 	for _, k := range keys {
 		if k.ID == id {
 			return k, nil
 		}
 	}
-	return webhook.APIKey{}, webhook.ErrNotFound
+	return auth.APIKey{}, webhook.ErrNotFound
 }
 
 // confirmRevokeKey asks before revoking; the list's Revoke leads here.

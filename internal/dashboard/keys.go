@@ -17,7 +17,7 @@ const maxKeyDays = 3650
 // keyForm is the new-key form, as typed.
 type keyForm struct {
 	Name  string
-	Scope string // webhook.ScopeAdmin or webhook.ScopePublish
+	Scope string // auth.ScopeAdmin or auth.ScopePublish
 	// Days is the optional lifetime in days; empty means no expiry.
 	Days string
 }
@@ -51,11 +51,11 @@ func (f keyForm) params(now time.Time) (auth.CreateParams, error) {
 
 // keyRow is a key in the list with its state at the time of the request.
 type keyRow struct {
-	webhook.APIKey
+	auth.APIKey
 	State string // "active", "revoked" or "expired"
 }
 
-func newKeyRow(k webhook.APIKey, now time.Time) keyRow {
+func newKeyRow(k auth.APIKey, now time.Time) keyRow {
 	row := keyRow{APIKey: k, State: "active"}
 	switch {
 	case k.RevokedAt != nil:
@@ -90,7 +90,7 @@ func (d *Dashboard) keysView(r *http.Request, f keyForm) (keysView, error) {
 
 // keys lists the API keys with a form to create one.
 func (d *Dashboard) keys(w http.ResponseWriter, r *http.Request) error {
-	v, err := d.keysView(r, keyForm{Scope: webhook.ScopePublish})
+	v, err := d.keysView(r, keyForm{Scope: auth.ScopePublish})
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (d *Dashboard) keys(w http.ResponseWriter, r *http.Request) error {
 
 type keyCreatedView struct {
 	base
-	Key webhook.APIKey
+	Key auth.APIKey
 	// Plaintext is the key itself: on this page only, never stored.
 	Plaintext string
 }
@@ -115,7 +115,7 @@ func (d *Dashboard) createKey(w http.ResponseWriter, r *http.Request) error {
 	f := keyFormFrom(r)
 	now := d.cfg.Now()
 	p, err := f.params(now)
-	var k webhook.APIKey
+	var k auth.APIKey
 	var plain string
 	if err == nil {
 		k, plain, err = auth.Create(r.Context(), d.cfg.Store, p, now)

@@ -19,7 +19,7 @@ import (
 var plainKeyRE = regexp.MustCompile(`hkl_[A-Za-z0-9_-]{43}`)
 
 // createKey submits the new-key form and returns the key shown once.
-func (b *bundle) createKey(form url.Values) (webhook.APIKey, string) {
+func (b *bundle) createKey(form url.Values) (auth.APIKey, string) {
 	b.t.Helper()
 	r := b.post("/keys", form)
 	if r.Status != http.StatusCreated {
@@ -69,7 +69,7 @@ func TestKeysCreateShowOnceAndRevoke(t *testing.T) {
 	if _, err := b.st.APIKeyByHash(ctx, []byte(plain)); webhook.ErrorCode(err) != webhook.ENOTFOUND {
 		t.Errorf("key found by its plaintext: %v", err)
 	}
-	if k.Name != "CI deploy" || len(k.Scopes) != 1 || k.Scopes[0] != webhook.ScopePublish || k.ExpiresAt == nil {
+	if k.Name != "CI deploy" || len(k.Scopes) != 1 || k.Scopes[0] != auth.ScopePublish || k.ExpiresAt == nil {
 		t.Fatalf("stored key: %+v", k)
 	}
 	if want := b.clock.Now().Add(30 * 24 * time.Hour); k.ExpiresAt.Sub(want).Abs() > time.Second {

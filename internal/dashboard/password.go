@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -110,8 +111,8 @@ const AdminUser = "admin"
 // UserStore is what account management needs from storage.
 type UserStore interface {
 	UserCount(ctx context.Context) (int, error)
-	UserGet(ctx context.Context, username string) (webhook.User, error)
-	UserSave(ctx context.Context, u webhook.User) error
+	UserGet(ctx context.Context, username string) (auth.User, error)
+	UserSave(ctx context.Context, u auth.User) error
 	SessionDeleteUser(ctx context.Context, username string) error
 }
 
@@ -136,7 +137,7 @@ func EnsureAdmin(ctx context.Context, st UserStore, password string, now time.Ti
 	if err != nil {
 		return err
 	}
-	u := webhook.User{Username: AdminUser, PasswordHash: hash, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
+	u := auth.User{Username: AdminUser, PasswordHash: hash, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
 	if err := st.UserSave(ctx, u); err != nil {
 		return fmt.Errorf("creating the dashboard admin account: %w", err)
 	}
@@ -173,7 +174,7 @@ func ResetPassword(ctx context.Context, st UserStore, username, password string,
 	u, err := st.UserGet(ctx, username)
 	switch {
 	case webhook.ErrorCode(err) == webhook.ENOTFOUND:
-		u = webhook.User{Username: username, CreatedAt: now.UTC()}
+		u = auth.User{Username: username, CreatedAt: now.UTC()}
 	case err != nil:
 		return err
 	}

@@ -3,13 +3,15 @@ package dashboard
 import (
 	"bytes"
 	"context"
-	"github.com/hookline/hookline/internal/fakeclock"
 	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/fakeclock"
 
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -43,19 +45,19 @@ func TestPasswordHash(t *testing.T) {
 }
 
 type memUsers struct {
-	users    map[string]webhook.User
+	users    map[string]auth.User
 	sessions map[string]int
 }
 
 func (m *memUsers) UserCount(context.Context) (int, error) { return len(m.users), nil }
-func (m *memUsers) UserGet(_ context.Context, name string) (webhook.User, error) {
+func (m *memUsers) UserGet(_ context.Context, name string) (auth.User, error) {
 	u, ok := m.users[name]
 	if !ok {
 		return u, webhook.ErrNotFound
 	}
 	return u, nil
 }
-func (m *memUsers) UserSave(_ context.Context, u webhook.User) error {
+func (m *memUsers) UserSave(_ context.Context, u auth.User) error {
 	m.users[u.Username] = u
 	return nil
 }
@@ -67,7 +69,7 @@ func (m *memUsers) SessionDeleteUser(_ context.Context, name string) error {
 func TestEnsureAdmin(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := &memUsers{users: map[string]webhook.User{}}
+	st := &memUsers{users: map[string]auth.User{}}
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	if err := EnsureAdmin(ctx, st, "", time.Now(), log); err != nil {
@@ -86,7 +88,7 @@ func TestEnsureAdmin(t *testing.T) {
 		t.Errorf("second start: %v %q", err, logs.String())
 	}
 
-	st = &memUsers{users: map[string]webhook.User{}}
+	st = &memUsers{users: map[string]auth.User{}}
 	if err := EnsureAdmin(ctx, st, "short", time.Now(), log); err == nil {
 		t.Error("a 5-character password was accepted")
 	}
@@ -103,7 +105,7 @@ func TestEnsureAdmin(t *testing.T) {
 
 func TestResetPassword(t *testing.T) {
 	t.Parallel()
-	st := &memUsers{users: map[string]webhook.User{AdminUser: {Username: AdminUser, PasswordHash: "x"}}, sessions: map[string]int{AdminUser: 2}}
+	st := &memUsers{users: map[string]auth.User{AdminUser: {Username: AdminUser, PasswordHash: "x"}}, sessions: map[string]int{AdminUser: 2}}
 	if err := ResetPassword(context.Background(), st, AdminUser, "a new password", time.Now()); err != nil {
 		t.Fatal(err)
 	}

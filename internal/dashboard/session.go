@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -29,8 +30,8 @@ func tokenHash(token string) []byte {
 func (d *Dashboard) startSession(w http.ResponseWriter, r *http.Request, username string) error {
 	token := newSessionToken()
 	now := d.cfg.Now().UTC()
-	s := webhook.Session{
-		ID: webhook.NewID(webhook.PrefixSession), Username: username,
+	s := auth.Session{
+		ID: webhook.NewID(auth.PrefixSession), Username: username,
 		CreatedAt: now, ExpiresAt: now.Add(d.cfg.SessionTTL),
 	}
 	if err := d.cfg.Store.SessionCreate(r.Context(), s, tokenHash(token)); err != nil {
@@ -48,10 +49,10 @@ func (d *Dashboard) secure(r *http.Request) bool { return r.TLS != nil || d.cfg.
 
 // session returns the request's valid session. An expired or unknown one
 // is deleted and its cookie cleared.
-func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) (webhook.Session, bool) {
+func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) (auth.Session, bool) {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" || len(c.Value) > 100 {
-		return webhook.Session{}, false
+		return auth.Session{}, false
 	}
 	hash := tokenHash(c.Value)
 	s, err := d.cfg.Store.SessionGet(r.Context(), hash)
@@ -60,14 +61,14 @@ func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) (webhook.Ses
 			d.log.Warn("dashboard: loading a session failed", "err", err)
 		}
 		d.clearCookie(w, r)
-		return webhook.Session{}, false
+		return auth.Session{}, false
 	}
 	if !d.cfg.Now().Before(s.ExpiresAt) {
 		if err := d.cfg.Store.SessionDelete(r.Context(), hash); err != nil {
 			d.log.Warn("dashboard: deleting an expired session failed", "err", err)
 		}
 		d.clearCookie(w, r)
-		return webhook.Session{}, false
+		return auth.Session{}, false
 	}
 	return s, true
 }

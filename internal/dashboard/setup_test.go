@@ -2,8 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"github.com/hookline/hookline/internal/fakeclock"
-	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,6 +11,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/fakeclock"
+	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 
 	"github.com/hookline/hookline/internal/catalog"
 	"github.com/hookline/hookline/internal/deliver"
@@ -74,7 +76,7 @@ func setup(t *testing.T) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.UserSave(ctx, webhook.User{Username: testUser, PasswordHash: hash, CreatedAt: clk.Now(), UpdatedAt: clk.Now()}); err != nil {
+	if err := st.UserSave(ctx, auth.User{Username: testUser, PasswordHash: hash, CreatedAt: clk.Now(), UpdatedAt: clk.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()

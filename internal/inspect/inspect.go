@@ -32,6 +32,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -129,21 +130,21 @@ func New(cfg Config) (*Inspector, error) {
 func (i *Inspector) Config() Config { return i.cfg }
 
 // Create makes a bin. An empty name gets a default.
-func (i *Inspector) Create(ctx context.Context, name string) (webhook.Bin, error) {
+func (i *Inspector) Create(ctx context.Context, name string) (bin.Bin, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		name = "Bin " + i.cfg.Now().UTC().Format("2006-01-02 15:04")
 	}
 	if utf8.RuneCountInString(name) > MaxName {
-		return webhook.Bin{}, webhook.FieldError(webhook.EINVALID, "name", "must be at most %d characters", MaxName)
+		return bin.Bin{}, webhook.FieldError(webhook.EINVALID, "name", "must be at most %d characters", MaxName)
 	}
 	now := i.cfg.Now().UTC()
-	b := webhook.Bin{
-		ID: webhook.NewID(webhook.PrefixBin), Token: newToken(), Name: name,
+	b := bin.Bin{
+		ID: webhook.NewID(bin.PrefixBin), Token: newToken(), Name: name,
 		CreatedAt: now, ExpiresAt: now.Add(i.cfg.TTL), MaxRequests: i.cfg.MaxRequests,
 	}
 	if err := i.cfg.Store.BinCreate(ctx, b); err != nil {
-		return webhook.Bin{}, err
+		return bin.Bin{}, err
 	}
 	return b, nil
 }
@@ -176,20 +177,20 @@ func validToken(t string) bool {
 }
 
 // Get returns a live bin; an expired one is not found.
-func (i *Inspector) Get(ctx context.Context, id string) (webhook.Bin, error) {
+func (i *Inspector) Get(ctx context.Context, id string) (bin.Bin, error) {
 	b, err := i.cfg.Store.BinGet(ctx, id)
 	if err != nil {
 		return b, err
 	}
 	if !b.ExpiresAt.After(i.cfg.Now()) {
-		return webhook.Bin{}, &webhook.Error{Code: webhook.ENOTFOUND, Message: "bin not found (it may have expired)"}
+		return bin.Bin{}, &webhook.Error{Code: webhook.ENOTFOUND, Message: "bin not found (it may have expired)"}
 	}
 	return b, nil
 }
 
 // List returns the live bins, newest first. It also sweeps expired bins
 // from storage now and then.
-func (i *Inspector) List(ctx context.Context) ([]webhook.Bin, error) {
+func (i *Inspector) List(ctx context.Context) ([]bin.Bin, error) {
 	i.maybeSweep(ctx)
 	all, err := i.cfg.Store.BinList(ctx)
 	if err != nil {
@@ -211,18 +212,18 @@ func (i *Inspector) Delete(ctx context.Context, id string) error {
 }
 
 // Requests returns a bin's stored requests, newest first.
-func (i *Inspector) Requests(ctx context.Context, binID string) ([]webhook.BinRequest, error) {
+func (i *Inspector) Requests(ctx context.Context, binID string) ([]bin.Request, error) {
 	return i.cfg.Store.BinRequestList(ctx, store.BinRequestListParams{BinID: binID, Limit: MaxRequestsLimit})
 }
 
 // Request returns one captured request of a bin.
-func (i *Inspector) Request(ctx context.Context, binID, id string) (webhook.BinRequest, error) {
+func (i *Inspector) Request(ctx context.Context, binID, id string) (bin.Request, error) {
 	r, err := i.cfg.Store.BinRequestGet(ctx, id)
 	if err != nil {
 		return r, err
 	}
 	if r.BinID != binID {
-		return webhook.BinRequest{}, &webhook.Error{Code: webhook.ENOTFOUND, Message: "request not found"}
+		return bin.Request{}, &webhook.Error{Code: webhook.ENOTFOUND, Message: "request not found"}
 	}
 	return r, nil
 }
@@ -267,7 +268,7 @@ func (i *Inspector) BaseURL(r *http.Request) string {
 }
 
 // URL is a bin's public URL.
-func (i *Inspector) URL(r *http.Request, b webhook.Bin) string {
+func (i *Inspector) URL(r *http.Request, b bin.Bin) string {
 	return i.BaseURL(r) + "/bins/" + b.Token
 }
 
@@ -308,16 +309,16 @@ func (i *Inspector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // byToken returns the live bin with that token.
-func (i *Inspector) byToken(ctx context.Context, token string) (webhook.Bin, error) {
+func (i *Inspector) byToken(ctx context.Context, token string) (bin.Bin, error) {
 	if !validToken(token) {
-		return webhook.Bin{}, webhook.ErrNotFound
+		return bin.Bin{}, webhook.ErrNotFound
 	}
 	b, err := i.cfg.Store.BinByToken(ctx, token)
 	if err != nil {
 		return b, err
 	}
 	if !b.ExpiresAt.After(i.cfg.Now()) {
-		return webhook.Bin{}, webhook.ErrNotFound
+		return bin.Bin{}, webhook.ErrNotFound
 	}
 	return b, nil
 }
@@ -332,7 +333,7 @@ func tokenFromPath(p string) (string, bool) {
 	return token, validToken(token)
 }
 
-func (i *Inspector) capture(w http.ResponseWriter, r *http.Request, b webhook.Bin, remote string) {
+func (i *Inspector) capture(w http.ResponseWriter, r *http.Request, b bin.Bin, remote string) {
 	body, size, complete, err := readCapped(r.Body, i.cfg.MaxBody, maxRead)
 	if err != nil && complete {
 		// The body broke off: record what arrived.
@@ -348,8 +349,8 @@ func (i *Inspector) capture(w http.ResponseWriter, r *http.Request, b webhook.Bi
 	if i.cfg.RedactCookie != "" {
 		redactCookie(h, i.cfg.RedactCookie)
 	}
-	req := webhook.BinRequest{
-		ID: webhook.NewID(webhook.PrefixBinRequest), BinID: b.ID, Method: r.Method,
+	req := bin.Request{
+		ID: webhook.NewID(bin.PrefixRequest), BinID: b.ID, Method: r.Method,
 		Path: r.URL.Path, Query: r.URL.RawQuery, Headers: h, Body: body, Size: size,
 		Truncated: int64(len(body)) < size, RemoteAddr: remote, ReceivedAt: i.cfg.Now().UTC(),
 	}
@@ -446,29 +447,29 @@ func (i *Inspector) Internal(rawURL string) bool {
 }
 
 // match returns the bin that u addresses, if u is this server's bin URL.
-func (i *Inspector) match(ctx context.Context, u *url.URL) (webhook.Bin, bool) {
+func (i *Inspector) match(ctx context.Context, u *url.URL) (bin.Bin, bool) {
 	if u == nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil {
-		return webhook.Bin{}, false
+		return bin.Bin{}, false
 	}
 	p := u.Path
 	switch {
 	case i.base != nil && sameHost(u, i.base):
 		rest, ok := strings.CutPrefix(p, strings.TrimRight(i.base.Path, "/"))
 		if !ok {
-			return webhook.Bin{}, false
+			return bin.Bin{}, false
 		}
 		p = rest
 	case isLoopback(u.Hostname()):
 	default:
-		return webhook.Bin{}, false
+		return bin.Bin{}, false
 	}
 	token, ok := tokenFromPath(p)
 	if !ok {
-		return webhook.Bin{}, false
+		return bin.Bin{}, false
 	}
 	b, err := i.byToken(ctx, token)
 	if err != nil {
-		return webhook.Bin{}, false
+		return bin.Bin{}, false
 	}
 	return b, true
 }
@@ -536,7 +537,7 @@ func (b *broker) publish(binID string) {
 // noticed at once when this instance captured them, and within the poll
 // interval when another instance did. The database is the source of truth:
 // a wake-up only says "look now".
-func (i *Inspector) Watch(ctx context.Context, binID, afterID string, emit func([]webhook.BinRequest) error) error {
+func (i *Inspector) Watch(ctx context.Context, binID, afterID string, emit func([]bin.Request) error) error {
 	wake, cancel := i.broker.subscribe(binID)
 	defer cancel()
 	t := time.NewTicker(i.cfg.PollInterval)

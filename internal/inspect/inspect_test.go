@@ -3,8 +3,6 @@ package inspect
 import (
 	"context"
 	"errors"
-	"github.com/hookline/hookline/internal/fakeclock"
-	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +11,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hookline/hookline/internal/fakeclock"
+	"github.com/hookline/hookline/internal/inspect/bin"
+	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 
 	"github.com/hookline/hookline/internal/signing"
 	"github.com/hookline/hookline/internal/store"
@@ -227,12 +229,12 @@ func TestWatchSeesLocalAndOtherInstances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := make(chan webhook.BinRequest, 10)
+	got := make(chan bin.Request, 10)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- a.Watch(ctx, b.ID, "", func(rs []webhook.BinRequest) error {
+		done <- a.Watch(ctx, b.ID, "", func(rs []bin.Request) error {
 			for _, r := range rs {
 				got <- r
 			}
@@ -270,12 +272,12 @@ func TestCheckSignature(t *testing.T) {
 	}
 	at := time.Now().UTC()
 	body := []byte(`{"id":"evt_1"}`)
-	signed := func(ts time.Time) webhook.BinRequest {
+	signed := func(ts time.Time) bin.Request {
 		h := http.Header{}
 		h.Set("Webhook-Id", "evt_1")
 		h.Set("Webhook-Timestamp", strconv.FormatInt(ts.Unix(), 10))
 		h.Set("Webhook-Signature", signer.Sign("evt_1", ts, body))
-		return webhook.BinRequest{Headers: h, Body: body, Size: int64(len(body)), ReceivedAt: at}
+		return bin.Request{Headers: h, Body: body, Size: int64(len(body)), ReceivedAt: at}
 	}
 	tampered := signed(at)
 	tampered.Body = []byte(`{"id":"evt_2"}`)
@@ -284,7 +286,7 @@ func TestCheckSignature(t *testing.T) {
 	badTS := signed(at)
 	badTS.Headers.Set("Webhook-Timestamp", "soon")
 	for name, tc := range map[string]struct {
-		r       webhook.BinRequest
+		r       bin.Request
 		secrets []string
 		want    Verdict
 	}{
@@ -294,7 +296,7 @@ func TestCheckSignature(t *testing.T) {
 		"tampered":        {tampered, []string{secret}, Invalid},
 		"old on arrival":  {signed(at.Add(-10 * time.Minute)), []string{secret}, Expired},
 		"from the future": {signed(at.Add(10 * time.Minute)), []string{secret}, Expired},
-		"unsigned":        {webhook.BinRequest{Headers: http.Header{}}, []string{secret}, Unsigned},
+		"unsigned":        {bin.Request{Headers: http.Header{}}, []string{secret}, Unsigned},
 		"cut body":        {cut, []string{secret}, Unverifiable},
 		"bad timestamp":   {badTS, []string{secret}, Invalid},
 	} {
@@ -315,12 +317,12 @@ func TestNewRejectsBadPublicURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := i.URL(nil, webhook.Bin{Token: "tok"}); got != "https://hooks.example.com/bins/tok" {
+	if got := i.URL(nil, bin.Bin{Token: "tok"}); got != "https://hooks.example.com/bins/tok" {
 		t.Errorf("URL = %q", got)
 	}
 	d, _ := New(Config{})
 	r := httptest.NewRequest("GET", "http://127.0.0.1:8080/inspector", nil)
-	if got := d.URL(r, webhook.Bin{Token: "tok"}); got != "http://localhost:8080/bins/tok" {
+	if got := d.URL(r, bin.Bin{Token: "tok"}); got != "http://localhost:8080/bins/tok" {
 		t.Errorf("default URL = %q", got)
 	}
 }

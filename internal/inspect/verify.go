@@ -4,7 +4,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/hookline/hookline/internal/webhook"
+	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/verify"
 )
 
@@ -34,7 +34,7 @@ const (
 // against the time the request arrived, not the time of viewing: that is
 // the decision a receiver would have made, and an old capture does not
 // turn "expired" merely by being looked at later.
-func Check(r webhook.BinRequest, secrets []string) (Verdict, string) {
+func Check(r bin.Request, secrets []string) (Verdict, string) {
 	if !Signed(r) {
 		return Unsigned, "no Standard Webhooks headers"
 	}
@@ -64,7 +64,7 @@ func Check(r webhook.BinRequest, secrets []string) (Verdict, string) {
 }
 
 // Signed reports whether r carries any Standard Webhooks header.
-func Signed(r webhook.BinRequest) bool {
+func Signed(r bin.Request) bool {
 	return r.Headers.Get(verify.HeaderID) != "" || r.Headers.Get(verify.HeaderTimestamp) != "" ||
 		r.Headers.Get(verify.HeaderSignature) != ""
 }

@@ -2,8 +2,6 @@ package registry
 
 import (
 	"context"
-
-	"github.com/hookline/hookline/internal/webhook"
 )
 
 type actorKey struct{}
@@ -22,19 +20,12 @@ func ActorFrom(ctx context.Context) string {
 	return "system"
 }
 
-// audit records an action. The change it describes has already been made,
-// so a failure to record is logged rather than undoing it.
+// audit records an action by the principal of ctx.
 func (r *Registry) audit(ctx context.Context, action, target, detail string) {
-	e := webhook.AuditEntry{
-		ID: webhook.NewID(webhook.PrefixAudit), At: r.cfg.Now().UTC(), Actor: ActorFrom(ctx),
-		Action: action, Target: target, Detail: detail,
-	}
-	if err := r.cfg.Store.AuditAdd(context.WithoutCancel(ctx), e); err != nil {
-		r.cfg.Logger.Warn("recording audit entry failed", "action", action, "target", target, "err", err)
-	}
+	r.recorder.Record(ctx, ActorFrom(ctx), action, target, detail)
 }
 
-// Audit records an action done outside the registry (API keys, sign-ins).
+// Audit records an action done outside the registry (sign-ins).
 func (r *Registry) Audit(ctx context.Context, action, target, detail string) {
 	r.audit(ctx, action, target, detail)
 }

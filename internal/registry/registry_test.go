@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/hookline/hookline/internal/fakeclock"
-	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +13,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hookline/hookline/internal/audit"
+	"github.com/hookline/hookline/internal/fakeclock"
+	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 
 	"github.com/hookline/hookline/internal/catalog"
 	"github.com/hookline/hookline/internal/deliver"
@@ -1098,7 +1100,7 @@ func TestAuditLog(t *testing.T) {
 		t.Errorf("audit log of %s =\n%v\nwant\n%v", w.ID, got, want)
 	}
 	for _, e := range page.Entries {
-		if !webhook.HasPrefix(e.ID, webhook.PrefixAudit) || !e.At.Equal(t0) {
+		if !webhook.HasPrefix(e.ID, audit.Prefix) || !e.At.Equal(t0) {
 			t.Errorf("entry %+v: want an aud_ ID at the registry's clock", e)
 		}
 		if e.Action == "webhook.update" && e.Detail != "name, active" {

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hookline/hookline/internal/audit"
 	"github.com/hookline/hookline/internal/catalog"
 	"github.com/hookline/hookline/internal/deliver"
 	"github.com/hookline/hookline/internal/egress"
@@ -49,7 +50,8 @@ type Config struct {
 
 // Registry is the service behind every create, update and delete.
 type Registry struct {
-	cfg Config
+	cfg      Config
+	recorder *audit.Recorder
 }
 
 // New returns a Registry.
@@ -66,7 +68,7 @@ func New(cfg Config) *Registry {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Registry{cfg: cfg}
+	return &Registry{cfg: cfg, recorder: audit.NewRecorder(cfg.Store, cfg.Now, cfg.Logger)}
 }
 
 // WebhookInput is a webhook to create, or with Patch semantics the fields

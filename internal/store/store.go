@@ -1,13 +1,18 @@
 // Package store is Hookline's storage contract. Each backend (sqlite,
 // postgres) implements Store with its own SQL; storetest holds the
-// conformance suite every backend must pass. Rows become webhook domain
-// types at this edge, and a missing row is webhook.ErrNotFound.
+// conformance suite every backend must pass. Rows become the types of the
+// packages that own them at this edge (webhook for the delivery domain,
+// auth for keys, users and sessions, audit for the audit log, inspect/bin
+// for the request inspector), and a missing row is webhook.ErrNotFound.
 package store
 
 import (
 	"context"
 	"time"
 
+	"github.com/hookline/hookline/internal/audit"
+	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -302,30 +307,30 @@ type AttemptResult struct {
 
 // APIKeyStore keeps API keys by hash.
 type APIKeyStore interface {
-	APIKeyCreate(ctx context.Context, k webhook.APIKey, hash []byte) error
+	APIKeyCreate(ctx context.Context, k auth.APIKey, hash []byte) error
 	// APIKeyByHash returns the key with that hash (revoked and expired ones
 	// too: the caller decides).
-	APIKeyByHash(ctx context.Context, hash []byte) (webhook.APIKey, error)
-	APIKeyList(ctx context.Context) ([]webhook.APIKey, error)
+	APIKeyByHash(ctx context.Context, hash []byte) (auth.APIKey, error)
+	APIKeyList(ctx context.Context) ([]auth.APIKey, error)
 	APIKeyRevoke(ctx context.Context, id string, now time.Time) error
 	APIKeyTouch(ctx context.Context, id string, now time.Time) error
 }
 
 // BinStore keeps request inspector bins and what they captured.
 type BinStore interface {
-	BinCreate(ctx context.Context, b webhook.Bin) error
-	BinGet(ctx context.Context, id string) (webhook.Bin, error)
-	BinByToken(ctx context.Context, token string) (webhook.Bin, error)
-	BinList(ctx context.Context) ([]webhook.Bin, error)
+	BinCreate(ctx context.Context, b bin.Bin) error
+	BinGet(ctx context.Context, id string) (bin.Bin, error)
+	BinByToken(ctx context.Context, token string) (bin.Bin, error)
+	BinList(ctx context.Context) ([]bin.Bin, error)
 	// BinDelete removes a bin and its requests.
 	BinDelete(ctx context.Context, id string) error
 	// BinRequestAdd stores a captured request and drops the bin's oldest
 	// requests beyond its MaxRequests.
-	BinRequestAdd(ctx context.Context, r webhook.BinRequest) error
+	BinRequestAdd(ctx context.Context, r bin.Request) error
 	// BinRequestList returns a bin's requests newer than AfterID ("" for
 	// all), newest first, at most Limit.
-	BinRequestList(ctx context.Context, p BinRequestListParams) ([]webhook.BinRequest, error)
-	BinRequestGet(ctx context.Context, id string) (webhook.BinRequest, error)
+	BinRequestList(ctx context.Context, p BinRequestListParams) ([]bin.Request, error)
+	BinRequestGet(ctx context.Context, id string) (bin.Request, error)
 	// BinExpire deletes bins that expired at or before now, with their
 	// requests, and returns how many.
 	BinExpire(ctx context.Context, now time.Time) (int, error)
@@ -340,7 +345,7 @@ type BinRequestListParams struct {
 
 // AuditStore keeps the audit log.
 type AuditStore interface {
-	AuditAdd(ctx context.Context, e webhook.AuditEntry) error
+	AuditAdd(ctx context.Context, e audit.Entry) error
 	// AuditList returns entries newest first, optionally for one target.
 	AuditList(ctx context.Context, p AuditListParams) (AuditPage, error)
 }
@@ -354,7 +359,7 @@ type AuditListParams struct {
 
 // AuditPage is one page of the audit log.
 type AuditPage struct {
-	Entries []webhook.AuditEntry
+	Entries []audit.Entry
 	Next    string
 }
 
@@ -362,12 +367,12 @@ type AuditPage struct {
 type UserStore interface {
 	// UserCount says whether any account exists (first start creates one).
 	UserCount(ctx context.Context) (int, error)
-	UserGet(ctx context.Context, username string) (webhook.User, error)
+	UserGet(ctx context.Context, username string) (auth.User, error)
 	// UserSave creates the user or replaces its password hash.
-	UserSave(ctx context.Context, u webhook.User) error
-	SessionCreate(ctx context.Context, s webhook.Session, tokenHash []byte) error
+	UserSave(ctx context.Context, u auth.User) error
+	SessionCreate(ctx context.Context, s auth.Session, tokenHash []byte) error
 	// SessionGet returns the session with that token hash, expired or not.
-	SessionGet(ctx context.Context, tokenHash []byte) (webhook.Session, error)
+	SessionGet(ctx context.Context, tokenHash []byte) (auth.Session, error)
 	SessionDelete(ctx context.Context, tokenHash []byte) error
 	// SessionDeleteUser ends every session of a user (password reset).
 	SessionDeleteUser(ctx context.Context, username string) error

@@ -14,7 +14,6 @@ const (
 	PrefixEvent    = "evt_"
 	PrefixDelivery = "dlv_"
 	PrefixAttempt  = "att_"
-	PrefixAPIKey   = "key_"
 )
 
 // Crockford base32 keeps IDs case-insensitive-readable and sortable.

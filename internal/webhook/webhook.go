@@ -268,21 +268,3 @@ type Attempt struct {
 func (a *Attempt) Success() bool {
 	return a.ErrorClass == ErrClassNone && a.StatusCode >= 200 && a.StatusCode < 300
 }
-
-// APIKey is a credential for the REST API. Only its hash is stored.
-type APIKey struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Prefix     string     `json:"prefix"`
-	Scopes     []string   `json:"scopes"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
-}
-
-// API key scopes.
-const (
-	ScopeAdmin   = "admin"
-	ScopePublish = "publish"
-)

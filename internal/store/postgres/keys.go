@@ -4,15 +4,14 @@ import (
 	"context"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/jackc/pgx/v5"
-
-	"github.com/hookline/hookline/internal/webhook"
 )
 
 const apiKeyColumns = `id, name, prefix, scopes, created_at, expires_at, revoked_at, last_used_at`
 
-func scanAPIKey(r scanner) (webhook.APIKey, error) {
-	var k webhook.APIKey
+func scanAPIKey(r scanner) (auth.APIKey, error) {
+	var k auth.APIKey
 	if err := r.Scan(&k.ID, &k.Name, &k.Prefix, &k.Scopes, &k.CreatedAt, &k.ExpiresAt, &k.RevokedAt,
 		&k.LastUsedAt); err != nil {
 		return k, err
@@ -23,7 +22,7 @@ func scanAPIKey(r scanner) (webhook.APIKey, error) {
 }
 
 // APIKeyCreate implements store.APIKeyStore.
-func (s *Store) APIKeyCreate(ctx context.Context, k webhook.APIKey, hash []byte) error {
+func (s *Store) APIKeyCreate(ctx context.Context, k auth.APIKey, hash []byte) error {
 	_, err := s.exec(ctx, `INSERT INTO api_keys (id, name, prefix, hash, scopes, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, k.ID, k.Name, k.Prefix, hash, nonNilStrings(k.Scopes),
 		k.CreatedAt, nullTime(k.ExpiresAt))
@@ -31,18 +30,18 @@ func (s *Store) APIKeyCreate(ctx context.Context, k webhook.APIKey, hash []byte)
 }
 
 // APIKeyByHash implements store.APIKeyStore.
-func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (webhook.APIKey, error) {
+func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (auth.APIKey, error) {
 	k, err := scanAPIKey(s.pool.QueryRow(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = $1`, hash))
 	return k, s.notFound(err, "API key")
 }
 
 // APIKeyList implements store.APIKeyStore.
-func (s *Store) APIKeyList(ctx context.Context) ([]webhook.APIKey, error) {
+func (s *Store) APIKeyList(ctx context.Context) ([]auth.APIKey, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys ORDER BY id`)
 	if err != nil {
 		return nil, s.fail(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.APIKey, error) { return scanAPIKey(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auth.APIKey, error) { return scanAPIKey(r) })
 	return out, s.fail(err)
 }
 

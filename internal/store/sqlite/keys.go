@@ -6,13 +6,14 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
 const apiKeyColumns = `id, name, prefix, scopes, created_at, expires_at, revoked_at, last_used_at`
 
-func scanAPIKey(r scanner) (webhook.APIKey, error) {
-	var k webhook.APIKey
+func scanAPIKey(r scanner) (auth.APIKey, error) {
+	var k auth.APIKey
 	var scopes string
 	var created int64
 	var exp, rev, used sql.NullInt64
@@ -28,7 +29,7 @@ func scanAPIKey(r scanner) (webhook.APIKey, error) {
 }
 
 // APIKeyCreate implements store.APIKeyStore.
-func (s *Store) APIKeyCreate(ctx context.Context, k webhook.APIKey, hash []byte) error {
+func (s *Store) APIKeyCreate(ctx context.Context, k auth.APIKey, hash []byte) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO api_keys (id, name, prefix, hash, scopes, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, k.ID, k.Name, k.Prefix, hash, jsonText(k.Scopes),
@@ -38,19 +39,19 @@ func (s *Store) APIKeyCreate(ctx context.Context, k webhook.APIKey, hash []byte)
 }
 
 // APIKeyByHash implements store.APIKeyStore.
-func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (webhook.APIKey, error) {
+func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (auth.APIKey, error) {
 	k, err := scanAPIKey(s.rdb.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = ?`, hash))
 	return k, notFound(err, "API key")
 }
 
 // APIKeyList implements store.APIKeyStore.
-func (s *Store) APIKeyList(ctx context.Context) ([]webhook.APIKey, error) {
+func (s *Store) APIKeyList(ctx context.Context) ([]auth.APIKey, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []webhook.APIKey
+	var out []auth.APIKey
 	for rows.Next() {
 		k, err := scanAPIKey(rows)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/store/storetest"
@@ -124,7 +125,7 @@ func TestReopenKeepsData(t *testing.T) {
 	if err != nil || len(res.Deliveries) != 1 {
 		t.Fatalf("EventCreate: %d deliveries, %v", len(res.Deliveries), err)
 	}
-	key := webhook.APIKey{ID: webhook.NewID(webhook.PrefixAPIKey), Name: "k", Prefix: "hl_", Scopes: []string{webhook.ScopeAdmin}, CreatedAt: t0}
+	key := auth.APIKey{ID: webhook.NewID(auth.PrefixAPIKey), Name: "k", Prefix: "hl_", Scopes: []string{auth.ScopeAdmin}, CreatedAt: t0}
 	if err := s.APIKeyCreate(ctx, key, []byte("hash")); err != nil {
 		t.Fatalf("APIKeyCreate: %v", err)
 	}

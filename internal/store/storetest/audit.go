@@ -5,16 +5,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/audit"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-func normAudit(e webhook.AuditEntry) webhook.AuditEntry {
+func normAudit(e audit.Entry) audit.Entry {
 	e.At = normTime(e.At)
 	return e
 }
 
-func auditIDs(es []webhook.AuditEntry) []string {
+func auditIDs(es []audit.Entry) []string {
 	out := make([]string, len(es))
 	for i, e := range es {
 		out[i] = e.ID
@@ -31,7 +32,7 @@ func testAudit(t *testing.T, open Opener) {
 	}
 
 	hookA, hookB := webhook.NewID(webhook.PrefixWebhook), webhook.NewID(webhook.PrefixWebhook)
-	var all []webhook.AuditEntry // oldest first
+	var all []audit.Entry // oldest first
 	for i, c := range []struct{ actor, action, target, detail string }{
 		{"user:admin", "webhook.create", hookA, `{"url":"https://a.example.com"}`},
 		{"key:key_1 (deploy bot)", "webhook.create", hookB, ""},
@@ -41,8 +42,8 @@ func testAudit(t *testing.T, open Opener) {
 		{"key:key_1 (deploy bot)", "key.revoke", "key_2", ""},
 		{"user:ops", "webhook.delete", hookA, ""},
 	} {
-		e := webhook.AuditEntry{
-			ID: webhook.NewID(webhook.PrefixAudit), At: at(time.Duration(i)*time.Second + time.Microsecond),
+		e := audit.Entry{
+			ID: webhook.NewID(audit.Prefix), At: at(time.Duration(i)*time.Second + time.Microsecond),
 			Actor: c.actor, Action: c.action, Target: c.target, Detail: c.detail,
 		}
 		ok(t, h.s.AuditAdd(h.ctx, e), "AuditAdd")
@@ -50,7 +51,7 @@ func testAudit(t *testing.T, open Opener) {
 	}
 	newest := slices.Clone(all)
 	slices.Reverse(newest)
-	var ofA []webhook.AuditEntry
+	var ofA []audit.Entry
 	for _, e := range newest {
 		if e.Target == hookA {
 			ofA = append(ofA, e)
@@ -60,7 +61,7 @@ func testAudit(t *testing.T, open Opener) {
 	for _, c := range []struct {
 		name string
 		p    store.AuditListParams
-		want []webhook.AuditEntry
+		want []audit.Entry
 	}{
 		{"all", store.AuditListParams{Limit: 100}, newest},
 		{"default limit", store.AuditListParams{}, newest},
@@ -86,7 +87,7 @@ func testAudit(t *testing.T, open Opener) {
 		name  string
 		p     store.AuditListParams
 		sizes []int
-		want  []webhook.AuditEntry
+		want  []audit.Entry
 	}{
 		{"all", store.AuditListParams{Limit: 3}, []int{3, 3, 1}, newest},
 		{"target", store.AuditListParams{Target: hookA, Limit: 2}, []int{2, 2}, ofA},

@@ -6,57 +6,58 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
 // newBin is a bin created at created that expires a day later and keeps
 // max requests.
-func newBin(created time.Time, max int) webhook.Bin {
-	id := webhook.NewID(webhook.PrefixBin)
-	return webhook.Bin{
+func newBin(created time.Time, max int) bin.Bin {
+	id := webhook.NewID(bin.PrefixBin)
+	return bin.Bin{
 		ID: id, Token: "tok_" + id[len(id)-12:], Name: "bin " + id[len(id)-6:],
 		CreatedAt: created, ExpiresAt: created.Add(24 * time.Hour), MaxRequests: max,
 	}
 }
 
-func (h *harness) createBin(b webhook.Bin) webhook.Bin {
+func (h *harness) createBin(b bin.Bin) bin.Bin {
 	h.t.Helper()
 	ok(h.t, h.s.BinCreate(h.ctx, b), "BinCreate")
 	return b
 }
 
 // newBinRequest is a small captured POST to bin received at received.
-func newBinRequest(bin webhook.Bin, received time.Time) webhook.BinRequest {
+func newBinRequest(bn bin.Bin, received time.Time) bin.Request {
 	body := []byte(`{"n":` + strconv.FormatInt(received.UnixMicro(), 10) + `}`)
-	return webhook.BinRequest{
-		ID: webhook.NewID(webhook.PrefixBinRequest), BinID: bin.ID, Method: "POST",
-		Path: "/bins/" + bin.Token, Headers: header("Content-Type", "application/json"),
+	return bin.Request{
+		ID: webhook.NewID(bin.PrefixRequest), BinID: bn.ID, Method: "POST",
+		Path: "/bins/" + bn.Token, Headers: header("Content-Type", "application/json"),
 		Body: body, Size: int64(len(body)), RemoteAddr: "192.0.2.1:40000", ReceivedAt: received,
 	}
 }
 
 // addBinRequest stores a request newBinRequest makes and returns it.
-func (h *harness) addBinRequest(bin webhook.Bin, received time.Time) webhook.BinRequest {
+func (h *harness) addBinRequest(bn bin.Bin, received time.Time) bin.Request {
 	h.t.Helper()
-	r := newBinRequest(bin, received)
+	r := newBinRequest(bn, received)
 	ok(h.t, h.s.BinRequestAdd(h.ctx, r), "BinRequestAdd")
 	return r
 }
 
-func (h *harness) binRequests(binID, afterID string, limit int) []webhook.BinRequest {
+func (h *harness) binRequests(binID, afterID string, limit int) []bin.Request {
 	h.t.Helper()
 	rs, err := h.s.BinRequestList(h.ctx, store.BinRequestListParams{BinID: binID, AfterID: afterID, Limit: limit})
 	ok(h.t, err, "BinRequestList")
 	return rs
 }
 
-func normBin(b webhook.Bin) webhook.Bin {
+func normBin(b bin.Bin) bin.Bin {
 	b.CreatedAt, b.ExpiresAt = normTime(b.CreatedAt), normTime(b.ExpiresAt)
 	return b
 }
 
-func normBinRequest(r webhook.BinRequest) webhook.BinRequest {
+func normBinRequest(r bin.Request) bin.Request {
 	r.ReceivedAt = normTime(r.ReceivedAt)
 	if len(r.Headers) == 0 {
 		r.Headers = nil
@@ -67,7 +68,7 @@ func normBinRequest(r webhook.BinRequest) webhook.BinRequest {
 	return r
 }
 
-func binIDs(bs []webhook.Bin) []string {
+func binIDs(bs []bin.Bin) []string {
 	out := make([]string, len(bs))
 	for i, b := range bs {
 		out[i] = b.ID
@@ -75,7 +76,7 @@ func binIDs(bs []webhook.Bin) []string {
 	return out
 }
 
-func binRequestIDs(rs []webhook.BinRequest) []string {
+func binRequestIDs(rs []bin.Request) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
 		out[i] = r.ID
@@ -99,11 +100,11 @@ func testBins(t *testing.T, open Opener) {
 		ok(t, err, "BinByToken")
 		equal(t, "BinByToken", got, b, normBin)
 
-		_, err = h.s.BinGet(h.ctx, webhook.NewID(webhook.PrefixBin))
+		_, err = h.s.BinGet(h.ctx, webhook.NewID(bin.PrefixBin))
 		wantCode(t, err, webhook.ENOTFOUND, "BinGet of an unknown bin")
 		_, err = h.s.BinByToken(h.ctx, "tok_unknown")
 		wantCode(t, err, webhook.ENOTFOUND, "BinByToken of an unknown token")
-		_, err = h.s.BinRequestGet(h.ctx, webhook.NewID(webhook.PrefixBinRequest))
+		_, err = h.s.BinRequestGet(h.ctx, webhook.NewID(bin.PrefixRequest))
 		wantCode(t, err, webhook.ENOTFOUND, "BinRequestGet of an unknown request")
 	})
 
@@ -115,7 +116,7 @@ func testBins(t *testing.T, open Opener) {
 		if len(list) != 0 {
 			t.Fatalf("BinList of an empty store: %v", binIDs(list))
 		}
-		var bins []webhook.Bin // oldest first
+		var bins []bin.Bin // oldest first
 		for i := range 3 {
 			bins = append(bins, h.createBin(newBin(at(time.Duration(i)*time.Minute), 10)))
 		}
@@ -134,22 +135,22 @@ func testBins(t *testing.T, open Opener) {
 		t.Parallel()
 		h := setup(t, open)
 		b := h.createBin(newBin(t0, 10))
-		full := webhook.BinRequest{
-			ID: webhook.NewID(webhook.PrefixBinRequest), BinID: b.ID, Method: "PUT",
+		full := bin.Request{
+			ID: webhook.NewID(bin.PrefixRequest), BinID: b.ID, Method: "PUT",
 			Path: "/bins/" + b.Token + "/deep/path", Query: "x=1&y=%20&x=2",
 			Headers: header("Content-Type", "application/octet-stream", "X-Multi", "a", "X-Multi", "b",
 				"Webhook-Signature", "v1,abc= v1,def="),
 			Body: []byte("\x00\xff\xfe{\"é\":\"\u00e9\"}\r\n\x80"), Size: 1 << 20, Truncated: true,
 			RemoteAddr: "[2001:db8::1]:54321", ReceivedAt: at(time.Second + 5*time.Microsecond),
 		}
-		bare := webhook.BinRequest{
-			ID: webhook.NewID(webhook.PrefixBinRequest), BinID: b.ID, Method: "GET", Path: "/bins/" + b.Token,
+		bare := bin.Request{
+			ID: webhook.NewID(bin.PrefixRequest), BinID: b.ID, Method: "GET", Path: "/bins/" + b.Token,
 			RemoteAddr: "192.0.2.7:1", ReceivedAt: at(2 * time.Second),
 		}
-		for _, r := range []webhook.BinRequest{full, bare} {
+		for _, r := range []bin.Request{full, bare} {
 			ok(t, h.s.BinRequestAdd(h.ctx, r), "BinRequestAdd")
 		}
-		for _, want := range []webhook.BinRequest{full, bare} {
+		for _, want := range []bin.Request{full, bare} {
 			got, err := h.s.BinRequestGet(h.ctx, want.ID)
 			ok(t, err, "BinRequestGet")
 			equal(t, "BinRequestGet "+want.Method, got, want, normBinRequest)
@@ -176,7 +177,7 @@ func testBins(t *testing.T, open Opener) {
 		const keep = 5
 		b := h.createBin(newBin(t0, keep))
 		other := h.createBin(newBin(t0, keep))
-		var added []webhook.BinRequest // oldest first
+		var added []bin.Request // oldest first
 		var others []string
 		for i := range keep + 3 {
 			added = append(added, h.addBinRequest(b, at(time.Duration(i)*time.Second)))
@@ -240,7 +241,7 @@ func testBins(t *testing.T, open Opener) {
 	t.Run("MissingBin", func(t *testing.T) {
 		t.Parallel()
 		h := setup(t, open)
-		r := newBinRequest(webhook.Bin{ID: webhook.NewID(webhook.PrefixBin), Token: "tok_gone"}, t0)
+		r := newBinRequest(bin.Bin{ID: webhook.NewID(bin.PrefixBin), Token: "tok_gone"}, t0)
 		wantCode(t, h.s.BinRequestAdd(h.ctx, r), webhook.ENOTFOUND, "BinRequestAdd to a missing bin")
 		_, err := h.s.BinRequestGet(h.ctx, r.ID)
 		wantCode(t, err, webhook.ENOTFOUND, "BinRequestGet of a request refused")
@@ -251,7 +252,7 @@ func testBins(t *testing.T, open Opener) {
 		h := setup(t, open)
 		b := h.createBin(newBin(t0, 10))
 		other := h.createBin(newBin(t0, 10))
-		gone := []webhook.BinRequest{h.addBinRequest(b, at(time.Second)), h.addBinRequest(b, at(2*time.Second))}
+		gone := []bin.Request{h.addBinRequest(b, at(time.Second)), h.addBinRequest(b, at(2*time.Second))}
 		kept := h.addBinRequest(other, at(time.Second))
 
 		ok(t, h.s.BinDelete(h.ctx, b.ID), "BinDelete")
@@ -264,7 +265,7 @@ func testBins(t *testing.T, open Opener) {
 			wantCode(t, err, webhook.ENOTFOUND, "BinRequestGet of a deleted bin's request")
 		}
 		wantCode(t, h.s.BinDelete(h.ctx, b.ID), webhook.ENOTFOUND, "BinDelete twice")
-		wantCode(t, h.s.BinDelete(h.ctx, webhook.NewID(webhook.PrefixBin)), webhook.ENOTFOUND, "BinDelete of an unknown bin")
+		wantCode(t, h.s.BinDelete(h.ctx, webhook.NewID(bin.PrefixBin)), webhook.ENOTFOUND, "BinDelete of an unknown bin")
 
 		list, err := h.s.BinList(h.ctx)
 		ok(t, err, "BinList")
@@ -280,7 +281,7 @@ func testBins(t *testing.T, open Opener) {
 		t.Parallel()
 		h := setup(t, open)
 		now := at(time.Hour)
-		expiring := func(expires time.Time) webhook.Bin {
+		expiring := func(expires time.Time) bin.Bin {
 			b := newBin(t0, 10)
 			b.ExpiresAt = expires
 			return h.createBin(b)
@@ -289,8 +290,8 @@ func testBins(t *testing.T, open Opener) {
 		exactly := expiring(now)
 		later := expiring(now.Add(time.Microsecond))
 		much := expiring(at(2 * time.Hour))
-		reqs := map[string]webhook.BinRequest{}
-		for _, b := range []webhook.Bin{earlier, exactly, later, much} {
+		reqs := map[string]bin.Request{}
+		for _, b := range []bin.Bin{earlier, exactly, later, much} {
 			reqs[b.ID] = h.addBinRequest(b, at(time.Second))
 		}
 
@@ -299,13 +300,13 @@ func testBins(t *testing.T, open Opener) {
 		if n != 2 {
 			t.Errorf("BinExpire: %d bins, want 2 (expired before and exactly at now)", n)
 		}
-		for _, b := range []webhook.Bin{earlier, exactly} {
+		for _, b := range []bin.Bin{earlier, exactly} {
 			_, err := h.s.BinGet(h.ctx, b.ID)
 			wantCode(t, err, webhook.ENOTFOUND, "BinGet of an expired bin")
 			_, err = h.s.BinRequestGet(h.ctx, reqs[b.ID].ID)
 			wantCode(t, err, webhook.ENOTFOUND, "BinRequestGet of an expired bin's request")
 		}
-		for _, b := range []webhook.Bin{later, much} {
+		for _, b := range []bin.Bin{later, much} {
 			got, err := h.s.BinGet(h.ctx, b.ID)
 			ok(t, err, "BinGet of a bin not expired yet")
 			equal(t, "bin not expired yet", got, b, normBin)

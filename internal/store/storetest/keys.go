@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -15,21 +16,21 @@ func testAPIKeys(t *testing.T, open Opener) {
 		t.Parallel()
 		h := setup(t, open)
 		hash := func(s string) []byte { b := sha256.Sum256([]byte(s)); return b[:] }
-		admin := webhook.APIKey{
-			ID: webhook.NewID(webhook.PrefixAPIKey), Name: "deploy bot", Prefix: "hl_live_ab12",
-			Scopes: []string{webhook.ScopeAdmin, webhook.ScopePublish}, CreatedAt: at(time.Microsecond),
+		admin := auth.APIKey{
+			ID: webhook.NewID(auth.PrefixAPIKey), Name: "deploy bot", Prefix: "hl_live_ab12",
+			Scopes: []string{auth.ScopeAdmin, auth.ScopePublish}, CreatedAt: at(time.Microsecond),
 			ExpiresAt: timePtr(at(30 * 24 * time.Hour)),
 		}
 		// An expired key is still found: the caller decides.
-		expired := webhook.APIKey{
-			ID: webhook.NewID(webhook.PrefixAPIKey), Name: "old", Prefix: "hl_live_cd34",
-			Scopes: []string{webhook.ScopePublish}, CreatedAt: t0, ExpiresAt: timePtr(at(-time.Hour)),
+		expired := auth.APIKey{
+			ID: webhook.NewID(auth.PrefixAPIKey), Name: "old", Prefix: "hl_live_cd34",
+			Scopes: []string{auth.ScopePublish}, CreatedAt: t0, ExpiresAt: timePtr(at(-time.Hour)),
 		}
-		forever := webhook.APIKey{
-			ID: webhook.NewID(webhook.PrefixAPIKey), Name: "publisher", Prefix: "hl_live_ef56",
-			Scopes: []string{webhook.ScopePublish}, CreatedAt: t0,
+		forever := auth.APIKey{
+			ID: webhook.NewID(auth.PrefixAPIKey), Name: "publisher", Prefix: "hl_live_ef56",
+			Scopes: []string{auth.ScopePublish}, CreatedAt: t0,
 		}
-		keys := []webhook.APIKey{admin, expired, forever}
+		keys := []auth.APIKey{admin, expired, forever}
 		for _, k := range keys {
 			ok(t, h.s.APIKeyCreate(h.ctx, k, hash(k.ID)), "APIKeyCreate")
 		}
@@ -43,7 +44,7 @@ func testAPIKeys(t *testing.T, open Opener) {
 
 		list, err := h.s.APIKeyList(h.ctx)
 		ok(t, err, "APIKeyList")
-		byID := map[string]webhook.APIKey{}
+		byID := map[string]auth.APIKey{}
 		for _, k := range list {
 			byID[k.ID] = k
 		}
@@ -57,7 +58,7 @@ func testAPIKeys(t *testing.T, open Opener) {
 		// Revoking is idempotent: the first time sticks.
 		ok(t, h.s.APIKeyRevoke(h.ctx, admin.ID, at(time.Hour)), "APIKeyRevoke")
 		ok(t, h.s.APIKeyRevoke(h.ctx, admin.ID, at(2*time.Hour)), "APIKeyRevoke again")
-		wantCode(t, h.s.APIKeyRevoke(h.ctx, webhook.NewID(webhook.PrefixAPIKey), t0), webhook.ENOTFOUND, "APIKeyRevoke of a missing key")
+		wantCode(t, h.s.APIKeyRevoke(h.ctx, webhook.NewID(auth.PrefixAPIKey), t0), webhook.ENOTFOUND, "APIKeyRevoke of a missing key")
 		got, err := h.s.APIKeyByHash(h.ctx, hash(admin.ID))
 		ok(t, err, "APIKeyByHash of a revoked key")
 		if !sameTimePtr(got.RevokedAt, timePtr(at(time.Hour))) {
@@ -79,7 +80,7 @@ func testAPIKeys(t *testing.T, open Opener) {
 	t.Run("ConcurrentTouches", func(t *testing.T) {
 		t.Parallel()
 		h := setup(t, open)
-		k := webhook.APIKey{ID: webhook.NewID(webhook.PrefixAPIKey), Name: "k", Prefix: "hl_x", Scopes: []string{webhook.ScopePublish}, CreatedAt: t0}
+		k := auth.APIKey{ID: webhook.NewID(auth.PrefixAPIKey), Name: "k", Prefix: "hl_x", Scopes: []string{auth.ScopePublish}, CreatedAt: t0}
 		ok(t, h.s.APIKeyCreate(h.ctx, k, []byte("hash")), "APIKeyCreate")
 		var wg sync.WaitGroup
 		for i := range 10 {

@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -409,7 +410,7 @@ func normAttempt(a webhook.Attempt) webhook.Attempt {
 	return a
 }
 
-func normAPIKey(k webhook.APIKey) webhook.APIKey {
+func normAPIKey(k auth.APIKey) auth.APIKey {
 	k.CreatedAt = normTime(k.CreatedAt)
 	k.ExpiresAt, k.RevokedAt, k.LastUsedAt = normTimePtr(k.ExpiresAt), normTimePtr(k.RevokedAt), normTimePtr(k.LastUsedAt)
 	if len(k.Scopes) == 0 {

@@ -5,15 +5,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-func normUser(u webhook.User) webhook.User {
+func normUser(u auth.User) auth.User {
 	u.CreatedAt, u.UpdatedAt = normTime(u.CreatedAt), normTime(u.UpdatedAt)
 	return u
 }
 
-func normSession(s webhook.Session) webhook.Session {
+func normSession(s auth.Session) auth.Session {
 	s.CreatedAt, s.ExpiresAt = normTime(s.CreatedAt), normTime(s.ExpiresAt)
 	return s
 }
@@ -33,7 +34,7 @@ func (h *harness) userCount(want int, what string) {
 	}
 }
 
-func (h *harness) saveUser(u webhook.User) webhook.User {
+func (h *harness) saveUser(u auth.User) auth.User {
 	h.t.Helper()
 	ok(h.t, h.s.UserSave(h.ctx, u), "UserSave")
 	return u
@@ -47,7 +48,7 @@ func testUsers(t *testing.T, open Opener) {
 		_, err := h.s.UserGet(h.ctx, "admin")
 		wantCode(t, err, webhook.ENOTFOUND, "UserGet of an unknown user")
 
-		admin := h.saveUser(webhook.User{Username: "admin", PasswordHash: "$argon2id$v=19$first",
+		admin := h.saveUser(auth.User{Username: "admin", PasswordHash: "$argon2id$v=19$first",
 			CreatedAt: at(time.Microsecond), UpdatedAt: at(time.Microsecond)})
 		h.userCount(1, "after the first account")
 		got, err := h.s.UserGet(h.ctx, "admin")
@@ -56,7 +57,7 @@ func testUsers(t *testing.T, open Opener) {
 
 		// A password reset saves the user again: the hash is replaced, the
 		// account is not duplicated, and it keeps its creation time.
-		reset := webhook.User{Username: "admin", PasswordHash: "$argon2id$v=19$second",
+		reset := auth.User{Username: "admin", PasswordHash: "$argon2id$v=19$second",
 			CreatedAt: at(time.Hour), UpdatedAt: at(time.Hour)}
 		h.saveUser(reset)
 		h.userCount(1, "after saving the same account again")
@@ -66,7 +67,7 @@ func testUsers(t *testing.T, open Opener) {
 		want.CreatedAt = admin.CreatedAt
 		equal(t, "UserGet after a reset", got, want, normUser)
 
-		ops := h.saveUser(webhook.User{Username: "ops", PasswordHash: "$argon2id$v=19$ops", CreatedAt: t0, UpdatedAt: t0})
+		ops := h.saveUser(auth.User{Username: "ops", PasswordHash: "$argon2id$v=19$ops", CreatedAt: t0, UpdatedAt: t0})
 		h.userCount(2, "after a second account")
 		got, err = h.s.UserGet(h.ctx, "ops")
 		ok(t, err, "UserGet ops")
@@ -79,12 +80,12 @@ func testUsers(t *testing.T, open Opener) {
 	t.Run("Sessions", func(t *testing.T) {
 		t.Parallel()
 		h := setup(t, open)
-		h.saveUser(webhook.User{Username: "admin", PasswordHash: "h1", CreatedAt: t0, UpdatedAt: t0})
-		h.saveUser(webhook.User{Username: "ops", PasswordHash: "h2", CreatedAt: t0, UpdatedAt: t0})
-		session := func(user string, created, expires time.Time) webhook.Session {
-			return webhook.Session{ID: webhook.NewID(webhook.PrefixSession), Username: user, CreatedAt: created, ExpiresAt: expires}
+		h.saveUser(auth.User{Username: "admin", PasswordHash: "h1", CreatedAt: t0, UpdatedAt: t0})
+		h.saveUser(auth.User{Username: "ops", PasswordHash: "h2", CreatedAt: t0, UpdatedAt: t0})
+		session := func(user string, created, expires time.Time) auth.Session {
+			return auth.Session{ID: webhook.NewID(auth.PrefixSession), Username: user, CreatedAt: created, ExpiresAt: expires}
 		}
-		sessions := map[string]webhook.Session{ // by token
+		sessions := map[string]auth.Session{ // by token
 			"tok-admin-laptop": session("admin", at(time.Microsecond), at(12*time.Hour+time.Microsecond)),
 			"tok-admin-phone":  session("admin", at(time.Minute), at(12*time.Hour+time.Minute)),
 			// Expired sessions are still returned: the caller checks ExpiresAt.

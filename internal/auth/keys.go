@@ -1,8 +1,3 @@
-// Package auth issues and checks API keys. A key is "hkl_" + 43 base64url
-// characters (256 random bits); the recognisable prefix lets secret scanners
-// find leaked keys. Only a SHA-256 hash is stored: the key's entropy makes a
-// slow hash unnecessary, and a hash lookup keeps per-request cost to one
-// index read.
 package auth
 
 import (
@@ -20,13 +15,39 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-// KeyPrefix starts every API key.
+// KeyPrefix starts every API key. A key is "hkl_" + 43 base64url
+// characters (256 random bits); the recognisable prefix lets secret
+// scanners find leaked keys. Only a SHA-256 hash is stored: the key's
+// entropy makes a slow hash unnecessary, and a hash lookup keeps
+// per-request cost to one index read.
 const KeyPrefix = "hkl_"
+
+// PrefixAPIKey starts every API key's ID (not the key itself).
+const PrefixAPIKey = "key_"
+
+// API key scopes: what a key may do. Not to be confused with Scope, which
+// says which tenants a principal may act on.
+const (
+	ScopeAdmin   = "admin"
+	ScopePublish = "publish"
+)
+
+// APIKey is a credential for the REST API. Only its hash is stored.
+type APIKey struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	Scopes     []string   `json:"scopes"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+}
 
 // Store is what auth needs from storage.
 type Store interface {
-	APIKeyCreate(ctx context.Context, k webhook.APIKey, hash []byte) error
-	APIKeyByHash(ctx context.Context, hash []byte) (webhook.APIKey, error)
+	APIKeyCreate(ctx context.Context, k APIKey, hash []byte) error
+	APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error)
 	APIKeyTouch(ctx context.Context, id string, now time.Time) error
 }
 
@@ -52,31 +73,31 @@ type CreateParams struct {
 
 // Create makes and stores a new key and returns it with its plaintext,
 // which is never stored or shown again.
-func Create(ctx context.Context, s Store, p CreateParams, now time.Time) (webhook.APIKey, string, error) {
+func Create(ctx context.Context, s Store, p CreateParams, now time.Time) (APIKey, string, error) {
 	name := strings.TrimSpace(p.Name)
 	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return webhook.APIKey{}, "", webhook.FieldError(webhook.EINVALID, "name", "must be 1 to 200 characters")
+		return APIKey{}, "", webhook.FieldError(webhook.EINVALID, "name", "must be 1 to 200 characters")
 	}
 	scopes := p.Scopes
 	if len(scopes) == 0 {
-		scopes = []string{webhook.ScopeAdmin}
+		scopes = []string{ScopeAdmin}
 	}
 	for _, sc := range scopes {
-		if sc != webhook.ScopeAdmin && sc != webhook.ScopePublish {
-			return webhook.APIKey{}, "", webhook.FieldError(webhook.EINVALID, "scopes",
+		if sc != ScopeAdmin && sc != ScopePublish {
+			return APIKey{}, "", webhook.FieldError(webhook.EINVALID, "scopes",
 				"unknown scope %q (use admin or publish)", sc)
 		}
 	}
 	if p.ExpiresAt != nil && !p.ExpiresAt.After(now) {
-		return webhook.APIKey{}, "", webhook.FieldError(webhook.EINVALID, "expires_at", "must be in the future")
+		return APIKey{}, "", webhook.FieldError(webhook.EINVALID, "expires_at", "must be in the future")
 	}
 	key := NewKey()
-	k := webhook.APIKey{
-		ID: webhook.NewID(webhook.PrefixAPIKey), Name: name, Prefix: key[:len(KeyPrefix)+6],
+	k := APIKey{
+		ID: webhook.NewID(PrefixAPIKey), Name: name, Prefix: key[:len(KeyPrefix)+6],
 		Scopes: scopes, CreatedAt: now.UTC(), ExpiresAt: p.ExpiresAt,
 	}
 	if err := s.APIKeyCreate(ctx, k, Hash(key)); err != nil {
-		return webhook.APIKey{}, "", err
+		return APIKey{}, "", err
 	}
 	return k, key, nil
 }
@@ -108,7 +129,7 @@ type Authenticator struct {
 }
 
 type cached struct {
-	key     webhook.APIKey
+	key     APIKey
 	ok      bool
 	expires time.Time
 }
@@ -127,9 +148,9 @@ func NewAuthenticator(s Store, ttl time.Duration, now func() time.Time) *Authent
 var ErrUnauthorized = &webhook.Error{Code: webhook.EUNAUTHORIZED, Message: "a valid API key is required"}
 
 // Authenticate returns the key behind a presented plaintext key.
-func (a *Authenticator) Authenticate(ctx context.Context, presented string) (webhook.APIKey, error) {
+func (a *Authenticator) Authenticate(ctx context.Context, presented string) (APIKey, error) {
 	if !strings.HasPrefix(presented, KeyPrefix) || len(presented) > 100 {
-		return webhook.APIKey{}, ErrUnauthorized
+		return APIKey{}, ErrUnauthorized
 	}
 	var h [32]byte
 	copy(h[:], Hash(presented))
@@ -147,7 +168,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, presented string) (web
 		case webhook.ErrorCode(err) == webhook.ENOTFOUND:
 			c = cached{expires: now.Add(a.ttl)}
 		default:
-			return webhook.APIKey{}, err
+			return APIKey{}, err
 		}
 		a.mu.Lock()
 		if len(a.cache) > 10000 {
@@ -159,7 +180,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, presented string) (web
 	// The lookup was by hash of the whole key, so no secret comparison
 	// remains that could leak timing.
 	if !c.ok || c.key.RevokedAt != nil || (c.key.ExpiresAt != nil && !now.Before(*c.key.ExpiresAt)) {
-		return webhook.APIKey{}, ErrUnauthorized
+		return APIKey{}, ErrUnauthorized
 	}
 	return c.key, nil
 }
@@ -172,19 +193,19 @@ func (a *Authenticator) Forget() {
 }
 
 // Allows reports whether key k may use an endpoint needing scope.
-func Allows(k webhook.APIKey, scope string) bool {
-	return slices.Contains(k.Scopes, webhook.ScopeAdmin) || slices.Contains(k.Scopes, scope)
+func Allows(k APIKey, scope string) bool {
+	return slices.Contains(k.Scopes, ScopeAdmin) || slices.Contains(k.Scopes, scope)
 }
 
 type ctxKey struct{}
 
 // WithKey stores the authenticated key in ctx.
-func WithKey(ctx context.Context, k webhook.APIKey) context.Context {
+func WithKey(ctx context.Context, k APIKey) context.Context {
 	return context.WithValue(ctx, ctxKey{}, k)
 }
 
 // KeyFrom returns the authenticated key of a request context.
-func KeyFrom(ctx context.Context) (webhook.APIKey, bool) {
-	k, ok := ctx.Value(ctxKey{}).(webhook.APIKey)
+func KeyFrom(ctx context.Context) (APIKey, bool) {
+	k, ok := ctx.Value(ctxKey{}).(APIKey)
 	return k, ok
 }

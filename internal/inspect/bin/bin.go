@@ -1,0 +1,43 @@
+// Package bin holds the request inspector's records: bins and the requests
+// they captured. It is apart from package inspect so that the store, which
+// keeps these records, does not depend on the inspector's HTTP machinery
+// (and the inspector can depend on the store).
+package bin
+
+import (
+	"net/http"
+	"time"
+)
+
+// ID prefixes of bins and captured requests.
+const (
+	PrefixBin     = "bin_"
+	PrefixRequest = "req_"
+)
+
+// Bin is a request inspector endpoint: any request to /bins/{token} is
+// captured and shown, so a webhook can be tried without a third-party site.
+type Bin struct {
+	ID        string    `json:"id"`
+	Token     string    `json:"token"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// MaxRequests is how many of the newest requests the bin keeps.
+	MaxRequests int `json:"max_requests"`
+}
+
+// Request is one request a bin captured.
+type Request struct {
+	ID         string      `json:"id"`
+	BinID      string      `json:"bin_id"`
+	Method     string      `json:"method"`
+	Path       string      `json:"path"`
+	Query      string      `json:"query"`
+	Headers    http.Header `json:"headers"`
+	Body       []byte      `json:"-"`
+	Size       int64       `json:"size"` // the full body size, even when Body was cut
+	Truncated  bool        `json:"truncated"`
+	RemoteAddr string      `json:"remote_addr"`
+	ReceivedAt time.Time   `json:"received_at"`
+}

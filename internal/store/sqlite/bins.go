@@ -1,0 +1,149 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/hookline/hookline/internal/inspect/bin"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+const binColumns = `id, token, name, max_requests, created_at, expires_at`
+
+func scanBin(r scanner) (bin.Bin, error) {
+	var b bin.Bin
+	var created, expires int64
+	err := r.Scan(&b.ID, &b.Token, &b.Name, &b.MaxRequests, &created, &expires)
+	b.CreatedAt, b.ExpiresAt = fromTS(created), fromTS(expires)
+	return b, err
+}
+
+// BinCreate implements store.BinStore.
+func (s *Store) BinCreate(ctx context.Context, b bin.Bin) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO bins (`+binColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
+			b.ID, b.Token, b.Name, b.MaxRequests, ts(b.CreatedAt), ts(b.ExpiresAt))
+		return err
+	})
+}
+
+// BinGet implements store.BinStore.
+func (s *Store) BinGet(ctx context.Context, id string) (bin.Bin, error) {
+	b, err := scanBin(s.rdb.QueryRowContext(ctx, `SELECT `+binColumns+` FROM bins WHERE id = ?`, id))
+	return b, notFound(err, "bin")
+}
+
+// BinByToken implements store.BinStore.
+func (s *Store) BinByToken(ctx context.Context, token string) (bin.Bin, error) {
+	b, err := scanBin(s.rdb.QueryRowContext(ctx, `SELECT `+binColumns+` FROM bins WHERE token = ?`, token))
+	return b, notFound(err, "bin")
+}
+
+// BinList implements store.BinStore.
+func (s *Store) BinList(ctx context.Context) ([]bin.Bin, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+binColumns+` FROM bins ORDER BY id DESC`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []bin.Bin
+	for rows.Next() {
+		b, err := scanBin(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// BinDelete implements store.BinStore.
+func (s *Store) BinDelete(ctx context.Context, id string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`DELETE FROM bins WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &webhook.Error{Code: webhook.ENOTFOUND, Message: "bin not found"}
+		}
+		return nil
+	})
+}
+
+// BinRequestAdd implements store.BinStore.
+func (s *Store) BinRequestAdd(ctx context.Context, r bin.Request) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var keep int
+		if err := tx.QueryRow(`SELECT max_requests FROM bins WHERE id = ?`, r.BinID).Scan(&keep); err != nil {
+			return notFound(err, "bin")
+		}
+		if _, err := tx.Exec(`INSERT INTO bin_requests (id, bin_id, method, path, query, headers, body,
+			size, truncated, remote_addr, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, r.BinID, r.Method, r.Path, r.Query, headerJSON(r.Headers), nonNil(r.Body), r.Size,
+			boolInt(r.Truncated), r.RemoteAddr, ts(r.ReceivedAt)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`DELETE FROM bin_requests WHERE bin_id = ? AND id NOT IN
+			(SELECT id FROM bin_requests WHERE bin_id = ? ORDER BY id DESC LIMIT ?)`, r.BinID, r.BinID, keep)
+		return err
+	})
+}
+
+const binRequestColumns = `id, bin_id, method, path, query, headers, body, size, truncated, remote_addr, received_at`
+
+func scanBinRequest(r scanner) (bin.Request, error) {
+	var br bin.Request
+	var headers string
+	var trunc int
+	var at int64
+	if err := r.Scan(&br.ID, &br.BinID, &br.Method, &br.Path, &br.Query, &headers, &br.Body, &br.Size,
+		&trunc, &br.RemoteAddr, &at); err != nil {
+		return br, err
+	}
+	br.Truncated = trunc == 1
+	br.ReceivedAt = fromTS(at)
+	return br, json.Unmarshal([]byte(headers), &br.Headers)
+}
+
+// BinRequestList implements store.BinStore.
+func (s *Store) BinRequestList(ctx context.Context, p store.BinRequestListParams) ([]bin.Request, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+binRequestColumns+` FROM bin_requests
+		WHERE bin_id = ? AND id > ? ORDER BY id DESC LIMIT ?`, p.BinID, p.AfterID, store.PageLimit(p.Limit))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []bin.Request
+	for rows.Next() {
+		r, err := scanBinRequest(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// BinRequestGet implements store.BinStore.
+func (s *Store) BinRequestGet(ctx context.Context, id string) (bin.Request, error) {
+	r, err := scanBinRequest(s.rdb.QueryRowContext(ctx, `SELECT `+binRequestColumns+` FROM bin_requests WHERE id = ?`, id))
+	return r, notFound(err, "request")
+}
+
+// BinExpire implements store.BinStore.
+func (s *Store) BinExpire(ctx context.Context, now time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`DELETE FROM bins WHERE expires_at <= ?`, ts(now))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
