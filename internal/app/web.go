@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/dashboard"
 	"github.com/hookline/hookline/internal/dispatch"
 	"github.com/hookline/hookline/internal/inspect"
@@ -36,7 +37,7 @@ func (a *App) mountDashboard(mux *http.ServeMux, st store.Store, reg *registry.R
 	insp *inspect.Inspector, forgetKeys func()) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := dashboard.EnsureAdmin(ctx, st, a.cfg.AdminPassword, time.Now(), a.log); err != nil {
+	if err := auth.EnsureAdmin(ctx, st, a.cfg.AdminPassword, time.Now(), a.log); err != nil {
 		return err
 	}
 	dash, err := dashboard.New(dashboard.Config{

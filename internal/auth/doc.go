@@ -1,7 +1,9 @@
-// Package auth issues and checks API keys and holds the records of every
-// kind of credential: API keys, dashboard users and their sessions.
+// Package auth is where Hookline authenticates: API keys (issued, checked
+// with a short cache, rate limited) and dashboard users (password hashing,
+// sign-in with throttling, sessions). The dashboard keeps only the HTTP
+// side of it: cookies, forms and pages.
 //
-// It keeps nothing itself: the small storage interface it consumes (Store)
-// is declared here and implemented by the store backends, which import
-// this package for its record types.
+// It keeps nothing itself: the small storage interfaces it consumes
+// (Store, UserStore, SessionStore) are declared here and implemented by
+// the store backends, which import this package for its record types.
 package auth

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/app"
-	"github.com/hookline/hookline/internal/dashboard"
+	"github.com/hookline/hookline/internal/auth"
 )
 
 // adminCmd manages dashboard accounts directly on the configured database,
@@ -24,7 +24,7 @@ func adminCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &usageError{fmt.Sprintf("unknown subcommand %q: use reset-password", sub)}
 	}
 	fs := newFlagSet("admin "+sub, stderr, "admin reset-password [flags]")
-	username := fs.String("username", dashboard.AdminUser, "the account to reset (created if missing)")
+	username := fs.String("username", auth.AdminUser, "the account to reset (created if missing)")
 	passwordFile := fs.String("password-file", "", "read the new password from this file instead of generating one")
 	cfg, err := parseConfig(fs, args)
 	if err != nil {
@@ -40,11 +40,11 @@ func adminCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("--password-file: %w", err)
 		}
 		password, generated = strings.TrimRight(string(b), "\r\n"), false
-		if err := dashboard.CheckPasswordPolicy(password); err != nil {
+		if err := auth.CheckPasswordPolicy(password); err != nil {
 			return &usageError{"--password-file: the password " + strings.TrimPrefix(err.Error(), "invalid: password: ")}
 		}
 	} else {
-		password = dashboard.GeneratePassword()
+		password = auth.GeneratePassword()
 	}
 	cfg.LogLevel = "warn"
 	st, err := app.OpenStore(cfg, newLogger(cfg, stderr))
@@ -52,7 +52,7 @@ func adminCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
-	if err := dashboard.ResetPassword(ctx, st, *username, password, time.Now()); err != nil {
+	if err := auth.ResetPassword(ctx, st, *username, password, time.Now()); err != nil {
 		return err
 	}
 	if generated {

@@ -13,7 +13,6 @@ import (
 	"github.com/hookline/hookline/internal/app"
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/config"
-	"github.com/hookline/hookline/internal/dashboard"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -37,13 +36,13 @@ func TestAdminResetPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := st.UserGet(ctx, dashboard.AdminUser)
-	if err != nil || !dashboard.CheckPassword(u.PasswordHash, generated) {
+	u, err := st.UserGet(ctx, auth.AdminUser)
+	if err != nil || !auth.CheckPassword(u.PasswordHash, generated) {
 		t.Fatalf("generated password does not match: %v", err)
 	}
 	// A session that the next reset must end.
 	hash := []byte("0123456789abcdef0123456789abcdef")
-	if err := st.SessionCreate(ctx, auth.Session{ID: webhook.NewID(auth.PrefixSession), Username: dashboard.AdminUser,
+	if err := st.SessionCreate(ctx, auth.Session{ID: webhook.NewID(auth.PrefixSession), Username: auth.AdminUser,
 		CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}, hash); err != nil {
 		t.Fatal(err)
 	}
@@ -66,8 +65,8 @@ func TestAdminResetPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	u, _ = st.UserGet(ctx, dashboard.AdminUser)
-	if !dashboard.CheckPassword(u.PasswordHash, "from a file, long enough") {
+	u, _ = st.UserGet(ctx, auth.AdminUser)
+	if !auth.CheckPassword(u.PasswordHash, "from a file, long enough") {
 		t.Error("password from the file does not match")
 	}
 	if _, err := st.SessionGet(ctx, hash); webhook.ErrorCode(err) != webhook.ENOTFOUND {

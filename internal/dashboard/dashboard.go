@@ -7,11 +7,12 @@
 // shown next to the form fields. One file per page or action; routes are
 // all listed in routes() with the access they need.
 //
-// Security: sign-in with a PBKDF2-hashed password, a random session token
-// stored only as its SHA-256 in an HttpOnly, SameSite=Lax cookie; every
-// state-changing request passes http.CrossOriginProtection; pages carry a
-// strict Content-Security-Policy (no inline script or style), so whatever
-// a payload contains is only ever text.
+// Security: sign-in and sessions are package auth's (a PBKDF2-hashed
+// password, throttled failures, a random session token stored only as its
+// SHA-256); the dashboard keeps the token in an HttpOnly, SameSite=Lax
+// cookie. Every state-changing request passes http.CrossOriginProtection;
+// pages carry a strict Content-Security-Policy (no inline script or
+// style), so whatever a payload contains is only ever text.
 package dashboard
 
 import (
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/api"
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/inspect"
 	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/store"
@@ -62,7 +64,7 @@ type Dashboard struct {
 	log      *slog.Logger
 	pages    map[string]*page
 	csrf     *http.CrossOriginProtection
-	throttle *throttle
+	sessions *auth.Sessions
 	banner   bannerCache
 }
 
@@ -97,7 +99,8 @@ func New(cfg Config) (*Dashboard, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Dashboard{cfg: cfg, log: cfg.Logger, pages: pages, throttle: newThrottle(cfg.Now)}
+	d := &Dashboard{cfg: cfg, log: cfg.Logger, pages: pages,
+		sessions: auth.NewSessions(auth.SessionsConfig{Store: cfg.Store, TTL: cfg.SessionTTL, Now: cfg.Now})}
 	d.csrf = http.NewCrossOriginProtection()
 	d.csrf.SetDenyHandler(http.HandlerFunc(d.forbidden))
 	return d, nil

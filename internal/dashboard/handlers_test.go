@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -52,7 +53,7 @@ func TestSignInAndOut(t *testing.T) {
 	if _, err := b.st.SessionGet(context.Background(), []byte(c.Value)); webhook.ErrorCode(err) != webhook.ENOTFOUND {
 		t.Errorf("session found by the raw token: %v", err)
 	}
-	if _, err := b.st.SessionGet(context.Background(), tokenHash(c.Value)); err != nil {
+	if _, err := b.st.SessionGet(context.Background(), auth.Hash(c.Value)); err != nil {
 		t.Errorf("session not stored by hash: %v", err)
 	}
 
@@ -72,7 +73,7 @@ func TestSignInAndOut(t *testing.T) {
 	if r := b.get("/"); r.Status != http.StatusSeeOther {
 		t.Errorf("after sign out GET /: %d", r.Status)
 	}
-	if _, err := b.st.SessionGet(context.Background(), tokenHash(c.Value)); webhook.ErrorCode(err) != webhook.ENOTFOUND {
+	if _, err := b.st.SessionGet(context.Background(), auth.Hash(c.Value)); webhook.ErrorCode(err) != webhook.ENOTFOUND {
 		t.Errorf("session still stored after sign out: %v", err)
 	}
 }
@@ -103,7 +104,7 @@ func sessionCookie(t *testing.T, h http.Header) *http.Cookie {
 func TestSignInThrottled(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	for i := range freeFailures {
+	for i := range auth.SignInFreeFailures {
 		r := b.post("/login", url.Values{"username": {testUser}, "password": {"nope"}})
 		if r.Status != http.StatusUnauthorized {
 			t.Fatalf("failure %d: status %d", i+1, r.Status)
@@ -112,13 +113,13 @@ func TestSignInThrottled(t *testing.T) {
 	// Locked out now, even with the right password.
 	r := b.post("/login", url.Values{"username": {testUser}, "password": {testPassword}})
 	if r.Status != http.StatusTooManyRequests {
-		t.Fatalf("after %d failures: status %d", freeFailures, r.Status)
+		t.Fatalf("after %d failures: status %d", auth.SignInFreeFailures, r.Status)
 	}
 	mustContain(t, r.Body, "Too many failed sign-ins")
 	if r.Header.Get("Retry-After") == "" {
 		t.Error("no Retry-After")
 	}
-	b.clock.Add(firstLockout + time.Second)
+	b.clock.Add(auth.SignInFirstLockout + time.Second)
 	b.signIn()
 }
 

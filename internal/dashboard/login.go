@@ -1,14 +1,15 @@
 package dashboard
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net"
 	"net/http"
 	"strings"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/registry"
-	"github.com/hookline/hookline/internal/webhook"
 )
 
 type loginForm struct {
@@ -28,7 +29,7 @@ func (d *Dashboard) loginPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	v := loginView{base: d.base(r, "Sign in", ""), Form: loginForm{Username: AdminUser, Next: r.URL.Query().Get("next")}}
+	v := loginView{base: d.base(r, "Sign in", ""), Form: loginForm{Username: auth.AdminUser, Next: r.URL.Query().Get("next")}}
 	d.render(w, r, http.StatusOK, "login", v)
 	return nil
 }
@@ -44,37 +45,24 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := loginView{base: d.base(r, "Sign in", ""), Form: f}
 	v.Form.Password = ""
-	keys := []string{"ip:" + clientIP(r), "user:" + strings.ToLower(f.Username)}
-	if wait := d.throttle.wait(keys...); wait > 0 {
-		mins := int(math.Ceil(wait.Minutes()))
+	se, token, err := d.sessions.SignIn(r.Context(), f.Username, f.Password, clientIP(r))
+	var throttled *auth.ThrottledError
+	switch {
+	case errors.As(err, &throttled):
+		mins := int(math.Ceil(throttled.Wait.Minutes()))
 		v.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d minute%s.", mins, plural(mins))
-		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(throttled.Wait.Seconds()))))
 		d.render(w, r, http.StatusTooManyRequests, "login", v)
 		return nil
-	}
-	ok := false
-	if f.Username != "" && f.Password != "" && len(f.Password) <= MaxPassword && len(f.Username) <= 200 {
-		u, err := d.cfg.Store.UserGet(r.Context(), f.Username)
-		switch {
-		case err == nil:
-			ok = CheckPassword(u.PasswordHash, f.Password)
-		case webhook.ErrorCode(err) == webhook.ENOTFOUND:
-			CheckPassword(dummyHash(), f.Password) // same time as a wrong password
-		default:
-			return err
-		}
-	}
-	if !ok {
-		d.throttle.fail(keys...)
+	case errors.Is(err, auth.ErrSignInFailed):
 		d.log.Warn("dashboard: failed sign-in", "username", f.Username, "remote", clientIP(r))
 		v.Error = "Wrong username or password."
 		d.render(w, r, http.StatusUnauthorized, "login", v)
 		return nil
-	}
-	d.throttle.succeed(keys...)
-	if err := d.startSession(w, r, f.Username); err != nil {
+	case err != nil:
 		return err
 	}
+	d.setSessionCookie(w, r, token, se)
 	d.cfg.Registry.Audit(registry.WithActor(r.Context(), "user:"+f.Username), "user.sign_in", f.Username, clientIP(r))
 	http.Redirect(w, r, safeNext(f.Next), http.StatusSeeOther)
 	return nil

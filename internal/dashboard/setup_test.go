@@ -72,7 +72,7 @@ func setup(t *testing.T) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash, err := hashPassword(testPassword, 1000) // fast: the KDF cost is tested on its own
+	hash, err := auth.HashPasswordCost(testPassword, 1000) // fast: the KDF cost is tested on its own
 	if err != nil {
 		t.Fatal(err)
 	}

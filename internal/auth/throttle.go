@@ -1,22 +1,26 @@
-package dashboard
+package auth
 
 import (
 	"sync"
 	"time"
 )
 
-// Sign-in throttling: after freeFailures failed attempts for one key (a
-// client address or a username) further attempts are refused for a delay
-// that doubles with each failure, up to maxLockout. A success clears the
-// key. It is per process and in memory: enough to make online guessing
-// slow, without a store round trip.
+// Sign-in throttling: after SignInFreeFailures failed attempts for one key
+// (a client address or a username) further attempts are refused for
+// SignInFirstLockout, doubling with each failure up to SignInMaxLockout. A
+// success clears the key. It is per process and in memory: enough to make
+// online guessing slow, without a store round trip.
 const (
-	freeFailures = 5
-	firstLockout = 30 * time.Second
-	maxLockout   = 15 * time.Minute
+	SignInFreeFailures = 5
+	SignInFirstLockout = 30 * time.Second
+	SignInMaxLockout   = 15 * time.Minute
+)
+
+const (
 	// forgetAfter drops a key's record when it has been quiet this long.
 	forgetAfter = time.Hour
-	maxEntries  = 10000
+	// maxEntries bounds the memory an attack with many keys can take.
+	maxEntries = 10000
 )
 
 type throttle struct {
@@ -73,9 +77,9 @@ func (t *throttle) fail(keys ...string) {
 		}
 		e.failures++
 		e.last = now
-		if e.failures >= freeFailures {
-			d := firstLockout << min(e.failures-freeFailures, 10)
-			e.until = now.Add(min(d, maxLockout))
+		if e.failures >= SignInFreeFailures {
+			d := SignInFirstLockout << min(e.failures-SignInFreeFailures, 10)
+			e.until = now.Add(min(d, SignInMaxLockout))
 		}
 	}
 }

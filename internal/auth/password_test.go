@@ -1,4 +1,4 @@
-package dashboard
+package auth
 
 import (
 	"bytes"
@@ -9,9 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hookline/hookline/internal/auth"
-	"github.com/hookline/hookline/internal/fakeclock"
 
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -32,7 +29,7 @@ func TestPasswordHash(t *testing.T) {
 	if !CheckPassword(h, "s3cret password") || CheckPassword(h, "s3cret passworD") || CheckPassword(h, "") {
 		t.Error("CheckPassword does not tell right from wrong")
 	}
-	h2, _ := hashPassword("s3cret password", 1000)
+	h2, _ := HashPasswordCost("s3cret password", 1000)
 	if h2 == h || !CheckPassword(h2, "s3cret password") {
 		t.Error("salt is not random, or the stored count is not used")
 	}
@@ -45,19 +42,19 @@ func TestPasswordHash(t *testing.T) {
 }
 
 type memUsers struct {
-	users    map[string]auth.User
+	users    map[string]User
 	sessions map[string]int
 }
 
 func (m *memUsers) UserCount(context.Context) (int, error) { return len(m.users), nil }
-func (m *memUsers) UserGet(_ context.Context, name string) (auth.User, error) {
+func (m *memUsers) UserGet(_ context.Context, name string) (User, error) {
 	u, ok := m.users[name]
 	if !ok {
 		return u, webhook.ErrNotFound
 	}
 	return u, nil
 }
-func (m *memUsers) UserSave(_ context.Context, u auth.User) error {
+func (m *memUsers) UserSave(_ context.Context, u User) error {
 	m.users[u.Username] = u
 	return nil
 }
@@ -69,7 +66,7 @@ func (m *memUsers) SessionDeleteUser(_ context.Context, name string) error {
 func TestEnsureAdmin(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := &memUsers{users: map[string]auth.User{}}
+	st := &memUsers{users: map[string]User{}}
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	if err := EnsureAdmin(ctx, st, "", time.Now(), log); err != nil {
@@ -88,7 +85,7 @@ func TestEnsureAdmin(t *testing.T) {
 		t.Errorf("second start: %v %q", err, logs.String())
 	}
 
-	st = &memUsers{users: map[string]auth.User{}}
+	st = &memUsers{users: map[string]User{}}
 	if err := EnsureAdmin(ctx, st, "short", time.Now(), log); err == nil {
 		t.Error("a 5-character password was accepted")
 	}
@@ -105,7 +102,7 @@ func TestEnsureAdmin(t *testing.T) {
 
 func TestResetPassword(t *testing.T) {
 	t.Parallel()
-	st := &memUsers{users: map[string]auth.User{AdminUser: {Username: AdminUser, PasswordHash: "x"}}, sessions: map[string]int{AdminUser: 2}}
+	st := &memUsers{users: map[string]User{AdminUser: {Username: AdminUser, PasswordHash: "x"}}, sessions: map[string]int{AdminUser: 2}}
 	if err := ResetPassword(context.Background(), st, AdminUser, "a new password", time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -114,35 +111,5 @@ func TestResetPassword(t *testing.T) {
 	}
 	if err := ResetPassword(context.Background(), st, AdminUser, "short", time.Now()); err == nil {
 		t.Error("short password accepted")
-	}
-}
-
-func TestThrottleBacksOff(t *testing.T) {
-	t.Parallel()
-	clk := fakeclock.New(time.Unix(1_000_000, 0))
-	th := newThrottle(clk.Now)
-	for range freeFailures - 1 {
-		th.fail("ip:1")
-	}
-	if w := th.wait("ip:1"); w != 0 {
-		t.Fatalf("locked after %d failures: %v", freeFailures-1, w)
-	}
-	th.fail("ip:1")
-	if w := th.wait("ip:1", "user:x"); w != firstLockout {
-		t.Fatalf("first lockout %v", w)
-	}
-	th.fail("ip:1")
-	if w := th.wait("ip:1"); w != 2*firstLockout {
-		t.Fatalf("second lockout %v", w)
-	}
-	for range 20 {
-		th.fail("ip:1")
-	}
-	if w := th.wait("ip:1"); w != maxLockout {
-		t.Fatalf("lockout not capped: %v", w)
-	}
-	th.succeed("ip:1")
-	if w := th.wait("ip:1"); w != 0 {
-		t.Fatalf("success did not clear: %v", w)
 	}
 }
