@@ -148,7 +148,8 @@ type meView struct {
 
 // me is the connection test platforms run when a user pastes a key.
 func (a *API) me(w http.ResponseWriter, r *http.Request) error {
-	k, _ := auth.KeyFrom(r.Context())
+	p, _ := auth.PrincipalFrom(r.Context())
+	k, _ := p.Key()
 	writeJSON(w, http.StatusOK, meView{Key: k, Server: a.cfg.ServerName, Version: a.cfg.Version})
 	return nil
 }

@@ -170,13 +170,13 @@ func (a *API) handle(rt Route) http.Handler {
 					"this API key is over its rate limit; retry after %d s", max(secs, 1)))
 				return
 			}
-			if !auth.Allows(k, rt.Scope) {
+			p := auth.KeyPrincipal(k)
+			if !p.Can(rt.Scope) {
 				WriteError(w, r, a.log, webhook.Errorf(webhook.EFORBIDDEN,
 					"this API key's scopes (%v) do not allow %s %s", k.Scopes, rt.Method, rt.Pattern))
 				return
 			}
-			ctx := auth.WithKey(r.Context(), k)
-			r = r.WithContext(registry.WithActor(ctx, "key:"+k.ID+" ("+k.Name+")"))
+			r = r.WithContext(auth.WithPrincipal(r.Context(), p))
 		}
 		if err := rt.Handler(w, r); err != nil {
 			WriteError(w, r, a.log, err)

@@ -413,20 +413,25 @@ func TestAllows(t *testing.T) {
 		{scopes: []string{"Admin"}, need: auth.ScopePublish, want: false},
 	}
 	for _, tt := range tests {
-		if got := auth.Allows(auth.APIKey{Scopes: tt.scopes}, tt.need); got != tt.want {
+		k := auth.APIKey{Scopes: tt.scopes}
+		if got := auth.Allows(k, tt.need); got != tt.want {
 			t.Errorf("Allows(%q, %q) = %v, want %v", tt.scopes, tt.need, got, tt.want)
+		}
+		if got := auth.KeyPrincipal(k).Can(tt.need); got != tt.want {
+			t.Errorf("KeyPrincipal(%q).Can(%q) = %v, want %v", tt.scopes, tt.need, got, tt.want)
 		}
 	}
 }
 
 func TestKeyContext(t *testing.T) {
 	t.Parallel()
-	if _, ok := auth.KeyFrom(context.Background()); ok {
-		t.Error("KeyFrom on a bare context reports a key")
+	if _, ok := auth.PrincipalFrom(context.Background()); ok {
+		t.Error("PrincipalFrom on a bare context reports a principal")
 	}
 	k := auth.APIKey{ID: "key_1", Name: "ci"}
-	got, ok := auth.KeyFrom(auth.WithKey(context.Background(), k))
-	if !ok || got.ID != k.ID {
-		t.Errorf("KeyFrom = %+v, %v", got, ok)
+	p, ok := auth.PrincipalFrom(auth.WithPrincipal(context.Background(), auth.KeyPrincipal(k)))
+	got, isKey := p.Key()
+	if !ok || !isKey || got.ID != k.ID {
+		t.Errorf("key of the context's principal = %+v, %v, %v", got, ok, isKey)
 	}
 }

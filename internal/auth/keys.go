@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -191,22 +190,4 @@ func (a *Authenticator) Forget() {
 	a.mu.Lock()
 	clear(a.cache)
 	a.mu.Unlock()
-}
-
-// Allows reports whether key k may use an endpoint needing scope.
-func Allows(k APIKey, scope string) bool {
-	return slices.Contains(k.Scopes, ScopeAdmin) || slices.Contains(k.Scopes, scope)
-}
-
-type ctxKey struct{}
-
-// WithKey stores the authenticated key in ctx.
-func WithKey(ctx context.Context, k APIKey) context.Context {
-	return context.WithValue(ctx, ctxKey{}, k)
-}
-
-// KeyFrom returns the authenticated key of a request context.
-func KeyFrom(ctx context.Context) (APIKey, bool) {
-	k, ok := ctx.Value(ctxKey{}).(APIKey)
-	return k, ok
 }

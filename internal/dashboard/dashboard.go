@@ -191,9 +191,7 @@ func (d *Dashboard) handle(rt route) http.Handler {
 				d.needSignIn(w, r)
 				return
 			}
-			ctx := context.WithValue(r.Context(), userKey{}, s.Username)
-			ctx = registry.WithActor(ctx, "user:"+s.Username)
-			r = r.WithContext(ctx)
+			r = r.WithContext(auth.WithPrincipal(r.Context(), auth.UserPrincipal(s.Username)))
 			h.Set("Cache-Control", "no-store")
 		}
 		if err := rt.handler(w, r); err != nil {
@@ -202,11 +200,13 @@ func (d *Dashboard) handle(rt route) http.Handler {
 	})
 }
 
-type userKey struct{}
-
+// userFrom returns the name of the signed-in user of ctx, or "" on a
+// public page.
 func userFrom(ctx context.Context) string {
-	u, _ := ctx.Value(userKey{}).(string)
-	return u
+	if p, ok := auth.PrincipalFrom(ctx); ok && p.Kind == auth.KindUser {
+		return p.Name
+	}
+	return ""
 }
 
 // needSignIn sends a signed-out visitor to the sign-in page, back to where

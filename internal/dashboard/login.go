@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/hookline/hookline/internal/auth"
-	"github.com/hookline/hookline/internal/registry"
 )
 
 type loginForm struct {
@@ -63,7 +62,7 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.setSessionCookie(w, r, token, se)
-	d.cfg.Registry.Audit(registry.WithActor(r.Context(), "user:"+f.Username), "user.sign_in", f.Username, clientIP(r))
+	d.cfg.Registry.Audit(auth.WithPrincipal(r.Context(), auth.UserPrincipal(f.Username)), "user.sign_in", f.Username, clientIP(r))
 	http.Redirect(w, r, safeNext(f.Next), http.StatusSeeOther)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/audit"
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/fakeclock"
 	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 
@@ -1051,7 +1052,7 @@ func TestAuditLog(t *testing.T) {
 	t.Parallel()
 	b := setup(t, options{allowLoopback: true})
 	srv, _, _ := testReceiver(t, http.StatusOK)
-	admin := registry.WithActor(b.ctx, "user:admin")
+	admin := auth.WithPrincipal(b.ctx, auth.UserPrincipal("admin"))
 	in := b.validInput()
 	in.URL = ptr(srv.URL)
 	w, _, err := b.reg.CreateWebhook(admin, in)
@@ -1076,7 +1077,7 @@ func TestAuditLog(t *testing.T) {
 	if _, err := b.reg.Replay(admin, w.ID, t0.Add(time.Hour)); err == nil {
 		t.Fatal("a future replay was accepted")
 	}
-	if err := b.reg.DeleteWebhook(registry.WithActor(b.ctx, "key:key_1 (ci)"), w.ID); err != nil {
+	if err := b.reg.DeleteWebhook(auth.WithPrincipal(b.ctx, auth.KeyPrincipal(auth.APIKey{ID: "key_1", Name: "ci"})), w.ID); err != nil {
 		t.Fatal(err)
 	}
 	page, err := b.store.AuditList(b.ctx, store.AuditListParams{Target: w.ID})
@@ -1114,22 +1115,5 @@ func TestAuditLog(t *testing.T) {
 	page, err = b.store.AuditList(b.ctx, store.AuditListParams{Target: "audited"})
 	if err != nil || len(page.Entries) != 1 || page.Entries[0].Action != "event_type.create" || page.Entries[0].Actor != "user:admin" {
 		t.Errorf("event type audit = %+v, %v", page.Entries, err)
-	}
-}
-
-func TestActorFrom(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		ctx  context.Context
-		want string
-	}{
-		{ctx: context.Background(), want: "system"},
-		{ctx: registry.WithActor(context.Background(), ""), want: "system"},
-		{ctx: registry.WithActor(context.Background(), "user:admin"), want: "user:admin"},
-	}
-	for _, tt := range tests {
-		if got := registry.ActorFrom(tt.ctx); got != tt.want {
-			t.Errorf("ActorFrom = %q, want %q", got, tt.want)
-		}
 	}
 }

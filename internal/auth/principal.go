@@ -1,0 +1,136 @@
+package auth
+
+import (
+	"context"
+	"slices"
+)
+
+// Kind is what a principal authenticated as. The set is open: the
+// customer portal will add its tenant sessions here.
+type Kind string
+
+// Kinds of principal.
+const (
+	// KindSystem is Hookline itself, or an operator with direct access to
+	// its database (the command line's keys and admin commands).
+	KindSystem Kind = "system"
+	// KindUser is a signed-in dashboard account.
+	KindUser Kind = "user"
+	// KindAPIKey is a request with an API key.
+	KindAPIKey Kind = "key"
+)
+
+// Principal is who is acting: every authenticated request carries one in
+// its context (WithPrincipal), and handlers, services and the audit log
+// take it from there.
+type Principal struct {
+	Kind Kind
+	// ID identifies the principal within its kind: the key's ID, the
+	// username.
+	ID string
+	// Name is what people call it: the key's name, the username.
+	Name string
+	// Scopes are the API key scopes it holds (what it may do); a user and
+	// the system hold ScopeAdmin.
+	Scopes []string
+	// Scope is the tenants it may act on.
+	Scope Scope
+	// key is the API key a KindAPIKey principal presented.
+	key APIKey
+}
+
+// System is Hookline acting on its own or for an operator at the command
+// line: every scope, every tenant.
+func System() Principal {
+	return Principal{Kind: KindSystem, Scopes: []string{ScopeAdmin}, Scope: AllTenants()}
+}
+
+// UserPrincipal is a signed-in dashboard user. Dashboard users are
+// administrators of every tenant.
+func UserPrincipal(username string) Principal {
+	return Principal{Kind: KindUser, ID: username, Name: username, Scopes: []string{ScopeAdmin}, Scope: AllTenants()}
+}
+
+// KeyPrincipal is a request made with API key k. Keys act on every tenant.
+func KeyPrincipal(k APIKey) Principal {
+	return Principal{Kind: KindAPIKey, ID: k.ID, Name: k.Name, Scopes: k.Scopes, Scope: AllTenants(), key: k}
+}
+
+// Key returns the API key a KindAPIKey principal presented.
+func (p Principal) Key() (APIKey, bool) { return p.key, p.Kind == KindAPIKey }
+
+// Can reports whether p holds an API key scope; ScopeAdmin holds them all.
+func (p Principal) Can(scope string) bool { return hasScope(p.Scopes, scope) }
+
+// Actor is p as the audit log names it: "key:<id> (<name>)",
+// "user:<name>", or "system". A zero Principal (no one authenticated, as
+// in background work) is "system" too.
+func (p Principal) Actor() string {
+	switch p.Kind {
+	case KindAPIKey:
+		return "key:" + p.ID + " (" + p.Name + ")"
+	case KindUser:
+		return "user:" + p.Name
+	}
+	return "system"
+}
+
+// Allows reports whether key k may use an endpoint needing scope.
+func Allows(k APIKey, scope string) bool { return hasScope(k.Scopes, scope) }
+
+func hasScope(scopes []string, need string) bool {
+	return slices.Contains(scopes, ScopeAdmin) || slices.Contains(scopes, need)
+}
+
+// Scope is the tenants a principal may act on: all of them, or exactly
+// one. The zero Scope allows none, so a principal nobody gave a scope can
+// reach nothing.
+type Scope struct {
+	all    bool
+	tenant string
+}
+
+// AllTenants is the scope of administrators and API keys.
+func AllTenants() Scope { return Scope{all: true} }
+
+// TenantScope is the scope of one tenant's principal.
+func TenantScope(tenant string) Scope { return Scope{tenant: tenant} }
+
+// All reports whether s covers every tenant.
+func (s Scope) All() bool { return s.all }
+
+// Tenant is the one tenant of s, or "" when it covers all or none.
+func (s Scope) Tenant() string {
+	if s.all {
+		return ""
+	}
+	return s.tenant
+}
+
+// Allows reports whether s covers tenant.
+func (s Scope) Allows(tenant string) bool { return s.all || (s.tenant != "" && s.tenant == tenant) }
+
+// String describes s for logs and error messages.
+func (s Scope) String() string {
+	switch {
+	case s.all:
+		return "all tenants"
+	case s.tenant != "":
+		return "tenant " + s.tenant
+	}
+	return "no tenant"
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p, the one who makes the request.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal of ctx. Without one it returns the
+// zero Principal, which may do nothing and is audited as "system".
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
