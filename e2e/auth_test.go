@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -184,5 +185,42 @@ func TestPublishScopedKey(t *testing.T) {
 		{"POST", "/api/v1/event-types"}, {"GET", "/api/v1/deliveries"},
 	} {
 		mustProblem(t, s.raw(rt.method, rt.path, h, `{}`), 403)
+	}
+}
+
+// Revoking a key through the API: refused at once on this instance, and
+// recorded once, by the key that did it.
+func TestKeyRevokeAudited(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	var me struct {
+		Key struct{ ID, Name string } `json:"key"`
+	}
+	s.mustDo(200, "GET", "/api/v1/me", nil, &me)
+	var k struct{ ID, Key string }
+	s.mustDo(201, "POST", "/api/v1/keys", map[string]any{"name": "deploy bot"}, &k)
+	if status := s.doKey(k.Key, "GET", "/api/v1/me", nil, nil); status != 200 {
+		t.Fatalf("new key: %d", status)
+	}
+	s.mustDo(204, "DELETE", "/api/v1/keys/"+k.ID, nil, nil)
+	if status := s.doKey(k.Key, "GET", "/api/v1/me", nil, nil); status != 401 {
+		t.Errorf("revoked key: %d, want 401", status)
+	}
+	s.mustDo(204, "DELETE", "/api/v1/keys/"+k.ID, nil, nil) // again: harmless
+	s.sendProblem(404, "DELETE", "/api/v1/keys/key_01jbx5kq4w7a0j6s5yq6d1j2c9", nil)
+
+	var log struct {
+		Data []struct{ Actor, Action, Target, Detail string } `json:"data"`
+	}
+	s.mustDo(200, "GET", "/api/v1/audit-log?target="+k.ID, nil, &log)
+	actor := "key:" + me.Key.ID + " (" + me.Key.Name + ")"
+	type entry struct{ actor, action, detail string }
+	var got []entry
+	for _, e := range log.Data {
+		got = append(got, entry{e.Actor, e.Action, e.Detail})
+	}
+	want := []entry{{actor, "key.revoke", "deploy bot"}, {actor, "key.create", "deploy bot"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("audit log of the key =\n%v\nwant\n%v", got, want)
 	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
-	keys, err := a.cfg.Store.APIKeyList(r.Context())
+	keys, err := a.cfg.Keys.List(r.Context())
 	if err != nil {
 		return err
 	}
@@ -37,22 +37,20 @@ func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err := a.decode(w, r, a.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
-	k, plain, err := auth.Create(r.Context(), a.cfg.Store, auth.CreateParams(req), a.cfg.Now())
+	p, _ := auth.PrincipalFrom(r.Context())
+	k, plain, err := a.cfg.Keys.Create(r.Context(), p, auth.CreateParams(req))
 	if err != nil {
 		return err
 	}
-	a.cfg.Registry.Audit(r.Context(), "key.create", k.ID, k.Name)
 	writeJSON(w, http.StatusCreated, keyView{APIKey: k, Key: plain})
 	return nil
 }
 
 func (a *API) revokeKey(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if err := a.cfg.Store.APIKeyRevoke(r.Context(), id, a.cfg.Now()); err != nil {
+	p, _ := auth.PrincipalFrom(r.Context())
+	if _, err := a.cfg.Keys.Revoke(r.Context(), p, r.PathValue("id")); err != nil {
 		return err
 	}
-	a.cfg.Auth.Forget()
-	a.cfg.Registry.Audit(r.Context(), "key.revoke", id, "")
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -25,6 +25,9 @@ type Config struct {
 	Ingest   *ingest.Service
 	Registry *registry.Registry
 	Auth     *auth.Authenticator
+	// Keys creates and revokes API keys. Default: keys in Store, with no
+	// key cache to tell of a revocation.
+	Keys *auth.Keys
 	// Limiter rate-limits requests per API key; nil means no limit.
 	Limiter *auth.Limiter
 	// Wake tells the local dispatcher that due work is in the database
@@ -75,6 +78,9 @@ func New(cfg Config) *API {
 	}
 	if cfg.Wake == nil {
 		cfg.Wake = func() {}
+	}
+	if cfg.Keys == nil {
+		cfg.Keys = auth.NewKeys(auth.KeysConfig{Store: cfg.Store, Audit: cfg.Store, Now: cfg.Now, Logger: cfg.Logger})
 	}
 	return &API{cfg: cfg, log: cfg.Logger}
 }

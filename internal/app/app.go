@@ -223,8 +223,9 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 		RotationOverlap: cfg.RotationOverlap, Logger: log,
 	})
 	authn := auth.NewAuthenticator(st, 2*time.Second, nil)
+	keys := auth.NewKeys(auth.KeysConfig{Store: st, Audit: st, Forget: authn.Forget, Logger: log})
 	rest := api.New(api.Config{
-		Store: st, Ingest: ing, Registry: reg, Auth: authn, Wake: d.Wake, Logger: log,
+		Store: st, Ingest: ing, Registry: reg, Auth: authn, Keys: keys, Wake: d.Wake, Logger: log,
 		Limiter:       auth.NewLimiter(cfg.APIRateLimit, cfg.APIRateBurst, nil),
 		MaxEventBytes: cfg.MaxEventBytes, ServerName: serverName(), Version: Version, Bins: insp,
 	})
@@ -233,7 +234,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	mux.Handle("GET /api/openapi.json", api.OpenAPIHandler())
 	mux.Handle("GET /metrics", m.Handler())
 	server.Health(mux, a.ready)
-	if err := a.mountDashboard(mux, st, reg, d, insp, authn.Forget); err != nil {
+	if err := a.mountDashboard(mux, st, reg, d, insp, keys); err != nil {
 		return nil, err
 	}
 	var reqTracer trace.Tracer // nil: requests are not traced, nor callers' trace context kept

@@ -93,7 +93,7 @@ func (s *countingStore) count() int {
 	return s.lookups
 }
 
-var _ auth.Store = (*countingStore)(nil)
+var _ auth.KeyStore = (*countingStore)(nil)
 
 type bundle struct {
 	ctx   context.Context
@@ -377,7 +377,7 @@ func TestAuthenticateExpired(t *testing.T) {
 }
 
 // brokenStore fails every lookup, as a database that is down does.
-type brokenStore struct{ auth.Store }
+type brokenStore struct{ auth.KeyStore }
 
 var errDown = errors.New("database is down")
 

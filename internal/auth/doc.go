@@ -1,7 +1,10 @@
 // Package auth is where Hookline authenticates: API keys (issued, checked
-// with a short cache, rate limited) and dashboard users (password hashing,
-// sign-in with throttling, sessions). The dashboard keeps only the HTTP
-// side of it: cookies, forms and pages.
+// with a short cache, rate limited, revoked) and dashboard users (password
+// hashing, sign-in with throttling, sessions). The dashboard keeps only the
+// HTTP side of it: cookies, forms and pages.
+//
+// Keys is the one implementation of creating and revoking keys, with their
+// audit entries, behind the REST API, the dashboard and the command line.
 //
 // Whoever a request authenticates as becomes a Principal in its context
 // (WithPrincipal): its kind, its API key scopes, and the tenants it may act
@@ -10,6 +13,7 @@
 // Principal.Actor.
 //
 // It keeps nothing itself: the small storage interfaces it consumes
-// (Store, UserStore, SessionStore) are declared here and implemented by
-// the store backends, which import this package for its record types.
+// (KeyStore, UserStore, SessionStore, besides audit.Store) are declared
+// here and implemented by the store backends, which import this package
+// for its record types; auth imports no store.
 package auth

@@ -5,12 +5,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/hookline/hookline/internal/audit"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -43,10 +44,16 @@ type APIKey struct {
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 }
 
-// Store is what auth needs from storage.
-type Store interface {
+// KeyStore is where API keys are kept.
+type KeyStore interface {
 	APIKeyCreate(ctx context.Context, k APIKey, hash []byte) error
+	// APIKeyByHash returns the key with that hash, revoked and expired
+	// ones too.
 	APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error)
+	APIKeyList(ctx context.Context) ([]APIKey, error)
+	// APIKeyRevoke marks a key revoked at now; the first revocation time
+	// sticks. ENOTFOUND when there is no such key.
+	APIKeyRevoke(ctx context.Context, id string, now time.Time) error
 	APIKeyTouch(ctx context.Context, id string, now time.Time) error
 }
 
@@ -72,8 +79,10 @@ type CreateParams struct {
 }
 
 // Create makes and stores a new key and returns it with its plaintext,
-// which is never stored or shown again.
-func Create(ctx context.Context, s Store, p CreateParams, now time.Time) (APIKey, string, error) {
+// which is never stored or shown again. It records nothing in the audit
+// log: the surfaces use Keys.Create, which does; Create alone is for
+// bootstrapping (tests, first keys).
+func Create(ctx context.Context, s KeyStore, p CreateParams, now time.Time) (APIKey, string, error) {
 	name := strings.TrimSpace(p.Name)
 	if name == "" || utf8.RuneCountInString(name) > 200 {
 		return APIKey{}, "", webhook.FieldError(webhook.EINVALID, "name", "must be 1 to 200 characters")
@@ -118,76 +127,101 @@ func FromRequest(r *http.Request) string {
 	return strings.TrimSpace(r.Header.Get("X-API-Key"))
 }
 
-// Authenticator checks keys, with a short cache so that a busy publisher
-// costs no database read per request.
-type Authenticator struct {
-	store Store
-	now   func() time.Time
-	ttl   time.Duration
-	mu    sync.Mutex
-	cache map[[32]byte]cached
+// KeysConfig configures Keys.
+type KeysConfig struct {
+	Store KeyStore
+	// Audit is where creations and revocations are recorded.
+	Audit audit.Store
+	// Forget is called after a revocation so that this process's key
+	// cache (Authenticator.Forget) refuses the key at once; nil when there
+	// is no cache (the command line).
+	Forget func()
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
-type cached struct {
-	key     APIKey
-	ok      bool
-	expires time.Time
+// Keys creates and revokes API keys for a principal and records both in
+// the audit log. It is the one implementation behind the REST API, the
+// dashboard and the command line.
+type Keys struct {
+	cfg      KeysConfig
+	recorder *audit.Recorder
 }
 
-// NewAuthenticator returns an Authenticator. ttl bounds how long a revoked
-// key may still pass on another instance (this one forgets at once).
-func NewAuthenticator(s Store, ttl time.Duration, now func() time.Time) *Authenticator {
-	if now == nil {
-		now = time.Now
+// NewKeys returns Keys; Store and Audit are required.
+func NewKeys(cfg KeysConfig) *Keys {
+	if cfg.Forget == nil {
+		cfg.Forget = func() {}
 	}
-	return &Authenticator{store: s, now: now, ttl: ttl, cache: make(map[[32]byte]cached)}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Keys{cfg: cfg, recorder: audit.NewRecorder(cfg.Audit, cfg.Now, cfg.Logger)}
 }
 
-// ErrUnauthorized is the one answer to a missing, unknown, revoked or
-// expired key: which of them it was is not revealed.
-var ErrUnauthorized = &webhook.Error{Code: webhook.EUNAUTHORIZED, Message: "a valid API key is required"}
+// errKeysForbidden refuses key management to a principal that does not
+// administer every tenant: keys are not any one tenant's.
+var errKeysForbidden = &webhook.Error{Code: webhook.EFORBIDDEN,
+	Message: "managing API keys needs the admin scope over all tenants"}
 
-// Authenticate returns the key behind a presented plaintext key.
-func (a *Authenticator) Authenticate(ctx context.Context, presented string) (APIKey, error) {
-	if !strings.HasPrefix(presented, KeyPrefix) || len(presented) > 100 {
-		return APIKey{}, ErrUnauthorized
+func (ks *Keys) allowed(p Principal) error {
+	if !p.Can(ScopeAdmin) || !p.Scope.All() {
+		return errKeysForbidden
 	}
-	var h [32]byte
-	copy(h[:], Hash(presented))
-	now := a.now()
-	a.mu.Lock()
-	c, hit := a.cache[h]
-	a.mu.Unlock()
-	if !hit || now.After(c.expires) {
-		k, err := a.store.APIKeyByHash(ctx, h[:])
-		switch {
-		case err == nil:
-			c = cached{key: k, ok: true, expires: now.Add(a.ttl)}
-			// Recording last use is best effort and at most once per ttl.
-			_ = a.store.APIKeyTouch(ctx, k.ID, now)
-		case webhook.ErrorCode(err) == webhook.ENOTFOUND:
-			c = cached{expires: now.Add(a.ttl)}
-		default:
-			return APIKey{}, err
+	return nil
+}
+
+// List returns every key, revoked and expired ones too, oldest first.
+func (ks *Keys) List(ctx context.Context) ([]APIKey, error) {
+	return ks.cfg.Store.APIKeyList(ctx)
+}
+
+// Get returns the key with that ID. The store has no lookup by ID, as
+// nothing on the request path needs one; there are few keys.
+func (ks *Keys) Get(ctx context.Context, id string) (APIKey, error) {
+	keys, err := ks.cfg.Store.APIKeyList(ctx)
+	if err != nil {
+		return APIKey{}, err
+	}
+	for _, k := range keys {
+		if k.ID == id {
+			return k, nil
 		}
-		a.mu.Lock()
-		if len(a.cache) > 10000 {
-			clear(a.cache)
-		}
-		a.cache[h] = c
-		a.mu.Unlock()
 	}
-	// The lookup was by hash of the whole key, so no secret comparison
-	// remains that could leak timing.
-	if !c.ok || c.key.RevokedAt != nil || (c.key.ExpiresAt != nil && !now.Before(*c.key.ExpiresAt)) {
-		return APIKey{}, ErrUnauthorized
-	}
-	return c.key, nil
+	return APIKey{}, &webhook.Error{Code: webhook.ENOTFOUND, Message: "API key not found"}
 }
 
-// Forget drops cached keys, after a revocation.
-func (a *Authenticator) Forget() {
-	a.mu.Lock()
-	clear(a.cache)
-	a.mu.Unlock()
+// Create makes a key for p (see the Create function) and records
+// key.create.
+func (ks *Keys) Create(ctx context.Context, p Principal, params CreateParams) (APIKey, string, error) {
+	if err := ks.allowed(p); err != nil {
+		return APIKey{}, "", err
+	}
+	k, plain, err := Create(ctx, ks.cfg.Store, params, ks.cfg.Now())
+	if err != nil {
+		return APIKey{}, "", err
+	}
+	ks.recorder.Record(ctx, p.Actor(), "key.create", k.ID, k.Name)
+	return k, plain, nil
+}
+
+// Revoke revokes a key for p: this process's key cache forgets it, and
+// key.revoke is recorded with the key's name. Revoking a revoked key
+// changes and records nothing. It returns the key as revoked.
+func (ks *Keys) Revoke(ctx context.Context, p Principal, id string) (APIKey, error) {
+	if err := ks.allowed(p); err != nil {
+		return APIKey{}, err
+	}
+	k, err := ks.Get(ctx, id)
+	if err != nil || k.RevokedAt != nil {
+		return k, err
+	}
+	now := ks.cfg.Now().UTC()
+	if err := ks.cfg.Store.APIKeyRevoke(ctx, k.ID, now); err != nil {
+		return APIKey{}, err
+	}
+	ks.cfg.Forget()
+	ks.recorder.Record(ctx, p.Actor(), "key.revoke", k.ID, k.Name)
+	k.RevokedAt = &now
+	return k, nil
 }

@@ -36,6 +36,9 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer st.Close()
 	now := time.Now()
+	// The command line acts as the system: it has the database itself.
+	// Its changes are audited like the API's and the dashboard's.
+	keys := auth.NewKeys(auth.KeysConfig{Store: st, Audit: st, Now: func() time.Time { return now }, Logger: log})
 	switch sub {
 	case "create":
 		if *name == "" {
@@ -46,7 +49,7 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			t := now.Add(*expires).UTC()
 			p.ExpiresAt = &t
 		}
-		k, plain, err := auth.Create(ctx, st, p, now)
+		k, plain, err := keys.Create(ctx, auth.System(), p)
 		if err != nil {
 			return err
 		}
@@ -57,7 +60,7 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "Created API key %s (%s, scopes %s). It is shown only this once.\n", k.ID, k.Name, strings.Join(k.Scopes, ","))
 		return nil
 	case "list":
-		list, err := st.APIKeyList(ctx)
+		list, err := keys.List(ctx)
 		if err != nil {
 			return err
 		}
@@ -85,7 +88,7 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if fs.NArg() != 1 {
 			return &usageError{"usage: hookline keys revoke KEY_ID"}
 		}
-		if err := st.APIKeyRevoke(ctx, fs.Arg(0), now); err != nil {
+		if _, err := keys.Revoke(ctx, auth.System(), fs.Arg(0)); err != nil {
 			return err
 		}
 		fmt.Fprintln(stderr, "Revoked", fs.Arg(0))

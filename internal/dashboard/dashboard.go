@@ -43,9 +43,10 @@ type Config struct {
 	// Wake tells the local dispatcher that due work is in the database
 	// (after a retry or replay).
 	Wake func()
-	// ForgetKeys tells the API's key cache that a key was revoked here,
-	// so this instance refuses it at once; nil means nothing to tell.
-	ForgetKeys func()
+	// Keys creates and revokes API keys, as the REST API does (share one,
+	// so that a revocation here clears the API's key cache at once).
+	// Default: keys in Store, with no key cache to tell.
+	Keys *auth.Keys
 	// SessionTTL is how long a sign-in lasts. Default 12h.
 	SessionTTL time.Duration
 	// MaxFormBytes bounds a form body. Default 64 KiB.
@@ -89,8 +90,8 @@ func New(cfg Config) (*Dashboard, error) {
 	if cfg.Wake == nil {
 		cfg.Wake = func() {}
 	}
-	if cfg.ForgetKeys == nil {
-		cfg.ForgetKeys = func() {}
+	if cfg.Keys == nil {
+		cfg.Keys = auth.NewKeys(auth.KeysConfig{Store: cfg.Store, Audit: cfg.Store, Now: cfg.Now, Logger: cfg.Logger})
 	}
 	if cfg.Version == "" {
 		cfg.Version = "dev"

@@ -77,7 +77,7 @@ type keysView struct {
 // keysView loads the key list, newest first.
 func (d *Dashboard) keysView(r *http.Request, f keyForm) (keysView, error) {
 	v := keysView{base: d.base(r, "API keys", "keys"), Form: f}
-	keys, err := d.cfg.Store.APIKeyList(r.Context())
+	keys, err := d.cfg.Keys.List(r.Context())
 	if err != nil {
 		return v, err
 	}
@@ -105,7 +105,7 @@ type keyCreatedView struct {
 	Plaintext string
 }
 
-// createKey makes a key the way the REST API does and shows its plaintext
+// createKey makes a key with the REST API's code (auth.Keys) and shows its plaintext
 // once, on the answer to the POST itself: it is in no URL, no redirect
 // and no later page.
 func (d *Dashboard) createKey(w http.ResponseWriter, r *http.Request) error {
@@ -118,7 +118,8 @@ func (d *Dashboard) createKey(w http.ResponseWriter, r *http.Request) error {
 	var k auth.APIKey
 	var plain string
 	if err == nil {
-		k, plain, err = auth.Create(r.Context(), d.cfg.Store, p, now)
+		pr, _ := auth.PrincipalFrom(r.Context())
+		k, plain, err = d.cfg.Keys.Create(r.Context(), pr, p)
 	}
 	if err != nil {
 		errs, top, err := keyFieldErrors(err)
@@ -133,7 +134,6 @@ func (d *Dashboard) createKey(w http.ResponseWriter, r *http.Request) error {
 		d.render(w, r, http.StatusUnprocessableEntity, "keys", v)
 		return nil
 	}
-	d.cfg.Registry.Audit(r.Context(), "key.create", k.ID, k.Name)
 	d.render(w, r, http.StatusCreated, "key_created",
 		keyCreatedView{base: d.base(r, "API key created", "keys"), Key: k, Plaintext: plain})
 	return nil

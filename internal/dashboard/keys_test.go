@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -105,7 +106,7 @@ func TestKeysCreateShowOnceAndRevoke(t *testing.T) {
 	mustNotContain(t, r.Body, `href="/keys/`+k.ID+`/revoke"`)
 
 	// The API refuses it now (a fresh authenticator: another instance,
-	// or this one after ForgetKeys).
+	// or this one after its key cache forgot).
 	if _, err := auth.NewAuthenticator(b.st, time.Minute, b.clock.Now).Authenticate(ctx, plain); err != auth.ErrUnauthorized {
 		t.Errorf("revoked key: %v, want ErrUnauthorized", err)
 	}
@@ -116,6 +117,10 @@ func TestKeysCreateShowOnceAndRevoke(t *testing.T) {
 	}
 	r = b.get("/keys/" + k.ID + "/revoke")
 	mustContain(t, r.Body, "already revoked")
+	page, err := b.st.AuditList(ctx, store.AuditListParams{Target: k.ID})
+	if err != nil || len(page.Entries) != 2 || page.Entries[0].Action != "key.revoke" || page.Entries[0].Actor != "user:"+testUser {
+		t.Errorf("audit log of the key after two revocations: %+v, %v; want one key.revoke by the user", page.Entries, err)
+	}
 }
 
 func TestKeysRevokeTellsTheKeyCache(t *testing.T) {
@@ -123,8 +128,8 @@ func TestKeysRevokeTellsTheKeyCache(t *testing.T) {
 	b := setup(t)
 	// A second dashboard on the same store, configured before it serves.
 	var forgotten atomic.Int32
-	d, err := New(Config{Store: b.st, Registry: b.reg, Inspector: b.insp, Now: b.clock.Now, Version: "test",
-		ForgetKeys: func() { forgotten.Add(1) }})
+	keys := auth.NewKeys(auth.KeysConfig{Store: b.st, Audit: b.st, Now: b.clock.Now, Forget: func() { forgotten.Add(1) }})
+	d, err := New(Config{Store: b.st, Registry: b.reg, Inspector: b.insp, Now: b.clock.Now, Version: "test", Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +149,7 @@ func TestKeysRevokeTellsTheKeyCache(t *testing.T) {
 		t.Fatalf("revoke: %d", r.Status)
 	}
 	if n := forgotten.Load(); n != 1 {
-		t.Errorf("ForgetKeys called %d times, want 1", n)
+		t.Errorf("Forget called %d times, want 1", n)
 	}
 }
 
