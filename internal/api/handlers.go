@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/ingest"
 	"github.com/hookline/hookline/internal/jsonx"
 	"github.com/hookline/hookline/internal/registry"
@@ -136,7 +137,7 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getWebhook(w http.ResponseWriter, r *http.Request) error {
-	wh, err := a.cfg.Store.WebhookGet(r.Context(), r.PathValue("id"))
+	wh, err := a.cfg.Store.WebhookGet(r.Context(), auth.ScopeFrom(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -298,10 +299,10 @@ func (a *API) listWebhookAttempts(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	id := r.PathValue("id")
-	if _, err := a.cfg.Store.WebhookGet(r.Context(), id); err != nil {
+	if _, err := a.cfg.Store.WebhookGet(r.Context(), auth.ScopeFrom(r.Context()), id); err != nil {
 		return err
 	}
-	atts, err := a.cfg.Store.AttemptListByWebhook(r.Context(), id, limit)
+	atts, err := a.cfg.Store.AttemptListByWebhook(r.Context(), auth.ScopeFrom(r.Context()), id, limit)
 	if err != nil {
 		return err
 	}
@@ -374,7 +375,7 @@ type eventView struct {
 }
 
 func (a *API) getEvent(w http.ResponseWriter, r *http.Request) error {
-	ev, err := a.cfg.Store.EventGet(r.Context(), r.PathValue("id"))
+	ev, err := a.cfg.Store.EventGet(r.Context(), auth.ScopeFrom(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -447,11 +448,11 @@ func attemptViews(atts []webhook.Attempt) []attemptView {
 }
 
 func (a *API) getDelivery(w http.ResponseWriter, r *http.Request) error {
-	d, err := a.cfg.Store.DeliveryGet(r.Context(), r.PathValue("id"))
+	d, err := a.cfg.Store.DeliveryGet(r.Context(), auth.ScopeFrom(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	atts, err := a.cfg.Store.AttemptList(r.Context(), d.ID)
+	atts, err := a.cfg.Store.AttemptList(r.Context(), auth.ScopeFrom(r.Context()), d.ID)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,8 @@
 // (WithPrincipal): its kind, its API key scopes, and the tenants it may act
 // on (a Scope). Handlers, services and the audit log take it from there
 // (PrincipalFrom), never from a bare string; the audit actor is
-// Principal.Actor.
+// Principal.Actor, and store reads and writes by ID are limited to its
+// Scope (ScopeFrom).
 //
 // It keeps nothing itself: the small storage interfaces it consumes
 // (KeyStore, UserStore, SessionStore, besides audit.Store) are declared

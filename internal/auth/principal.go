@@ -134,3 +134,11 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(Principal)
 	return p, ok
 }
+
+// ScopeFrom returns the tenant scope of ctx's principal: what store reads
+// and writes by ID are limited to on its behalf. Without a principal it
+// is the zero Scope, which reaches no tenant.
+func ScopeFrom(ctx context.Context) Scope {
+	p, _ := PrincipalFrom(ctx)
+	return p.Scope
+}

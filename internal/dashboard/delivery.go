@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -19,7 +20,7 @@ type deliveryView struct {
 // delivery shows one delivery with every attempt.
 func (d *Dashboard) delivery(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	dl, err := d.cfg.Store.DeliveryGet(ctx, r.PathValue("id"))
+	dl, err := d.cfg.Store.DeliveryGet(ctx, auth.ScopeFrom(ctx), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -28,12 +29,12 @@ func (d *Dashboard) delivery(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := deliveryView{base: d.base(r, "Delivery "+dl.ID, "events"), Delivery: rows[0]}
-	if wh, err := d.cfg.Store.WebhookGet(ctx, dl.WebhookID); err == nil {
+	if wh, err := d.cfg.Store.WebhookGet(ctx, auth.ScopeFrom(ctx), dl.WebhookID); err == nil {
 		v.Webhook, v.HasWebhook = wh, true
 	} else if webhook.ErrorCode(err) != webhook.ENOTFOUND {
 		return err
 	}
-	if ev, err := d.cfg.Store.EventGet(ctx, dl.EventID); err == nil {
+	if ev, err := d.cfg.Store.EventGet(ctx, auth.ScopeFrom(ctx), dl.EventID); err == nil {
 		v.Event, v.HasEvent = ev, true
 	} else if webhook.ErrorCode(err) != webhook.ENOTFOUND {
 		return err

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -66,7 +67,7 @@ type eventView struct {
 // event shows one event, its payload and its deliveries.
 func (d *Dashboard) event(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	ev, err := d.cfg.Store.EventGet(ctx, r.PathValue("id"))
+	ev, err := d.cfg.Store.EventGet(ctx, auth.ScopeFrom(ctx), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -81,7 +82,7 @@ func (d *Dashboard) event(w http.ResponseWriter, r *http.Request) error {
 		for _, dl := range page.Deliveries {
 			name, ok := names[dl.WebhookID]
 			if !ok {
-				wh, err := d.cfg.Store.WebhookGet(ctx, dl.WebhookID)
+				wh, err := d.cfg.Store.WebhookGet(ctx, auth.ScopeFrom(ctx), dl.WebhookID)
 				switch {
 				case err == nil:
 					name = wh.Name

@@ -220,7 +220,7 @@ func TestEscaping(t *testing.T) {
 	b.signIn()
 	const evil = `<script>alert("x")</script><img src=x onerror=alert(1)>`
 	w := b.createWebhook("Hook "+evil, "https://example.com/?q=<script>", "payment_received")
-	if _, err := b.reg.UpdateWebhook(context.Background(), w.ID, registryHeaders(map[string]string{"X-Evil": evil})); err != nil {
+	if _, err := b.reg.UpdateWebhook(auth.WithPrincipal(context.Background(), auth.System()), w.ID, registryHeaders(map[string]string{"X-Evil": evil})); err != nil {
 		t.Fatal(err)
 	}
 	bin, err := b.insp.Create(context.Background(), "Bin "+evil)
@@ -286,7 +286,7 @@ func TestWebhookCRUDWithoutJavaScript(t *testing.T) {
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("update: %d %s", r.Status, r.Body)
 	}
-	w, err := b.st.WebhookGet(context.Background(), id)
+	w, err := b.st.WebhookGet(context.Background(), auth.AllTenants(), id)
 	if err != nil {
 		t.Fatal(err)
 	}

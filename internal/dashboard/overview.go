@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -74,7 +75,7 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) error {
 		case wh.Stats.FailingSince != nil:
 			v.Failing = append(v.Failing, wh)
 		}
-		atts, err := d.cfg.Store.AttemptListByWebhook(ctx, wh.ID, overviewAttempts)
+		atts, err := d.cfg.Store.AttemptListByWebhook(ctx, auth.ScopeFrom(ctx), wh.ID, overviewAttempts)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"encoding/json"
+	"github.com/hookline/hookline/internal/auth"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -32,7 +33,7 @@ func TestSecretHeadersWithoutJavaScript(t *testing.T) {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
 	id := strings.TrimSuffix(strings.TrimPrefix(r.Location, "/webhooks/"), "?notice=created")
-	w, err := b.st.WebhookGet(context.Background(), id)
+	w, err := b.st.WebhookGet(context.Background(), auth.AllTenants(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestSecretHeadersWithoutJavaScript(t *testing.T) {
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("update: %d %s", r.Status, r.Body)
 	}
-	if w, _ := b.st.WebhookGet(context.Background(), id); len(w.SecretHeaders) != 0 {
+	if w, _ := b.st.WebhookGet(context.Background(), auth.AllTenants(), id); len(w.SecretHeaders) != 0 {
 		t.Errorf("secret headers after unchecking: %v, want none", w.SecretHeaders)
 	}
 }

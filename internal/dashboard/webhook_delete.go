@@ -3,6 +3,7 @@ package dashboard
 import (
 	"net/http"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -14,7 +15,7 @@ type deleteView struct {
 // confirmDeleteWebhook asks before deleting; it is where the list's Delete
 // leads, with or without JavaScript.
 func (d *Dashboard) confirmDeleteWebhook(w http.ResponseWriter, r *http.Request) error {
-	wh, err := d.cfg.Store.WebhookGet(r.Context(), r.PathValue("id"))
+	wh, err := d.cfg.Store.WebhookGet(r.Context(), auth.ScopeFrom(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return err
 	}

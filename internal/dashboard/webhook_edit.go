@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -88,7 +89,7 @@ func (d *Dashboard) editView(r *http.Request, wh webhook.Webhook, f webhookForm)
 	if cursor != "" {
 		v.FirstURL = "/webhooks/" + wh.ID + "#deliveries"
 	}
-	recent, err := d.cfg.Store.AttemptListByWebhook(ctx, wh.ID, 50)
+	recent, err := d.cfg.Store.AttemptListByWebhook(ctx, auth.ScopeFrom(ctx), wh.ID, 50)
 	if err != nil {
 		return v, err
 	}
@@ -103,7 +104,7 @@ func (d *Dashboard) editView(r *http.Request, wh webhook.Webhook, f webhookForm)
 func (d *Dashboard) deliveryRows(ctx context.Context, ds []webhook.Delivery) ([]deliveryRow, error) {
 	rows := make([]deliveryRow, 0, len(ds))
 	for _, dl := range ds {
-		atts, err := d.cfg.Store.AttemptList(ctx, dl.ID)
+		atts, err := d.cfg.Store.AttemptList(ctx, auth.ScopeFrom(ctx), dl.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -121,7 +122,7 @@ func (d *Dashboard) deliveryRows(ctx context.Context, ds []webhook.Delivery) ([]
 }
 
 func (d *Dashboard) editWebhook(w http.ResponseWriter, r *http.Request) error {
-	wh, err := d.cfg.Store.WebhookGet(r.Context(), r.PathValue("id"))
+	wh, err := d.cfg.Store.WebhookGet(r.Context(), auth.ScopeFrom(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -148,7 +149,7 @@ func (d *Dashboard) updateWebhook(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return err
 		}
-		wh, err := d.cfg.Store.WebhookGet(r.Context(), id)
+		wh, err := d.cfg.Store.WebhookGet(r.Context(), auth.ScopeFrom(r.Context()), id)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -31,7 +32,7 @@ func (d *Dashboard) replay(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		wh, err := d.cfg.Store.WebhookGet(r.Context(), id)
+		wh, err := d.cfg.Store.WebhookGet(r.Context(), auth.ScopeFrom(r.Context()), id)
 		if err != nil {
 			return err
 		}

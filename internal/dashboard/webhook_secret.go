@@ -2,6 +2,8 @@ package dashboard
 
 import (
 	"net/http"
+
+	"github.com/hookline/hookline/internal/auth"
 )
 
 // revealSecret shows the signing secrets (current, and the previous one
@@ -22,7 +24,7 @@ func (d *Dashboard) rotateSecret(w http.ResponseWriter, r *http.Request) error {
 
 func (d *Dashboard) showSecret(w http.ResponseWriter, r *http.Request, rotated bool) error {
 	id := r.PathValue("id")
-	wh, err := d.cfg.Store.WebhookGet(r.Context(), id)
+	wh, err := d.cfg.Store.WebhookGet(r.Context(), auth.ScopeFrom(r.Context()), id)
 	if err != nil {
 		return err
 	}

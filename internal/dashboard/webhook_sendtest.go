@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -30,7 +31,7 @@ func (d *Dashboard) sendTest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	wh, err := d.cfg.Store.WebhookGet(r.Context(), id)
+	wh, err := d.cfg.Store.WebhookGet(r.Context(), auth.ScopeFrom(r.Context()), id)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/deliver"
 	"github.com/hookline/hookline/internal/retry"
 	"github.com/hookline/hookline/internal/store"
@@ -35,7 +36,7 @@ import (
 
 // Store is what the dispatcher needs from storage.
 type Store interface {
-	WebhookGet(ctx context.Context, id string) (webhook.Webhook, error)
+	WebhookGet(ctx context.Context, scope auth.Scope, id string) (webhook.Webhook, error)
 	WebhookSecrets(ctx context.Context, id string, now time.Time) ([]webhook.Secret, error)
 	DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) ([]store.Task, error)
 	DeliveryReleaseLeases(ctx context.Context, owner string, now time.Time) (int, error)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/deliver"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -27,7 +28,7 @@ func newFakeStore() *fakeStore {
 	return &fakeStore{hooks: map[string]webhook.Webhook{}, recorded: make(chan struct{}, 10000)}
 }
 
-func (f *fakeStore) WebhookGet(_ context.Context, id string) (webhook.Webhook, error) {
+func (f *fakeStore) WebhookGet(_ context.Context, _ auth.Scope, id string) (webhook.Webhook, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	w, ok := f.hooks[id]

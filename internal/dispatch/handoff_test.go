@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/deliver"
 	"github.com/hookline/hookline/internal/dispatch"
 	"github.com/hookline/hookline/internal/fakeclock"
@@ -177,7 +178,7 @@ type flakyStore struct {
 	failReads int
 }
 
-func (f *flakyStore) WebhookGet(ctx context.Context, id string) (webhook.Webhook, error) {
+func (f *flakyStore) WebhookGet(ctx context.Context, scope auth.Scope, id string) (webhook.Webhook, error) {
 	f.mu.Lock()
 	fail := f.failReads > 0
 	if fail {
@@ -187,7 +188,7 @@ func (f *flakyStore) WebhookGet(ctx context.Context, id string) (webhook.Webhook
 	if fail {
 		return webhook.Webhook{}, webhook.Errorf(webhook.EUNAVAILABLE, "storage unavailable")
 	}
-	return f.Store.WebhookGet(ctx, id)
+	return f.Store.WebhookGet(ctx, scope, id)
 }
 
 // newHarness starts a dispatcher with a one-hour lease (nothing in these

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/signing"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -51,7 +52,7 @@ func (c *hookCache) get(ctx context.Context, id string) (*cachedHook, error) {
 	if ok && now.Before(h.expires) {
 		return h, nil
 	}
-	w, err := c.store.WebhookGet(ctx, id)
+	w, err := c.store.WebhookGet(ctx, auth.AllTenants(), id)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/fakeclock"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres/pgtest"
@@ -93,13 +94,13 @@ func TestLeaseFencedAfterExpiry(t *testing.T) {
 			if err := a.record(ctx, []store.AttemptResult{attemptResult(mine[0], store.OutcomeSucceeded, clock.Now())}); err != nil {
 				t.Fatal(err)
 			}
-			if d, _ := st.DeliveryGet(ctx, id); d.Status != webhook.DeliveryPending {
+			if d, _ := st.DeliveryGet(ctx, auth.AllTenants(), id); d.Status != webhook.DeliveryPending {
 				t.Fatalf("a's late result applied: %s", d.Status)
 			}
 			if err := b.record(ctx, []store.AttemptResult{attemptResult(theirs[0], store.OutcomeSucceeded, clock.Now())}); err != nil {
 				t.Fatal(err)
 			}
-			if d, _ := st.DeliveryGet(ctx, id); d.Status != webhook.DeliverySucceeded {
+			if d, _ := st.DeliveryGet(ctx, auth.AllTenants(), id); d.Status != webhook.DeliverySucceeded {
 				t.Fatalf("b's result did not apply: %s", d.Status)
 			}
 		})
@@ -136,7 +137,7 @@ func TestLeaseRenewalKeepsItAndFencesResult(t *testing.T) {
 			if err := a.record(ctx, []store.AttemptResult{attemptResult(mine[0], store.OutcomeSucceeded, clock.Now())}); err != nil {
 				t.Fatal(err)
 			}
-			if d, _ := st.DeliveryGet(ctx, id); d.Status != webhook.DeliverySucceeded {
+			if d, _ := st.DeliveryGet(ctx, auth.AllTenants(), id); d.Status != webhook.DeliverySucceeded {
 				t.Fatalf("result under the renewed lease did not apply: %s", d.Status)
 			}
 			if _, held := a.get(id); held {

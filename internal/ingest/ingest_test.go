@@ -4,13 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/hookline/hookline/internal/fakeclock"
-	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/fakeclock"
+	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -410,7 +412,7 @@ func TestPublishHandsOffAfterCommit(t *testing.T) {
 	if got, want := webhookIDs(res.Deliveries), sorted(b.direct.ID, b.wildcard.ID); !slices.Equal(got, want) {
 		t.Errorf("deliveries for webhooks %q, want %q", got, want)
 	}
-	stored, err := b.store.EventGet(b.ctx, res.Event.ID)
+	stored, err := b.store.EventGet(b.ctx, auth.AllTenants(), res.Event.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,7 +435,7 @@ func TestPublishHandsOffAfterCommit(t *testing.T) {
 			t.Errorf("task %d = %+v", i, task)
 		}
 		// Submitted only once durable: the store already has it.
-		if _, err := b.store.DeliveryGet(b.ctx, task.Delivery.ID); err != nil {
+		if _, err := b.store.DeliveryGet(b.ctx, auth.AllTenants(), task.Delivery.ID); err != nil {
 			t.Errorf("submitted delivery %s is not stored: %v", task.Delivery.ID, err)
 		}
 	}

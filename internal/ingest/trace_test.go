@@ -8,6 +8,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/ingest"
 	"github.com/hookline/hookline/internal/tracing"
 )
@@ -42,7 +43,7 @@ func TestPublishTraces(t *testing.T) {
 		t.Errorf("store span parent %v: want the publish span", write.Parent().SpanID())
 	}
 	want := "00-4bf92f3577b34da6a3ce929d0e0e4736-" + pub.SpanContext().SpanID().String() + "-01"
-	stored, err := b.store.EventGet(b.ctx, res.Event.ID)
+	stored, err := b.store.EventGet(b.ctx, auth.AllTenants(), res.Event.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,11 @@ package maintain
 
 import (
 	"context"
-	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 	"testing"
 	"time"
+
+	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
 
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/sqlite"
@@ -68,12 +70,12 @@ func TestAutoDisable(t *testing.T) {
 
 	cfg.Now = func() time.Time { return t0.Add(4 * 24 * time.Hour) }
 	Round(ctx, cfg)
-	if got, _ := s.WebhookGet(ctx, w.ID); !got.Active {
+	if got, _ := s.WebhookGet(ctx, auth.AllTenants(), w.ID); !got.Active {
 		t.Fatal("disabled after 4 days of failures, want only after 5")
 	}
 	cfg.Now = func() time.Time { return t0.Add(6 * 24 * time.Hour) }
 	Round(ctx, cfg)
-	got, _ := s.WebhookGet(ctx, w.ID)
+	got, _ := s.WebhookGet(ctx, auth.AllTenants(), w.ID)
 	if got.Active || got.DisabledReason == "" {
 		t.Fatalf("after 6 days of failures: active=%v reason=%q, want disabled with a reason", got.Active, got.DisabledReason)
 	}
@@ -94,13 +96,13 @@ func TestRetentionKeepsRecentRows(t *testing.T) {
 	cfg := Config{Store: s, Owner: "me", Retention: 30 * 24 * time.Hour,
 		Now: func() time.Time { return t0.Add(31 * 24 * time.Hour) }}
 	Round(ctx, cfg)
-	if _, err := s.EventGet(ctx, old.ID); webhook.ErrorCode(err) != webhook.ENOTFOUND {
+	if _, err := s.EventGet(ctx, auth.AllTenants(), old.ID); webhook.ErrorCode(err) != webhook.ENOTFOUND {
 		t.Errorf("old delivered event: err = %v, want it deleted", err)
 	}
-	if _, err := s.EventGet(ctx, pending.ID); err != nil {
+	if _, err := s.EventGet(ctx, auth.AllTenants(), pending.ID); err != nil {
 		t.Errorf("old event with a pending delivery was deleted: %v", err)
 	}
-	if _, err := s.EventGet(ctx, recent.ID); err != nil {
+	if _, err := s.EventGet(ctx, auth.AllTenants(), recent.ID); err != nil {
 		t.Errorf("recent event was deleted: %v", err)
 	}
 }
@@ -116,7 +118,7 @@ func TestOnlyTheLeaderWorks(t *testing.T) {
 		t.Fatalf("LeaderAcquire: %v %v", ok, err)
 	}
 	Round(ctx, Config{Store: s, Owner: "me", AutoDisableAfter: time.Hour, Interval: time.Minute, Now: now})
-	if got, _ := s.WebhookGet(ctx, w.ID); !got.Active {
+	if got, _ := s.WebhookGet(ctx, auth.AllTenants(), w.ID); !got.Active {
 		t.Fatal("a non-leader did the upkeep")
 	}
 }

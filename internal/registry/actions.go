@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/deliver"
 	"github.com/hookline/hookline/internal/signing"
 	"github.com/hookline/hookline/internal/store"
@@ -24,7 +25,7 @@ type TestResult struct {
 // logs the attempt as a test. It works on inactive webhooks too: testing
 // one before turning it on is the point.
 func (r *Registry) SendTest(ctx context.Context, id, eventType string) (webhook.Attempt, error) {
-	w, err := r.cfg.Store.WebhookGet(ctx, id)
+	w, err := r.cfg.Store.WebhookGet(ctx, auth.ScopeFrom(ctx), id)
 	if err != nil {
 		return webhook.Attempt{}, err
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -42,7 +43,7 @@ func TestWebhookSecretHeaders(t *testing.T) {
 	if want := []string{"X-Partner-Token", "X-Ref"}; !slices.Equal(w.SecretHeaders, want) {
 		t.Errorf("secret headers %v, want %v", w.SecretHeaders, want)
 	}
-	stored, err := b.store.WebhookGet(b.ctx, w.ID)
+	stored, err := b.store.WebhookGet(b.ctx, auth.AllTenants(), w.ID)
 	if err != nil || !slices.Equal(stored.SecretHeaders, w.SecretHeaders) {
 		t.Errorf("stored secret headers %v (%v), want %v", stored.SecretHeaders, err, w.SecretHeaders)
 	}
@@ -91,7 +92,7 @@ func TestSendTestMasksSecretHeaders(t *testing.T) {
 	if got := (<-reqs).Header.Get("X-Partner-Ref"); got != "ref-value" {
 		t.Errorf("the receiver got X-Partner-Ref %q, want the real value", got)
 	}
-	logged, err := b.store.AttemptListByWebhook(b.ctx, w.ID, 1)
+	logged, err := b.store.AttemptListByWebhook(b.ctx, auth.AllTenants(), w.ID, 1)
 	if err != nil || len(logged) != 1 {
 		t.Fatalf("AttemptListByWebhook: %v, %v", logged, err)
 	}

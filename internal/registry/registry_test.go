@@ -104,7 +104,9 @@ func setup(t *testing.T, opts options) *bundle {
 		Now:             clk.Now,
 	})
 	return &bundle{
-		ctx: ctx, reg: reg, store: st, clock: clk, inv: inv, builtin: builtin,
+		// The registry acts for the principal of its context; these tests
+		// act as the system, as an operator would.
+		ctx: auth.WithPrincipal(ctx, auth.System()), reg: reg, store: st, clock: clk, inv: inv, builtin: builtin,
 		forgot: func() []string {
 			mu.Lock()
 			defer mu.Unlock()
@@ -264,7 +266,7 @@ func TestCreateWebhook(t *testing.T) {
 		!w.CreatedAt.Equal(t0) || !w.UpdatedAt.Equal(t0) {
 		t.Errorf("created = %+v", w)
 	}
-	got, err := b.store.WebhookGet(b.ctx, w.ID)
+	got, err := b.store.WebhookGet(b.ctx, auth.AllTenants(), w.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,12 +403,12 @@ func TestCreateWebhookValidation(t *testing.T) {
 				if secret != "" {
 					t.Error("a secret was returned for a refused webhook")
 				}
-				if _, err := b.store.WebhookGet(b.ctx, w.ID); webhook.ErrorCode(err) != webhook.ENOTFOUND {
+				if _, err := b.store.WebhookGet(b.ctx, auth.AllTenants(), w.ID); webhook.ErrorCode(err) != webhook.ENOTFOUND {
 					t.Errorf("a refused webhook was stored (WebhookGet: %v)", err)
 				}
 				return
 			}
-			stored, err := b.store.WebhookGet(b.ctx, w.ID)
+			stored, err := b.store.WebhookGet(b.ctx, auth.AllTenants(), w.ID)
 			if err != nil {
 				t.Fatalf("WebhookGet: %v", err)
 			}
@@ -479,7 +481,7 @@ func TestUpdateWebhook(t *testing.T) {
 		got.Headers["X-Keep"] != "1" || got.Tenant != "acme" || !got.UpdatedAt.Equal(t0.Add(time.Minute)) {
 		t.Errorf("updated = %+v", got)
 	}
-	stored, err := b.store.WebhookGet(b.ctx, w.ID)
+	stored, err := b.store.WebhookGet(b.ctx, auth.AllTenants(), w.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -545,7 +547,7 @@ func TestUpdateWebhookErrors(t *testing.T) {
 		})
 	}
 	// Nothing refused reached the store.
-	stored, err := b.store.WebhookGet(b.ctx, w.ID)
+	stored, err := b.store.WebhookGet(b.ctx, auth.AllTenants(), w.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -584,7 +586,7 @@ func TestUpdateWebhookReactivationClearsDisabledReason(t *testing.T) {
 	if !got.Active || got.DisabledReason != "" {
 		t.Errorf("after re-activation: active %v reason %q", got.Active, got.DisabledReason)
 	}
-	stored, err := b.store.WebhookGet(b.ctx, w.ID)
+	stored, err := b.store.WebhookGet(b.ctx, auth.AllTenants(), w.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -600,7 +602,7 @@ func TestDeleteWebhook(t *testing.T) {
 	if err := b.reg.DeleteWebhook(b.ctx, w.ID); err != nil {
 		t.Fatalf("DeleteWebhook: %v", err)
 	}
-	if _, err := b.store.WebhookGet(b.ctx, w.ID); webhook.ErrorCode(err) != webhook.ENOTFOUND {
+	if _, err := b.store.WebhookGet(b.ctx, auth.AllTenants(), w.ID); webhook.ErrorCode(err) != webhook.ENOTFOUND {
 		t.Errorf("WebhookGet after delete: %v, want not found", err)
 	}
 	if ids := b.inv.got(); !slices.Equal(ids, []string{w.ID}) {
@@ -709,7 +711,7 @@ func TestSendTest(t *testing.T) {
 		t.Errorf("attempt = %+v", a)
 	}
 
-	logged, err := b.store.AttemptListByWebhook(b.ctx, w.ID, 10)
+	logged, err := b.store.AttemptListByWebhook(b.ctx, auth.AllTenants(), w.ID, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -718,7 +720,7 @@ func TestSendTest(t *testing.T) {
 		t.Errorf("AttemptListByWebhook = %+v, want the test attempt", logged)
 	}
 	// A test is not a delivery: the webhook's counters stay at zero.
-	stored, err := b.store.WebhookGet(b.ctx, w.ID)
+	stored, err := b.store.WebhookGet(b.ctx, auth.AllTenants(), w.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -789,7 +791,7 @@ func TestSendTestErrors(t *testing.T) {
 	if _, err := b.reg.SendTest(b.ctx, webhook.NewID(webhook.PrefixWebhook), ""); webhook.ErrorCode(err) != webhook.ENOTFOUND {
 		t.Errorf("SendTest to a missing webhook: %v, want not found", err)
 	}
-	if logged, err := b.store.AttemptListByWebhook(b.ctx, w.ID, 10); err != nil || len(logged) != 0 {
+	if logged, err := b.store.AttemptListByWebhook(b.ctx, auth.AllTenants(), w.ID, 10); err != nil || len(logged) != 0 {
 		t.Errorf("attempts logged for refused tests: %v, %v", logged, err)
 	}
 }
@@ -810,7 +812,7 @@ func TestSendTestFailingReceiver(t *testing.T) {
 	if a.Success() || a.ErrorClass != webhook.ErrClassHTTPStatus || a.StatusCode != 500 {
 		t.Errorf("attempt = %d %q %q", a.StatusCode, a.ErrorClass, a.Error)
 	}
-	logged, err := b.store.AttemptListByWebhook(b.ctx, w.ID, 10)
+	logged, err := b.store.AttemptListByWebhook(b.ctx, auth.AllTenants(), w.ID, 10)
 	if err != nil || len(logged) != 1 || !logged[0].Test || logged[0].ErrorClass != webhook.ErrClassHTTPStatus {
 		t.Errorf("AttemptListByWebhook = %+v, %v", logged, err)
 	}
@@ -1115,5 +1117,38 @@ func TestAuditLog(t *testing.T) {
 	page, err = b.store.AuditList(b.ctx, store.AuditListParams{Target: "audited"})
 	if err != nil || len(page.Entries) != 1 || page.Entries[0].Action != "event_type.create" || page.Entries[0].Actor != "user:admin" {
 		t.Errorf("event type audit = %+v, %v", page.Entries, err)
+	}
+}
+
+// The registry reads and changes a webhook by ID within the tenant scope of
+// the principal acting: to a principal of one tenant, and to a context
+// with no principal at all, another tenant's webhook does not exist.
+func TestWebhookOutsideScopeIsNotFound(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	w, _ := b.create(t, b.validInput()) // tenant "default"
+	other := auth.Principal{Kind: auth.KindUser, ID: "acme-admin", Name: "acme-admin",
+		Scopes: []string{auth.ScopeAdmin}, Scope: auth.TenantScope("acme")}
+	for name, ctx := range map[string]context.Context{
+		"another tenant's principal": auth.WithPrincipal(b.ctx, other),
+		"no principal":               context.Background(),
+	} {
+		if _, err := b.reg.UpdateWebhook(ctx, w.ID, registry.WebhookInput{Name: ptr("Taken over")}); webhook.ErrorCode(err) != webhook.ENOTFOUND {
+			t.Errorf("%s: UpdateWebhook = %v, want not found", name, err)
+		}
+		if _, err := b.reg.SendTest(ctx, w.ID, ""); webhook.ErrorCode(err) != webhook.ENOTFOUND {
+			t.Errorf("%s: SendTest = %v, want not found", name, err)
+		}
+		if err := b.reg.DeleteWebhook(ctx, w.ID); webhook.ErrorCode(err) != webhook.ENOTFOUND {
+			t.Errorf("%s: DeleteWebhook = %v, want not found", name, err)
+		}
+	}
+	got, err := b.store.WebhookGet(b.ctx, auth.AllTenants(), w.ID)
+	if err != nil || got.Name != w.Name {
+		t.Errorf("webhook after refused changes: %+v, %v", got, err)
+	}
+	if _, err := b.reg.UpdateWebhook(auth.WithPrincipal(b.ctx, auth.UserPrincipal("admin")), w.ID,
+		registry.WebhookInput{Name: ptr("Renamed")}); err != nil {
+		t.Errorf("an all-tenant admin's update: %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hookline/hookline/internal/audit"
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/catalog"
 	"github.com/hookline/hookline/internal/deliver"
 	"github.com/hookline/hookline/internal/egress"
@@ -144,7 +145,7 @@ func (r *Registry) CreateWebhook(ctx context.Context, in WebhookInput) (webhook.
 // UpdateWebhook changes the fields set in in. Re-activating a webhook clears
 // its disabled reason.
 func (r *Registry) UpdateWebhook(ctx context.Context, id string, in WebhookInput) (webhook.Webhook, error) {
-	w, err := r.cfg.Store.WebhookGet(ctx, id)
+	w, err := r.cfg.Store.WebhookGet(ctx, auth.ScopeFrom(ctx), id)
 	if err != nil {
 		return w, err
 	}
@@ -159,7 +160,7 @@ func (r *Registry) UpdateWebhook(ctx context.Context, id string, in WebhookInput
 		w.DisabledReason = ""
 	}
 	w.UpdatedAt = r.cfg.Now().UTC()
-	if err := r.cfg.Store.WebhookUpdate(ctx, w); err != nil {
+	if err := r.cfg.Store.WebhookUpdate(ctx, auth.ScopeFrom(ctx), w); err != nil {
 		return w, err
 	}
 	r.invalidate(id)
@@ -331,7 +332,7 @@ func isToken(s string) bool {
 
 // DeleteWebhook removes a webhook; its pending deliveries end as failed.
 func (r *Registry) DeleteWebhook(ctx context.Context, id string) error {
-	if err := r.cfg.Store.WebhookDelete(ctx, id); err != nil {
+	if err := r.cfg.Store.WebhookDelete(ctx, auth.ScopeFrom(ctx), id); err != nil {
 		return err
 	}
 	r.invalidate(id)

@@ -4,6 +4,12 @@
 // packages that own them at this edge (webhook for the delivery domain,
 // auth for keys, users and sessions, audit for the audit log, inspect/bin
 // for the request inspector), and a missing row is webhook.ErrNotFound.
+//
+// The reads and writes by ID that a tenant's principal will make (webhooks,
+// events, deliveries, attempts) take the principal's auth.Scope: a row of
+// a tenant outside it is not found, exactly like a missing one, so no
+// caller has to remember to compare tenants. Work done for no tenant (the
+// dispatcher) passes auth.AllTenants().
 package store
 
 import (
@@ -53,16 +59,19 @@ type WebhookStore interface {
 	// first signing secret. An empty destination type is stored as
 	// webhook.DestinationHTTP (see DestinationType).
 	WebhookCreate(ctx context.Context, w webhook.Webhook, secret string) error
-	WebhookGet(ctx context.Context, id string) (webhook.Webhook, error)
+	// WebhookGet returns the webhook with that ID. Like every read and
+	// write by ID that takes a Scope, it answers ENOTFOUND for a row of a
+	// tenant outside scope: to a tenant, another's webhook does not exist.
+	WebhookGet(ctx context.Context, scope auth.Scope, id string) (webhook.Webhook, error)
 	WebhookList(ctx context.Context, p WebhookListParams) (WebhookPage, error)
 	// WebhookUpdate replaces the editable fields of the stored webhook with
 	// w's (name, url, description, events, active, headers, secret
 	// headers, format, integration, destination, disabled reason,
-	// updated_at).
-	WebhookUpdate(ctx context.Context, w webhook.Webhook) error
+	// updated_at), when the webhook is in scope.
+	WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.Webhook) error
 	// WebhookDelete removes the webhook; its pending deliveries are
 	// failed and no new ones are made.
-	WebhookDelete(ctx context.Context, id string) error
+	WebhookDelete(ctx context.Context, scope auth.Scope, id string) error
 	// WebhookDisable turns a webhook off with a reason (410, failing).
 	WebhookDisable(ctx context.Context, id, reason string, now time.Time) error
 	// WebhookSecrets returns the secrets that sign requests at now: the
@@ -100,7 +109,7 @@ type EventStore interface {
 	// IdempotencySince, it stores nothing and returns the original event
 	// with Duplicate set.
 	EventCreate(ctx context.Context, p EventCreateParams) (EventCreateResult, error)
-	EventGet(ctx context.Context, id string) (webhook.Event, error)
+	EventGet(ctx context.Context, scope auth.Scope, id string) (webhook.Event, error)
 	EventList(ctx context.Context, p EventListParams) (EventPage, error)
 	// EventSamples returns up to limit recent events of a type, newest first.
 	EventSamples(ctx context.Context, tenant, eventType string, limit int) ([]webhook.Event, error)
@@ -164,7 +173,7 @@ type EventSummary struct {
 
 // DeliveryStore is the delivery queue and attempt log.
 type DeliveryStore interface {
-	DeliveryGet(ctx context.Context, id string) (webhook.Delivery, error)
+	DeliveryGet(ctx context.Context, scope auth.Scope, id string) (webhook.Delivery, error)
 	DeliveryList(ctx context.Context, p DeliveryListParams) (DeliveryPage, error)
 	// DeliveryClaim leases up to Limit pending deliveries that are due at Now
 	// and not leased by anyone (or whose lease ran out), skipping the
@@ -190,11 +199,12 @@ type DeliveryStore interface {
 	// AttemptRecord stores attempt results and moves their deliveries on, in
 	// one durable write. Backends batch concurrent calls.
 	AttemptRecord(ctx context.Context, results []AttemptResult) error
-	// AttemptList returns the attempts of a delivery, oldest first.
-	AttemptList(ctx context.Context, deliveryID string) ([]webhook.Attempt, error)
+	// AttemptList returns the attempts of a delivery, oldest first; none
+	// when the delivery's tenant is outside scope.
+	AttemptList(ctx context.Context, scope auth.Scope, deliveryID string) ([]webhook.Attempt, error)
 	// AttemptListByWebhook returns a webhook's recent attempts (tests too),
-	// newest first.
-	AttemptListByWebhook(ctx context.Context, webhookID string, limit int) ([]webhook.Attempt, error)
+	// newest first; none when the webhook's tenant is outside scope.
+	AttemptListByWebhook(ctx context.Context, scope auth.Scope, webhookID string, limit int) ([]webhook.Attempt, error)
 	// DeliveryRetry makes a delivery pending and due at now whatever its
 	// state; ENOTFOUND when missing, ECONFLICT when it is leased right now.
 	DeliveryRetry(ctx context.Context, id string, now time.Time) (webhook.Delivery, error)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -343,11 +344,17 @@ func (s *Store) attempts(ctx context.Context, q string, args ...any) ([]webhook.
 }
 
 // AttemptList implements store.DeliveryStore.
-func (s *Store) AttemptList(ctx context.Context, deliveryID string) ([]webhook.Attempt, error) {
+func (s *Store) AttemptList(ctx context.Context, scope auth.Scope, deliveryID string) ([]webhook.Attempt, error) {
+	if ok, err := s.visible(ctx, scope, "deliveries", deliveryID); !ok {
+		return nil, err
+	}
 	return s.attempts(ctx, `WHERE delivery_id = $1 ORDER BY id`, deliveryID)
 }
 
 // AttemptListByWebhook implements store.DeliveryStore.
-func (s *Store) AttemptListByWebhook(ctx context.Context, webhookID string, limit int) ([]webhook.Attempt, error) {
+func (s *Store) AttemptListByWebhook(ctx context.Context, scope auth.Scope, webhookID string, limit int) ([]webhook.Attempt, error) {
+	if ok, err := s.visible(ctx, scope, "webhooks", webhookID); !ok {
+		return nil, err
+	}
 	return s.attempts(ctx, `WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2`, webhookID, store.PageLimit(limit))
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -33,8 +34,9 @@ func scanDelivery(r scanner) (webhook.Delivery, error) {
 }
 
 // DeliveryGet implements store.DeliveryStore.
-func (s *Store) DeliveryGet(ctx context.Context, id string) (webhook.Delivery, error) {
-	d, err := scanDelivery(s.pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
+func (s *Store) DeliveryGet(ctx context.Context, scope auth.Scope, id string) (webhook.Delivery, error) {
+	d, err := scanDelivery(s.pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`+inScope("tenant", 2),
+		id, scope.All(), scope.Tenant()))
 	return d, s.notFound(err, "delivery")
 }
 

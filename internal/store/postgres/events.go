@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -129,7 +130,7 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 		return store.EventCreateResult{}, err
 	}
 	if dupID != "" {
-		orig, err := s.EventGet(ctx, dupID)
+		orig, err := s.EventGet(ctx, auth.AllTenants(), dupID)
 		if err != nil {
 			return store.EventCreateResult{}, err
 		}
@@ -228,8 +229,9 @@ func (s *Store) events(ctx context.Context, q string, args ...any) ([]webhook.Ev
 }
 
 // EventGet implements store.EventStore.
-func (s *Store) EventGet(ctx context.Context, id string) (webhook.Event, error) {
-	e, err := scanEvent(s.pool.QueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
+func (s *Store) EventGet(ctx context.Context, scope auth.Scope, id string) (webhook.Event, error) {
+	e, err := scanEvent(s.pool.QueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`+inScope("tenant", 2),
+		id, scope.All(), scope.Tenant()))
 	return e, s.notFound(err, "event")
 }
 

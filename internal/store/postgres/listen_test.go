@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres"
 	"github.com/hookline/hookline/internal/store/postgres/pgtest"
@@ -61,7 +62,7 @@ func TestListen(t *testing.T) {
 		}
 		receive(t, work, "after EventCreate")
 		// Sent after commit: what woke us is there to be read.
-		if _, err := s.EventGet(ctx, ev.ID); err != nil {
+		if _, err := s.EventGet(ctx, auth.AllTenants(), ev.ID); err != nil {
 			t.Errorf("EventGet after the notification: %v", err)
 		}
 	})

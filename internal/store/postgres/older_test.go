@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store/postgres/pgtest"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -26,7 +27,7 @@ func TestRowsOfThePreviousRelease(t *testing.T) {
 		'envelope', 'manual', '', 'sealed', $2, $2)`, w.ID, t0); err != nil {
 		t.Fatalf("insert a webhook as the previous release: %v", err)
 	}
-	got, err := s.WebhookGet(ctx, w.ID)
+	got, err := s.WebhookGet(ctx, auth.AllTenants(), w.ID)
 	if err != nil {
 		t.Fatalf("WebhookGet: %v", err)
 	}
@@ -48,7 +49,7 @@ func TestRowsOfThePreviousRelease(t *testing.T) {
 	insert("att_1", true, 200, webhook.ErrClassNone)
 	insert("att_2", false, 410, webhook.ErrClassHTTPStatus)
 	insert("att_3", false, 0, webhook.ErrClassTimeout)
-	atts, err := s.AttemptListByWebhook(ctx, w.ID, 10)
+	atts, err := s.AttemptListByWebhook(ctx, auth.AllTenants(), w.ID, 10)
 	if err != nil {
 		t.Fatalf("AttemptListByWebhook: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres"
 	"github.com/hookline/hookline/internal/store/postgres/pgtest"
@@ -125,7 +126,7 @@ func TestUnavailable(t *testing.T) {
 				_, err := s.EventCreate(ctx, store.EventCreateParams{Event: newEvent("k")})
 				return err
 			},
-			"WebhookGet": func() error { _, err := s.WebhookGet(ctx, w.ID); return err },
+			"WebhookGet": func() error { _, err := s.WebhookGet(ctx, auth.AllTenants(), w.ID); return err },
 			"DeliveryClaim": func() error {
 				_, err := s.DeliveryClaim(ctx, store.DeliveryClaimParams{Lease: store.Lease{Owner: "a", Until: t0}, Now: t0, Limit: 1})
 				return err
@@ -154,7 +155,7 @@ func TestUnavailable(t *testing.T) {
 		_, err = s.EventCreate(ctx, store.EventCreateParams{Event: newEvent("")})
 		wantUnavailable(t, "EventCreate after Close", err)
 		wantUnavailable(t, "Ping after Close", s.Ping(ctx))
-		_, err = s.EventGet(ctx, "evt_x")
+		_, err = s.EventGet(ctx, auth.AllTenants(), "evt_x")
 		wantUnavailable(t, "EventGet after Close", err)
 		wantUnavailable(t, "Listen after Close", s.Listen(ctx, postgres.ChannelWork, func(string) {}))
 	})

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -81,8 +82,9 @@ func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret str
 }
 
 // WebhookGet implements store.WebhookStore.
-func (s *Store) WebhookGet(ctx context.Context, id string) (webhook.Webhook, error) {
-	w, err := scanWebhook(s.pool.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks w WHERE w.id = $1`, id))
+func (s *Store) WebhookGet(ctx context.Context, scope auth.Scope, id string) (webhook.Webhook, error) {
+	w, err := scanWebhook(s.pool.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks w WHERE w.id = $1`+inScope("w.tenant", 2),
+		id, scope.All(), scope.Tenant()))
 	return w, s.notFound(err, "webhook")
 }
 
@@ -130,16 +132,16 @@ func (s *Store) webhooks(ctx context.Context, q string, args ...any) ([]webhook.
 }
 
 // WebhookUpdate implements store.WebhookStore.
-func (s *Store) WebhookUpdate(ctx context.Context, w webhook.Webhook) error {
+func (s *Store) WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.Webhook) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var b pgx.Batch
 		b.Queue(`UPDATE webhooks SET name = $1, url = $2, description = $3, events = $4, active = $5,
 			headers = $6, format = $7, integration = $8, disabled_reason = $9, updated_at = $10,
 			destination_type = $11, secret_headers = $12
-			WHERE id = $13`,
+			WHERE id = $13`+inScope("tenant", 14),
 			w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active, headersOrEmpty(w.Headers),
 			string(w.Format), w.Integration, w.DisabledReason, w.UpdatedAt, store.DestinationType(w),
-			nonNilStrings(w.SecretHeaders), w.ID).Exec(mustAffect("webhook"))
+			nonNilStrings(w.SecretHeaders), w.ID, scope.All(), scope.Tenant()).Exec(mustAffect("webhook"))
 		queueSubscriptions(&b, w.ID, w.Events)
 		s.queueWebhookNotice(&b, w.ID)
 		return tx.SendBatch(ctx, &b).Close()
@@ -149,11 +151,12 @@ func (s *Store) WebhookUpdate(ctx context.Context, w webhook.Webhook) error {
 // WebhookDelete implements store.WebhookStore. Deleting the row waits for
 // ingests holding it (they lock the webhooks they match), so the update
 // after it sees, and fails, every delivery they made.
-func (s *Store) WebhookDelete(ctx context.Context, id string) error {
+func (s *Store) WebhookDelete(ctx context.Context, scope auth.Scope, id string) error {
 	now := time.Now()
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var b pgx.Batch
-		b.Queue(`DELETE FROM webhooks WHERE id = $1`, id).Exec(mustAffect("webhook"))
+		b.Queue(`DELETE FROM webhooks WHERE id = $1`+inScope("tenant", 2), id, scope.All(), scope.Tenant()).
+			Exec(mustAffect("webhook"))
 		b.Queue(`UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL,
 			last_error = 'webhook deleted', updated_at = $2
 			WHERE webhook_id = $1 AND status = 'pending'`, id, now)

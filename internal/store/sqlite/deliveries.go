@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -44,8 +45,9 @@ func scanLeased(r scanner) (webhook.Delivery, store.Lease, error) {
 }
 
 // DeliveryGet implements store.DeliveryStore.
-func (s *Store) DeliveryGet(ctx context.Context, id string) (webhook.Delivery, error) {
-	d, err := scanDelivery(s.rdb.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`, id))
+func (s *Store) DeliveryGet(ctx context.Context, scope auth.Scope, id string) (webhook.Delivery, error) {
+	d, err := scanDelivery(s.rdb.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`+inScope,
+		id, scopeAll(scope), scope.Tenant()))
 	return d, notFound(err, "delivery")
 }
 
@@ -306,12 +308,18 @@ func (s *Store) attempts(ctx context.Context, q string, args ...any) ([]webhook.
 }
 
 // AttemptList implements store.DeliveryStore.
-func (s *Store) AttemptList(ctx context.Context, deliveryID string) ([]webhook.Attempt, error) {
+func (s *Store) AttemptList(ctx context.Context, scope auth.Scope, deliveryID string) ([]webhook.Attempt, error) {
+	if ok, err := s.visible(ctx, scope, "deliveries", deliveryID); !ok {
+		return nil, err
+	}
 	return s.attempts(ctx, `WHERE delivery_id = ? ORDER BY id`, deliveryID)
 }
 
 // AttemptListByWebhook implements store.DeliveryStore.
-func (s *Store) AttemptListByWebhook(ctx context.Context, webhookID string, limit int) ([]webhook.Attempt, error) {
+func (s *Store) AttemptListByWebhook(ctx context.Context, scope auth.Scope, webhookID string, limit int) ([]webhook.Attempt, error) {
+	if ok, err := s.visible(ctx, scope, "webhooks", webhookID); !ok {
+		return nil, err
+	}
 	return s.attempts(ctx, `WHERE webhook_id = ? ORDER BY id DESC LIMIT ?`, webhookID, store.PageLimit(limit))
 }
 
@@ -339,7 +347,7 @@ func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (we
 
 // WebhookReplay implements store.DeliveryStore.
 func (s *Store) WebhookReplay(ctx context.Context, webhookID string, since, now time.Time) (int, error) {
-	w, err := s.WebhookGet(ctx, webhookID)
+	w, err := s.WebhookGet(ctx, auth.AllTenants(), webhookID)
 	if err != nil {
 		return 0, err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strings"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -126,7 +127,7 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 		return store.EventCreateResult{}, err
 	}
 	if res.Duplicate {
-		orig, err := s.EventGet(ctx, res.Event.ID)
+		orig, err := s.EventGet(ctx, auth.AllTenants(), res.Event.ID)
 		if err != nil {
 			return store.EventCreateResult{}, err
 		}
@@ -157,8 +158,9 @@ func scanEvent(r scanner) (webhook.Event, error) {
 const eventColumns = `id, tenant, type, data, idempotency_key, created_at, trace_parent`
 
 // EventGet implements store.EventStore.
-func (s *Store) EventGet(ctx context.Context, id string) (webhook.Event, error) {
-	e, err := scanEvent(s.rdb.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ?`, id))
+func (s *Store) EventGet(ctx context.Context, scope auth.Scope, id string) (webhook.Event, error) {
+	e, err := scanEvent(s.rdb.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ?`+inScope,
+		id, scopeAll(scope), scope.Tenant()))
 	return e, notFound(err, "event")
 }
 

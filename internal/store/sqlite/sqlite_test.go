@@ -134,7 +134,7 @@ func TestReopenKeepsData(t *testing.T) {
 	}
 
 	s = openStore(t, path)
-	if _, err := s.WebhookGet(ctx, w.ID); err != nil {
+	if _, err := s.WebhookGet(ctx, auth.AllTenants(), w.ID); err != nil {
 		t.Errorf("WebhookGet after reopening: %v", err)
 	}
 	if secrets, err := s.WebhookSecrets(ctx, w.ID, t0); err != nil || len(secrets) != 1 || secrets[0].Value != "whsec_durable" {
@@ -143,7 +143,7 @@ func TestReopenKeepsData(t *testing.T) {
 	if _, err := s.EventTypeGet(ctx, et.Slug); err != nil {
 		t.Errorf("EventTypeGet after reopening: %v", err)
 	}
-	if got, err := s.EventGet(ctx, ev.ID); err != nil || string(got.Data) != string(ev.Data) {
+	if got, err := s.EventGet(ctx, auth.AllTenants(), ev.ID); err != nil || string(got.Data) != string(ev.Data) {
 		t.Errorf("EventGet after reopening: %+v, %v", got, err)
 	}
 	if _, err := s.APIKeyByHash(ctx, []byte("hash")); err != nil {
@@ -224,7 +224,7 @@ func TestUpgradeFromFirstRelease(t *testing.T) {
 
 	s := openStore(t, path)
 	ctx := t.Context()
-	old, err := s.EventGet(ctx, "evt_old")
+	old, err := s.EventGet(ctx, auth.AllTenants(), "evt_old")
 	if err != nil || string(old.Data) != `{"n":1}` || old.TraceParent != "" {
 		t.Fatalf("EventGet of the old event after the upgrade: %+v, %v", old, err)
 	}
@@ -237,7 +237,7 @@ func TestUpgradeFromFirstRelease(t *testing.T) {
 	if _, err := s.EventCreate(ctx, store.EventCreateParams{Event: ev, IdempotencySince: t0}); err != nil {
 		t.Fatalf("EventCreate after the upgrade: %v", err)
 	}
-	if got, err := s.EventGet(ctx, ev.ID); err != nil || got.TraceParent != ev.TraceParent {
+	if got, err := s.EventGet(ctx, auth.AllTenants(), ev.ID); err != nil || got.TraceParent != ev.TraceParent {
 		t.Errorf("EventGet: trace parent %q, %v; want %q", got.TraceParent, err, ev.TraceParent)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -54,14 +55,14 @@ func TestUpgradeKeepsOlderAttempts(t *testing.T) {
 
 	s := openStore(t, path)
 	ctx := t.Context()
-	w, err := s.WebhookGet(ctx, "wh_old")
+	w, err := s.WebhookGet(ctx, auth.AllTenants(), "wh_old")
 	if err != nil {
 		t.Fatalf("WebhookGet: %v", err)
 	}
 	if w.Destination.Type != webhook.DestinationHTTP || w.SecretHeaders == nil || len(w.SecretHeaders) != 0 {
 		t.Errorf("old webhook: destination %+v, secret headers %#v; want http and none", w.Destination, w.SecretHeaders)
 	}
-	atts, err := s.AttemptListByWebhook(ctx, "wh_old", 10)
+	atts, err := s.AttemptListByWebhook(ctx, auth.AllTenants(), "wh_old", 10)
 	if err != nil {
 		t.Fatalf("AttemptListByWebhook: %v", err)
 	}

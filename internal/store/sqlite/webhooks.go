@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -104,8 +105,8 @@ func writeSubscriptions(tx *sql.Tx, w webhook.Webhook) error {
 }
 
 // WebhookGet implements store.WebhookStore.
-func (s *Store) WebhookGet(ctx context.Context, id string) (webhook.Webhook, error) {
-	row := s.rdb.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`, id)
+func (s *Store) WebhookGet(ctx context.Context, scope auth.Scope, id string) (webhook.Webhook, error) {
+	row := s.rdb.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`+inScope, id, scopeAll(scope), scope.Tenant())
 	w, err := scanWebhook(row)
 	return w, notFound(err, "webhook")
 }
@@ -165,15 +166,16 @@ func (s *Store) WebhookList(ctx context.Context, p store.WebhookListParams) (sto
 }
 
 // WebhookUpdate implements store.WebhookStore.
-func (s *Store) WebhookUpdate(ctx context.Context, w webhook.Webhook) error {
+func (s *Store) WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.Webhook) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.Exec(`UPDATE webhooks SET name = ?, url = ?, description = ?, events = ?,
 			active = ?, headers = ?, format = ?, integration = ?, disabled_reason = ?, updated_at = ?,
 			destination_type = ?, secret_headers = ?
-			WHERE id = ?`,
+			WHERE id = ?`+inScope,
 			w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
 			jsonText(headersOrEmpty(w.Headers)), string(w.Format), w.Integration, w.DisabledReason,
-			ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)), w.ID)
+			ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)), w.ID,
+			scopeAll(scope), scope.Tenant())
 		if err != nil {
 			return err
 		}
@@ -189,10 +191,10 @@ func (s *Store) WebhookUpdate(ctx context.Context, w webhook.Webhook) error {
 }
 
 // WebhookDelete implements store.WebhookStore.
-func (s *Store) WebhookDelete(ctx context.Context, id string) error {
+func (s *Store) WebhookDelete(ctx context.Context, scope auth.Scope, id string) error {
 	now := ts(time.Now())
 	return s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.Exec(`DELETE FROM webhooks WHERE id = ?`, id)
+		res, err := tx.Exec(`DELETE FROM webhooks WHERE id = ?`+inScope, id, scopeAll(scope), scope.Tenant())
 		if err != nil {
 			return err
 		}

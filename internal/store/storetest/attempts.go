@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -148,7 +149,7 @@ func testAttempts(t *testing.T, open Opener) {
 		h.record(bad)
 		h.record(good)
 
-		got, err := h.s.AttemptListByWebhook(h.ctx, w.ID, 10)
+		got, err := h.s.AttemptListByWebhook(h.ctx, auth.AllTenants(), w.ID, 10)
 		ok(t, err, "AttemptListByWebhook")
 		if len(got) != 2 {
 			t.Fatalf("AttemptListByWebhook: got %d attempts, want the 2 tests", len(got))
@@ -191,7 +192,7 @@ func testAttempts(t *testing.T, open Opener) {
 		h.record(store.AttemptResult{Attempt: full, Outcome: store.OutcomeRetry, NextAttemptAt: at(time.Hour)},
 			store.AttemptResult{Attempt: test, Outcome: store.OutcomeFailed})
 
-		list, err := h.s.AttemptList(h.ctx, d.ID)
+		list, err := h.s.AttemptList(h.ctx, auth.AllTenants(), d.ID)
 		ok(t, err, "AttemptList")
 		if len(list) != 1 {
 			t.Fatalf("AttemptList: got %d attempts, want 1", len(list))
@@ -202,7 +203,7 @@ func testAttempts(t *testing.T, open Opener) {
 				t.Errorf("body bytes changed: got %q, want %q", b.got, b.want)
 			}
 		}
-		byHook, err := h.s.AttemptListByWebhook(h.ctx, w.ID, 10)
+		byHook, err := h.s.AttemptListByWebhook(h.ctx, auth.AllTenants(), w.ID, 10)
 		ok(t, err, "AttemptListByWebhook")
 		if len(byHook) != 2 {
 			t.Fatalf("AttemptListByWebhook: got %d attempts, want 2", len(byHook))
@@ -231,7 +232,7 @@ func testAttempts(t *testing.T, open Opener) {
 		h.claim("a", at(2*time.Minute), 10)
 		rec(succeeded(d1, at(121*time.Second)))
 
-		list, err := h.s.AttemptList(h.ctx, d1.ID)
+		list, err := h.s.AttemptList(h.ctx, auth.AllTenants(), d1.ID)
 		ok(t, err, "AttemptList")
 		if want := []string{all[0].Attempt.ID, all[2].Attempt.ID, all[4].Attempt.ID}; !slices.Equal(attemptIDs(list), want) {
 			t.Errorf("AttemptList(d1): got %v, want oldest first %v", attemptIDs(list), want)
@@ -244,7 +245,7 @@ func testAttempts(t *testing.T, open Opener) {
 			limit int
 			want  []string
 		}{{10, newest}, {2, newest[:2]}} {
-			got, err := h.s.AttemptListByWebhook(h.ctx, w.ID, c.limit)
+			got, err := h.s.AttemptListByWebhook(h.ctx, auth.AllTenants(), w.ID, c.limit)
 			ok(t, err, "AttemptListByWebhook")
 			if !slices.Equal(attemptIDs(got), c.want) {
 				t.Errorf("AttemptListByWebhook(limit %d): got %v, want newest first %v", c.limit, attemptIDs(got), c.want)
@@ -253,7 +254,7 @@ func testAttempts(t *testing.T, open Opener) {
 		if got := h.delivery(d1.ID); got.Status != webhook.DeliverySucceeded || got.Attempts != 3 {
 			t.Errorf("d1: %+v, want succeeded after 3 attempts", got)
 		}
-		list, err = h.s.AttemptList(h.ctx, webhook.NewID(webhook.PrefixDelivery))
+		list, err = h.s.AttemptList(h.ctx, auth.AllTenants(), webhook.NewID(webhook.PrefixDelivery))
 		ok(t, err, "AttemptList of an unknown delivery")
 		if len(list) != 0 {
 			t.Errorf("AttemptList of an unknown delivery: %d attempts", len(list))
@@ -270,7 +271,7 @@ func testAttempts(t *testing.T, open Opener) {
 			want  webhook.DeliveryStatus
 		}{
 			{"webhook deleted", func(h *harness, w webhook.Webhook, d webhook.Delivery) {
-				ok(h.t, h.s.WebhookDelete(h.ctx, w.ID), "WebhookDelete")
+				ok(h.t, h.s.WebhookDelete(h.ctx, auth.AllTenants(), w.ID), "WebhookDelete")
 			}, webhook.DeliveryFailed},
 			{"retried by hand and delivered", func(h *harness, w webhook.Webhook, d webhook.Delivery) {
 				// a's lease ran out; a user retried; b delivered.
@@ -393,7 +394,7 @@ func testAttempts(t *testing.T, open Opener) {
 				t.Errorf("DeliveryCounts[%s]: %d, want %d", st, counts[st], n)
 			}
 		}
-		list, err := h.s.AttemptListByWebhook(h.ctx, a.ID, 100)
+		list, err := h.s.AttemptListByWebhook(h.ctx, auth.AllTenants(), a.ID, 100)
 		ok(t, err, "AttemptListByWebhook")
 		if len(list) != 5 {
 			t.Errorf("AttemptListByWebhook(a): %d attempts, want 5 (4 and a test)", len(list))
@@ -528,7 +529,7 @@ func testLateResult(t *testing.T, open Opener) {
 	if got := h.delivery(d.ID); got.Status != webhook.DeliveryPending || got.Attempts != 0 {
 		t.Fatalf("late result of a lost lease changed the delivery: %+v", got)
 	}
-	atts, err := h.s.AttemptList(h.ctx, d.ID)
+	atts, err := h.s.AttemptList(h.ctx, auth.AllTenants(), d.ID)
 	ok(t, err, "AttemptList")
 	if len(atts) != 1 {
 		t.Fatalf("the late attempt is not logged: %d attempts", len(atts))

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -37,7 +38,7 @@ func testEvents(t *testing.T, open Opener) {
 			t.Fatal("first EventCreate reported a duplicate")
 		}
 		equal(t, "EventCreate result event", res.Event, ev, normEvent)
-		got, err := h.s.EventGet(h.ctx, ev.ID)
+		got, err := h.s.EventGet(h.ctx, auth.AllTenants(), ev.ID)
 		ok(t, err, "EventGet")
 		equal(t, "EventGet", got, ev, normEvent)
 		if string(got.Data) != string(ev.Data) {
@@ -95,14 +96,14 @@ func testEvents(t *testing.T, open Opener) {
 		if len(res.Deliveries) != 0 {
 			t.Errorf("got %d deliveries, want 0", len(res.Deliveries))
 		}
-		_, err := h.s.EventGet(h.ctx, res.Event.ID)
+		_, err := h.s.EventGet(h.ctx, auth.AllTenants(), res.Event.ID)
 		ok(t, err, "EventGet: an event nobody receives is still stored")
 	})
 
 	t.Run("GetNotFound", func(t *testing.T) {
 		t.Parallel()
 		h := setup(t, open)
-		_, err := h.s.EventGet(h.ctx, webhook.NewID(webhook.PrefixEvent))
+		_, err := h.s.EventGet(h.ctx, auth.AllTenants(), webhook.NewID(webhook.PrefixEvent))
 		wantCode(t, err, webhook.ENOTFOUND, "EventGet")
 	})
 
@@ -169,7 +170,7 @@ func testEvents(t *testing.T, open Opener) {
 		if !sameSet(deliveryIDs(dup.Deliveries), deliveryIDs(first.Deliveries)) {
 			t.Errorf("duplicate's deliveries: got %v, want the original's %v", deliveryIDs(dup.Deliveries), deliveryIDs(first.Deliveries))
 		}
-		_, err := h.s.EventGet(h.ctx, again.ID)
+		_, err := h.s.EventGet(h.ctx, auth.AllTenants(), again.ID)
 		wantCode(t, err, webhook.ENOTFOUND, "EventGet of the duplicate's own ID")
 		equal(t, "delivery counts after a duplicate", counts(), before, func(m map[webhook.DeliveryStatus]int64) map[webhook.DeliveryStatus]int64 { return m })
 		if got := h.webhook(a.ID).Stats.Deliveries; got != 1 {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -244,7 +245,7 @@ func testLists(t *testing.T, open Opener) {
 	t.Run("DeliveryGetNotFound", func(t *testing.T) {
 		t.Parallel()
 		h := setup(t, open)
-		_, err := h.s.DeliveryGet(h.ctx, webhook.NewID(webhook.PrefixDelivery))
+		_, err := h.s.DeliveryGet(h.ctx, auth.AllTenants(), webhook.NewID(webhook.PrefixDelivery))
 		wantCode(t, err, webhook.ENOTFOUND, "DeliveryGet")
 	})
 }

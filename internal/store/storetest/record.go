@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -30,14 +31,14 @@ func testAttemptRecord(t *testing.T, open Opener) {
 		test.Test, test.Destination, test.Outcome, test.Answer = true, webhook.DestinationHTTP, webhook.OutcomeFailed, "connection refused"
 		h.record(gone, store.AttemptResult{Attempt: test})
 
-		list, err := h.s.AttemptList(h.ctx, d.ID)
+		list, err := h.s.AttemptList(h.ctx, auth.AllTenants(), d.ID)
 		ok(t, err, "AttemptList")
 		if len(list) != 2 {
 			t.Fatalf("AttemptList: got %d attempts, want 2", len(list))
 		}
 		equal(t, "AttemptList[0]", list[0], retry.Attempt, normAttempt)
 		equal(t, "AttemptList[1]", list[1], gone.Attempt, normAttempt)
-		byHook, err := h.s.AttemptListByWebhook(h.ctx, w.ID, 10)
+		byHook, err := h.s.AttemptListByWebhook(h.ctx, auth.AllTenants(), w.ID, 10)
 		ok(t, err, "AttemptListByWebhook")
 		if len(byHook) != 3 {
 			t.Fatalf("AttemptListByWebhook: got %d attempts, want 3", len(byHook))
@@ -56,7 +57,7 @@ func testAttemptRecord(t *testing.T, open Opener) {
 		// A reason phrase is whatever the receiver sent.
 		r.Attempt.Destination, r.Attempt.Outcome, r.Attempt.Answer = webhook.DestinationHTTP, webhook.OutcomeDelivered, "200 Très bien ✓"
 		h.record(r)
-		list, err := h.s.AttemptList(h.ctx, d.ID)
+		list, err := h.s.AttemptList(h.ctx, auth.AllTenants(), d.ID)
 		ok(t, err, "AttemptList")
 		if len(list) != 1 || list[0].Answer != r.Attempt.Answer {
 			t.Errorf("AttemptList: %+v, want the answer %q", list, r.Attempt.Answer)
@@ -84,11 +85,11 @@ func testWebhookDestination(t *testing.T, open Opener) {
 		upd := got
 		upd.SecretHeaders = []string{"X-Team"}
 		upd.UpdatedAt = at(time.Hour)
-		ok(t, h.s.WebhookUpdate(h.ctx, upd), "WebhookUpdate")
+		ok(t, h.s.WebhookUpdate(h.ctx, auth.AllTenants(), upd), "WebhookUpdate")
 		equal(t, "WebhookGet after update", h.webhook(w.ID), upd, normWebhook)
 
 		upd.SecretHeaders = nil
-		ok(t, h.s.WebhookUpdate(h.ctx, upd), "WebhookUpdate clearing secret headers")
+		ok(t, h.s.WebhookUpdate(h.ctx, auth.AllTenants(), upd), "WebhookUpdate clearing secret headers")
 		if got := h.webhook(w.ID); len(got.SecretHeaders) != 0 {
 			t.Errorf("secret headers after clearing them: %v, want none", got.SecretHeaders)
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -51,14 +52,14 @@ func withoutBodies(a webhook.Attempt) webhook.Attempt {
 
 func (h *harness) attempts(deliveryID string) []webhook.Attempt {
 	h.t.Helper()
-	as, err := h.s.AttemptList(h.ctx, deliveryID)
+	as, err := h.s.AttemptList(h.ctx, auth.AllTenants(), deliveryID)
 	ok(h.t, err, "AttemptList")
 	return as
 }
 
 func (h *harness) webhookAttempts(webhookID string) []webhook.Attempt {
 	h.t.Helper()
-	as, err := h.s.AttemptListByWebhook(h.ctx, webhookID, 1000)
+	as, err := h.s.AttemptListByWebhook(h.ctx, auth.AllTenants(), webhookID, 1000)
 	ok(h.t, err, "AttemptListByWebhook")
 	return as
 }
@@ -81,19 +82,19 @@ func checkAttempts(t *testing.T, what string, got []webhook.Attempt, want ...web
 
 func (h *harness) eventGone(id, what string) {
 	h.t.Helper()
-	_, err := h.s.EventGet(h.ctx, id)
+	_, err := h.s.EventGet(h.ctx, auth.AllTenants(), id)
 	wantCode(h.t, err, webhook.ENOTFOUND, what+": EventGet")
 }
 
 func (h *harness) eventKept(id, what string) {
 	h.t.Helper()
-	_, err := h.s.EventGet(h.ctx, id)
+	_, err := h.s.EventGet(h.ctx, auth.AllTenants(), id)
 	ok(h.t, err, what+": EventGet")
 }
 
 func (h *harness) deliveryGone(id, what string) {
 	h.t.Helper()
-	_, err := h.s.DeliveryGet(h.ctx, id)
+	_, err := h.s.DeliveryGet(h.ctx, auth.AllTenants(), id)
 	wantCode(h.t, err, webhook.ENOTFOUND, what+": DeliveryGet")
 }
 

@@ -65,6 +65,7 @@ func Run(t *testing.T, open Opener) {
 		{"Retain", testRetain},
 		{"AttemptRecord", testAttemptRecord},
 		{"WebhookDestination", testWebhookDestination},
+		{"Scope", testScope},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -193,7 +194,7 @@ func (h *harness) createWebhook(opts ...hookOpt) webhook.Webhook {
 
 func (h *harness) webhook(id string) webhook.Webhook {
 	h.t.Helper()
-	w, err := h.s.WebhookGet(h.ctx, id)
+	w, err := h.s.WebhookGet(h.ctx, auth.AllTenants(), id)
 	ok(h.t, err, "WebhookGet "+id)
 	return w
 }
@@ -232,7 +233,7 @@ func (h *harness) deliver(created time.Time) webhook.Delivery {
 
 func (h *harness) delivery(id string) webhook.Delivery {
 	h.t.Helper()
-	d, err := h.s.DeliveryGet(h.ctx, id)
+	d, err := h.s.DeliveryGet(h.ctx, auth.AllTenants(), id)
 	ok(h.t, err, "DeliveryGet "+id)
 	return d
 }

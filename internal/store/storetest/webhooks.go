@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -44,11 +45,11 @@ func testWebhooks(t *testing.T, open Opener) {
 		t.Parallel()
 		h := setup(t, open)
 		missing := webhook.NewID(webhook.PrefixWebhook)
-		_, err := h.s.WebhookGet(h.ctx, missing)
+		_, err := h.s.WebhookGet(h.ctx, auth.AllTenants(), missing)
 		wantCode(t, err, webhook.ENOTFOUND, "WebhookGet")
-		err = h.s.WebhookUpdate(h.ctx, webhook.Webhook{ID: missing, Events: []string{"*"}, UpdatedAt: t0})
+		err = h.s.WebhookUpdate(h.ctx, auth.AllTenants(), webhook.Webhook{ID: missing, Events: []string{"*"}, UpdatedAt: t0})
 		wantCode(t, err, webhook.ENOTFOUND, "WebhookUpdate")
-		wantCode(t, h.s.WebhookDelete(h.ctx, missing), webhook.ENOTFOUND, "WebhookDelete")
+		wantCode(t, h.s.WebhookDelete(h.ctx, auth.AllTenants(), missing), webhook.ENOTFOUND, "WebhookDelete")
 		wantCode(t, h.s.WebhookDisable(h.ctx, missing, "gone", t0), webhook.ENOTFOUND, "WebhookDisable")
 	})
 
@@ -68,7 +69,7 @@ func testWebhooks(t *testing.T, open Opener) {
 		// Neither the tenant nor the creation time is editable.
 		sneaky := upd
 		sneaky.Tenant, sneaky.CreatedAt = tenantOther, at(-time.Hour)
-		ok(t, h.s.WebhookUpdate(h.ctx, sneaky), "WebhookUpdate")
+		ok(t, h.s.WebhookUpdate(h.ctx, auth.AllTenants(), sneaky), "WebhookUpdate")
 		equal(t, "WebhookGet after update", h.webhook(w.ID), upd, normWebhook)
 
 		// Matching follows the new subscriptions.
@@ -85,7 +86,7 @@ func testWebhooks(t *testing.T, open Opener) {
 		// Deactivated by the user: no reason, no new deliveries.
 		upd.Active, upd.UpdatedAt = false, at(3*time.Hour)
 		upd.Stats.Deliveries = 1 // the order.paid above
-		ok(t, h.s.WebhookUpdate(h.ctx, upd), "WebhookUpdate inactive")
+		ok(t, h.s.WebhookUpdate(h.ctx, auth.AllTenants(), upd), "WebhookUpdate inactive")
 		equal(t, "WebhookGet after deactivation", h.webhook(w.ID), upd, normWebhook)
 		if res := h.publish(tenantAcme, typeOrderPaid, at(4*time.Hour)); len(res.Deliveries) != 0 {
 			t.Errorf("event for an inactive webhook: %d deliveries, want 0", len(res.Deliveries))
@@ -104,10 +105,10 @@ func testWebhooks(t *testing.T, open Opener) {
 			t.Fatalf("claim: got %v, want [%s]", got, leased.ID)
 		}
 
-		ok(t, h.s.WebhookDelete(h.ctx, w.ID), "WebhookDelete")
-		_, err := h.s.WebhookGet(h.ctx, w.ID)
+		ok(t, h.s.WebhookDelete(h.ctx, auth.AllTenants(), w.ID), "WebhookDelete")
+		_, err := h.s.WebhookGet(h.ctx, auth.AllTenants(), w.ID)
 		wantCode(t, err, webhook.ENOTFOUND, "WebhookGet after delete")
-		wantCode(t, h.s.WebhookDelete(h.ctx, w.ID), webhook.ENOTFOUND, "WebhookDelete twice")
+		wantCode(t, h.s.WebhookDelete(h.ctx, auth.AllTenants(), w.ID), webhook.ENOTFOUND, "WebhookDelete twice")
 
 		for _, c := range []struct {
 			d    webhook.Delivery
