@@ -107,8 +107,7 @@ func (c *Client) BinWatch(ctx context.Context, id, afterID string, fn func(BinRe
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		var apiErr *Error
-		if asError(err, &apiErr) && apiErr.Status != http.StatusServiceUnavailable && apiErr.Status != http.StatusTooManyRequests {
+		if apiErr, ok := errors.AsType[*Error](err); ok && apiErr.Status != http.StatusServiceUnavailable && apiErr.Status != http.StatusTooManyRequests {
 			return err // a 401 or 404 will not fix itself
 		}
 		var fe fnError
@@ -186,5 +185,3 @@ func (c *Client) binStream(ctx context.Context, id string, last *string, fn func
 	}
 	return io.ErrUnexpectedEOF
 }
-
-func asError(err error, target **Error) bool { return errors.As(err, target) }

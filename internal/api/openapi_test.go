@@ -18,6 +18,7 @@ import (
 	"github.com/hookline/hookline/internal/audit"
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/inspect/bin"
+	"github.com/hookline/hookline/internal/problem"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -546,9 +547,9 @@ func TestOpenAPIResponses(t *testing.T) {
 		{"delivery", "DeliveryWithAttempts", deliveryView{Delivery: failed, Attempts: attemptViews(attempts)}},
 		{"new delivery", "DeliveryWithAttempts", deliveryView{Delivery: pending, Attempts: attemptViews(nil)}},
 		{"attempts", "AttemptList", list[attemptView]{Data: attemptViews(attempts)}},
-		{"problem", "Problem", Problem{Type: "about:blank", Title: "Bad Request", Status: 400, Detail: "x: y",
+		{"problem", "Problem", problem.Problem{Type: "about:blank", Title: "Bad Request", Status: 400, Detail: "x: y",
 			Instance: "/api/v1/webhooks", Field: "x", RequestID: "r"}},
-		{"bare problem", "Problem", Problem{Type: "about:blank", Title: "Not Found", Status: 404}},
+		{"bare problem", "Problem", problem.Problem{Type: "about:blank", Title: "Not Found", Status: 404}},
 	}
 	for _, tt := range tests {
 		// A Compiler is not safe for concurrent use: compile up front.

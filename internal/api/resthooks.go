@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -66,8 +67,7 @@ func (a *API) subscribeHook(w http.ResponseWriter, r *http.Request) error {
 	}
 	wh, _, err := a.cfg.Registry.CreateWebhook(r.Context(), in)
 	if err != nil {
-		var e *webhook.Error
-		if asErr(err, &e) {
+		if e, ok := errors.AsType[*webhook.Error](err); ok {
 			// Name the fields as this request did.
 			switch e.Field {
 			case "url":

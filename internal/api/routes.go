@@ -4,7 +4,6 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"math"
 	"net/http"
@@ -14,7 +13,9 @@ import (
 
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/ingest"
+	"github.com/hookline/hookline/internal/problem"
 	"github.com/hookline/hookline/internal/registry"
+	"github.com/hookline/hookline/internal/reqid"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -147,14 +148,14 @@ func (a *API) Register(mux *http.ServeMux) {
 				allow = append(allow, m)
 			}
 		}
-		p := Problem{Status: http.StatusNotFound, Detail: "no such API route: " + r.Method + " " + r.URL.Path,
-			Instance: r.URL.Path, RequestID: RequestID(r.Context())}
+		p := problem.Problem{Status: http.StatusNotFound, Detail: "no such API route: " + r.Method + " " + r.URL.Path,
+			Instance: r.URL.Path, RequestID: reqid.From(r.Context())}
 		if len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
 			p.Status = http.StatusMethodNotAllowed
 			p.Detail = r.Method + " is not allowed on " + r.URL.Path + "; use " + strings.Join(allow, ", ")
 		}
-		WriteProblem(w, p)
+		problem.Write(w, p)
 	})
 }
 
@@ -166,39 +167,26 @@ func (a *API) handle(rt Route) http.Handler {
 				if webhook.ErrorCode(err) == webhook.EUNAUTHORIZED {
 					w.Header().Set("WWW-Authenticate", `Bearer realm="hookline"`)
 				}
-				WriteError(w, r, a.log, err)
+				problem.WriteError(w, r, a.log, err)
 				return
 			}
 			if ok, wait := a.cfg.Limiter.Allow(k.ID); !ok {
 				secs := int(math.Ceil(wait.Seconds()))
 				w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-				WriteError(w, r, a.log, webhook.Errorf(webhook.ERATELIMITED,
+				problem.WriteError(w, r, a.log, webhook.Errorf(webhook.ERATELIMITED,
 					"this API key is over its rate limit; retry after %d s", max(secs, 1)))
 				return
 			}
 			p := auth.KeyPrincipal(k)
 			if !p.Can(rt.Scope) {
-				WriteError(w, r, a.log, webhook.Errorf(webhook.EFORBIDDEN,
+				problem.WriteError(w, r, a.log, webhook.Errorf(webhook.EFORBIDDEN,
 					"this API key's scopes (%v) do not allow %s %s", k.Scopes, rt.Method, rt.Pattern))
 				return
 			}
 			r = r.WithContext(auth.WithPrincipal(r.Context(), p))
 		}
 		if err := rt.Handler(w, r); err != nil {
-			WriteError(w, r, a.log, err)
+			problem.WriteError(w, r, a.log, err)
 		}
 	})
-}
-
-type requestIDKey struct{}
-
-// WithRequestID stores a request id in ctx.
-func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
-}
-
-// RequestID returns the request id in ctx, or "".
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
 }

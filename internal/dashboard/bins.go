@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -95,8 +96,7 @@ func (d *Dashboard) useBin(w http.ResponseWriter, r *http.Request) error {
 		Name: &name, URL: &u, Events: []string{webhook.AllEvents},
 	})
 	if err != nil {
-		var e *webhook.Error
-		if asError(err, &e) && e.Field == "url" && e.Code == webhook.EUNPROCESSABLE {
+		if e, ok := errors.AsType[*webhook.Error](err); ok && e.Field == "url" && e.Code == webhook.EUNPROCESSABLE {
 			return webhook.Errorf(webhook.EUNPROCESSABLE,
 				"The SSRF guard refuses this bin's URL (%s) because it points to a private or loopback address. "+
 					"Set HOOKLINE_PUBLIC_URL to the address this server is reached at (for example https://hooks.example.com), "+

@@ -24,10 +24,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hookline/hookline/internal/api"
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/inspect"
 	"github.com/hookline/hookline/internal/registry"
+	"github.com/hookline/hookline/internal/reqid"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -269,14 +269,14 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	} else {
 		d.log.Error("dashboard: internal error", "err", err, "method", r.Method, "path", r.URL.Path,
-			"request_id", api.RequestID(r.Context()))
+			"request_id", reqid.From(r.Context()))
 	}
 	d.errorPage(w, r, status, msg)
 }
 
 func (d *Dashboard) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	v := errorView{base: d.base(r, http.StatusText(status), ""), Status: status, Message: msg,
-		RequestID: api.RequestID(r.Context())}
+		RequestID: reqid.From(r.Context())}
 	if isFragment(r) {
 		d.renderFragment(w, r, status, "error", "error-box", v)
 		return
@@ -350,7 +350,7 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, n
 	}
 	var buf bytes.Buffer
 	if err := p.t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		d.log.Error("dashboard: rendering failed", "page", name, "err", err, "request_id", api.RequestID(r.Context()))
+		d.log.Error("dashboard: rendering failed", "page", name, "err", err, "request_id", reqid.From(r.Context()))
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -364,7 +364,7 @@ func (d *Dashboard) renderFragment(w http.ResponseWriter, r *http.Request, statu
 	var buf bytes.Buffer
 	if err := d.fragment(&buf, pageName, tmpl, data); err != nil {
 		d.log.Error("dashboard: rendering failed", "page", pageName, "template", tmpl, "err", err,
-			"request_id", api.RequestID(r.Context()))
+			"request_id", reqid.From(r.Context()))
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -411,5 +411,3 @@ func fieldErrors(err error, fields ...string) (formErrors, string, error) {
 	}
 	return nil, e.Message, nil
 }
-
-func asError(err error, target **webhook.Error) bool { return errors.As(err, target) }

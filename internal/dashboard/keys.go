@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -142,8 +143,7 @@ func (d *Dashboard) createKey(w http.ResponseWriter, r *http.Request) error {
 // keyFieldErrors places an error from auth.Create or the form next to the
 // form field it is about.
 func keyFieldErrors(err error) (formErrors, string, error) {
-	var e *webhook.Error
-	if asError(err, &e) {
+	if e, ok := errors.AsType[*webhook.Error](err); ok {
 		if f, ok := keyFormFields[e.Field]; ok && f != e.Field {
 			c := *e
 			c.Field = f

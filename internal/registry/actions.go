@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,8 +11,6 @@ import (
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
-
-func asError(err error, target **webhook.Error) bool { return errors.As(err, target) }
 
 // TestResult is what a test send shows the user.
 type TestResult struct {

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -62,9 +63,8 @@ func (r *Registry) CreateEventType(ctx context.Context, in EventTypeInput) (webh
 			return et, err
 		}
 		if err := s.Validate(example); err != nil {
-			var e *webhook.Error
 			msg := err.Error()
-			if ok := asError(err, &e); ok {
+			if e, ok := errors.AsType[*webhook.Error](err); ok {
 				msg = e.Field + ": " + e.Message
 			}
 			return et, webhook.FieldError(webhook.EUNPROCESSABLE, "example", "does not satisfy the schema: %s", msg)

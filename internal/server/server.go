@@ -6,8 +6,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net"
@@ -19,7 +17,8 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/hookline/hookline/internal/api"
+	"github.com/hookline/hookline/internal/problem"
+	"github.com/hookline/hookline/internal/reqid"
 	"github.com/hookline/hookline/internal/tracing"
 )
 
@@ -121,12 +120,12 @@ func Middleware(h http.Handler, log *slog.Logger, trusted []netip.Prefix, tracer
 		}
 		id := r.Header.Get("X-Request-Id")
 		if id == "" || len(id) > 64 || !printable(id) {
-			id = newRequestID()
+			id = reqid.New()
 		}
 		w.Header().Set("X-Request-Id", id)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "same-origin")
-		r = r.WithContext(api.WithRequestID(r.Context(), id))
+		r = r.WithContext(reqid.With(r.Context(), id))
 		rw := &statusWriter{ResponseWriter: w}
 		var span trace.Span
 		if tracer != nil && tracing.Traced(r.URL.Path) {
@@ -139,7 +138,7 @@ func Middleware(h http.Handler, log *slog.Logger, trusted []netip.Prefix, tracer
 				}
 				log.Error("panic serving request", "panic", p, "request_id", id, "path", r.URL.Path, "stack", string(debug.Stack()))
 				if rw.status == 0 {
-					api.WriteProblem(rw, api.Problem{Status: http.StatusInternalServerError, Detail: "internal error", RequestID: id})
+					problem.Write(rw, problem.Problem{Status: http.StatusInternalServerError, Detail: "internal error", RequestID: id})
 				}
 			}
 			lvl := slog.LevelDebug
@@ -168,12 +167,6 @@ func printable(s string) bool {
 		}
 	}
 	return true
-}
-
-func newRequestID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 type statusWriter struct {

@@ -1,4 +1,10 @@
-package api
+// Package problem writes RFC 9457 problem details, the body of every error
+// answer of the REST API (and of the server's own last-resort 500). It is
+// the one place where an application error becomes an HTTP status and a
+// message: known *webhook.Error codes map to 4xx/503 with their safe
+// message; anything else is an internal error, logged once here and shown
+// without its text.
+package problem
 
 import (
 	"encoding/json"
@@ -7,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/hookline/hookline/internal/reqid"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -26,9 +33,8 @@ type Problem struct {
 // WriteError renders err as problem JSON. Errors that are not a
 // *webhook.Error are internal: logged once here, shown as "internal error".
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	var e *webhook.Error
-	p := Problem{Instance: r.URL.Path, RequestID: RequestID(r.Context())}
-	if errors.As(err, &e) {
+	p := Problem{Instance: r.URL.Path, RequestID: reqid.From(r.Context())}
+	if e, ok := errors.AsType[*webhook.Error](err); ok {
 		p.Status = webhook.HTTPStatus(e.Code)
 		p.Detail = e.Message
 		if e.Field != "" {
@@ -47,11 +53,12 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	p.Title = http.StatusText(p.Status)
 	p.Type = "about:blank"
-	WriteProblem(w, p)
+	Write(w, p)
 }
 
-// WriteProblem writes p with its status.
-func WriteProblem(w http.ResponseWriter, p Problem) {
+// Write writes p with its status; an empty Type or Title gets the RFC's
+// defaults ("about:blank" and the status text).
+func Write(w http.ResponseWriter, p Problem) {
 	if p.Type == "" {
 		p.Type = "about:blank"
 	}
@@ -64,18 +71,3 @@ func WriteProblem(w http.ResponseWriter, p Problem) {
 	w.WriteHeader(p.Status)
 	w.Write(b)
 }
-
-// writeJSON writes v as JSON with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		WriteProblem(w, Problem{Status: http.StatusInternalServerError, Detail: "internal error"})
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
-}
-
-func asErr(err error, target **webhook.Error) bool { return errors.As(err, target) }
