@@ -192,11 +192,19 @@ func (s *server) publish(typ string, data any) string {
 
 // problem is an RFC 9457 body.
 type problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
-	Detail string `json:"detail"`
-	Field  string `json:"field"`
+	Type   string         `json:"type"`
+	Title  string         `json:"title"`
+	Status int            `json:"status"`
+	Detail string         `json:"detail"`
+	Field  string         `json:"field"`
+	Errors []problemError `json:"errors"`
+}
+
+// problemError is one item of a problem's errors member.
+type problemError struct {
+	Pointer   string `json:"pointer"`
+	Parameter string `json:"parameter"`
+	Detail    string `json:"detail"`
 }
 
 // received is one request a receiver got.

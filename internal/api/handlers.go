@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -43,7 +44,7 @@ func queryLimit(r *http.Request) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 1000 {
-		return 0, webhook.FieldError(webhook.EINVALID, "limit", "must be a whole number from 1 to 1000")
+		return 0, webhook.ParamError(webhook.EINVALID, "limit", "must be a whole number from 1 to 1000")
 	}
 	return n, nil
 }
@@ -53,7 +54,12 @@ func queryTenant(r *http.Request) (string, error) {
 	if t == "" {
 		return "", nil
 	}
-	return ingest.ValidTenant(t)
+	t, err := ingest.ValidTenant(t)
+	if e, ok := errors.AsType[*webhook.Error](err); ok && e.Field == "tenant" {
+		// The same check as a body's tenant, reported as the parameter.
+		return "", webhook.ParamError(e.Code, "tenant", "%s", e.Message)
+	}
+	return t, err
 }
 
 // --- event types ---
@@ -162,7 +168,7 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 	if v := q.Get("active"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return webhook.FieldError(webhook.EINVALID, "active", "must be true or false")
+			return webhook.ParamError(webhook.EINVALID, "active", "must be true or false")
 		}
 		p.Active = &b
 	}
@@ -407,7 +413,7 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 		Status: webhook.DeliveryStatus(q.Get("status")), Cursor: q.Get("cursor"), Limit: limit,
 	}
 	if p.Status != "" && !p.Status.Valid() {
-		return webhook.FieldError(webhook.EINVALID, "status", "must be pending, succeeded or failed")
+		return webhook.ParamError(webhook.EINVALID, "status", "must be pending, succeeded or failed")
 	}
 	page, err := a.cfg.Store.DeliveryList(r.Context(), p)
 	if err != nil {

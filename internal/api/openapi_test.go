@@ -550,6 +550,12 @@ func TestOpenAPIResponses(t *testing.T) {
 		{"problem", "Problem", problem.Problem{Type: "about:blank", Title: "Bad Request", Status: 400, Detail: "x: y",
 			Instance: "/api/v1/webhooks", Field: "x", RequestID: "r"}},
 		{"bare problem", "Problem", problem.Problem{Type: "about:blank", Title: "Not Found", Status: 404}},
+		{"problem with errors", "Problem", problem.Problem{Type: "about:blank", Title: "Bad Request", Status: 400,
+			Detail: "name: is required", Field: "name", Errors: []problem.Item{
+				{Pointer: "/name", Detail: "is required"}, {Pointer: "/events/1", Detail: "unknown event type"}}}},
+		{"problem about a parameter", "Problem", problem.Problem{Type: "about:blank", Title: "Bad Request", Status: 400,
+			Detail: "limit: must be a whole number", Field: "limit", Errors: []problem.Item{
+				{Parameter: "limit", Detail: "must be a whole number"}}}},
 	}
 	for _, tt := range tests {
 		// A Compiler is not safe for concurrent use: compile up front.

@@ -41,11 +41,15 @@ func (a *API) subscribeHook(w http.ResponseWriter, r *http.Request) error {
 	if err := a.decode(w, r, a.cfg.MaxBodyBytes, &req); err != nil {
 		return err
 	}
+	var v webhook.Validation
 	if req.TargetURL == "" {
-		return webhook.FieldError(webhook.EINVALID, "target_url", "is required")
+		v.Add(webhook.EINVALID, webhook.At("target_url"), "is required")
 	}
 	if req.Event == "" {
-		return webhook.FieldError(webhook.EINVALID, "event", "is required")
+		v.Add(webhook.EINVALID, webhook.At("event"), "is required")
+	}
+	if err := v.Err(); err != nil {
+		return err
 	}
 	integration := strings.ToLower(strings.TrimSpace(req.Integration))
 	if integration == "" {
@@ -67,21 +71,34 @@ func (a *API) subscribeHook(w http.ResponseWriter, r *http.Request) error {
 	}
 	wh, _, err := a.cfg.Registry.CreateWebhook(r.Context(), in)
 	if err != nil {
-		if e, ok := errors.AsType[*webhook.Error](err); ok {
-			// Name the fields as this request did.
-			switch e.Field {
-			case "url":
-				e.Field = "target_url"
-			case "events", "events[0]":
-				e.Field = "event"
-			}
-		}
-		return err
+		return hookProblems(err)
 	}
 	w.Header().Set("Location", "/api/v1/hooks/"+wh.ID)
 	writeJSON(w, http.StatusCreated, hookView{ID: wh.ID, TargetURL: wh.URL, Event: req.Event,
 		Integration: wh.Integration, Name: wh.Name, Tenant: wh.Tenant, Format: string(wh.Format)})
 	return nil
+}
+
+// hookProblems names the fields of the registry's problems as a
+// subscription request did: its target_url and event became the webhook's
+// url and events.
+func hookProblems(err error) error {
+	e, ok := errors.AsType[*webhook.Error](err)
+	if !ok || len(e.Problems()) == 0 {
+		return err
+	}
+	var v webhook.Validation
+	for _, p := range e.Problems() {
+		at := p.Loc
+		switch p.Field {
+		case "url":
+			at = webhook.At("target_url")
+		case "events", "events[0]":
+			at = webhook.At("event")
+		}
+		v.Add(p.Code, at, "%s", p.Message)
+	}
+	return v.Err()
 }
 
 func (a *API) unsubscribeHook(w http.ResponseWriter, r *http.Request) error {

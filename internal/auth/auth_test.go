@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -204,6 +205,35 @@ func TestCreateValidation(t *testing.T) {
 				t.Errorf("a refused key was returned: %+v %q", k, key)
 			}
 		})
+	}
+}
+
+// TestCreateReportsEveryProblem: a request with several bad fields hears
+// about all of them, each at its JSON pointer.
+func TestCreateReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p := auth.CreateParams{Name: " ", Scopes: []string{"read", "admin", "write"}, ExpiresAt: ptr(t0)}
+	_, _, err := auth.Create(b.ctx, b.store, p, t0)
+	e, ok := errors.AsType[*webhook.Error](err)
+	if !ok {
+		t.Fatalf("Create error = %v, want *webhook.Error", err)
+	}
+	var got []string
+	for _, pr := range e.Problems() {
+		got = append(got, pr.Pointer+" "+pr.Message)
+	}
+	want := []string{
+		"/name must be 1 to 200 characters",
+		`/scopes/0 unknown scope "read" (use admin or publish)`,
+		`/scopes/2 unknown scope "write" (use admin or publish)`,
+		"/expires_at must be in the future",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if err := p.Check(t0); err == nil {
+		t.Error("Check accepted what Create refuses")
 	}
 }
 

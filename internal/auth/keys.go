@@ -78,27 +78,39 @@ type CreateParams struct {
 	ExpiresAt *time.Time
 }
 
+// Check reports every problem with p that Create refuses, storing
+// nothing: surfaces that read part of the input themselves (the
+// dashboard's form) report their own problems together with these.
+func (p CreateParams) Check(now time.Time) error {
+	var v webhook.Validation
+	if name := strings.TrimSpace(p.Name); name == "" || utf8.RuneCountInString(name) > 200 {
+		v.Add(webhook.EINVALID, webhook.At("name"), "must be 1 to 200 characters")
+	}
+	for i, sc := range p.Scopes {
+		if sc != ScopeAdmin && sc != ScopePublish {
+			// The pointer is the item; the field has always named the list.
+			at := webhook.Loc{Field: "scopes", Pointer: webhook.At("scopes").Index(i).Pointer}
+			v.Add(webhook.EINVALID, at, "unknown scope %q (use admin or publish)", sc)
+		}
+	}
+	if p.ExpiresAt != nil && !p.ExpiresAt.After(now) {
+		v.Add(webhook.EINVALID, webhook.At("expires_at"), "must be in the future")
+	}
+	return v.Err()
+}
+
 // Create makes and stores a new key and returns it with its plaintext,
 // which is never stored or shown again. It records nothing in the audit
 // log: the surfaces use Keys.Create, which does; Create alone is for
 // bootstrapping (tests, first keys).
 func Create(ctx context.Context, s KeyStore, p CreateParams, now time.Time) (APIKey, string, error) {
-	name := strings.TrimSpace(p.Name)
-	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return APIKey{}, "", webhook.FieldError(webhook.EINVALID, "name", "must be 1 to 200 characters")
+	if err := p.Check(now); err != nil {
+		return APIKey{}, "", err
 	}
+	name := strings.TrimSpace(p.Name)
 	scopes := p.Scopes
 	if len(scopes) == 0 {
 		scopes = []string{ScopeAdmin}
-	}
-	for _, sc := range scopes {
-		if sc != ScopeAdmin && sc != ScopePublish {
-			return APIKey{}, "", webhook.FieldError(webhook.EINVALID, "scopes",
-				"unknown scope %q (use admin or publish)", sc)
-		}
-	}
-	if p.ExpiresAt != nil && !p.ExpiresAt.After(now) {
-		return APIKey{}, "", webhook.FieldError(webhook.EINVALID, "expires_at", "must be in the future")
 	}
 	key := NewKey()
 	k := APIKey{

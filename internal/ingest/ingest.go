@@ -135,28 +135,9 @@ func (s *Service) Publish(ctx context.Context, in Input) (res store.EventCreateR
 }
 
 func (s *Service) publish(ctx context.Context, in Input) (store.EventCreateResult, error) {
-	tenant, err := ValidTenant(in.Tenant)
+	tenant, err := s.check(ctx, in)
 	if err != nil {
 		return store.EventCreateResult{}, err
-	}
-	if in.Type == "" {
-		return store.EventCreateResult{}, webhook.FieldError(webhook.EINVALID, "type", "is required")
-	}
-	if len(in.IdempotencyKey) > MaxIdempotencyKey {
-		return store.EventCreateResult{}, webhook.FieldError(webhook.EINVALID, "idempotency_key",
-			"must be at most %d bytes", MaxIdempotencyKey)
-	}
-	if err := CheckData(in.Data, s.cfg.MaxDepth); err != nil {
-		return store.EventCreateResult{}, err
-	}
-	ct, err := s.eventType(ctx, in.Type)
-	if err != nil {
-		return store.EventCreateResult{}, err
-	}
-	if ct.schema != nil {
-		if err := ct.schema.Validate(in.Data); err != nil {
-			return store.EventCreateResult{}, err
-		}
 	}
 	// Stores keep microseconds: the in-memory event handed to the
 	// dispatcher must match what retries read back, byte for byte.
@@ -195,6 +176,39 @@ func (s *Service) publish(ctx context.Context, in Input) (store.EventCreateResul
 	// poller themselves when they have room): no wake-up is needed.
 	s.cfg.Handoff.Submit(res.Leased)
 	return res, nil
+}
+
+// check validates in, reporting every problem at once, and returns the
+// tenant to use.
+func (s *Service) check(ctx context.Context, in Input) (string, error) {
+	var v webhook.Validation
+	tenant, err := ValidTenant(in.Tenant)
+	if err := v.Merge(err); err != nil {
+		return "", err
+	}
+	if in.Type == "" {
+		v.Add(webhook.EINVALID, webhook.At("type"), "is required")
+	}
+	if len(in.IdempotencyKey) > MaxIdempotencyKey {
+		v.Add(webhook.EINVALID, webhook.At("idempotency_key"), "must be at most %d bytes", MaxIdempotencyKey)
+	}
+	dataErr := CheckData(in.Data, s.cfg.MaxDepth)
+	if err := v.Merge(dataErr); err != nil {
+		return "", err
+	}
+	if in.Type != "" {
+		ct, err := s.eventType(ctx, in.Type)
+		if err := v.Merge(err); err != nil {
+			return "", err
+		}
+		// The schema applies once the data is a JSON object of a known type.
+		if err == nil && dataErr == nil && ct.schema != nil {
+			if err := v.Merge(ct.schema.Validate(in.Data)); err != nil {
+				return "", err
+			}
+		}
+	}
+	return tenant, v.Err()
 }
 
 // CheckData checks that event data is a JSON object within the depth bound.

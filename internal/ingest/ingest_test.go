@@ -372,6 +372,33 @@ func TestPublishValidation(t *testing.T) {
 			wantError(t, err, tt.wantCode, tt.wantField)
 		})
 	}
+	t.Run("every problem at once", func(t *testing.T) {
+		t.Parallel()
+		for _, c := range []struct {
+			in   ingest.Input
+			want []string
+		}{
+			{ingest.Input{Tenant: "a b", Data: json.RawMessage(`[1]`), IdempotencyKey: strings.Repeat("k", ingest.MaxIdempotencyKey+1)},
+				[]string{"/tenant", "/type", "/idempotency_key", "/data"}},
+			{ingest.Input{Type: "no.such.type", Data: json.RawMessage(`"x"`)}, []string{"/data", "/type"}},
+			// The schema applies only to data that is an object.
+			{ingest.Input{Type: typeOrder, Tenant: "a b", Data: json.RawMessage(`{"amount":"12","customer":{"email":5}}`)},
+				[]string{"/tenant", "/data/amount", "/data/customer/email"}},
+		} {
+			_, err := b.svc.Publish(b.ctx, c.in)
+			e, ok := errors.AsType[*webhook.Error](err)
+			if !ok {
+				t.Fatalf("Publish(%+v) = %v, want *webhook.Error", c.in, err)
+			}
+			var got []string
+			for _, p := range e.Problems() {
+				got = append(got, p.Pointer)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("Publish(%+v): problems at %q, want %q (%v)", c.in, got, c.want, err)
+			}
+		}
+	})
 	t.Cleanup(func() {
 		page, err := b.store.EventList(b.ctx, store.EventListParams{})
 		if err != nil || len(page.Events) != 0 {

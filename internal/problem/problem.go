@@ -24,10 +24,39 @@ type Problem struct {
 	Status   int    `json:"status"`
 	Detail   string `json:"detail,omitempty"`
 	Instance string `json:"instance,omitempty"`
-	// Field names the offending request field, when there is one.
+	// Field names the offending request field, when there is one; with
+	// several, the first of Errors (which Detail describes too).
 	Field string `json:"field,omitempty"`
+	// Errors lists every bad part of the request, when there are any.
+	Errors []Item `json:"errors,omitempty"`
 	// RequestID matches the server's log line for this request.
 	RequestID string `json:"request_id,omitempty"`
+}
+
+// Item is one entry of a problem's errors member: one bad part of the
+// request, located by exactly one of Pointer and Parameter.
+type Item struct {
+	// Pointer is an RFC 6901 JSON pointer into the request body: "/url",
+	// "/events/2", "/headers/X-Foo".
+	Pointer string `json:"pointer,omitempty"`
+	// Parameter names a query parameter.
+	Parameter string `json:"parameter,omitempty"`
+	// Detail says what is wrong there, without naming the place.
+	Detail string `json:"detail"`
+}
+
+// items returns the errors member for e's field problems; nil when e is
+// about no field.
+func items(e *webhook.Error) []Item {
+	ps := e.Problems()
+	if len(ps) == 0 {
+		return nil
+	}
+	out := make([]Item, len(ps))
+	for i, p := range ps {
+		out[i] = Item{Pointer: p.Pointer, Parameter: p.Parameter, Detail: p.Message}
+	}
+	return out
 }
 
 // WriteError renders err as problem JSON. Errors that are not a
@@ -40,6 +69,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		if e.Field != "" {
 			p.Field = e.Field
 			p.Detail = e.Field + ": " + e.Message
+			p.Errors = items(e)
 		}
 		if e.Code == webhook.EUNAVAILABLE {
 			log.Warn("service unavailable", "err", err, "request_id", p.RequestID)

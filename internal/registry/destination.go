@@ -2,41 +2,32 @@ package registry
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/hookline/hookline/internal/deliver"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-// checkDestinationType accepts the destination types that have a sender
-// registered with package deliver.
-func checkDestinationType(t string) error {
-	types := deliver.Types()
-	if !slices.Contains(types, t) {
-		return webhook.FieldError(webhook.EINVALID, "destination.type", "must be one of %q", types)
-	}
-	return nil
-}
-
-// applyDestination sets w's destination from d when d names a type.
-func applyDestination(w *webhook.Webhook, d *webhook.Destination) error {
+// applyDestination sets w's destination from d when d names a type; the
+// types accepted are those with a sender registered with package deliver.
+func applyDestination(w *webhook.Webhook, d *webhook.Destination, v *webhook.Validation) {
 	if d == nil || d.Type == "" {
-		return nil
+		return
 	}
-	if err := checkDestinationType(d.Type); err != nil {
-		return err
+	if types := deliver.Types(); !slices.Contains(types, d.Type) {
+		v.Add(webhook.EINVALID, webhook.At("destination").Key("type"), "must be one of %q", types)
+		return
 	}
 	w.Destination = webhook.Destination{Type: d.Type}
-	return nil
 }
 
 // applySecretHeaders sets w.SecretHeaders, sorted and spelled as the keys
 // of w.Headers, from names, which must each name one of the webhook's
 // headers (without regard to case). With names nil the current marks stay,
 // less those whose header is gone: replacing the headers alone must not
-// fail on marks the caller did not send.
-func applySecretHeaders(w *webhook.Webhook, names []string) error {
+// fail on marks the caller did not send. Each name that is no header is
+// a problem recorded in v.
+func applySecretHeaders(w *webhook.Webhook, names []string, v *webhook.Validation) {
 	given := names != nil
 	if !given {
 		names = w.SecretHeaders
@@ -46,8 +37,7 @@ func applySecretHeaders(w *webhook.Webhook, names []string) error {
 		key, ok := headerKey(w.Headers, name)
 		if !ok {
 			if given {
-				return webhook.FieldError(webhook.EINVALID, "secret_headers["+strconv.Itoa(i)+"]",
-					"%q is not one of the webhook's headers", name)
+				v.Add(webhook.EINVALID, webhook.At("secret_headers").Index(i), "%q is not one of the webhook's headers", name)
 			}
 			continue
 		}
@@ -57,7 +47,6 @@ func applySecretHeaders(w *webhook.Webhook, names []string) error {
 	}
 	slices.Sort(out)
 	w.SecretHeaders = out
-	return nil
 }
 
 // headerKey finds name among the keys of h, without regard to case.

@@ -35,41 +35,45 @@ func (r *Registry) CreateEventType(ctx context.Context, in EventTypeInput) (webh
 		Slug: in.Slug, Name: strings.TrimSpace(in.Name), Description: in.Description,
 		Custom: true, CreatedAt: r.cfg.Now().UTC(),
 	}
-	if !catalog.ValidSlug(et.Slug) {
-		return et, webhook.FieldError(webhook.EINVALID, "slug",
+	var v webhook.Validation
+	switch {
+	case !catalog.ValidSlug(et.Slug):
+		v.Add(webhook.EINVALID, webhook.At("slug"),
 			"must match ^[a-z0-9][a-z0-9_.-]{0,99}$ (lower-case letters, digits, _ . -)")
-	}
-	if et.Slug == webhook.AllEvents {
-		return et, webhook.FieldError(webhook.EINVALID, "slug", `"*" is reserved`)
+	case et.Slug == webhook.AllEvents:
+		v.Add(webhook.EINVALID, webhook.At("slug"), `"*" is reserved`)
 	}
 	if n := utf8.RuneCountInString(et.Name); n == 0 || n > MaxEventTypeName {
-		return et, webhook.FieldError(webhook.EINVALID, "name", "must be 1 to %d characters", MaxEventTypeName)
+		v.Add(webhook.EINVALID, webhook.At("name"), "must be 1 to %d characters", MaxEventTypeName)
 	}
 	if utf8.RuneCountInString(et.Description) > MaxEventTypeDescription {
-		return et, webhook.FieldError(webhook.EINVALID, "description",
-			"must be at most %d characters", MaxEventTypeDescription)
+		v.Add(webhook.EINVALID, webhook.At("description"), "must be at most %d characters", MaxEventTypeDescription)
 	}
 	example := in.Example
 	if len(example) == 0 || string(example) == "null" {
 		example = json.RawMessage(`{}`)
 	}
-	if err := ingest.CheckData(example, 64); err != nil {
-		return et, webhook.FieldError(webhook.EINVALID, "example", "must be a JSON object")
+	exampleOK := ingest.CheckData(example, 64) == nil
+	if !exampleOK {
+		v.Add(webhook.EINVALID, webhook.At("example"), "must be a JSON object")
 	}
 	et.Example = example
 	if len(in.Schema) > 0 && string(in.Schema) != "null" {
 		s, err := schema.Compile(in.Schema)
-		if err != nil {
+		if err := v.Merge(err); err != nil {
 			return et, err
 		}
-		if err := s.Validate(example); err != nil {
-			msg := err.Error()
-			if e, ok := errors.AsType[*webhook.Error](err); ok {
-				msg = e.Field + ": " + e.Message
+		// The example is checked against a schema only when both are
+		// sound: a problem in either is already reported.
+		if s != nil && exampleOK {
+			if err := s.Validate(example); err != nil {
+				v.Add(webhook.EUNPROCESSABLE, webhook.At("example"), "does not satisfy the schema: %s", schemaProblems(err))
 			}
-			return et, webhook.FieldError(webhook.EUNPROCESSABLE, "example", "does not satisfy the schema: %s", msg)
 		}
 		et.Schema = in.Schema
+	}
+	if err := v.Err(); err != nil {
+		return et, err
 	}
 	if err := r.cfg.Store.EventTypeCreate(ctx, et); err != nil {
 		return et, err
@@ -77,4 +81,21 @@ func (r *Registry) CreateEventType(ctx context.Context, in EventTypeInput) (webh
 	r.cfg.Forget(et.Slug)
 	r.audit(ctx, "event_type.create", et.Slug, et.Name)
 	return et, nil
+}
+
+// schemaProblems words a schema validation error of an example: each
+// problem as "data.path: message".
+func schemaProblems(err error) string {
+	e, ok := errors.AsType[*webhook.Error](err)
+	if !ok {
+		return err.Error()
+	}
+	var b strings.Builder
+	for i, p := range e.Problems() {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(p.Field + ": " + p.Message)
+	}
+	return b.String()
 }

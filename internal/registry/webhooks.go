@@ -5,9 +5,10 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -113,25 +114,29 @@ func (r *Registry) CreateWebhook(ctx context.Context, in WebhookInput) (webhook.
 		Integration: "manual", Headers: map[string]string{}, SecretHeaders: []string{},
 		Destination: webhook.Destination{Type: webhook.DestinationHTTP}, CreatedAt: now, UpdatedAt: now,
 	}
+	var v webhook.Validation
 	tenant := ""
 	if in.Tenant != nil {
 		tenant = *in.Tenant
 	}
-	var err error
-	if w.Tenant, err = ingest.ValidTenant(tenant); err != nil {
+	tenant, err := ingest.ValidTenant(tenant)
+	if err := v.Merge(err); err != nil {
 		return w, "", err
 	}
+	w.Tenant = tenant
 	if in.Name == nil {
-		return w, "", webhook.FieldError(webhook.EINVALID, "name", "is required")
+		v.Add(webhook.EINVALID, webhook.At("name"), "is required")
 	}
 	if in.URL == nil {
-		return w, "", webhook.FieldError(webhook.EINVALID, "url", "is required")
+		v.Add(webhook.EINVALID, webhook.At("url"), "is required")
 	}
 	if in.Events == nil {
-		return w, "", webhook.FieldError(webhook.EINVALID, "events",
-			`is required: a list of event type slugs, or ["*"] for all`)
+		v.Add(webhook.EINVALID, webhook.At("events"), `is required: a list of event type slugs, or ["*"] for all`)
 	}
-	if err := r.apply(ctx, &w, in); err != nil {
+	if err := r.apply(ctx, &w, in, &v); err != nil {
+		return w, "", err
+	}
+	if err := v.Err(); err != nil {
 		return w, "", err
 	}
 	secret := signing.NewSecret()
@@ -149,11 +154,15 @@ func (r *Registry) UpdateWebhook(ctx context.Context, id string, in WebhookInput
 	if err != nil {
 		return w, err
 	}
+	var v webhook.Validation
 	if in.Tenant != nil && *in.Tenant != w.Tenant {
-		return w, webhook.FieldError(webhook.EINVALID, "tenant", "cannot be changed; create a new webhook")
+		v.Add(webhook.EINVALID, webhook.At("tenant"), "cannot be changed; create a new webhook")
 	}
 	wasActive := w.Active
-	if err := r.apply(ctx, &w, in); err != nil {
+	if err := r.apply(ctx, &w, in, &v); err != nil {
+		return w, err
+	}
+	if err := v.Err(); err != nil {
 		return w, err
 	}
 	if w.Active && !wasActive {
@@ -174,12 +183,29 @@ func (r *Registry) invalidate(id string) {
 	}
 }
 
-// apply validates the set fields of in and copies them into w.
-func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInput) error {
+// CheckWebhook reports every problem with the fields set in in, as
+// UpdateWebhook would, and stores nothing. A surface that reads part of
+// its input itself (the dashboard's header lines) uses it to report its
+// own problems together with the registry's.
+func (r *Registry) CheckWebhook(ctx context.Context, in WebhookInput) error {
+	var v webhook.Validation
+	if err := r.apply(ctx, &webhook.Webhook{}, in, &v); err != nil {
+		return err
+	}
+	return v.Err()
+}
+
+// apply copies the set fields of in into w, recording in v every problem
+// with them. It returns only errors that are about no field (storage
+// failing); w is not to be stored when v has problems.
+//
+// A new webhook field gets its check here, in the order of the fields in
+// the API's request: each bad value is one v.Add at its place.
+func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInput, v *webhook.Validation) error {
 	if in.Name != nil {
 		name := strings.TrimSpace(*in.Name)
 		if n := utf8.RuneCountInString(name); n < MinName || n > MaxName {
-			return webhook.FieldError(webhook.EINVALID, "name", "must be %d to %d characters", MinName, MaxName)
+			v.Add(webhook.EINVALID, webhook.At("name"), "must be %d to %d characters", MinName, MaxName)
 		}
 		w.Name = name
 	}
@@ -189,19 +215,19 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 		if r.cfg.Internal != nil && r.cfg.Internal(u) {
 			check = egress.CheckURL
 		}
-		if err := check(u); err != nil {
+		if err := v.Merge(check(u)); err != nil {
 			return err
 		}
 		w.URL = u
 	}
 	if in.Description != nil {
 		if utf8.RuneCountInString(*in.Description) > MaxDescription {
-			return webhook.FieldError(webhook.EINVALID, "description", "must be at most %d characters", MaxDescription)
+			v.Add(webhook.EINVALID, webhook.At("description"), "must be at most %d characters", MaxDescription)
 		}
 		w.Description = *in.Description
 	}
 	if in.Events != nil {
-		events, err := r.checkEvents(ctx, in.Events)
+		events, err := r.checkEvents(ctx, in.Events, v)
 		if err != nil {
 			return err
 		}
@@ -211,7 +237,7 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 		w.Active = *in.Active
 	}
 	if in.Headers != nil {
-		if err := CheckHeaders(in.Headers); err != nil {
+		if err := v.Merge(CheckHeaders(in.Headers)); err != nil {
 			return err
 		}
 		w.Headers = in.Headers
@@ -219,51 +245,59 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 	if in.Format != nil {
 		f := webhook.Format(*in.Format)
 		if !f.Valid() {
-			return webhook.FieldError(webhook.EINVALID, "format", `must be "envelope" or "raw"`)
+			v.Add(webhook.EINVALID, webhook.At("format"), `must be "envelope" or "raw"`)
 		}
 		w.Format = f
 	}
 	if in.Integration != nil {
-		v := strings.TrimSpace(*in.Integration)
-		if v == "" || len(v) > MaxIntegration || !catalog.ValidSlug(strings.ToLower(v)) {
-			return webhook.FieldError(webhook.EINVALID, "integration",
+		i := strings.ToLower(strings.TrimSpace(*in.Integration))
+		if i == "" || len(i) > MaxIntegration || !catalog.ValidSlug(i) {
+			v.Add(webhook.EINVALID, webhook.At("integration"),
 				"must be a short name like manual, zapier or make (letters, digits, _ . -)")
 		}
-		w.Integration = strings.ToLower(v)
+		w.Integration = i
 	}
-	if err := applyDestination(w, in.Destination); err != nil {
-		return err
-	}
-	return applySecretHeaders(w, in.SecretHeaders)
+	applyDestination(w, in.Destination, v)
+	applySecretHeaders(w, in.SecretHeaders, v)
+	return nil
 }
 
-func (r *Registry) checkEvents(ctx context.Context, events []string) ([]string, error) {
+// checkEvents returns the subscribed event types of events without
+// repeats, recording in v each problem: the list as a whole, or each bad
+// item at its index.
+func (r *Registry) checkEvents(ctx context.Context, events []string, v *webhook.Validation) ([]string, error) {
+	at := webhook.At("events")
 	if len(events) == 0 {
-		return nil, webhook.FieldError(webhook.EINVALID, "events",
-			`must list at least one event type, or ["*"] for all`)
+		v.Add(webhook.EINVALID, at, `must list at least one event type, or ["*"] for all`)
+		return nil, nil
 	}
 	if len(events) > MaxEvents {
-		return nil, webhook.FieldError(webhook.EINVALID, "events", "must list at most %d event types", MaxEvents)
+		v.Add(webhook.EINVALID, at, "must list at most %d event types", MaxEvents)
+		return nil, nil
 	}
 	out := make([]string, 0, len(events))
+	mixed := false
 	for i, e := range events {
 		if e == webhook.AllEvents {
-			if len(events) > 1 {
-				return nil, webhook.FieldError(webhook.EINVALID, "events",
-					`"*" subscribes to everything and cannot be combined with other types`)
+			if len(events) == 1 {
+				return []string{webhook.AllEvents}, nil
 			}
-			return []string{webhook.AllEvents}, nil
+			if !mixed {
+				v.Add(webhook.EINVALID, at, `"*" subscribes to everything and cannot be combined with other types`)
+				mixed = true
+			}
+			continue
 		}
-		field := "events[" + strconv.Itoa(i) + "]"
 		if !catalog.ValidSlug(e) {
-			return nil, webhook.FieldError(webhook.EINVALID, field, "%q is not a valid event type slug", e)
+			v.Add(webhook.EINVALID, at.Index(i), "%q is not a valid event type slug", e)
+			continue
 		}
 		if _, err := r.cfg.Store.EventTypeGet(ctx, e); err != nil {
-			if webhook.ErrorCode(err) == webhook.ENOTFOUND {
-				return nil, webhook.FieldError(webhook.EUNPROCESSABLE, field,
-					"unknown event type %q (see GET /api/v1/event-types)", e)
+			if webhook.ErrorCode(err) != webhook.ENOTFOUND {
+				return nil, err
 			}
-			return nil, err
+			v.Add(webhook.EUNPROCESSABLE, at.Index(i), "unknown event type %q (see GET /api/v1/event-types)", e)
+			continue
 		}
 		if !slices.Contains(out, e) {
 			out = append(out, e)
@@ -284,38 +318,49 @@ var reservedHeaders = map[string]bool{
 
 // CheckHeaders validates custom headers: RFC 9110 token names, values
 // without control characters (no CR/LF header injection), none of the
-// reserved or hop-by-hop headers, and size limits.
+// reserved or hop-by-hop headers, and size limits. It reports one problem
+// per bad header, in the order of their names.
 func CheckHeaders(h map[string]string) error {
+	at := webhook.At("headers")
+	var v webhook.Validation
 	if len(h) > MaxHeaders {
-		return webhook.FieldError(webhook.EINVALID, "headers", "at most %d custom headers", MaxHeaders)
+		v.Add(webhook.EINVALID, at, "at most %d custom headers", MaxHeaders)
+		return v.Err()
 	}
 	seen := make(map[string]bool, len(h))
-	for name, value := range h {
-		field := "headers." + name
+	for _, name := range slices.Sorted(maps.Keys(h)) {
 		lower := strings.ToLower(name)
 		if seen[lower] {
-			return webhook.FieldError(webhook.EINVALID, field, "is given twice (header names are case-insensitive)")
+			v.Add(webhook.EINVALID, at.Key(name), "is given twice (header names are case-insensitive)")
+			continue
 		}
 		seen[lower] = true
-		if name == "" || len(name) > MaxHeaderName || !isToken(name) {
-			return webhook.FieldError(webhook.EINVALID, field, "is not a valid header name")
-		}
-		if reservedHeaders[strings.ToLower(name)] || strings.HasPrefix(strings.ToLower(name), "webhook-") {
-			return webhook.FieldError(webhook.EINVALID, field, "is set by Hookline and cannot be overridden")
-		}
-		if len(value) > MaxHeaderValue {
-			return webhook.FieldError(webhook.EINVALID, field, "value must be at most %d bytes", MaxHeaderValue)
-		}
-		if !utf8.ValidString(value) {
-			return webhook.FieldError(webhook.EINVALID, field, "value must be valid UTF-8")
-		}
-		for _, c := range value {
-			if c < ' ' && c != '\t' || c == 0x7f {
-				return webhook.FieldError(webhook.EINVALID, field, "value must not contain control characters")
-			}
+		if msg := headerProblem(name, h[name]); msg != "" {
+			v.Add(webhook.EINVALID, at.Key(name), "%s", msg)
 		}
 	}
-	return nil
+	return v.Err()
+}
+
+// headerProblem says what is wrong with one custom header, or "".
+func headerProblem(name, value string) string {
+	lower := strings.ToLower(name)
+	switch {
+	case name == "" || len(name) > MaxHeaderName || !isToken(name):
+		return "is not a valid header name"
+	case reservedHeaders[lower] || strings.HasPrefix(lower, "webhook-"):
+		return "is set by Hookline and cannot be overridden"
+	case len(value) > MaxHeaderValue:
+		return fmt.Sprintf("value must be at most %d bytes", MaxHeaderValue)
+	case !utf8.ValidString(value):
+		return "value must be valid UTF-8"
+	}
+	for _, c := range value {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return "value must not contain control characters"
+		}
+	}
+	return ""
 }
 
 func isToken(s string) bool {

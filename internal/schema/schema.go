@@ -79,17 +79,18 @@ func Compile(raw json.RawMessage) (*Schema, error) {
 
 // Validate checks data, an event's data value, against the schema. It
 // returns nil when data conforms, and otherwise a *webhook.Error with code
-// EUNPROCESSABLE describing one problem (data that is not valid JSON at all
-// gets EINVALID).
+// EUNPROCESSABLE listing every problem found, in document order of their
+// paths (object keys by name, array elements by index, the message
+// breaking ties), at most MaxProblems of them; so the same data always gets
+// the same answer, and its first problem is the Error's Field and Message.
+// Data that is not valid JSON at all gets EINVALID.
 //
-// Field is a dotted path rooted at "data", the event body field that holds
-// the value: "data", "data.customer.email", "data.items[2].sku", and
-// data["odd key"] for keys that are not plain identifiers. A missing or
-// disallowed property is reported at its own path, with the message naming
-// it. When there are several problems, the one whose path sorts first in
-// document order (object keys by name, array elements by index) is
-// reported, with the message breaking ties, so the same data always gets
-// the same answer.
+// Each problem's Field is a dotted path rooted at "data", the event body
+// field that holds the value: "data", "data.customer.email",
+// "data.items[2].sku", and data["odd key"] for keys that are not plain
+// identifiers; its Pointer is the same place as a JSON pointer into the
+// request body ("/data/items/2/sku"). A missing or disallowed property is
+// reported at its own path, with the message naming it.
 //
 // Validate is safe for concurrent use.
 func (s *Schema) Validate(data json.RawMessage) error {
@@ -105,9 +106,20 @@ func (s *Schema) Validate(data json.RawMessage) error {
 	if !errors.As(err, &verr) {
 		return fmt.Errorf("schema: validate: %w", err)
 	}
-	p := first(problems(verr))
-	return webhook.FieldError(webhook.EUNPROCESSABLE, fieldPath(v, p.loc), "%s", p.msg)
+	var val webhook.Validation
+	for _, p := range sorted(problems(verr)) {
+		if val.Len() == MaxProblems {
+			break
+		}
+		at := webhook.Loc{Field: fieldPath(v, p.loc), Pointer: "/data" + pointer(p.loc)}
+		val.Add(webhook.EUNPROCESSABLE, at, "%s", p.msg)
+	}
+	return val.Err()
 }
+
+// MaxProblems bounds the problems Validate reports: a long array whose
+// every item is wrong would otherwise answer with a page per item.
+const MaxProblems = 50
 
 // decode parses exactly one JSON value, keeping numbers exact as the
 // validator expects.
@@ -143,7 +155,12 @@ func compileError(err error) *webhook.Error {
 		var verr *jsonschema.ValidationError
 		if errors.As(invalid.Err, &verr) {
 			p := first(problems(verr))
-			return schemaError("invalid at %s: %s", pointer(p.loc), p.msg)
+			at := pointer(p.loc)
+			if at == "" {
+				// In the schema document the user edits, not in a request.
+				at = "the top level"
+			}
+			return schemaError("invalid at %s: %s", at, p.msg)
 		}
 	case errors.As(err, &regex):
 		return schemaError("invalid regular expression %q: %v", regex.Regex, regex.Err)
@@ -377,15 +394,25 @@ func ratString(r *big.Rat) string {
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
-// first picks the problem reported to the client: the first in document
-// order of its location, then by message. ps is never empty.
+// sorted returns ps in document order of their locations, then by
+// message, without repeats (two branches of a schema can find the same
+// problem). Its first element is the one first picks.
+func sorted(ps []problem) []problem {
+	slices.SortFunc(ps, compareProblems)
+	return slices.CompactFunc(ps, func(a, b problem) bool { return compareProblems(a, b) == 0 })
+}
+
+// first picks the problem a schema error is reported by: the first in
+// document order of its location, then by message. ps is never empty.
 func first(ps []problem) problem {
-	return slices.MinFunc(ps, func(a, b problem) int {
-		if c := compareLoc(a.loc, b.loc); c != 0 {
-			return c
-		}
-		return strings.Compare(a.msg, b.msg)
-	})
+	return slices.MinFunc(ps, compareProblems)
+}
+
+func compareProblems(a, b problem) int {
+	if c := compareLoc(a.loc, b.loc); c != 0 {
+		return c
+	}
+	return strings.Compare(a.msg, b.msg)
 }
 
 // compareLoc orders locations token by token, array indices numerically,
@@ -463,12 +490,8 @@ func isIdentifier(s string) bool {
 	return true
 }
 
-// pointer renders loc as a JSON pointer into the schema document, for
-// schema errors where the user edits the schema text itself.
+// pointer renders loc as a JSON pointer: "" for the top level.
 func pointer(loc []string) string {
-	if len(loc) == 0 {
-		return "the top level"
-	}
 	var b strings.Builder
 	for _, tok := range loc {
 		tok = strings.ReplaceAll(tok, "~", "~0")

@@ -3,6 +3,7 @@ package schema_test
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -211,5 +212,46 @@ func checkError(t *testing.T, err error, code webhook.Code, field, fragment stri
 	}
 	if !strings.Contains(appErr.Message, fragment) {
 		t.Errorf("message = %q, want it to contain %q", appErr.Message, fragment)
+	}
+}
+
+// TestValidateReportsEveryProblem checks that all problems come back in
+// document order, each with its dotted path and its JSON pointer, and
+// that the list is bounded.
+func TestValidateReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	s := mustCompile(t, orderSchema)
+	err := s.Validate(json.RawMessage(`{"id":0,"status":"paid","customer":{},"items":[{"sku":1},{"qty":0,"sku":"a"}],"my-tags":{"a/b":1}}`))
+	e, ok := errors.AsType[*webhook.Error](err)
+	if !ok {
+		t.Fatalf("Validate = %v, want *webhook.Error", err)
+	}
+	type got struct{ field, pointer, msg string }
+	want := []got{
+		{"data.customer.email", "/data/customer/email", `missing required property "email"`},
+		{"data.id", "/data/id", "must be at least 1"},
+		{"data.items[0].sku", "/data/items/0/sku", "must be a string"},
+		{"data.items[1].qty", "/data/items/1/qty", "must be greater than 0"},
+		{`data["my-tags"]["a/b"]`, "/data/my-tags/a~1b", "must be a string"},
+	}
+	var have []got
+	for _, p := range e.Problems() {
+		if p.Code != webhook.EUNPROCESSABLE {
+			t.Errorf("%s: code %s", p.Field, p.Code)
+		}
+		have = append(have, got{p.Field, p.Pointer, p.Message})
+	}
+	if !slices.Equal(have, want) {
+		t.Errorf("problems =\n%q\nwant\n%q", have, want)
+	}
+	if e.Field != want[0].field || e.Message != want[0].msg {
+		t.Errorf("Error names %q: %q, want the first problem", e.Field, e.Message)
+	}
+
+	many := mustCompile(t, `{"type":"array","items":{"type":"string"}}`)
+	err = many.Validate(json.RawMessage("[" + strings.Repeat("1,", 199) + "1]"))
+	if e, ok := errors.AsType[*webhook.Error](err); !ok || len(e.Problems()) != schema.MaxProblems ||
+		e.Problems()[0].Field != "data[0]" {
+		t.Errorf("200 bad items: %v, want the first %d problems", err, schema.MaxProblems)
 	}
 }

@@ -26,17 +26,30 @@ const (
 
 // Error is an error meant for the user: its Message is safe to show. Field,
 // when set, names the offending input field (JSON path-ish, e.g. "events[2]").
+// An Error made by a Validation reports several fields: Problems lists
+// them all, and Code, Field and Message are the first one's.
 type Error struct {
 	Code    Code
 	Field   string
 	Message string
+
+	// problems are every field problem, when a Validation found them.
+	problems []FieldProblem
 }
 
+// Error returns "code: field: message", with "; field: message" for each
+// further problem.
 func (e *Error) Error() string {
-	if e.Field != "" {
-		return fmt.Sprintf("%s: %s: %s", e.Code, e.Field, e.Message)
+	if e.Field == "" {
+		return fmt.Sprintf("%s: %s", e.Code, e.Message)
 	}
-	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	s := fmt.Sprintf("%s: %s: %s", e.Code, e.Field, e.Message)
+	for i, p := range e.problems {
+		if i > 0 {
+			s += "; " + p.Field + ": " + p.Message
+		}
+	}
+	return s
 }
 
 // Errorf returns an *Error with a formatted message.
