@@ -92,6 +92,20 @@ func TestClientErrorDecoding(t *testing.T) {
 			is:          client.IsInvalid,
 		},
 		{
+			name: "problem with several bad fields", status: 400, contentType: "application/problem+json",
+			body: `{"type":"about:blank","title":"Bad Request","status":400,"detail":"name: is required","field":"name",` +
+				`"errors":[{"pointer":"/name","detail":"is required"},{"pointer":"/url","detail":"scheme must be http or https"},` +
+				`{"pointer":"/events/1","detail":"unknown event type \"nope\""}]}`,
+			want: client.Error{Status: 400, Type: "about:blank", Title: "Bad Request", Detail: "name: is required", Field: "name",
+				Errors: []client.FieldProblem{
+					{Pointer: "/name", Detail: "is required"},
+					{Pointer: "/url", Detail: "scheme must be http or https"},
+					{Pointer: "/events/1", Detail: `unknown event type "nope"`},
+				}},
+			wantMessage: "is required",
+			is:          client.IsInvalid,
+		},
+		{
 			name: "not found", status: 404, contentType: "application/problem+json",
 			body:        `{"type":"about:blank","title":"Not Found","status":404,"detail":"not found"}`,
 			want:        client.Error{Status: 404, Type: "about:blank", Title: "Not Found", Detail: "not found"},
@@ -527,5 +541,23 @@ func TestClientContextCancel(t *testing.T) {
 	_, err := client.New(f.URL, "k").Me(ctx)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestClientErrorStringListsEveryProblem(t *testing.T) {
+	t.Parallel()
+	e := &client.Error{Status: 400, Title: "Bad Request", Detail: "name: is required", Field: "name",
+		Method: "POST", Path: "/api/v1/webhooks", Errors: []client.FieldProblem{
+			{Pointer: "/name", Detail: "is required"},
+			{Pointer: "/url", Detail: "scheme must be http or https"},
+			{Parameter: "limit", Detail: "must be a whole number"},
+		}}
+	want := "hookline: POST /api/v1/webhooks: 400 Bad Request: /name: is required; /url: scheme must be http or https; ?limit: must be a whole number"
+	if got := e.Error(); got != want {
+		t.Errorf("Error() =\n%q\nwant\n%q", got, want)
+	}
+	e.Errors = e.Errors[:1]
+	if got, want := e.Error(), "hookline: POST /api/v1/webhooks: 400 Bad Request: name: is required"; got != want {
+		t.Errorf("one problem: Error() = %q, want %q", got, want)
 	}
 }

@@ -17,7 +17,8 @@
 // # Errors
 //
 // Every error the server reports is an *Error carrying its RFC 9457 problem
-// document (status, detail, the offending field, the request id). Use
+// document (status, detail, the offending field and, in Errors, every bad
+// field of the request at once, the request id). Use
 // errors.As to read it, or the helpers IsNotFound, IsUnauthorized,
 // IsForbidden, IsConflict, IsInvalid and IsRateLimited. Transport failures
 // (connection refused, timeouts, a cancelled context) are returned as they

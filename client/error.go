@@ -18,8 +18,10 @@ import (
 // excerpt of the body.
 //
 //	var e *client.Error
-//	if errors.As(err, &e) && e.Field != "" {
-//		fmt.Printf("fix %s: %s\n", e.Field, e.Detail)
+//	if errors.As(err, &e) {
+//		for _, p := range e.Errors {
+//			fmt.Printf("fix %s: %s\n", p.Pointer, p.Detail)
+//		}
 //	}
 type Error struct {
 	// Status is the HTTP status code.
@@ -34,8 +36,13 @@ type Error struct {
 	// Instance is the request path the problem is about.
 	Instance string `json:"instance"`
 	// Field names the offending request field when there is one: "name",
-	// "events[2]", "headers.X-Foo", "data.customer.email".
+	// "events[2]", "headers.X-Foo", "data.customer.email". With several,
+	// it is the first of Errors, which Detail describes too.
 	Field string `json:"field"`
+	// Errors lists every bad part of the request, in the order the server
+	// found them, whenever Field is set: a request with a bad url and an
+	// empty name hears about both at once.
+	Errors []FieldProblem `json:"errors"`
 	// RequestID matches the server's log line for the request (also in the
 	// X-Request-Id header); quote it when reporting a problem.
 	RequestID string `json:"request_id"`
@@ -48,7 +55,29 @@ type Error struct {
 	Path   string `json:"-"`
 }
 
-// Error returns "hookline: METHOD PATH: STATUS TITLE: DETAIL".
+// FieldProblem is one bad part of a request, an item of a problem's
+// errors member: where it is, by exactly one of Pointer and Parameter,
+// and what is wrong there.
+type FieldProblem struct {
+	// Pointer is an RFC 6901 JSON pointer into the request body: "/url",
+	// "/events/2", "/headers/X-Foo", "/data/customer/email".
+	Pointer string `json:"pointer,omitempty"`
+	// Parameter names a query parameter, such as "limit".
+	Parameter string `json:"parameter,omitempty"`
+	// Detail says what is wrong there, without naming the place.
+	Detail string `json:"detail"`
+}
+
+// Place is the pointer, or the parameter as "?name".
+func (p FieldProblem) Place() string {
+	if p.Parameter != "" {
+		return "?" + p.Parameter
+	}
+	return p.Pointer
+}
+
+// Error returns "hookline: METHOD PATH: STATUS TITLE: DETAIL"; with
+// several Errors, DETAIL is all of them as "PLACE: DETAIL; …".
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("hookline: ")
@@ -59,7 +88,16 @@ func (e *Error) Error() string {
 	if e.Title != "" {
 		b.WriteString(" " + e.Title)
 	}
-	if e.Detail != "" {
+	switch {
+	case len(e.Errors) > 1:
+		b.WriteString(":")
+		for i, p := range e.Errors {
+			if i > 0 {
+				b.WriteString(";")
+			}
+			b.WriteString(" " + p.Place() + ": " + p.Detail)
+		}
+	case e.Detail != "":
 		b.WriteString(": " + e.Detail)
 	}
 	return b.String()

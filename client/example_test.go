@@ -21,14 +21,14 @@ import (
 func fakeAPI() *httptest.Server {
 	var mu sync.Mutex
 	var webhooks []map[string]any
-	problem := func(w http.ResponseWriter, status int, field, detail string) {
+	problem := func(w http.ResponseWriter, status int, field, detail string, errs ...client.FieldProblem) {
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(status)
 		if field != "" {
 			detail = field + ": " + detail
 		}
 		json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": http.StatusText(status),
-			"status": status, "detail": detail, "field": field, "request_id": "req-1"})
+			"status": status, "detail": detail, "field": field, "errors": errs, "request_id": "req-1"})
 	}
 	reply := func(w http.ResponseWriter, status int, v any) {
 		w.Header().Set("Content-Type", "application/json")
@@ -39,8 +39,15 @@ func fakeAPI() *httptest.Server {
 	mux.HandleFunc("POST /api/v1/webhooks", func(w http.ResponseWriter, r *http.Request) {
 		var p client.WebhookCreateParams
 		json.NewDecoder(r.Body).Decode(&p)
+		var errs []client.FieldProblem
+		if len(p.Name) < 2 {
+			errs = append(errs, client.FieldProblem{Pointer: "/name", Detail: "must be 2 to 200 characters"})
+		}
 		if !strings.HasPrefix(p.URL, "http") {
-			problem(w, 400, "url", "must be an absolute http or https URL")
+			errs = append(errs, client.FieldProblem{Pointer: "/url", Detail: "must be an absolute http or https URL"})
+		}
+		if len(errs) > 0 {
+			problem(w, 400, strings.TrimPrefix(errs[0].Pointer, "/"), errs[0].Detail, errs...)
 			return
 		}
 		mu.Lock()
@@ -130,6 +137,23 @@ func ExampleError() {
 	// Output:
 	// not found: true
 	// 400 Bad Request: field "url": must be an absolute http or https URL
+}
+
+// A request with several bad fields hears about all of them in Errors.
+func ExampleFieldProblem() {
+	srv := fakeAPI()
+	defer srv.Close()
+	c := client.New(srv.URL, "hkl_example_key")
+
+	_, err := c.WebhookCreate(context.Background(), client.WebhookCreateParams{Name: "", URL: "ftp://x", Events: []string{"*"}})
+	if e, ok := errors.AsType[*client.Error](err); ok {
+		for _, p := range e.Errors {
+			fmt.Printf("%s: %s\n", p.Place(), p.Detail)
+		}
+	}
+	// Output:
+	// /name: must be 2 to 200 characters
+	// /url: must be an absolute http or https URL
 }
 
 // WebhookListAll pages through every webhook, fetching the next page only

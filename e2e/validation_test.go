@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hookline/hookline/client"
 )
 
 // places returns each error's pointer (or "?parameter"), in order.
@@ -99,5 +103,39 @@ func TestValidationReportsEveryProblem(t *testing.T) {
 	s.mustDo(200, "GET", "/api/v1/webhooks", nil, &list)
 	if len(list.Data) != 0 {
 		t.Errorf("%d webhooks stored from refused requests", len(list.Data))
+	}
+}
+
+// TestClientAndCLIShowEveryProblem: the Go client exposes the server's
+// list, and the CLI prints it one problem per line.
+func TestClientAndCLIShowEveryProblem(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+
+	api := client.New(s.URL, s.Key)
+	_, err := api.WebhookCreate(context.Background(), client.WebhookCreateParams{
+		Name: "", URL: "ftp://example.com/x", Events: []string{"nope"},
+	})
+	e, ok := errors.AsType[*client.Error](err)
+	if !ok || !client.IsInvalid(err) {
+		t.Fatalf("WebhookCreate = %v, want an invalid-request *client.Error", err)
+	}
+	var places []string
+	for _, p := range e.Errors {
+		places = append(places, p.Place())
+	}
+	if want := []string{"/name", "/url", "/events/0"}; !slices.Equal(places, want) || e.Field != "name" {
+		t.Errorf("client.Error: field %q, errors at %q, want name and %q", e.Field, places, want)
+	}
+
+	c := newCLI(t, s, true)
+	r := c.fails(1, []string{
+		"3 problems with the request:\n",
+		"\n  /name: must be 2 to 200 characters\n",
+		"\n  /url: scheme must be http or https\n",
+		"\n  /events/0: unknown event type \"nope\"",
+	}, "webhooks", "create", "--name", "x", "--url", "ftp://example.com/x", "--events", "nope")
+	if n := strings.Count(r.stderr, "\n"); n != 4 {
+		t.Errorf("stderr has %d lines, want the count and one per problem:\n%s", n, r.stderr)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hookline/hookline/internal/app"
 	"github.com/hookline/hookline/internal/config"
+	"github.com/hookline/hookline/internal/webhook"
 )
 
 // Exit codes scripts can rely on.
@@ -82,7 +83,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "hookline %s: %s\nRun 'hookline %s -h' for usage.\n", c.name, ue.msg, c.name)
 			return ExitUsage
 		default:
-			fmt.Fprintf(stderr, "hookline %s: %s\n", c.name, err)
+			fmt.Fprintf(stderr, "hookline %s: %s\n", c.name, localProblems(err))
 			return ExitError
 		}
 	}
@@ -97,6 +98,21 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'hookline COMMAND -h' for a command's flags.")
+}
+
+// localProblems puts each field problem of an error from a command that
+// works on the database directly (keys create) on its own line, as
+// explain does for the server's.
+func localProblems(err error) error {
+	e, ok := errors.AsType[*webhook.Error](err)
+	if !ok || len(e.Problems()) < 2 {
+		return err
+	}
+	var lines []string
+	for _, p := range e.Problems() {
+		lines = append(lines, p.Pointer+": "+p.Message)
+	}
+	return problemList(lines)
 }
 
 // flagErr turns a flag parsing error into a usage error (or help).

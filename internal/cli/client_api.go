@@ -393,6 +393,12 @@ func explain(err error, x *apiCall, timeout time.Duration) error {
 				msg += " (request id " + e.RequestID + ": the server log has the details)"
 			}
 			return errors.New(msg)
+		case len(e.Errors) > 1:
+			places := make([]string, len(e.Errors))
+			for i, p := range e.Errors {
+				places[i] = p.Place() + ": " + p.Detail
+			}
+			return problemList(places)
 		case e.Detail != "":
 			return errors.New(e.Detail)
 		}
@@ -408,6 +414,12 @@ func explain(err error, x *apiCall, timeout time.Duration) error {
 			x.server, rootCause(err))
 	}
 	return err
+}
+
+// problemList is an error whose text puts each problem on its own line,
+// under a line that counts them.
+func problemList(problems []string) error {
+	return fmt.Errorf("%d problems with the request:\n  %s", len(problems), strings.Join(problems, "\n  "))
 }
 
 // rootCause strips url.Error's "Get \"...\":" prefix, which repeats the URL.

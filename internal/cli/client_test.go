@@ -319,6 +319,46 @@ func TestCLIAgainstFakeAPI(t *testing.T) {
 	}
 }
 
+// TestCLIPrintsEveryProblem: when the server lists several bad fields,
+// each is printed on its own line.
+func TestCLIPrintsEveryProblem(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(400)
+		io.WriteString(w, `{"type":"about:blank","title":"Bad Request","status":400,"detail":"name: must be 2 to 200 characters","field":"name",`+
+			`"errors":[{"pointer":"/name","detail":"must be 2 to 200 characters"},{"pointer":"/url","detail":"scheme must be http or https"},`+
+			`{"pointer":"/events/0","detail":"unknown event type \"nope\""}]}`)
+	}))
+	defer srv.Close()
+	t.Setenv("HOOKLINE_URL", srv.URL)
+
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"webhooks", "create", "--api-key", "hkl_good", "--name", "x", "--url", "ftp://x/", "--events", "nope"}, &out, &errb)
+	want := "hookline webhooks: 3 problems with the request:\n" +
+		"  /name: must be 2 to 200 characters\n" +
+		"  /url: scheme must be http or https\n" +
+		"  /events/0: unknown event type \"nope\"\n"
+	if code != ExitError || errb.String() != want {
+		t.Errorf("exit %d, stderr\n%s\nwant\n%s", code, errb.String(), want)
+	}
+}
+
+// TestCLIKeysCreatePrintsEveryProblem: the same for a command that works
+// on the database directly.
+func TestCLIKeysCreatePrintsEveryProblem(t *testing.T) {
+	t.Parallel()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"keys", "create", "--data-dir", t.TempDir(), "--name", "ci", "--scopes", "read,admin,write"}, &out, &errb)
+	want := "hookline keys: 2 problems with the request:\n" +
+		"  /scopes/0: unknown scope \"read\" (use admin or publish)\n" +
+		"  /scopes/2: unknown scope \"write\" (use admin or publish)\n"
+	// A first run logs that it made a key for the secrets; the problems end the output.
+	if code != ExitError || !strings.HasSuffix(errb.String(), want) || out.Len() != 0 {
+		t.Errorf("exit %d, stdout %q, stderr\n%s\nwant\n%s", code, out.String(), errb.String(), want)
+	}
+}
+
 func TestCLICompletionScripts(t *testing.T) {
 	t.Parallel()
 	tree := completionTree()

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -381,33 +382,49 @@ func (d *Dashboard) fragment(buf *bytes.Buffer, pageName, tmpl string, data any)
 	return p.t.ExecuteTemplate(buf, tmpl, data)
 }
 
-// formErrors maps form field names to messages.
+// formErrors maps form field names to messages; several problems with one
+// field are one message.
 type formErrors map[string]string
 
-// fieldErrors turns a registry error into messages next to fields; the
-// second result is what belongs at the top of the form (no field, or a
-// field the form does not have). Errors that are not user errors are
-// returned for the error page.
+func (fe formErrors) add(field, msg string) {
+	if prev, ok := fe[field]; ok {
+		msg = prev + "; " + msg
+	}
+	fe[field] = msg
+}
+
+// fieldErrors turns a registry error into messages next to fields, every
+// problem it reports next to its own field; the second result is what
+// belongs at the top of the form (no field, or fields the form does not
+// have). Errors that are not user errors are returned for the error page.
 func fieldErrors(err error, fields ...string) (formErrors, string, error) {
-	var e *webhook.Error
-	if !errors.As(err, &e) || e.Code == webhook.EINTERNAL || e.Code == webhook.EUNAVAILABLE || e.Code == webhook.ENOTFOUND {
+	e, ok := errors.AsType[*webhook.Error](err)
+	if !ok || e.Code == webhook.EINTERNAL || e.Code == webhook.EUNAVAILABLE || e.Code == webhook.ENOTFOUND {
 		return nil, "", err
 	}
-	field := e.Field
-	if i := strings.IndexAny(field, ".["); i >= 0 {
-		field = field[:i]
+	problems := e.Problems()
+	if len(problems) == 0 {
+		return nil, e.Message, nil
 	}
-	for _, f := range fields {
-		if f == field {
-			msg := e.Message
-			if e.Field != field {
-				msg = e.Field + ": " + e.Message
-			}
-			return formErrors{field: msg}, "", nil
+	var errs formErrors
+	var top []string
+	for _, p := range problems {
+		field := p.Field
+		if i := strings.IndexAny(field, ".["); i >= 0 {
+			field = field[:i]
 		}
+		if !slices.Contains(fields, field) {
+			top = append(top, p.Field+": "+p.Message)
+			continue
+		}
+		msg := p.Message
+		if p.Field != field {
+			msg = p.Field + ": " + p.Message
+		}
+		if errs == nil {
+			errs = formErrors{}
+		}
+		errs.add(field, msg)
 	}
-	if e.Field != "" {
-		return nil, e.Field + ": " + e.Message, nil
-	}
-	return nil, e.Message, nil
+	return errs, strings.Join(top, "; "), nil
 }

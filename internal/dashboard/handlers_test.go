@@ -203,6 +203,53 @@ func TestFormValidationErrorsKeepValues(t *testing.T) {
 	mustContain(t, r.Body, `id="url-error">points to a private or reserved address`)
 }
 
+// TestFormShowsEveryFieldsMessage: a form with several bad fields shows
+// each field's message next to it, not only the first one's.
+func TestFormShowsEveryFieldsMessage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.signIn()
+
+	r := b.post("/webhooks/new", url.Values{"name": {"x"}, "url": {"ftp://example.com/typed"}, "events": {"payment_received", "no.such.type"},
+		"format": {"xml"}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d", r.Status)
+	}
+	mustContain(t, r.Body, "Please correct the fields marked below.",
+		`id="name-error">must be 2 to 200 characters`,
+		`id="url-error">scheme must be http or https`,
+		`id="events-error">events[1]: unknown event type &#34;no.such.type&#34;`,
+		`id="format-error">must be &#34;envelope&#34; or &#34;raw&#34;`,
+		`value="ftp://example.com/typed"`)
+
+	// Two bad headers share the headers field; both are shown.
+	r = b.post("/webhooks/new", url.Values{"name": {"Valid name"}, "url": {"https://example.com/x"}, "events": {"payment_received"},
+		"headers": {"Host: evil\nWebhook-Id: forged"}})
+	mustContain(t, r.Body, `id="headers-error">headers.Host: is set by Hookline and cannot be overridden; headers.Webhook-Id: is set by Hookline`)
+
+	// The form's own check of the header lines and the registry's checks
+	// of the other fields are reported together.
+	r = b.post("/webhooks/new", url.Values{"name": {"x"}, "url": {"https://example.com/x"}, "events": {"payment_received"},
+		"headers": {"no colon here\nContent-Length: 1"}})
+	mustContain(t, r.Body, `id="name-error">must be 2 to 200 characters`,
+		`id="headers-error">write one header per line as Name: value; headers.Content-Length: is set by Hookline`)
+
+	// Editing works the same way, and changes nothing.
+	w := b.createWebhook("Kept name", "https://example.com/kept", "payment_received")
+	r = b.post("/webhooks/"+w.ID, url.Values{"name": {""}, "url": {"/relative"}, "events": {"payment_received"}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("edit: status %d", r.Status)
+	}
+	mustContain(t, r.Body, `id="name-error">must be 2 to 200 characters`, `id="url-error">must be an absolute URL`)
+	if got, err := b.st.WebhookGet(context.Background(), auth.AllTenants(), w.ID); err != nil || got.Name != "Kept name" {
+		t.Errorf("a refused edit changed the webhook: %+v %v", got, err)
+	}
+	list, err := b.st.WebhookList(context.Background(), store.WebhookListParams{Limit: 10})
+	if err != nil || len(list.Webhooks) != 1 {
+		t.Errorf("refused forms stored webhooks: %v %v", list.Webhooks, err)
+	}
+}
+
 func TestFormBodyIsLimited(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

@@ -1,7 +1,7 @@
 package dashboard
 
 import (
-	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -32,22 +32,31 @@ func keyFormFrom(r *http.Request) keyForm {
 }
 
 // params turns the form into auth.Create's input; auth.Create validates
-// name and scope, as it does for the REST API.
+// name and scope, as it does for the REST API. When the form itself has
+// problems, auth's checks of the rest are reported with them.
 func (f keyForm) params(now time.Time) (auth.CreateParams, error) {
 	p := auth.CreateParams{Name: f.Name}
+	var v webhook.Validation
 	if f.Scope == "" {
-		return p, webhook.FieldError(webhook.EINVALID, "scopes", "choose admin or publish")
+		v.Add(webhook.EINVALID, webhook.At("scopes"), "choose admin or publish")
+	} else {
+		p.Scopes = []string{f.Scope}
 	}
-	p.Scopes = []string{f.Scope}
 	if f.Days != "" {
 		n, err := strconv.Atoi(f.Days)
 		if err != nil || n < 1 || n > maxKeyDays {
-			return p, webhook.FieldError(webhook.EINVALID, "days", "must be a whole number of days from 1 to %d, or empty for no expiry", maxKeyDays)
+			v.Add(webhook.EINVALID, webhook.At("days"), "must be a whole number of days from 1 to %d, or empty for no expiry", maxKeyDays)
+		} else {
+			t := now.UTC().Add(time.Duration(n) * 24 * time.Hour)
+			p.ExpiresAt = &t
 		}
-		t := now.UTC().Add(time.Duration(n) * 24 * time.Hour)
-		p.ExpiresAt = &t
 	}
-	return p, nil
+	if v.Len() > 0 {
+		if err := v.Merge(p.Check(now)); err != nil {
+			return p, err
+		}
+	}
+	return p, v.Err()
 }
 
 // keyRow is a key in the list with its state at the time of the request.
@@ -140,15 +149,16 @@ func (d *Dashboard) createKey(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// keyFieldErrors places an error from auth.Create or the form next to the
-// form field it is about.
+// keyFieldErrors places the problems of auth.Create or the form next to
+// the form fields they are about.
 func keyFieldErrors(err error) (formErrors, string, error) {
-	if e, ok := errors.AsType[*webhook.Error](err); ok {
-		if f, ok := keyFormFields[e.Field]; ok && f != e.Field {
-			c := *e
-			c.Field = f
-			err = &c
-		}
+	errs, top, err := fieldErrors(err, slices.Collect(maps.Keys(keyFormFields))...)
+	if errs == nil {
+		return errs, top, err
 	}
-	return fieldErrors(err, "name", "scope", "days")
+	placed := formErrors{}
+	for _, field := range slices.Sorted(maps.Keys(errs)) {
+		placed.add(keyFormFields[field], errs[field])
+	}
+	return placed, top, err
 }

@@ -185,6 +185,21 @@ func TestKeysValidationErrors(t *testing.T) {
 	}
 }
 
+// TestKeysFormShowsEveryFieldsMessage: the form's own problems (scope,
+// days) and auth's (name) are shown together, each at its field.
+func TestKeysFormShowsEveryFieldsMessage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.signIn()
+	r := b.post("/keys", url.Values{"name": {" "}, "days": {"abc"}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d", r.Status)
+	}
+	mustContain(t, r.Body, `id="name-error">must be 1 to 200 characters`, `id="scope-error">choose admin or publish`,
+		`id="days-error">must be a whole number of days`, "Please correct the fields marked below.")
+	mustNotContain(t, r.Body, "hkl_")
+}
+
 func TestKeysNameIsEscaped(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -140,10 +141,10 @@ func (d *Dashboard) updateWebhook(w http.ResponseWriter, r *http.Request) error 
 	}
 	id := r.PathValue("id")
 	f := webhookFormFrom(r)
-	in, err := f.input()
-	if err == nil {
-		_, err = d.cfg.Registry.UpdateWebhook(r.Context(), id, in)
-	}
+	err := d.saveWebhook(r.Context(), f, func(in registry.WebhookInput) error {
+		_, err := d.cfg.Registry.UpdateWebhook(r.Context(), id, in)
+		return err
+	})
 	if err != nil {
 		errs, top, err := fieldErrors(err, webhookFields...)
 		if err != nil {

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"maps"
 	"net/http"
 	"slices"
@@ -107,7 +108,7 @@ func (webhookForm) CredentialWords() string {
 
 // input turns the form into a registry input; the registry validates it.
 // Only the header lines' shape is checked here, since the registry takes a
-// map.
+// map; the well-formed lines are in the input either way.
 func (f webhookForm) input() (registry.WebhookInput, error) {
 	in := registry.WebhookInput{
 		Name: &f.Name, URL: &f.URL, Description: &f.Description, Active: &f.Active,
@@ -122,6 +123,7 @@ func (f webhookForm) input() (registry.WebhookInput, error) {
 	if f.Integration != "" {
 		in.Integration = &f.Integration
 	}
+	var err error
 	for line := range strings.Lines(f.Headers) {
 		line = strings.TrimSpace(line)
 		if line == "" {
@@ -129,7 +131,8 @@ func (f webhookForm) input() (registry.WebhookInput, error) {
 		}
 		name, value, ok := strings.Cut(line, ":")
 		if !ok || strings.TrimSpace(name) == "" {
-			return in, webhook.FieldError(webhook.EINVALID, "headers", "write one header per line as Name: value")
+			err = webhook.FieldError(webhook.EINVALID, "headers", "write one header per line as Name: value")
+			continue
 		}
 		in.Headers[strings.TrimSpace(name)] = strings.TrimSpace(value)
 	}
@@ -140,7 +143,25 @@ func (f webhookForm) input() (registry.WebhookInput, error) {
 			in.SecretHeaders = append(in.SecretHeaders, r.Name)
 		}
 	}
-	return in, nil
+	return in, err
+}
+
+// saveWebhook validates the form and, when it is sound, saves it with
+// save (a create or an update). The form's own problem (header lines) is
+// reported together with the registry's problems with the other fields.
+func (d *Dashboard) saveWebhook(ctx context.Context, f webhookForm, save func(registry.WebhookInput) error) error {
+	in, formErr := f.input()
+	if formErr == nil {
+		return save(in)
+	}
+	var v webhook.Validation
+	if err := v.Merge(formErr); err != nil {
+		return err
+	}
+	if err := v.Merge(d.cfg.Registry.CheckWebhook(ctx, in)); err != nil {
+		return err
+	}
+	return v.Err()
 }
 
 type webhookFormView struct {
@@ -172,11 +193,11 @@ func (d *Dashboard) createWebhook(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	f := webhookFormFrom(r)
-	in, err := f.input()
 	var created webhook.Webhook
-	if err == nil {
+	err := d.saveWebhook(r.Context(), f, func(in registry.WebhookInput) (err error) {
 		created, _, err = d.cfg.Registry.CreateWebhook(r.Context(), in)
-	}
+		return err
+	})
 	if err != nil {
 		errs, top, err := fieldErrors(err, webhookFields...)
 		if err != nil {
