@@ -258,8 +258,12 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &e) {
 		status = webhook.HTTPStatus(e.Code)
 		msg = e.Message
-		if e.Field != "" {
-			msg = e.Field + ": " + e.Message
+		if ps := e.Problems(); len(ps) > 0 {
+			lines := make([]string, len(ps))
+			for i, p := range ps {
+				lines[i] = p.Field + ": " + p.Message
+			}
+			msg = strings.Join(lines, "; ")
 		}
 		if e.Code == webhook.EUNAVAILABLE {
 			msg = "Storage is unavailable right now. Try again in a moment."

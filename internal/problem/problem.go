@@ -69,8 +69,8 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		if e.Field != "" {
 			p.Field = e.Field
 			p.Detail = e.Field + ": " + e.Message
-			p.Errors = items(e)
 		}
+		p.Errors = items(e)
 		if e.Code == webhook.EUNAVAILABLE {
 			log.Warn("service unavailable", "err", err, "request_id", p.RequestID)
 			w.Header().Set("Retry-After", "1")
