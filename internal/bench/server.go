@@ -64,7 +64,10 @@ func startLocal(exe string, extra []string) (*localServer, error) {
 		s.stop()
 		return nil, fmt.Errorf("hookline serve did not start in 30s\n%s", s.logTail)
 	}
-	out, err := exec.Command(exe, "keys", "create", "--name", "bench", "--data-dir", dir).Output()
+	// The key goes where the server keeps its data: the same flags, so a
+	// --database-url in extra makes it in that database, not in dir.
+	keyArgs := append([]string{"keys", "create", "--name", "bench", "--data-dir", dir}, extra...)
+	out, err := exec.Command(exe, keyArgs...).Output()
 	if err != nil {
 		s.stop()
 		return nil, fmt.Errorf("keys create: %w", err)
