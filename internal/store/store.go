@@ -28,6 +28,7 @@ import (
 type Store interface {
 	EventTypeStore
 	WebhookStore
+	TenantStore
 	EventStore
 	DeliveryStore
 	APIKeyStore
@@ -57,7 +58,8 @@ type EventTypeStore interface {
 type WebhookStore interface {
 	// WebhookCreate stores w (ID, timestamps set by the caller) with its
 	// first signing secret. An empty destination type is stored as
-	// webhook.DestinationHTTP (see DestinationType).
+	// webhook.DestinationHTTP (see DestinationType). A tenant without a
+	// row gets one in the same write, so every webhook's tenant exists.
 	WebhookCreate(ctx context.Context, w webhook.Webhook, secret string) error
 	// WebhookGet returns the webhook with that ID. Like every read and
 	// write by ID that takes a Scope, it answers ENOTFOUND for a row of a
@@ -101,11 +103,52 @@ type WebhookPage struct {
 	Next     string // "" when this is the last page
 }
 
+// TenantStore keeps tenants. Their reads fill in the counts of webhooks
+// and failing webhooks.
+type TenantStore interface {
+	// TenantCreate stores t (timestamps set by the caller); ECONFLICT when
+	// the ID is taken.
+	TenantCreate(ctx context.Context, t webhook.Tenant) error
+	TenantGet(ctx context.Context, id string) (webhook.Tenant, error)
+	TenantList(ctx context.Context, p TenantListParams) (TenantPage, error)
+	// TenantUpdate replaces the name, contact email, branding, metadata and
+	// updated_at of the stored tenant with t's.
+	TenantUpdate(ctx context.Context, t webhook.Tenant) error
+	// TenantDelete removes the tenant. While it has webhooks it refuses
+	// with ECONFLICT, unless Cascade: then its webhooks go in the same
+	// write, their pending deliveries failed as WebhookDelete fails them,
+	// and their IDs are returned. Events and deliveries keep their tenant
+	// string; publishing to it again creates the tenant anew.
+	TenantDelete(ctx context.Context, p TenantDeleteParams) (deletedWebhooks []string, err error)
+}
+
+// TenantListParams filters and pages the tenant list, in ID order.
+type TenantListParams struct {
+	Search string // case-insensitive substring of ID or name
+	Cursor string // the Next of the previous page
+	Limit  int
+}
+
+// TenantPage is one page of tenants.
+type TenantPage struct {
+	Tenants []webhook.Tenant
+	Next    string // "" when this is the last page
+}
+
+// TenantDeleteParams says which tenant to delete and whether its webhooks
+// go with it.
+type TenantDeleteParams struct {
+	ID      string
+	Cascade bool
+	Now     time.Time
+}
+
 // EventStore keeps published events.
 type EventStore interface {
 	// EventCreate stores the event and one pending delivery for every active
 	// webhook of its tenant subscribed to its type, atomically and durably
-	// before it returns. With an idempotency key already used since
+	// before it returns. The event's tenant gets a row in the same write
+	// when it has none, unless TenantMustExist (then EUNPROCESSABLE). With an idempotency key already used since
 	// IdempotencySince, it stores nothing and returns the original event
 	// with Duplicate set.
 	EventCreate(ctx context.Context, p EventCreateParams) (EventCreateResult, error)
@@ -119,6 +162,9 @@ type EventStore interface {
 type EventCreateParams struct {
 	Event            webhook.Event
 	IdempotencySince time.Time
+	// TenantMustExist refuses an event of a tenant that has no row
+	// (--tenants-strict) instead of creating the row.
+	TenantMustExist bool
 	// Lease, when set, leases the new deliveries to the caller so it can
 	// hand them to its dispatcher straight after commit, without another
 	// write (see LeaseRequest).

@@ -161,6 +161,7 @@ func insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateParams) (hoo
 	for range maxKeyTries {
 		var inserted bool
 		var b pgx.Batch
+		tenantOK := queueTenantForEvent(&b, ev, p.TenantMustExist)
 		b.Queue(qEventInsert, ev.ID, ev.Tenant, ev.Type, nonNil(ev.Data), key, ev.CreatedAt, trace).
 			Exec(func(tag pgconn.CommandTag) error {
 				inserted = tag.RowsAffected() == 1
@@ -173,6 +174,10 @@ func insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateParams) (hoo
 		})
 		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 			return nil, "", err
+		}
+		if !*tenantOK {
+			// The caller's transaction rolls the event back.
+			return nil, "", store.ErrUnknownTenant(ev.Tenant)
 		}
 		if inserted {
 			return hooks, "", nil

@@ -192,6 +192,12 @@ const migrateLock = 0x686c6d67 // "hlmg"
 // transaction-level advisory lock makes instances starting together take
 // turns: the first applies, the others then find nothing left to do.
 func migrate(ctx context.Context, conn *pgx.Conn, schema string) ([]int, error) {
+	return migrateTo(ctx, conn, schema, math.MaxInt)
+}
+
+// migrateTo is migrate up to version last: upgrade tests stop there to
+// write rows as an older release would.
+func migrateTo(ctx context.Context, conn *pgx.Conn, schema string, last int) ([]int, error) {
 	var applied []int
 	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		applied = nil
@@ -228,7 +234,7 @@ func migrate(ctx context.Context, conn *pgx.Conn, schema string) ([]int, error) 
 			return err
 		}
 		for _, m := range migrations {
-			if slices.Contains(done, m.version) {
+			if slices.Contains(done, m.version) || m.version > last {
 				continue
 			}
 			// Without arguments Exec uses the simple protocol, which runs

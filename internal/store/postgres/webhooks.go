@@ -75,6 +75,7 @@ func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret str
 			w.ID, w.Tenant, w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active,
 			headersOrEmpty(w.Headers), string(w.Format), w.Integration, w.DisabledReason, sealed,
 			w.CreatedAt, w.UpdatedAt, store.DestinationType(w), nonNilStrings(w.SecretHeaders))
+		b.Queue(qTenantEnsure, w.Tenant, w.CreatedAt)
 		queueSubscriptions(&b, w.ID, w.Events)
 		s.queueWebhookNotice(&b, w.ID)
 		return tx.SendBatch(ctx, &b).Close()

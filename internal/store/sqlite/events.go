@@ -63,6 +63,9 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 				}
 			}
 		}
+		if err := s.tenantForEvent(tx, ev, p.TenantMustExist); err != nil {
+			return err
+		}
 		created := ts(ev.CreatedAt)
 		if _, err := s.exec(tx, qEventInsert, ev.ID, ev.Tenant, ev.Type, []byte(ev.Data), key, created,
 			nullString(ev.TraceParent)); err != nil {

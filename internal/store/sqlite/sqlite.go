@@ -44,6 +44,22 @@ var upgrades = []string{
 	ALTER TABLE attempts ADD COLUMN answer TEXT;
 	ALTER TABLE webhooks ADD COLUMN destination_type TEXT NOT NULL DEFAULT 'http';
 	ALTER TABLE webhooks ADD COLUMN secret_headers TEXT NOT NULL DEFAULT '[]'`,
+	// Tenants become rows: one for every tenant string already in use (a
+	// delivery's tenant is its event's, but every table is read so that
+	// none is missed), created now.
+	`CREATE TABLE tenants (
+		id            TEXT PRIMARY KEY,
+		name          TEXT NOT NULL,
+		contact_email TEXT NOT NULL DEFAULT '',
+		branding      TEXT, -- JSON {name, logo_url, accent}; NULL for none
+		metadata      TEXT NOT NULL DEFAULT '{}', -- JSON object of strings
+		created_at    INTEGER NOT NULL,
+		updated_at    INTEGER NOT NULL
+	);
+	INSERT INTO tenants (id, name, created_at, updated_at)
+		SELECT tenant, tenant, CAST(unixepoch('subsec') * 1000000 AS INTEGER),
+			CAST(unixepoch('subsec') * 1000000 AS INTEGER)
+		FROM (SELECT tenant FROM webhooks UNION SELECT tenant FROM events UNION SELECT tenant FROM deliveries)`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own

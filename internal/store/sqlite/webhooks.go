@@ -87,6 +87,9 @@ func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret str
 		if err != nil {
 			return err
 		}
+		if err := ensureTenant(tx, w.Tenant, w.CreatedAt); err != nil {
+			return err
+		}
 		return writeSubscriptions(tx, w)
 	})
 }

@@ -66,6 +66,7 @@ func Run(t *testing.T, open Opener) {
 		{"AttemptRecord", testAttemptRecord},
 		{"WebhookDestination", testWebhookDestination},
 		{"Scope", testScope},
+		{"Tenant", testTenants},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,37 @@
+package webhook
+
+import "time"
+
+// Tenant is one customer of the operator: the owner of webhooks, events
+// and deliveries whose Tenant is its ID. Producers name tenants by their
+// own customer IDs; publishing to an unknown one creates it (unless the
+// server is strict about tenants), so a tenant row exists for every tenant
+// string in use.
+type Tenant struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// ContactEmail is who hears about the tenant's failing endpoints; ""
+	// when none is known.
+	ContactEmail string `json:"contact_email"`
+	// Branding overrides the server's look on pages shown to the tenant;
+	// nil keeps the server's.
+	Branding *Branding `json:"branding"`
+	// Metadata is the producer's own: Hookline stores it and never reads it.
+	Metadata  map[string]string `json:"metadata"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+	// Webhooks counts the tenant's webhooks, and FailingWebhooks the
+	// active ones failing right now (failing since their last success).
+	// The store fills them on reads; they are not stored.
+	Webhooks        int64 `json:"webhooks"`
+	FailingWebhooks int64 `json:"failing_webhooks"`
+}
+
+// Branding is how pages shown to a tenant look: each set field overrides
+// the server's.
+type Branding struct {
+	Name    string `json:"name,omitempty"`
+	LogoURL string `json:"logo_url,omitempty"`
+	// Accent is a CSS hex colour ("#0a7d5a").
+	Accent string `json:"accent,omitempty"`
+}
