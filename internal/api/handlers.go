@@ -341,6 +341,7 @@ func (a *API) publishEvent(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := a.cfg.Ingest.Publish(r.Context(), ingest.Input{
 		Tenant: req.Tenant, Type: req.Type, Data: req.Data, IdempotencyKey: req.IdempotencyKey,
+		TenantMustExist: a.cfg.TenantsStrict,
 	})
 	if err != nil {
 		return err

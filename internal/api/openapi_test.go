@@ -331,6 +331,8 @@ func TestOpenAPIRequestSchemas(t *testing.T) {
 		{"TestRequest", testRequest{}},
 		{"ReplayRequest", replayRequest{}},
 		{"PublishRequest", publishRequest{}},
+		{"TenantCreate", tenantRequest{}},
+		{"TenantUpdate", tenantRequest{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.schema, func(t *testing.T) {
@@ -489,6 +491,10 @@ func TestOpenAPIResponses(t *testing.T) {
 			Number: 1, Test: true, StartedAt: now, ErrorClass: webhook.ErrClassDNS, Error: "no such host"},
 	}
 
+	tenant := webhook.Tenant{ID: "acme:eu", Name: "Acme EU", ContactEmail: "ops@acme.example",
+		Branding: &webhook.Branding{Name: "Acme", LogoURL: "https://acme.example/logo.svg", Accent: "#0a7d5a"},
+		Metadata: map[string]string{"plan": "gold"}, CreatedAt: now, UpdatedAt: later, Webhooks: 3, FailingWebhooks: 1}
+
 	tests := []struct {
 		name, schema string
 		value        any
@@ -516,6 +522,10 @@ func TestOpenAPIResponses(t *testing.T) {
 			Destination: "http", Outcome: webhook.OutcomeFailed, Answer: "connection refused",
 			ErrorClass: string(webhook.ErrClassConnectionRefused), AttemptID: attempts[1].ID, EventType: ev.Type,
 			RequestHeaders: map[string][]string{}}},
+		{"tenant", "Tenant", tenant},
+		{"plain tenant", "Tenant", webhook.Tenant{ID: "default", Name: "default", Metadata: map[string]string{},
+			CreatedAt: now, UpdatedAt: now}},
+		{"tenants", "TenantList", list[webhook.Tenant]{Data: []webhook.Tenant{tenant}, NextCursor: "acme"}},
 		{"keys", "APIKeyList", list[auth.APIKey]{Data: []auth.APIKey{{ID: "key_01j9z3k4m5n6p7q8r9s0t1v2w3", Name: "ci",
 			Prefix: "hkl_abcdef", Scopes: []string{"publish"}, CreatedAt: now, ExpiresAt: &later}}}},
 		{"new key", "APIKeyWithSecret", keyView{APIKey: auth.APIKey{ID: "key_01j9z3k4m5n6p7q8r9s0t1v2w3", Name: "ci",

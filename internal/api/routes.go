@@ -45,6 +45,9 @@ type Config struct {
 	Version    string
 	// Bins is the request inspector; nil disables its routes (404).
 	Bins Bins
+	// TenantsStrict refuses events of tenants not created first
+	// (--tenants-strict); webhooks are refused by the registry.
+	TenantsStrict bool
 }
 
 // API serves the REST API.
@@ -112,6 +115,12 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/deliveries", admin, a.listDeliveries},
 		{"GET", "/api/v1/deliveries/{id}", admin, a.getDelivery},
 		{"POST", "/api/v1/deliveries/{id}/retry", admin, a.retryDelivery},
+
+		{"GET", "/api/v1/tenants", admin, a.listTenants},
+		{"POST", "/api/v1/tenants", admin, a.createTenant},
+		{"GET", "/api/v1/tenants/{id}", admin, a.getTenant},
+		{"PATCH", "/api/v1/tenants/{id}", admin, a.updateTenant},
+		{"DELETE", "/api/v1/tenants/{id}", admin, a.deleteTenant},
 
 		{"GET", "/api/v1/keys", admin, a.listKeys},
 		{"POST", "/api/v1/keys", admin, a.createKey},

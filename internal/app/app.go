@@ -220,7 +220,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	reg := registry.New(registry.Config{
 		Internal: insp.Internal,
 		Store:    st, Guard: guard, Sender: senders, Webhooks: d, Forget: ing.Forget,
-		RotationOverlap: cfg.RotationOverlap, Logger: log,
+		RotationOverlap: cfg.RotationOverlap, TenantsStrict: cfg.TenantsStrict, Logger: log,
 	})
 	authn := auth.NewAuthenticator(st, 2*time.Second, nil)
 	keys := auth.NewKeys(auth.KeysConfig{Store: st, Audit: st, Forget: authn.Forget, Logger: log})
@@ -228,6 +228,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 		Store: st, Ingest: ing, Registry: reg, Auth: authn, Keys: keys, Wake: d.Wake, Logger: log,
 		Limiter:       auth.NewLimiter(cfg.APIRateLimit, cfg.APIRateBurst, nil),
 		MaxEventBytes: cfg.MaxEventBytes, ServerName: serverName(), Version: Version, Bins: insp,
+		TenantsStrict: cfg.TenantsStrict,
 	})
 	mux := http.NewServeMux()
 	rest.Register(mux)

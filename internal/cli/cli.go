@@ -42,6 +42,7 @@ func commands() []command {
 		{"admin", "manage dashboard accounts on the configured database (reset-password)", adminCmd},
 		{"config", "print the effective configuration (secrets masked): hookline config print", configCmd},
 		{"webhooks", "manage webhooks through the API: list, get, create, update, delete, test", webhooksCmd},
+		{"tenants", "manage tenants (your customers) through the API: list, get, create, update, delete", tenantsCmd},
 		{"events", "publish events and inspect them through the API: publish, list, get", eventsCmd},
 		{"event-types", "the event catalog through the API: list, get, create", eventTypesCmd},
 		{"deliveries", "inspect and retry deliveries through the API: list, get, retry", deliveriesCmd},

@@ -63,7 +63,7 @@ type compFlag struct {
 // and any other command by name.
 func completionTree() []compNode {
 	groups := map[string]apiGroup{}
-	for _, g := range []apiGroup{webhooksGroup(), eventsGroup(), eventTypesGroup(), deliveriesGroup(), binsGroup()} {
+	for _, g := range []apiGroup{webhooksGroup(), tenantsGroup(), eventsGroup(), eventTypesGroup(), deliveriesGroup(), binsGroup()} {
 		groups[g.name] = g
 	}
 	fixed := map[string][]string{

@@ -55,6 +55,10 @@ type Config struct {
 	BinTTL              time.Duration
 	BinMaxRequests      int
 	BinMaxBody          int64
+	// TenantsStrict makes tenants exist only once created through the
+	// API: publishing to, or adding a webhook for, an unknown tenant is
+	// refused (422) instead of creating it.
+	TenantsStrict bool
 }
 
 // Default returns the defaults.
@@ -141,6 +145,7 @@ func (c *Config) Options() []Option {
 		{"tls-key", "TLS private key file (PEM)", (*stringValue)(&c.TLSKey)},
 		{"trusted-proxies", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is believed for client addresses", (*prefixesValue)(&c.TrustedProxies)},
 		{"pprof", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty", (*stringValue)(&c.PprofAddr)},
+		{"tenants-strict", "refuse events and webhooks of tenants not created first with POST /api/v1/tenants (422) instead of creating them", (*boolValue)(&c.TenantsStrict)},
 		{"tracing", "OpenTelemetry traces of publish → delivery: off or otlp (OTLP/HTTP, set up by the standard OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER variables)", (*stringValue)(&c.Tracing)},
 	}
 }
@@ -245,6 +250,21 @@ type stringValue string
 
 func (v *stringValue) String() string     { return string(*v) }
 func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
+
+// boolValue is a switch: --name alone sets it, --name=false or the
+// variable set to false clears it.
+type boolValue bool
+
+func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
+func (v *boolValue) IsBoolFlag() bool { return true }
+func (v *boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return errors.New("want true or false")
+	}
+	*v = boolValue(b)
+	return nil
+}
 
 type intValue int
 

@@ -167,3 +167,29 @@ func TestFileAndSecretFiles(t *testing.T) {
 		t.Errorf("unknown file option: err = %v", err)
 	}
 }
+
+// --tenants-strict is a switch: the flag alone, or the variable set to a
+// boolean; anything else names the variable.
+func TestTenantsStrictSwitch(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{nil, nil, false},
+		{[]string{"--tenants-strict"}, nil, true},
+		{[]string{"--tenants-strict=false"}, map[string]string{"HOOKLINE_TENANTS_STRICT": "true"}, false},
+		{nil, map[string]string{"HOOKLINE_TENANTS_STRICT": "true"}, true},
+		{nil, map[string]string{"HOOKLINE_TENANTS_STRICT": "0"}, false},
+	} {
+		c, err := parse(t, tt.args, tt.env)
+		if err != nil || c.TenantsStrict != tt.want {
+			t.Errorf("%v %v: TenantsStrict %v, %v; want %v", tt.args, tt.env, c.TenantsStrict, err, tt.want)
+		}
+	}
+	if _, err := parse(t, nil, map[string]string{"HOOKLINE_TENANTS_STRICT": "sure"}); err == nil ||
+		!strings.Contains(err.Error(), "HOOKLINE_TENANTS_STRICT") {
+		t.Errorf("HOOKLINE_TENANTS_STRICT=sure: %v, want an error naming it", err)
+	}
+}

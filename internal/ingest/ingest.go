@@ -99,6 +99,9 @@ type Input struct {
 	Type           string
 	Data           json.RawMessage
 	IdempotencyKey string
+	// TenantMustExist refuses an event of a tenant that has no row
+	// (--tenants-strict) instead of creating the tenant with the event.
+	TenantMustExist bool
 }
 
 // MaxIdempotencyKey bounds idempotency keys.
@@ -150,6 +153,7 @@ func (s *Service) publish(ctx context.Context, in Input) (store.EventCreateResul
 			TraceParent: tracing.TraceParent(ctx),
 		},
 		IdempotencySince: now.Add(-s.cfg.IdempotencyWindow),
+		TenantMustExist:  in.TenantMustExist,
 	}
 	if s.cfg.Handoff != nil {
 		p.Lease = s.cfg.Handoff.Reserve()

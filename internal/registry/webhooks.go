@@ -46,8 +46,11 @@ type Config struct {
 	// RotationOverlap is how long the previous secret keeps signing after a
 	// rotation, so receivers can roll out the new one.
 	RotationOverlap time.Duration
-	Now             func() time.Time
-	Logger          *slog.Logger
+	// TenantsStrict refuses webhooks of tenants without a row instead of
+	// creating the row (--tenants-strict).
+	TenantsStrict bool
+	Now           func() time.Time
+	Logger        *slog.Logger
 }
 
 // Registry is the service behind every create, update and delete.
@@ -124,6 +127,11 @@ func (r *Registry) CreateWebhook(ctx context.Context, in WebhookInput) (webhook.
 		return w, "", err
 	}
 	w.Tenant = tenant
+	if tenant != "" {
+		if err := v.Merge(r.tenantKnown(ctx, tenant)); err != nil {
+			return w, "", err
+		}
+	}
 	if in.Name == nil {
 		v.Add(webhook.EINVALID, webhook.At("name"), "is required")
 	}

@@ -1,0 +1,245 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hookline/hookline/internal/ingest"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// TenantInput is a tenant to create, or with Patch semantics the fields
+// to change: nil pointers and a nil Metadata are left alone.
+type TenantInput struct {
+	ID           *string // create only
+	Name         *string // on create, defaults to the ID
+	ContactEmail *string // "" removes it
+	Branding     BrandingPatch
+	// Metadata replaces the whole map when not nil.
+	Metadata map[string]string
+}
+
+// BrandingPatch changes a tenant's branding when Set: to Value, or with a
+// nil Value (JSON null) back to the server's.
+type BrandingPatch struct {
+	Set   bool
+	Value *webhook.Branding
+}
+
+// Limits on tenant fields. Metadata's follow Stripe's, which producers
+// know: enough for a few IDs and labels, not a document store.
+const (
+	MaxTenantName    = 200
+	MaxContactEmail  = 254
+	MaxBrandingName  = 100
+	MaxLogoURL       = 2048
+	MaxMetadataKeys  = 50
+	MaxMetadataKey   = 40
+	MaxMetadataValue = 500
+)
+
+var accentPattern = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+
+// CreateTenant validates in and stores a new tenant.
+func (r *Registry) CreateTenant(ctx context.Context, in TenantInput) (webhook.Tenant, error) {
+	now := r.cfg.Now().UTC()
+	t := webhook.Tenant{Metadata: map[string]string{}, CreatedAt: now, UpdatedAt: now}
+	var v problems
+	switch {
+	case in.ID == nil || *in.ID == "":
+		v.add("id", "is required: the tenant's ID in your system (letters, digits and _ - . : @)")
+	default:
+		id, err := ingest.ValidTenant(*in.ID)
+		if err != nil {
+			v.merge(err, "id")
+		}
+		t.ID = id
+	}
+	if in.Name == nil {
+		t.Name = t.ID
+	}
+	r.applyTenant(&t, in, &v)
+	if err := v.err(); err != nil {
+		return t, err
+	}
+	if err := r.cfg.Store.TenantCreate(ctx, t); err != nil {
+		return t, err
+	}
+	r.audit(ctx, "tenant.create", t.ID, t.Name)
+	return t, nil
+}
+
+// UpdateTenant changes the fields set in in.
+func (r *Registry) UpdateTenant(ctx context.Context, id string, in TenantInput) (webhook.Tenant, error) {
+	t, err := r.cfg.Store.TenantGet(ctx, id)
+	if err != nil {
+		return t, err
+	}
+	var v problems
+	if in.ID != nil && *in.ID != t.ID {
+		v.add("id", "cannot be changed: webhooks and events name their tenant by it")
+	}
+	r.applyTenant(&t, in, &v)
+	if err := v.err(); err != nil {
+		return t, err
+	}
+	t.UpdatedAt = r.cfg.Now().UTC()
+	if err := r.cfg.Store.TenantUpdate(ctx, t); err != nil {
+		return t, err
+	}
+	r.audit(ctx, "tenant.update", id, changedTenant(in))
+	return t, nil
+}
+
+// DeleteTenant deletes a tenant; with cascade its webhooks go too (their
+// pending deliveries fail, as when a webhook is deleted), otherwise a
+// tenant with webhooks is refused (ECONFLICT).
+func (r *Registry) DeleteTenant(ctx context.Context, id string, cascade bool) error {
+	deleted, err := r.cfg.Store.TenantDelete(ctx, store.TenantDeleteParams{ID: id, Cascade: cascade, Now: r.cfg.Now().UTC()})
+	if err != nil {
+		return err
+	}
+	for _, wid := range deleted {
+		r.invalidate(wid)
+	}
+	detail := ""
+	if len(deleted) > 0 {
+		detail = fmt.Sprintf("cascade: deleted %d webhook(s): %s", len(deleted), strings.Join(deleted, ", "))
+	}
+	r.audit(ctx, "tenant.delete", id, detail)
+	return nil
+}
+
+// tenantKnown refuses a tenant without a row when the server creates
+// tenants only on request (Config.TenantsStrict).
+func (r *Registry) tenantKnown(ctx context.Context, id string) error {
+	if !r.cfg.TenantsStrict {
+		return nil
+	}
+	_, err := r.cfg.Store.TenantGet(ctx, id)
+	if webhook.ErrorCode(err) == webhook.ENOTFOUND {
+		return store.ErrUnknownTenant(id)
+	}
+	return err
+}
+
+// applyTenant validates the set fields of in and copies them into t,
+// noting every problem in v.
+func (r *Registry) applyTenant(t *webhook.Tenant, in TenantInput, v *problems) {
+	if in.Name != nil {
+		name := strings.TrimSpace(*in.Name)
+		if n := utf8.RuneCountInString(name); n < 1 || n > MaxTenantName {
+			v.add("name", "must be 1 to %d characters", MaxTenantName)
+		}
+		t.Name = name
+	}
+	if in.ContactEmail != nil {
+		email := strings.TrimSpace(*in.ContactEmail)
+		if email != "" && !validEmail(email) {
+			v.add("contact_email", "must be an email address like ops@example.com (or empty for none)")
+		}
+		t.ContactEmail = email
+	}
+	if in.Branding.Set {
+		t.Branding = checkBranding(in.Branding.Value, v)
+	}
+	if in.Metadata != nil {
+		checkMetadata(in.Metadata, v)
+		t.Metadata = in.Metadata
+	}
+}
+
+func validEmail(s string) bool {
+	if len(s) > MaxContactEmail {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s
+}
+
+// checkBranding returns b to store: nil when it overrides nothing.
+func checkBranding(b *webhook.Branding, v *problems) *webhook.Branding {
+	if b == nil {
+		return nil
+	}
+	c := webhook.Branding{Name: strings.TrimSpace(b.Name), LogoURL: strings.TrimSpace(b.LogoURL), Accent: strings.TrimSpace(b.Accent)}
+	if utf8.RuneCountInString(c.Name) > MaxBrandingName {
+		v.add("branding.name", "must be at most %d characters", MaxBrandingName)
+	}
+	if c.LogoURL != "" {
+		// Pages show it as an <img>: only web URLs, never javascript: or data:.
+		u, err := url.Parse(c.LogoURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(c.LogoURL) > MaxLogoURL {
+			v.add("branding.logo_url", "must be an http(s) URL of at most %d characters", MaxLogoURL)
+		}
+	}
+	if c.Accent != "" && !accentPattern.MatchString(c.Accent) {
+		v.add("branding.accent", `must be a hex colour like "#0a7d5a"`)
+	}
+	if c == (webhook.Branding{}) {
+		return nil
+	}
+	return &c
+}
+
+func checkMetadata(m map[string]string, v *problems) {
+	if len(m) > MaxMetadataKeys {
+		v.add("metadata", "must have at most %d keys", MaxMetadataKeys)
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		switch {
+		case k == "" || utf8.RuneCountInString(k) > MaxMetadataKey:
+			v.add("metadata", "keys must be 1 to %d characters (%q is not)", MaxMetadataKey, k)
+		case utf8.RuneCountInString(m[k]) > MaxMetadataValue:
+			v.add("metadata."+k, "must be at most %d characters", MaxMetadataValue)
+		}
+	}
+}
+
+func changedTenant(in TenantInput) string {
+	var f []string
+	add := func(set bool, name string) {
+		if set {
+			f = append(f, name)
+		}
+	}
+	add(in.Name != nil, "name")
+	add(in.ContactEmail != nil, "contact_email")
+	add(in.Branding.Set, "branding")
+	add(in.Metadata != nil, "metadata")
+	return strings.Join(f, ", ")
+}
+
+// problems collects what is wrong with a tenant request, in the order the
+// fields were checked; err reports the first, as a field error.
+type problems struct{ list []*webhook.Error }
+
+func (p *problems) add(field, format string, args ...any) {
+	p.list = append(p.list, webhook.FieldError(webhook.EINVALID, field, format, args...))
+}
+
+// merge notes err, a field error of a check, as a problem with field.
+func (p *problems) merge(err error, field string) {
+	if e, ok := errors.AsType[*webhook.Error](err); ok {
+		p.list = append(p.list, webhook.FieldError(e.Code, field, "%s", e.Message))
+		return
+	}
+	p.add(field, "%s", err)
+}
+
+func (p *problems) err() error {
+	if len(p.list) == 0 {
+		return nil
+	}
+	return p.list[0]
+}
