@@ -607,6 +607,8 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	step(t, "tenants", func(t *testing.T) { browseTenants(t, h, b, binURL) })
+
 	step(t, "delete the webhook", func(t *testing.T) {
 		do(t, ctx, chromedp.Navigate(h.URL+"/"))
 		nav(t, ctx, chromedp.Click(css(`tr[data-webhook="`+webhookID+`"] a.btn-danger`)))

@@ -155,6 +155,13 @@ func (d *Dashboard) routes() []route {
 		{"GET /overview", user, d.overview},
 		{"POST /banner/dismiss", user, d.dismissBanner},
 
+		{"GET /tenants", user, d.tenants},
+		{"POST /tenants", user, d.createTenant},
+		{"GET /tenants/{id}", user, d.tenant},
+		{"POST /tenants/{id}", user, d.updateTenant},
+		{"GET /tenants/{id}/delete", user, d.confirmDeleteTenant},
+		{"POST /tenants/{id}/delete", user, d.deleteTenant},
+
 		{"GET /keys", user, d.keys},
 		{"POST /keys", user, d.createKey},
 		{"GET /keys/{id}/revoke", user, d.confirmRevokeKey},
@@ -330,18 +337,20 @@ func (d *Dashboard) base(r *http.Request, title, nav string) base {
 // notices are the fixed messages a redirect can ask for with ?notice=, so
 // no text from the URL is ever shown.
 var notices = map[string]string{
-	"created":     "Webhook created.",
-	"saved":       "Changes saved.",
-	"deleted":     "Webhook deleted.",
-	"enabled":     "Webhook enabled.",
-	"disabled":    "Webhook disabled.",
-	"retried":     "Delivery queued for another attempt.",
-	"bin-created": "Bin created. Send any request to its URL and it appears below.",
-	"bin-deleted": "Bin deleted.",
-	"bin-used":    "Webhook created for the bin. Send a test event to see it arrive.",
-	"signed-out":  "You have signed out.",
-	"key-revoked": "API key revoked. Requests with it are refused from now on.",
-	"expired":     "Your session has ended. Sign in again.",
+	"created":        "Webhook created.",
+	"saved":          "Changes saved.",
+	"deleted":        "Webhook deleted.",
+	"enabled":        "Webhook enabled.",
+	"disabled":       "Webhook disabled.",
+	"retried":        "Delivery queued for another attempt.",
+	"bin-created":    "Bin created. Send any request to its URL and it appears below.",
+	"bin-deleted":    "Bin deleted.",
+	"bin-used":       "Webhook created for the bin. Send a test event to see it arrive.",
+	"signed-out":     "You have signed out.",
+	"key-revoked":    "API key revoked. Requests with it are refused from now on.",
+	"expired":        "Your session has ended. Sign in again.",
+	"tenant-created": "Tenant created.",
+	"tenant-deleted": "Tenant deleted.",
 }
 
 // render executes a page into a buffer first, so a template error gives a

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
@@ -16,9 +17,10 @@ type eventRow struct {
 
 type eventsView struct {
 	base
-	Rows  []eventRow
-	Types []webhook.EventType
-	Type  string
+	Rows   []eventRow
+	Types  []webhook.EventType
+	Type   string
+	Tenant string
 	pager
 }
 
@@ -26,14 +28,15 @@ type eventsView struct {
 // of their deliveries.
 func (d *Dashboard) events(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	v := eventsView{base: d.base(r, "Events", "events"), Type: q.Get("type")}
+	v := eventsView{base: d.base(r, "Events", "events"), Type: q.Get("type"),
+		Tenant: truncate(strings.TrimSpace(q.Get("tenant")), 200)}
 	types, err := d.cfg.Store.EventTypeList(r.Context())
 	if err != nil {
 		return err
 	}
 	v.Types = types
 	cursor := q.Get("cursor")
-	page, err := d.cfg.Store.EventList(r.Context(), store.EventListParams{Type: v.Type, Cursor: cursor, Limit: pageSize})
+	page, err := d.cfg.Store.EventList(r.Context(), store.EventListParams{Tenant: v.Tenant, Type: v.Type, Cursor: cursor, Limit: pageSize})
 	if err != nil {
 		return err
 	}
@@ -47,6 +50,9 @@ func (d *Dashboard) events(w http.ResponseWriter, r *http.Request) error {
 	filters := url.Values{}
 	if v.Type != "" {
 		filters.Set("type", v.Type)
+	}
+	if v.Tenant != "" {
+		filters.Set("tenant", v.Tenant)
 	}
 	v.pager = pageLinks("/events", filters, cursor, page.Next)
 	d.render(w, r, http.StatusOK, "events", v)

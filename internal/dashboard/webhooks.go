@@ -24,6 +24,7 @@ type webhooksView struct {
 	Rows     []webhookRow
 	Types    []webhook.EventType
 	Q        string
+	Tenant   string
 	Event    string
 	Status   string
 	Filtered bool
@@ -35,8 +36,9 @@ type webhooksView struct {
 func (d *Dashboard) webhooks(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v := webhooksView{base: d.base(r, "Webhooks", "webhooks"),
-		Q: truncate(strings.TrimSpace(q.Get("q")), 200), Event: q.Get("event"), Status: q.Get("status")}
-	p := store.WebhookListParams{Search: v.Q, EventType: v.Event, Cursor: q.Get("cursor"), Limit: pageSize}
+		Q: truncate(strings.TrimSpace(q.Get("q")), 200), Tenant: truncate(strings.TrimSpace(q.Get("tenant")), 200),
+		Event: q.Get("event"), Status: q.Get("status")}
+	p := store.WebhookListParams{Search: v.Q, Tenant: v.Tenant, EventType: v.Event, Cursor: q.Get("cursor"), Limit: pageSize}
 	switch v.Status {
 	case "active":
 		t := true
@@ -47,7 +49,7 @@ func (d *Dashboard) webhooks(w http.ResponseWriter, r *http.Request) error {
 	default:
 		v.Status = ""
 	}
-	v.Filtered = v.Q != "" || v.Event != "" || v.Status != ""
+	v.Filtered = v.Q != "" || v.Tenant != "" || v.Event != "" || v.Status != ""
 	types, err := d.cfg.Store.EventTypeList(r.Context())
 	if err != nil {
 		return err
@@ -61,7 +63,7 @@ func (d *Dashboard) webhooks(w http.ResponseWriter, r *http.Request) error {
 		v.Rows = append(v.Rows, newWebhookRow(wh))
 	}
 	filters := url.Values{}
-	for k, val := range map[string]string{"q": v.Q, "event": v.Event, "status": v.Status} {
+	for k, val := range map[string]string{"q": v.Q, "tenant": v.Tenant, "event": v.Event, "status": v.Status} {
 		if val != "" {
 			filters.Set(k, val)
 		}
