@@ -164,6 +164,10 @@ func TestTenantsStrict(t *testing.T) {
 		t.Errorf("strict webhook of an unknown tenant: %+v", p)
 	}
 	s.sendProblem(404, "GET", "/api/v1/tenants/acme", nil)
+	// The default tenant, of requests that name none, is always known.
+	s.createWebhook(rc.URL, "*")
+	s.mustDo(202, "POST", "/api/v1/events", map[string]any{"type": "payment_received", "data": map[string]any{}}, nil)
+	s.mustDo(202, "POST", "/api/v1/events", map[string]any{"type": "payment_received", "tenant": "default", "data": map[string]any{}}, nil)
 
 	s.mustDo(201, "POST", "/api/v1/tenants", map[string]any{"id": "acme"}, nil)
 	wh := s.createWebhookWith(map[string]any{"name": "acme hook", "url": rc.URL, "events": []string{"*"}, "tenant": "acme"})

@@ -341,7 +341,8 @@ func (a *API) publishEvent(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := a.cfg.Ingest.Publish(r.Context(), ingest.Input{
 		Tenant: req.Tenant, Type: req.Type, Data: req.Data, IdempotencyKey: req.IdempotencyKey,
-		TenantMustExist: a.cfg.TenantsStrict,
+		// The default tenant (no tenant named) is always known.
+		TenantMustExist: a.cfg.TenantsStrict && req.Tenant != "" && req.Tenant != webhook.DefaultTenant,
 	})
 	if err != nil {
 		return err

@@ -57,7 +57,8 @@ type Config struct {
 	BinMaxBody          int64
 	// TenantsStrict makes tenants exist only once created through the
 	// API: publishing to, or adding a webhook for, an unknown tenant is
-	// refused (422) instead of creating it.
+	// refused (422) instead of creating it. The default tenant, used when
+	// a request names none, is always known.
 	TenantsStrict bool
 }
 
@@ -145,7 +146,7 @@ func (c *Config) Options() []Option {
 		{"tls-key", "TLS private key file (PEM)", (*stringValue)(&c.TLSKey)},
 		{"trusted-proxies", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is believed for client addresses", (*prefixesValue)(&c.TrustedProxies)},
 		{"pprof", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty", (*stringValue)(&c.PprofAddr)},
-		{"tenants-strict", "refuse events and webhooks of tenants not created first with POST /api/v1/tenants (422) instead of creating them", (*boolValue)(&c.TenantsStrict)},
+		{"tenants-strict", "refuse events and webhooks of tenants not created first with POST /api/v1/tenants (422) instead of creating them; the default tenant is always known", (*boolValue)(&c.TenantsStrict)},
 		{"tracing", "OpenTelemetry traces of publish → delivery: off or otlp (OTLP/HTTP, set up by the standard OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER variables)", (*stringValue)(&c.Tracing)},
 	}
 }

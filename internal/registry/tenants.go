@@ -120,9 +120,11 @@ func (r *Registry) DeleteTenant(ctx context.Context, id string, cascade bool) er
 }
 
 // tenantKnown refuses a tenant without a row when the server creates
-// tenants only on request (Config.TenantsStrict).
+// tenants only on request (Config.TenantsStrict). The default tenant, the
+// one of requests that name none (the dashboard's webhook form, `hookline
+// listen`, REST Hooks), is always known.
 func (r *Registry) tenantKnown(ctx context.Context, id string) error {
-	if !r.cfg.TenantsStrict {
+	if !r.cfg.TenantsStrict || id == webhook.DefaultTenant {
 		return nil
 	}
 	_, err := r.cfg.Store.TenantGet(ctx, id)

@@ -1,5 +1,5 @@
-// Package webhook holds Hookline's domain vocabulary: event types, webhooks,
-// events, deliveries and attempts, and the application error type. It
+// Package webhook holds Hookline's domain vocabulary: event types, tenants,
+// webhooks, events, deliveries and attempts, and the application error type. It
 // depends on the standard library only, so every other package can share it.
 package webhook
 
