@@ -52,6 +52,20 @@ func TestTenantResources(t *testing.T) {
 			t.Errorf("TenantCreate(%+v): %v, want 400 about %s", bad.p, err, bad.field)
 		}
 	}
+	// Every bad field at once, each at its JSON pointer.
+	_, err = api.TenantCreate(ctx, client.TenantCreateParams{ID: "bad id", ContactEmail: "nope",
+		Branding: &client.Branding{Accent: "red", LogoURL: "ftp://x"}, Metadata: map[string]string{"k": strings.Repeat("v", 501)}})
+	var all400 *client.Error
+	if !errors.As(err, &all400) {
+		t.Fatalf("TenantCreate with five bad fields: %v", err)
+	}
+	var pointers []string
+	for _, p := range all400.Errors {
+		pointers = append(pointers, p.Pointer)
+	}
+	if want := []string{"/id", "/contact_email", "/branding/logo_url", "/branding/accent", "/metadata/k"}; !slices.Equal(pointers, want) {
+		t.Errorf("problems at %v, want %v", pointers, want)
+	}
 	// Unknown members of branding are refused like any unknown field.
 	if p := s.sendProblem(400, "POST", "/api/v1/tenants", map[string]any{"id": "x", "branding": map[string]any{"colour": "red"}}); !strings.HasPrefix(p.Field, "branding") {
 		t.Errorf("unknown branding member: field %q, want branding…", p.Field)

@@ -112,7 +112,7 @@ func (a *API) deleteTenant(w http.ResponseWriter, r *http.Request) error {
 	if v := r.URL.Query().Get("cascade"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return webhook.FieldError(webhook.EINVALID, "cascade", "must be true or false")
+			return webhook.ParamError(webhook.EINVALID, "cascade", "must be true or false")
 		}
 		cascade = b
 	}

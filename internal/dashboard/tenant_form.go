@@ -79,23 +79,34 @@ var tenantFormFields = map[string]string{
 	"branding.accent": "brand_accent",
 }
 
-// tenantFieldErrors places a registry or form error next to its field.
+// tenantFieldErrors places every problem of a registry or form error next
+// to its field: a metadata key's problem next to the metadata box, named.
 func tenantFieldErrors(err error) (formErrors, string, error) {
-	if e, ok := errors.AsType[*webhook.Error](err); ok {
-		f, ok := tenantFormFields[e.Field]
-		if !ok && strings.HasPrefix(e.Field, "metadata.") {
-			f, ok = "metadata", true
-		}
-		if ok {
-			c := *e
-			c.Field = f
-			if f == "metadata" && e.Field != "metadata" {
-				c.Message = strings.TrimPrefix(e.Field, "metadata.") + ": " + e.Message
-			}
-			err = &c
-		}
+	e, ok := errors.AsType[*webhook.Error](err)
+	if !ok || e.Code == webhook.EINTERNAL || e.Code == webhook.EUNAVAILABLE || e.Code == webhook.ENOTFOUND {
+		return nil, "", err
 	}
-	return fieldErrors(err, "id", "name", "contact_email", "brand_name", "brand_logo_url", "brand_accent", "metadata")
+	problems := e.Problems()
+	if len(problems) == 0 {
+		return nil, e.Message, nil
+	}
+	var errs formErrors
+	var top []string
+	for _, p := range problems {
+		field, msg := tenantFormFields[p.Field], p.Message
+		if key, ok := strings.CutPrefix(p.Field, "metadata."); ok {
+			field, msg = "metadata", key+": "+p.Message
+		}
+		if field == "" {
+			top = append(top, p.Field+": "+p.Message)
+			continue
+		}
+		if errs == nil {
+			errs = formErrors{}
+		}
+		errs.add(field, msg)
+	}
+	return errs, strings.Join(top, "; "), nil
 }
 
 // tenantFormView is what the "tenant-form" template shows: the form, its

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,9 +57,11 @@ func TestTenantsPages(t *testing.T) {
 	if r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("invalid create: %d", r.Status)
 	}
-	mustContain(t, r.Body, `id="contact_email-error">must be an email address`, `value="not mail"`, `value="initech"`)
-	r = b.post("/tenants", url.Values{"id": {"initech"}, "brand_accent": {"red"}})
-	mustContain(t, r.Body, `id="brand_accent-error">must be a hex colour`)
+	// Every problem at once, each next to its own field.
+	mustContain(t, r.Body, `id="contact_email-error">must be an email address`, `id="brand_accent-error">must be a hex colour`,
+		`value="not mail"`, `value="initech"`)
+	r = b.post("/tenants", url.Values{"id": {"initech"}, "metadata": {"k=" + strings.Repeat("v", 501)}})
+	mustContain(t, r.Body, `id="metadata-error">k: must be at most 500 characters`)
 	r = b.post("/tenants", url.Values{"id": {"initech"}, "metadata": {"plan=gold\nno equals sign"}})
 	mustContain(t, r.Body, `id="metadata-error">line 2: write KEY=VALUE`)
 	r = b.post("/tenants", url.Values{"id": {"acme:eu"}})

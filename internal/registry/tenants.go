@@ -53,14 +53,14 @@ var accentPattern = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 func (r *Registry) CreateTenant(ctx context.Context, in TenantInput) (webhook.Tenant, error) {
 	now := r.cfg.Now().UTC()
 	t := webhook.Tenant{Metadata: map[string]string{}, CreatedAt: now, UpdatedAt: now}
-	var v problems
+	var v webhook.Validation
 	switch {
 	case in.ID == nil || *in.ID == "":
-		v.add("id", "is required: the tenant's ID in your system (letters, digits and _ - . : @)")
+		v.Add(webhook.EINVALID, webhook.At("id"), "is required: the tenant's ID in your system (letters, digits and _ - . : @)")
 	default:
 		id, err := ingest.ValidTenant(*in.ID)
-		if err != nil {
-			v.merge(err, "id")
+		if e, ok := errors.AsType[*webhook.Error](err); ok {
+			v.Add(e.Code, webhook.At("id"), "%s", e.Message)
 		}
 		t.ID = id
 	}
@@ -68,7 +68,7 @@ func (r *Registry) CreateTenant(ctx context.Context, in TenantInput) (webhook.Te
 		t.Name = t.ID
 	}
 	r.applyTenant(&t, in, &v)
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return t, err
 	}
 	if err := r.cfg.Store.TenantCreate(ctx, t); err != nil {
@@ -84,12 +84,12 @@ func (r *Registry) UpdateTenant(ctx context.Context, id string, in TenantInput) 
 	if err != nil {
 		return t, err
 	}
-	var v problems
+	var v webhook.Validation
 	if in.ID != nil && *in.ID != t.ID {
-		v.add("id", "cannot be changed: webhooks and events name their tenant by it")
+		v.Add(webhook.EINVALID, webhook.At("id"), "cannot be changed: webhooks and events name their tenant by it")
 	}
 	r.applyTenant(&t, in, &v)
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return t, err
 	}
 	t.UpdatedAt = r.cfg.Now().UTC()
@@ -136,18 +136,18 @@ func (r *Registry) tenantKnown(ctx context.Context, id string) error {
 
 // applyTenant validates the set fields of in and copies them into t,
 // noting every problem in v.
-func (r *Registry) applyTenant(t *webhook.Tenant, in TenantInput, v *problems) {
+func (r *Registry) applyTenant(t *webhook.Tenant, in TenantInput, v *webhook.Validation) {
 	if in.Name != nil {
 		name := strings.TrimSpace(*in.Name)
 		if n := utf8.RuneCountInString(name); n < 1 || n > MaxTenantName {
-			v.add("name", "must be 1 to %d characters", MaxTenantName)
+			v.Add(webhook.EINVALID, webhook.At("name"), "must be 1 to %d characters", MaxTenantName)
 		}
 		t.Name = name
 	}
 	if in.ContactEmail != nil {
 		email := strings.TrimSpace(*in.ContactEmail)
 		if email != "" && !validEmail(email) {
-			v.add("contact_email", "must be an email address like ops@example.com (or empty for none)")
+			v.Add(webhook.EINVALID, webhook.At("contact_email"), "must be an email address like ops@example.com (or empty for none)")
 		}
 		t.ContactEmail = email
 	}
@@ -169,23 +169,24 @@ func validEmail(s string) bool {
 }
 
 // checkBranding returns b to store: nil when it overrides nothing.
-func checkBranding(b *webhook.Branding, v *problems) *webhook.Branding {
+func checkBranding(b *webhook.Branding, v *webhook.Validation) *webhook.Branding {
+	at := webhook.At("branding")
 	if b == nil {
 		return nil
 	}
 	c := webhook.Branding{Name: strings.TrimSpace(b.Name), LogoURL: strings.TrimSpace(b.LogoURL), Accent: strings.TrimSpace(b.Accent)}
 	if utf8.RuneCountInString(c.Name) > MaxBrandingName {
-		v.add("branding.name", "must be at most %d characters", MaxBrandingName)
+		v.Add(webhook.EINVALID, at.Key("name"), "must be at most %d characters", MaxBrandingName)
 	}
 	if c.LogoURL != "" {
 		// Pages show it as an <img>: only web URLs, never javascript: or data:.
 		u, err := url.Parse(c.LogoURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(c.LogoURL) > MaxLogoURL {
-			v.add("branding.logo_url", "must be an http(s) URL of at most %d characters", MaxLogoURL)
+			v.Add(webhook.EINVALID, at.Key("logo_url"), "must be an http(s) URL of at most %d characters", MaxLogoURL)
 		}
 	}
 	if c.Accent != "" && !accentPattern.MatchString(c.Accent) {
-		v.add("branding.accent", `must be a hex colour like "#0a7d5a"`)
+		v.Add(webhook.EINVALID, at.Key("accent"), `must be a hex colour like "#0a7d5a"`)
 	}
 	if c == (webhook.Branding{}) {
 		return nil
@@ -193,17 +194,18 @@ func checkBranding(b *webhook.Branding, v *problems) *webhook.Branding {
 	return &c
 }
 
-func checkMetadata(m map[string]string, v *problems) {
+func checkMetadata(m map[string]string, v *webhook.Validation) {
+	at := webhook.At("metadata")
 	if len(m) > MaxMetadataKeys {
-		v.add("metadata", "must have at most %d keys", MaxMetadataKeys)
+		v.Add(webhook.EINVALID, at, "must have at most %d keys", MaxMetadataKeys)
 		return
 	}
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		switch {
 		case k == "" || utf8.RuneCountInString(k) > MaxMetadataKey:
-			v.add("metadata", "keys must be 1 to %d characters (%q is not)", MaxMetadataKey, k)
+			v.Add(webhook.EINVALID, at, "keys must be 1 to %d characters (%q is not)", MaxMetadataKey, k)
 		case utf8.RuneCountInString(m[k]) > MaxMetadataValue:
-			v.add("metadata."+k, "must be at most %d characters", MaxMetadataValue)
+			v.Add(webhook.EINVALID, at.Key(k), "must be at most %d characters", MaxMetadataValue)
 		}
 	}
 }
@@ -220,28 +222,4 @@ func changedTenant(in TenantInput) string {
 	add(in.Branding.Set, "branding")
 	add(in.Metadata != nil, "metadata")
 	return strings.Join(f, ", ")
-}
-
-// problems collects what is wrong with a tenant request, in the order the
-// fields were checked; err reports the first, as a field error.
-type problems struct{ list []*webhook.Error }
-
-func (p *problems) add(field, format string, args ...any) {
-	p.list = append(p.list, webhook.FieldError(webhook.EINVALID, field, format, args...))
-}
-
-// merge notes err, a field error of a check, as a problem with field.
-func (p *problems) merge(err error, field string) {
-	if e, ok := errors.AsType[*webhook.Error](err); ok {
-		p.list = append(p.list, webhook.FieldError(e.Code, field, "%s", e.Message))
-		return
-	}
-	p.add(field, "%s", err)
-}
-
-func (p *problems) err() error {
-	if len(p.list) == 0 {
-		return nil
-	}
-	return p.list[0]
 }
