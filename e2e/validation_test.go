@@ -67,7 +67,7 @@ func TestValidationReportsEveryProblem(t *testing.T) {
 		},
 		{
 			name: "key with no name and unknown scopes", method: "POST", path: "/api/v1/keys",
-			body:   `{"name":"","scopes":["read","admin","write"]}`,
+			body:   `{"name":"","scopes":["delete","admin","write"]}`,
 			status: 400, field: "name", want: []string{"/name", "/scopes/0", "/scopes/2"},
 		},
 		{

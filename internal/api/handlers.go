@@ -162,7 +162,7 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := store.WebhookListParams{
-		Tenant: tenant, EventType: q.Get("event_type"), Search: q.Get("search"),
+		Scope: auth.ScopeFrom(r.Context()), Tenant: tenant, EventType: q.Get("event_type"), Search: q.Get("search"),
 		Cursor: q.Get("cursor"), Limit: limit,
 	}
 	if v := q.Get("active"); v != "" {
@@ -339,10 +339,15 @@ func (a *API) publishEvent(w http.ResponseWriter, r *http.Request) error {
 	if req.IdempotencyKey == "" {
 		req.IdempotencyKey = r.Header.Get("Idempotency-Key")
 	}
+	// A tenant's key publishes to its own tenant, and only there.
+	tenant, err := auth.ScopeFrom(r.Context()).Assign(req.Tenant)
+	if err != nil {
+		return err
+	}
 	res, err := a.cfg.Ingest.Publish(r.Context(), ingest.Input{
-		Tenant: req.Tenant, Type: req.Type, Data: req.Data, IdempotencyKey: req.IdempotencyKey,
+		Tenant: tenant, Type: req.Type, Data: req.Data, IdempotencyKey: req.IdempotencyKey,
 		// The default tenant (no tenant named) is always known.
-		TenantMustExist: a.cfg.TenantsStrict && req.Tenant != "" && req.Tenant != webhook.DefaultTenant,
+		TenantMustExist: a.cfg.TenantsStrict && tenant != "" && tenant != webhook.DefaultTenant,
 	})
 	if err != nil {
 		return err
@@ -365,7 +370,7 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	page, err := a.cfg.Store.EventList(r.Context(), store.EventListParams{
-		Tenant: tenant, Type: q.Get("type"), Cursor: q.Get("cursor"), Limit: limit,
+		Scope: auth.ScopeFrom(r.Context()), Tenant: tenant, Type: q.Get("type"), Cursor: q.Get("cursor"), Limit: limit,
 	})
 	if err != nil {
 		return err
@@ -387,7 +392,8 @@ func (a *API) getEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, err := a.cfg.Store.DeliveryList(r.Context(), store.DeliveryListParams{EventID: ev.ID, Limit: 1000})
+	page, err := a.cfg.Store.DeliveryList(r.Context(), store.DeliveryListParams{
+		Scope: auth.ScopeFrom(r.Context()), EventID: ev.ID, Limit: 1000})
 	if err != nil {
 		return err
 	}
@@ -411,7 +417,7 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	p := store.DeliveryListParams{
-		Tenant: tenant, WebhookID: q.Get("webhook_id"), EventID: q.Get("event_id"),
+		Scope: auth.ScopeFrom(r.Context()), Tenant: tenant, WebhookID: q.Get("webhook_id"), EventID: q.Get("event_id"),
 		Status: webhook.DeliveryStatus(q.Get("status")), Cursor: q.Get("cursor"), Limit: limit,
 	}
 	if p.Status != "" && !p.Status.Valid() {

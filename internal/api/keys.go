@@ -10,7 +10,8 @@ import (
 )
 
 func (a *API) listKeys(w http.ResponseWriter, r *http.Request) error {
-	keys, err := a.cfg.Keys.List(r.Context())
+	p, _ := auth.PrincipalFrom(r.Context())
+	keys, err := a.cfg.Keys.List(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -25,6 +26,7 @@ type keyRequest struct {
 	Name      string     `json:"name"`
 	Scopes    []string   `json:"scopes"`
 	ExpiresAt *time.Time `json:"expires_at"`
+	Tenant    string     `json:"tenant"`
 }
 
 type keyView struct {
@@ -62,7 +64,7 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	page, err := a.cfg.Store.AuditList(r.Context(), store.AuditListParams{
-		Target: q.Get("target"), Cursor: q.Get("cursor"), Limit: limit,
+		Scope: auth.ScopeFrom(r.Context()), Target: q.Get("target"), Cursor: q.Get("cursor"), Limit: limit,
 	})
 	if err != nil {
 		return err

@@ -30,10 +30,10 @@ import (
 // nonAPIRoutes are mounted next to the API by internal/app, which imports
 // this package, so they are listed here rather than asked for.
 var nonAPIRoutes = []Route{
-	{Method: "GET", Pattern: "/healthz"},
-	{Method: "GET", Pattern: "/readyz"},
-	{Method: "GET", Pattern: "/metrics"},
-	{Method: "GET", Pattern: "/api/openapi.json"},
+	{Method: "GET", Pattern: "/healthz", Tenancy: Public},
+	{Method: "GET", Pattern: "/readyz", Tenancy: Public},
+	{Method: "GET", Pattern: "/metrics", Tenancy: Public},
+	{Method: "GET", Pattern: "/api/openapi.json", Tenancy: Public},
 }
 
 var openAPIMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -246,6 +246,11 @@ func TestOpenAPIOperations(t *testing.T) {
 		op := obj(obj(obj(doc["paths"])[rt.Pattern])[strings.ToLower(rt.Method)])
 		if op == nil {
 			continue // reported by TestOpenAPIRoutesDocumented
+		}
+		// Whose data an operation reaches is documented as the route
+		// table declares it.
+		if got, _ := op["x-tenancy"].(string); got != rt.Tenancy.String() {
+			t.Errorf("%s: x-tenancy = %q, want %q", where, got, rt.Tenancy)
 		}
 		security, declared := op["security"].([]any)
 		if rt.Scope == "" {

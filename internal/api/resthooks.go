@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/ingest"
 	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -120,14 +121,14 @@ func (a *API) hookSamples(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	tenant, err := queryTenant(r)
+	tenant, err := auth.ScopeFrom(r.Context()).Assign(r.URL.Query().Get("tenant"))
 	if err != nil {
 		return err
 	}
-	if tenant == "" {
-		tenant = webhook.DefaultTenant
+	if tenant, err = ingest.ValidTenant(tenant); err != nil {
+		return err
 	}
-	events, err := a.cfg.Store.EventSamples(r.Context(), tenant, slug, 3)
+	events, err := a.cfg.Store.EventSamples(r.Context(), auth.ScopeFrom(r.Context()), tenant, slug, 3)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,6 @@
 // Package api is Hookline's REST API under /api/v1: thin handlers over the
 // registry, ingest and store, JSON in and out, RFC 9457 problems for errors.
-// Every route is listed in Routes with the scope it needs.
+// Every route is listed in Routes with the scope it needs and its tenancy.
 package api
 
 import (
@@ -57,13 +57,56 @@ type API struct {
 }
 
 // Route is one API route: its method and pattern (net/http ServeMux
-// syntax), the scope a key needs, and its handler.
+// syntax), the scope a key needs, whose data it reaches, and its handler.
 type Route struct {
 	Method  string
 	Pattern string
 	// Scope is the API key scope required; "" means no key is needed.
-	Scope   string
+	Scope string
+	// Tenancy says who may use the route by tenant scope.
+	Tenancy Tenancy
 	Handler func(w http.ResponseWriter, r *http.Request) error
+}
+
+// Tenancy is whose data a route reaches, declared next to its scope so
+// that a route cannot be added without saying it. A tenant's principal
+// is refused every route that is not TenantScoped or Shared; the
+// isolation test walks the table with a tenant's key against another
+// tenant's rows.
+type Tenancy int
+
+// Tenancies. The zero value is undeclared: such a route is refused to
+// every tenant's principal, and the isolation test fails on it.
+const (
+	// TenantScoped routes serve every principal, on the rows its tenant
+	// scope reaches: the store applies the scope, so another tenant's row
+	// is not found (404), and a write naming another tenant is refused
+	// (403).
+	TenantScoped Tenancy = iota + 1
+	// Shared routes serve every principal the same data, which belongs to
+	// no tenant (the event catalog).
+	Shared
+	// OperatorOnly routes serve principals of every tenant only; a
+	// tenant's principal gets 403 whatever the path names, so nothing is
+	// learnt about the rows behind it.
+	OperatorOnly
+	// Public routes need no key.
+	Public
+)
+
+// String names t as the documentation does.
+func (t Tenancy) String() string {
+	switch t {
+	case TenantScoped:
+		return "tenant-scoped"
+	case Shared:
+		return "shared"
+	case OperatorOnly:
+		return "operator-only"
+	case Public:
+		return "public"
+	}
+	return "undeclared"
 }
 
 // New returns the API.
@@ -89,61 +132,70 @@ func New(cfg Config) *API {
 	return &API{cfg: cfg, log: cfg.Logger}
 }
 
-// Routes lists every API route. The OpenAPI document is checked against it.
+// Routes lists every API route with the scope a key needs and its
+// tenancy. The OpenAPI document and the tenant isolation test are checked
+// against it. Reads need the read scope (which admin includes), except a
+// webhook's signing secret: whoever holds it can forge deliveries.
 func (a *API) Routes() []Route {
-	const admin, publish = auth.ScopeAdmin, auth.ScopePublish
+	const admin, publish, read = auth.ScopeAdmin, auth.ScopePublish, auth.ScopeRead
 	return []Route{
-		{"GET", "/api/v1/event-types", admin, a.listEventTypes},
-		{"POST", "/api/v1/event-types", admin, a.createEventType},
-		{"GET", "/api/v1/event-types/{slug}", admin, a.getEventType},
+		{"GET", "/api/v1/event-types", read, Shared, a.listEventTypes},
+		{"POST", "/api/v1/event-types", admin, OperatorOnly, a.createEventType},
+		{"GET", "/api/v1/event-types/{slug}", read, Shared, a.getEventType},
 
-		{"GET", "/api/v1/webhooks", admin, a.listWebhooks},
-		{"POST", "/api/v1/webhooks", admin, a.createWebhook},
-		{"GET", "/api/v1/webhooks/{id}", admin, a.getWebhook},
-		{"PATCH", "/api/v1/webhooks/{id}", admin, a.updateWebhook},
-		{"DELETE", "/api/v1/webhooks/{id}", admin, a.deleteWebhook},
-		{"GET", "/api/v1/webhooks/{id}/secret", admin, a.getSecret},
-		{"POST", "/api/v1/webhooks/{id}/rotate-secret", admin, a.rotateSecret},
-		{"POST", "/api/v1/webhooks/{id}/test", admin, a.testWebhook},
-		{"POST", "/api/v1/webhooks/{id}/replay", admin, a.replayWebhook},
-		{"GET", "/api/v1/webhooks/{id}/attempts", admin, a.listWebhookAttempts},
+		{"GET", "/api/v1/webhooks", read, TenantScoped, a.listWebhooks},
+		{"POST", "/api/v1/webhooks", admin, TenantScoped, a.createWebhook},
+		{"GET", "/api/v1/webhooks/{id}", read, TenantScoped, a.getWebhook},
+		{"PATCH", "/api/v1/webhooks/{id}", admin, TenantScoped, a.updateWebhook},
+		{"DELETE", "/api/v1/webhooks/{id}", admin, TenantScoped, a.deleteWebhook},
+		{"GET", "/api/v1/webhooks/{id}/secret", admin, TenantScoped, a.getSecret},
+		{"POST", "/api/v1/webhooks/{id}/rotate-secret", admin, TenantScoped, a.rotateSecret},
+		{"POST", "/api/v1/webhooks/{id}/test", admin, TenantScoped, a.testWebhook},
+		{"POST", "/api/v1/webhooks/{id}/replay", admin, TenantScoped, a.replayWebhook},
+		{"GET", "/api/v1/webhooks/{id}/attempts", read, TenantScoped, a.listWebhookAttempts},
 
-		{"POST", "/api/v1/events", publish, a.publishEvent},
-		{"GET", "/api/v1/events", admin, a.listEvents},
-		{"GET", "/api/v1/events/{id}", admin, a.getEvent},
+		{"POST", "/api/v1/events", publish, TenantScoped, a.publishEvent},
+		{"GET", "/api/v1/events", read, TenantScoped, a.listEvents},
+		{"GET", "/api/v1/events/{id}", read, TenantScoped, a.getEvent},
 
-		{"GET", "/api/v1/deliveries", admin, a.listDeliveries},
-		{"GET", "/api/v1/deliveries/{id}", admin, a.getDelivery},
-		{"POST", "/api/v1/deliveries/{id}/retry", admin, a.retryDelivery},
+		{"GET", "/api/v1/deliveries", read, TenantScoped, a.listDeliveries},
+		{"GET", "/api/v1/deliveries/{id}", read, TenantScoped, a.getDelivery},
+		{"POST", "/api/v1/deliveries/{id}/retry", admin, TenantScoped, a.retryDelivery},
 
-		{"GET", "/api/v1/tenants", admin, a.listTenants},
-		{"POST", "/api/v1/tenants", admin, a.createTenant},
-		{"GET", "/api/v1/tenants/{id}", admin, a.getTenant},
-		{"PATCH", "/api/v1/tenants/{id}", admin, a.updateTenant},
-		{"DELETE", "/api/v1/tenants/{id}", admin, a.deleteTenant},
+		{"GET", "/api/v1/tenants", read, OperatorOnly, a.listTenants},
+		{"POST", "/api/v1/tenants", admin, OperatorOnly, a.createTenant},
+		{"GET", "/api/v1/tenants/{id}", read, OperatorOnly, a.getTenant},
+		{"PATCH", "/api/v1/tenants/{id}", admin, OperatorOnly, a.updateTenant},
+		{"DELETE", "/api/v1/tenants/{id}", admin, OperatorOnly, a.deleteTenant},
 
-		{"GET", "/api/v1/keys", admin, a.listKeys},
-		{"POST", "/api/v1/keys", admin, a.createKey},
-		{"DELETE", "/api/v1/keys/{id}", admin, a.revokeKey},
-		{"GET", "/api/v1/audit-log", admin, a.listAudit},
+		{"GET", "/api/v1/keys", admin, TenantScoped, a.listKeys},
+		{"POST", "/api/v1/keys", admin, TenantScoped, a.createKey},
+		{"DELETE", "/api/v1/keys/{id}", admin, TenantScoped, a.revokeKey},
+		{"GET", "/api/v1/audit-log", read, TenantScoped, a.listAudit},
 
-		{"POST", "/api/v1/hooks", admin, a.subscribeHook},
-		{"DELETE", "/api/v1/hooks/{id}", admin, a.unsubscribeHook},
-		{"GET", "/api/v1/hooks/samples/{event}", admin, a.hookSamples},
-		{"GET", "/api/v1/me", publish, a.me},
+		{"POST", "/api/v1/hooks", admin, TenantScoped, a.subscribeHook},
+		{"DELETE", "/api/v1/hooks/{id}", admin, TenantScoped, a.unsubscribeHook},
+		{"GET", "/api/v1/hooks/samples/{event}", read, TenantScoped, a.hookSamples},
+		{"GET", "/api/v1/me", publish, TenantScoped, a.me},
 
-		{"GET", "/api/v1/bins", admin, a.listBins},
-		{"POST", "/api/v1/bins", admin, a.createBin},
-		{"GET", "/api/v1/bins/{id}", admin, a.getBin},
-		{"DELETE", "/api/v1/bins/{id}", admin, a.deleteBin},
-		{"GET", "/api/v1/bins/{id}/requests", admin, a.listBinRequests},
-		{"GET", "/api/v1/bins/{id}/stream", admin, a.streamBin},
+		{"GET", "/api/v1/bins", read, TenantScoped, a.listBins},
+		{"POST", "/api/v1/bins", admin, TenantScoped, a.createBin},
+		{"GET", "/api/v1/bins/{id}", read, TenantScoped, a.getBin},
+		{"DELETE", "/api/v1/bins/{id}", admin, TenantScoped, a.deleteBin},
+		{"GET", "/api/v1/bins/{id}/requests", read, TenantScoped, a.listBinRequests},
+		{"GET", "/api/v1/bins/{id}/stream", read, TenantScoped, a.streamBin},
 	}
 }
 
 // Register mounts every route on mux behind authentication.
 func (a *API) Register(mux *http.ServeMux) {
-	for _, rt := range a.Routes() {
+	a.Mount(mux, a.Routes())
+}
+
+// Mount mounts routes on mux behind authentication, as Register does with
+// Routes; tests mount altered tables with it.
+func (a *API) Mount(mux *http.ServeMux, routes []Route) {
+	for _, rt := range routes {
 		mux.Handle(rt.Method+" "+rt.Pattern, a.handle(rt))
 	}
 	// Unknown API paths get problem JSON too, not the mux's plain text: 405
@@ -192,10 +244,26 @@ func (a *API) handle(rt Route) http.Handler {
 					"this API key's scopes (%v) do not allow %s %s", k.Scopes, rt.Method, rt.Pattern))
 				return
 			}
+			if err := tenancyAllows(rt, p); err != nil {
+				problem.WriteError(w, r, a.log, err)
+				return
+			}
 			r = r.WithContext(auth.WithPrincipal(r.Context(), p))
 		}
 		if err := rt.Handler(w, r); err != nil {
 			problem.WriteError(w, r, a.log, err)
 		}
 	})
+}
+
+// tenancyAllows refuses p a route its tenancy keeps from it: a tenant's
+// principal reaches only TenantScoped and Shared routes. The answer is
+// 403 before anything is looked up, so it says nothing about the rows a
+// path names.
+func tenancyAllows(rt Route, p auth.Principal) error {
+	if p.Scope.All() || rt.Tenancy == TenantScoped || rt.Tenancy == Shared {
+		return nil
+	}
+	return webhook.Errorf(webhook.EFORBIDDEN,
+		"%s %s is for the operator: a key of %s cannot use it", rt.Method, rt.Pattern, p.Scope)
 }

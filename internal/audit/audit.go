@@ -24,7 +24,11 @@ type Entry struct {
 	At time.Time `json:"at"`
 	// Actor is "key:<id> (<name>)", "user:<name>" or "system": the audit
 	// form of the principal that made the change (auth.Principal.Actor).
-	Actor  string `json:"actor"`
+	Actor string `json:"actor"`
+	// Tenant is the tenant of the principal that acted, when it acts for
+	// one tenant (a tenant's key); empty for operators. A tenant may read
+	// its own entries and no others.
+	Tenant string `json:"tenant,omitempty"`
 	Action string `json:"action"` // e.g. webhook.create, webhook.test, key.revoke
 	Target string `json:"target"` // the ID acted on
 	Detail string `json:"detail,omitempty"`
@@ -54,16 +58,14 @@ func NewRecorder(s Store, now func() time.Time, log *slog.Logger) *Recorder {
 	return &Recorder{store: s, now: now, log: log}
 }
 
-// Record appends an entry. The change it describes has already been made,
-// so a failure to record is logged rather than returned: undoing a change
+// Record appends e (Actor, Tenant, Action, Target, Detail; the ID and time
+// are set here). The change it describes has already been made, so a
+// failure to record is logged rather than returned: undoing a change
 // because its log line could not be written would be worse. The write
 // outlives a cancelled request for the same reason.
-func (r *Recorder) Record(ctx context.Context, actor, action, target, detail string) {
-	e := Entry{
-		ID: webhook.NewID(Prefix), At: r.now().UTC(), Actor: actor,
-		Action: action, Target: target, Detail: detail,
-	}
+func (r *Recorder) Record(ctx context.Context, e Entry) {
+	e.ID, e.At = webhook.NewID(Prefix), r.now().UTC()
 	if err := r.store.AuditAdd(context.WithoutCancel(ctx), e); err != nil {
-		r.log.Warn("recording audit entry failed", "action", action, "target", target, "err", err)
+		r.log.Warn("recording audit entry failed", "action", e.Action, "target", e.Target, "err", err)
 	}
 }

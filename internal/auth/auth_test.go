@@ -178,7 +178,7 @@ func TestCreateValidation(t *testing.T) {
 		{name: "name empty", p: auth.CreateParams{Name: ""}, wantField: "name"},
 		{name: "name blank", p: auth.CreateParams{Name: " \t "}, wantField: "name"},
 		{name: "name 201", p: auth.CreateParams{Name: strings.Repeat("n", 201)}, wantField: "name"},
-		{name: "unknown scope", p: auth.CreateParams{Name: "k", Scopes: []string{"read"}}, wantField: "scopes"},
+		{name: "unknown scope", p: auth.CreateParams{Name: "k", Scopes: []string{"write"}}, wantField: "scopes"},
 		{name: "unknown among known", p: auth.CreateParams{Name: "k", Scopes: []string{"publish", "Admin"}}, wantField: "scopes"},
 		{name: "empty scope", p: auth.CreateParams{Name: "k", Scopes: []string{""}}, wantField: "scopes"},
 		{name: "expiry now", p: auth.CreateParams{Name: "k", ExpiresAt: ptr(t0)}, wantField: "expires_at"},
@@ -213,7 +213,7 @@ func TestCreateValidation(t *testing.T) {
 func TestCreateReportsEveryProblem(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	p := auth.CreateParams{Name: " ", Scopes: []string{"read", "admin", "write"}, ExpiresAt: ptr(t0)}
+	p := auth.CreateParams{Name: " ", Scopes: []string{"delete", "admin", "write"}, ExpiresAt: ptr(t0)}
 	_, _, err := auth.Create(b.ctx, b.store, p, t0)
 	e, ok := errors.AsType[*webhook.Error](err)
 	if !ok {
@@ -225,8 +225,8 @@ func TestCreateReportsEveryProblem(t *testing.T) {
 	}
 	want := []string{
 		"/name must be 1 to 200 characters",
-		`/scopes/0 unknown scope "read" (use admin or publish)`,
-		`/scopes/2 unknown scope "write" (use admin or publish)`,
+		`/scopes/0 unknown scope "delete" (use admin, publish or read)`,
+		`/scopes/2 unknown scope "write" (use admin, publish or read)`,
 		"/expires_at must be in the future",
 	}
 	if !slices.Equal(got, want) {
@@ -260,7 +260,7 @@ func TestAuthenticateValid(t *testing.T) {
 		t.Errorf("key = %+v", got)
 	}
 	// The use is recorded.
-	list, err := b.store.APIKeyList(b.ctx)
+	list, err := b.store.APIKeyList(b.ctx, auth.AllTenants())
 	if err != nil || len(list) != 1 || list[0].LastUsedAt == nil || !list[0].LastUsedAt.Equal(t0) {
 		t.Errorf("APIKeyList = %+v, %v; want LastUsedAt %v", list, err, t0)
 	}
@@ -345,7 +345,7 @@ func TestAuthenticateRevoked(t *testing.T) {
 			if _, err := b.authn.Authenticate(b.ctx, key); err != nil {
 				t.Fatal(err)
 			}
-			if err := b.store.APIKeyRevoke(b.ctx, k.ID, b.clock.Now()); err != nil {
+			if err := b.store.APIKeyRevoke(b.ctx, auth.AllTenants(), k.ID, b.clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 			tt.notice(b)
@@ -364,7 +364,7 @@ func TestAuthenticateRevokedCachedUntilTTL(t *testing.T) {
 	if _, err := b.authn.Authenticate(b.ctx, key); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.store.APIKeyRevoke(b.ctx, k.ID, t0); err != nil {
+	if err := b.store.APIKeyRevoke(b.ctx, auth.AllTenants(), k.ID, t0); err != nil {
 		t.Fatal(err)
 	}
 	b.clock.Add(ttl)

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -28,16 +29,27 @@ const PrefixAPIKey = "key_"
 // API key scopes: what a key may do. Not to be confused with Scope, which
 // says which tenants a principal may act on.
 const (
-	ScopeAdmin   = "admin"
+	// ScopeAdmin allows everything.
+	ScopeAdmin = "admin"
+	// ScopePublish allows publishing events.
 	ScopePublish = "publish"
+	// ScopeRead allows reading (GET and HEAD) everything its key's tenant
+	// scope reaches, except webhooks' signing secrets.
+	ScopeRead = "read"
 )
+
+// KeyScopes are the scopes a key may hold.
+var KeyScopes = []string{ScopeAdmin, ScopePublish, ScopeRead}
 
 // APIKey is a credential for the REST API. Only its hash is stored.
 type APIKey struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Prefix     string     `json:"prefix"`
-	Scopes     []string   `json:"scopes"`
+	ID     string   `json:"id"`
+	Name   string   `json:"name"`
+	Prefix string   `json:"prefix"`
+	Scopes []string `json:"scopes"`
+	// Tenant is the one tenant the key acts on; empty for a key of every
+	// tenant (the operator's).
+	Tenant     string     `json:"tenant,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
@@ -50,10 +62,13 @@ type KeyStore interface {
 	// APIKeyByHash returns the key with that hash, revoked and expired
 	// ones too.
 	APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error)
-	APIKeyList(ctx context.Context) ([]APIKey, error)
-	// APIKeyRevoke marks a key revoked at now; the first revocation time
-	// sticks. ENOTFOUND when there is no such key.
-	APIKeyRevoke(ctx context.Context, id string, now time.Time) error
+	// APIKeyList returns the keys within scope: all of them for every
+	// tenant, a tenant's own keys for a tenant (never the keys of every
+	// tenant).
+	APIKeyList(ctx context.Context, scope Scope) ([]APIKey, error)
+	// APIKeyRevoke marks a key within scope revoked at now; the first
+	// revocation time sticks. ENOTFOUND when there is no such key in scope.
+	APIKeyRevoke(ctx context.Context, scope Scope, id string, now time.Time) error
 	APIKeyTouch(ctx context.Context, id string, now time.Time) error
 }
 
@@ -76,6 +91,8 @@ type CreateParams struct {
 	Name      string
 	Scopes    []string
 	ExpiresAt *time.Time
+	// Tenant binds the key to one tenant; "" makes a key of every tenant.
+	Tenant string
 }
 
 // Check reports every problem with p that Create refuses, storing
@@ -87,10 +104,21 @@ func (p CreateParams) Check(now time.Time) error {
 		v.Add(webhook.EINVALID, webhook.At("name"), "must be 1 to 200 characters")
 	}
 	for i, sc := range p.Scopes {
-		if sc != ScopeAdmin && sc != ScopePublish {
+		if !slices.Contains(KeyScopes, sc) {
 			// The pointer is the item; the field has always named the list.
 			at := webhook.Loc{Field: "scopes", Pointer: webhook.At("scopes").Index(i).Pointer}
-			v.Add(webhook.EINVALID, at, "unknown scope %q (use admin or publish)", sc)
+			v.Add(webhook.EINVALID, at, "unknown scope %q (use admin, publish or read)", sc)
+		}
+	}
+	if p.Tenant != "" {
+		// The default tenant is the operator's: Hookline's own
+		// notifications (hookline.*) name every tenant's webhooks and go
+		// there, so no key may be bound to it alone.
+		if p.Tenant == webhook.DefaultTenant {
+			v.Add(webhook.EUNPROCESSABLE, webhook.At("tenant"),
+				"%q is the operator's tenant; leave tenant out for a key of every tenant", webhook.DefaultTenant)
+		} else if err := v.Merge(webhook.CheckTenant(p.Tenant)); err != nil {
+			return err
 		}
 	}
 	if p.ExpiresAt != nil && !p.ExpiresAt.After(now) {
@@ -115,7 +143,7 @@ func Create(ctx context.Context, s KeyStore, p CreateParams, now time.Time) (API
 	key := NewKey()
 	k := APIKey{
 		ID: webhook.NewID(PrefixAPIKey), Name: name, Prefix: key[:len(KeyPrefix)+6],
-		Scopes: scopes, CreatedAt: now.UTC(), ExpiresAt: p.ExpiresAt,
+		Scopes: scopes, Tenant: p.Tenant, CreatedAt: now.UTC(), ExpiresAt: p.ExpiresAt,
 	}
 	if err := s.APIKeyCreate(ctx, k, Hash(key)); err != nil {
 		return APIKey{}, "", err
@@ -171,27 +199,25 @@ func NewKeys(cfg KeysConfig) *Keys {
 	return &Keys{cfg: cfg, recorder: audit.NewRecorder(cfg.Audit, cfg.Now, cfg.Logger)}
 }
 
-// errKeysForbidden refuses key management to a principal that does not
-// administer every tenant: keys are not any one tenant's.
+// errKeysForbidden refuses key management to a principal without the
+// admin scope.
 var errKeysForbidden = &webhook.Error{Code: webhook.EFORBIDDEN,
-	Message: "managing API keys needs the admin scope over all tenants"}
+	Message: "managing API keys needs the admin scope"}
 
-func (ks *Keys) allowed(p Principal) error {
-	if !p.Can(ScopeAdmin) || !p.Scope.All() {
-		return errKeysForbidden
+// List returns the keys within p's tenant scope, revoked and expired ones
+// too, oldest first.
+func (ks *Keys) List(ctx context.Context, p Principal) ([]APIKey, error) {
+	if !p.Can(ScopeAdmin) {
+		return nil, errKeysForbidden
 	}
-	return nil
+	return ks.cfg.Store.APIKeyList(ctx, p.Scope)
 }
 
-// List returns every key, revoked and expired ones too, oldest first.
-func (ks *Keys) List(ctx context.Context) ([]APIKey, error) {
-	return ks.cfg.Store.APIKeyList(ctx)
-}
-
-// Get returns the key with that ID. The store has no lookup by ID, as
-// nothing on the request path needs one; there are few keys.
-func (ks *Keys) Get(ctx context.Context, id string) (APIKey, error) {
-	keys, err := ks.cfg.Store.APIKeyList(ctx)
+// Get returns the key with that ID within p's tenant scope. The store has
+// no lookup by ID, as nothing on the request path needs one; there are
+// few keys.
+func (ks *Keys) Get(ctx context.Context, p Principal, id string) (APIKey, error) {
+	keys, err := ks.List(ctx, p)
 	if err != nil {
 		return APIKey{}, err
 	}
@@ -204,36 +230,56 @@ func (ks *Keys) Get(ctx context.Context, id string) (APIKey, error) {
 }
 
 // Create makes a key for p (see the Create function) and records
-// key.create.
+// key.create. No principal mints a key that reaches further than itself:
+// a tenant's principal makes keys of its own tenant only (with no tenant
+// given, of its tenant), and every scope of the new key must be one p
+// holds.
 func (ks *Keys) Create(ctx context.Context, p Principal, params CreateParams) (APIKey, string, error) {
-	if err := ks.allowed(p); err != nil {
-		return APIKey{}, "", err
+	if !p.Can(ScopeAdmin) {
+		return APIKey{}, "", errKeysForbidden
+	}
+	want := AllTenants()
+	if params.Tenant != "" {
+		want = TenantScope(params.Tenant)
+	} else if !p.Scope.All() {
+		params.Tenant, want = p.Scope.Tenant(), p.Scope
+	}
+	if !p.Scope.Covers(want) {
+		return APIKey{}, "", webhook.Errorf(webhook.EFORBIDDEN,
+			"a key of %s cannot make a key of %s", p.Scope, want)
+	}
+	for _, sc := range params.Scopes {
+		if !p.Can(sc) {
+			return APIKey{}, "", webhook.Errorf(webhook.EFORBIDDEN,
+				"a key with scopes %v cannot make a key with scope %q", p.Scopes, sc)
+		}
 	}
 	k, plain, err := Create(ctx, ks.cfg.Store, params, ks.cfg.Now())
 	if err != nil {
 		return APIKey{}, "", err
 	}
-	ks.recorder.Record(ctx, p.Actor(), "key.create", k.ID, k.Name)
+	ks.record(ctx, p, "key.create", k)
 	return k, plain, nil
 }
 
-// Revoke revokes a key for p: this process's key cache forgets it, and
-// key.revoke is recorded with the key's name. Revoking a revoked key
-// changes and records nothing. It returns the key as revoked.
+// Revoke revokes a key within p's tenant scope: this process's key cache
+// forgets it, and key.revoke is recorded with the key's name. Revoking a
+// revoked key changes and records nothing. It returns the key as revoked.
 func (ks *Keys) Revoke(ctx context.Context, p Principal, id string) (APIKey, error) {
-	if err := ks.allowed(p); err != nil {
-		return APIKey{}, err
-	}
-	k, err := ks.Get(ctx, id)
+	k, err := ks.Get(ctx, p, id)
 	if err != nil || k.RevokedAt != nil {
 		return k, err
 	}
 	now := ks.cfg.Now().UTC()
-	if err := ks.cfg.Store.APIKeyRevoke(ctx, k.ID, now); err != nil {
+	if err := ks.cfg.Store.APIKeyRevoke(ctx, p.Scope, k.ID, now); err != nil {
 		return APIKey{}, err
 	}
 	ks.cfg.Forget()
-	ks.recorder.Record(ctx, p.Actor(), "key.revoke", k.ID, k.Name)
+	ks.record(ctx, p, "key.revoke", k)
 	k.RevokedAt = &now
 	return k, nil
+}
+
+func (ks *Keys) record(ctx context.Context, p Principal, action string, k APIKey) {
+	ks.recorder.Record(ctx, audit.Entry{Actor: p.Actor(), Tenant: p.Tenant(), Action: action, Target: k.ID, Detail: k.Name})
 }

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"slices"
+
+	"github.com/hookline/hookline/internal/webhook"
 )
 
 // Kind is what a principal authenticated as. The set is open: the
@@ -51,9 +53,14 @@ func UserPrincipal(username string) Principal {
 	return Principal{Kind: KindUser, ID: username, Name: username, Scopes: []string{ScopeAdmin}, Scope: AllTenants()}
 }
 
-// KeyPrincipal is a request made with API key k. Keys act on every tenant.
+// KeyPrincipal is a request made with API key k: a key bound to a tenant
+// acts on that tenant only, any other on every tenant.
 func KeyPrincipal(k APIKey) Principal {
-	return Principal{Kind: KindAPIKey, ID: k.ID, Name: k.Name, Scopes: k.Scopes, Scope: AllTenants(), key: k}
+	scope := AllTenants()
+	if k.Tenant != "" {
+		scope = TenantScope(k.Tenant)
+	}
+	return Principal{Kind: KindAPIKey, ID: k.ID, Name: k.Name, Scopes: k.Scopes, Scope: scope, key: k}
 }
 
 // Key returns the API key a KindAPIKey principal presented.
@@ -61,6 +68,10 @@ func (p Principal) Key() (APIKey, bool) { return p.key, p.Kind == KindAPIKey }
 
 // Can reports whether p holds an API key scope; ScopeAdmin holds them all.
 func (p Principal) Can(scope string) bool { return hasScope(p.Scopes, scope) }
+
+// Tenant is the one tenant p acts for, or "" when it acts for every
+// tenant (operators, keys of every tenant).
+func (p Principal) Tenant() string { return p.Scope.Tenant() }
 
 // Actor is p as the audit log names it: "key:<id> (<name>)",
 // "user:<name>", or "system". A zero Principal (no one authenticated, as
@@ -109,6 +120,39 @@ func (s Scope) Tenant() string {
 
 // Allows reports whether s covers tenant.
 func (s Scope) Allows(tenant string) bool { return s.all || (s.tenant != "" && s.tenant == tenant) }
+
+// Covers reports whether s reaches at least every tenant that o reaches:
+// what a principal may hand on (a key it mints) must not reach further
+// than itself.
+func (s Scope) Covers(o Scope) bool {
+	switch {
+	case s.all:
+		return true
+	case o.all:
+		return false
+	}
+	return o.tenant == "" || s.Allows(o.tenant)
+}
+
+// Assign returns the tenant that a new row (a webhook, an event) asked
+// for tenant goes to under s. Every tenant's principal may name any
+// tenant ("" stays "": the caller's default); a tenant's principal writes
+// to its own tenant, whether it names it or not, and naming another is
+// refused (EFORBIDDEN), so that it learns it cannot rather than
+// publishing somewhere unseen.
+func (s Scope) Assign(tenant string) (string, error) {
+	switch {
+	case s.all:
+		return tenant, nil
+	case s.tenant == "":
+		return "", webhook.Errorf(webhook.EFORBIDDEN, "this request may act on no tenant")
+	case tenant != "" && tenant != s.tenant:
+		return "", webhook.Errorf(webhook.EFORBIDDEN,
+			"this API key belongs to tenant %q and cannot act on tenant %q (leave tenant out, or use %q)",
+			s.tenant, tenant, s.tenant)
+	}
+	return s.tenant, nil
+}
 
 // String describes s for logs and error messages.
 func (s Scope) String() string {

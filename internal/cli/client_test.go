@@ -349,10 +349,10 @@ func TestCLIPrintsEveryProblem(t *testing.T) {
 func TestCLIKeysCreatePrintsEveryProblem(t *testing.T) {
 	t.Parallel()
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), []string{"keys", "create", "--data-dir", t.TempDir(), "--name", "ci", "--scopes", "read,admin,write"}, &out, &errb)
+	code := Main(context.Background(), []string{"keys", "create", "--data-dir", t.TempDir(), "--name", "ci", "--scopes", "delete,admin,write"}, &out, &errb)
 	want := "hookline keys: 2 problems with the request:\n" +
-		"  /scopes/0: unknown scope \"read\" (use admin or publish)\n" +
-		"  /scopes/2: unknown scope \"write\" (use admin or publish)\n"
+		"  /scopes/0: unknown scope \"delete\" (use admin, publish or read)\n" +
+		"  /scopes/2: unknown scope \"write\" (use admin, publish or read)\n"
 	// A first run logs that it made a key for the secrets; the problems end the output.
 	if code != ExitError || !strings.HasSuffix(errb.String(), want) || out.Len() != 0 {
 		t.Errorf("exit %d, stdout %q, stderr\n%s\nwant\n%s", code, out.String(), errb.String(), want)

@@ -20,7 +20,8 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sub, args := args[0], args[1:]
 	fs := newFlagSet("keys "+sub, stderr, "keys "+sub+" [flags]")
 	name := fs.String("name", "", "a name for the key, e.g. who uses it (create)")
-	scopes := fs.String("scopes", "admin", "comma-separated scopes: admin, publish (create)")
+	scopes := fs.String("scopes", "admin", "comma-separated scopes: admin, publish, read (create)")
+	tenant := fs.String("tenant", "", "bind the key to this tenant: it reaches only that tenant's data (create; default every tenant)")
 	expires := fs.Duration("expires-in", 0, "make the key expire after this long, e.g. 720h (create; default never)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	cfg, err := parseConfig(fs, args)
@@ -44,7 +45,7 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if *name == "" {
 			return &usageError{"--name is required"}
 		}
-		p := auth.CreateParams{Name: *name, Scopes: strings.Split(*scopes, ",")}
+		p := auth.CreateParams{Name: *name, Scopes: strings.Split(*scopes, ","), Tenant: *tenant}
 		if *expires > 0 {
 			t := now.Add(*expires).UTC()
 			p.ExpiresAt = &t
@@ -54,13 +55,18 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if *asJSON {
-			return json.NewEncoder(stdout).Encode(map[string]any{"key": plain, "id": k.ID, "name": k.Name, "scopes": k.Scopes})
+			out := map[string]any{"key": plain, "id": k.ID, "name": k.Name, "scopes": k.Scopes}
+			if k.Tenant != "" {
+				out["tenant"] = k.Tenant
+			}
+			return json.NewEncoder(stdout).Encode(out)
 		}
 		fmt.Fprintln(stdout, plain)
-		fmt.Fprintf(stderr, "Created API key %s (%s, scopes %s). It is shown only this once.\n", k.ID, k.Name, strings.Join(k.Scopes, ","))
+		fmt.Fprintf(stderr, "Created API key %s (%s, scopes %s, %s). It is shown only this once.\n", k.ID, k.Name,
+			strings.Join(k.Scopes, ","), keyTenant(k))
 		return nil
 	case "list":
-		list, err := keys.List(ctx)
+		list, err := keys.List(ctx, auth.System())
 		if err != nil {
 			return err
 		}
@@ -71,7 +77,7 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return json.NewEncoder(stdout).Encode(list)
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tSCOPES\tCREATED\tSTATE")
+		fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tSCOPES\tTENANT\tCREATED\tSTATE")
 		for _, k := range list {
 			state := "active"
 			switch {
@@ -80,8 +86,8 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			case k.ExpiresAt != nil && now.After(*k.ExpiresAt):
 				state = "expired"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s…\t%s\t%s\t%s\n", k.ID, k.Name, k.Prefix, strings.Join(k.Scopes, ","),
-				k.CreatedAt.Format(time.RFC3339), state)
+			fmt.Fprintf(tw, "%s\t%s\t%s…\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Prefix, strings.Join(k.Scopes, ","),
+				keyTenant(k), k.CreatedAt.Format(time.RFC3339), state)
 		}
 		return tw.Flush()
 	case "revoke":
@@ -95,4 +101,12 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	return &usageError{fmt.Sprintf("unknown subcommand %q: use create, list or revoke", sub)}
+}
+
+// keyTenant is the tenant column of a key: its tenant, or "all tenants".
+func keyTenant(k auth.APIKey) string {
+	if k.Tenant == "" {
+		return "all tenants"
+	}
+	return "tenant " + k.Tenant
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hookline/hookline/internal/app"
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/config"
 	"github.com/hookline/hookline/internal/store"
 )
@@ -54,11 +55,11 @@ func TestKeysCreateRevokeAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	keys, err := st.APIKeyList(ctx)
+	keys, err := st.APIKeyList(ctx, auth.AllTenants())
 	if err != nil || len(keys) != 1 || keys[0].RevokedAt == nil {
 		t.Fatalf("keys after revoke: %+v, %v", keys, err)
 	}
-	page, err := st.AuditList(ctx, store.AuditListParams{Target: created.ID})
+	page, err := st.AuditList(ctx, store.AuditListParams{Scope: auth.AllTenants(), Target: created.ID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func (d *Dashboard) audit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v := auditView{base: d.base(r, "Audit log", "audit"), Target: truncate(strings.TrimSpace(q.Get("target")), 200)}
 	cursor := q.Get("cursor")
-	page, err := d.cfg.Store.AuditList(r.Context(), store.AuditListParams{Target: v.Target, Cursor: cursor, Limit: pageSize})
+	page, err := d.cfg.Store.AuditList(r.Context(), store.AuditListParams{Scope: auth.ScopeFrom(r.Context()), Target: v.Target, Cursor: cursor, Limit: pageSize})
 	if err != nil {
 		return err
 	}

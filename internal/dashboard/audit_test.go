@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hookline/hookline/internal/audit"
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -33,7 +34,7 @@ func TestAuditLogListsKeyActions(t *testing.T) {
 	if i, j := strings.Index(r.Body, "key.revoke"), strings.Index(r.Body, "key.create"); i < 0 || j < 0 || i > j {
 		t.Errorf("key.revoke (at %d) is not listed before key.create (at %d)", i, j)
 	}
-	page, err := b.st.AuditList(context.Background(), store.AuditListParams{Target: k.ID})
+	page, err := b.st.AuditList(context.Background(), store.AuditListParams{Scope: auth.AllTenants(), Target: k.ID})
 	if err != nil || len(page.Entries) != 2 {
 		t.Fatalf("audit entries for the key: %+v %v", page.Entries, err)
 	}

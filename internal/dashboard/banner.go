@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/notify"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -147,7 +148,10 @@ func (d *Dashboard) bannerData(ctx context.Context, now time.Time) bannerLoad {
 	data := bannerLoad{events: make([][]bannerEvent, len(bannerKinds)), more: make([]bool, len(bannerKinds))}
 	since := now.Add(-bannerWindow)
 	for i, k := range bannerKinds {
-		page, err := d.cfg.Store.EventList(ctx, store.EventListParams{Tenant: webhook.DefaultTenant, Type: k.Type, Limit: bannerLimit})
+		page, err := d.cfg.Store.EventList(ctx, store.EventListParams{
+			// Notifications are the operator's, and the cache is shared by
+			// every page: the dashboard is the operator's.
+			Scope: auth.AllTenants(), Tenant: webhook.DefaultTenant, Type: k.Type, Limit: bannerLimit})
 		if err != nil {
 			if ctx.Err() == nil {
 				d.log.Warn("dashboard: loading notifications for the banner failed", "err", err)

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/inspect"
 	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/shutdown"
@@ -48,7 +49,7 @@ func (d *Dashboard) bin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := binView{base: d.base(r, b.Name, "inspector"), Bin: b, URL: d.cfg.Inspector.URL(r, b), Max: b.MaxRequests}
-	page, err := d.cfg.Store.WebhookList(ctx, store.WebhookListParams{Limit: 200})
+	page, err := d.cfg.Store.WebhookList(ctx, store.WebhookListParams{Scope: auth.ScopeFrom(ctx), Limit: 200})
 	if err != nil {
 		return err
 	}

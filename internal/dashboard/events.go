@@ -36,7 +36,7 @@ func (d *Dashboard) events(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.Types = types
 	cursor := q.Get("cursor")
-	page, err := d.cfg.Store.EventList(r.Context(), store.EventListParams{Tenant: v.Tenant, Type: v.Type, Cursor: cursor, Limit: pageSize})
+	page, err := d.cfg.Store.EventList(r.Context(), store.EventListParams{Scope: auth.ScopeFrom(r.Context()), Tenant: v.Tenant, Type: v.Type, Cursor: cursor, Limit: pageSize})
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (d *Dashboard) event(w http.ResponseWriter, r *http.Request) error {
 	names := map[string]string{}
 	cursor := ""
 	for range 10 { // at most 1000 deliveries on one page
-		page, err := d.cfg.Store.DeliveryList(ctx, store.DeliveryListParams{EventID: ev.ID, Cursor: cursor, Limit: 100})
+		page, err := d.cfg.Store.DeliveryList(ctx, store.DeliveryListParams{Scope: auth.ScopeFrom(ctx), EventID: ev.ID, Cursor: cursor, Limit: 100})
 		if err != nil {
 			return err
 		}

@@ -162,7 +162,7 @@ func TestCrossSitePostIsRefused(t *testing.T) {
 	if r := b.post("/logout", nil, "Sec-Fetch-Site", "cross-site"); r.Status != http.StatusForbidden {
 		t.Errorf("cross-site sign out: %d", r.Status)
 	}
-	page, err := b.st.WebhookList(context.Background(), store.WebhookListParams{})
+	page, err := b.st.WebhookList(context.Background(), store.WebhookListParams{Scope: auth.AllTenants()})
 	if err != nil || len(page.Webhooks) != 0 {
 		t.Fatalf("a forged request created a webhook: %v %v", page.Webhooks, err)
 	}
@@ -270,7 +270,7 @@ func TestEscaping(t *testing.T) {
 	if _, err := b.reg.UpdateWebhook(auth.WithPrincipal(context.Background(), auth.System()), w.ID, registryHeaders(map[string]string{"X-Evil": evil})); err != nil {
 		t.Fatal(err)
 	}
-	bin, err := b.insp.Create(context.Background(), "Bin "+evil)
+	bin, err := b.insp.Create(operator(), "Bin "+evil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +400,7 @@ func TestSecretRevealAndRotate(t *testing.T) {
 	b := setup(t)
 	b.signIn()
 	w := b.createWebhook("Secret", "https://example.com/h", "payment_received")
-	secrets, err := b.reg.Secrets(context.Background(), w.ID)
+	secrets, err := b.reg.Secrets(operator(), w.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +414,7 @@ func TestSecretRevealAndRotate(t *testing.T) {
 	mustNotContain(t, r.Body, "<html")
 
 	r = b.post("/webhooks/"+w.ID+"/rotate-secret", nil)
-	after, err := b.reg.Secrets(context.Background(), w.ID)
+	after, err := b.reg.Secrets(operator(), w.ID)
 	if err != nil || len(after) != 2 || after[0].Value == secrets[0].Value {
 		t.Fatalf("after rotation: %v %v", after, err)
 	}
@@ -456,7 +456,7 @@ func TestRetryAndReplay(t *testing.T) {
 	if r.Location != "/deliveries/"+dl.ID+"?notice=retried" {
 		t.Errorf("retry return: %q", r.Location)
 	}
-	page, err := b.st.AuditList(ctx, store.AuditListParams{Target: dl.ID})
+	page, err := b.st.AuditList(ctx, store.AuditListParams{Scope: auth.AllTenants(), Target: dl.ID})
 	if err != nil || len(page.Entries) == 0 || page.Entries[0].Actor != "user:"+testUser {
 		t.Errorf("audit: %+v %v", page.Entries, err)
 	}
@@ -519,7 +519,7 @@ func TestBinCaptureLiveAndVerify(t *testing.T) {
 	}
 	binPath := strings.TrimSuffix(r.Location, "?notice=bin-created")
 	binID := strings.TrimPrefix(binPath, "/inspector/")
-	bin, err := b.insp.Get(context.Background(), binID)
+	bin, err := b.insp.Get(operator(), binID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -591,7 +591,7 @@ func TestBinCaptureLiveAndVerify(t *testing.T) {
 	mustContain(t, r.Body, "Signature invalid")
 
 	// One request in full.
-	reqs, err := b.insp.Requests(context.Background(), binID)
+	reqs, err := b.insp.Requests(operator(), binID)
 	if err != nil || len(reqs) != 2 {
 		t.Fatalf("requests: %v %v", reqs, err)
 	}
@@ -621,7 +621,7 @@ func TestStreamEndsAtShutdown(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.signIn()
-	bin, err := b.insp.Create(context.Background(), "s")
+	bin, err := b.insp.Create(operator(), "s")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,8 @@ type keyRevokeView struct {
 
 // confirmRevokeKey asks before revoking; the list's Revoke leads here.
 func (d *Dashboard) confirmRevokeKey(w http.ResponseWriter, r *http.Request) error {
-	k, err := d.cfg.Keys.Get(r.Context(), r.PathValue("id"))
+	p, _ := auth.PrincipalFrom(r.Context())
+	k, err := d.cfg.Keys.Get(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

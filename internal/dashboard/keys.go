@@ -18,27 +18,31 @@ const maxKeyDays = 3650
 // keyForm is the new-key form, as typed.
 type keyForm struct {
 	Name  string
-	Scope string // auth.ScopeAdmin or auth.ScopePublish
+	Scope string // one of auth.KeyScopes
 	// Days is the optional lifetime in days; empty means no expiry.
 	Days string
+	// Tenant binds the key to one tenant; empty makes a key of every
+	// tenant.
+	Tenant string
 }
 
 // keyFormFields maps auth.Create's field names to the form's.
-var keyFormFields = map[string]string{"name": "name", "scopes": "scope", "expires_at": "days", "days": "days"}
+var keyFormFields = map[string]string{"name": "name", "scopes": "scope", "expires_at": "days", "days": "days", "tenant": "tenant"}
 
 func keyFormFrom(r *http.Request) keyForm {
 	f := r.PostForm
-	return keyForm{Name: f.Get("name"), Scope: f.Get("scope"), Days: strings.TrimSpace(f.Get("days"))}
+	return keyForm{Name: f.Get("name"), Scope: f.Get("scope"), Days: strings.TrimSpace(f.Get("days")),
+		Tenant: strings.TrimSpace(f.Get("tenant"))}
 }
 
 // params turns the form into auth.Create's input; auth.Create validates
 // name and scope, as it does for the REST API. When the form itself has
 // problems, auth's checks of the rest are reported with them.
 func (f keyForm) params(now time.Time) (auth.CreateParams, error) {
-	p := auth.CreateParams{Name: f.Name}
+	p := auth.CreateParams{Name: f.Name, Tenant: f.Tenant}
 	var v webhook.Validation
 	if f.Scope == "" {
-		v.Add(webhook.EINVALID, webhook.At("scopes"), "choose admin or publish")
+		v.Add(webhook.EINVALID, webhook.At("scopes"), "choose admin or publish, or read for a key that only reads")
 	} else {
 		p.Scopes = []string{f.Scope}
 	}
@@ -87,7 +91,8 @@ type keysView struct {
 // keysView loads the key list, newest first.
 func (d *Dashboard) keysView(r *http.Request, f keyForm) (keysView, error) {
 	v := keysView{base: d.base(r, "API keys", "keys"), Form: f}
-	keys, err := d.cfg.Keys.List(r.Context())
+	p, _ := auth.PrincipalFrom(r.Context())
+	keys, err := d.cfg.Keys.List(r.Context(), p)
 	if err != nil {
 		return v, err
 	}

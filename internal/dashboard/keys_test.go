@@ -117,7 +117,7 @@ func TestKeysCreateShowOnceAndRevoke(t *testing.T) {
 	}
 	r = b.get("/keys/" + k.ID + "/revoke")
 	mustContain(t, r.Body, "already revoked")
-	page, err := b.st.AuditList(ctx, store.AuditListParams{Target: k.ID})
+	page, err := b.st.AuditList(ctx, store.AuditListParams{Scope: auth.AllTenants(), Target: k.ID})
 	if err != nil || len(page.Entries) != 2 || page.Entries[0].Action != "key.revoke" || page.Entries[0].Actor != "user:"+testUser {
 		t.Errorf("audit log of the key after two revocations: %+v, %v; want one key.revoke by the user", page.Entries, err)
 	}
@@ -179,7 +179,7 @@ func TestKeysValidationErrors(t *testing.T) {
 		mustContain(t, r.Body, append(tc.want, `aria-invalid="true"`, "Please correct the fields marked below.")...)
 		mustNotContain(t, r.Body, "hkl_")
 	}
-	keys, err := b.st.APIKeyList(context.Background())
+	keys, err := b.st.APIKeyList(context.Background(), auth.AllTenants())
 	if err != nil || len(keys) != 0 {
 		t.Fatalf("invalid forms stored keys: %v %v", keys, err)
 	}
@@ -231,7 +231,7 @@ func TestKeysCrossSitePostIsRefused(t *testing.T) {
 	if r.Status != http.StatusForbidden {
 		t.Errorf("cross-site revoke: %d, want 403", r.Status)
 	}
-	keys, err := b.st.APIKeyList(context.Background())
+	keys, err := b.st.APIKeyList(context.Background(), auth.AllTenants())
 	if err != nil || len(keys) != 1 || keys[0].RevokedAt != nil {
 		t.Fatalf("a forged request changed the keys: %+v %v", keys, err)
 	}

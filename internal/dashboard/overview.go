@@ -125,7 +125,7 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) error {
 func (d *Dashboard) eachWebhook(ctx context.Context, fn func(webhook.Webhook) error) error {
 	cursor, n := "", 0
 	for {
-		page, err := d.cfg.Store.WebhookList(ctx, store.WebhookListParams{Cursor: cursor, Limit: 100})
+		page, err := d.cfg.Store.WebhookList(ctx, store.WebhookListParams{Scope: auth.ScopeFrom(ctx), Cursor: cursor, Limit: 100})
 		if err != nil {
 			return err
 		}

@@ -77,7 +77,7 @@ func (d *Dashboard) editView(r *http.Request, wh webhook.Webhook, f webhookForm)
 		}
 	}
 	cursor := r.URL.Query().Get("dcursor")
-	page, err := d.cfg.Store.DeliveryList(ctx, store.DeliveryListParams{WebhookID: wh.ID, Cursor: cursor, Limit: deliveryPageSize})
+	page, err := d.cfg.Store.DeliveryList(ctx, store.DeliveryListParams{Scope: auth.ScopeFrom(ctx), WebhookID: wh.ID, Cursor: cursor, Limit: deliveryPageSize})
 	if err != nil {
 		return v, err
 	}

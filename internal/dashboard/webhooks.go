@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -38,7 +39,7 @@ func (d *Dashboard) webhooks(w http.ResponseWriter, r *http.Request) error {
 	v := webhooksView{base: d.base(r, "Webhooks", "webhooks"),
 		Q: truncate(strings.TrimSpace(q.Get("q")), 200), Tenant: truncate(strings.TrimSpace(q.Get("tenant")), 200),
 		Event: q.Get("event"), Status: q.Get("status")}
-	p := store.WebhookListParams{Search: v.Q, Tenant: v.Tenant, EventType: v.Event, Cursor: q.Get("cursor"), Limit: pageSize}
+	p := store.WebhookListParams{Scope: auth.ScopeFrom(r.Context()), Search: v.Q, Tenant: v.Tenant, EventType: v.Event, Cursor: q.Get("cursor"), Limit: pageSize}
 	switch v.Status {
 	case "active":
 		t := true

@@ -37,7 +37,7 @@ import (
 // Store is what the dispatcher needs from storage.
 type Store interface {
 	WebhookGet(ctx context.Context, scope auth.Scope, id string) (webhook.Webhook, error)
-	WebhookSecrets(ctx context.Context, id string, now time.Time) ([]webhook.Secret, error)
+	WebhookSecrets(ctx context.Context, scope auth.Scope, id string, now time.Time) ([]webhook.Secret, error)
 	DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) ([]store.Task, error)
 	DeliveryReleaseLeases(ctx context.Context, owner string, now time.Time) (int, error)
 	LeaseRenew(ctx context.Context, held []store.Held, until time.Time) ([]string, error)

@@ -38,7 +38,7 @@ func (f *fakeStore) WebhookGet(_ context.Context, _ auth.Scope, id string) (webh
 	return w, nil
 }
 
-func (f *fakeStore) WebhookSecrets(context.Context, string, time.Time) ([]webhook.Secret, error) {
+func (f *fakeStore) WebhookSecrets(context.Context, auth.Scope, string, time.Time) ([]webhook.Secret, error) {
 	return []webhook.Secret{{Value: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}, nil
 }
 

@@ -56,7 +56,7 @@ func (c *hookCache) get(ctx context.Context, id string) (*cachedHook, error) {
 	if err != nil {
 		return nil, err
 	}
-	secrets, err := c.store.WebhookSecrets(ctx, id, now)
+	secrets, err := c.store.WebhookSecrets(ctx, auth.AllTenants(), id, now)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/deliver"
 	"github.com/hookline/hookline/internal/dispatch"
 	"github.com/hookline/hookline/internal/store"
@@ -80,7 +81,7 @@ func TestRegisteredSenderPlugsIn(t *testing.T) {
 	// delivered, and the result was stored.
 	deadline := time.After(30 * time.Second)
 	for {
-		page, err := h.store.DeliveryList(context.Background(), store.DeliveryListParams{WebhookID: w.ID})
+		page, err := h.store.DeliveryList(context.Background(), store.DeliveryListParams{Scope: auth.AllTenants(), WebhookID: w.ID})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -239,7 +239,7 @@ func CheckData(data json.RawMessage, maxDepth int) error {
 }
 
 // MaxTenant bounds tenant names.
-const MaxTenant = 200
+const MaxTenant = webhook.MaxTenant
 
 // ValidTenant returns the tenant to use for t ("" means the default) or an
 // error when it has characters outside [A-Za-z0-9_.:@-] or is too long.
@@ -250,13 +250,8 @@ func ValidTenant(t string) (string, error) {
 	if len(t) > MaxTenant {
 		return "", webhook.FieldError(webhook.EINVALID, "tenant", "must be at most %d characters", MaxTenant)
 	}
-	for _, c := range t {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			c == '_' || c == '-' || c == '.' || c == ':' || c == '@'
-		if !ok {
-			return "", webhook.FieldError(webhook.EINVALID, "tenant",
-				"may contain only letters, digits and _ - . : @")
-		}
+	if err := webhook.CheckTenant(t); err != nil {
+		return "", err
 	}
 	return t, nil
 }

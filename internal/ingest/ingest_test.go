@@ -400,7 +400,7 @@ func TestPublishValidation(t *testing.T) {
 		}
 	})
 	t.Cleanup(func() {
-		page, err := b.store.EventList(b.ctx, store.EventListParams{})
+		page, err := b.store.EventList(b.ctx, store.EventListParams{Scope: auth.AllTenants()})
 		if err != nil || len(page.Events) != 0 {
 			t.Errorf("refused events were stored: %v, %v", page.Events, err)
 		}
@@ -685,7 +685,7 @@ func TestPublishConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	page, err := b.store.EventList(b.ctx, store.EventListParams{Limit: 100})
+	page, err := b.store.EventList(b.ctx, store.EventListParams{Scope: auth.AllTenants(), Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

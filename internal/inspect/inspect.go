@@ -32,6 +32,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -139,8 +140,14 @@ func (i *Inspector) Create(ctx context.Context, name string) (bin.Bin, error) {
 		return bin.Bin{}, webhook.FieldError(webhook.EINVALID, "name", "must be at most %d characters", MaxName)
 	}
 	now := i.cfg.Now().UTC()
+	// A bin belongs to the tenant of its maker, like a webhook: an
+	// operator's bins are the default tenant's.
+	tenant := auth.ScopeFrom(ctx).Tenant()
+	if tenant == "" {
+		tenant = webhook.DefaultTenant
+	}
 	b := bin.Bin{
-		ID: webhook.NewID(bin.PrefixBin), Token: newToken(), Name: name,
+		ID: webhook.NewID(bin.PrefixBin), Token: newToken(), Name: name, Tenant: tenant,
 		CreatedAt: now, ExpiresAt: now.Add(i.cfg.TTL), MaxRequests: i.cfg.MaxRequests,
 	}
 	if err := i.cfg.Store.BinCreate(ctx, b); err != nil {
@@ -176,9 +183,10 @@ func validToken(t string) bool {
 	return true
 }
 
-// Get returns a live bin; an expired one is not found.
+// Get returns a live bin within the tenant scope of ctx's principal; an
+// expired one is not found.
 func (i *Inspector) Get(ctx context.Context, id string) (bin.Bin, error) {
-	b, err := i.cfg.Store.BinGet(ctx, id)
+	b, err := i.cfg.Store.BinGet(ctx, auth.ScopeFrom(ctx), id)
 	if err != nil {
 		return b, err
 	}
@@ -188,11 +196,11 @@ func (i *Inspector) Get(ctx context.Context, id string) (bin.Bin, error) {
 	return b, nil
 }
 
-// List returns the live bins, newest first. It also sweeps expired bins
-// from storage now and then.
+// List returns the live bins within the tenant scope of ctx's principal,
+// newest first. It also sweeps expired bins from storage now and then.
 func (i *Inspector) List(ctx context.Context) ([]bin.Bin, error) {
 	i.maybeSweep(ctx)
-	all, err := i.cfg.Store.BinList(ctx)
+	all, err := i.cfg.Store.BinList(ctx, auth.ScopeFrom(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -206,18 +214,28 @@ func (i *Inspector) List(ctx context.Context) ([]bin.Bin, error) {
 	return out, nil
 }
 
-// Delete removes a bin and what it captured.
+// Delete removes a bin within the tenant scope of ctx's principal and what
+// it captured.
 func (i *Inspector) Delete(ctx context.Context, id string) error {
-	return i.cfg.Store.BinDelete(ctx, id)
+	return i.cfg.Store.BinDelete(ctx, auth.ScopeFrom(ctx), id)
 }
 
-// Requests returns a bin's stored requests, newest first.
+// Requests returns the stored requests of a bin within the tenant scope of
+// ctx's principal, newest first; a bin outside it is not found.
 func (i *Inspector) Requests(ctx context.Context, binID string) ([]bin.Request, error) {
-	return i.cfg.Store.BinRequestList(ctx, store.BinRequestListParams{BinID: binID, Limit: MaxRequestsLimit})
+	if _, err := i.Get(ctx, binID); err != nil {
+		return nil, err
+	}
+	return i.cfg.Store.BinRequestList(ctx, store.BinRequestListParams{
+		Scope: auth.ScopeFrom(ctx), BinID: binID, Limit: MaxRequestsLimit})
 }
 
-// Request returns one captured request of a bin.
+// Request returns one captured request of a bin within the tenant scope of
+// ctx's principal.
 func (i *Inspector) Request(ctx context.Context, binID, id string) (bin.Request, error) {
+	if _, err := i.Get(ctx, binID); err != nil {
+		return bin.Request{}, err
+	}
 	r, err := i.cfg.Store.BinRequestGet(ctx, id)
 	if err != nil {
 		return r, err
@@ -544,7 +562,8 @@ func (i *Inspector) Watch(ctx context.Context, binID, afterID string, emit func(
 	defer t.Stop()
 	last := afterID
 	for {
-		reqs, err := i.cfg.Store.BinRequestList(ctx, store.BinRequestListParams{BinID: binID, AfterID: last, Limit: MaxRequestsLimit})
+		reqs, err := i.cfg.Store.BinRequestList(ctx, store.BinRequestListParams{
+			Scope: auth.ScopeFrom(ctx), BinID: binID, AfterID: last, Limit: MaxRequestsLimit})
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()

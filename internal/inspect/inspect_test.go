@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/fakeclock"
 	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
@@ -64,7 +65,7 @@ func TestTransportServesOwnBinsInProcess(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			i, _ := newInspector(t, st, Config{PublicURL: tc.public})
-			b, err := i.Create(context.Background(), "t")
+			b, err := i.Create(operatorCtx(), "t")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,7 +89,7 @@ func TestTransportServesOwnBinsInProcess(t *testing.T) {
 			if len(next.seen) != 0 {
 				t.Fatalf("went to the network: %v", next.seen)
 			}
-			reqs, err := i.Requests(context.Background(), b.ID)
+			reqs, err := i.Requests(operatorCtx(), b.ID)
 			if err != nil || len(reqs) != 1 {
 				t.Fatalf("stored: %v %v", reqs, err)
 			}
@@ -106,7 +107,7 @@ func TestTransportPassesEverythingElse(t *testing.T) {
 	t.Parallel()
 	st := openStore(t)
 	i, clk := newInspector(t, st, Config{PublicURL: "https://hooks.example.com", TTL: time.Hour})
-	b, err := i.Create(context.Background(), "t")
+	b, err := i.Create(operatorCtx(), "t")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func TestCaptureLimitsAndRedaction(t *testing.T) {
 	t.Parallel()
 	st := openStore(t)
 	i, clk := newInspector(t, st, Config{MaxBody: 10, MaxRequests: 3, TTL: time.Hour, RedactCookie: "hookline_session"})
-	b, err := i.Create(context.Background(), "")
+	b, err := i.Create(operatorCtx(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +162,7 @@ func TestCaptureLimitsAndRedaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	reqs, _ := i.Requests(context.Background(), b.ID)
+	reqs, _ := i.Requests(operatorCtx(), b.ID)
 	if len(reqs) != 1 {
 		t.Fatalf("requests: %d", len(reqs))
 	}
@@ -181,7 +182,7 @@ func TestCaptureLimitsAndRedaction(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	reqs, _ = i.Requests(context.Background(), b.ID)
+	reqs, _ = i.Requests(operatorCtx(), b.ID)
 	if len(reqs) != 3 || reqs[0].Query != "n=3" {
 		t.Errorf("kept %d, newest %q", len(reqs), reqs[0].Query)
 	}
@@ -206,16 +207,16 @@ func TestCaptureLimitsAndRedaction(t *testing.T) {
 	if resp.StatusCode != 404 {
 		t.Errorf("expired bin: %d", resp.StatusCode)
 	}
-	if _, err := i.Get(context.Background(), b.ID); webhook.ErrorCode(err) != webhook.ENOTFOUND {
+	if _, err := i.Get(operatorCtx(), b.ID); webhook.ErrorCode(err) != webhook.ENOTFOUND {
 		t.Errorf("expired bin Get: %v", err)
 	}
-	if n, err := i.Expire(context.Background()); err != nil || n != 1 {
+	if n, err := i.Expire(operatorCtx()); err != nil || n != 1 {
 		t.Errorf("Expire: %d %v", n, err)
 	}
-	if _, err := st.BinGet(context.Background(), b.ID); webhook.ErrorCode(err) != webhook.ENOTFOUND {
+	if _, err := st.BinGet(operatorCtx(), auth.AllTenants(), b.ID); webhook.ErrorCode(err) != webhook.ENOTFOUND {
 		t.Errorf("expired bin still stored: %v", err)
 	}
-	if list, _ := i.List(context.Background()); len(list) != 0 {
+	if list, _ := i.List(operatorCtx()); len(list) != 0 {
 		t.Errorf("expired bin listed: %v", list)
 	}
 }
@@ -225,12 +226,12 @@ func TestWatchSeesLocalAndOtherInstances(t *testing.T) {
 	st := openStore(t)
 	a, _ := newInspector(t, st, Config{PollInterval: 20 * time.Millisecond})
 	other, _ := newInspector(t, st, Config{}) // another instance on the same database
-	b, err := a.Create(context.Background(), "w")
+	b, err := a.Create(operatorCtx(), "w")
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := make(chan bin.Request, 10)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(operatorCtx())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
@@ -325,4 +326,10 @@ func TestNewRejectsBadPublicURL(t *testing.T) {
 	if got := d.URL(r, bin.Bin{Token: "tok"}); got != "http://localhost:8080/bins/tok" {
 		t.Errorf("default URL = %q", got)
 	}
+}
+
+// operatorCtx is a context of an operator, who reaches every tenant's
+// bins.
+func operatorCtx() context.Context {
+	return auth.WithPrincipal(context.Background(), auth.System())
 }

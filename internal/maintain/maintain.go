@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -17,7 +18,7 @@ import (
 // Store is what upkeep needs from storage.
 type Store interface {
 	WebhookFailingSince(ctx context.Context, t time.Time) ([]webhook.Webhook, error)
-	WebhookDisable(ctx context.Context, id, reason string, now time.Time) error
+	WebhookDisable(ctx context.Context, scope auth.Scope, id, reason string, now time.Time) error
 	BinExpire(ctx context.Context, now time.Time) (int, error)
 	Retain(ctx context.Context, p store.RetainParams) (store.RetainResult, error)
 	LeaderAcquire(ctx context.Context, name, owner string, now, until time.Time) (bool, error)
@@ -131,7 +132,7 @@ func autoDisable(ctx context.Context, cfg Config, now time.Time) {
 	for _, w := range hooks {
 		reason := fmt.Sprintf("every delivery failed since %s (more than %s)",
 			w.Stats.FailingSince.UTC().Format(time.RFC3339), cfg.AutoDisableAfter)
-		if err := cfg.Store.WebhookDisable(ctx, w.ID, reason, now); err != nil {
+		if err := cfg.Store.WebhookDisable(ctx, auth.AllTenants(), w.ID, reason, now); err != nil {
 			cfg.Logger.Warn("maintenance: auto-disable failed", "webhook_id", w.ID, "err", err)
 			continue
 		}

@@ -26,8 +26,9 @@ const (
 )
 
 // Prefix starts every notification type; deliveries of such events never
-// cause notifications themselves (no loops).
-const Prefix = "hookline."
+// cause notifications themselves (no loops). They go to the operator only
+// (see webhook.OperatorEventPrefix).
+const Prefix = webhook.OperatorEventPrefix
 
 // Types returns the catalog entries of the notification types.
 func Types(now time.Time) []webhook.EventType {

@@ -46,7 +46,7 @@ func (r *Registry) SendTest(ctx context.Context, id, eventType string) (webhook.
 	if err != nil {
 		return webhook.Attempt{}, err
 	}
-	secrets, err := r.cfg.Store.WebhookSecrets(ctx, id, r.cfg.Now())
+	secrets, err := r.cfg.Store.WebhookSecrets(ctx, auth.ScopeFrom(ctx), id, r.cfg.Now())
 	if err != nil {
 		return webhook.Attempt{}, err
 	}
@@ -83,7 +83,7 @@ func (r *Registry) Replay(ctx context.Context, id string, since time.Time) (int,
 	if since.After(now) {
 		return 0, webhook.FieldError(webhook.EINVALID, "since", "is in the future")
 	}
-	n, err := r.cfg.Store.WebhookReplay(ctx, id, since, now)
+	n, err := r.cfg.Store.WebhookReplay(ctx, auth.ScopeFrom(ctx), id, since, now)
 	if err != nil {
 		return 0, err
 	}
@@ -93,7 +93,7 @@ func (r *Registry) Replay(ctx context.Context, id string, since time.Time) (int,
 
 // Retry makes a delivery due now, whatever its state.
 func (r *Registry) Retry(ctx context.Context, id string) (webhook.Delivery, error) {
-	d, err := r.cfg.Store.DeliveryRetry(ctx, id, r.cfg.Now())
+	d, err := r.cfg.Store.DeliveryRetry(ctx, auth.ScopeFrom(ctx), id, r.cfg.Now())
 	if err != nil {
 		return d, err
 	}

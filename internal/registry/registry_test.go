@@ -503,11 +503,11 @@ func TestUpdateWebhook(t *testing.T) {
 	if _, err := b.reg.UpdateWebhook(b.ctx, w.ID, registry.WebhookInput{Events: []string{slugB}}); err != nil {
 		t.Fatal(err)
 	}
-	page, err := b.store.WebhookList(b.ctx, store.WebhookListParams{EventType: slugB})
+	page, err := b.store.WebhookList(b.ctx, store.WebhookListParams{Scope: auth.AllTenants(), EventType: slugB})
 	if err != nil || len(page.Webhooks) != 1 || page.Webhooks[0].ID != w.ID {
 		t.Errorf("webhooks subscribed to %s = %v, %v", slugB, page.Webhooks, err)
 	}
-	page, err = b.store.WebhookList(b.ctx, store.WebhookListParams{EventType: b.builtin[0].Slug})
+	page, err = b.store.WebhookList(b.ctx, store.WebhookListParams{Scope: auth.AllTenants(), EventType: b.builtin[0].Slug})
 	if err != nil || len(page.Webhooks) != 0 {
 		t.Errorf("webhooks still subscribed to the old type = %v, %v", page.Webhooks, err)
 	}
@@ -562,7 +562,7 @@ func TestUpdateWebhookReactivationClearsDisabledReason(t *testing.T) {
 	b := setup(t, options{})
 	w, _ := b.create(t, b.validInput())
 	const reason = "endpoint answered 410 Gone"
-	if err := b.store.WebhookDisable(b.ctx, w.ID, reason, t0); err != nil {
+	if err := b.store.WebhookDisable(b.ctx, auth.AllTenants(), w.ID, reason, t0); err != nil {
 		t.Fatal(err)
 	}
 
@@ -901,7 +901,7 @@ func TestReplay(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Errorf("Replay(last hour) = %d, %v; want 2", n, err)
 	}
-	page, err := b.store.DeliveryList(b.ctx, store.DeliveryListParams{WebhookID: w.ID})
+	page, err := b.store.DeliveryList(b.ctx, store.DeliveryListParams{Scope: auth.AllTenants(), WebhookID: w.ID})
 	if err != nil || len(page.Deliveries) != 3+2 {
 		t.Errorf("deliveries after replay = %d, %v; want 5", len(page.Deliveries), err)
 	}
@@ -1082,7 +1082,7 @@ func TestAuditLog(t *testing.T) {
 	if err := b.reg.DeleteWebhook(auth.WithPrincipal(b.ctx, auth.KeyPrincipal(auth.APIKey{ID: "key_1", Name: "ci"})), w.ID); err != nil {
 		t.Fatal(err)
 	}
-	page, err := b.store.AuditList(b.ctx, store.AuditListParams{Target: w.ID})
+	page, err := b.store.AuditList(b.ctx, store.AuditListParams{Scope: auth.AllTenants(), Target: w.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1114,7 +1114,7 @@ func TestAuditLog(t *testing.T) {
 	if _, err := b.reg.CreateEventType(admin, registry.EventTypeInput{Slug: "audited", Name: "Audited"}); err != nil {
 		t.Fatal(err)
 	}
-	page, err = b.store.AuditList(b.ctx, store.AuditListParams{Target: "audited"})
+	page, err = b.store.AuditList(b.ctx, store.AuditListParams{Scope: auth.AllTenants(), Target: "audited"})
 	if err != nil || len(page.Entries) != 1 || page.Entries[0].Action != "event_type.create" || page.Entries[0].Actor != "user:admin" {
 		t.Errorf("event type audit = %+v, %v", page.Entries, err)
 	}

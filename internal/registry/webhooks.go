@@ -122,7 +122,12 @@ func (r *Registry) CreateWebhook(ctx context.Context, in WebhookInput) (webhook.
 	if in.Tenant != nil {
 		tenant = *in.Tenant
 	}
-	tenant, err := ingest.ValidTenant(tenant)
+	// A tenant's principal makes webhooks of its own tenant only.
+	tenant, err := auth.ScopeFrom(ctx).Assign(tenant)
+	if err != nil {
+		return w, "", err
+	}
+	tenant, err = ingest.ValidTenant(tenant)
 	if err := v.Merge(err); err != nil {
 		return w, "", err
 	}
@@ -235,7 +240,7 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 		w.Description = *in.Description
 	}
 	if in.Events != nil {
-		events, err := r.checkEvents(ctx, in.Events, v)
+		events, err := r.checkEvents(ctx, w.Tenant, in.Events, v)
 		if err != nil {
 			return err
 		}
@@ -272,8 +277,9 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 
 // checkEvents returns the subscribed event types of events without
 // repeats, recording in v each problem: the list as a whole, or each bad
-// item at its index.
-func (r *Registry) checkEvents(ctx context.Context, events []string, v *webhook.Validation) ([]string, error) {
+// item at its index. Only the operator's (default tenant's) webhooks may
+// name Hookline's operational events.
+func (r *Registry) checkEvents(ctx context.Context, tenant string, events []string, v *webhook.Validation) ([]string, error) {
 	at := webhook.At("events")
 	if len(events) == 0 {
 		v.Add(webhook.EINVALID, at, `must list at least one event type, or ["*"] for all`)
@@ -298,6 +304,14 @@ func (r *Registry) checkEvents(ctx context.Context, events []string, v *webhook.
 		}
 		if !catalog.ValidSlug(e) {
 			v.Add(webhook.EINVALID, at.Index(i), "%q is not a valid event type slug", e)
+			continue
+		}
+		// Operational events name every tenant's webhooks and errors: they
+		// are the operator's.
+		if webhook.IsOperatorEvent(e) && tenant != webhook.DefaultTenant {
+			v.Add(webhook.EUNPROCESSABLE, at.Index(i),
+				"%q is one of Hookline's operational events, which only the operator's webhooks (tenant %q) may subscribe to",
+				e, webhook.DefaultTenant)
 			continue
 		}
 		if _, err := r.cfg.Store.EventTypeGet(ctx, e); err != nil {
@@ -398,7 +412,7 @@ func (r *Registry) DeleteWebhook(ctx context.Context, id string) error {
 func (r *Registry) RotateSecret(ctx context.Context, id string) (string, time.Time, error) {
 	secret := signing.NewSecret()
 	until := r.cfg.Now().Add(r.cfg.RotationOverlap).UTC()
-	if err := r.cfg.Store.WebhookRotateSecret(ctx, id, secret, until); err != nil {
+	if err := r.cfg.Store.WebhookRotateSecret(ctx, auth.ScopeFrom(ctx), id, secret, until); err != nil {
 		return "", time.Time{}, err
 	}
 	r.invalidate(id)
@@ -408,7 +422,7 @@ func (r *Registry) RotateSecret(ctx context.Context, id string) (string, time.Ti
 
 // Secrets returns the secrets signing a webhook's requests now.
 func (r *Registry) Secrets(ctx context.Context, id string) ([]webhook.Secret, error) {
-	return r.cfg.Store.WebhookSecrets(ctx, id, r.cfg.Now())
+	return r.cfg.Store.WebhookSecrets(ctx, auth.ScopeFrom(ctx), id, r.cfg.Now())
 }
 
 // changed names the fields an update set, for the audit log.

@@ -1,6 +1,9 @@
 package store
 
-import "github.com/hookline/hookline/internal/webhook"
+import (
+	"github.com/hookline/hookline/internal/inspect/bin"
+	"github.com/hookline/hookline/internal/webhook"
+)
 
 // DestinationType is the destination type a backend stores for w:
 // webhook.DestinationHTTP when w names none, as a webhook without a
@@ -10,4 +13,13 @@ func DestinationType(w webhook.Webhook) string {
 		return webhook.DestinationHTTP
 	}
 	return w.Destination.Type
+}
+
+// BinTenant is the tenant a bin is stored with: its own, or the default
+// tenant when it names none (bins made by operators).
+func BinTenant(b bin.Bin) string {
+	if b.Tenant == "" {
+		return webhook.DefaultTenant
+	}
+	return b.Tenant
 }

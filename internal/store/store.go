@@ -5,8 +5,9 @@
 // auth for keys, users and sessions, audit for the audit log, inspect/bin
 // for the request inspector), and a missing row is webhook.ErrNotFound.
 //
-// The reads and writes by ID that a tenant's principal will make (webhooks,
-// events, deliveries, attempts) take the principal's auth.Scope: a row of
+// The reads and writes that a tenant's principal makes (webhooks, events,
+// deliveries, attempts, bins, keys, the audit log; by ID or in lists) take
+// the principal's auth.Scope: a row of
 // a tenant outside it is not found, exactly like a missing one, so no
 // caller has to remember to compare tenants. Work done for no tenant (the
 // dispatcher) passes auth.AllTenants().
@@ -65,6 +66,7 @@ type WebhookStore interface {
 	// write by ID that takes a Scope, it answers ENOTFOUND for a row of a
 	// tenant outside scope: to a tenant, another's webhook does not exist.
 	WebhookGet(ctx context.Context, scope auth.Scope, id string) (webhook.Webhook, error)
+	// WebhookList lists the webhooks within p.Scope.
 	WebhookList(ctx context.Context, p WebhookListParams) (WebhookPage, error)
 	// WebhookUpdate replaces the editable fields of the stored webhook with
 	// w's (name, url, description, events, active, headers, secret
@@ -74,14 +76,16 @@ type WebhookStore interface {
 	// WebhookDelete removes the webhook; its pending deliveries are
 	// failed and no new ones are made.
 	WebhookDelete(ctx context.Context, scope auth.Scope, id string) error
-	// WebhookDisable turns a webhook off with a reason (410, failing).
-	WebhookDisable(ctx context.Context, id, reason string, now time.Time) error
-	// WebhookSecrets returns the secrets that sign requests at now: the
-	// current one first, then a previous one still inside its overlap.
-	WebhookSecrets(ctx context.Context, id string, now time.Time) ([]webhook.Secret, error)
-	// WebhookRotateSecret makes secret current; the old current one keeps
-	// signing until previousUntil.
-	WebhookRotateSecret(ctx context.Context, id, secret string, previousUntil time.Time) error
+	// WebhookDisable turns a webhook in scope off with a reason (410,
+	// failing).
+	WebhookDisable(ctx context.Context, scope auth.Scope, id, reason string, now time.Time) error
+	// WebhookSecrets returns the secrets that sign requests at now of a
+	// webhook in scope: the current one first, then a previous one still
+	// inside its overlap.
+	WebhookSecrets(ctx context.Context, scope auth.Scope, id string, now time.Time) ([]webhook.Secret, error)
+	// WebhookRotateSecret makes secret current for a webhook in scope; the
+	// old current one keeps signing until previousUntil.
+	WebhookRotateSecret(ctx context.Context, scope auth.Scope, id, secret string, previousUntil time.Time) error
 	// WebhookFailingSince lists active webhooks failing since before t.
 	WebhookFailingSince(ctx context.Context, t time.Time) ([]webhook.Webhook, error)
 }
@@ -89,7 +93,10 @@ type WebhookStore interface {
 // WebhookListParams filters and pages the webhook list. Pages run from the
 // newest webhook to the oldest.
 type WebhookListParams struct {
-	Tenant    string // "" = all tenants
+	// Scope limits the list to the tenants it reaches (the zero Scope
+	// lists nothing); Tenant narrows it further.
+	Scope     auth.Scope
+	Tenant    string // "" = every tenant in Scope
 	EventType string // only webhooks subscribed to it (directly or by "*")
 	Active    *bool
 	Search    string // substring of name or URL
@@ -153,9 +160,11 @@ type EventStore interface {
 	// with Duplicate set.
 	EventCreate(ctx context.Context, p EventCreateParams) (EventCreateResult, error)
 	EventGet(ctx context.Context, scope auth.Scope, id string) (webhook.Event, error)
+	// EventList lists the events within p.Scope.
 	EventList(ctx context.Context, p EventListParams) (EventPage, error)
-	// EventSamples returns up to limit recent events of a type, newest first.
-	EventSamples(ctx context.Context, tenant, eventType string, limit int) ([]webhook.Event, error)
+	// EventSamples returns up to limit recent events of a type and tenant,
+	// newest first; none when the tenant is outside scope.
+	EventSamples(ctx context.Context, scope auth.Scope, tenant, eventType string, limit int) ([]webhook.Event, error)
 }
 
 // EventCreateParams is an event to store.
@@ -199,6 +208,9 @@ type EventCreateResult struct {
 
 // EventListParams filters and pages the event list, newest first.
 type EventListParams struct {
+	// Scope limits the list to the tenants it reaches (the zero Scope
+	// lists nothing); Tenant narrows it further.
+	Scope  auth.Scope
 	Tenant string
 	Type   string
 	Cursor string
@@ -220,6 +232,7 @@ type EventSummary struct {
 // DeliveryStore is the delivery queue and attempt log.
 type DeliveryStore interface {
 	DeliveryGet(ctx context.Context, scope auth.Scope, id string) (webhook.Delivery, error)
+	// DeliveryList lists the deliveries within p.Scope.
 	DeliveryList(ctx context.Context, p DeliveryListParams) (DeliveryPage, error)
 	// DeliveryClaim leases up to Limit pending deliveries that are due at Now
 	// and not leased by anyone (or whose lease ran out), skipping the
@@ -252,17 +265,22 @@ type DeliveryStore interface {
 	// newest first; none when the webhook's tenant is outside scope.
 	AttemptListByWebhook(ctx context.Context, scope auth.Scope, webhookID string, limit int) ([]webhook.Attempt, error)
 	// DeliveryRetry makes a delivery pending and due at now whatever its
-	// state; ENOTFOUND when missing, ECONFLICT when it is leased right now.
-	DeliveryRetry(ctx context.Context, id string, now time.Time) (webhook.Delivery, error)
+	// state; ENOTFOUND when missing or outside scope, ECONFLICT when it is
+	// leased right now.
+	DeliveryRetry(ctx context.Context, scope auth.Scope, id string, now time.Time) (webhook.Delivery, error)
 	// WebhookReplay makes a new pending delivery, due at now, of every event
-	// of the webhook's tenant and subscribed types since the given time.
-	WebhookReplay(ctx context.Context, webhookID string, since, now time.Time) (int, error)
+	// of the webhook's tenant and subscribed types since the given time;
+	// ENOTFOUND when the webhook is missing or outside scope.
+	WebhookReplay(ctx context.Context, scope auth.Scope, webhookID string, since, now time.Time) (int, error)
 	// DeliveryCounts returns the number of deliveries in each state.
 	DeliveryCounts(ctx context.Context) (map[webhook.DeliveryStatus]int64, error)
 }
 
 // DeliveryListParams filters and pages deliveries, newest first.
 type DeliveryListParams struct {
+	// Scope limits the list to the tenants it reaches (the zero Scope
+	// lists nothing); Tenant narrows it further.
+	Scope     auth.Scope
 	Tenant    string
 	WebhookID string
 	EventID   string
@@ -367,24 +385,29 @@ type APIKeyStore interface {
 	// APIKeyByHash returns the key with that hash (revoked and expired ones
 	// too: the caller decides).
 	APIKeyByHash(ctx context.Context, hash []byte) (auth.APIKey, error)
-	APIKeyList(ctx context.Context) ([]auth.APIKey, error)
-	APIKeyRevoke(ctx context.Context, id string, now time.Time) error
+	// APIKeyList returns the keys within scope (see auth.KeyStore).
+	APIKeyList(ctx context.Context, scope auth.Scope) ([]auth.APIKey, error)
+	APIKeyRevoke(ctx context.Context, scope auth.Scope, id string, now time.Time) error
 	APIKeyTouch(ctx context.Context, id string, now time.Time) error
 }
 
-// BinStore keeps request inspector bins and what they captured.
+// BinStore keeps request inspector bins and what they captured. A bin
+// belongs to a tenant like a webhook; reads by ID take a Scope.
 type BinStore interface {
 	BinCreate(ctx context.Context, b bin.Bin) error
-	BinGet(ctx context.Context, id string) (bin.Bin, error)
+	BinGet(ctx context.Context, scope auth.Scope, id string) (bin.Bin, error)
+	// BinByToken finds a bin by its URL's token, for capture: whoever
+	// knows the URL may send to it.
 	BinByToken(ctx context.Context, token string) (bin.Bin, error)
-	BinList(ctx context.Context) ([]bin.Bin, error)
-	// BinDelete removes a bin and its requests.
-	BinDelete(ctx context.Context, id string) error
+	BinList(ctx context.Context, scope auth.Scope) ([]bin.Bin, error)
+	// BinDelete removes a bin in scope and its requests.
+	BinDelete(ctx context.Context, scope auth.Scope, id string) error
 	// BinRequestAdd stores a captured request and drops the bin's oldest
 	// requests beyond its MaxRequests.
 	BinRequestAdd(ctx context.Context, r bin.Request) error
 	// BinRequestList returns a bin's requests newer than AfterID ("" for
-	// all), newest first, at most Limit.
+	// all), newest first, at most Limit; none when the bin is outside
+	// Scope.
 	BinRequestList(ctx context.Context, p BinRequestListParams) ([]bin.Request, error)
 	BinRequestGet(ctx context.Context, id string) (bin.Request, error)
 	// BinExpire deletes bins that expired at or before now, with their
@@ -394,6 +417,7 @@ type BinStore interface {
 
 // BinRequestListParams selects captured requests.
 type BinRequestListParams struct {
+	Scope   auth.Scope
 	BinID   string
 	AfterID string
 	Limit   int
@@ -408,6 +432,9 @@ type AuditStore interface {
 
 // AuditListParams filters and pages the audit log.
 type AuditListParams struct {
+	// Scope limits the list: every entry for every tenant, a tenant's own
+	// entries (those its principals recorded) for one tenant.
+	Scope  auth.Scope
 	Target string
 	Cursor string
 	Limit  int

@@ -35,3 +35,23 @@ type Branding struct {
 	// Accent is a CSS hex colour ("#0a7d5a").
 	Accent string `json:"accent,omitempty"`
 }
+
+// MaxTenant bounds tenant names.
+const MaxTenant = 200
+
+// CheckTenant reports whether t is a well-formed tenant name: 1 to
+// MaxTenant characters from [A-Za-z0-9_.:@-]. The error names the field
+// "tenant".
+func CheckTenant(t string) error {
+	if t == "" || len(t) > MaxTenant {
+		return FieldError(EINVALID, "tenant", "must be 1 to %d characters", MaxTenant)
+	}
+	for _, c := range t {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '_' || c == '-' || c == '.' || c == ':' || c == '@'
+		if !ok {
+			return FieldError(EINVALID, "tenant", "may contain only letters, digits and _ - . : @")
+		}
+	}
+	return nil
+}

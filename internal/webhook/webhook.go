@@ -15,8 +15,30 @@ import (
 const DefaultTenant = "default"
 
 // AllEvents is the subscription wildcard: a webhook whose Events is
-// []string{AllEvents} receives every event type of its tenant.
+// []string{AllEvents} receives every event type of its tenant except
+// Hookline's own operational events (OperatorEventPrefix).
 const AllEvents = "*"
+
+// OperatorEventPrefix starts the types of Hookline's own operational
+// events (package notify). They name every tenant's webhooks and errors,
+// so they go to the operator only: they are published to the default
+// tenant, only the operator's webhooks may subscribe to them, and only by
+// naming them ("*" does not include them).
+const OperatorEventPrefix = "hookline."
+
+// IsOperatorEvent reports whether slug is one of Hookline's operational
+// event types.
+func IsOperatorEvent(slug string) bool { return strings.HasPrefix(slug, OperatorEventPrefix) }
+
+// Wildcard is the subscription that, besides slug itself, matches events
+// of type slug: AllEvents, or slug again for an operational event, which
+// only an explicit subscription matches.
+func Wildcard(slug string) string {
+	if IsOperatorEvent(slug) {
+		return slug
+	}
+	return AllEvents
+}
 
 // EventType is one entry of the event catalog.
 type EventType struct {
@@ -84,7 +106,7 @@ type Destination struct {
 // Subscribes reports whether the webhook wants events of type slug.
 func (w *Webhook) Subscribes(slug string) bool {
 	for _, e := range w.Events {
-		if e == AllEvents || e == slug {
+		if e == slug || e == Wildcard(slug) {
 			return true
 		}
 	}

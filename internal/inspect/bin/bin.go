@@ -18,9 +18,13 @@ const (
 // Bin is a request inspector endpoint: any request to /bins/{token} is
 // captured and shown, so a webhook can be tried without a third-party site.
 type Bin struct {
-	ID        string    `json:"id"`
-	Token     string    `json:"token"`
-	Name      string    `json:"name"`
+	ID    string `json:"id"`
+	Token string `json:"token"`
+	Name  string `json:"name"`
+	// Tenant is the tenant of the principal that made the bin (the
+	// default tenant for an operator): only principals of that tenant, and
+	// operators, see it.
+	Tenant    string    `json:"tenant"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 	// MaxRequests is how many of the newest requests the bin keeps.

@@ -11,14 +11,15 @@ import (
 
 // AuditAdd implements store.AuditStore.
 func (s *Store) AuditAdd(ctx context.Context, e audit.Entry) error {
-	_, err := s.exec(ctx, `INSERT INTO audit_log (id, at, actor, action, target, detail)
-		VALUES ($1, $2, $3, $4, $5, $6)`, e.ID, e.At, e.Actor, e.Action, e.Target, e.Detail)
+	_, err := s.exec(ctx, `INSERT INTO audit_log (id, at, actor, tenant, action, target, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.ID, e.At, e.Actor, e.Tenant, e.Action, e.Target, e.Detail)
 	return err
 }
 
 // AuditList implements store.AuditStore.
 func (s *Store) AuditList(ctx context.Context, p store.AuditListParams) (store.AuditPage, error) {
 	var wh where
+	wh.scope("tenant", p.Scope)
 	if p.Target != "" {
 		wh.add("target = ?", p.Target)
 	}
@@ -26,7 +27,7 @@ func (s *Store) AuditList(ctx context.Context, p store.AuditListParams) (store.A
 		wh.add("id < ?", p.Cursor)
 	}
 	limit := store.PageLimit(p.Limit)
-	rows, err := s.pool.Query(ctx, `SELECT id, at, actor, action, target, detail FROM audit_log`+wh.String()+
+	rows, err := s.pool.Query(ctx, `SELECT id, at, actor, tenant, action, target, detail FROM audit_log`+wh.String()+
 		` ORDER BY id DESC LIMIT `+wh.arg(limit+1), wh.args...)
 	if err != nil {
 		return store.AuditPage{}, s.fail(err)
@@ -34,7 +35,7 @@ func (s *Store) AuditList(ctx context.Context, p store.AuditListParams) (store.A
 	var page store.AuditPage
 	page.Entries, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Entry, error) {
 		var e audit.Entry
-		err := r.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.Target, &e.Detail)
+		err := r.Scan(&e.ID, &e.At, &e.Actor, &e.Tenant, &e.Action, &e.Target, &e.Detail)
 		e.At = e.At.UTC()
 		return e, err
 	})

@@ -7,29 +7,31 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/store"
 )
 
-const binColumns = `id, token, name, max_requests, created_at, expires_at`
+const binColumns = `id, token, name, tenant, max_requests, created_at, expires_at`
 
 func scanBin(r scanner) (bin.Bin, error) {
 	var b bin.Bin
-	err := r.Scan(&b.ID, &b.Token, &b.Name, &b.MaxRequests, &b.CreatedAt, &b.ExpiresAt)
+	err := r.Scan(&b.ID, &b.Token, &b.Name, &b.Tenant, &b.MaxRequests, &b.CreatedAt, &b.ExpiresAt)
 	b.CreatedAt, b.ExpiresAt = b.CreatedAt.UTC(), b.ExpiresAt.UTC()
 	return b, err
 }
 
 // BinCreate implements store.BinStore.
 func (s *Store) BinCreate(ctx context.Context, b bin.Bin) error {
-	_, err := s.exec(ctx, `INSERT INTO bins (`+binColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		b.ID, b.Token, b.Name, b.MaxRequests, b.CreatedAt, b.ExpiresAt)
+	_, err := s.exec(ctx, `INSERT INTO bins (`+binColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		b.ID, b.Token, b.Name, store.BinTenant(b), b.MaxRequests, b.CreatedAt, b.ExpiresAt)
 	return err
 }
 
 // BinGet implements store.BinStore.
-func (s *Store) BinGet(ctx context.Context, id string) (bin.Bin, error) {
-	b, err := scanBin(s.pool.QueryRow(ctx, `SELECT `+binColumns+` FROM bins WHERE id = $1`, id))
+func (s *Store) BinGet(ctx context.Context, scope auth.Scope, id string) (bin.Bin, error) {
+	b, err := scanBin(s.pool.QueryRow(ctx, `SELECT `+binColumns+` FROM bins WHERE id = $1`+inScope("tenant", 2),
+		id, scope.All(), scope.Tenant()))
 	return b, s.notFound(err, "bin")
 }
 
@@ -40,8 +42,9 @@ func (s *Store) BinByToken(ctx context.Context, token string) (bin.Bin, error) {
 }
 
 // BinList implements store.BinStore.
-func (s *Store) BinList(ctx context.Context) ([]bin.Bin, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+binColumns+` FROM bins ORDER BY id DESC`)
+func (s *Store) BinList(ctx context.Context, scope auth.Scope) ([]bin.Bin, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+binColumns+` FROM bins WHERE true`+inScope("tenant", 1)+` ORDER BY id DESC`,
+		scope.All(), scope.Tenant())
 	if err != nil {
 		return nil, s.fail(err)
 	}
@@ -50,8 +53,8 @@ func (s *Store) BinList(ctx context.Context) ([]bin.Bin, error) {
 }
 
 // BinDelete implements store.BinStore; the requests go with the bin.
-func (s *Store) BinDelete(ctx context.Context, id string) error {
-	n, err := s.exec(ctx, `DELETE FROM bins WHERE id = $1`, id)
+func (s *Store) BinDelete(ctx context.Context, scope auth.Scope, id string) error {
+	n, err := s.exec(ctx, `DELETE FROM bins WHERE id = $1`+inScope("tenant", 2), id, scope.All(), scope.Tenant())
 	if err == nil && n == 0 {
 		return errNotFound("bin")
 	}
@@ -102,8 +105,9 @@ func scanBinRequest(r scanner) (bin.Request, error) {
 
 // BinRequestList implements store.BinStore.
 func (s *Store) BinRequestList(ctx context.Context, p store.BinRequestListParams) ([]bin.Request, error) {
-	rows, err := s.pool.Query(ctx, binRequestSelect+`WHERE bin_id = $1 AND id > $2 ORDER BY id DESC LIMIT $3`,
-		p.BinID, p.AfterID, store.PageLimit(p.Limit))
+	rows, err := s.pool.Query(ctx, binRequestSelect+`WHERE bin_id = $1 AND id > $2
+		AND bin_id IN (SELECT id FROM bins WHERE id = $1`+inScope("tenant", 4)+`) ORDER BY id DESC LIMIT $3`,
+		p.BinID, p.AfterID, store.PageLimit(p.Limit), p.Scope.All(), p.Scope.Tenant())
 	if err != nil {
 		return nil, s.fail(err)
 	}

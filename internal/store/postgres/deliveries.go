@@ -43,6 +43,7 @@ func (s *Store) DeliveryGet(ctx context.Context, scope auth.Scope, id string) (w
 // DeliveryList implements store.DeliveryStore.
 func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (store.DeliveryPage, error) {
 	var wh where
+	wh.scope("tenant", p.Scope)
 	if p.Tenant != "" {
 		wh.add("tenant = ?", p.Tenant)
 	}
@@ -227,14 +228,14 @@ func (s *Store) DeliveryNextDue(ctx context.Context) (time.Time, error) {
 }
 
 // DeliveryRetry implements store.DeliveryStore.
-func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (webhook.Delivery, error) {
+func (s *Store) DeliveryRetry(ctx context.Context, scope auth.Scope, id string, now time.Time) (webhook.Delivery, error) {
 	var d webhook.Delivery
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var status string
 		var owner *string
 		var next *time.Time
 		err := tx.QueryRow(ctx, `SELECT status, lease_owner, next_attempt_at FROM deliveries
-			WHERE id = $1 FOR UPDATE`, id).Scan(&status, &owner, &next)
+			WHERE id = $1`+inScope("tenant", 2)+` FOR UPDATE`, id, scope.All(), scope.Tenant()).Scan(&status, &owner, &next)
 		if err != nil {
 			return s.notFound(err, "delivery")
 		}
@@ -256,7 +257,7 @@ func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (we
 const replayChunk = 5000
 
 // WebhookReplay implements store.DeliveryStore.
-func (s *Store) WebhookReplay(ctx context.Context, webhookID string, since, now time.Time) (int, error) {
+func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID string, since, now time.Time) (int, error) {
 	n := 0
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n = 0
@@ -264,8 +265,8 @@ func (s *Store) WebhookReplay(ctx context.Context, webhookID string, since, now 
 		var events []string
 		// KEY SHARE, as at ingest: a concurrent delete waits, then fails
 		// what is made here.
-		err := tx.QueryRow(ctx, `SELECT tenant, events FROM webhooks WHERE id = $1 FOR KEY SHARE`, webhookID).
-			Scan(&tenant, &events)
+		err := tx.QueryRow(ctx, `SELECT tenant, events FROM webhooks WHERE id = $1`+inScope("tenant", 2)+` FOR KEY SHARE`,
+			webhookID, scope.All(), scope.Tenant()).Scan(&tenant, &events)
 		if err != nil {
 			return s.notFound(err, "webhook")
 		}
@@ -277,6 +278,9 @@ func (s *Store) WebhookReplay(ctx context.Context, webhookID string, since, now 
 		if !slices.Contains(events, webhook.AllEvents) {
 			q += ` AND type = ANY($3)`
 			args = append(args, events)
+		} else {
+			q += ` AND NOT starts_with(type, $3)`
+			args = append(args, webhook.OperatorEventPrefix)
 		}
 		rows, err := tx.Query(ctx, q+` ORDER BY id`, args...)
 		if err != nil {

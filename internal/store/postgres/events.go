@@ -27,7 +27,7 @@ const (
 	// until commit and blocks no other ingest.
 	qMatch = `SELECT w.id FROM webhooks w
 		WHERE w.tenant = $1 AND w.active
-		  AND w.id IN (SELECT s.webhook_id FROM subscriptions s WHERE s.tenant = $1 AND s.event_type IN ($2, '*'))
+		  AND w.id IN (SELECT s.webhook_id FROM subscriptions s WHERE s.tenant = $1 AND s.event_type IN ($2, $4))
 		  AND EXISTS (SELECT 1 FROM events e WHERE e.id = $3)
 		ORDER BY w.id
 		FOR KEY SHARE OF w`
@@ -134,7 +134,7 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 		if err != nil {
 			return store.EventCreateResult{}, err
 		}
-		page, err := s.DeliveryList(ctx, store.DeliveryListParams{EventID: orig.ID, Limit: 1000})
+		page, err := s.DeliveryList(ctx, store.DeliveryListParams{Scope: auth.AllTenants(), EventID: orig.ID, Limit: 1000})
 		if err != nil {
 			return store.EventCreateResult{}, err
 		}
@@ -167,7 +167,7 @@ func insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateParams) (hoo
 				inserted = tag.RowsAffected() == 1
 				return nil
 			})
-		b.Queue(qMatch, ev.Tenant, ev.Type, ev.ID).Query(func(rows pgx.Rows) error {
+		b.Queue(qMatch, ev.Tenant, ev.Type, ev.ID, webhook.Wildcard(ev.Type)).Query(func(rows pgx.Rows) error {
 			var err error
 			hooks, err = pgx.CollectRows(rows, pgx.RowTo[string])
 			return err
@@ -243,6 +243,7 @@ func (s *Store) EventGet(ctx context.Context, scope auth.Scope, id string) (webh
 // EventList implements store.EventStore.
 func (s *Store) EventList(ctx context.Context, p store.EventListParams) (store.EventPage, error) {
 	var wh where
+	wh.scope("tenant", p.Scope)
 	if p.Tenant != "" {
 		wh.add("tenant = ?", p.Tenant)
 	}
@@ -291,7 +292,7 @@ func (s *Store) EventList(ctx context.Context, p store.EventListParams) (store.E
 }
 
 // EventSamples implements store.EventStore.
-func (s *Store) EventSamples(ctx context.Context, tenant, eventType string, limit int) ([]webhook.Event, error) {
-	return s.events(ctx, `SELECT `+eventColumns+` FROM events WHERE tenant = $1 AND type = $2
-		ORDER BY id DESC LIMIT $3`, tenant, eventType, max(limit, 0))
+func (s *Store) EventSamples(ctx context.Context, scope auth.Scope, tenant, eventType string, limit int) ([]webhook.Event, error) {
+	return s.events(ctx, `SELECT `+eventColumns+` FROM events WHERE tenant = $1 AND type = $2`+inScope("tenant", 4)+`
+		ORDER BY id DESC LIMIT $3`, tenant, eventType, max(limit, 0), scope.All(), scope.Tenant())
 }

@@ -83,7 +83,7 @@ func TestListen(t *testing.T) {
 		if p := receive(t, hooks, "after WebhookCreate"); p != w.ID {
 			t.Errorf("payload %q, want the webhook ID %s", p, w.ID)
 		}
-		if err := s.WebhookDisable(ctx, w.ID, "gone", t0); err != nil {
+		if err := s.WebhookDisable(ctx, auth.AllTenants(), w.ID, "gone", t0); err != nil {
 			t.Fatalf("WebhookDisable: %v", err)
 		}
 		if p := receive(t, hooks, "after WebhookDisable"); p != w.ID {

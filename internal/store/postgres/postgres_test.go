@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres"
 	"github.com/hookline/hookline/internal/store/postgres/pgtest"
@@ -142,7 +143,7 @@ func TestSecretsSealedAtRest(t *testing.T) {
 	if err := s.WebhookCreate(ctx, w, first); err != nil {
 		t.Fatalf("WebhookCreate: %v", err)
 	}
-	if err := s.WebhookRotateSecret(ctx, w.ID, second, t0.Add(24*time.Hour)); err != nil {
+	if err := s.WebhookRotateSecret(ctx, auth.AllTenants(), w.ID, second, t0.Add(24*time.Hour)); err != nil {
 		t.Fatalf("WebhookRotateSecret: %v", err)
 	}
 	var row string

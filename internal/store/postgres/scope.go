@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,6 +17,12 @@ import (
 // found, exactly as a missing one.
 func inScope(col string, n int) string {
 	return " AND ($" + strconv.Itoa(n) + "::boolean OR " + col + " = $" + strconv.Itoa(n+1) + ")"
+}
+
+// scope adds the condition that col is within s (see inScope).
+func (w *where) scope(col string, s auth.Scope) {
+	w.conds = append(w.conds, strings.TrimPrefix(inScope(col, len(w.args)+1), " AND "))
+	w.args = append(w.args, s.All(), s.Tenant())
 }
 
 // visible reports whether row id of table (one with a tenant column)

@@ -92,11 +92,13 @@ func (s *Store) WebhookGet(ctx context.Context, scope auth.Scope, id string) (we
 // WebhookList implements store.WebhookStore.
 func (s *Store) WebhookList(ctx context.Context, p store.WebhookListParams) (store.WebhookPage, error) {
 	var wh where
+	wh.scope("w.tenant", p.Scope)
 	if p.Tenant != "" {
 		wh.add("w.tenant = ?", p.Tenant)
 	}
 	if p.EventType != "" {
-		wh.add("w.id IN (SELECT webhook_id FROM subscriptions WHERE event_type IN (?, '*'))", p.EventType)
+		typ, wildcard := wh.arg(p.EventType), wh.arg(webhook.Wildcard(p.EventType))
+		wh.conds = append(wh.conds, "w.id IN (SELECT webhook_id FROM subscriptions WHERE event_type IN ("+typ+", "+wildcard+"))")
 	}
 	if p.Active != nil {
 		wh.add("w.active = ?", *p.Active)
@@ -167,23 +169,23 @@ func (s *Store) WebhookDelete(ctx context.Context, scope auth.Scope, id string) 
 }
 
 // WebhookDisable implements store.WebhookStore.
-func (s *Store) WebhookDisable(ctx context.Context, id, reason string, now time.Time) error {
+func (s *Store) WebhookDisable(ctx context.Context, scope auth.Scope, id, reason string, now time.Time) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var b pgx.Batch
-		b.Queue(`UPDATE webhooks SET active = false, disabled_reason = $1, updated_at = $2 WHERE id = $3`,
-			reason, now, id).Exec(mustAffect("webhook"))
+		b.Queue(`UPDATE webhooks SET active = false, disabled_reason = $1, updated_at = $2 WHERE id = $3`+inScope("tenant", 4),
+			reason, now, id, scope.All(), scope.Tenant()).Exec(mustAffect("webhook"))
 		s.queueWebhookNotice(&b, id)
 		return tx.SendBatch(ctx, &b).Close()
 	})
 }
 
 // WebhookSecrets implements store.WebhookStore.
-func (s *Store) WebhookSecrets(ctx context.Context, id string, now time.Time) ([]webhook.Secret, error) {
+func (s *Store) WebhookSecrets(ctx context.Context, scope auth.Scope, id string, now time.Time) ([]webhook.Secret, error) {
 	var cur string
 	var prev *string
 	var until *time.Time
-	err := s.pool.QueryRow(ctx, `SELECT secret, prev_secret, prev_secret_until FROM webhooks WHERE id = $1`, id).
-		Scan(&cur, &prev, &until)
+	err := s.pool.QueryRow(ctx, `SELECT secret, prev_secret, prev_secret_until FROM webhooks WHERE id = $1`+inScope("tenant", 2),
+		id, scope.All(), scope.Tenant()).Scan(&cur, &prev, &until)
 	if err != nil {
 		return nil, s.notFound(err, "webhook")
 	}
@@ -203,13 +205,13 @@ func (s *Store) WebhookSecrets(ctx context.Context, id string, now time.Time) ([
 }
 
 // WebhookRotateSecret implements store.WebhookStore.
-func (s *Store) WebhookRotateSecret(ctx context.Context, id, secret string, previousUntil time.Time) error {
+func (s *Store) WebhookRotateSecret(ctx context.Context, scope auth.Scope, id, secret string, previousUntil time.Time) error {
 	sealed := s.sealer.Seal(secret)
 	now := time.Now()
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var b pgx.Batch
 		b.Queue(`UPDATE webhooks SET prev_secret = secret, prev_secret_until = $1, secret = $2, updated_at = $3
-			WHERE id = $4`, previousUntil, sealed, now, id).Exec(mustAffect("webhook"))
+			WHERE id = $4`+inScope("tenant", 5), previousUntil, sealed, now, id, scope.All(), scope.Tenant()).Exec(mustAffect("webhook"))
 		s.queueWebhookNotice(&b, id)
 		return tx.SendBatch(ctx, &b).Close()
 	})

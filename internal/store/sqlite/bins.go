@@ -6,17 +6,18 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-const binColumns = `id, token, name, max_requests, created_at, expires_at`
+const binColumns = `id, token, name, tenant, max_requests, created_at, expires_at`
 
 func scanBin(r scanner) (bin.Bin, error) {
 	var b bin.Bin
 	var created, expires int64
-	err := r.Scan(&b.ID, &b.Token, &b.Name, &b.MaxRequests, &created, &expires)
+	err := r.Scan(&b.ID, &b.Token, &b.Name, &b.Tenant, &b.MaxRequests, &created, &expires)
 	b.CreatedAt, b.ExpiresAt = fromTS(created), fromTS(expires)
 	return b, err
 }
@@ -24,15 +25,16 @@ func scanBin(r scanner) (bin.Bin, error) {
 // BinCreate implements store.BinStore.
 func (s *Store) BinCreate(ctx context.Context, b bin.Bin) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO bins (`+binColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
-			b.ID, b.Token, b.Name, b.MaxRequests, ts(b.CreatedAt), ts(b.ExpiresAt))
+		_, err := tx.Exec(`INSERT INTO bins (`+binColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			b.ID, b.Token, b.Name, store.BinTenant(b), b.MaxRequests, ts(b.CreatedAt), ts(b.ExpiresAt))
 		return err
 	})
 }
 
 // BinGet implements store.BinStore.
-func (s *Store) BinGet(ctx context.Context, id string) (bin.Bin, error) {
-	b, err := scanBin(s.rdb.QueryRowContext(ctx, `SELECT `+binColumns+` FROM bins WHERE id = ?`, id))
+func (s *Store) BinGet(ctx context.Context, scope auth.Scope, id string) (bin.Bin, error) {
+	b, err := scanBin(s.rdb.QueryRowContext(ctx, `SELECT `+binColumns+` FROM bins WHERE id = ?`+inScope,
+		id, scopeAll(scope), scope.Tenant()))
 	return b, notFound(err, "bin")
 }
 
@@ -43,8 +45,9 @@ func (s *Store) BinByToken(ctx context.Context, token string) (bin.Bin, error) {
 }
 
 // BinList implements store.BinStore.
-func (s *Store) BinList(ctx context.Context) ([]bin.Bin, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+binColumns+` FROM bins ORDER BY id DESC`)
+func (s *Store) BinList(ctx context.Context, scope auth.Scope) ([]bin.Bin, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+binColumns+` FROM bins WHERE 1 = 1`+inScope+` ORDER BY id DESC`,
+		scopeAll(scope), scope.Tenant())
 	if err != nil {
 		return nil, err
 	}
@@ -61,9 +64,9 @@ func (s *Store) BinList(ctx context.Context) ([]bin.Bin, error) {
 }
 
 // BinDelete implements store.BinStore.
-func (s *Store) BinDelete(ctx context.Context, id string) error {
+func (s *Store) BinDelete(ctx context.Context, scope auth.Scope, id string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.Exec(`DELETE FROM bins WHERE id = ?`, id)
+		res, err := tx.Exec(`DELETE FROM bins WHERE id = ?`+inScope, id, scopeAll(scope), scope.Tenant())
 		if err != nil {
 			return err
 		}
@@ -112,7 +115,8 @@ func scanBinRequest(r scanner) (bin.Request, error) {
 // BinRequestList implements store.BinStore.
 func (s *Store) BinRequestList(ctx context.Context, p store.BinRequestListParams) ([]bin.Request, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT `+binRequestColumns+` FROM bin_requests
-		WHERE bin_id = ? AND id > ? ORDER BY id DESC LIMIT ?`, p.BinID, p.AfterID, store.PageLimit(p.Limit))
+		WHERE bin_id = ? AND id > ? AND bin_id IN (SELECT id FROM bins WHERE id = ?`+inScope+`)
+		ORDER BY id DESC LIMIT ?`, p.BinID, p.AfterID, p.BinID, scopeAll(p.Scope), p.Scope.Tenant(), store.PageLimit(p.Limit))
 	if err != nil {
 		return nil, err
 	}

@@ -59,6 +59,8 @@ func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (s
 		where = append(where, cond)
 		args = append(args, v)
 	}
+	where = append(where, "(? = 1 OR tenant = ?)")
+	args = append(args, scopeAll(p.Scope), p.Scope.Tenant())
 	if p.Tenant != "" {
 		add("tenant = ?", p.Tenant)
 	}
@@ -74,10 +76,7 @@ func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (s
 	if p.Cursor != "" {
 		add("id < ?", p.Cursor)
 	}
-	q := `SELECT ` + deliveryColumns + ` FROM deliveries`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
+	q := `SELECT ` + deliveryColumns + ` FROM deliveries WHERE ` + strings.Join(where, " AND ")
 	limit := store.PageLimit(p.Limit)
 	q += " ORDER BY id DESC LIMIT ?"
 	args = append(args, limit+1)
@@ -324,14 +323,14 @@ func (s *Store) AttemptListByWebhook(ctx context.Context, scope auth.Scope, webh
 }
 
 // DeliveryRetry implements store.DeliveryStore.
-func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (webhook.Delivery, error) {
+func (s *Store) DeliveryRetry(ctx context.Context, scope auth.Scope, id string, now time.Time) (webhook.Delivery, error) {
 	var d webhook.Delivery
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var status string
 		var owner sql.NullString
 		var next sql.NullInt64
-		err := tx.QueryRow(`SELECT status, lease_owner, next_attempt_at FROM deliveries WHERE id = ?`, id).
-			Scan(&status, &owner, &next)
+		err := tx.QueryRow(`SELECT status, lease_owner, next_attempt_at FROM deliveries WHERE id = ?`+inScope,
+			id, scopeAll(scope), scope.Tenant()).Scan(&status, &owner, &next)
 		if err != nil {
 			return notFound(err, "delivery")
 		}
@@ -346,8 +345,8 @@ func (s *Store) DeliveryRetry(ctx context.Context, id string, now time.Time) (we
 }
 
 // WebhookReplay implements store.DeliveryStore.
-func (s *Store) WebhookReplay(ctx context.Context, webhookID string, since, now time.Time) (int, error) {
-	w, err := s.WebhookGet(ctx, auth.AllTenants(), webhookID)
+func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID string, since, now time.Time) (int, error) {
+	w, err := s.WebhookGet(ctx, scope, webhookID)
 	if err != nil {
 		return 0, err
 	}
@@ -364,6 +363,9 @@ func (s *Store) WebhookReplay(ctx context.Context, webhookID string, since, now 
 			for _, e := range w.Events {
 				args = append(args, e)
 			}
+		} else {
+			q += ` AND type NOT LIKE ?`
+			args = append(args, webhook.OperatorEventPrefix+"%")
 		}
 		rows, err := tx.Query(q+` ORDER BY id`, args...)
 		if err != nil {

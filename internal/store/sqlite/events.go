@@ -15,7 +15,7 @@ const (
 	qEventInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at, trace_parent)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`
 	qMatch = `SELECT DISTINCT s.webhook_id FROM subscriptions s JOIN webhooks w ON w.id = s.webhook_id
-		WHERE s.tenant = ? AND s.event_type IN (?, '*') AND w.active = 1`
+		WHERE s.tenant = ? AND s.event_type IN (?, ?) AND w.active = 1`
 	qDeliveryInsert = `INSERT INTO deliveries (id, tenant, event_id, event_type, webhook_id, status,
 		next_attempt_at, lease_owner, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`
 	qWebhookCountDelivery = `UPDATE webhooks SET stat_deliveries = stat_deliveries + 1 WHERE id = ?`
@@ -71,7 +71,7 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 			nullString(ev.TraceParent)); err != nil {
 			return err
 		}
-		rows, err := s.query(tx, qMatch, ev.Tenant, ev.Type)
+		rows, err := s.query(tx, qMatch, ev.Tenant, ev.Type, webhook.Wildcard(ev.Type))
 		if err != nil {
 			return err
 		}
@@ -134,7 +134,7 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 		if err != nil {
 			return store.EventCreateResult{}, err
 		}
-		page, err := s.DeliveryList(ctx, store.DeliveryListParams{EventID: orig.ID, Limit: 1000})
+		page, err := s.DeliveryList(ctx, store.DeliveryListParams{Scope: auth.AllTenants(), EventID: orig.ID, Limit: 1000})
 		if err != nil {
 			return store.EventCreateResult{}, err
 		}
@@ -169,8 +169,8 @@ func (s *Store) EventGet(ctx context.Context, scope auth.Scope, id string) (webh
 
 // EventList implements store.EventStore.
 func (s *Store) EventList(ctx context.Context, p store.EventListParams) (store.EventPage, error) {
-	var where []string
-	var args []any
+	where := []string{"(? = 1 OR tenant = ?)"}
+	args := []any{scopeAll(p.Scope), p.Scope.Tenant()}
 	if p.Tenant != "" {
 		where = append(where, "tenant = ?")
 		args = append(args, p.Tenant)
@@ -183,10 +183,7 @@ func (s *Store) EventList(ctx context.Context, p store.EventListParams) (store.E
 		where = append(where, "id < ?")
 		args = append(args, p.Cursor)
 	}
-	q := `SELECT ` + eventColumns + ` FROM events`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
+	q := `SELECT ` + eventColumns + ` FROM events WHERE ` + strings.Join(where, " AND ")
 	limit := store.PageLimit(p.Limit)
 	q += " ORDER BY id DESC LIMIT ?"
 	args = append(args, limit+1)
@@ -241,9 +238,10 @@ func (s *Store) EventList(ctx context.Context, p store.EventListParams) (store.E
 }
 
 // EventSamples implements store.EventStore.
-func (s *Store) EventSamples(ctx context.Context, tenant, eventType string, limit int) ([]webhook.Event, error) {
+func (s *Store) EventSamples(ctx context.Context, scope auth.Scope, tenant, eventType string, limit int) ([]webhook.Event, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT `+eventColumns+` FROM events
-		WHERE tenant = ? AND type = ? ORDER BY id DESC LIMIT ?`, tenant, eventType, limit)
+		WHERE tenant = ? AND type = ?`+inScope+` ORDER BY id DESC LIMIT ?`,
+		tenant, eventType, scopeAll(scope), scope.Tenant(), limit)
 	if err != nil {
 		return nil, err
 	}

@@ -10,14 +10,14 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-const apiKeyColumns = `id, name, prefix, scopes, created_at, expires_at, revoked_at, last_used_at`
+const apiKeyColumns = `id, name, prefix, scopes, tenant, created_at, expires_at, revoked_at, last_used_at`
 
 func scanAPIKey(r scanner) (auth.APIKey, error) {
 	var k auth.APIKey
 	var scopes string
 	var created int64
 	var exp, rev, used sql.NullInt64
-	if err := r.Scan(&k.ID, &k.Name, &k.Prefix, &scopes, &created, &exp, &rev, &used); err != nil {
+	if err := r.Scan(&k.ID, &k.Name, &k.Prefix, &scopes, &k.Tenant, &created, &exp, &rev, &used); err != nil {
 		return k, err
 	}
 	if err := json.Unmarshal([]byte(scopes), &k.Scopes); err != nil {
@@ -31,8 +31,8 @@ func scanAPIKey(r scanner) (auth.APIKey, error) {
 // APIKeyCreate implements store.APIKeyStore.
 func (s *Store) APIKeyCreate(ctx context.Context, k auth.APIKey, hash []byte) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO api_keys (id, name, prefix, hash, scopes, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, k.ID, k.Name, k.Prefix, hash, jsonText(k.Scopes),
+		_, err := tx.Exec(`INSERT INTO api_keys (id, name, prefix, hash, scopes, tenant, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, k.ID, k.Name, k.Prefix, hash, jsonText(k.Scopes), k.Tenant,
 			ts(k.CreatedAt), nullTS(k.ExpiresAt))
 		return err
 	})
@@ -45,8 +45,9 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (auth.APIKey, err
 }
 
 // APIKeyList implements store.APIKeyStore.
-func (s *Store) APIKeyList(ctx context.Context) ([]auth.APIKey, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys ORDER BY id`)
+func (s *Store) APIKeyList(ctx context.Context, scope auth.Scope) ([]auth.APIKey, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE 1 = 1`+inScope+` ORDER BY id`,
+		scopeAll(scope), scope.Tenant())
 	if err != nil {
 		return nil, err
 	}
@@ -63,9 +64,10 @@ func (s *Store) APIKeyList(ctx context.Context) ([]auth.APIKey, error) {
 }
 
 // APIKeyRevoke implements store.APIKeyStore.
-func (s *Store) APIKeyRevoke(ctx context.Context, id string, now time.Time) error {
+func (s *Store) APIKeyRevoke(ctx context.Context, scope auth.Scope, id string, now time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.Exec(`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`, ts(now), id)
+		res, err := tx.Exec(`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`+inScope,
+			ts(now), id, scopeAll(scope), scope.Tenant())
 		if err != nil {
 			return err
 		}

@@ -60,6 +60,13 @@ var upgrades = []string{
 		SELECT tenant, tenant, CAST(unixepoch('subsec') * 1000000 AS INTEGER),
 			CAST(unixepoch('subsec') * 1000000 AS INTEGER)
 		FROM (SELECT tenant FROM webhooks UNION SELECT tenant FROM events UNION SELECT tenant FROM deliveries)`,
+	// Tenant scope of keys ('' = every tenant, as every key made before),
+	// of bins (made before by operators: the default tenant) and of audit
+	// entries ('' = recorded by an operator).
+	`ALTER TABLE api_keys ADD COLUMN tenant TEXT NOT NULL DEFAULT '';
+	ALTER TABLE bins ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
+	ALTER TABLE audit_log ADD COLUMN tenant TEXT NOT NULL DEFAULT '';
+	CREATE INDEX IF NOT EXISTS audit_log_tenant ON audit_log (tenant, id)`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own

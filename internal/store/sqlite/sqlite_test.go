@@ -71,7 +71,7 @@ func TestSecretsSealedAtRest(t *testing.T) {
 	if err := s.WebhookCreate(ctx, w, first); err != nil {
 		t.Fatalf("WebhookCreate: %v", err)
 	}
-	if err := s.WebhookRotateSecret(ctx, w.ID, second, t0.Add(24*time.Hour)); err != nil {
+	if err := s.WebhookRotateSecret(ctx, auth.AllTenants(), w.ID, second, t0.Add(24*time.Hour)); err != nil {
 		t.Fatalf("WebhookRotateSecret: %v", err)
 	}
 	if err := s.Close(); err != nil {
@@ -137,7 +137,7 @@ func TestReopenKeepsData(t *testing.T) {
 	if _, err := s.WebhookGet(ctx, auth.AllTenants(), w.ID); err != nil {
 		t.Errorf("WebhookGet after reopening: %v", err)
 	}
-	if secrets, err := s.WebhookSecrets(ctx, w.ID, t0); err != nil || len(secrets) != 1 || secrets[0].Value != "whsec_durable" {
+	if secrets, err := s.WebhookSecrets(ctx, auth.AllTenants(), w.ID, t0); err != nil || len(secrets) != 1 || secrets[0].Value != "whsec_durable" {
 		t.Errorf("WebhookSecrets after reopening: %+v, %v", secrets, err)
 	}
 	if _, err := s.EventTypeGet(ctx, et.Slug); err != nil {

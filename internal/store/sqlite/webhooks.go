@@ -116,15 +116,15 @@ func (s *Store) WebhookGet(ctx context.Context, scope auth.Scope, id string) (we
 
 // WebhookList implements store.WebhookStore.
 func (s *Store) WebhookList(ctx context.Context, p store.WebhookListParams) (store.WebhookPage, error) {
-	var where []string
-	var args []any
+	where := []string{"(? = 1 OR tenant = ?)"}
+	args := []any{scopeAll(p.Scope), p.Scope.Tenant()}
 	if p.Tenant != "" {
 		where = append(where, "tenant = ?")
 		args = append(args, p.Tenant)
 	}
 	if p.EventType != "" {
-		where = append(where, "id IN (SELECT webhook_id FROM subscriptions WHERE event_type IN (?, '*'))")
-		args = append(args, p.EventType)
+		where = append(where, "id IN (SELECT webhook_id FROM subscriptions WHERE event_type IN (?, ?))")
+		args = append(args, p.EventType, webhook.Wildcard(p.EventType))
 	}
 	if p.Active != nil {
 		where = append(where, "active = ?")
@@ -138,10 +138,7 @@ func (s *Store) WebhookList(ctx context.Context, p store.WebhookListParams) (sto
 		where = append(where, "id < ?")
 		args = append(args, p.Cursor)
 	}
-	q := `SELECT ` + webhookColumns + ` FROM webhooks`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
+	q := `SELECT ` + webhookColumns + ` FROM webhooks WHERE ` + strings.Join(where, " AND ")
 	limit := store.PageLimit(p.Limit)
 	q += " ORDER BY id DESC LIMIT ?"
 	args = append(args, limit+1)
@@ -212,10 +209,10 @@ func (s *Store) WebhookDelete(ctx context.Context, scope auth.Scope, id string) 
 }
 
 // WebhookDisable implements store.WebhookStore.
-func (s *Store) WebhookDisable(ctx context.Context, id, reason string, now time.Time) error {
+func (s *Store) WebhookDisable(ctx context.Context, scope auth.Scope, id, reason string, now time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.Exec(`UPDATE webhooks SET active = 0, disabled_reason = ?, updated_at = ?
-			WHERE id = ?`, reason, ts(now), id)
+			WHERE id = ?`+inScope, reason, ts(now), id, scopeAll(scope), scope.Tenant())
 		if err != nil {
 			return err
 		}
@@ -227,12 +224,12 @@ func (s *Store) WebhookDisable(ctx context.Context, id, reason string, now time.
 }
 
 // WebhookSecrets implements store.WebhookStore.
-func (s *Store) WebhookSecrets(ctx context.Context, id string, now time.Time) ([]webhook.Secret, error) {
+func (s *Store) WebhookSecrets(ctx context.Context, scope auth.Scope, id string, now time.Time) ([]webhook.Secret, error) {
 	var cur string
 	var prev sql.NullString
 	var until sql.NullInt64
 	err := s.rdb.QueryRowContext(ctx, `SELECT secret, prev_secret, prev_secret_until FROM webhooks
-		WHERE id = ?`, id).Scan(&cur, &prev, &until)
+		WHERE id = ?`+inScope, id, scopeAll(scope), scope.Tenant()).Scan(&cur, &prev, &until)
 	if err != nil {
 		return nil, notFound(err, "webhook")
 	}
@@ -252,11 +249,12 @@ func (s *Store) WebhookSecrets(ctx context.Context, id string, now time.Time) ([
 }
 
 // WebhookRotateSecret implements store.WebhookStore.
-func (s *Store) WebhookRotateSecret(ctx context.Context, id, secret string, previousUntil time.Time) error {
+func (s *Store) WebhookRotateSecret(ctx context.Context, scope auth.Scope, id, secret string, previousUntil time.Time) error {
 	sealed := s.sealer.Seal(secret)
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.Exec(`UPDATE webhooks SET prev_secret = secret, prev_secret_until = ?,
-			secret = ?, updated_at = ? WHERE id = ?`, ts(previousUntil), sealed, ts(time.Now()), id)
+			secret = ?, updated_at = ? WHERE id = ?`+inScope, ts(previousUntil), sealed, ts(time.Now()), id,
+			scopeAll(scope), scope.Tenant())
 		if err != nil {
 			return err
 		}

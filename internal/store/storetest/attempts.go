@@ -275,7 +275,7 @@ func testAttempts(t *testing.T, open Opener) {
 			}, webhook.DeliveryFailed},
 			{"retried by hand and delivered", func(h *harness, w webhook.Webhook, d webhook.Delivery) {
 				// a's lease ran out; a user retried; b delivered.
-				_, err := h.s.DeliveryRetry(h.ctx, d.ID, at(2*time.Minute))
+				_, err := h.s.DeliveryRetry(h.ctx, auth.AllTenants(), d.ID, at(2*time.Minute))
 				ok(h.t, err, "DeliveryRetry")
 				if len(h.claim("b", at(2*time.Minute), 1)) != 1 {
 					h.t.Fatal("claim by b: want the retried delivery")
@@ -283,7 +283,7 @@ func testAttempts(t *testing.T, open Opener) {
 				h.record(succeeded(d, at(2*time.Minute+time.Second)))
 			}, webhook.DeliverySucceeded},
 			{"retried by hand and failed", func(h *harness, w webhook.Webhook, d webhook.Delivery) {
-				_, err := h.s.DeliveryRetry(h.ctx, d.ID, at(2*time.Minute))
+				_, err := h.s.DeliveryRetry(h.ctx, auth.AllTenants(), d.ID, at(2*time.Minute))
 				ok(h.t, err, "DeliveryRetry")
 				h.claim("b", at(2*time.Minute), 1)
 				h.record(failed(d, at(2*time.Minute+time.Second)))
@@ -478,7 +478,7 @@ func testAttempts(t *testing.T, open Opener) {
 			retried(byHook[recent.ID], at(10*time.Second), at(time.Hour)),
 			retried(byHook[boundary.ID], at(5*time.Second), at(time.Hour)),
 		)
-		ok(t, h.s.WebhookDisable(h.ctx, disabled.ID, "failing for too long", at(2*time.Second)), "WebhookDisable")
+		ok(t, h.s.WebhookDisable(h.ctx, auth.AllTenants(), disabled.ID, "failing for too long", at(2*time.Second)), "WebhookDisable")
 
 		for _, c := range []struct {
 			t    time.Time

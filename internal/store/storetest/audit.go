@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/audit"
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -25,7 +26,7 @@ func auditIDs(es []audit.Entry) []string {
 
 func testAudit(t *testing.T, open Opener) {
 	h := setup(t, open)
-	empty, err := h.s.AuditList(h.ctx, store.AuditListParams{})
+	empty, err := h.s.AuditList(h.ctx, store.AuditListParams{Scope: auth.AllTenants()})
 	ok(t, err, "AuditList of an empty log")
 	if len(empty.Entries) != 0 || empty.Next != "" {
 		t.Fatalf("AuditList of an empty log: %v, next %q", auditIDs(empty.Entries), empty.Next)
@@ -63,10 +64,10 @@ func testAudit(t *testing.T, open Opener) {
 		p    store.AuditListParams
 		want []audit.Entry
 	}{
-		{"all", store.AuditListParams{Limit: 100}, newest},
-		{"default limit", store.AuditListParams{}, newest},
-		{"target", store.AuditListParams{Target: hookA, Limit: 100}, ofA},
-		{"unknown target", store.AuditListParams{Target: "wh_unknown", Limit: 100}, nil},
+		{"all", store.AuditListParams{Scope: auth.AllTenants(), Limit: 100}, newest},
+		{"default limit", store.AuditListParams{Scope: auth.AllTenants()}, newest},
+		{"target", store.AuditListParams{Scope: auth.AllTenants(), Target: hookA, Limit: 100}, ofA},
+		{"unknown target", store.AuditListParams{Scope: auth.AllTenants(), Target: "wh_unknown", Limit: 100}, nil},
 	} {
 		page, err := h.s.AuditList(h.ctx, c.p)
 		ok(t, err, "AuditList "+c.name)
@@ -89,9 +90,9 @@ func testAudit(t *testing.T, open Opener) {
 		sizes []int
 		want  []audit.Entry
 	}{
-		{"all", store.AuditListParams{Limit: 3}, []int{3, 3, 1}, newest},
-		{"target", store.AuditListParams{Target: hookA, Limit: 2}, []int{2, 2}, ofA},
-		{"one by one", store.AuditListParams{Limit: 1}, []int{1, 1, 1, 1, 1, 1, 1}, newest},
+		{"all", store.AuditListParams{Scope: auth.AllTenants(), Limit: 3}, []int{3, 3, 1}, newest},
+		{"target", store.AuditListParams{Scope: auth.AllTenants(), Target: hookA, Limit: 2}, []int{2, 2}, ofA},
+		{"one by one", store.AuditListParams{Scope: auth.AllTenants(), Limit: 1}, []int{1, 1, 1, 1, 1, 1, 1}, newest},
 	} {
 		var got []string
 		var sizes []int

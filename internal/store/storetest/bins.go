@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -16,7 +17,7 @@ import (
 func newBin(created time.Time, max int) bin.Bin {
 	id := webhook.NewID(bin.PrefixBin)
 	return bin.Bin{
-		ID: id, Token: "tok_" + id[len(id)-12:], Name: "bin " + id[len(id)-6:],
+		ID: id, Token: "tok_" + id[len(id)-12:], Name: "bin " + id[len(id)-6:], Tenant: tenantAcme,
 		CreatedAt: created, ExpiresAt: created.Add(24 * time.Hour), MaxRequests: max,
 	}
 }
@@ -47,7 +48,7 @@ func (h *harness) addBinRequest(bn bin.Bin, received time.Time) bin.Request {
 
 func (h *harness) binRequests(binID, afterID string, limit int) []bin.Request {
 	h.t.Helper()
-	rs, err := h.s.BinRequestList(h.ctx, store.BinRequestListParams{BinID: binID, AfterID: afterID, Limit: limit})
+	rs, err := h.s.BinRequestList(h.ctx, store.BinRequestListParams{Scope: auth.AllTenants(), BinID: binID, AfterID: afterID, Limit: limit})
 	ok(h.t, err, "BinRequestList")
 	return rs
 }
@@ -93,14 +94,14 @@ func testBins(t *testing.T, open Opener) {
 		h.createBin(b)
 		h.createBin(newBin(t0, 10)) // a neighbour that must not be returned instead
 
-		got, err := h.s.BinGet(h.ctx, b.ID)
+		got, err := h.s.BinGet(h.ctx, auth.AllTenants(), b.ID)
 		ok(t, err, "BinGet")
 		equal(t, "BinGet", got, b, normBin)
 		got, err = h.s.BinByToken(h.ctx, b.Token)
 		ok(t, err, "BinByToken")
 		equal(t, "BinByToken", got, b, normBin)
 
-		_, err = h.s.BinGet(h.ctx, webhook.NewID(bin.PrefixBin))
+		_, err = h.s.BinGet(h.ctx, auth.AllTenants(), webhook.NewID(bin.PrefixBin))
 		wantCode(t, err, webhook.ENOTFOUND, "BinGet of an unknown bin")
 		_, err = h.s.BinByToken(h.ctx, "tok_unknown")
 		wantCode(t, err, webhook.ENOTFOUND, "BinByToken of an unknown token")
@@ -111,7 +112,7 @@ func testBins(t *testing.T, open Opener) {
 	t.Run("List", func(t *testing.T) {
 		t.Parallel()
 		h := setup(t, open)
-		list, err := h.s.BinList(h.ctx)
+		list, err := h.s.BinList(h.ctx, auth.AllTenants())
 		ok(t, err, "BinList of an empty store")
 		if len(list) != 0 {
 			t.Fatalf("BinList of an empty store: %v", binIDs(list))
@@ -120,7 +121,7 @@ func testBins(t *testing.T, open Opener) {
 		for i := range 3 {
 			bins = append(bins, h.createBin(newBin(at(time.Duration(i)*time.Minute), 10)))
 		}
-		list, err = h.s.BinList(h.ctx)
+		list, err = h.s.BinList(h.ctx, auth.AllTenants())
 		ok(t, err, "BinList")
 		want := []string{bins[2].ID, bins[1].ID, bins[0].ID}
 		if !slices.Equal(binIDs(list), want) {
@@ -255,8 +256,8 @@ func testBins(t *testing.T, open Opener) {
 		gone := []bin.Request{h.addBinRequest(b, at(time.Second)), h.addBinRequest(b, at(2*time.Second))}
 		kept := h.addBinRequest(other, at(time.Second))
 
-		ok(t, h.s.BinDelete(h.ctx, b.ID), "BinDelete")
-		_, err := h.s.BinGet(h.ctx, b.ID)
+		ok(t, h.s.BinDelete(h.ctx, auth.AllTenants(), b.ID), "BinDelete")
+		_, err := h.s.BinGet(h.ctx, auth.AllTenants(), b.ID)
 		wantCode(t, err, webhook.ENOTFOUND, "BinGet of a deleted bin")
 		_, err = h.s.BinByToken(h.ctx, b.Token)
 		wantCode(t, err, webhook.ENOTFOUND, "BinByToken of a deleted bin")
@@ -264,10 +265,10 @@ func testBins(t *testing.T, open Opener) {
 			_, err := h.s.BinRequestGet(h.ctx, r.ID)
 			wantCode(t, err, webhook.ENOTFOUND, "BinRequestGet of a deleted bin's request")
 		}
-		wantCode(t, h.s.BinDelete(h.ctx, b.ID), webhook.ENOTFOUND, "BinDelete twice")
-		wantCode(t, h.s.BinDelete(h.ctx, webhook.NewID(bin.PrefixBin)), webhook.ENOTFOUND, "BinDelete of an unknown bin")
+		wantCode(t, h.s.BinDelete(h.ctx, auth.AllTenants(), b.ID), webhook.ENOTFOUND, "BinDelete twice")
+		wantCode(t, h.s.BinDelete(h.ctx, auth.AllTenants(), webhook.NewID(bin.PrefixBin)), webhook.ENOTFOUND, "BinDelete of an unknown bin")
 
-		list, err := h.s.BinList(h.ctx)
+		list, err := h.s.BinList(h.ctx, auth.AllTenants())
 		ok(t, err, "BinList")
 		if !slices.Equal(binIDs(list), []string{other.ID}) {
 			t.Errorf("BinList after deleting one: got %v, want [%s]", binIDs(list), other.ID)
@@ -301,13 +302,13 @@ func testBins(t *testing.T, open Opener) {
 			t.Errorf("BinExpire: %d bins, want 2 (expired before and exactly at now)", n)
 		}
 		for _, b := range []bin.Bin{earlier, exactly} {
-			_, err := h.s.BinGet(h.ctx, b.ID)
+			_, err := h.s.BinGet(h.ctx, auth.AllTenants(), b.ID)
 			wantCode(t, err, webhook.ENOTFOUND, "BinGet of an expired bin")
 			_, err = h.s.BinRequestGet(h.ctx, reqs[b.ID].ID)
 			wantCode(t, err, webhook.ENOTFOUND, "BinRequestGet of an expired bin's request")
 		}
 		for _, b := range []bin.Bin{later, much} {
-			got, err := h.s.BinGet(h.ctx, b.ID)
+			got, err := h.s.BinGet(h.ctx, auth.AllTenants(), b.ID)
 			ok(t, err, "BinGet of a bin not expired yet")
 			equal(t, "bin not expired yet", got, b, normBin)
 			_, err = h.s.BinRequestGet(h.ctx, reqs[b.ID].ID)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -371,7 +372,7 @@ func testRetry(t *testing.T, open Opener) {
 				}
 				before := h.delivery(d.ID)
 
-				got, err := h.s.DeliveryRetry(h.ctx, d.ID, c.now)
+				got, err := h.s.DeliveryRetry(h.ctx, auth.AllTenants(), d.ID, c.now)
 				if c.code != "" {
 					wantCode(t, err, c.code, "DeliveryRetry")
 					equal(t, "delivery after a refused retry", h.delivery(d.ID), before, normDelivery)
@@ -392,7 +393,7 @@ func testRetry(t *testing.T, open Opener) {
 	t.Run("NotFound", func(t *testing.T) {
 		t.Parallel()
 		h := setup(t, open)
-		_, err := h.s.DeliveryRetry(h.ctx, webhook.NewID(webhook.PrefixDelivery), t0)
+		_, err := h.s.DeliveryRetry(h.ctx, auth.AllTenants(), webhook.NewID(webhook.PrefixDelivery), t0)
 		wantCode(t, err, webhook.ENOTFOUND, "DeliveryRetry")
 	})
 }
@@ -418,12 +419,12 @@ func testReplay(t *testing.T, open Opener) {
 			{w, []string{afterSince.Event.ID, paid.Event.ID}},
 			{star, []string{afterSince.Event.ID, paid.Event.ID, signup.Event.ID}},
 		} {
-			n, err := h.s.WebhookReplay(h.ctx, c.w.ID, since, now)
+			n, err := h.s.WebhookReplay(h.ctx, auth.AllTenants(), c.w.ID, since, now)
 			ok(t, err, "WebhookReplay")
 			if n != len(c.want) {
 				t.Errorf("WebhookReplay(%v): %d, want %d", c.w.Events, n, len(c.want))
 			}
-			page, err := h.s.DeliveryList(h.ctx, store.DeliveryListParams{WebhookID: c.w.ID})
+			page, err := h.s.DeliveryList(h.ctx, store.DeliveryListParams{Scope: auth.AllTenants(), WebhookID: c.w.ID})
 			ok(t, err, "DeliveryList")
 			var events []string
 			for _, d := range page.Deliveries {
@@ -451,12 +452,12 @@ func testReplay(t *testing.T, open Opener) {
 		orig := h.deliver(t0)
 		h.claim("a", t0, 1)
 		h.record(succeeded(orig, at(time.Second)))
-		n, err := h.s.WebhookReplay(h.ctx, w.ID, t0, at(time.Hour))
+		n, err := h.s.WebhookReplay(h.ctx, auth.AllTenants(), w.ID, t0, at(time.Hour))
 		ok(t, err, "WebhookReplay")
 		if n != 1 {
 			t.Fatalf("WebhookReplay: %d, want 1", n)
 		}
-		page, err := h.s.DeliveryList(h.ctx, store.DeliveryListParams{EventID: orig.EventID})
+		page, err := h.s.DeliveryList(h.ctx, store.DeliveryListParams{Scope: auth.AllTenants(), EventID: orig.EventID})
 		ok(t, err, "DeliveryList")
 		if len(page.Deliveries) != 2 || page.Deliveries[0].ID == orig.ID {
 			t.Fatalf("deliveries of the event: %v, want a new one besides %s", deliveryIDs(page.Deliveries), orig.ID)
@@ -469,7 +470,7 @@ func testReplay(t *testing.T, open Opener) {
 	t.Run("NotFound", func(t *testing.T) {
 		t.Parallel()
 		h := setup(t, open)
-		_, err := h.s.WebhookReplay(h.ctx, webhook.NewID(webhook.PrefixWebhook), t0, t0)
+		_, err := h.s.WebhookReplay(h.ctx, auth.AllTenants(), webhook.NewID(webhook.PrefixWebhook), t0, t0)
 		wantCode(t, err, webhook.ENOTFOUND, "WebhookReplay")
 	})
 }

@@ -42,7 +42,7 @@ func testAPIKeys(t *testing.T, open Opener) {
 		_, err := h.s.APIKeyByHash(h.ctx, hash("unknown"))
 		wantCode(t, err, webhook.ENOTFOUND, "APIKeyByHash of an unknown hash")
 
-		list, err := h.s.APIKeyList(h.ctx)
+		list, err := h.s.APIKeyList(h.ctx, auth.AllTenants())
 		ok(t, err, "APIKeyList")
 		byID := map[string]auth.APIKey{}
 		for _, k := range list {
@@ -56,9 +56,9 @@ func testAPIKeys(t *testing.T, open Opener) {
 		}
 
 		// Revoking is idempotent: the first time sticks.
-		ok(t, h.s.APIKeyRevoke(h.ctx, admin.ID, at(time.Hour)), "APIKeyRevoke")
-		ok(t, h.s.APIKeyRevoke(h.ctx, admin.ID, at(2*time.Hour)), "APIKeyRevoke again")
-		wantCode(t, h.s.APIKeyRevoke(h.ctx, webhook.NewID(auth.PrefixAPIKey), t0), webhook.ENOTFOUND, "APIKeyRevoke of a missing key")
+		ok(t, h.s.APIKeyRevoke(h.ctx, auth.AllTenants(), admin.ID, at(time.Hour)), "APIKeyRevoke")
+		ok(t, h.s.APIKeyRevoke(h.ctx, auth.AllTenants(), admin.ID, at(2*time.Hour)), "APIKeyRevoke again")
+		wantCode(t, h.s.APIKeyRevoke(h.ctx, auth.AllTenants(), webhook.NewID(auth.PrefixAPIKey), t0), webhook.ENOTFOUND, "APIKeyRevoke of a missing key")
 		got, err := h.s.APIKeyByHash(h.ctx, hash(admin.ID))
 		ok(t, err, "APIKeyByHash of a revoked key")
 		if !sameTimePtr(got.RevokedAt, timePtr(at(time.Hour))) {
@@ -148,7 +148,7 @@ func testConcurrency(t *testing.T, open Opener) {
 			t.Errorf("pending deliveries stored: %d, want %d", c[webhook.DeliveryPending], want)
 		}
 		stored := map[string]bool{}
-		p := store.DeliveryListParams{Limit: 1000}
+		p := store.DeliveryListParams{Scope: auth.AllTenants(), Limit: 1000}
 		for range want/1000 + 2 {
 			page, err := h.s.DeliveryList(h.ctx, p)
 			ok(t, err, "DeliveryList")

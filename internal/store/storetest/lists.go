@@ -44,11 +44,11 @@ func testLists(t *testing.T, open Opener) {
 			p    store.EventListParams
 			want []string // newest first
 		}{
-			{"all", store.EventListParams{}, []string{e4.Event.ID, e3.Event.ID, e2.Event.ID, e1.Event.ID}},
-			{"tenant", store.EventListParams{Tenant: webhook.DefaultTenant}, []string{e3.Event.ID, e2.Event.ID, e1.Event.ID}},
-			{"type", store.EventListParams{Type: typeOrderCreated}, []string{e3.Event.ID, e1.Event.ID}},
-			{"tenant and type", store.EventListParams{Tenant: tenantOther, Type: typeOrderPaid}, []string{e4.Event.ID}},
-			{"no match", store.EventListParams{Tenant: tenantOther, Type: typeOrderCreated}, nil},
+			{"all", store.EventListParams{Scope: auth.AllTenants()}, []string{e4.Event.ID, e3.Event.ID, e2.Event.ID, e1.Event.ID}},
+			{"tenant", store.EventListParams{Scope: auth.AllTenants(), Tenant: webhook.DefaultTenant}, []string{e3.Event.ID, e2.Event.ID, e1.Event.ID}},
+			{"type", store.EventListParams{Scope: auth.AllTenants(), Type: typeOrderCreated}, []string{e3.Event.ID, e1.Event.ID}},
+			{"tenant and type", store.EventListParams{Scope: auth.AllTenants(), Tenant: tenantOther, Type: typeOrderPaid}, []string{e4.Event.ID}},
+			{"no match", store.EventListParams{Scope: auth.AllTenants(), Tenant: tenantOther, Type: typeOrderCreated}, nil},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				page, err := h.s.EventList(h.ctx, c.p)
@@ -93,8 +93,8 @@ func testLists(t *testing.T, open Opener) {
 			sizes []int
 			want  []string
 		}{
-			{"all", store.EventListParams{Limit: 4}, []int{4, 4, 1}, all},
-			{"type", store.EventListParams{Type: typeOrderCreated, Limit: 3}, []int{3, 3}, created},
+			{"all", store.EventListParams{Scope: auth.AllTenants(), Limit: 4}, []int{4, 4, 1}, all},
+			{"type", store.EventListParams{Scope: auth.AllTenants(), Type: typeOrderCreated, Limit: 3}, []int{3, 3}, created},
 		} {
 			var got []string
 			var sizes []int
@@ -133,7 +133,7 @@ func testLists(t *testing.T, open Opener) {
 		h.publish(tenantOther, typeOrderCreated, at(time.Minute))
 		slices.Reverse(orders)
 
-		got, err := h.s.EventSamples(h.ctx, webhook.DefaultTenant, typeOrderCreated, 3)
+		got, err := h.s.EventSamples(h.ctx, auth.AllTenants(), webhook.DefaultTenant, typeOrderCreated, 3)
 		ok(t, err, "EventSamples")
 		if len(got) != 3 {
 			t.Fatalf("EventSamples(limit 3): got %d events", len(got))
@@ -141,13 +141,13 @@ func testLists(t *testing.T, open Opener) {
 		for i := range got {
 			equal(t, "EventSamples", got[i], orders[i], normEvent)
 		}
-		if got, err := h.s.EventSamples(h.ctx, webhook.DefaultTenant, typeOrderCreated, 50); err != nil || len(got) != 5 {
+		if got, err := h.s.EventSamples(h.ctx, auth.AllTenants(), webhook.DefaultTenant, typeOrderCreated, 50); err != nil || len(got) != 5 {
 			t.Errorf("EventSamples(limit 50): %d events, %v; want 5", len(got), err)
 		}
-		if got, err := h.s.EventSamples(h.ctx, tenantOther, typeOrderCreated, 50); err != nil || len(got) != 1 {
+		if got, err := h.s.EventSamples(h.ctx, auth.AllTenants(), tenantOther, typeOrderCreated, 50); err != nil || len(got) != 1 {
 			t.Errorf("EventSamples(other tenant): %d events, %v; want 1", len(got), err)
 		}
-		if got, err := h.s.EventSamples(h.ctx, webhook.DefaultTenant, "no.such.type", 50); err != nil || len(got) != 0 {
+		if got, err := h.s.EventSamples(h.ctx, auth.AllTenants(), webhook.DefaultTenant, "no.such.type", 50); err != nil || len(got) != 0 {
 			t.Errorf("EventSamples(unknown type): %d events, %v; want 0", len(got), err)
 		}
 	})
@@ -191,17 +191,17 @@ func testLists(t *testing.T, open Opener) {
 			p    store.DeliveryListParams
 			want []string
 		}{
-			{"all", store.DeliveryListParams{}, all},
-			{"tenant", store.DeliveryListParams{Tenant: tenantAcme}, []string{id(e1, w1), id(e1, w2), id(e2, w1), id(e2, w2), id(e3, w1)}},
-			{"other tenant", store.DeliveryListParams{Tenant: tenantOther}, []string{id(e4, w3)}},
-			{"webhook", store.DeliveryListParams{WebhookID: w1.ID}, []string{id(e1, w1), id(e2, w1), id(e3, w1)}},
-			{"event", store.DeliveryListParams{EventID: e1.Event.ID}, []string{id(e1, w1), id(e1, w2)}},
-			{"succeeded", store.DeliveryListParams{Status: webhook.DeliverySucceeded}, []string{id(e1, w1)}},
-			{"failed", store.DeliveryListParams{Status: webhook.DeliveryFailed}, []string{id(e1, w2)}},
-			{"pending", store.DeliveryListParams{Status: webhook.DeliveryPending}, []string{id(e2, w1), id(e2, w2), id(e3, w1), id(e4, w3)}},
-			{"webhook and status", store.DeliveryListParams{WebhookID: w2.ID, Status: webhook.DeliveryPending}, []string{id(e2, w2)}},
-			{"event and webhook", store.DeliveryListParams{EventID: e2.Event.ID, WebhookID: w1.ID}, []string{id(e2, w1)}},
-			{"no match", store.DeliveryListParams{Tenant: tenantOther, WebhookID: w1.ID}, nil},
+			{"all", store.DeliveryListParams{Scope: auth.AllTenants()}, all},
+			{"tenant", store.DeliveryListParams{Scope: auth.AllTenants(), Tenant: tenantAcme}, []string{id(e1, w1), id(e1, w2), id(e2, w1), id(e2, w2), id(e3, w1)}},
+			{"other tenant", store.DeliveryListParams{Scope: auth.AllTenants(), Tenant: tenantOther}, []string{id(e4, w3)}},
+			{"webhook", store.DeliveryListParams{Scope: auth.AllTenants(), WebhookID: w1.ID}, []string{id(e1, w1), id(e2, w1), id(e3, w1)}},
+			{"event", store.DeliveryListParams{Scope: auth.AllTenants(), EventID: e1.Event.ID}, []string{id(e1, w1), id(e1, w2)}},
+			{"succeeded", store.DeliveryListParams{Scope: auth.AllTenants(), Status: webhook.DeliverySucceeded}, []string{id(e1, w1)}},
+			{"failed", store.DeliveryListParams{Scope: auth.AllTenants(), Status: webhook.DeliveryFailed}, []string{id(e1, w2)}},
+			{"pending", store.DeliveryListParams{Scope: auth.AllTenants(), Status: webhook.DeliveryPending}, []string{id(e2, w1), id(e2, w2), id(e3, w1), id(e4, w3)}},
+			{"webhook and status", store.DeliveryListParams{Scope: auth.AllTenants(), WebhookID: w2.ID, Status: webhook.DeliveryPending}, []string{id(e2, w2)}},
+			{"event and webhook", store.DeliveryListParams{Scope: auth.AllTenants(), EventID: e2.Event.ID, WebhookID: w1.ID}, []string{id(e2, w1)}},
+			{"no match", store.DeliveryListParams{Scope: auth.AllTenants(), Tenant: tenantOther, WebhookID: w1.ID}, nil},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				page, err := h.s.DeliveryList(h.ctx, c.p)
@@ -216,7 +216,7 @@ func testLists(t *testing.T, open Opener) {
 		// Paging: 6 deliveries by 4.
 		var got []webhook.Delivery
 		var sizes []int
-		p := store.DeliveryListParams{Limit: 4}
+		p := store.DeliveryListParams{Scope: auth.AllTenants(), Limit: 4}
 		for i := 0; ; i++ {
 			if i > 6 {
 				t.Fatalf("paging does not end: %v", sizes)

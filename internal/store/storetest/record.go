@@ -93,7 +93,7 @@ func testWebhookDestination(t *testing.T, open Opener) {
 		if got := h.webhook(w.ID); len(got.SecretHeaders) != 0 {
 			t.Errorf("secret headers after clearing them: %v, want none", got.SecretHeaders)
 		}
-		page, err := h.s.WebhookList(h.ctx, store.WebhookListParams{})
+		page, err := h.s.WebhookList(h.ctx, store.WebhookListParams{Scope: auth.AllTenants()})
 		ok(t, err, "WebhookList")
 		if len(page.Webhooks) != 1 || page.Webhooks[0].Destination.Type != webhook.DestinationHTTP {
 			t.Errorf("WebhookList: %+v, want the webhook with destination http", page.Webhooks)

@@ -221,7 +221,7 @@ func testRetain(t *testing.T, open Opener) {
 		}
 		h.retain(store.RetainParams{AttemptsBefore: cutoff, Batch: 2}, store.RetainResult{Attempts: 5})
 
-		page, err := h.s.EventList(h.ctx, store.EventListParams{Limit: 100})
+		page, err := h.s.EventList(h.ctx, store.EventListParams{Scope: auth.AllTenants(), Limit: 100})
 		ok(t, err, "EventList")
 		var want []string
 		for _, d := range slices.Backward(pending) {

@@ -101,4 +101,8 @@ func testScope(t *testing.T, open Opener) {
 	ok(t, h.s.WebhookDelete(h.ctx, acme, mine.ID), "WebhookDelete in scope")
 	_, err := h.s.WebhookGet(h.ctx, auth.AllTenants(), mine.ID)
 	wantCode(t, err, webhook.ENOTFOUND, "WebhookGet after a delete in scope")
+
+	t.Run("Writes", func(t *testing.T) { testScopeWrites(t, open) })
+	t.Run("Lists", func(t *testing.T) { testScopeLists(t, open) })
+	t.Run("OperatorEvents", func(t *testing.T) { testOperatorEvents(t, open) })
 }

@@ -32,7 +32,7 @@ func testWebhooks(t *testing.T, open Opener) {
 			ok(t, h.s.WebhookCreate(h.ctx, w, "whsec_roundtrip"), "WebhookCreate")
 			equal(t, "WebhookGet "+w.Name, h.webhook(w.ID), w, normWebhook)
 		}
-		page, err := h.s.WebhookList(h.ctx, store.WebhookListParams{})
+		page, err := h.s.WebhookList(h.ctx, store.WebhookListParams{Scope: auth.AllTenants()})
 		ok(t, err, "WebhookList")
 		if len(page.Webhooks) != 2 {
 			t.Fatalf("WebhookList: got %d webhooks, want 2", len(page.Webhooks))
@@ -50,7 +50,7 @@ func testWebhooks(t *testing.T, open Opener) {
 		err = h.s.WebhookUpdate(h.ctx, auth.AllTenants(), webhook.Webhook{ID: missing, Events: []string{"*"}, UpdatedAt: t0})
 		wantCode(t, err, webhook.ENOTFOUND, "WebhookUpdate")
 		wantCode(t, h.s.WebhookDelete(h.ctx, auth.AllTenants(), missing), webhook.ENOTFOUND, "WebhookDelete")
-		wantCode(t, h.s.WebhookDisable(h.ctx, missing, "gone", t0), webhook.ENOTFOUND, "WebhookDisable")
+		wantCode(t, h.s.WebhookDisable(h.ctx, auth.AllTenants(), missing, "gone", t0), webhook.ENOTFOUND, "WebhookDisable")
 	})
 
 	t.Run("UpdateReplacesEditableFields", func(t *testing.T) {
@@ -128,7 +128,7 @@ func testWebhooks(t *testing.T, open Opener) {
 		if res := h.publish(webhook.DefaultTenant, typeOrderCreated, at(time.Hour)); len(res.Deliveries) != 0 {
 			t.Errorf("event after delete: %d deliveries, want 0", len(res.Deliveries))
 		}
-		page, err := h.s.WebhookList(h.ctx, store.WebhookListParams{})
+		page, err := h.s.WebhookList(h.ctx, store.WebhookListParams{Scope: auth.AllTenants()})
 		ok(t, err, "WebhookList")
 		if len(page.Webhooks) != 0 {
 			t.Errorf("WebhookList after delete: %v", webhookIDs(page.Webhooks))
@@ -140,7 +140,7 @@ func testWebhooks(t *testing.T, open Opener) {
 		h := setup(t, open)
 		w := h.createWebhook()
 		now := at(time.Hour)
-		ok(t, h.s.WebhookDisable(h.ctx, w.ID, "endpoint answered 410 Gone", now), "WebhookDisable")
+		ok(t, h.s.WebhookDisable(h.ctx, auth.AllTenants(), w.ID, "endpoint answered 410 Gone", now), "WebhookDisable")
 		want := w
 		want.Active, want.DisabledReason, want.UpdatedAt = false, "endpoint answered 410 Gone", now
 		equal(t, "WebhookGet after disable", h.webhook(w.ID), want, normWebhook)
@@ -164,7 +164,7 @@ func testWebhooks(t *testing.T, open Opener) {
 			if i > 7 {
 				t.Fatalf("pagination does not end: pages %v", sizes)
 			}
-			page, err := h.s.WebhookList(h.ctx, store.WebhookListParams{Cursor: cursor, Limit: 3})
+			page, err := h.s.WebhookList(h.ctx, store.WebhookListParams{Scope: auth.AllTenants(), Cursor: cursor, Limit: 3})
 			ok(t, err, "WebhookList")
 			sizes = append(sizes, len(page.Webhooks))
 			got = append(got, webhookIDs(page.Webhooks)...)
@@ -199,24 +199,24 @@ func testWebhooks(t *testing.T, open Opener) {
 			p    store.WebhookListParams
 			want []webhook.Webhook // newest first
 		}{
-			{"all", store.WebhookListParams{}, []webhook.Webhook{otherOrders, signups, all, orders}},
-			{"tenant", store.WebhookListParams{Tenant: tenantAcme}, []webhook.Webhook{signups, all, orders}},
-			{"other tenant", store.WebhookListParams{Tenant: tenantOther}, []webhook.Webhook{otherOrders}},
-			{"unknown tenant", store.WebhookListParams{Tenant: "nobody"}, nil},
-			{"event type", store.WebhookListParams{EventType: typeOrderCreated}, []webhook.Webhook{otherOrders, all, orders}},
-			{"event type only by star", store.WebhookListParams{EventType: "invoice.sent"}, []webhook.Webhook{all}},
-			{"event type and tenant", store.WebhookListParams{Tenant: tenantAcme, EventType: typeUserSignup}, []webhook.Webhook{signups, all}},
-			{"active", store.WebhookListParams{Active: &yes}, []webhook.Webhook{otherOrders, all, orders}},
-			{"inactive", store.WebhookListParams{Active: &no}, []webhook.Webhook{signups}},
-			{"search name any case", store.WebhookListParams{Search: "catch"}, []webhook.Webhook{all}},
-			{"search url any case", store.WebhookListParams{Search: "orders"}, []webhook.Webhook{orders}},
-			{"search name or url", store.WebhookListParams{Search: "SIGNUP"}, []webhook.Webhook{signups}},
-			{"search substring", store.WebhookListParams{Search: "example.o"}, []webhook.Webhook{all}},
-			{"search no match", store.WebhookListParams{Search: "zzz"}, nil},
-			{"search is literal, not a pattern", store.WebhookListParams{Search: "%"}, nil},
-			{"search is literal, not a pattern (_)", store.WebhookListParams{Search: "_"}, nil},
-			{"combined", store.WebhookListParams{Tenant: tenantAcme, Active: &yes, Search: "example"}, []webhook.Webhook{all, orders}},
-			{"limit", store.WebhookListParams{EventType: typeOrderCreated, Limit: 2}, []webhook.Webhook{otherOrders, all}},
+			{"all", store.WebhookListParams{Scope: auth.AllTenants()}, []webhook.Webhook{otherOrders, signups, all, orders}},
+			{"tenant", store.WebhookListParams{Scope: auth.AllTenants(), Tenant: tenantAcme}, []webhook.Webhook{signups, all, orders}},
+			{"other tenant", store.WebhookListParams{Scope: auth.AllTenants(), Tenant: tenantOther}, []webhook.Webhook{otherOrders}},
+			{"unknown tenant", store.WebhookListParams{Scope: auth.AllTenants(), Tenant: "nobody"}, nil},
+			{"event type", store.WebhookListParams{Scope: auth.AllTenants(), EventType: typeOrderCreated}, []webhook.Webhook{otherOrders, all, orders}},
+			{"event type only by star", store.WebhookListParams{Scope: auth.AllTenants(), EventType: "invoice.sent"}, []webhook.Webhook{all}},
+			{"event type and tenant", store.WebhookListParams{Scope: auth.AllTenants(), Tenant: tenantAcme, EventType: typeUserSignup}, []webhook.Webhook{signups, all}},
+			{"active", store.WebhookListParams{Scope: auth.AllTenants(), Active: &yes}, []webhook.Webhook{otherOrders, all, orders}},
+			{"inactive", store.WebhookListParams{Scope: auth.AllTenants(), Active: &no}, []webhook.Webhook{signups}},
+			{"search name any case", store.WebhookListParams{Scope: auth.AllTenants(), Search: "catch"}, []webhook.Webhook{all}},
+			{"search url any case", store.WebhookListParams{Scope: auth.AllTenants(), Search: "orders"}, []webhook.Webhook{orders}},
+			{"search name or url", store.WebhookListParams{Scope: auth.AllTenants(), Search: "SIGNUP"}, []webhook.Webhook{signups}},
+			{"search substring", store.WebhookListParams{Scope: auth.AllTenants(), Search: "example.o"}, []webhook.Webhook{all}},
+			{"search no match", store.WebhookListParams{Scope: auth.AllTenants(), Search: "zzz"}, nil},
+			{"search is literal, not a pattern", store.WebhookListParams{Scope: auth.AllTenants(), Search: "%"}, nil},
+			{"search is literal, not a pattern (_)", store.WebhookListParams{Scope: auth.AllTenants(), Search: "_"}, nil},
+			{"combined", store.WebhookListParams{Scope: auth.AllTenants(), Tenant: tenantAcme, Active: &yes, Search: "example"}, []webhook.Webhook{all, orders}},
+			{"limit", store.WebhookListParams{Scope: auth.AllTenants(), EventType: typeOrderCreated, Limit: 2}, []webhook.Webhook{otherOrders, all}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				page, err := h.s.WebhookList(h.ctx, c.p)
@@ -247,7 +247,7 @@ func testSecrets(t *testing.T, open Opener) {
 
 		check := func(now time.Time, want []webhook.Secret) {
 			t.Helper()
-			got, err := h.s.WebhookSecrets(h.ctx, w.ID, now)
+			got, err := h.s.WebhookSecrets(h.ctx, auth.AllTenants(), w.ID, now)
 			ok(t, err, "WebhookSecrets")
 			if len(got) != len(want) {
 				t.Fatalf("WebhookSecrets at %s: got %d secrets %+v, want %d", now, len(got), got, len(want))
@@ -262,14 +262,14 @@ func testSecrets(t *testing.T, open Opener) {
 		check(t0, []webhook.Secret{{Value: first}})
 
 		until := at(24 * time.Hour)
-		ok(t, h.s.WebhookRotateSecret(h.ctx, w.ID, "whsec_second", until), "WebhookRotateSecret")
+		ok(t, h.s.WebhookRotateSecret(h.ctx, auth.AllTenants(), w.ID, "whsec_second", until), "WebhookRotateSecret")
 		check(at(time.Hour), []webhook.Secret{{Value: "whsec_second"}, {Value: first, ExpiresAt: &until}})
 		check(at(24*time.Hour-time.Microsecond), []webhook.Secret{{Value: "whsec_second"}, {Value: first, ExpiresAt: &until}})
 		check(at(25*time.Hour), []webhook.Secret{{Value: "whsec_second"}})
 
 		// A second rotation retires the first secret for good.
 		until2 := at(48 * time.Hour)
-		ok(t, h.s.WebhookRotateSecret(h.ctx, w.ID, "whsec_third", until2), "WebhookRotateSecret again")
+		ok(t, h.s.WebhookRotateSecret(h.ctx, auth.AllTenants(), w.ID, "whsec_third", until2), "WebhookRotateSecret again")
 		check(at(26*time.Hour), []webhook.Secret{{Value: "whsec_third"}, {Value: "whsec_second", ExpiresAt: &until2}})
 		check(at(49*time.Hour), []webhook.Secret{{Value: "whsec_third"}})
 	})
@@ -278,9 +278,9 @@ func testSecrets(t *testing.T, open Opener) {
 		t.Parallel()
 		h := setup(t, open)
 		missing := webhook.NewID(webhook.PrefixWebhook)
-		_, err := h.s.WebhookSecrets(h.ctx, missing, t0)
+		_, err := h.s.WebhookSecrets(h.ctx, auth.AllTenants(), missing, t0)
 		wantCode(t, err, webhook.ENOTFOUND, "WebhookSecrets")
-		err = h.s.WebhookRotateSecret(h.ctx, missing, "whsec_x", at(time.Hour))
+		err = h.s.WebhookRotateSecret(h.ctx, auth.AllTenants(), missing, "whsec_x", at(time.Hour))
 		wantCode(t, err, webhook.ENOTFOUND, "WebhookRotateSecret")
 	})
 }
