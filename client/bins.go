@@ -15,9 +15,12 @@ import (
 
 // Bin is a request inspector endpoint: anything sent to URL is captured.
 type Bin struct {
-	ID          string    `json:"id"`
-	Token       string    `json:"token"`
-	Name        string    `json:"name"`
+	ID    string `json:"id"`
+	Token string `json:"token"`
+	Name  string `json:"name"`
+	// Tenant is the tenant of the key that made the bin ("default" for
+	// the operator's keys).
+	Tenant      string    `json:"tenant"`
 	URL         string    `json:"url"`
 	MaxRequests int       `json:"max_requests"`
 	CreatedAt   time.Time `json:"created_at"`

@@ -42,6 +42,9 @@ const (
 	ScopeAdmin = "admin"
 	// ScopePublish allows only EventPublish (and Me).
 	ScopePublish = "publish"
+	// ScopeRead allows every read (GET) except a webhook's signing
+	// secret.
+	ScopeRead = "read"
 )
 
 // EventType is an entry of the event catalog.
@@ -463,8 +466,11 @@ type APIKey struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	// Prefix is the first characters of the key, to recognise it.
-	Prefix     string     `json:"prefix"`
-	Scopes     []string   `json:"scopes"`
+	Prefix string   `json:"prefix"`
+	Scopes []string `json:"scopes"`
+	// Tenant is the one tenant the key acts on; empty for a key of every
+	// tenant.
+	Tenant     string     `json:"tenant,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
@@ -481,10 +487,15 @@ type CreatedKey struct {
 type KeyCreateParams struct {
 	// Name says who uses the key: 1 to 200 characters. Required.
 	Name string `json:"name"`
-	// Scopes: ScopeAdmin and/or ScopePublish; [admin] when empty.
+	// Scopes: ScopeAdmin, ScopePublish and/or ScopeRead; [admin] when
+	// empty. Only scopes the calling key holds.
 	Scopes []string `json:"scopes,omitempty"`
 	// ExpiresAt, when non-nil, is when the key stops working.
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// Tenant binds the key to one tenant: it reaches only that tenant's
+	// data. Empty: a key of every tenant, or of the calling key's tenant
+	// when that is a tenant's key.
+	Tenant string `json:"tenant,omitempty"`
 }
 
 // AuditEntry records who changed what.
@@ -493,6 +504,9 @@ type AuditEntry struct {
 	At time.Time `json:"at"`
 	// Actor is "key:<id> (<name>)", "user:<name>" or "system".
 	Actor string `json:"actor"`
+	// Tenant is the tenant of the key that acted, when it is a tenant's
+	// key; empty for the operator.
+	Tenant string `json:"tenant,omitempty"`
 	// Action is e.g. "webhook.create", "delivery.retry", "key.revoke".
 	Action string `json:"action"`
 	// Target is the ID acted on.

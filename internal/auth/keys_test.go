@@ -150,3 +150,76 @@ func TestKeysRevokeRefused(t *testing.T) {
 		t.Errorf("List = %d keys, %v; a refused Create made one", len(keys), err)
 	}
 }
+
+// A tenant's key manages the keys of its tenant only, and no principal
+// mints a key that reaches further than itself: more scopes, another
+// tenant, or every tenant.
+func TestKeysTenantScope(t *testing.T) {
+	t.Parallel()
+	b := keysSetup(t)
+	operatorKey, _, err := b.keys.Create(b.ctx, admin, auth.CreateParams{Name: "operator"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acmeAdmin, _, err := b.keys.Create(b.ctx, admin, auth.CreateParams{Name: "acme admin", Tenant: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acme := auth.KeyPrincipal(acmeAdmin)
+	if acme.Scope != auth.TenantScope("acme") {
+		t.Fatalf("a tenant key's principal has scope %s", acme.Scope)
+	}
+	// With no tenant given, a tenant's key makes a key of its tenant.
+	reader, _, err := b.keys.Create(b.ctx, acme, auth.CreateParams{Name: "acme reader", Scopes: []string{auth.ScopeRead}})
+	if err != nil || reader.Tenant != "acme" {
+		t.Fatalf("Create by a tenant key: %+v, %v", reader, err)
+	}
+	globex, _, err := b.keys.Create(b.ctx, admin, auth.CreateParams{Name: "globex", Tenant: "globex"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	refused := []struct {
+		name string
+		by   auth.Principal
+		p    auth.CreateParams
+	}{
+		{"another tenant", acme, auth.CreateParams{Name: "x", Tenant: "globex"}},
+		{"more scopes", auth.KeyPrincipal(reader), auth.CreateParams{Name: "x", Scopes: []string{auth.ScopeAdmin}}},
+		{"a read key minting a read key", auth.KeyPrincipal(reader), auth.CreateParams{Name: "x", Scopes: []string{auth.ScopeRead}}},
+		{"every tenant from a publish key", publisher, auth.CreateParams{Name: "x", Scopes: []string{auth.ScopePublish}}},
+	}
+	for _, tt := range refused {
+		if _, _, err := b.keys.Create(b.ctx, tt.by, tt.p); webhook.ErrorCode(err) != webhook.EFORBIDDEN {
+			t.Errorf("%s: %v, want EFORBIDDEN", tt.name, err)
+		}
+	}
+	if _, _, err := b.keys.Create(b.ctx, admin, auth.CreateParams{Name: "x", Tenant: webhook.DefaultTenant}); webhook.ErrorCode(err) != webhook.EUNPROCESSABLE {
+		t.Errorf("a key of the operator's default tenant: %v, want EUNPROCESSABLE", err)
+	}
+
+	keys, err := b.keys.List(b.ctx, acme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, k := range keys {
+		names = append(names, k.Name)
+	}
+	if !slices.Equal(names, []string{"acme admin", "acme reader"}) {
+		t.Errorf("acme's key list: %v", names)
+	}
+	for _, id := range []string{operatorKey.ID, globex.ID} {
+		if _, err := b.keys.Revoke(b.ctx, acme, id); webhook.ErrorCode(err) != webhook.ENOTFOUND {
+			t.Errorf("acme revoking %s: %v, want ENOTFOUND", id, err)
+		}
+	}
+	if _, err := b.keys.Revoke(b.ctx, acme, reader.ID); err != nil {
+		t.Errorf("acme revoking its own key: %v", err)
+	}
+	// The tenant's actions are its own audit entries.
+	entries := b.entries(t, reader.ID)
+	if len(entries) != 2 || entries[0].Tenant != "acme" || entries[1].Tenant != "acme" {
+		t.Errorf("audit entries of acme's key: %+v", entries)
+	}
+}

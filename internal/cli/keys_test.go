@@ -73,3 +73,50 @@ func TestKeysCreateRevokeAudited(t *testing.T) {
 		t.Errorf("audit log of the key =\n%v\nwant\n%v", got, want)
 	}
 }
+
+// keys create --tenant makes a key of one tenant, and keys list shows
+// each key's tenant.
+func TestKeysCreateTenant(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	run := func(sub string, args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := Main(ctx, append([]string{"keys", sub, "--data-dir", dir}, args...), &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+	code, out, errOut := run("create", "--name", "acme portal", "--scopes", "read", "--tenant", "acme", "--json")
+	if code != ExitOK {
+		t.Fatalf("create: exit %d: %s", code, errOut)
+	}
+	var created struct {
+		ID, Tenant string
+		Scopes     []string
+	}
+	if err := json.Unmarshal([]byte(out), &created); err != nil || created.Tenant != "acme" || !slices.Equal(created.Scopes, []string{"read"}) {
+		t.Fatalf("create printed %q: %v", out, err)
+	}
+	if code, _, errOut := run("create", "--name", "operator"); code != ExitOK {
+		t.Fatalf("create: exit %d: %s", code, errOut)
+	}
+	code, out, errOut = run("list")
+	if code != ExitOK {
+		t.Fatalf("list: exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "TENANT") {
+		t.Fatalf("list printed:\n%s", out)
+	}
+	for _, l := range lines[1:] {
+		want := "all tenants"
+		if strings.HasPrefix(l, created.ID) {
+			want = "tenant acme"
+		}
+		if !strings.Contains(l, want) {
+			t.Errorf("list line %q does not say %q", l, want)
+		}
+	}
+	if code, _, errOut := run("create", "--name", "x", "--tenant", "no spaces"); code == ExitOK || !strings.Contains(errOut, "tenant") {
+		t.Errorf("create with a bad tenant: exit %d: %s", code, errOut)
+	}
+}
