@@ -158,7 +158,7 @@ var isoBodies = map[string]struct {
 	body  string
 	cross bool
 }{
-	"POST /api/v1/webhooks": {`{"tenant":"` + tenantB + `","name":"in B","url":"{receiver}","events":["*"]}`, true},
+	"POST /api/v1/webhooks":              {`{"tenant":"` + tenantB + `","name":"in B","url":"{receiver}","events":["*"]}`, true},
 	"PATCH /api/v1/webhooks/{id}":        {`{"name":"taken over","active":false}`, false},
 	"POST /api/v1/webhooks/{id}/replay":  {`{"since":"2000-01-01T00:00:00Z"}`, false},
 	"POST /api/v1/events":                {`{"type":"` + isoType + `","data":{},"tenant":"` + tenantB + `"}`, true},

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres/pgtest"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -69,5 +70,37 @@ func TestRowsOfThePreviousRelease(t *testing.T) {
 	}
 	if !slices.Equal(recs, want) {
 		t.Errorf("attempts of the previous release read back as %+v, want %+v", recs, want)
+	}
+}
+
+// TestTenantScopeOfThePreviousRelease writes a key, a bin and an audit
+// entry as the previous release does (without a tenant): the key acts on
+// every tenant, the bin is the default tenant's, the entry the operator's.
+func TestTenantScopeOfThePreviousRelease(t *testing.T) {
+	t.Parallel()
+	schema := pgtest.NewSchema(t)
+	s := openStore(t, pgtest.URL(), schema)
+	ctx := t.Context()
+	table := func(name string) string { return pgx.Identifier{schema, name}.Sanitize() }
+	for _, q := range []string{
+		`INSERT INTO ` + table("api_keys") + ` (id, name, prefix, hash, scopes, created_at) VALUES ('key_old', 'old', 'hkl_ab', '\x01', '{admin}', $1)`,
+		`INSERT INTO ` + table("bins") + ` (id, token, name, max_requests, created_at, expires_at) VALUES ('bin_old', 'tok', 'old', 10, $1, $1)`,
+		`INSERT INTO ` + table("audit_log") + ` (id, at, actor, action, target, detail) VALUES ('aud_old', $1, 'system', 'key.create', 'key_old', 'old')`,
+	} {
+		if _, err := pgtest.Admin(t).Exec(ctx, q, t0); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	keys, err := s.APIKeyList(ctx, auth.AllTenants())
+	if err != nil || len(keys) != 1 || keys[0].Tenant != "" || !auth.KeyPrincipal(keys[0]).Scope.All() {
+		t.Errorf("key of the previous release: %+v, %v; want a key of every tenant", keys, err)
+	}
+	b, err := s.BinGet(ctx, auth.TenantScope(webhook.DefaultTenant), "bin_old")
+	if err != nil || b.Tenant != webhook.DefaultTenant {
+		t.Errorf("bin of the previous release: %+v, %v; want the default tenant's", b, err)
+	}
+	page, err := s.AuditList(ctx, store.AuditListParams{Scope: auth.AllTenants()})
+	if err != nil || len(page.Entries) != 1 || page.Entries[0].Tenant != "" {
+		t.Errorf("audit entry of the previous release: %+v, %v; want the operator's", page.Entries, err)
 	}
 }

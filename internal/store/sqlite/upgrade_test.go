@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -82,5 +83,47 @@ func TestUpgradeKeepsOlderAttempts(t *testing.T) {
 	}
 	if !slices.Equal(recs, want) {
 		t.Errorf("old attempts read back as %+v, want %+v", recs, want)
+	}
+}
+
+// TestUpgradeTenantScope opens a first-release database holding a key, a
+// bin and an audit entry: after the upgrade the key still acts on every
+// tenant, the bin is the default tenant's and the entry the operator's.
+func TestUpgradeTenantScope(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "hookline.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(sqlite.FirstReleaseSchema); err != nil {
+		t.Fatalf("first release schema: %v", err)
+	}
+	for _, q := range []string{
+		`INSERT INTO api_keys (id, name, prefix, hash, scopes, created_at) VALUES ('key_old', 'old', 'hkl_ab', x'01', '["admin"]', 1)`,
+		`INSERT INTO bins (id, token, name, max_requests, created_at, expires_at) VALUES ('bin_old', 'tok', 'old', 10, 1, 4102444800000000)`,
+		`INSERT INTO audit_log (id, at, actor, action, target, detail) VALUES ('aud_old', 1, 'system', 'key.create', 'key_old', 'old')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := openStore(t, path)
+	ctx := t.Context()
+	keys, err := s.APIKeyList(ctx, auth.AllTenants())
+	if err != nil || len(keys) != 1 || keys[0].Tenant != "" || !auth.KeyPrincipal(keys[0]).Scope.All() {
+		t.Errorf("old key after the upgrade: %+v, %v; want a key of every tenant", keys, err)
+	}
+	b, err := s.BinGet(ctx, auth.TenantScope(webhook.DefaultTenant), "bin_old")
+	if err != nil || b.Tenant != webhook.DefaultTenant {
+		t.Errorf("old bin after the upgrade: %+v, %v; want the default tenant's", b, err)
+	}
+	page, err := s.AuditList(ctx, store.AuditListParams{Scope: auth.AllTenants()})
+	if err != nil || len(page.Entries) != 1 || page.Entries[0].Tenant != "" {
+		t.Errorf("old audit entry after the upgrade: %+v, %v; want the operator's", page.Entries, err)
 	}
 }
