@@ -244,7 +244,7 @@ func TestFormShowsEveryFieldsMessage(t *testing.T) {
 	if got, err := b.st.WebhookGet(context.Background(), auth.AllTenants(), w.ID); err != nil || got.Name != "Kept name" {
 		t.Errorf("a refused edit changed the webhook: %+v %v", got, err)
 	}
-	list, err := b.st.WebhookList(context.Background(), store.WebhookListParams{Limit: 10})
+	list, err := b.st.WebhookList(context.Background(), store.WebhookListParams{Scope: auth.AllTenants(), Limit: 10})
 	if err != nil || len(list.Webhooks) != 1 {
 		t.Errorf("refused forms stored webhooks: %v %v", list.Webhooks, err)
 	}

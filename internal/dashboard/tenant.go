@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -27,7 +28,7 @@ func (d *Dashboard) tenantView(r *http.Request, id string) (tenantView, error) {
 	}
 	v := tenantView{base: d.base(r, "Tenant "+t.Name, "tenants"), Tenant: t, Form: tenantFormOf(t)}
 	cursor := r.URL.Query().Get("cursor")
-	page, err := d.cfg.Store.WebhookList(ctx, store.WebhookListParams{Tenant: t.ID, Cursor: cursor, Limit: pageSize})
+	page, err := d.cfg.Store.WebhookList(ctx, store.WebhookListParams{Scope: auth.ScopeFrom(ctx), Tenant: t.ID, Cursor: cursor, Limit: pageSize})
 	if err != nil {
 		return v, err
 	}

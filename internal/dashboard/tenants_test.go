@@ -20,7 +20,7 @@ import (
 func (b *bundle) createTenantWebhook(tenant, name string) webhook.Webhook {
 	b.t.Helper()
 	u := "https://example.com/" + name
-	w, _, err := b.reg.CreateWebhook(context.Background(), registry.WebhookInput{Tenant: &tenant, Name: &name, URL: &u,
+	w, _, err := b.reg.CreateWebhook(operator(), registry.WebhookInput{Tenant: &tenant, Name: &name, URL: &u,
 		Events: []string{webhook.AllEvents}})
 	if err != nil {
 		b.t.Fatalf("create webhook: %v", err)
@@ -132,7 +132,7 @@ func TestTenantsPages(t *testing.T) {
 	if r := b.get("/tenants/acme:eu"); r.Status != http.StatusNotFound {
 		t.Errorf("deleted tenant's page: %d", r.Status)
 	}
-	page, err := b.st.AuditList(ctx, store.AuditListParams{Target: "acme:eu"})
+	page, err := b.st.AuditList(ctx, store.AuditListParams{Scope: auth.AllTenants(), Target: "acme:eu"})
 	if err != nil || len(page.Entries) != 3 || page.Entries[0].Action != "tenant.delete" || page.Entries[0].Actor != "user:"+testUser {
 		t.Errorf("audit of acme:eu: %+v, %v; want create, update and delete by %s", page.Entries, err, testUser)
 	}
