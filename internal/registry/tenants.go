@@ -111,9 +111,9 @@ func (r *Registry) DeleteTenant(ctx context.Context, id string, cascade bool) er
 	for _, wid := range deleted {
 		r.invalidate(wid)
 	}
-	detail := ""
+	detail := "its API keys revoked"
 	if len(deleted) > 0 {
-		detail = fmt.Sprintf("cascade: deleted %d webhook(s): %s", len(deleted), strings.Join(deleted, ", "))
+		detail = fmt.Sprintf("cascade: deleted %d webhook(s): %s; its API keys revoked", len(deleted), strings.Join(deleted, ", "))
 	}
 	r.audit(ctx, "tenant.delete", id, detail)
 	return nil

@@ -124,8 +124,11 @@ type TenantStore interface {
 	// TenantDelete removes the tenant. While it has webhooks it refuses
 	// with ECONFLICT, unless Cascade: then its webhooks go in the same
 	// write, their pending deliveries failed as WebhookDelete fails them,
-	// and their IDs are returned. Events and deliveries keep their tenant
-	// string; publishing to it again creates the tenant anew.
+	// and their IDs are returned. The tenant's API keys are revoked in the
+	// same write, so a key never outlives its tenant (and does not come
+	// back to life when the tenant is created anew). Events and deliveries
+	// keep their tenant string; publishing to it again creates the tenant
+	// anew.
 	TenantDelete(ctx context.Context, p TenantDeleteParams) (deletedWebhooks []string, err error)
 }
 

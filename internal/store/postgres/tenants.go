@@ -145,6 +145,7 @@ func (s *Store) TenantDelete(ctx context.Context, p store.TenantDeleteParams) ([
 				s.queueWebhookNotice(&b, id)
 			}
 		}
+		b.Queue(`UPDATE api_keys SET revoked_at = $2 WHERE tenant = $1 AND revoked_at IS NULL`, p.ID, p.Now)
 		b.Queue(`DELETE FROM tenants WHERE id = $1`, p.ID)
 		return tx.SendBatch(ctx, &b).Close()
 	})

@@ -208,6 +208,10 @@ func (s *Store) TenantDelete(ctx context.Context, p store.TenantDeleteParams) ([
 				return err
 			}
 		}
+		if _, err := tx.Exec(`UPDATE api_keys SET revoked_at = ? WHERE tenant = ? AND revoked_at IS NULL`,
+			ts(p.Now), p.ID); err != nil {
+			return err
+		}
 		_, err = tx.Exec(`DELETE FROM tenants WHERE id = ?`, p.ID)
 		return err
 	})

@@ -183,6 +183,12 @@ func testTenants(t *testing.T, open Opener) {
 		_, err = h.s.TenantDelete(h.ctx, store.TenantDeleteParams{ID: "empty", Now: t0})
 		wantCode(t, err, webhook.ENOTFOUND, "TenantDelete of a deleted tenant")
 
+		acmeKey := auth.APIKey{ID: webhook.NewID(auth.PrefixAPIKey), Name: "acme", Prefix: "hkl_acme", Scopes: []string{auth.ScopeAdmin},
+			Tenant: tenantAcme, CreatedAt: t0}
+		otherKey := auth.APIKey{ID: webhook.NewID(auth.PrefixAPIKey), Name: "other", Prefix: "hkl_othr", Scopes: []string{auth.ScopeAdmin},
+			Tenant: tenantOther, CreatedAt: t0}
+		ok(t, h.s.APIKeyCreate(h.ctx, acmeKey, []byte("hash-acme")), "APIKeyCreate")
+		ok(t, h.s.APIKeyCreate(h.ctx, otherKey, []byte("hash-other")), "APIKeyCreate")
 		w1 := h.createWebhook(inTenant(tenantAcme))
 		w2 := h.createWebhook(inTenant(tenantAcme))
 		keep := h.createWebhook(inTenant(tenantOther))
@@ -202,6 +208,14 @@ func testTenants(t *testing.T, open Opener) {
 		}
 		if _, err := h.s.TenantGet(h.ctx, tenantAcme); webhook.ErrorCode(err) != webhook.ENOTFOUND {
 			t.Errorf("TenantGet after delete: %v, want not found", err)
+		}
+		// The deleted tenant's keys are revoked with it; another tenant's
+		// are not.
+		if k, err := h.s.APIKeyByHash(h.ctx, []byte("hash-acme")); err != nil || k.RevokedAt == nil || !k.RevokedAt.Equal(at(time.Minute)) {
+			t.Errorf("the deleted tenant's key: revoked at %v, %v; want revoked at the delete", k.RevokedAt, err)
+		}
+		if k, err := h.s.APIKeyByHash(h.ctx, []byte("hash-other")); err != nil || k.RevokedAt != nil {
+			t.Errorf("another tenant's key: revoked at %v, %v; want live", k.RevokedAt, err)
 		}
 		for _, id := range want {
 			if _, err := h.s.WebhookGet(h.ctx, auth.AllTenants(), id); webhook.ErrorCode(err) != webhook.ENOTFOUND {
