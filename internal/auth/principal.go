@@ -7,8 +7,7 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-// Kind is what a principal authenticated as. The set is open: the
-// customer portal will add its tenant sessions here.
+// Kind is what a principal authenticated as.
 type Kind string
 
 // Kinds of principal.
@@ -20,6 +19,9 @@ const (
 	KindUser Kind = "user"
 	// KindAPIKey is a request with an API key.
 	KindAPIKey Kind = "key"
+	// KindPortal is a tenant in the customer portal, signed in by a
+	// magic link (PortalPrincipal).
+	KindPortal Kind = "portal"
 )
 
 // Principal is who is acting: every authenticated request carries one in
@@ -37,6 +39,11 @@ type Principal struct {
 	Scopes []string
 	// Scope is the tenants it may act on.
 	Scope Scope
+	// ReadOnly is a portal session that may look but change nothing.
+	ReadOnly bool
+	// EventTypes limit what a portal session may subscribe webhooks to:
+	// exact slugs or prefix globs ("payment_*"); none means any.
+	EventTypes []string
 	// key is the API key a KindAPIKey principal presented.
 	key APIKey
 }
@@ -74,7 +81,7 @@ func (p Principal) Can(scope string) bool { return hasScope(p.Scopes, scope) }
 func (p Principal) Tenant() string { return p.Scope.Tenant() }
 
 // Actor is p as the audit log names it: "key:<id> (<name>)",
-// "user:<name>", or "system". A zero Principal (no one authenticated, as
+// "user:<name>", "portal:<tenant>", or "system". A zero Principal (no one authenticated, as
 // in background work) is "system" too.
 func (p Principal) Actor() string {
 	switch p.Kind {
@@ -82,6 +89,8 @@ func (p Principal) Actor() string {
 		return "key:" + p.ID + " (" + p.Name + ")"
 	case KindUser:
 		return "user:" + p.Name
+	case KindPortal:
+		return "portal:" + p.Scope.Tenant()
 	}
 	return "system"
 }

@@ -36,6 +36,7 @@ type Store interface {
 	BinStore
 	AuditStore
 	UserStore
+	auth.PortalStore
 	MaintenanceStore
 	InstanceStore
 	// Ping reports whether the backend is reachable (readiness).

@@ -67,6 +67,22 @@ var upgrades = []string{
 	ALTER TABLE bins ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
 	ALTER TABLE audit_log ADD COLUMN tenant TEXT NOT NULL DEFAULT '';
 	CREATE INDEX IF NOT EXISTS audit_log_tenant ON audit_log (tenant, id)`,
+	// Magic links into the customer portal and, once opened, their
+	// sessions: only the SHA-256 of either token is kept.
+	`CREATE TABLE portal_links (
+		token_hash         BLOB PRIMARY KEY,
+		id                 TEXT NOT NULL UNIQUE,
+		tenant             TEXT NOT NULL,
+		read_only          INTEGER NOT NULL,
+		return_url         TEXT NOT NULL DEFAULT '',
+		event_types        TEXT NOT NULL DEFAULT '[]', -- JSON array of strings
+		session_ttl        INTEGER NOT NULL, -- microseconds
+		created_at         INTEGER NOT NULL,
+		expires_at         INTEGER NOT NULL,
+		opened_at          INTEGER,
+		session_hash       BLOB UNIQUE,
+		session_expires_at INTEGER
+	)`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own

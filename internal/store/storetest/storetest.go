@@ -67,6 +67,7 @@ func Run(t *testing.T, open Opener) {
 		{"WebhookDestination", testWebhookDestination},
 		{"Scope", testScope},
 		{"Tenant", testTenants},
+		{"PortalLink", testPortalLinks},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

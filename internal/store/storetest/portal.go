@@ -1,0 +1,104 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+func normPortalLink(l auth.PortalLink) auth.PortalLink {
+	l.CreatedAt, l.ExpiresAt = normTime(l.CreatedAt), normTime(l.ExpiresAt)
+	l.OpenedAt, l.SessionExpiresAt = normTimePtr(l.OpenedAt), normTimePtr(l.SessionExpiresAt)
+	return l
+}
+
+func testPortalLinks(t *testing.T, open Opener) {
+	link := func(tenant string) auth.PortalLink {
+		return auth.PortalLink{ID: webhook.NewID(auth.PrefixPortalLink), Tenant: tenant, ReadOnly: true,
+			ReturnURL: "https://app.example.com/settings", EventTypes: []string{"payment_*", "order.created"},
+			SessionTTL: time.Hour, CreatedAt: at(0), ExpiresAt: at(15 * time.Minute)}
+	}
+
+	// A link opens once, binding its session; the session is found by its
+	// own hash, never by the link's.
+	t.Run("OpenOnce", func(t *testing.T) {
+		t.Parallel()
+		h := setup(t, open)
+		l := link("acme")
+		ok(t, h.s.PortalLinkCreate(h.ctx, l, tokenHash("link-1")), "PortalLinkCreate")
+		_, err := h.s.PortalSessionGet(h.ctx, tokenHash("link-1"))
+		wantCode(t, err, webhook.ENOTFOUND, "PortalSessionGet by the link's hash")
+
+		got, opened, err := h.s.PortalLinkOpen(h.ctx, tokenHash("link-1"), tokenHash("session-1"), at(time.Minute))
+		ok(t, err, "PortalLinkOpen")
+		if !opened {
+			t.Fatal("PortalLinkOpen of a fresh link: not opened")
+		}
+		want := l
+		want.OpenedAt, want.SessionExpiresAt = new(at(time.Minute)), new(at(time.Minute+time.Hour))
+		equal(t, "PortalLinkOpen", got, want, normPortalLink)
+
+		se, err := h.s.PortalSessionGet(h.ctx, tokenHash("session-1"))
+		ok(t, err, "PortalSessionGet")
+		equal(t, "PortalSessionGet", se, want, normPortalLink)
+
+		again, opened, err := h.s.PortalLinkOpen(h.ctx, tokenHash("link-1"), tokenHash("session-2"), at(2*time.Minute))
+		ok(t, err, "PortalLinkOpen again")
+		if opened {
+			t.Fatal("PortalLinkOpen of a used link: opened again")
+		}
+		equal(t, "PortalLinkOpen of a used link", again, want, normPortalLink)
+		_, err = h.s.PortalSessionGet(h.ctx, tokenHash("session-2"))
+		wantCode(t, err, webhook.ENOTFOUND, "PortalSessionGet of the refused second session")
+	})
+
+	t.Run("Expired", func(t *testing.T) {
+		t.Parallel()
+		h := setup(t, open)
+		l := link("acme")
+		l.EventTypes = nil
+		ok(t, h.s.PortalLinkCreate(h.ctx, l, tokenHash("link-1")), "PortalLinkCreate")
+		got, opened, err := h.s.PortalLinkOpen(h.ctx, tokenHash("link-1"), tokenHash("session-1"), at(15*time.Minute))
+		ok(t, err, "PortalLinkOpen")
+		if opened {
+			t.Fatal("PortalLinkOpen at its expiry: opened")
+		}
+		equal(t, "PortalLinkOpen of an expired link", got, l, normPortalLink)
+		_, _, err = h.s.PortalLinkOpen(h.ctx, tokenHash("forged"), tokenHash("session-2"), at(time.Minute))
+		wantCode(t, err, webhook.ENOTFOUND, "PortalLinkOpen of an unknown token")
+	})
+
+	// Requests racing with one link: exactly one opens it.
+	t.Run("Race", func(t *testing.T) {
+		t.Parallel()
+		h := setup(t, open)
+		ok(t, h.s.PortalLinkCreate(h.ctx, link("acme"), tokenHash("link-1")), "PortalLinkCreate")
+		const n = 8
+		var wg sync.WaitGroup
+		results := make(chan bool, n)
+		for i := range n {
+			wg.Go(func() {
+				_, opened, err := h.s.PortalLinkOpen(h.ctx, tokenHash("link-1"),
+					tokenHash("session-"+string(rune('a'+i))), at(time.Minute))
+				if err != nil {
+					t.Errorf("PortalLinkOpen: %v", err)
+				}
+				results <- opened
+			})
+		}
+		wg.Wait()
+		close(results)
+		count := 0
+		for o := range results {
+			if o {
+				count++
+			}
+		}
+		if count != 1 {
+			t.Errorf("%d racing opens succeeded, want 1", count)
+		}
+	})
+}
