@@ -48,6 +48,12 @@ type Config struct {
 	// TenantsStrict refuses events of tenants not created first
 	// (--tenants-strict); webhooks are refused by the registry.
 	TenantsStrict bool
+	// Portals mints customer-portal links. Default: links in Store, with
+	// no return origin allowed.
+	Portals *auth.Portals
+	// PublicURL is where this server is reached (--public-url): portal
+	// links start with it. Empty means localhost on the request's port.
+	PublicURL string
 }
 
 // API serves the REST API.
@@ -129,6 +135,9 @@ func New(cfg Config) *API {
 	if cfg.Keys == nil {
 		cfg.Keys = auth.NewKeys(auth.KeysConfig{Store: cfg.Store, Audit: cfg.Store, Now: cfg.Now, Logger: cfg.Logger})
 	}
+	if cfg.Portals == nil {
+		cfg.Portals = auth.NewPortals(auth.PortalsConfig{Store: cfg.Store, Audit: cfg.Store, Now: cfg.Now, Logger: cfg.Logger})
+	}
 	return &API{cfg: cfg, log: cfg.Logger}
 }
 
@@ -167,6 +176,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/tenants/{id}", read, OperatorOnly, a.getTenant},
 		{"PATCH", "/api/v1/tenants/{id}", admin, OperatorOnly, a.updateTenant},
 		{"DELETE", "/api/v1/tenants/{id}", admin, OperatorOnly, a.deleteTenant},
+		{"POST", "/api/v1/tenants/{id}/portal-sessions", admin, OperatorOnly, a.createPortalSession},
 
 		{"GET", "/api/v1/keys", admin, TenantScoped, a.listKeys},
 		{"POST", "/api/v1/keys", admin, TenantScoped, a.createKey},

@@ -224,18 +224,19 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	})
 	authn := auth.NewAuthenticator(st, 2*time.Second, nil)
 	keys := auth.NewKeys(auth.KeysConfig{Store: st, Audit: st, Forget: authn.Forget, Logger: log})
+	portals := auth.NewPortals(auth.PortalsConfig{Store: st, Audit: st, AllowedOrigins: cfg.PortalAllowedOrigins, Logger: log})
 	rest := api.New(api.Config{
 		Store: st, Ingest: ing, Registry: reg, Auth: authn, Keys: keys, Wake: d.Wake, Logger: log,
 		Limiter:       auth.NewLimiter(cfg.APIRateLimit, cfg.APIRateBurst, nil),
 		MaxEventBytes: cfg.MaxEventBytes, ServerName: serverName(), Version: Version, Bins: insp,
-		TenantsStrict: cfg.TenantsStrict,
+		TenantsStrict: cfg.TenantsStrict, Portals: portals, PublicURL: cfg.PublicURL,
 	})
 	mux := http.NewServeMux()
 	rest.Register(mux)
 	mux.Handle("GET /api/openapi.json", api.OpenAPIHandler())
 	mux.Handle("GET /metrics", m.Handler())
 	server.Health(mux, a.ready)
-	if err := a.mountDashboard(mux, st, reg, d, insp, keys); err != nil {
+	if err := a.mountDashboard(mux, st, reg, d, insp, keys, portals); err != nil {
 		return nil, err
 	}
 	var reqTracer trace.Tracer // nil: requests are not traced, nor callers' trace context kept

@@ -60,6 +60,16 @@ its webhooks with it (their pending deliveries end as failed).
 Examples:
   hookline tenants delete acme
   hookline tenants delete acme --cascade`, define: tenantsDelete},
+			{name: "portal", summary: "mint a customer-portal link for a tenant and print it", args: "TENANT_ID", help: `
+Prints a magic link into the customer portal: the tenant's own view of its
+webhooks. The link opens once, within 15 minutes; the session it opens
+lasts --ttl (at most 12h). --return-url must be on an origin the server
+allows (--portal-allowed-origins).
+
+Examples:
+  hookline tenants portal acme
+  hookline tenants portal acme --ttl 30m --read-only
+  hookline tenants portal acme --return-url https://app.example.com/settings --event-type 'payment_*'`, define: tenantsPortal},
 		},
 	}
 }

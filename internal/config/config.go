@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -60,6 +61,10 @@ type Config struct {
 	// refused (422) instead of creating it. The default tenant, used when
 	// a request names none, is always known.
 	TenantsStrict bool
+	// PortalAllowedOrigins are the origins of the operator's own
+	// application ("https://app.example.com"): a portal link's return URL
+	// must be on one of them.
+	PortalAllowedOrigins []string
 }
 
 // Default returns the defaults.
@@ -147,6 +152,7 @@ func (c *Config) Options() []Option {
 		{"trusted-proxies", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is believed for client addresses", (*prefixesValue)(&c.TrustedProxies)},
 		{"pprof", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty", (*stringValue)(&c.PprofAddr)},
 		{"tenants-strict", "refuse events and webhooks of tenants not created first with POST /api/v1/tenants (422) instead of creating them; the default tenant is always known", (*boolValue)(&c.TenantsStrict)},
+		{"portal-allowed-origins", "comma-separated origins (e.g. https://app.example.com) of your application: a customer-portal link's return_url must be on one of them", (*originsValue)(&c.PortalAllowedOrigins)},
 		{"tracing", "OpenTelemetry traces of publish → delivery: off or otlp (OTLP/HTTP, set up by the standard OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER variables)", (*stringValue)(&c.Tracing)},
 	}
 }
@@ -372,6 +378,30 @@ func (v *prefixesValue) Set(s string) error {
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
 		out = append(out, p)
+	}
+	*v = out
+	return nil
+}
+
+// originsValue is a comma-separated list of web origins: scheme and host
+// (and port), nothing more, as browsers compare them.
+type originsValue []string
+
+func (v *originsValue) String() string { return strings.Join(*v, ",") }
+
+func (v *originsValue) Set(s string) error {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		u, err := url.Parse(part)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("%q is not an origin like https://app.example.com", part)
+		}
+		out = append(out, strings.ToLower(u.Scheme+"://"+u.Host))
 	}
 	*v = out
 	return nil

@@ -193,3 +193,18 @@ func TestTenantsStrictSwitch(t *testing.T) {
 		t.Errorf("HOOKLINE_TENANTS_STRICT=sure: %v, want an error naming it", err)
 	}
 }
+
+func TestPortalAllowedOrigins(t *testing.T) {
+	var v originsValue
+	if err := v.Set(" https://App.example.com , http://localhost:3000/"); err != nil {
+		t.Fatal(err)
+	}
+	if got := v.String(); got != "https://app.example.com,http://localhost:3000" {
+		t.Errorf("origins %q", got)
+	}
+	for _, bad := range []string{"app.example.com", "https://app.example.com/settings", "ftp://x", "https://u@app.example.com"} {
+		if err := v.Set(bad); err == nil {
+			t.Errorf("%q accepted as an origin", bad)
+		}
+	}
+}

@@ -48,6 +48,9 @@ type Config struct {
 	// so that a revocation here clears the API's key cache at once).
 	// Default: keys in Store, with no key cache to tell.
 	Keys *auth.Keys
+	// Portals opens customer-portal links and recognises their sessions.
+	// Default: links in Store, with no return origin allowed.
+	Portals *auth.Portals
 	// SessionTTL is how long a sign-in lasts. Default 12h.
 	SessionTTL time.Duration
 	// MaxFormBytes bounds a form body. Default 64 KiB.
@@ -93,6 +96,9 @@ func New(cfg Config) (*Dashboard, error) {
 	}
 	if cfg.Keys == nil {
 		cfg.Keys = auth.NewKeys(auth.KeysConfig{Store: cfg.Store, Audit: cfg.Store, Now: cfg.Now, Logger: cfg.Logger})
+	}
+	if cfg.Portals == nil {
+		cfg.Portals = auth.NewPortals(auth.PortalsConfig{Store: cfg.Store, Audit: cfg.Store, Now: cfg.Now, Logger: cfg.Logger})
 	}
 	if cfg.Version == "" {
 		cfg.Version = "dev"
@@ -182,6 +188,9 @@ func (d *Dashboard) routes() []route {
 func (d *Dashboard) Register(mux *http.ServeMux) {
 	for _, rt := range d.routes() {
 		mux.Handle(rt.pattern, d.csrf.Handler(d.handle(rt)))
+	}
+	for _, rt := range d.portalRoutes() {
+		mux.Handle(rt.pattern, d.csrf.Handler(d.handlePortal(rt)))
 	}
 }
 
@@ -319,6 +328,9 @@ type base struct {
 	Version string
 	Asset   string      // cache-busting version of the static files
 	Banner  *bannerView // recent operational notifications; nil when none
+	// Portal is the brand name a customer-portal page shows in place of
+	// the admin navigation; "" on dashboard pages.
+	Portal string
 }
 
 func (b base) layout() base { return b }
