@@ -32,7 +32,7 @@ func (j localSecureJar) secure(u *url.URL) *url.URL {
 }
 
 func (j localSecureJar) SetCookies(u *url.URL, cs []*http.Cookie) { j.jar.SetCookies(j.secure(u), cs) }
-func (j localSecureJar) Cookies(u *url.URL) []*http.Cookie     { return j.jar.Cookies(j.secure(u)) }
+func (j localSecureJar) Cookies(u *url.URL) []*http.Cookie        { return j.jar.Cookies(j.secure(u)) }
 
 // TestPortalMagicLink: the operator mints a link through the API; a
 // browser opens it, lands on /portal/ with a session cookie and sees its
