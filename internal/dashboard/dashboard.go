@@ -13,6 +13,11 @@
 // cookie. Every state-changing request passes http.CrossOriginProtection;
 // pages carry a strict Content-Security-Policy (no inline script or
 // style), so whatever a payload contains is only ever text.
+//
+// The customer portal (/portal/, portal*.go) is served from here too, with
+// the same look and headers but no admin navigation: a tenant signs in by
+// a magic link (auth.Portals) and acts as its portal principal, whose
+// tenant scope the store applies.
 package dashboard
 
 import (
