@@ -127,7 +127,8 @@ type TenantStore interface {
 	// write, their pending deliveries failed as WebhookDelete fails them,
 	// and their IDs are returned. The tenant's API keys are revoked in the
 	// same write, so a key never outlives its tenant (and does not come
-	// back to life when the tenant is created anew). Events and deliveries
+	// back to life when the tenant is created anew); its portal links and
+	// sessions are deleted, for the same reason. Events and deliveries
 	// keep their tenant string; publishing to it again creates the tenant
 	// anew.
 	TenantDelete(ctx context.Context, p TenantDeleteParams) (deletedWebhooks []string, err error)

@@ -146,6 +146,7 @@ func (s *Store) TenantDelete(ctx context.Context, p store.TenantDeleteParams) ([
 			}
 		}
 		b.Queue(`UPDATE api_keys SET revoked_at = $2 WHERE tenant = $1 AND revoked_at IS NULL`, p.ID, p.Now)
+		b.Queue(`DELETE FROM portal_links WHERE tenant = $1`, p.ID)
 		b.Queue(`DELETE FROM tenants WHERE id = $1`, p.ID)
 		return tx.SendBatch(ctx, &b).Close()
 	})

@@ -212,6 +212,10 @@ func (s *Store) TenantDelete(ctx context.Context, p store.TenantDeleteParams) ([
 			ts(p.Now), p.ID); err != nil {
 			return err
 		}
+		// Its portal links and sessions end with it too.
+		if _, err := tx.Exec(`DELETE FROM portal_links WHERE tenant = ?`, p.ID); err != nil {
+			return err
+		}
 		_, err = tx.Exec(`DELETE FROM tenants WHERE id = ?`, p.ID)
 		return err
 	})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -69,6 +70,29 @@ func testPortalLinks(t *testing.T, open Opener) {
 		equal(t, "PortalLinkOpen of an expired link", got, l, normPortalLink)
 		_, _, err = h.s.PortalLinkOpen(h.ctx, tokenHash("forged"), tokenHash("session-2"), at(time.Minute))
 		wantCode(t, err, webhook.ENOTFOUND, "PortalLinkOpen of an unknown token")
+	})
+
+	// Deleting a tenant ends its portal links and sessions, so that none
+	// comes back to life when the tenant is created anew; another tenant's
+	// stay.
+	t.Run("TenantDelete", func(t *testing.T) {
+		t.Parallel()
+		h := setup(t, open)
+		for _, tenant := range []string{"acme", "globex"} {
+			ok(t, h.s.TenantCreate(h.ctx, webhook.Tenant{ID: tenant, Name: tenant, CreatedAt: t0, UpdatedAt: t0}), "TenantCreate")
+			ok(t, h.s.PortalLinkCreate(h.ctx, link(tenant), tokenHash("link-"+tenant)), "PortalLinkCreate")
+			_, _, err := h.s.PortalLinkOpen(h.ctx, tokenHash("link-"+tenant), tokenHash("session-"+tenant), at(time.Minute))
+			ok(t, err, "PortalLinkOpen")
+		}
+		ok(t, h.s.PortalLinkCreate(h.ctx, link("acme"), tokenHash("unopened-acme")), "PortalLinkCreate")
+		_, err := h.s.TenantDelete(h.ctx, store.TenantDeleteParams{ID: "acme", Now: at(2 * time.Minute)})
+		ok(t, err, "TenantDelete")
+		_, err = h.s.PortalSessionGet(h.ctx, tokenHash("session-acme"))
+		wantCode(t, err, webhook.ENOTFOUND, "PortalSessionGet of the deleted tenant's session")
+		_, _, err = h.s.PortalLinkOpen(h.ctx, tokenHash("unopened-acme"), tokenHash("session-2"), at(3*time.Minute))
+		wantCode(t, err, webhook.ENOTFOUND, "PortalLinkOpen of the deleted tenant's link")
+		_, err = h.s.PortalSessionGet(h.ctx, tokenHash("session-globex"))
+		ok(t, err, "PortalSessionGet of another tenant's session")
 	})
 
 	// Requests racing with one link: exactly one opens it.
