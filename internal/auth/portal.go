@@ -70,6 +70,10 @@ type PortalStore interface {
 	// PortalSessionGet returns the opened link whose session token has
 	// sessionHash, expired or not; ENOTFOUND when there is none.
 	PortalSessionGet(ctx context.Context, sessionHash []byte) (PortalLink, error)
+	// PortalLinkExpire deletes the links that can no longer be of use at
+	// now: unopened ones past ExpiresAt, opened ones past
+	// SessionExpiresAt. It returns how many.
+	PortalLinkExpire(ctx context.Context, now time.Time) (int, error)
 }
 
 // PortalPrincipal is the tenant behind an opened portal link: it acts on

@@ -20,6 +20,7 @@ type Store interface {
 	WebhookFailingSince(ctx context.Context, t time.Time) ([]webhook.Webhook, error)
 	WebhookDisable(ctx context.Context, scope auth.Scope, id, reason string, now time.Time) error
 	BinExpire(ctx context.Context, now time.Time) (int, error)
+	PortalLinkExpire(ctx context.Context, now time.Time) (int, error)
 	Retain(ctx context.Context, p store.RetainParams) (store.RetainResult, error)
 	LeaderAcquire(ctx context.Context, name, owner string, now, until time.Time) (bool, error)
 	DeliveryCounts(ctx context.Context) (map[webhook.DeliveryStatus]int64, error)
@@ -99,6 +100,11 @@ func Round(ctx context.Context, cfg Config) {
 		warn(ctx, cfg, "maintenance: expiring bins failed", err)
 	} else if n > 0 {
 		cfg.Logger.Info("maintenance: expired request bins", "count", n)
+	}
+	if n, err := cfg.Store.PortalLinkExpire(ctx, now); err != nil {
+		warn(ctx, cfg, "maintenance: expiring portal links failed", err)
+	} else if n > 0 {
+		cfg.Logger.Info("maintenance: expired portal links and sessions", "count", n)
 	}
 	if cfg.BacklogThreshold > 0 && cfg.BacklogHigh != nil {
 		if counts, err := cfg.Store.DeliveryCounts(ctx); err != nil {

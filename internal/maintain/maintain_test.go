@@ -122,3 +122,28 @@ func TestOnlyTheLeaderWorks(t *testing.T) {
 		t.Fatal("a non-leader did the upkeep")
 	}
 }
+
+// A round deletes portal links that can no longer open; a live one stays.
+func TestPortalLinksExpire(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openStore(t)
+	now := t0
+	ps := auth.NewPortals(auth.PortalsConfig{Store: s, Audit: s, Now: func() time.Time { return now }})
+	_, spent, err := ps.Mint(ctx, auth.System(), auth.PortalMint{Tenant: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = t0.Add(auth.PortalOpenTTL)
+	_, live, err := ps.Mint(ctx, auth.System(), auth.PortalMint{Tenant: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	Round(ctx, Config{Store: s, Owner: "me", Now: func() time.Time { return now }})
+	if _, _, err := s.PortalLinkOpen(ctx, auth.Hash(spent), auth.Hash("s1"), now); webhook.ErrorCode(err) != webhook.ENOTFOUND {
+		t.Errorf("the expired link after a round: %v, want it deleted", err)
+	}
+	if _, opened, err := s.PortalLinkOpen(ctx, auth.Hash(live), auth.Hash("s2"), now); err != nil || !opened {
+		t.Errorf("the live link after a round: opened %v, %v", opened, err)
+	}
+}

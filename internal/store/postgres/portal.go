@@ -69,3 +69,10 @@ func scanPortalLink(r pgx.Row) (auth.PortalLink, error) {
 	l.OpenedAt, l.SessionExpiresAt = utcPtr(l.OpenedAt), utcPtr(l.SessionExpiresAt)
 	return l, nil
 }
+
+// PortalLinkExpire implements auth.PortalStore.
+func (s *Store) PortalLinkExpire(ctx context.Context, now time.Time) (int, error) {
+	n, err := s.exec(ctx, `DELETE FROM portal_links WHERE
+		(opened_at IS NULL AND expires_at <= $1) OR session_expires_at <= $1`, now)
+	return int(n), err
+}

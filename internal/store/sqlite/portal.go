@@ -77,3 +77,18 @@ func scanPortalLink(r *sql.Row) (auth.PortalLink, error) {
 	l.OpenedAt, l.SessionExpiresAt = fromNullTS(opened), fromNullTS(sessionExpires)
 	return l, nil
 }
+
+// PortalLinkExpire implements auth.PortalStore.
+func (s *Store) PortalLinkExpire(ctx context.Context, now time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`DELETE FROM portal_links WHERE
+			(opened_at IS NULL AND expires_at <= ?1) OR session_expires_at <= ?1`, ts(now))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}

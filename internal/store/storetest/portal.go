@@ -95,6 +95,38 @@ func testPortalLinks(t *testing.T, open Opener) {
 		ok(t, err, "PortalSessionGet of another tenant's session")
 	})
 
+	// Links that can no longer open and sessions that have ended are
+	// deleted; the rest stay.
+	t.Run("Expire", func(t *testing.T) {
+		t.Parallel()
+		h := setup(t, open)
+		for _, name := range []string{"unopened", "opened", "stale"} {
+			ok(t, h.s.PortalLinkCreate(h.ctx, link("acme"), tokenHash(name)), "PortalLinkCreate")
+		}
+		_, _, err := h.s.PortalLinkOpen(h.ctx, tokenHash("opened"), tokenHash("session"), at(10*time.Minute))
+		ok(t, err, "PortalLinkOpen")
+		n, err := h.s.PortalLinkExpire(h.ctx, at(14*time.Minute))
+		ok(t, err, "PortalLinkExpire before any expiry")
+		if n != 0 {
+			t.Errorf("PortalLinkExpire before any expiry: %d, want 0", n)
+		}
+		// At 15 min the unopened links expire; the session lasts to 1h10m.
+		n, err = h.s.PortalLinkExpire(h.ctx, at(15*time.Minute))
+		ok(t, err, "PortalLinkExpire")
+		if n != 2 {
+			t.Errorf("PortalLinkExpire at the links' expiry: %d, want 2", n)
+		}
+		_, err = h.s.PortalSessionGet(h.ctx, tokenHash("session"))
+		ok(t, err, "PortalSessionGet of the live session")
+		n, err = h.s.PortalLinkExpire(h.ctx, at(70*time.Minute))
+		ok(t, err, "PortalLinkExpire at the session's end")
+		if n != 1 {
+			t.Errorf("PortalLinkExpire at the session's end: %d, want 1", n)
+		}
+		_, err = h.s.PortalSessionGet(h.ctx, tokenHash("session"))
+		wantCode(t, err, webhook.ENOTFOUND, "PortalSessionGet of the ended session")
+	})
+
 	// Requests racing with one link: exactly one opens it.
 	t.Run("Race", func(t *testing.T) {
 		t.Parallel()
