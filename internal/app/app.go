@@ -223,7 +223,8 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 		RotationOverlap: cfg.RotationOverlap, TenantsStrict: cfg.TenantsStrict, Logger: log,
 	})
 	authn := auth.NewAuthenticator(st, 2*time.Second, nil)
-	keys := auth.NewKeys(auth.KeysConfig{Store: st, Audit: st, Forget: authn.Forget, Logger: log})
+	keys := auth.NewKeys(auth.KeysConfig{Store: st, Audit: st, Forget: authn.Forget, Logger: log,
+		TenantKnown: registry.TenantCheck(st, cfg.TenantsStrict)})
 	portals := auth.NewPortals(auth.PortalsConfig{Store: st, Audit: st, AllowedOrigins: cfg.PortalAllowedOrigins, Logger: log})
 	rest := api.New(api.Config{
 		Store: st, Ingest: ing, Registry: reg, Auth: authn, Keys: keys, Wake: d.Wake, Logger: log,

@@ -176,8 +176,12 @@ type KeysConfig struct {
 	// cache (Authenticator.Forget) refuses the key at once; nil when there
 	// is no cache (the command line).
 	Forget func()
-	Now    func() time.Time
-	Logger *slog.Logger
+	// TenantKnown, when set, is asked before a key is bound to a tenant:
+	// an error refuses the key (a server that creates tenants only on
+	// request, --tenants-strict, refuses unknown ones).
+	TenantKnown func(ctx context.Context, tenant string) error
+	Now         func() time.Time
+	Logger      *slog.Logger
 }
 
 // Keys creates and revokes API keys for a principal and records both in
@@ -252,6 +256,11 @@ func (ks *Keys) Create(ctx context.Context, p Principal, params CreateParams) (A
 		if !p.Can(sc) {
 			return APIKey{}, "", webhook.Errorf(webhook.EFORBIDDEN,
 				"a key with scopes %v cannot make a key with scope %q", p.Scopes, sc)
+		}
+	}
+	if params.Tenant != "" && ks.cfg.TenantKnown != nil {
+		if err := ks.cfg.TenantKnown(ctx, params.Tenant); err != nil {
+			return APIKey{}, "", err
 		}
 	}
 	k, plain, err := Create(ctx, ks.cfg.Store, params, ks.cfg.Now())

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hookline/hookline/internal/audit"
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
@@ -221,5 +222,33 @@ func TestKeysTenantScope(t *testing.T) {
 	entries := b.entries(t, reader.ID)
 	if len(entries) != 2 || entries[0].Tenant != "acme" || entries[1].Tenant != "acme" {
 		t.Errorf("audit entries of acme's key: %+v", entries)
+	}
+}
+
+// A key is bound to a tenant only when the server's tenant check passes
+// (--tenants-strict refuses unknown tenants); nothing is stored or
+// audited otherwise.
+func TestKeysCreateChecksTenant(t *testing.T) {
+	t.Parallel()
+	b := keysSetup(t)
+	strict := auth.NewKeys(auth.KeysConfig{Store: b.st, Audit: b.st, Now: func() time.Time { return t0 },
+		TenantKnown: registry.TenantCheck(b.st, true)})
+	_, _, err := strict.Create(b.ctx, admin, auth.CreateParams{Name: "k", Scopes: []string{auth.ScopePublish}, Tenant: "ghost"})
+	if webhook.ErrorCode(err) != webhook.EUNPROCESSABLE {
+		t.Fatalf("key for an unknown tenant under strict: %v, want EUNPROCESSABLE", err)
+	}
+	if keys, _ := b.st.APIKeyList(b.ctx, auth.AllTenants()); len(keys) != 0 {
+		t.Fatalf("a refused key was stored: %+v", keys)
+	}
+	if err := b.st.TenantCreate(b.ctx, webhook.Tenant{ID: "ghost", Name: "Ghost", CreatedAt: t0, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	k, _, err := strict.Create(b.ctx, admin, auth.CreateParams{Name: "k", Scopes: []string{auth.ScopePublish}, Tenant: "ghost"})
+	if err != nil || k.Tenant != "ghost" {
+		t.Fatalf("key for a known tenant: %+v, %v", k, err)
+	}
+	// Without strict, any tenant goes (its row comes with its first use).
+	if _, _, err := b.keys.Create(b.ctx, admin, auth.CreateParams{Name: "k2", Scopes: []string{auth.ScopePublish}, Tenant: "later"}); err != nil {
+		t.Fatalf("key for a new tenant without strict: %v", err)
 	}
 }

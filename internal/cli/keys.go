@@ -11,6 +11,7 @@ import (
 
 	"github.com/hookline/hookline/internal/app"
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/registry"
 )
 
 func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -39,7 +40,8 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	now := time.Now()
 	// The command line acts as the system: it has the database itself.
 	// Its changes are audited like the API's and the dashboard's.
-	keys := auth.NewKeys(auth.KeysConfig{Store: st, Audit: st, Now: func() time.Time { return now }, Logger: log})
+	keys := auth.NewKeys(auth.KeysConfig{Store: st, Audit: st, Now: func() time.Time { return now }, Logger: log,
+		TenantKnown: registry.TenantCheck(st, cfg.TenantsStrict)})
 	switch sub {
 	case "create":
 		if *name == "" {

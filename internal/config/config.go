@@ -151,7 +151,7 @@ func (c *Config) Options() []Option {
 		{"tls-key", "TLS private key file (PEM)", (*stringValue)(&c.TLSKey)},
 		{"trusted-proxies", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is believed for client addresses", (*prefixesValue)(&c.TrustedProxies)},
 		{"pprof", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty", (*stringValue)(&c.PprofAddr)},
-		{"tenants-strict", "refuse events and webhooks of tenants not created first with POST /api/v1/tenants (422) instead of creating them; the default tenant is always known", (*boolValue)(&c.TenantsStrict)},
+		{"tenants-strict", "refuse events, webhooks and tenant keys of tenants not created first with POST /api/v1/tenants (422) instead of creating them; the default tenant is always known", (*boolValue)(&c.TenantsStrict)},
 		{"portal-allowed-origins", "comma-separated origins (e.g. https://app.example.com) of your application: a customer-portal link's return_url must be on one of them", (*originsValue)(&c.PortalAllowedOrigins)},
 		{"tracing", "OpenTelemetry traces of publish → delivery: off or otlp (OTLP/HTTP, set up by the standard OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER variables)", (*stringValue)(&c.Tracing)},
 	}

@@ -120,18 +120,27 @@ func (r *Registry) DeleteTenant(ctx context.Context, id string, cascade bool) er
 }
 
 // tenantKnown refuses a tenant without a row when the server creates
-// tenants only on request (Config.TenantsStrict). The default tenant, the
-// one of requests that name none (the dashboard's webhook form, `hookline
-// listen`, REST Hooks), is always known.
+// tenants only on request (Config.TenantsStrict); see TenantCheck.
 func (r *Registry) tenantKnown(ctx context.Context, id string) error {
-	if !r.cfg.TenantsStrict || id == webhook.DefaultTenant {
-		return nil
+	return TenantCheck(r.cfg.Store, r.cfg.TenantsStrict)(ctx, id)
+}
+
+// TenantCheck returns the check a tenant passes before something is bound
+// to it (a webhook, an API key): with strict (--tenants-strict) it must
+// have a row; otherwise any tenant passes. The default tenant, the one of
+// requests that name none (the dashboard's webhook form, `hookline
+// listen`, REST Hooks), is always known.
+func TenantCheck(st store.TenantStore, strict bool) func(ctx context.Context, id string) error {
+	return func(ctx context.Context, id string) error {
+		if !strict || id == webhook.DefaultTenant {
+			return nil
+		}
+		_, err := st.TenantGet(ctx, id)
+		if webhook.ErrorCode(err) == webhook.ENOTFOUND {
+			return store.ErrUnknownTenant(id)
+		}
+		return err
 	}
-	_, err := r.cfg.Store.TenantGet(ctx, id)
-	if webhook.ErrorCode(err) == webhook.ENOTFOUND {
-		return store.ErrUnknownTenant(id)
-	}
-	return err
 }
 
 // applyTenant validates the set fields of in and copies them into t,
