@@ -128,12 +128,12 @@ func statusAnswer(resp *http.Response) string {
 	return s
 }
 
-// Judge reads an HTTP attempt as a Verdict. It holds the HTTP rules: 2xx is delivered; 410 Gone turns the
-// webhook off; 429 and 503 may ask for a wait with Retry-After; anything
-// else is retried on the schedule. Timeouts, refused and broken
-// connections, DNS and TLS failures, 5xx and 429 say the endpoint is down
-// or overloaded (the breaker counts them); a 4xx or a redirect refuses
-// only this request.
+// Judge reads an HTTP attempt as a Verdict. It holds the HTTP rules: 2xx
+// is delivered; 410 Gone turns the webhook off; 429 and 503 may ask for a
+// wait with Retry-After; anything else is retried on the schedule.
+// Timeouts, refused and broken connections, DNS and TLS failures, 5xx and
+// 429 say the endpoint is down or overloaded (the breaker counts them); a
+// 4xx or a redirect refuses only this request.
 func Judge(a *webhook.Attempt, now time.Time) Verdict {
 	if a.Success() {
 		return Verdict{Kind: Delivered}

@@ -144,6 +144,7 @@ func Types() []string {
 // type. It is itself a Sender.
 type Senders struct {
 	byType map[string]Sender
+	now    func() time.Time
 }
 
 var _ Sender = (*Senders)(nil)
@@ -157,7 +158,7 @@ func Open(cfg Config) (*Senders, error) {
 		factories[k] = f
 	}
 	registryMu.Unlock()
-	s := &Senders{byType: make(map[string]Sender, len(factories))}
+	s := &Senders{byType: make(map[string]Sender, len(factories)), now: cfg.Now}
 	for k, f := range factories {
 		snd, err := f(cfg)
 		if err != nil {
@@ -185,7 +186,7 @@ func (s *Senders) Send(ctx context.Context, t Task) (webhook.Attempt, Verdict) {
 	if snd, ok := s.byType[typ]; ok {
 		return snd.Send(ctx, t)
 	}
-	a := newAttempt(t, time.Now())
+	a := newAttempt(t, s.now())
 	a.ErrorClass = webhook.ErrClassInternal
 	a.Error = "no sender for destination type " + typ + " in this build"
 	a.Answer = a.ErrorClass.Answer()

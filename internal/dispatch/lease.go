@@ -188,7 +188,10 @@ func (k *leases) renew(ctx context.Context, before time.Time, ids ...string) (in
 	k.mu.Lock()
 	for _, h := range due {
 		if cur, held := k.held[h.DeliveryID]; !held || cur != h.Lease {
-			continue // changed while the write ran: cannot happen under writeMu
+			// Forgotten while the write ran (an attempt cut short by
+			// shutdown); claims and results cannot change it, as they
+			// wait for writeMu.
+			continue
 		}
 		if ok[h.DeliveryID] {
 			k.held[h.DeliveryID] = next
