@@ -42,6 +42,7 @@ func (a *App) mountDashboard(mux *http.ServeMux, st store.Store, reg *registry.R
 	}
 	dash, err := dashboard.New(dashboard.Config{
 		Store: st, Registry: reg, Inspector: insp, Queued: d.Queued, Wake: d.Wake, Keys: keys, Portals: portals,
+		PortalBrand: a.cfg.PortalBrand, PortalFrameAncestors: a.cfg.PortalAllowedOrigins,
 		SecureCookies: strings.HasPrefix(a.cfg.PublicURL, "https://") || a.cfg.TLSCert != "",
 		Version:       Version, Logger: a.log,
 	})

@@ -251,3 +251,22 @@ func (ps *Portals) Lookup(ctx context.Context, token string) (PortalLink, error)
 	}
 	return l, nil
 }
+
+// MaySubscribe reports whether p may subscribe a webhook to event type
+// slug: a portal session limited to some event types (exact slugs or
+// prefix globs) may add only those; anyone else may add any.
+func (p Principal) MaySubscribe(slug string) bool {
+	if len(p.EventTypes) == 0 {
+		return true
+	}
+	for _, pat := range p.EventTypes {
+		if prefix, ok := strings.CutSuffix(pat, "*"); ok {
+			if strings.HasPrefix(slug, prefix) {
+				return true
+			}
+		} else if slug == pat {
+			return true
+		}
+	}
+	return false
+}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/retry"
+	"github.com/hookline/hookline/internal/webhook"
 )
 
 // Config is everything `hookline serve` can be told.
@@ -63,8 +64,13 @@ type Config struct {
 	TenantsStrict bool
 	// PortalAllowedOrigins are the origins of the operator's own
 	// application ("https://app.example.com"): a portal link's return URL
-	// must be on one of them.
+	// must be on one of them, and only their pages may show the portal in
+	// an iframe.
 	PortalAllowedOrigins []string
+	// PortalBrand is the customer portal's look (--portal-name,
+	// --portal-logo-url, --portal-accent); a tenant's branding overrides
+	// it field by field.
+	PortalBrand webhook.Branding
 }
 
 // Default returns the defaults.
@@ -152,7 +158,10 @@ func (c *Config) Options() []Option {
 		{"trusted-proxies", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is believed for client addresses", (*prefixesValue)(&c.TrustedProxies)},
 		{"pprof", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty", (*stringValue)(&c.PprofAddr)},
 		{"tenants-strict", "refuse events, webhooks and tenant keys of tenants not created first with POST /api/v1/tenants (422) instead of creating them; the default tenant is always known", (*boolValue)(&c.TenantsStrict)},
-		{"portal-allowed-origins", "comma-separated origins (e.g. https://app.example.com) of your application: a customer-portal link's return_url must be on one of them", (*originsValue)(&c.PortalAllowedOrigins)},
+		{"portal-allowed-origins", "comma-separated origins (e.g. https://app.example.com) of your application: a customer-portal link's return_url must be on one of them, and only their pages may embed the portal in an iframe", (*originsValue)(&c.PortalAllowedOrigins)},
+		{"portal-name", "the customer portal's brand name (default Hookline); a tenant's branding overrides it", (*stringValue)(&c.PortalBrand.Name)},
+		{"portal-logo-url", "http(s) URL of the logo the customer portal shows; a tenant's branding overrides it", (*stringValue)(&c.PortalBrand.LogoURL)},
+		{"portal-accent", `the customer portal's accent colour, e.g. "#0a7d5a" (light and dark variants are derived); a tenant's branding overrides it`, (*stringValue)(&c.PortalBrand.Accent)},
 		{"tracing", "OpenTelemetry traces of publish → delivery: off or otlp (OTLP/HTTP, set up by the standard OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER variables)", (*stringValue)(&c.Tracing)},
 	}
 }
@@ -233,6 +242,13 @@ func (c *Config) Validate() error {
 	}
 	if c.Retention < 0 || c.BodyRetention < 0 {
 		bad("retention", "must not be negative")
+	}
+	var brand webhook.Validation
+	c.PortalBrand = c.PortalBrand.Clean(&brand, webhook.At("portal"))
+	if e, ok := errors.AsType[*webhook.Error](brand.Err()); ok {
+		for _, p := range e.Problems() {
+			bad("portal-"+strings.ReplaceAll(strings.TrimPrefix(p.Field, "portal."), "_", "-"), "%s", p.Message)
+		}
 	}
 	if c.LeaseDuration <= c.DeliveryTimeout {
 		bad("lease-duration", "must be longer than --delivery-timeout (%s)", c.DeliveryTimeout)

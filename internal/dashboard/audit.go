@@ -30,16 +30,20 @@ type auditView struct {
 // one target.
 func (d *Dashboard) audit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	v := auditView{base: d.base(r, "Audit log", "audit"), Target: truncate(strings.TrimSpace(q.Get("target")), 200)}
+	title := "Audit log"
+	if surfaceOf(r.Context()).InPortal() {
+		title = "Activity"
+	}
+	v := auditView{base: d.base(r, title, "audit"), Target: truncate(strings.TrimSpace(q.Get("target")), 200)}
 	cursor := q.Get("cursor")
 	page, err := d.cfg.Store.AuditList(r.Context(), store.AuditListParams{Scope: auth.ScopeFrom(r.Context()), Target: v.Target, Cursor: cursor, Limit: pageSize})
 	if err != nil {
 		return err
 	}
 	for _, e := range page.Entries {
-		row := auditRow{Entry: e, Link: targetLink(e.Target)}
+		row := auditRow{Entry: e, Link: targetLink(v.surface, e.Target)}
 		if e.Target != "" && v.Target == "" {
-			row.FilterURL = "/audit?" + url.Values{"target": {e.Target}}.Encode()
+			row.FilterURL = v.Root + "/audit?" + url.Values{"target": {e.Target}}.Encode()
 		}
 		v.Rows = append(v.Rows, row)
 	}
@@ -47,22 +51,22 @@ func (d *Dashboard) audit(w http.ResponseWriter, r *http.Request) error {
 	if v.Target != "" {
 		filters.Set("target", v.Target)
 	}
-	v.pager = pageLinks("/audit", filters, cursor, page.Next)
+	v.pager = pageLinks(v.Root+"/audit", filters, cursor, page.Next)
 	d.render(w, r, http.StatusOK, "audit", v)
 	return nil
 }
 
-// targetLink is the dashboard page of an audit target, or "" when it has
-// none. Only well-formed IDs are linked.
-func targetLink(target string) string {
+// targetLink is the page of an audit target on surface s, or "" when it
+// has none. Only well-formed IDs are linked.
+func targetLink(s surface, target string) string {
 	switch {
 	case webhook.HasPrefix(target, webhook.PrefixWebhook):
-		return "/webhooks/" + target
+		return s.Root + "/webhooks/" + target
 	case webhook.HasPrefix(target, webhook.PrefixEvent):
-		return "/events/" + target
+		return s.Root + "/events/" + target
 	case webhook.HasPrefix(target, webhook.PrefixDelivery):
-		return "/deliveries/" + target
-	case webhook.HasPrefix(target, auth.PrefixAPIKey):
+		return s.Root + "/deliveries/" + target
+	case webhook.HasPrefix(target, auth.PrefixAPIKey) && s.Operator:
 		return "/keys#" + target
 	}
 	return ""

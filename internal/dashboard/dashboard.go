@@ -56,6 +56,14 @@ type Config struct {
 	// Portals opens customer-portal links and recognises their sessions.
 	// Default: links in Store, with no return origin allowed.
 	Portals *auth.Portals
+	// PortalBrand is the server's branding of the customer portal
+	// (--portal-name, --portal-logo-url, --portal-accent); a tenant's own
+	// branding overrides it field by field.
+	PortalBrand webhook.Branding
+	// PortalFrameAncestors are the origins whose pages may show the
+	// portal in an iframe (--portal-allowed-origins); none by default. The
+	// dashboard is never framed.
+	PortalFrameAncestors []string
 	// SessionTTL is how long a sign-in lasts. Default 12h.
 	SessionTTL time.Duration
 	// MaxFormBytes bounds a form body. Default 64 KiB.
@@ -161,6 +169,7 @@ func (d *Dashboard) routes() []route {
 		{"POST /deliveries/{id}/retry", user, d.retryDelivery},
 
 		{"GET /event-types", user, d.eventTypes},
+		{"GET /verify", user, d.verify},
 		{"GET /events", user, d.events},
 		{"GET /events/{id}", user, d.event},
 		{"GET /overview", user, d.overview},
@@ -326,6 +335,7 @@ type errorView struct {
 
 // base is what every page's layout needs.
 type base struct {
+	surface
 	Title   string
 	Nav     string
 	User    string
@@ -333,9 +343,9 @@ type base struct {
 	Version string
 	Asset   string      // cache-busting version of the static files
 	Banner  *bannerView // recent operational notifications; nil when none
-	// Portal is the brand name a customer-portal page shows in place of
-	// the admin navigation; "" on dashboard pages.
-	Portal string
+	// Portal is what a customer-portal page shows in place of the admin
+	// navigation; nil on dashboard pages.
+	Portal *portalHead
 }
 
 func (b base) layout() base { return b }
@@ -343,8 +353,11 @@ func (b base) layout() base { return b }
 type layouter interface{ layout() base }
 
 func (d *Dashboard) base(r *http.Request, title, nav string) base {
-	b := base{Title: title, Nav: nav, User: userFrom(r.Context()), Notice: notices[r.URL.Query().Get("notice")],
-		Version: d.cfg.Version, Asset: assetVersion}
+	b := base{surface: surfaceOf(r.Context()), Title: title, Nav: nav, User: userFrom(r.Context()),
+		Notice: notices[r.URL.Query().Get("notice")], Version: d.cfg.Version, Asset: assetVersion}
+	if pc, ok := portalFrom(r.Context()); ok {
+		b.Portal = newPortalHead(pc)
+	}
 	if b.User != "" {
 		b.Banner = d.bannerFor(r)
 	}

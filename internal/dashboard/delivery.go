@@ -54,9 +54,9 @@ func (d *Dashboard) retryDelivery(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	d.cfg.Wake()
-	back := safeNext(r.PostForm.Get("return"))
-	if back == "/" {
-		back = "/deliveries/" + id
+	back := safeReturn(r.Context(), r.PostForm.Get("return"))
+	if back == "" {
+		back = link(r.Context(), "/deliveries/"+id)
 	}
 	http.Redirect(w, r, withNotice(back, "retried"), http.StatusSeeOther)
 	return nil

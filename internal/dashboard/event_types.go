@@ -11,12 +11,19 @@ type eventTypesView struct {
 	Types []webhook.EventType
 }
 
-// eventTypes is the catalog: every event type with its example payload.
+// eventTypes is the catalog: every event type with its description,
+// JSON Schema and example payload. In the portal it is the tenant's
+// developers' reference: the types the session may subscribe to, never
+// Hookline's operational events.
 func (d *Dashboard) eventTypes(w http.ResponseWriter, r *http.Request) error {
-	types, err := d.cfg.Store.EventTypeList(r.Context())
+	types, _, err := d.formTypes(r.Context())
 	if err != nil {
 		return err
 	}
-	d.render(w, r, http.StatusOK, "event_types", eventTypesView{base: d.base(r, "Event types", "types"), Types: types})
+	title := "Event types"
+	if surfaceOf(r.Context()).InPortal() {
+		title = "Event catalog"
+	}
+	d.render(w, r, http.StatusOK, "event_types", eventTypesView{base: d.base(r, title, "types"), Types: types})
 	return nil
 }

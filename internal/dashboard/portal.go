@@ -21,35 +21,82 @@ const portalPath = "/portal/"
 // portalRoutes lists the customer portal's routes: a tenant signed in by a
 // magic link (auth.Portals), not a dashboard user. Every route but the
 // link's own needs a portal session and acts as its principal, so the
-// store sees the tenant's scope only.
+// store sees the tenant's scope only. The webhook pages are the
+// dashboard's own handlers, served on the portal's surface.
 func (d *Dashboard) portalRoutes() []route {
 	return []route{
 		{"GET /portal/open", public, d.portalOpen},
 		{"GET /portal/{$}", user, d.portalHome},
+		{"GET /portal/brand.css", user, d.portalBrandCSS},
+		{"GET /portal/webhooks/new", user, d.newWebhook},
+		{"POST /portal/webhooks/new", user, d.createWebhook},
+		{"GET /portal/webhooks/{id}", user, d.editWebhook},
+		{"POST /portal/webhooks/{id}", user, d.updateWebhook},
+		{"GET /portal/webhooks/{id}/delete", user, d.confirmDeleteWebhook},
+		{"POST /portal/webhooks/{id}/delete", user, d.deleteWebhook},
+		{"POST /portal/webhooks/{id}/toggle", user, d.toggleWebhook},
+		{"POST /portal/webhooks/{id}/test", user, d.sendTest},
+		{"POST /portal/webhooks/{id}/secret", user, d.revealSecret},
+		{"POST /portal/webhooks/{id}/rotate-secret", user, d.rotateSecret},
+		{"POST /portal/webhooks/{id}/replay", user, d.replay},
+		{"GET /portal/deliveries/{id}", user, d.delivery},
+		{"POST /portal/deliveries/{id}/retry", user, d.retryDelivery},
+		{"GET /portal/events/{id}", user, d.event},
+		{"GET /portal/event-types", user, d.eventTypes},
+		{"GET /portal/verify", user, d.verify},
+		{"GET /portal/audit", user, d.audit},
 	}
 }
 
 // handlePortal is handle for the portal: the dashboard's security headers,
-// and a portal session instead of a dashboard one.
+// and a portal session instead of a dashboard one. A POST needs the
+// session's form token and a session that is not read-only.
 func (d *Dashboard) handlePortal(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
-			"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cache-Control", "no-store")
 		// The link's token is in the URL: never send it on as a referrer.
 		h.Set("Referrer-Policy", "no-referrer")
+		d.portalFrameHeaders(h, "")
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, d.cfg.MaxFormBytes)
+		}
 		if rt.access == user {
-			l, ok := d.portalSession(w, r)
+			l, session, ok := d.portalSession(w, r)
 			if !ok {
+				if isFragment(r) {
+					http.Error(w, "your portal session has ended; open the portal again from the application", http.StatusUnauthorized)
+					return
+				}
 				d.portalError(w, r, http.StatusUnauthorized, "Link expired or missing",
 					"This portal page needs a sign-in link, and yours is missing or has expired. "+
 						"Open the portal again from the application that sent you here.", "")
 				return
 			}
-			ctx := context.WithValue(r.Context(), portalLinkKey{}, l)
+			pc, err := d.portalContext(r.Context(), l, session)
+			if err != nil {
+				d.portalFail(w, r, err)
+				return
+			}
+			ctx := context.WithValue(r.Context(), portalCtxKey{}, pc)
 			r = r.WithContext(auth.WithPrincipal(ctx, auth.PortalPrincipal(l)))
+			d.portalFrameHeaders(h, pc.brand.LogoURL)
+			if r.Method == http.MethodPost {
+				if err := parseForm(r); err != nil {
+					d.portalFail(w, r, err)
+					return
+				}
+				if !checkCSRF(r, pc.csrf) {
+					d.portalError(w, r, http.StatusForbidden, "This form has expired",
+						"The form was not sent from this portal session, so it was refused. Reload the page and try again.", l.ReturnURL)
+					return
+				}
+				if l.ReadOnly {
+					d.portalError(w, r, http.StatusForbidden, "This view is read-only",
+						"Your portal session may look but not change anything. Ask for a portal link that allows changes.", l.ReturnURL)
+					return
+				}
+			}
 		}
 		if err := rt.handler(w, r); err != nil {
 			d.portalFail(w, r, err)
@@ -57,11 +104,28 @@ func (d *Dashboard) handlePortal(rt route) http.Handler {
 	})
 }
 
-// portalSession returns the link behind the request's live portal session.
-func (d *Dashboard) portalSession(w http.ResponseWriter, r *http.Request) (auth.PortalLink, bool) {
+// portalContext loads what every portal page of a session needs: its
+// tenant (for the name and branding) and its form token.
+func (d *Dashboard) portalContext(ctx context.Context, l auth.PortalLink, session string) (portalCtx, error) {
+	pc := portalCtx{link: l, csrf: csrfToken(session)}
+	t, err := d.cfg.Store.TenantGet(ctx, l.Tenant)
+	switch {
+	case webhook.ErrorCode(err) == webhook.ENOTFOUND:
+		t = webhook.Tenant{ID: l.Tenant}
+	case err != nil:
+		return pc, err
+	}
+	pc.tenant = t
+	pc.brand = d.brandFor(t)
+	return pc, nil
+}
+
+// portalSession returns the link behind the request's live portal
+// session, and the session's token.
+func (d *Dashboard) portalSession(w http.ResponseWriter, r *http.Request) (auth.PortalLink, string, bool) {
 	c, err := r.Cookie(PortalCookie)
 	if err != nil || c.Value == "" {
-		return auth.PortalLink{}, false
+		return auth.PortalLink{}, "", false
 	}
 	l, err := d.cfg.Portals.Lookup(r.Context(), c.Value)
 	if err != nil {
@@ -69,9 +133,9 @@ func (d *Dashboard) portalSession(w http.ResponseWriter, r *http.Request) (auth.
 			d.log.Warn("portal: loading a session failed", "err", err)
 		}
 		setPortalCookie(w, "", -1)
-		return auth.PortalLink{}, false
+		return auth.PortalLink{}, "", false
 	}
-	return l, true
+	return l, c.Value, true
 }
 
 // setPortalCookie sets (maxAge > 0) or clears (maxAge < 0) the portal
@@ -106,40 +170,25 @@ func (d *Dashboard) portalOpen(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// portalView is what every portal page's layout needs.
-type portalView struct {
-	base
-	Brand     string
+// portalHead is what the portal's layout shows in place of the admin
+// navigation.
+type portalHead struct {
+	Brand brand
+	// Tenant is the tenant's name (its ID when it has none).
 	Tenant    string
-	ReadOnly  bool
 	ReturnURL string
 }
 
-func (d *Dashboard) portalBase(r *http.Request, title string) (portalView, error) {
-	l, _ := r.Context().Value(portalLinkKey{}).(auth.PortalLink)
-	v := portalView{base: base{Title: title, Version: d.cfg.Version, Asset: assetVersion},
-		Brand: "Hookline", Tenant: l.Tenant, ReadOnly: l.ReadOnly, ReturnURL: l.ReturnURL}
-	t, err := d.cfg.Store.TenantGet(r.Context(), l.Tenant)
-	switch {
-	case webhook.ErrorCode(err) == webhook.ENOTFOUND:
-	case err != nil:
-		return v, err
-	default:
-		v.Tenant = t.Name
-		if t.Branding != nil && t.Branding.Name != "" {
-			v.Brand = t.Branding.Name
-		}
+func newPortalHead(pc portalCtx) *portalHead {
+	name := pc.tenant.Name
+	if name == "" {
+		name = pc.link.Tenant
 	}
-	v.Portal = v.Brand
-	return v, nil
+	return &portalHead{Brand: pc.brand, Tenant: name, ReturnURL: pc.link.ReturnURL}
 }
 
-// portalLinkKey carries the opened link of a portal request's session
-// (its return URL and read-only flag) in the request's context.
-type portalLinkKey struct{}
-
 type portalHomeView struct {
-	portalView
+	base
 	Rows []webhookRow
 	pager
 }
@@ -147,11 +196,7 @@ type portalHomeView struct {
 // portalHome lists the tenant's webhooks, read through the store with the
 // session's scope.
 func (d *Dashboard) portalHome(w http.ResponseWriter, r *http.Request) error {
-	pv, err := d.portalBase(r, "Webhooks")
-	if err != nil {
-		return err
-	}
-	v := portalHomeView{portalView: pv}
+	v := portalHomeView{base: d.base(r, "Webhooks", "webhooks")}
 	cursor := r.URL.Query().Get("cursor")
 	page, err := d.cfg.Store.WebhookList(r.Context(), store.WebhookListParams{
 		Scope: auth.ScopeFrom(r.Context()), Cursor: cursor, Limit: pageSize})
@@ -179,8 +224,14 @@ type portalErrorView struct {
 // link's return URL, whose origin the operator allowed when minting it:
 // nothing from the request is ever linked to.
 func (d *Dashboard) portalError(w http.ResponseWriter, r *http.Request, status int, heading, msg, returnURL string) {
+	b := base{Title: heading, Version: d.cfg.Version, Asset: assetVersion,
+		Portal: &portalHead{Brand: d.brandFor(webhook.Tenant{})}}
+	if pc, ok := portalFrom(r.Context()); ok {
+		b.Portal = newPortalHead(pc)
+		b.surface = surfaceOf(r.Context())
+	}
 	d.render(w, r, status, "portal_error", portalErrorView{
-		base:   base{Title: heading, Version: d.cfg.Version, Asset: assetVersion, Portal: "Hookline"},
+		base:   b,
 		Status: status, Heading: heading, Message: msg, ReturnURL: returnURL, RequestID: reqid.From(r.Context()),
 	})
 }

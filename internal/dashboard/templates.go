@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -50,6 +51,7 @@ func parsePages() (map[string]*page, error) {
 		if err != nil {
 			return nil, fmt.Errorf("dashboard template %s: %w", name, err)
 		}
+		t.Funcs(template.FuncMap{"field": fieldFunc(t)})
 		pages[name] = &page{t: t}
 	}
 	return pages, nil
@@ -98,7 +100,25 @@ func (d *Dashboard) static(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// fieldFunc renders a form field's template by name (formField.Template)
+// into a page of t: a template cannot name the template it calls at run
+// time. The result was escaped when it was rendered.
+func fieldFunc(t *template.Template) func(name string, data any) (template.HTML, error) {
+	return func(name string, data any) (template.HTML, error) {
+		if !strings.HasPrefix(name, "field-") {
+			return "", fmt.Errorf("%q is not a form field template", name)
+		}
+		var b bytes.Buffer
+		if err := t.ExecuteTemplate(&b, name, data); err != nil {
+			return "", err
+		}
+		return template.HTML(b.String()), nil
+	}
+}
+
 var funcs = template.FuncMap{
+	// field is bound to each page's templates by parsePages.
+	"field":       func(string, any) (template.HTML, error) { return "", errors.New("field: not bound to a page") },
 	"shortURL":    shortURL,
 	"ago":         ago,
 	"fmtTime":     fmtTime,

@@ -27,6 +27,6 @@ func (d *Dashboard) deleteWebhook(w http.ResponseWriter, r *http.Request) error 
 	if err := d.cfg.Registry.DeleteWebhook(r.Context(), r.PathValue("id")); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/?notice=deleted", http.StatusSeeOther)
+	http.Redirect(w, r, home(r.Context())+"?notice=deleted", http.StatusSeeOther)
 	return nil
 }

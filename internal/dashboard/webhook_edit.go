@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/hookline/hookline/internal/auth"
@@ -28,6 +29,8 @@ func newAttemptView(a webhook.Attempt) attemptView {
 
 type deliveryRow struct {
 	webhook.Delivery
+	// Surface is where the row's links and buttons lead.
+	Surface      surface
 	AttemptList  []attemptView // newest first
 	LastDuration float64
 }
@@ -45,6 +48,8 @@ type webhookEditView struct {
 	Errors  formErrors
 	Error   string
 	Types   []webhook.EventType
+	// AllEvents offers "*" (every event type) in the form.
+	AllEvents bool
 	// TestTypes are the types a test can send: the subscribed ones.
 	TestTypes   []webhook.EventType
 	Deliveries  []deliveryRow
@@ -70,7 +75,17 @@ func (d *Dashboard) editView(r *http.Request, wh webhook.Webhook, f webhookForm)
 	if err != nil {
 		return v, err
 	}
-	v.Types = types
+	if v.Types, v.AllEvents, err = d.formTypes(ctx); err != nil {
+		return v, err
+	}
+	// What the webhook has stays in the list, even if this session could
+	// not add it now.
+	for _, t := range types {
+		if slices.Contains(wh.Events, t.Slug) && !slices.ContainsFunc(v.Types, func(x webhook.EventType) bool { return x.Slug == t.Slug }) {
+			v.Types = append(v.Types, t)
+		}
+	}
+	v.AllEvents = v.AllEvents || slices.Contains(wh.Events, webhook.AllEvents)
 	for _, t := range types {
 		if wh.Subscribes(t.Slug) {
 			v.TestTypes = append(v.TestTypes, t)
@@ -85,10 +100,10 @@ func (d *Dashboard) editView(r *http.Request, wh webhook.Webhook, f webhookForm)
 		return v, err
 	}
 	if page.Next != "" {
-		v.NextURL = "/webhooks/" + wh.ID + "?dcursor=" + url.QueryEscape(page.Next) + "#deliveries"
+		v.NextURL = v.Root + "/webhooks/" + wh.ID + "?dcursor=" + url.QueryEscape(page.Next) + "#deliveries"
 	}
 	if cursor != "" {
-		v.FirstURL = "/webhooks/" + wh.ID + "#deliveries"
+		v.FirstURL = v.Root + "/webhooks/" + wh.ID + "#deliveries"
 	}
 	recent, err := d.cfg.Store.AttemptListByWebhook(ctx, auth.ScopeFrom(ctx), wh.ID, 50)
 	if err != nil {
@@ -109,7 +124,7 @@ func (d *Dashboard) deliveryRows(ctx context.Context, ds []webhook.Delivery) ([]
 		if err != nil {
 			return nil, err
 		}
-		row := deliveryRow{Delivery: dl}
+		row := deliveryRow{Delivery: dl, Surface: surfaceOf(ctx)}
 		// Newest attempt first, like the log itself.
 		for i := len(atts) - 1; i >= 0; i-- {
 			row.AttemptList = append(row.AttemptList, newAttemptView(atts[i]))
@@ -140,7 +155,7 @@ func (d *Dashboard) updateWebhook(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	id := r.PathValue("id")
-	f := webhookFormFrom(r)
+	f := webhookFormFrom(r, surfaceOf(r.Context()))
 	err := d.saveWebhook(r.Context(), f, func(in registry.WebhookInput) error {
 		_, err := d.cfg.Registry.UpdateWebhook(r.Context(), id, in)
 		return err
@@ -163,6 +178,6 @@ func (d *Dashboard) updateWebhook(w http.ResponseWriter, r *http.Request) error 
 		d.render(w, r, http.StatusUnprocessableEntity, "webhook_edit", v)
 		return nil
 	}
-	http.Redirect(w, r, "/webhooks/"+id+"?notice=saved", http.StatusSeeOther)
+	http.Redirect(w, r, link(r.Context(), "/webhooks/"+id+"?notice=saved"), http.StatusSeeOther)
 	return nil
 }

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -29,41 +28,28 @@ type webhookForm struct {
 	Destination string
 }
 
-// webhookFields are the form's fields, for placing registry errors.
-var webhookFields = []string{"name", "url", "description", "events", "active", "format", "integration", "headers",
-	"secret_headers"}
-
 func newWebhookForm() webhookForm {
 	return webhookForm{Active: true, Format: string(webhook.FormatEnvelope), Integration: "manual",
 		Destination: webhook.DestinationHTTP}
 }
 
-func webhookFormFrom(r *http.Request) webhookForm {
-	f := r.PostForm
-	return webhookForm{
-		Name:        f.Get("name"),
-		URL:         f.Get("url"),
-		Description: f.Get("description"),
-		Events:      f["events"],
-		Active:      f.Has("active"),
-		Format:      f.Get("format"),
-		Integration: f.Get("integration"),
-		Headers:     f.Get("headers"),
-		Secret:      f["secret_headers"],
-		Destination: webhook.DestinationHTTP,
+// webhookFormFrom reads the posted form: the fields of surface s.
+func webhookFormFrom(r *http.Request, s surface) webhookForm {
+	f := webhookForm{Destination: webhook.DestinationHTTP}
+	for _, fl := range webhookFormFields {
+		if s.Operator || !fl.OperatorOnly {
+			fl.read(r.PostForm, &f)
+		}
 	}
+	return f
 }
 
 func formFromWebhook(w webhook.Webhook) webhookForm {
-	var lines []string
-	for _, k := range slices.Sorted(maps.Keys(w.Headers)) {
-		lines = append(lines, k+": "+w.Headers[k])
+	var f webhookForm
+	for _, fl := range webhookFormFields {
+		fl.load(w, &f)
 	}
-	return webhookForm{
-		Name: w.Name, URL: w.URL, Description: w.Description, Events: w.Events, Active: w.Active,
-		Format: string(w.Format), Integration: w.Integration, Headers: strings.Join(lines, "\n"),
-		Secret: w.SecretHeaders, Destination: w.Destination.Type,
-	}
+	return f
 }
 
 // headerRow is one custom header of the form with its "secret" box.
@@ -106,51 +92,26 @@ func (webhookForm) CredentialWords() string {
 	return strings.Join(words, " ")
 }
 
-// input turns the form into a registry input; the registry validates it.
-// Only the header lines' shape is checked here, since the registry takes a
-// map; the well-formed lines are in the input either way.
-func (f webhookForm) input() (registry.WebhookInput, error) {
-	in := registry.WebhookInput{
-		Name: &f.Name, URL: &f.URL, Description: &f.Description, Active: &f.Active,
-		Events: f.Events, Headers: map[string]string{}, SecretHeaders: []string{},
-	}
-	if in.Events == nil {
-		in.Events = []string{} // "choose at least one" from the registry
-	}
-	if f.Format != "" {
-		in.Format = &f.Format
-	}
-	if f.Integration != "" {
-		in.Integration = &f.Integration
-	}
-	var err error
-	for line := range strings.Lines(f.Headers) {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		name, value, ok := strings.Cut(line, ":")
-		if !ok || strings.TrimSpace(name) == "" {
-			err = webhook.FieldError(webhook.EINVALID, "headers", "write one header per line as Name: value")
-			continue
-		}
-		in.Headers[strings.TrimSpace(name)] = strings.TrimSpace(value)
-	}
-	// A box stays checked after its header line is deleted when the page
-	// runs no script: only boxes of headers still typed count.
-	for _, r := range f.HeaderRows() {
-		if r.Secret {
-			in.SecretHeaders = append(in.SecretHeaders, r.Name)
+// input turns the form's fields of surface s into a registry input; the
+// registry validates it. The error is the form's own problems.
+func (f webhookForm) input(s surface) (registry.WebhookInput, error) {
+	var in registry.WebhookInput
+	var v webhook.Validation
+	for _, fl := range webhookFormFields {
+		if s.Operator || !fl.OperatorOnly {
+			if err := v.Merge(fl.input(f, &in)); err != nil {
+				return in, err
+			}
 		}
 	}
-	return in, err
+	return in, v.Err()
 }
 
 // saveWebhook validates the form and, when it is sound, saves it with
 // save (a create or an update). The form's own problem (header lines) is
 // reported together with the registry's problems with the other fields.
 func (d *Dashboard) saveWebhook(ctx context.Context, f webhookForm, save func(registry.WebhookInput) error) error {
-	in, formErr := f.input()
+	in, formErr := f.input(surfaceOf(ctx))
 	if formErr == nil {
 		return save(in)
 	}
@@ -171,10 +132,12 @@ type webhookFormView struct {
 	Errors formErrors
 	Error  string
 	Types  []webhook.EventType
+	// AllEvents offers "*" (every event type).
+	AllEvents bool
 }
 
 func (d *Dashboard) newWebhook(w http.ResponseWriter, r *http.Request) error {
-	types, err := d.cfg.Store.EventTypeList(r.Context())
+	types, all, err := d.formTypes(r.Context())
 	if err != nil {
 		return err
 	}
@@ -183,7 +146,7 @@ func (d *Dashboard) newWebhook(w http.ResponseWriter, r *http.Request) error {
 		f.URL = truncate(u, 2048)
 	}
 	d.render(w, r, http.StatusOK, "webhook_new", webhookFormView{
-		base: d.base(r, "Add New Webhook", "webhooks"), Form: f, Types: types,
+		base: d.base(r, "Add New Webhook", "webhooks"), Form: f, Types: types, AllEvents: all,
 	})
 	return nil
 }
@@ -192,7 +155,7 @@ func (d *Dashboard) createWebhook(w http.ResponseWriter, r *http.Request) error 
 	if err := parseForm(r); err != nil {
 		return err
 	}
-	f := webhookFormFrom(r)
+	f := webhookFormFrom(r, surfaceOf(r.Context()))
 	var created webhook.Webhook
 	err := d.saveWebhook(r.Context(), f, func(in registry.WebhookInput) (err error) {
 		created, _, err = d.cfg.Registry.CreateWebhook(r.Context(), in)
@@ -203,15 +166,15 @@ func (d *Dashboard) createWebhook(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return err
 		}
-		types, err := d.cfg.Store.EventTypeList(r.Context())
+		types, all, err := d.formTypes(r.Context())
 		if err != nil {
 			return err
 		}
 		d.render(w, r, http.StatusUnprocessableEntity, "webhook_new", webhookFormView{
-			base: d.base(r, "Add New Webhook", "webhooks"), Form: f, Types: types, Errors: errs, Error: top,
+			base: d.base(r, "Add New Webhook", "webhooks"), Form: f, Types: types, AllEvents: all, Errors: errs, Error: top,
 		})
 		return nil
 	}
-	http.Redirect(w, r, "/webhooks/"+created.ID+"?notice=created", http.StatusSeeOther)
+	http.Redirect(w, r, link(r.Context(), "/webhooks/"+created.ID+"?notice=created"), http.StatusSeeOther)
 	return nil
 }

@@ -45,7 +45,7 @@ func (d *Dashboard) replay(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	d.cfg.Wake()
-	http.Redirect(w, r, "/webhooks/"+id+"?notice=replayed&n="+strconv.Itoa(n)+"#replay", http.StatusSeeOther)
+	http.Redirect(w, r, link(r.Context(), "/webhooks/"+id+"?notice=replayed&n="+strconv.Itoa(n)+"#replay"), http.StatusSeeOther)
 	return nil
 }
 

@@ -35,9 +35,10 @@ func (d *Dashboard) showSecret(w http.ResponseWriter, r *http.Request, rotated b
 	st := secretState{Revealed: true, Rotated: rotated, Secrets: secrets}
 	if isFragment(r) {
 		d.renderFragment(w, r, http.StatusOK, "webhook_edit", "secret-box", struct {
+			surface
 			Webhook any
 			Secret  secretState
-		}{wh, st})
+		}{surfaceOf(r.Context()), wh, st})
 		return nil
 	}
 	v, err := d.editView(r, wh, formFromWebhook(wh))

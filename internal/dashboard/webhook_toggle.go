@@ -21,9 +21,9 @@ func (d *Dashboard) toggleWebhook(w http.ResponseWriter, r *http.Request) error 
 	if active {
 		notice = "enabled"
 	}
-	back := safeNext(r.PostForm.Get("return"))
-	if back == "/" {
-		back = "/webhooks/" + id
+	back := safeReturn(r.Context(), r.PostForm.Get("return"))
+	if back == "" {
+		back = link(r.Context(), "/webhooks/"+id)
 	}
 	http.Redirect(w, r, withNotice(back, notice), http.StatusSeeOther)
 	return nil

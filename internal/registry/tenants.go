@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"net/mail"
-	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -40,14 +38,12 @@ type BrandingPatch struct {
 const (
 	MaxTenantName    = 200
 	MaxContactEmail  = 254
-	MaxBrandingName  = 100
-	MaxLogoURL       = 2048
+	MaxBrandingName  = webhook.MaxBrandingName
+	MaxLogoURL       = webhook.MaxLogoURL
 	MaxMetadataKeys  = 50
 	MaxMetadataKey   = 40
 	MaxMetadataValue = 500
 )
-
-var accentPattern = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 
 // CreateTenant validates in and stores a new tenant.
 func (r *Registry) CreateTenant(ctx context.Context, in TenantInput) (webhook.Tenant, error) {
@@ -183,20 +179,7 @@ func checkBranding(b *webhook.Branding, v *webhook.Validation) *webhook.Branding
 	if b == nil {
 		return nil
 	}
-	c := webhook.Branding{Name: strings.TrimSpace(b.Name), LogoURL: strings.TrimSpace(b.LogoURL), Accent: strings.TrimSpace(b.Accent)}
-	if utf8.RuneCountInString(c.Name) > MaxBrandingName {
-		v.Add(webhook.EINVALID, at.Key("name"), "must be at most %d characters", MaxBrandingName)
-	}
-	if c.LogoURL != "" {
-		// Pages show it as an <img>: only web URLs, never javascript: or data:.
-		u, err := url.Parse(c.LogoURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(c.LogoURL) > MaxLogoURL {
-			v.Add(webhook.EINVALID, at.Key("logo_url"), "must be an http(s) URL of at most %d characters", MaxLogoURL)
-		}
-	}
-	if c.Accent != "" && !accentPattern.MatchString(c.Accent) {
-		v.Add(webhook.EINVALID, at.Key("accent"), `must be a hex colour like "#0a7d5a"`)
-	}
+	c := b.Clean(v, at)
 	if c == (webhook.Branding{}) {
 		return nil
 	}

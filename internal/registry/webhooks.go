@@ -240,7 +240,7 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 		w.Description = *in.Description
 	}
 	if in.Events != nil {
-		events, err := r.checkEvents(ctx, w.Tenant, in.Events, v)
+		events, err := r.checkEvents(ctx, w.Tenant, in.Events, w.Events, v)
 		if err != nil {
 			return err
 		}
@@ -278,9 +278,13 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 // checkEvents returns the subscribed event types of events without
 // repeats, recording in v each problem: the list as a whole, or each bad
 // item at its index. Only the operator's (default tenant's) webhooks may
-// name Hookline's operational events.
-func (r *Registry) checkEvents(ctx context.Context, tenant string, events []string, v *webhook.Validation) ([]string, error) {
+// name Hookline's operational events. A principal limited to some event
+// types (a portal session's link) may add only those, and not "*";
+// what the webhook had (had) stays allowed.
+func (r *Registry) checkEvents(ctx context.Context, tenant string, events, had []string, v *webhook.Validation) ([]string, error) {
 	at := webhook.At("events")
+	p, _ := auth.PrincipalFrom(ctx)
+	limited := len(p.EventTypes) > 0
 	if len(events) == 0 {
 		v.Add(webhook.EINVALID, at, `must list at least one event type, or ["*"] for all`)
 		return nil, nil
@@ -293,6 +297,11 @@ func (r *Registry) checkEvents(ctx context.Context, tenant string, events []stri
 	mixed := false
 	for i, e := range events {
 		if e == webhook.AllEvents {
+			if limited && !slices.Contains(had, e) {
+				v.Add(webhook.EUNPROCESSABLE, at.Index(i),
+					`this session may subscribe only to %s, not to every event ("*")`, strings.Join(p.EventTypes, ", "))
+				continue
+			}
 			if len(events) == 1 {
 				return []string{webhook.AllEvents}, nil
 			}
@@ -312,6 +321,11 @@ func (r *Registry) checkEvents(ctx context.Context, tenant string, events []stri
 			v.Add(webhook.EUNPROCESSABLE, at.Index(i),
 				"%q is one of Hookline's operational events, which only the operator's webhooks (tenant %q) may subscribe to",
 				e, webhook.DefaultTenant)
+			continue
+		}
+		if !p.MaySubscribe(e) && !slices.Contains(had, e) {
+			v.Add(webhook.EUNPROCESSABLE, at.Index(i), "%q is not among the event types this session may subscribe to (%s)",
+				e, strings.Join(p.EventTypes, ", "))
 			continue
 		}
 		if _, err := r.cfg.Store.EventTypeGet(ctx, e); err != nil {

@@ -1,6 +1,12 @@
 package webhook
 
-import "time"
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
 // Tenant is one customer of the operator: the owner of webhooks, events
 // and deliveries whose Tenant is its ID. Producers name tenants by their
@@ -34,6 +40,34 @@ type Branding struct {
 	LogoURL string `json:"logo_url,omitempty"`
 	// Accent is a CSS hex colour ("#0a7d5a").
 	Accent string `json:"accent,omitempty"`
+}
+
+// Branding limits.
+const (
+	MaxBrandingName = 100
+	MaxLogoURL      = 2048
+)
+
+var accentPattern = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+
+// Clean returns b with its fields trimmed, recording in v each problem
+// at its place under at (the tenant's branding, or the server's flags).
+func (b Branding) Clean(v *Validation, at Loc) Branding {
+	c := Branding{Name: strings.TrimSpace(b.Name), LogoURL: strings.TrimSpace(b.LogoURL), Accent: strings.TrimSpace(b.Accent)}
+	if utf8.RuneCountInString(c.Name) > MaxBrandingName {
+		v.Add(EINVALID, at.Key("name"), "must be at most %d characters", MaxBrandingName)
+	}
+	if c.LogoURL != "" {
+		// Pages show it as an <img>: only web URLs, never javascript: or data:.
+		u, err := url.Parse(c.LogoURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(c.LogoURL) > MaxLogoURL {
+			v.Add(EINVALID, at.Key("logo_url"), "must be an http(s) URL of at most %d characters", MaxLogoURL)
+		}
+	}
+	if c.Accent != "" && !accentPattern.MatchString(c.Accent) {
+		v.Add(EINVALID, at.Key("accent"), `must be a hex colour like "#0a7d5a"`)
+	}
+	return c
 }
 
 // MaxTenant bounds tenant names.

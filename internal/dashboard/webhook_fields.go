@@ -1,0 +1,152 @@
+package dashboard
+
+import (
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/hookline/hookline/internal/registry"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// formField is one field of the webhook form, which the dashboard and the
+// customer portal share. A new webhook field (a payload filter, a rate
+// limit, a destination's settings) is one entry in webhookFormFields and
+// one template named by it: both surfaces then show it, read it back
+// after an error, fill it from a stored webhook and hand it to the
+// registry, which validates it for every surface at once.
+type formField struct {
+	// Name is the form key, and the field name the registry's problems
+	// use (errors for it are shown next to it).
+	Name string
+	// Template renders the field from the form's view (webhookFormView or
+	// webhookEditView: .Form, .Errors, .Types, and the surface).
+	Template string
+	// Advanced fields are in the folded "Advanced" section.
+	Advanced bool
+	// OperatorOnly fields are the operator's bookkeeping: the portal
+	// neither shows nor sends them, so a tenant's save keeps their value.
+	OperatorOnly bool
+	// read copies the posted value into the form.
+	read func(v url.Values, f *webhookForm)
+	// load copies a stored webhook's value into the form.
+	load func(w webhook.Webhook, f *webhookForm)
+	// input copies the form's value into the registry's input. An error is
+	// the field's own problem (a shape the registry cannot see), reported
+	// together with the registry's.
+	input func(f webhookForm, in *registry.WebhookInput) error
+}
+
+// webhookFormFields are the webhook form's fields, in the order shown.
+var webhookFormFields = []formField{
+	{Name: "name", Template: "field-name",
+		read:  func(v url.Values, f *webhookForm) { f.Name = v.Get("name") },
+		load:  func(w webhook.Webhook, f *webhookForm) { f.Name = w.Name },
+		input: func(f webhookForm, in *registry.WebhookInput) error { in.Name = &f.Name; return nil }},
+	{Name: "url", Template: "field-url",
+		read:  func(v url.Values, f *webhookForm) { f.URL = v.Get("url") },
+		load:  func(w webhook.Webhook, f *webhookForm) { f.URL = w.URL },
+		input: func(f webhookForm, in *registry.WebhookInput) error { in.URL = &f.URL; return nil }},
+	{Name: "events", Template: "field-events",
+		read: func(v url.Values, f *webhookForm) { f.Events = v["events"] },
+		load: func(w webhook.Webhook, f *webhookForm) { f.Events = w.Events },
+		input: func(f webhookForm, in *registry.WebhookInput) error {
+			in.Events = f.Events
+			if in.Events == nil {
+				in.Events = []string{} // "choose at least one" from the registry
+			}
+			return nil
+		}},
+	{Name: "description", Template: "field-description",
+		read:  func(v url.Values, f *webhookForm) { f.Description = v.Get("description") },
+		load:  func(w webhook.Webhook, f *webhookForm) { f.Description = w.Description },
+		input: func(f webhookForm, in *registry.WebhookInput) error { in.Description = &f.Description; return nil }},
+	{Name: "active", Template: "field-active",
+		read:  func(v url.Values, f *webhookForm) { f.Active = v.Has("active") },
+		load:  func(w webhook.Webhook, f *webhookForm) { f.Active = w.Active },
+		input: func(f webhookForm, in *registry.WebhookInput) error { in.Active = &f.Active; return nil }},
+	{Name: "destination", Template: "field-destination", Advanced: true,
+		// Shown, not edited: the HTTP form has one destination type.
+		read:  func(v url.Values, f *webhookForm) {},
+		load:  func(w webhook.Webhook, f *webhookForm) { f.Destination = w.Destination.Type },
+		input: func(f webhookForm, in *registry.WebhookInput) error { return nil }},
+	{Name: "format", Template: "field-format", Advanced: true,
+		read: func(v url.Values, f *webhookForm) { f.Format = v.Get("format") },
+		load: func(w webhook.Webhook, f *webhookForm) { f.Format = string(w.Format) },
+		input: func(f webhookForm, in *registry.WebhookInput) error {
+			if f.Format != "" {
+				in.Format = &f.Format
+			}
+			return nil
+		}},
+	{Name: "integration", Template: "field-integration", Advanced: true, OperatorOnly: true,
+		read: func(v url.Values, f *webhookForm) { f.Integration = v.Get("integration") },
+		load: func(w webhook.Webhook, f *webhookForm) { f.Integration = w.Integration },
+		input: func(f webhookForm, in *registry.WebhookInput) error {
+			if f.Integration != "" {
+				in.Integration = &f.Integration
+			}
+			return nil
+		}},
+	{Name: "headers", Template: "field-headers", Advanced: true,
+		read: func(v url.Values, f *webhookForm) { f.Headers, f.Secret = v.Get("headers"), v["secret_headers"] },
+		load: func(w webhook.Webhook, f *webhookForm) {
+			var lines []string
+			for _, k := range slices.Sorted(maps.Keys(w.Headers)) {
+				lines = append(lines, k+": "+w.Headers[k])
+			}
+			f.Headers, f.Secret = strings.Join(lines, "\n"), w.SecretHeaders
+		},
+		input: headersInput},
+}
+
+// fieldsFor returns the form's fields on surface s: the main ones, or
+// the advanced ones.
+func fieldsFor(s surface, advanced bool) []formField {
+	var out []formField
+	for _, f := range webhookFormFields {
+		if f.Advanced == advanced && (s.Operator || !f.OperatorOnly) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// webhookFields are the form's field names, for placing registry errors.
+var webhookFields = func() []string {
+	names := []string{"secret_headers"} // shown with the headers
+	for _, f := range webhookFormFields {
+		names = append(names, f.Name)
+	}
+	return names
+}()
+
+// headersInput reads the custom header lines ("Name: value") and which of
+// them are secret. Only the lines' shape is checked here, since the
+// registry takes a map; the well-formed lines are in the input either
+// way.
+func headersInput(f webhookForm, in *registry.WebhookInput) error {
+	in.Headers, in.SecretHeaders = map[string]string{}, []string{}
+	var err error
+	for line := range strings.Lines(f.Headers) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			err = webhook.FieldError(webhook.EINVALID, "headers", "write one header per line as Name: value")
+			continue
+		}
+		in.Headers[strings.TrimSpace(name)] = strings.TrimSpace(value)
+	}
+	// A box stays checked after its header line is deleted when the page
+	// runs no script: only boxes of headers still typed count.
+	for _, r := range f.HeaderRows() {
+		if r.Secret {
+			in.SecretHeaders = append(in.SecretHeaders, r.Name)
+		}
+	}
+	return err
+}
