@@ -59,7 +59,8 @@ type hookline struct {
 	Key string
 }
 
-func startHookline(t *testing.T) *hookline {
+// startHookline starts the server; tweaks change its configuration first.
+func startHookline(t *testing.T, tweaks ...func(*config.Config)) *hookline {
 	t.Helper()
 	cfg := config.Default()
 	cfg.AdminPassword = adminPassword
@@ -69,6 +70,9 @@ func startHookline(t *testing.T) *hookline {
 	cfg.AllowPrivateTargets = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	cfg.RetrySchedule = []time.Duration{time.Hour} // one automatic retry, far away: the test retries by hand
 	cfg.ShutdownTimeout = 5 * time.Second
+	for _, tw := range tweaks {
+		tw(&cfg)
+	}
 	a, err := app.New(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
