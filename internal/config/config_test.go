@@ -208,3 +208,24 @@ func TestPortalAllowedOrigins(t *testing.T) {
 		}
 	}
 }
+
+func TestPortalBranding(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string // "" for valid
+	}{
+		{[]string{"--portal-name", "Acme Hooks", "--portal-accent", "#0a7d5a", "--portal-logo-url", "https://cdn.example/logo.svg"}, ""},
+		{[]string{"--portal-accent", "green"}, "--portal-accent"},
+		{[]string{"--portal-logo-url", "javascript:alert(1)"}, "--portal-logo-url"},
+		{[]string{"--portal-name", strings.Repeat("n", 101)}, "--portal-name"},
+	}
+	for _, tt := range tests {
+		_, err := parse(t, tt.args, nil)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%v: %v", tt.args, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%v: %v, want an error naming %s", tt.args, err, tt.want)
+		}
+	}
+}
