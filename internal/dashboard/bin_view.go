@@ -78,7 +78,7 @@ func (d *Dashboard) bin(w http.ResponseWriter, r *http.Request) error {
 	for _, br := range reqs {
 		v.Requests = append(v.Requests, newBinRequestView(br, secrets, displayLimit))
 	}
-	v.StreamURL = "/inspector/" + b.ID + "/stream?verify=" + urlQueryEscape(v.VerifyID)
+	v.StreamURL = v.Root + "/inspector/" + b.ID + "/stream?verify=" + urlQueryEscape(v.VerifyID)
 	if len(reqs) > 0 {
 		v.StreamURL += "&after=" + urlQueryEscape(reqs[0].ID)
 	}

@@ -66,7 +66,7 @@ func (d *Dashboard) createBin(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	d.cfg.Registry.Audit(r.Context(), "bin.create", b.ID, b.Name)
-	http.Redirect(w, r, "/inspector/"+b.ID+"?notice=bin-created", http.StatusSeeOther)
+	http.Redirect(w, r, link(r.Context(), "/inspector/"+b.ID+"?notice=bin-created"), http.StatusSeeOther)
 	return nil
 }
 
@@ -76,7 +76,7 @@ func (d *Dashboard) deleteBin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.cfg.Registry.Audit(r.Context(), "bin.delete", id, "")
-	http.Redirect(w, r, "/inspector?notice=bin-deleted", http.StatusSeeOther)
+	http.Redirect(w, r, link(r.Context(), "/inspector?notice=bin-deleted"), http.StatusSeeOther)
 	return nil
 }
 
@@ -92,8 +92,19 @@ func (d *Dashboard) useBin(w http.ResponseWriter, r *http.Request) error {
 		name = string([]rune(name)[:registry.MaxName])
 	}
 	u := d.cfg.Inspector.URL(r, b)
+	// Every event type the principal may subscribe to: "*", or for a
+	// portal session limited to some types, those.
+	events := []string{webhook.AllEvents}
+	if types, all, err := d.formTypes(r.Context()); err != nil {
+		return err
+	} else if !all {
+		events = events[:0]
+		for _, t := range types {
+			events = append(events, t.Slug)
+		}
+	}
 	wh, _, err := d.cfg.Registry.CreateWebhook(r.Context(), registry.WebhookInput{
-		Name: &name, URL: &u, Events: []string{webhook.AllEvents},
+		Name: &name, URL: &u, Events: events,
 	})
 	if err != nil {
 		if e, ok := errors.AsType[*webhook.Error](err); ok && e.Field == "url" && e.Code == webhook.EUNPROCESSABLE {
@@ -104,7 +115,7 @@ func (d *Dashboard) useBin(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	http.Redirect(w, r, "/webhooks/"+wh.ID+"?notice=bin-used", http.StatusSeeOther)
+	http.Redirect(w, r, link(r.Context(), "/webhooks/"+wh.ID+"?notice=bin-used"), http.StatusSeeOther)
 	return nil
 }
 

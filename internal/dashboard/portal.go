@@ -45,6 +45,13 @@ func (d *Dashboard) portalRoutes() []route {
 		{"GET /portal/event-types", user, d.eventTypes},
 		{"GET /portal/verify", user, d.verify},
 		{"GET /portal/audit", user, d.audit},
+		{"GET /portal/inspector", user, d.bins},
+		{"POST /portal/inspector", user, d.createBin},
+		{"GET /portal/inspector/{id}", user, d.bin},
+		{"GET /portal/inspector/{id}/stream", user, d.binStream},
+		{"GET /portal/inspector/{id}/requests/{rid}", user, d.binRequest},
+		{"POST /portal/inspector/{id}/delete", user, d.deleteBin},
+		{"POST /portal/inspector/{id}/use", user, d.useBin},
 	}
 }
 

@@ -373,7 +373,13 @@ func TestPortalRoutesStayInTheTenant(t *testing.T) {
 	if err != nil || len(res.Deliveries) != 1 {
 		t.Fatalf("globex event: %v %+v", err, res.Deliveries)
 	}
-	ids := map[string]string{"webhooks": globex.ID, "deliveries": res.Deliveries[0].ID, "events": res.Event.ID}
+	globexCtx := auth.WithPrincipal(context.Background(), auth.PortalPrincipal(auth.PortalLink{Tenant: "globex"}))
+	bin, err := b.insp.Create(globexCtx, "Globex's bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{"webhooks": globex.ID, "deliveries": res.Deliveries[0].ID, "events": res.Event.ID,
+		"inspector": bin.ID}
 	before := globexState(t, b, globex.ID)
 
 	tok := b.openPortal(auth.PortalMint{Tenant: "acme"})
@@ -390,6 +396,7 @@ func TestPortalRoutesStayInTheTenant(t *testing.T) {
 			t.Errorf("route %s: no foreign %s ID to try it with; add one to this test", rt.pattern, kind)
 			continue
 		}
+		path = strings.Replace(path, "{rid}", "req_doesnotexist0000000000", 1)
 		target := strings.Replace(path, "{id}", id, 1)
 		missing := strings.Replace(path, "{id}", kindPrefix(kind)+"doesnotexist00000000000", 1)
 		form := url.Values{"name": {"Hijacked"}, "url": {"https://evil.example/x"}, "events": {"*"}, "active": {"false"},
@@ -413,6 +420,9 @@ func TestPortalRoutesStayInTheTenant(t *testing.T) {
 	if after := globexState(t, b, globex.ID); after != before {
 		t.Errorf("globex changed:\nbefore %s\nafter  %s", before, after)
 	}
+	if _, err := b.insp.Get(globexCtx, bin.ID); err != nil {
+		t.Errorf("globex's bin: %v", err)
+	}
 }
 
 func kindPrefix(kind string) string {
@@ -421,6 +431,8 @@ func kindPrefix(kind string) string {
 		return webhook.PrefixWebhook
 	case "deliveries":
 		return webhook.PrefixDelivery
+	case "inspector":
+		return "bin_"
 	}
 	return webhook.PrefixEvent
 }
@@ -532,5 +544,47 @@ func TestBrandCSSContrast(t *testing.T) {
 		if css := brandCSS(bad); strings.Contains(css, "--primary") {
 			t.Errorf("%q gave %s", bad, css)
 		}
+	}
+}
+
+// TestPortalInspector: a tenant catches payloads in its own bins, and
+// "Use this bin" makes a webhook of its own, limited like the session.
+func TestPortalInspector(t *testing.T) {
+	t.Parallel()
+	b, _, _ := portalSetup(t)
+	tok := b.openPortal(auth.PortalMint{Tenant: "acme", EventTypes: []string{"payment_*"}})
+	r := b.portalPost(tok, "/portal/inspector", url.Values{"name": {"Acme's catcher"}})
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/portal/inspector/bin_") {
+		t.Fatalf("create bin: %d %q: %s", r.Status, r.Location, r.Body)
+	}
+	id := strings.TrimPrefix(strings.Split(r.Location, "?")[0], "/portal/inspector/")
+	acmeCtx := auth.WithPrincipal(context.Background(), auth.PortalPrincipal(auth.PortalLink{Tenant: "acme"}))
+	if _, err := b.insp.Get(acmeCtx, id); err != nil {
+		t.Fatalf("the bin is not acme's: %v", err)
+	}
+	r = b.get(r.Location)
+	mustContain(t, r.Body, "Bin created", `action="/portal/inspector/`+id+`/use"`, `/portal/inspector/`+id+`/stream`)
+	mustContain(t, b.get("/portal/inspector").Body, "Acme&#39;s catcher")
+
+	r = b.portalPost(tok, "/portal/inspector/"+id+"/use", nil)
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/portal/webhooks/wh_") {
+		t.Fatalf("use bin: %d %q: %s", r.Status, r.Location, r.Body)
+	}
+	wid := strings.TrimPrefix(strings.Split(r.Location, "?")[0], "/portal/webhooks/")
+	w, err := b.st.WebhookGet(operator(), auth.AllTenants(), wid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Tenant != "acme" || slices.Contains(w.Events, "*") || !slices.Contains(w.Events, "payment_received") {
+		t.Errorf("bin webhook %s for %v", w.Tenant, w.Events)
+	}
+	for _, e := range w.Events {
+		if !strings.HasPrefix(e, "payment_") {
+			t.Errorf("bin webhook subscribes to %s", e)
+		}
+	}
+	r = b.portalPost(tok, "/portal/inspector/"+id+"/delete", nil)
+	if r.Status != http.StatusSeeOther || r.Location != "/portal/inspector?notice=bin-deleted" {
+		t.Errorf("delete bin: %d %q", r.Status, r.Location)
 	}
 }
