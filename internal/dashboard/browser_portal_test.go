@@ -151,9 +151,9 @@ func TestBrowserPortalEmbedded(t *testing.T) {
 			chromedp.SetValue(css("#name"), "Acme orders"),
 			chromedp.SetValue(css("#url"), bin.URL),
 			chromedp.Evaluate[chromedp.Void](`(() => {
-				const sel = document.getElementById('events');
-				for (const o of sel.options) o.selected = o.value === 'payment_received';
-				sel.dispatchEvent(new Event('change'));
+				const picker = document.getElementById('events');
+				for (const o of picker.querySelectorAll('input[type=checkbox]')) o.checked = o.value === 'payment_received';
+				picker.dispatchEvent(new Event('change', {bubbles: true}));
 			})()`),
 			chromedp.WaitVisible(css("#ex-payment_received")),
 		)

@@ -365,9 +365,9 @@ func TestBrowser(t *testing.T) {
 			chromedp.SetValue(css("#name"), "P"),
 			chromedp.SetValue(css("#url"), binURL),
 			chromedp.Evaluate[chromedp.Void](`(() => {
-				const sel = document.getElementById('events');
-				for (const o of sel.options) o.selected = ['payment_received', 'domain_created'].includes(o.value);
-				sel.dispatchEvent(new Event('change'));
+				const picker = document.getElementById('events');
+				for (const o of picker.querySelectorAll('input[type=checkbox]')) o.checked = ['payment_received', 'domain_created'].includes(o.value);
+				picker.dispatchEvent(new Event('change', {bubbles: true}));
 			})()`),
 			chromedp.WaitVisible(css("#ex-payment_received")),
 		)

@@ -182,7 +182,7 @@ func TestFormValidationErrorsKeepValues(t *testing.T) {
 		t.Fatalf("status %d", r.Status)
 	}
 	mustContain(t, r.Body, `id="name-error">must be 2 to 200 characters`, `value="https://example.com/typed"`,
-		`<option value="payment_received" selected>`, `aria-invalid="true"`)
+		`name="events" value="payment_received" checked>`, `aria-invalid="true"`)
 
 	r = b.post("/webhooks/new", url.Values{"name": {"Valid name"}, "url": {"ftp://example.com"}, "events": {"payment_received"}})
 	mustContain(t, r.Body, `id="url-error">scheme must be http or https`, `value="Valid name"`)
@@ -315,7 +315,7 @@ func TestWebhookCRUDWithoutJavaScript(t *testing.T) {
 		t.Fatalf("redirect to %q", r.Location)
 	}
 	r = b.get(r.Location)
-	mustContain(t, r.Body, "Webhook created.", "Orders", "X-Team: billing", `<option value="domain_created" selected>`)
+	mustContain(t, r.Body, "Webhook created.", "Orders", "X-Team: billing", `name="events" value="domain_created" checked>`)
 
 	// List.
 	r = b.get("/")

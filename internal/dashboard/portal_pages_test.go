@@ -331,7 +331,7 @@ func TestPortalEventTypeLimits(t *testing.T) {
 
 	// The operator's "*" on acme's webhook stays when the tenant renames it.
 	r = b.get("/portal/webhooks/" + acme.ID)
-	mustContain(t, r.Body, `value="*" selected`)
+	mustContain(t, r.Body, `value="*" checked`)
 	r = b.portalPost(tok, "/portal/webhooks/"+acme.ID, url.Values{"name": {"Acme orders 2"}, "url": {"https://acme.example/hooks"},
 		"events": {"*"}, "active": {"on"}})
 	if r.Status != http.StatusSeeOther {

@@ -136,6 +136,7 @@ var funcs = template.FuncMap{
 	"withID":      func(b bodyView, id string) bodyView { b.ID = id; return b },
 	"query":       url.QueryEscape,
 	"previewType": previewType,
+	"eventGroups": eventGroups,
 	"traceID":     tracing.TraceID,
 	"countOf": func(m map[webhook.DeliveryStatus]int, s string) int {
 		return m[webhook.DeliveryStatus(s)]
@@ -314,4 +315,41 @@ func previewType(selected []string, types []webhook.EventType) webhook.EventType
 		return types[0]
 	}
 	return webhook.EventType{}
+}
+
+// eventGroup is the event types sharing a prefix, for the event picker.
+type eventGroup struct {
+	Name  string
+	Types []webhook.EventType
+}
+
+// eventGroups groups types by their slug's first word ("payment" of
+// payment_received, "hookline" of hookline.delivery.failed), in catalog
+// order; words with a single type share an "Other" group at the end.
+func eventGroups(types []webhook.EventType) []eventGroup {
+	var order []string
+	by := map[string][]webhook.EventType{}
+	for _, t := range types {
+		word := t.Slug
+		if i := strings.IndexAny(word, "_."); i > 0 {
+			word = word[:i]
+		}
+		if _, ok := by[word]; !ok {
+			order = append(order, word)
+		}
+		by[word] = append(by[word], t)
+	}
+	var groups []eventGroup
+	var other []webhook.EventType
+	for _, w := range order {
+		if len(by[w]) == 1 {
+			other = append(other, by[w]...)
+			continue
+		}
+		groups = append(groups, eventGroup{Name: strings.ToUpper(w[:1]) + w[1:], Types: by[w]})
+	}
+	if len(other) > 0 {
+		groups = append(groups, eventGroup{Name: "Other", Types: other})
+	}
+	return groups
 }

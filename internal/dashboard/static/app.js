@@ -99,14 +99,16 @@
     });
   });
 
-  // Example payload preview follows the event selection.
-  document.querySelectorAll('select[data-preview]').forEach(function (sel) {
-    var box = document.getElementById(sel.getAttribute('data-preview'));
+  // Example payload preview follows the event selection: the first
+  // ticked type's example, or the catalog's first.
+  document.querySelectorAll('[data-preview]').forEach(function (picker) {
+    var box = document.getElementById(picker.getAttribute('data-preview'));
     if (!box) return;
     var update = function () {
       var slug = '';
-      for (var i = 0; i < sel.options.length; i++) {
-        if (sel.options[i].selected && sel.options[i].value !== '*') { slug = sel.options[i].value; break; }
+      var ticked = picker.querySelectorAll('input[type=checkbox]:checked');
+      for (var i = 0; i < ticked.length; i++) {
+        if (ticked[i].value !== '*') { slug = ticked[i].value; break; }
       }
       var pres = box.querySelectorAll('[data-example]');
       if (!slug && pres.length) slug = pres[0].getAttribute('data-example');
@@ -121,8 +123,31 @@
       var copy = box.querySelector('[data-copy]');
       if (copy && shown) copy.setAttribute('data-copy', shown.id);
     };
-    sel.addEventListener('change', update);
+    picker.addEventListener('change', update);
     update();
+  });
+
+  // The event picker's search hides the types that do not match (by slug
+  // or name); ticked ones stay ticked, hidden or not.
+  document.querySelectorAll('[data-picker-search]').forEach(function (input) {
+    var picker = input.closest('fieldset');
+    if (!picker) return;
+    var empty = picker.querySelector('[data-picker-empty]');
+    input.addEventListener('input', function () {
+      var q = input.value.trim().toLowerCase();
+      var any = false;
+      picker.querySelectorAll('[data-search]').forEach(function (label) {
+        var on = !q || label.getAttribute('data-search').toLowerCase().indexOf(q) >= 0;
+        label.hidden = !on;
+        if (on) any = true;
+      });
+      picker.querySelectorAll('[data-picker-group]').forEach(function (g) {
+        g.hidden = !g.querySelector('[data-search]:not([hidden])');
+      });
+      if (empty) empty.hidden = any;
+    });
+    // Enter in the search box must not submit the form.
+    input.addEventListener('keydown', function (e) { if (e.key === 'Enter') e.preventDefault(); });
   });
 
   // The "secret" boxes follow the header lines as they are typed; boxes
