@@ -144,3 +144,39 @@ func setLimit(q url.Values, limit int) {
 		q.Set("limit", strconv.Itoa(limit))
 	}
 }
+
+// FilterTestParams tries a payload filter on Event, or on EventType's
+// example payload (give one of them).
+type FilterTestParams struct {
+	// Filter is the filter document, e.g.
+	// map[string]any{"data.amount": map[string]any{"$gte": 100}}.
+	Filter    any              `json:"filter"`
+	Event     *FilterTestEvent `json:"event,omitempty"`
+	EventType string           `json:"event_type,omitempty"`
+}
+
+// FilterTestEvent is the event a filter is tried on.
+type FilterTestEvent struct {
+	Type   string `json:"type"`
+	Tenant string `json:"tenant,omitempty"`
+	Data   any    `json:"data"`
+}
+
+// FilterTestResult says whether the filter lets the event through, and
+// if not, which clause failed.
+type FilterTestResult struct {
+	Matches     bool   `json:"matches"`
+	Explanation string `json:"explanation"`
+}
+
+// WebhookFilterTest checks a payload filter as saving a webhook would
+// (a bad one is an *Error whose Errors name each bad part) and tries it.
+//
+// POST /api/v1/webhooks/filter-test (read).
+func (c *Client) WebhookFilterTest(ctx context.Context, p FilterTestParams) (*FilterTestResult, error) {
+	var r FilterTestResult
+	if err := c.do(ctx, request{method: "POST", path: "/api/v1/webhooks/filter-test", body: p}, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}

@@ -166,6 +166,7 @@ var isoBodies = map[string]struct {
 	"POST /api/v1/hooks":                 {`{"target_url":"{receiver}","event":"` + isoType + `","tenant":"` + tenantB + `"}`, true},
 	"POST /api/v1/event-types":           {`{"slug":"b.thing","name":"B thing","example":{}}`, false},
 	"POST /api/v1/bins":                  {`{"name":"A's own"}`, false},
+	"POST /api/v1/webhooks/filter-test":  {`{"filter":{"data.x":1},"event_type":"` + isoType + `"}`, false},
 	"POST /api/v1/webhooks/{id}/test":    {`{}`, false},
 	"POST /api/v1/deliveries/{id}/retry": {``, false},
 }

@@ -162,6 +162,7 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/webhooks/{id}/test", admin, TenantScoped, a.testWebhook},
 		{"POST", "/api/v1/webhooks/{id}/replay", admin, TenantScoped, a.replayWebhook},
 		{"GET", "/api/v1/webhooks/{id}/attempts", read, TenantScoped, a.listWebhookAttempts},
+		{"POST", "/api/v1/webhooks/filter-test", read, TenantScoped, a.filterTest},
 
 		{"POST", "/api/v1/events", publish, TenantScoped, a.publishEvent},
 		{"GET", "/api/v1/events", read, TenantScoped, a.listEvents},
