@@ -173,7 +173,10 @@ func TestBrowserPortalEmbedded(t *testing.T) {
 			}
 		}
 		b.screenshot(t, ctx, "portal-send-test")
-		do(t, frame, chromedp.Click(css("#result-dialog [data-close]")), chromedp.WaitNotVisible(css("#result-dialog")))
+		// Closing the dialog reloads the frame's page (the test joins its
+		// log); attach to the reloaded frame.
+		do(t, frame, chromedp.Click(css("#result-dialog [data-close]")))
+		frame = portalFrameShowing(outer, ctx, h.URL+"/portal/webhooks/", "Recent test sends")
 	})
 
 	step(t, "a published event and its attempts", func(t *testing.T) {
@@ -235,6 +238,24 @@ func TestBrowserPortalEmbedded(t *testing.T) {
 			t.Errorf("reused link page: %s", text)
 		}
 	})
+}
+
+// portalFrameShowing attaches to the portal's iframe once its page
+// under prefix shows text.
+func portalFrameShowing(t *testing.T, ctx context.Context, prefix, text string) context.Context {
+	t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	for time.Now().Before(deadline) {
+		f := portalFrame(t, ctx, prefix)
+		sctx, cancel := context.WithTimeout(f, 5*time.Second)
+		err := chromedp.Do(sctx, waitText("main", text))
+		cancel()
+		if err == nil {
+			return f
+		}
+	}
+	t.Fatalf("the portal's iframe did not show %q", text)
+	return nil
 }
 
 // portalFrame attaches to the portal's iframe, which runs out of process

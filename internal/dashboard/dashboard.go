@@ -248,6 +248,10 @@ func (d *Dashboard) needSignIn(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "your session has ended; sign in again", http.StatusUnauthorized)
 		return
 	}
+	if rf := formToResume(r); rf != nil {
+		d.signInToResume(w, r, rf)
+		return
+	}
 	next := ""
 	if r.Method == http.MethodGet && r.URL.Path != "/" {
 		next = "?next=" + urlQueryEscape(r.URL.RequestURI())

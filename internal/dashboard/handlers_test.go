@@ -651,3 +651,51 @@ func TestStreamEndsAtShutdown(t *testing.T) {
 		t.Fatalf("reading the stream: %v", err)
 	}
 }
+
+// TestSessionExpiryKeepsTheForm: a form sent after the session ended is
+// kept through the sign-in page and offered again, with what was typed,
+// once signed in; sending it saves it.
+func TestSessionExpiryKeepsTheForm(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.signIn()
+	w := b.createWebhook("Before", "https://example.com/h", "payment_received")
+	b.clock.Add(13 * time.Hour) // past the session's TTL
+
+	typed := url.Values{"name": {"Typed <while> away"}, "url": {"https://example.com/new"},
+		"events": {"payment_received", "payment_failed"}, "active": {"on"}, "headers": {"X-Team: billing"}}
+	r := b.post("/webhooks/"+w.ID, typed)
+	if r.Status != http.StatusUnauthorized {
+		t.Fatalf("post after expiry: %d (%q)", r.Status, r.Location)
+	}
+	mustContain(t, r.Body, "Your session ended before this was saved", `name="resume_path" value="/webhooks/`+w.ID+`"`,
+		`name="resume:name" value="Typed &lt;while&gt; away"`, `name="resume:events" value="payment_failed"`)
+
+	login := url.Values{"username": {testUser}, "password": {testPassword}, "resume_path": {"/webhooks/" + w.ID}}
+	for k, vs := range typed {
+		login["resume:"+k] = vs
+	}
+	r = b.post("/login", login)
+	if r.Status != http.StatusOK {
+		t.Fatalf("sign in with a kept form: %d %q", r.Status, r.Location)
+	}
+	mustContain(t, r.Body, "Signed in again", `action="/webhooks/`+w.ID+`"`, `name="name" value="Typed &lt;while&gt; away"`,
+		`name="headers" value="X-Team: billing"`)
+	if got, _ := b.st.WebhookGet(operator(), auth.AllTenants(), w.ID); got.Name != "Before" {
+		t.Fatalf("saved before the user chose to: %q", got.Name)
+	}
+
+	if r = b.post("/webhooks/"+w.ID, typed); r.Status != http.StatusSeeOther {
+		t.Fatalf("send it now: %d: %s", r.Status, r.Body)
+	}
+	got, _ := b.st.WebhookGet(operator(), auth.AllTenants(), w.ID)
+	if got.Name != "Typed <while> away" || len(got.Events) != 2 || got.Headers["X-Team"] != "billing" {
+		t.Errorf("saved %+v", got)
+	}
+
+	// Only the dashboard's own pages are resumed.
+	login = url.Values{"username": {testUser}, "password": {testPassword}, "resume_path": {"//evil.example/x"}, "resume:a": {"b"}}
+	if r = b.post("/login", login); r.Status != http.StatusSeeOther {
+		t.Errorf("sign in with an off-site kept form: %d", r.Status)
+	}
+}

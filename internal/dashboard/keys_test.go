@@ -246,8 +246,13 @@ func TestKeysSignedOutAndUnknown(t *testing.T) {
 	if r := b.get("/keys"); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/login") {
 		t.Errorf("signed out GET /keys: %d %q", r.Status, r.Location)
 	}
-	if r := b.post("/keys", url.Values{"name": {"x"}, "scope": {"admin"}}); r.Status != http.StatusSeeOther {
+	// A signed-out post gets the sign-in page (keeping the form), not a key.
+	if r := b.post("/keys", url.Values{"name": {"x"}, "scope": {"admin"}}); r.Status != http.StatusUnauthorized ||
+		!strings.Contains(r.Body, `name="resume_path" value="/keys"`) {
 		t.Errorf("signed out POST /keys: %d", r.Status)
+	}
+	if keys, err := b.st.APIKeyList(context.Background(), auth.AllTenants()); err != nil || len(keys) != 0 {
+		t.Errorf("a signed-out post made keys: %+v %v", keys, err)
 	}
 	b.signIn()
 	const missing = "key_01j9z3k4m5n6p7q8r9s0t1v2w3"

@@ -21,6 +21,9 @@ type loginView struct {
 	base
 	Form  loginForm
 	Error string
+	// Resume is a form sent after the session ended, kept for after the
+	// sign-in (resume.go).
+	Resume *resumeForm
 }
 
 func (d *Dashboard) loginPage(w http.ResponseWriter, r *http.Request) error {
@@ -42,7 +45,7 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) error {
 		Password: r.PostForm.Get("password"),
 		Next:     r.PostForm.Get("next"),
 	}
-	v := loginView{base: d.base(r, "Sign in", ""), Form: f}
+	v := loginView{base: d.base(r, "Sign in", ""), Form: f, Resume: resumeFromLogin(r)}
 	v.Form.Password = ""
 	se, token, err := d.sessions.SignIn(r.Context(), f.Username, f.Password, clientIP(r))
 	var throttled *auth.ThrottledError
@@ -63,6 +66,10 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.setSessionCookie(w, r, token, se)
 	d.cfg.Registry.Audit(auth.WithPrincipal(r.Context(), auth.UserPrincipal(f.Username)), "user.sign_in", f.Username, clientIP(r))
+	if v.Resume != nil {
+		d.resumeAfterSignIn(w, r.WithContext(auth.WithPrincipal(r.Context(), auth.UserPrincipal(se.Username))), v.Resume)
+		return nil
+	}
 	http.Redirect(w, r, safeNext(f.Next), http.StatusSeeOther)
 	return nil
 }

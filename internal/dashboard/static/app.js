@@ -43,6 +43,13 @@
     }
   });
 
+  // A dialog whose action changed the page reloads it on closing.
+  document.querySelectorAll('dialog').forEach(function (dlg) {
+    dlg.addEventListener('close', function () {
+      if (dlg.hasAttribute('data-refresh')) window.location.reload();
+    });
+  });
+
   // Close buttons inside dialogs.
   document.addEventListener('click', function (e) {
     var btn = e.target.closest('[data-close]');
@@ -90,6 +97,9 @@
       if (html === null) return;
       body.innerHTML = html;
       reveal(body);
+      // A test send adds to the page's own log: show it when the dialog
+      // closes.
+      if (form.hasAttribute('data-refresh') && target.tagName === 'DIALOG') target.setAttribute('data-refresh', '');
       var focus = body.querySelector('[data-autofocus]') || body.querySelector('h2, h3');
       if (focus) { focus.setAttribute('tabindex', '-1'); focus.focus(); }
     }).catch(function () {
