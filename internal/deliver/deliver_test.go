@@ -839,3 +839,43 @@ func TestAttemptBodyBreaksOff(t *testing.T) {
 		})
 	}
 }
+
+// A receiver that answers 200 at once and then drip-feeds its body
+// within the time budget of the attempt (headers and body together): the
+// attempt times out and says the endpoint is down, so the breaker sees
+// it, instead of counting as delivered (issue 17).
+func TestAttemptTricklingBodyTimesOut(t *testing.T) {
+	t.Parallel()
+	stop := make(chan struct{})
+	srv, _ := receiver(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		w.WriteHeader(http.StatusOK)
+		rc := http.NewResponseController(w)
+		for range 1000 { // bounded: one byte per tick until the client gives up
+			if _, err := w.Write([]byte("x")); err != nil {
+				return
+			}
+			rc.Flush()
+			select {
+			case <-stop:
+				return
+			case <-r.Context().Done():
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	})
+	t.Cleanup(func() { close(stop) })
+	d := deliver.New(deliver.Config{Client: loopbackClient(), Timeout: 300 * time.Millisecond})
+	a, v := d.Send(context.Background(), deliver.Task{Webhook: testWebhook(srv.URL), Event: testEvent(), Number: 1})
+	if a.Success() || a.ErrorClass != webhook.ErrClassTimeout || a.StatusCode != http.StatusOK {
+		t.Fatalf("attempt = success %v class %q status %d (%s), want a timeout after the 200",
+			a.Success(), a.ErrorClass, a.StatusCode, a.Error)
+	}
+	if v.Kind != deliver.Retry || !v.Down {
+		t.Fatalf("verdict %+v, want a retry that says the endpoint is down", v)
+	}
+	if a.Answer != webhook.ErrClassTimeout.Answer() || !strings.Contains(a.Error, "200 OK") {
+		t.Fatalf("answer %q, error %q", a.Answer, a.Error)
+	}
+}

@@ -91,6 +91,16 @@ func (d *HTTP) post(ctx context.Context, t Task) webhook.Attempt {
 	}
 	a.ResponseBody = data
 	if err != nil {
+		if class, _ := Classify(err); class == webhook.ErrClassTimeout {
+			// The body trickled past the attempt's time budget, which
+			// covers the headers and the body: a receiver that answers
+			// 200 and then drip-feeds its body holds a worker as long as
+			// one that never answers, so it fails the same way (a timeout,
+			// which the breaker counts).
+			a.Error = "timed out: the response body did not arrive within the attempt timeout after " + a.Answer
+			a.ErrorClass, a.Answer = webhook.ErrClassTimeout, webhook.ErrClassTimeout.Answer()
+			return a
+		}
 		// The status line arrived; the body broke off. The status decides.
 		a.Error = "reading response body: " + err.Error()
 	}

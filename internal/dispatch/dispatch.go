@@ -4,7 +4,9 @@
 // expired leases, overflow). Its parts:
 //
 //   - the scheduler (scheduler.go) picks what runs next: a lane per
-//     webhook with a concurrency limit and a breaker, served round-robin;
+//     webhook with a concurrency limit and a breaker, served round-robin,
+//     the workers shared fairly between tenants and webhooks and slow
+//     endpoints throttled (fair.go);
 //   - the lease component (lease.go) holds, renews, fences and releases
 //     the leases of the deliveries in memory, and makes every write that
 //     touches them;
@@ -68,10 +70,14 @@ type Config struct {
 	RetrySchedule []time.Duration
 	// PerWebhook is the most attempts in flight to one webhook.
 	PerWebhook int
-	// Workers is the most attempts in flight in all.
+	// Workers is the most attempts in flight in all. They are shared
+	// fairly between tenants and webhooks, an eighth kept for the ones
+	// under their share (see fair.go).
 	Workers int
 	// QueueCapacity is how many deliveries may wait in memory; beyond it
-	// new work stays in the database until there is room.
+	// new work stays in the database until there is room. One webhook
+	// holds at most a twentieth of it, less when many have work (see
+	// scheduler.bound).
 	QueueCapacity int
 	// LeaseDuration must exceed the longest attempt. Leases of deliveries
 	// in memory are renewed, so it bounds how long the work of a process
@@ -184,8 +190,10 @@ type Dispatcher struct {
 func New(cfg Config) *Dispatcher {
 	cfg.defaults()
 	d := &Dispatcher{
-		cfg:     cfg,
-		sched:   newScheduler(cfg.PerWebhook, cfg.laneBacklog()),
+		cfg: cfg,
+		sched: newScheduler(schedLimits{perLane: cfg.PerWebhook, backlog: cfg.laneBacklog(),
+			capacity: cfg.QueueCapacity, workers: cfg.Workers,
+			attemptTimeout: cfg.AttemptTimeout}),
 		wake:    make(chan struct{}, 1),
 		failLog: logLimit{every: time.Minute},
 	}
@@ -326,19 +334,19 @@ func (d *Dispatcher) renewLeases(ctx context.Context) {
 }
 
 // next blocks until there is a task to run, or returns false when stopped.
-func (d *Dispatcher) next() (store.Task, *lane, bool) {
+func (d *Dispatcher) next() (store.Task, ticket, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for {
 		if d.stopped {
-			return store.Task{}, nil, false
+			return store.Task{}, ticket{}, false
 		}
-		t, l, roomAgain, ok := d.sched.next(d.cfg.Now())
+		t, tk, roomAgain, ok := d.sched.next(d.cfg.Now())
 		if roomAgain {
 			d.Wake() // claims skipped this lane; it has room again
 		}
 		if ok {
-			return t, l, true
+			return t, tk, true
 		}
 		d.armTimer(d.sched.wakeAt())
 		d.cond.Wait()
@@ -368,26 +376,34 @@ func (d *Dispatcher) timerFired() {
 }
 
 // done ends a task the scheduler handed out.
-func (d *Dispatcher) done(l *lane, r result) {
+func (d *Dispatcher) done(tk ticket, r result) {
 	d.mu.Lock()
-	change := d.sched.done(l, r, d.cfg.Now())
+	change := d.sched.done(tk, r, d.cfg.Now())
 	d.cond.Signal()
 	d.mu.Unlock()
-	switch change {
+	id := tk.l.id
+	switch change.breaker {
 	case breakerOpened:
-		d.cfg.Logger.Info("endpoint failing; pausing its deliveries between probes", "webhook_id", l.id,
+		d.cfg.Logger.Info("endpoint failing; pausing its deliveries between probes", "webhook_id", id,
 			"failures", breakerThreshold)
 	case breakerClosed:
-		d.cfg.Logger.Info("endpoint answering again; resuming deliveries", "webhook_id", l.id)
+		d.cfg.Logger.Info("endpoint answering again; resuming deliveries", "webhook_id", id)
+	}
+	switch {
+	case change.slowed:
+		d.cfg.Logger.Info("endpoint slow; limiting its attempts in flight until they are fast again",
+			"webhook_id", id, "limit", slowLimit(d.cfg.PerWebhook), "slower_than", d.cfg.AttemptTimeout/2)
+	case change.fast:
+		d.cfg.Logger.Info("endpoint fast again; lifting its limit", "webhook_id", id)
 	}
 }
 
 func (d *Dispatcher) work(ctx context.Context) {
 	for {
-		t, l, ok := d.next()
+		t, tk, ok := d.next()
 		if !ok {
 			return
 		}
-		d.done(l, d.run(ctx, t))
+		d.done(tk, d.run(ctx, t))
 	}
 }

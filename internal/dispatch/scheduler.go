@@ -8,8 +8,13 @@ import (
 
 // scheduler decides which delivery runs next. Each webhook has a lane with
 // a concurrency limit; lanes with work and a free slot wait in a ready
-// list served round-robin, so one slow endpoint holds at most its own
-// limit of workers and cannot starve the others. A lane serves its fresh
+// list served round-robin. The workers are shared fairly (fair.go): each
+// tenant with work has an equal share of them and each of its webhooks an
+// equal part of that; beyond its share a lane only takes workers while
+// more than a reserve of them are idle, so a webhook that shows up while
+// slow endpoints hold most workers still gets one at once. A webhook whose
+// attempts are slow is throttled to a small limit until they are fast
+// again. A lane serves its fresh
 // deliveries (handed over by ingest) before its backlog (claimed from the
 // database: retries, overflow, work of a dead instance), so new events
 // keep their latency while a backlog drains with the capacity left;
@@ -26,10 +31,12 @@ import (
 // passed in, so it is tested with a fake clock. The Dispatcher drives it
 // under its mutex.
 type scheduler struct {
-	perLane int // attempts in flight per lane (the breaker lowers it to 1)
-	backlog int // deliveries waiting per lane before it counts as full
-	lanes   map[string]*lane
-	ready   []*lane
+	perLane  int // attempts in flight per lane (the breaker lowers it to 1)
+	backlog  int // deliveries waiting per lane before it counts as full
+	capacity int // deliveries waiting in all (Config.QueueCapacity)
+	fairness
+	lanes map[string]*lane
+	ready []*lane
 	// paused holds lanes with work that wait for their breaker's
 	// cool-down; pausedMin is at or before the earliest cool-down end
 	// among them, so most calls need not look through them.
@@ -42,11 +49,17 @@ type scheduler struct {
 
 type lane struct {
 	id       string
+	tenant   *tenant
 	fresh    []store.Task
 	backlog  []store.Task
 	inflight int
-	isReady  bool
-	br       breaker
+	// starts holds when each attempt in flight started, oldest first: one
+	// in flight for longer than slowAfter makes the lane slow before it
+	// ends.
+	starts  []time.Time
+	slow    bool // the last attempt that ended was slow
+	isReady bool
+	br      breaker
 	// full is set while the lane holds the scheduler's backlog bound;
 	// claims skip it meanwhile, so when it has room again the poller must
 	// be told.
@@ -94,9 +107,27 @@ const (
 	resultDown
 )
 
-func newScheduler(perLane, backlog int) *scheduler {
-	return &scheduler{perLane: perLane, backlog: backlog, lanes: make(map[string]*lane),
-		paused: make(map[*lane]struct{}), freshFull: make(map[string]struct{})}
+// schedLimits are the scheduler's numbers.
+type schedLimits struct {
+	perLane int // attempts in flight per webhook
+	backlog int // deliveries waiting per webhook before it counts as full
+	// capacity is how many deliveries may wait in all.
+	capacity int
+	workers  int // attempts in flight in all
+	// attemptTimeout is the longest an attempt takes; one that takes more
+	// than half of it is slow.
+	attemptTimeout time.Duration
+}
+
+func newScheduler(lim schedLimits) *scheduler {
+	return &scheduler{perLane: lim.perLane, backlog: lim.backlog, capacity: lim.capacity, fairness: newFairness(lim.workers, lim.attemptTimeout),
+		lanes: make(map[string]*lane), paused: make(map[*lane]struct{}), freshFull: make(map[string]struct{})}
+}
+
+// ticket is one attempt next handed out; done takes it back.
+type ticket struct {
+	l     *lane
+	start time.Time
 }
 
 // add queues a task. Fresh tasks go ahead of the lane's backlog while the
@@ -106,17 +137,19 @@ func (s *scheduler) add(t store.Task, fresh bool, now time.Time) {
 	if l == nil {
 		l = &lane{id: t.Delivery.WebhookID}
 		s.lanes[l.id] = l
+		s.join(l, t.Delivery.Tenant, now)
 	}
-	if fresh && len(l.fresh) < s.backlog {
+	bound := s.bound()
+	if fresh && len(l.fresh) < bound {
 		l.fresh = append(l.fresh, t)
-		if len(l.fresh) == s.backlog {
-			s.freshFull[l.id] = struct{}{}
-		}
 	} else {
 		l.backlog = append(l.backlog, t)
 	}
+	if fresh && len(l.fresh) >= bound {
+		s.freshFull[l.id] = struct{}{}
+	}
 	s.queued++
-	if l.waiting() >= s.backlog {
+	if l.waiting() >= bound {
 		l.full = true
 	}
 	s.markReady(l, now)
@@ -125,52 +158,79 @@ func (s *scheduler) add(t store.Task, fresh bool, now time.Time) {
 // next takes the next task to run and counts it in flight; ok is false
 // when nothing may run now. roomAgain reports that a full lane has room
 // again, so the poller should look for the work it skipped.
-func (s *scheduler) next(now time.Time) (t store.Task, l *lane, roomAgain, ok bool) {
+func (s *scheduler) next(now time.Time) (t store.Task, tk ticket, roomAgain, ok bool) {
 	s.resume(now)
-	for len(s.ready) > 0 {
-		l = s.ready[0]
+	if s.busy >= s.workers {
+		return store.Task{}, ticket{}, false, false
+	}
+	// Each lane is looked at once at most: a lane past its fair share
+	// while few workers are idle goes to the back of the line, still
+	// ready, for when workers come free.
+	for n := len(s.ready); n > 0 && len(s.ready) > 0; n-- {
+		l := s.ready[0]
 		s.ready[0] = nil
 		s.ready = s.ready[1:]
 		l.isReady = false
 		if !s.runnable(l, now) {
-			// Its breaker opened (or its limit dropped to a probe) after it
-			// was readied: park it until it may run.
+			// Its breaker opened, or its limit dropped (a probe, a slow
+			// endpoint), after it was readied: park it until it may run.
 			s.markReady(l, now)
+			continue
+		}
+		if !s.fair(l) {
+			l.isReady = true
+			s.ready = append(s.ready, l)
 			continue
 		}
 		if len(l.fresh) > 0 {
 			t, l.fresh[0] = l.fresh[0], store.Task{}
 			l.fresh = l.fresh[1:]
-			delete(s.freshFull, l.id)
+			if len(l.fresh) < s.bound() {
+				delete(s.freshFull, l.id)
+			}
 		} else {
 			t, l.backlog[0] = l.backlog[0], store.Task{}
 			l.backlog = l.backlog[1:]
 		}
 		s.queued--
-		if l.full && l.waiting() < s.backlog/2 {
+		if l.full && l.waiting() < s.bound()/2 {
 			l.full, roomAgain = false, true
 		}
-		l.inflight++
+		s.started(l, now)
 		s.markReady(l, now) // round-robin: back of the line
-		return t, l, roomAgain, true
+		return t, ticket{l: l, start: now}, roomAgain, true
 	}
-	return store.Task{}, nil, false, false
+	return store.Task{}, ticket{}, false, false
 }
 
 // runnable reports whether l may start an attempt now.
 func (s *scheduler) runnable(l *lane, now time.Time) bool {
-	return l.waiting() > 0 && l.inflight < s.limit(l) && !(l.br.open() && now.Before(l.br.openUntil))
+	return l.waiting() > 0 && l.inflight < s.limit(l, now) && !(l.br.open() && now.Before(l.br.openUntil))
 }
 
-// done ends a task that next handed out and feeds its result to the
-// lane's breaker.
-func (s *scheduler) done(l *lane, r result, now time.Time) breakerChange {
-	l.inflight--
-	change := breakerSame
+// laneChange tells the driver what an attempt changed about its lane,
+// for its log.
+type laneChange struct {
+	breaker breakerChange
+	// slowed: the lane's attempts became slow and it is throttled;
+	// fast: they are fast again.
+	slowed, fast bool
+}
+
+// done ends an attempt that next handed out and feeds its result to the
+// lane's breaker and its duration to the slow-endpoint throttle.
+func (s *scheduler) done(tk ticket, r result, now time.Time) laneChange {
+	l := tk.l
+	s.ended(l, tk.start)
+	var change laneChange
 	if r != resultNone {
-		change = l.br.record(r == resultDown, now)
+		change.breaker = l.br.record(r == resultDown, now)
+		slow := now.Sub(tk.start) > s.slowAfter
+		change.slowed, change.fast = slow && !l.slow, !slow && l.slow
+		l.slow = slow
 	}
 	if l.waiting() == 0 && l.inflight == 0 {
+		s.leave(l, now)
 		delete(s.lanes, l.id)
 		delete(s.paused, l)
 		delete(s.freshFull, l.id)
@@ -205,6 +265,17 @@ func (s *scheduler) full() []string {
 	return out
 }
 
+// bound is how many deliveries one lane may hold waiting: the configured
+// backlog, but less when many lanes have work, so that together they stay
+// within half the queue's capacity (the half claims may fill) and a
+// webhook with no backlog still finds room: 30 slow endpoints at 1,000
+// each would otherwise fill the whole queue, and then nothing more is
+// leased or claimed for anyone (issue 17). A lane already past a bound
+// that shrank keeps what it holds and takes no more until it drains.
+func (s *scheduler) bound() int {
+	return min(s.backlog, max(s.perLane, s.capacity/(2*max(1, len(s.lanes)))))
+}
+
 // saturated lists up to max webhooks whose lanes hold the backlog bound,
 // so claims skip them.
 func (s *scheduler) saturated(max int) []string {
@@ -221,10 +292,13 @@ func (s *scheduler) saturated(max int) []string {
 }
 
 // limit is the lane's concurrency: a probe at a time while its breaker is
-// open.
-func (s *scheduler) limit(l *lane) int {
-	if l.br.open() {
+// open, a small share while its attempts are slow.
+func (s *scheduler) limit(l *lane, now time.Time) int {
+	switch {
+	case l.br.open():
 		return 1
+	case s.isSlow(l, now):
+		return slowLimit(s.perLane)
 	}
 	return s.perLane
 }
@@ -232,7 +306,7 @@ func (s *scheduler) limit(l *lane) int {
 // markReady puts l on the ready list if it has work, a free slot and no
 // cool-down to wait for; a lane that must wait is parked in paused.
 func (s *scheduler) markReady(l *lane, now time.Time) {
-	if l.isReady || l.waiting() == 0 || l.inflight >= s.limit(l) {
+	if l.isReady || l.waiting() == 0 || l.inflight >= s.limit(l, now) {
 		return
 	}
 	if l.br.open() && now.Before(l.br.openUntil) {

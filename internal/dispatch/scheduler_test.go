@@ -16,24 +16,32 @@ func task(webhookID string, n int) store.Task {
 	return store.Task{Delivery: webhook.Delivery{ID: fmt.Sprintf("%s-%d", webhookID, n), WebhookID: webhookID}}
 }
 
+// newTestScheduler has more workers than the tests use, and a minute's
+// attempt timeout: fairness and the slow throttle stay out of the way of
+// the tests that are not about them.
+func newTestScheduler(perLane, backlog int) *scheduler {
+	return newScheduler(schedLimits{perLane: perLane, backlog: backlog, capacity: 20 * backlog, workers: 100000,
+		attemptTimeout: time.Minute})
+}
+
 // take runs next until nothing may run, and returns the deliveries in the
 // order they were handed out (all still in flight).
-func take(s *scheduler, now time.Time) ([]string, []*lane) {
+func take(s *scheduler, now time.Time) ([]string, []ticket) {
 	var ids []string
-	var lanes []*lane
+	var tickets []ticket
 	for {
-		t, l, _, ok := s.next(now)
+		t, tk, _, ok := s.next(now)
 		if !ok {
-			return ids, lanes
+			return ids, tickets
 		}
 		ids = append(ids, t.Delivery.ID)
-		lanes = append(lanes, l)
+		tickets = append(tickets, tk)
 	}
 }
 
 func TestSchedulerRoundRobin(t *testing.T) {
 	t.Parallel()
-	s := newScheduler(2, 100)
+	s := newTestScheduler(2, 100)
 	for i := range 4 {
 		s.add(task("a", i), true, s0)
 	}
@@ -53,7 +61,7 @@ func TestSchedulerRoundRobin(t *testing.T) {
 
 func TestSchedulerLimitFreesOnDone(t *testing.T) {
 	t.Parallel()
-	s := newScheduler(1, 100)
+	s := newTestScheduler(1, 100)
 	s.add(task("a", 0), true, s0)
 	s.add(task("a", 1), true, s0)
 	got, lanes := take(s, s0)
@@ -68,7 +76,7 @@ func TestSchedulerLimitFreesOnDone(t *testing.T) {
 
 func TestSchedulerFreshBeforeBacklog(t *testing.T) {
 	t.Parallel()
-	s := newScheduler(10, 100)
+	s := newTestScheduler(10, 100)
 	s.add(task("a", 0), false, s0) // claimed backlog
 	s.add(task("a", 1), false, s0)
 	s.add(task("a", 2), true, s0) // handed over by ingest
@@ -80,7 +88,7 @@ func TestSchedulerFreshBeforeBacklog(t *testing.T) {
 
 func TestSchedulerFullAndRoomAgain(t *testing.T) {
 	t.Parallel()
-	s := newScheduler(100, 4)
+	s := newTestScheduler(100, 4)
 	for i := range 4 {
 		s.add(task("a", i), true, s0)
 	}
@@ -117,7 +125,7 @@ func TestSchedulerFullAndRoomAgain(t *testing.T) {
 // closes the breaker. Other lanes are not held up meanwhile.
 func TestSchedulerBreaker(t *testing.T) {
 	t.Parallel()
-	s := newScheduler(10, 1000)
+	s := newTestScheduler(10, 1000)
 	for i := range 30 {
 		s.add(task("down", i), true, s0)
 	}
@@ -127,7 +135,7 @@ func TestSchedulerBreaker(t *testing.T) {
 	}
 	changes := []breakerChange{}
 	for _, l := range lanes[:breakerThreshold] {
-		changes = append(changes, s.done(l, resultDown, s0))
+		changes = append(changes, s.done(l, resultDown, s0).breaker)
 	}
 	if changes[breakerThreshold-1] != breakerOpened || slices.Contains(changes[:breakerThreshold-1], breakerOpened) {
 		t.Fatalf("breaker changes %v, want opened at the %dth failure", changes, breakerThreshold)
@@ -169,7 +177,7 @@ func TestSchedulerBreaker(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("sent %v, want one probe", got)
 	}
-	if c := s.done(probe[0], resultUp, now); c != breakerClosed {
+	if c := s.done(probe[0], resultUp, now).breaker; c != breakerClosed {
 		t.Fatalf("a working probe: change %v, want closed", c)
 	}
 	if got, _ := take(s, now); len(got) != 10 {
@@ -182,7 +190,7 @@ func TestSchedulerBreaker(t *testing.T) {
 // breaker.
 func TestSchedulerNoResultLeavesBreaker(t *testing.T) {
 	t.Parallel()
-	s := newScheduler(10, 1000)
+	s := newTestScheduler(10, 1000)
 	for i := range 6 {
 		s.add(task("a", i), true, s0)
 	}
@@ -198,7 +206,7 @@ func TestSchedulerNoResultLeavesBreaker(t *testing.T) {
 
 func TestSchedulerDropsIdleLanes(t *testing.T) {
 	t.Parallel()
-	s := newScheduler(10, 1000)
+	s := newTestScheduler(10, 1000)
 	s.add(task("a", 0), true, s0)
 	_, lanes := take(s, s0)
 	s.done(lanes[0], resultUp, s0)
