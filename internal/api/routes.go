@@ -6,7 +6,9 @@ package api
 import (
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +33,10 @@ type Config struct {
 	Keys *auth.Keys
 	// Limiter rate-limits requests per API key; nil means no limit.
 	Limiter *auth.Limiter
+	// UnknownKeys limits requests with a missing or unknown key per
+	// client address (auth.AddressKey). Default: auth.UnknownKeyBurst,
+	// then auth.UnknownKeyRate a second.
+	UnknownKeys *auth.Limiter
 	// Wake tells the local dispatcher that due work is in the database
 	// (after a retry or replay).
 	Wake   func()
@@ -138,6 +144,9 @@ func New(cfg Config) *API {
 	if cfg.Portals == nil {
 		cfg.Portals = auth.NewPortals(auth.PortalsConfig{Store: cfg.Store, Audit: cfg.Store, Now: cfg.Now, Logger: cfg.Logger})
 	}
+	if cfg.UnknownKeys == nil {
+		cfg.UnknownKeys = auth.NewLimiter(auth.UnknownKeyRate, auth.UnknownKeyBurst, cfg.Now)
+	}
 	return &API{cfg: cfg, log: cfg.Logger}
 }
 
@@ -234,9 +243,25 @@ func (a *API) Mount(mux *http.ServeMux, routes []Route) {
 func (a *API) handle(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.Scope != "" {
+			// An address that sent too many unknown keys is refused before
+			// its key is looked up; a known key never spends from it. A
+			// loopback peer is not limited: it is a local tool, or a proxy
+			// in front (without --trusted-proxies) whose every client would
+			// share its limit.
+			addr, limited := remoteLimitKey(r)
+			if wait := a.cfg.UnknownKeys.Wait(addr); limited && wait > 0 {
+				secs := max(int(math.Ceil(wait.Seconds())), 1)
+				w.Header().Set("Retry-After", strconv.Itoa(secs))
+				problem.WriteError(w, r, a.log, webhook.Errorf(webhook.ERATELIMITED,
+					"too many requests with unknown API keys from this address; retry after %d s", secs))
+				return
+			}
 			k, err := a.cfg.Auth.Authenticate(r.Context(), auth.FromRequest(r))
 			if err != nil {
 				if webhook.ErrorCode(err) == webhook.EUNAUTHORIZED {
+					if limited {
+						a.cfg.UnknownKeys.Allow(addr)
+					}
 					w.Header().Set("WWW-Authenticate", `Bearer realm="hookline"`)
 				}
 				problem.WriteError(w, r, a.log, err)
@@ -265,6 +290,19 @@ func (a *API) handle(rt Route) http.Handler {
 			problem.WriteError(w, r, a.log, err)
 		}
 	})
+}
+
+// remoteLimitKey is the key the unknown-key limit counts the client by
+// (auth.AddressKey of the address the server's middleware put in
+// RemoteAddr, the real client behind trusted proxies), and whether it is
+// limited at all: a loopback peer is not.
+func remoteLimitKey(r *http.Request) (string, bool) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	return auth.AddressKey(host), err != nil || !ip.Unmap().IsLoopback()
 }
 
 // tenancyAllows refuses p a route its tenancy keeps from it: a tenant's

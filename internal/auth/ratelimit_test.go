@@ -29,3 +29,23 @@ func TestLimiter(t *testing.T) {
 		t.Fatal("a zero rate must not limit")
 	}
 }
+
+func TestLimiterWaitTakesNothing(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(0, 0)
+	l := NewLimiter(1, 2, func() time.Time { return now })
+	for range 5 {
+		if w := l.Wait("k"); w != 0 {
+			t.Fatalf("Wait on a fresh key = %v", w)
+		}
+	}
+	l.Allow("k")
+	l.Allow("k")
+	if w := l.Wait("k"); w != time.Second {
+		t.Fatalf("Wait after the burst = %v, want 1s", w)
+	}
+	now = now.Add(time.Second)
+	if w := l.Wait("k"); w != 0 {
+		t.Fatalf("Wait after a refill = %v", w)
+	}
+}

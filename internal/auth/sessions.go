@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
+	"github.com/hookline/hookline/internal/audit"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -29,6 +31,8 @@ type SessionStore interface {
 	// SessionGet returns the session with that token hash, expired or not.
 	SessionGet(ctx context.Context, tokenHash []byte) (Session, error)
 	SessionDelete(ctx context.Context, tokenHash []byte) error
+	// AuditAdd records every failed sign-in.
+	audit.Store
 }
 
 // ErrSignInFailed is the one answer to an unknown user or a wrong
@@ -39,14 +43,41 @@ var ErrSignInFailed = &webhook.Error{Code: webhook.EUNAUTHORIZED, Message: "wron
 // token.
 var ErrNoSession = &webhook.Error{Code: webhook.EUNAUTHORIZED, Message: "not signed in"}
 
-// ThrottledError refuses a sign-in attempt after too many failures, before
-// the password is checked.
+// SignInFailure is the error of a sign-in that was checked and failed; it
+// is (errors.Is) ErrSignInFailed.
+type SignInFailure struct {
+	// Target names the account for logs and the audit log: its ID when it
+	// exists, "unknown" when not. Never the typed name of an account
+	// that does not exist: that is often a password typed in the wrong
+	// field.
+	Target string
+}
+
+func (e *SignInFailure) Error() string { return ErrSignInFailed.Error() }
+
+// Unwrap makes a failure ErrSignInFailed for errors.Is and its code for
+// webhook.ErrorCode.
+func (e *SignInFailure) Unwrap() error { return ErrSignInFailed }
+
+// UnknownAccount is the audit target of a failed sign-in to an account
+// that does not exist.
+const UnknownAccount = "unknown"
+
+// ThrottledError refuses a sign-in attempt before the password is
+// checked: after too many failures, or while every password check slot is
+// taken (Busy).
 type ThrottledError struct {
 	// Wait is how long until the next attempt is considered.
 	Wait time.Duration
+	// Busy: the attempt was refused because as many passwords as allowed
+	// were being checked at that moment, not because of failures.
+	Busy bool
 }
 
 func (e *ThrottledError) Error() string {
+	if e.Busy {
+		return "too many sign-ins at once; try again in a moment"
+	}
 	return fmt.Sprintf("too many failed sign-ins; try again in %s", e.Wait.Round(time.Second))
 }
 
@@ -55,7 +86,11 @@ type SessionsConfig struct {
 	Store SessionStore
 	// TTL is how long a sign-in lasts. Default 12h.
 	TTL time.Duration
-	Now func() time.Time
+	// MaxChecking bounds the password checks running at once (each costs
+	// about 100 ms of a core); an attempt beyond it is refused at once
+	// with a Busy *ThrottledError. Default: half the CPUs, at least one.
+	MaxChecking int
+	Now         func() time.Time
 }
 
 // Sessions signs users in with their password and recognises them
@@ -64,6 +99,8 @@ type SessionsConfig struct {
 type Sessions struct {
 	cfg      SessionsConfig
 	throttle *throttle
+	checking chan struct{} // a slot per password check running
+	recorder *audit.Recorder
 }
 
 // NewSessions returns Sessions. Its sign-in throttle lives in memory, per
@@ -75,46 +112,75 @@ func NewSessions(cfg SessionsConfig) *Sessions {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Sessions{cfg: cfg, throttle: newThrottle(cfg.Now)}
+	if cfg.MaxChecking <= 0 {
+		cfg.MaxChecking = max(1, runtime.NumCPU()/2)
+	}
+	return &Sessions{cfg: cfg, throttle: newThrottle(cfg.Now), checking: make(chan struct{}, cfg.MaxChecking),
+		recorder: audit.NewRecorder(cfg.Store, cfg.Now, nil)}
 }
 
 // SignIn checks a username and password and starts a session. It returns
 // the session and its token, which is handed to the client and never
-// stored. remote is the client's address: failures are throttled per
-// address and per username. A refused attempt is ErrSignInFailed, or a
-// *ThrottledError when it was not even checked.
+// stored. remote is the client's address: attempts are throttled per
+// address and per account (see throttle.go), and reserved before the
+// password is checked. A refused attempt is a *SignInFailure
+// (ErrSignInFailed), recorded in the audit log as user.sign_in_failed by
+// the client address, or a *ThrottledError when it was not even checked.
 func (s *Sessions) SignIn(ctx context.Context, username, password, remote string) (Session, string, error) {
-	keys := []string{"ip:" + remote, "user:" + strings.ToLower(username)}
-	if wait := s.throttle.wait(keys...); wait > 0 {
-		return Session{}, "", &ThrottledError{Wait: wait}
+	res, refused := s.throttle.reserve(remote, strings.ToLower(username))
+	if refused != nil {
+		return Session{}, "", refused
 	}
-	ok := false
-	if username != "" && password != "" && len(password) <= MaxPassword && len(username) <= 200 {
-		u, err := s.cfg.Store.UserGet(ctx, username)
-		switch {
-		case err == nil:
-			ok = CheckPassword(u.PasswordHash, password)
-		case webhook.ErrorCode(err) == webhook.ENOTFOUND:
-			CheckPassword(dummyHash(), password) // same time as a wrong password
-		default:
-			return Session{}, "", err
-		}
+	select {
+	case s.checking <- struct{}{}:
+	default:
+		s.throttle.refund(res)
+		return Session{}, "", &ThrottledError{Wait: busyWait, Busy: true}
 	}
+	u, ok, err := s.check(ctx, username, password)
+	<-s.checking
+	if err != nil {
+		s.throttle.refund(res)
+		return Session{}, "", err
+	}
+	s.throttle.settle(res, ok)
 	if !ok {
-		s.throttle.fail(keys...)
-		return Session{}, "", ErrSignInFailed
+		target := UnknownAccount
+		if u.Username != "" {
+			target = u.Username
+		}
+		s.recorder.Record(ctx, audit.Entry{Actor: "address:" + remote, Action: "user.sign_in_failed", Target: target})
+		return Session{}, "", &SignInFailure{Target: target}
 	}
-	s.throttle.succeed(keys...)
 	token := newSessionToken()
 	now := s.cfg.Now().UTC()
 	se := Session{
-		ID: webhook.NewID(PrefixSession), Username: username,
+		ID: webhook.NewID(PrefixSession), Username: u.Username,
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.TTL),
 	}
 	if err := s.cfg.Store.SessionCreate(ctx, se, Hash(token)); err != nil {
 		return Session{}, "", err
 	}
 	return se, token, nil
+}
+
+// check looks the account up and checks the password; u is the account
+// when it exists (zero when not), ok whether the password is right. An
+// unknown account costs a check against a dummy hash, so it takes as long
+// as a wrong password.
+func (s *Sessions) check(ctx context.Context, username, password string) (u User, ok bool, err error) {
+	if username == "" || password == "" || len(password) > MaxPassword || len(username) > 200 {
+		return User{}, false, nil
+	}
+	u, err = s.cfg.Store.UserGet(ctx, username)
+	switch {
+	case err == nil:
+		return u, CheckPassword(u.PasswordHash, password), nil
+	case webhook.ErrorCode(err) == webhook.ENOTFOUND:
+		CheckPassword(dummyHash(), password)
+		return User{}, false, nil
+	}
+	return User{}, false, err
 }
 
 // Lookup returns the live session of a token, or ErrNoSession. An expired

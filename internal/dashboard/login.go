@@ -49,15 +49,21 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) error {
 	v.Form.Password = ""
 	se, token, err := d.sessions.SignIn(r.Context(), f.Username, f.Password, clientIP(r))
 	var throttled *auth.ThrottledError
+	var failed *auth.SignInFailure
 	switch {
 	case errors.As(err, &throttled):
 		mins := int(math.Ceil(throttled.Wait.Minutes()))
 		v.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %d minute%s.", mins, plural(mins))
+		if throttled.Busy {
+			v.Error = "Too many sign-ins at once. Try again in a moment."
+		}
 		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(throttled.Wait.Seconds()))))
 		d.render(w, r, http.StatusTooManyRequests, "login", v)
 		return nil
-	case errors.Is(err, auth.ErrSignInFailed):
-		d.log.Warn("dashboard: failed sign-in", "username", f.Username, "remote", clientIP(r))
+	case errors.As(err, &failed):
+		// Never the typed name: it is often a password typed in the wrong
+		// field. SignIn has recorded the failure in the audit log.
+		d.log.Warn("dashboard: failed sign-in", "account", failed.Target, "remote", clientIP(r))
 		v.Error = "Wrong username or password."
 		d.render(w, r, http.StatusUnauthorized, "login", v)
 		return nil
