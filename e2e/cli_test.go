@@ -439,13 +439,13 @@ func TestCLIExitCodesAndMessages(t *testing.T) {
 		}
 		for _, sub := range subs {
 			r := c.run(group, sub, "--help")
-			if r.code != 0 || !strings.Contains(r.stderr, "Examples:") || !strings.Contains(r.stderr, "-json") {
+			if r.code != 0 || !strings.Contains(r.stdout, "Examples:") || !strings.Contains(r.stdout, "-json") {
 				t.Errorf("%s %s --help:\n%s", group, sub, r)
 			}
 		}
 	}
 	for _, cmd := range []string{"login", "completion"} {
-		if r := c.run(cmd, "-h"); r.code != 0 || !strings.Contains(r.stderr, "Examples:") {
+		if r := c.run(cmd, "-h"); r.code != 0 || !strings.Contains(r.stdout, "Examples:") {
 			t.Errorf("%s -h:\n%s", cmd, r)
 		}
 	}

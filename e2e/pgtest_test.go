@@ -131,9 +131,14 @@ func secretKeyFile(t *testing.T) string {
 	return path
 }
 
-// createKeyPG creates an admin API key with the CLI, on the database.
+// createKeyPG creates an admin API key with the CLI, on the database,
+// after 'hookline migrate' has made its schema: keys create works on an
+// existing database only.
 func createKeyPG(t *testing.T, dbURL, keyFile string) string {
 	t.Helper()
+	if out, err := exec.Command(hooklineBinary(t), "migrate", "--database-url", dbURL).CombinedOutput(); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
 	cmd := exec.Command(hooklineBinary(t), "keys", "create", "--name", "e2e-pg",
 		"--database-url", dbURL, "--secret-key-file", keyFile)
 	var stderr bytes.Buffer

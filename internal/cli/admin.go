@@ -8,30 +8,42 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hookline/hookline/internal/app"
 	"github.com/hookline/hookline/internal/auth"
 )
+
+var adminSubs = []subcommand{{"reset-password", "set a new dashboard password and end the account's sessions"}}
+
+const adminAbout = `Dashboard accounts, on the server's database directly: it works while
+the server is down, and is the way back in after a lost password. The
+database must exist: these commands never create one.`
 
 // adminCmd manages dashboard accounts directly on the configured database,
 // like keys: it works while the server is down, and is the way back in
 // after a lost password.
 func adminCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return &usageError{"missing subcommand: reset-password"}
-	}
-	sub, args := args[0], args[1:]
-	if sub != "reset-password" {
-		return &usageError{fmt.Sprintf("unknown subcommand %q: use reset-password", sub)}
-	}
-	fs := newFlagSet("admin "+sub, stderr, "admin reset-password [flags]")
-	username := fs.String("username", auth.AdminUser, "the account to reset (created if missing)")
-	passwordFile := fs.String("password-file", "", "read the new password from this file instead of generating one")
-	cfg, err := parseConfig(fs, args)
+	_, args, err := groupSub(args, "admin", adminAbout, adminSubs, stdout)
 	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return &usageError{"unexpected arguments: " + strings.Join(fs.Args(), " ")}
+	fs := newFlagSet("admin reset-password", stdout, `admin reset-password [flags]
+
+Sets a new password for a dashboard account (created if missing) and ends
+its sessions. A generated password is printed once on standard output.
+It works on the server's database directly (--data-dir or --database-url,
+as the server has them; the server may be running), which must exist.
+
+Examples:
+  hookline admin reset-password --data-dir /var/lib/hookline
+  hookline admin reset-password --password-file /run/secrets/admin-password
+  hookline admin reset-password --database-url postgres://hookline@db/hookline --secret-key-file /etc/hookline/secret.key`)
+	username := fs.String("username", auth.AdminUser, "the account to reset (created if missing)")
+	passwordFile := fs.String("password-file", "", "read the new password from this file instead of generating one")
+	cfg, pos, err := parseConfig(fs, args, localOptions...)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return &usageError{msg: "unexpected arguments: " + strings.Join(pos, " "), cmd: "admin reset-password"}
 	}
 	password, generated := "", true
 	if *passwordFile != "" {
@@ -41,13 +53,13 @@ func adminCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		password, generated = strings.TrimRight(string(b), "\r\n"), false
 		if err := auth.CheckPasswordPolicy(password); err != nil {
-			return &usageError{"--password-file: the password " + strings.TrimPrefix(err.Error(), "invalid: password: ")}
+			return &usageError{cmd: "admin reset-password", msg: "--password-file: the password " + strings.TrimPrefix(err.Error(), "invalid: password: ")}
 		}
 	} else {
 		password = auth.GeneratePassword()
 	}
 	cfg.LogLevel = "warn"
-	st, err := app.OpenStore(cfg, newLogger(cfg, stderr))
+	st, err := openExistingStore(ctx, cfg, newLogger(cfg, stderr))
 	if err != nil {
 		return err
 	}

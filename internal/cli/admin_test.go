@@ -18,7 +18,7 @@ import (
 
 func TestAdminResetPassword(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := newDataDir(t)
 	ctx := context.Background()
 
 	var out, errOut bytes.Buffer

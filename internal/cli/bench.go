@@ -12,7 +12,7 @@ import (
 )
 
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench", stderr, `bench [flags]
+	fs := newFlagSet("bench", stdout, `bench [flags]
 
 Measures Hookline end to end: starts a receiver on loopback and (unless
 --server is given) a hookline server on a temporary data directory, creates
@@ -44,8 +44,8 @@ Examples:
 	pprof := fs.String("pprof", "", "expose the local server's pprof on this address (e.g. 127.0.0.1:6060)")
 	backlog := fs.Bool("backlog", false, "measure recovery: publish --events with the receiver down, then bring it up and measure the drain while new events arrive at --rate (default 1000/s) for at most --duration")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
-	if err := fs.Parse(args); err != nil {
-		return flagErr(err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if c.Server != "" && c.APIKey == "" {
 		c.APIKey = os.Getenv("HOOKLINE_API_KEY")

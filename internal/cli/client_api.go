@@ -71,10 +71,9 @@ func (x *apiCall) printJSON(v any) error {
 // run dispatches args to a subcommand of g.
 func (g apiGroup) run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return &usageError{"missing subcommand: " + g.subNames()}
+		return &usageError{msg: "missing subcommand: " + g.subNames()}
 	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
+	if isHelp(args[0]) {
 		g.usage(stdout)
 		return flag.ErrHelp
 	}
@@ -83,7 +82,7 @@ func (g apiGroup) run(ctx context.Context, args []string, stdout, stderr io.Writ
 			return g.runSub(ctx, s, args[1:], stdout, stderr)
 		}
 	}
-	return &usageError{fmt.Sprintf("unknown subcommand %q: use %s", args[0], g.subNames())}
+	return &usageError{msg: fmt.Sprintf("unknown subcommand %q: use %s", args[0], g.subNames())}
 }
 
 func (g apiGroup) subNames() string {
@@ -108,7 +107,8 @@ environment (HOOKLINE_URL, HOOKLINE_API_KEY), else from the file that
 'hookline login' writes; the server defaults to ` + defaultServer + `.
 Exit status: 0 success, 1 error (the server refused or failed), 2 usage.`
 
-func (g apiGroup) runSub(ctx context.Context, s apiSub, args []string, stdout, stderr io.Writer) error {
+func (g apiGroup) runSub(ctx context.Context, s apiSub, args []string, stdout, stderr io.Writer) (err error) {
+	defer func() { err = inCommand(err, g.name+" "+s.name) }()
 	synopsis := g.name + " " + s.name
 	if s.args != "" {
 		synopsis += " " + s.args
@@ -118,7 +118,7 @@ func (g apiGroup) runSub(ctx context.Context, s apiSub, args []string, stdout, s
 		synopsis += "\n\n" + strings.TrimSpace(s.help)
 	}
 	synopsis += "\n\n" + connectionHelp
-	fs := newFlagSet(g.name+" "+s.name, stderr, synopsis)
+	fs := newFlagSet(g.name+" "+s.name, stdout, synopsis)
 	conn := addConnFlags(fs)
 	run := s.define(fs)
 	pos, err := parseInterspersed(fs, args)
@@ -127,9 +127,9 @@ func (g apiGroup) runSub(ctx context.Context, s apiSub, args []string, stdout, s
 	}
 	if want := argCount(s.args); len(pos) != want {
 		if len(pos) < want {
-			return &usageError{fmt.Sprintf("%s: missing %s (usage: hookline %s %s %s)", s.name, s.args, g.name, s.name, s.args)}
+			return &usageError{msg: fmt.Sprintf("%s: missing %s (usage: hookline %s %s %s)", s.name, s.args, g.name, s.name, s.args)}
 		}
-		return &usageError{fmt.Sprintf("%s: unexpected arguments: %s", s.name, strings.Join(pos[want:], " "))}
+		return &usageError{msg: fmt.Sprintf("%s: unexpected arguments: %s", s.name, strings.Join(pos[want:], " "))}
 	}
 	x, err := conn.connect(stdout, stderr)
 	if err != nil {
@@ -171,15 +171,15 @@ func (f *connFlags) connect(stdout, stderr io.Writer) (*apiCall, error) {
 	}
 	if conn.APIKey == "" {
 		if conn.SavedServer != "" {
-			return nil, &usageError{fmt.Sprintf("no API key for %s: the key saved by 'hookline login' is for %s "+
+			return nil, &usageError{msg: fmt.Sprintf("no API key for %s: the key saved by 'hookline login' is for %s "+
 				"and is not sent elsewhere; pass --api-key, set HOOKLINE_API_KEY, or run 'hookline login --server %s'",
 				conn.Server, conn.SavedServer, conn.Server)}
 		}
-		return nil, &usageError{"no API key: pass --api-key, set HOOKLINE_API_KEY, or run 'hookline login' " +
+		return nil, &usageError{msg: "no API key: pass --api-key, set HOOKLINE_API_KEY, or run 'hookline login' " +
 			"(create a key with 'hookline keys create --name NAME' on the server's machine)"}
 	}
 	if f.timeout <= 0 {
-		return nil, &usageError{"--timeout must be positive"}
+		return nil, &usageError{msg: "--timeout must be positive"}
 	}
 	return &apiCall{
 		c:      newAPIClient(conn.Server, conn.APIKey),
@@ -222,7 +222,7 @@ func resolveConnection(flagServer, flagKey string, getenv func(string) string, s
 		c.Server, c.ServerSource = defaultServer, "the default"
 	}
 	if err := checkServerURL(c.Server); err != nil {
-		return c, &usageError{fmt.Sprintf("server URL from %s: %v", c.ServerSource, err)}
+		return c, &usageError{msg: fmt.Sprintf("server URL from %s: %v", c.ServerSource, err)}
 	}
 	c.Server = strings.TrimRight(c.Server, "/")
 	switch {
@@ -326,8 +326,8 @@ func writeLoginConfig(path string, cfg loginConfig) error {
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, flagErr(err)
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
 		}
 		rest := fs.Args()
 		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
@@ -344,7 +344,11 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 // notFoundError is a 404 explained for the resource the command named.
 type notFoundError struct {
 	what, id, hint string
+	// err is the server's answer, for --json.
+	err error
 }
+
+func (e *notFoundError) Unwrap() error { return e.err }
 
 func (e *notFoundError) Error() string {
 	return fmt.Sprintf("%s %s not found: %s", e.what, e.id, e.hint)
@@ -354,7 +358,7 @@ func (e *notFoundError) Error() string {
 // resource and says how to find the right id; other errors pass through.
 func notFound(err error, what, id, hint string) error {
 	if client.IsNotFound(err) {
-		return &notFoundError{what: what, id: id, hint: hint}
+		return &notFoundError{what: what, id: id, hint: hint, err: err}
 	}
 	return err
 }
@@ -375,43 +379,43 @@ func explain(err error, x *apiCall, timeout time.Duration) error {
 	if errors.As(err, &e) {
 		switch {
 		case e.Status == 401:
-			return fmt.Errorf("the API key from %s was refused (%s): check --api-key / HOOKLINE_API_KEY or run hookline login",
-				x.keySource, e.Detail)
+			return &explainedError{fmt.Sprintf("the API key from %s was refused (%s): check --api-key / HOOKLINE_API_KEY or run hookline login",
+				x.keySource, e.Detail), err}
 		case e.Status == 403:
-			return fmt.Errorf("this API key may not do that (%s): use a key with the admin scope", e.Detail)
+			return &explainedError{fmt.Sprintf("this API key may not do that (%s): use a key with the admin scope", e.Detail), err}
 		case e.Status == 404:
-			return fmt.Errorf("not found: %s", e.Detail)
+			return &explainedError{"not found: " + e.Detail, err}
 		case e.Status == 429:
 			msg := "the server is rate-limiting this API key"
 			if e.RetryAfter > 0 {
 				msg += fmt.Sprintf("; try again in %s", e.RetryAfter)
 			}
-			return errors.New(msg)
+			return &explainedError{msg, err}
 		case e.Status >= 500:
 			msg := fmt.Sprintf("the server failed (%d %s): %s", e.Status, e.Title, e.Detail)
 			if e.RequestID != "" {
 				msg += " (request id " + e.RequestID + ": the server log has the details)"
 			}
-			return errors.New(msg)
+			return &explainedError{msg, err}
 		case len(e.Errors) > 1:
 			places := make([]string, len(e.Errors))
 			for i, p := range e.Errors {
 				places[i] = p.Place() + ": " + p.Detail
 			}
-			return problemList(places)
+			return &explainedError{problemList(places).Error(), err}
 		case e.Detail != "":
-			return errors.New(e.Detail)
+			return &explainedError{e.Detail, err}
 		}
-		return fmt.Errorf("the server answered %d %s", e.Status, e.Title)
+		return &explainedError{fmt.Sprintf("the server answered %d %s", e.Status, e.Title), err}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("no answer from %s within %s: is the server overloaded? (raise --timeout to wait longer)", x.server, timeout)
+		return &explainedError{fmt.Sprintf("no answer from %s within %s: is the server overloaded? (raise --timeout to wait longer)", x.server, timeout), err}
 	}
 	var ne *net.OpError
 	var ue2 *url.Error
 	if errors.As(err, &ne) || errors.As(err, &ue2) {
-		return fmt.Errorf("cannot reach the Hookline server at %s: %v\nIs it running there? Set the address with --server or HOOKLINE_URL, or run hookline login",
-			x.server, rootCause(err))
+		return &explainedError{fmt.Sprintf("cannot reach the Hookline server at %s: %v\nIs it running there? Set the address with --server or HOOKLINE_URL, or run hookline login",
+			x.server, rootCause(err)), err}
 	}
 	return err
 }
@@ -503,7 +507,7 @@ func readData(inline, file string, stdin io.Reader, inlineFlag, fileFlag string)
 	name := inlineFlag
 	switch {
 	case inline != "" && file != "":
-		return nil, &usageError{fmt.Sprintf("give --%s or --%s, not both", inlineFlag, fileFlag)}
+		return nil, &usageError{msg: fmt.Sprintf("give --%s or --%s, not both", inlineFlag, fileFlag)}
 	case inline != "":
 		b = []byte(inline)
 	case file == "-":
@@ -515,7 +519,7 @@ func readData(inline, file string, stdin io.Reader, inlineFlag, fileFlag string)
 	case file != "":
 		var err error
 		if b, err = os.ReadFile(file); err != nil {
-			return nil, &usageError{fmt.Sprintf("--%s: %v", fileFlag, err)}
+			return nil, &usageError{msg: fmt.Sprintf("--%s: %v", fileFlag, err)}
 		}
 		name = fileFlag + " " + file
 	default:
@@ -524,7 +528,7 @@ func readData(inline, file string, stdin io.Reader, inlineFlag, fileFlag string)
 	if !json.Valid(b) {
 		var v any
 		err := json.Unmarshal(b, &v)
-		return nil, &usageError{fmt.Sprintf("--%s is not valid JSON: %v", name, err)}
+		return nil, &usageError{msg: fmt.Sprintf("--%s is not valid JSON: %v", name, err)}
 	}
 	return json.RawMessage(b), nil
 }

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hookline/hookline/client"
@@ -29,7 +28,10 @@ func binsGroup() apiGroup {
 Examples:
   hookline bins create --name "payments test"
   hookline webhooks create --name Try --url "$(hookline bins create --json | jq -r .url)" --events '*'`, define: binsCreate},
-			{name: "list", summary: "list bins", define: binsList},
+			{name: "list", summary: "list bins", help: `
+Examples:
+  hookline bins list
+  hookline bins list --json | jq -r '.[].url'`, define: binsList},
 			{name: "watch", summary: "print each request a bin captures, as it arrives", args: "BIN_ID", stream: true, help: `
 Prints what the bin already holds, then every new request live, until
 interrupted (Ctrl-C). It reconnects by itself and misses nothing captured
@@ -38,7 +40,9 @@ meanwhile.
 Examples:
   hookline bins watch bin_01j9z3k4m5n6p7q8r9s0t1v2w3
   hookline bins watch bin_01j9z3k4m5n6p7q8r9s0t1v2w3 --json | jq .body`, define: binsWatch},
-			{name: "delete", summary: "delete a bin and what it captured", args: "BIN_ID", define: binsDelete},
+			{name: "delete", summary: "delete a bin and what it captured", args: "BIN_ID", help: `
+Examples:
+  hookline bins delete bin_01j9z3k4m5n6p7q8r9s0t1v2w3`, define: binsDelete},
 		},
 	}
 }
@@ -61,6 +65,7 @@ func binsCreate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) erro
 }
 
 func binsList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) error {
+	wide := addWideFlag(fs)
 	return func(ctx context.Context, x *apiCall, _ []string) error {
 		bins, err := x.c.BinList(ctx)
 		if err != nil {
@@ -73,12 +78,12 @@ func binsList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) error 
 			fmt.Fprintln(x.stderr, "No bins. Create one with 'hookline bins create'.")
 			return nil
 		}
-		tw := tabwriter.NewWriter(x.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tURL\tEXPIRES")
+		// The URL is what a bin is for: never cut; its expiry shows with --wide.
+		t := newTable(fixed("ID"), flex("NAME", 6), fixed("URL"), extra("EXPIRES"))
 		for _, b := range bins {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", b.ID, clip(b.Name, 30), b.URL, b.ExpiresAt.Local().Format(time.DateTime))
+			t.row(b.ID, b.Name, b.URL, tableTime(b.ExpiresAt))
 		}
-		return tw.Flush()
+		return t.write(x.stdout, *wide)
 	}
 }
 
@@ -139,7 +144,7 @@ var hopHeaders = map[string]bool{"Connection": true, "Keep-Alive": true, "Proxy-
 	"Accept-Encoding": true}
 
 func listenCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("listen", stderr, `listen --forward-to URL [flags]
+	fs := newFlagSet("listen", stdout, `listen --forward-to URL [flags]
 
 Develops a receiver behind NAT, as Stripe's and Svix's CLIs do: creates a
 temporary webhook on the server, backed by a request-inspector bin, streams
@@ -160,11 +165,11 @@ Examples:
 		return err
 	}
 	if *forward == "" {
-		return &usageError{"--forward-to URL is required"}
+		return &usageError{msg: "--forward-to URL is required"}
 	}
 	target, err := url.Parse(*forward)
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-		return &usageError{"--forward-to must be an absolute http:// or https:// URL"}
+		return &usageError{msg: "--forward-to must be an absolute http:// or https:// URL"}
 	}
 	x, err := conn.connect(stdout, stderr)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 )
 
 func completionCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("completion", stderr, `completion bash|zsh|fish
+	fs := newFlagSet("completion", stdout, `completion bash|zsh|fish
 
 Prints a shell completion script for hookline's commands, subcommands and
 their flags. The script is static: completing never runs hookline.
@@ -29,7 +29,7 @@ Examples:
 		return err
 	}
 	if len(pos) != 1 {
-		return &usageError{"name one shell: bash, zsh or fish"}
+		return &usageError{msg: "name one shell: bash, zsh or fish"}
 	}
 	tree := completionTree()
 	switch pos[0] {
@@ -40,7 +40,7 @@ Examples:
 	case "fish":
 		_, err = io.WriteString(stdout, fishCompletion(tree))
 	default:
-		return &usageError{fmt.Sprintf("unknown shell %q: use bash, zsh or fish", pos[0])}
+		return &usageError{msg: fmt.Sprintf("unknown shell %q: use bash, zsh or fish", pos[0])}
 	}
 	return err
 }
@@ -66,11 +66,7 @@ func completionTree() []compNode {
 	for _, g := range []apiGroup{webhooksGroup(), tenantsGroup(), eventsGroup(), eventTypesGroup(), deliveriesGroup(), binsGroup()} {
 		groups[g.name] = g
 	}
-	fixed := map[string][]string{
-		"keys":       {"create", "list", "revoke"},
-		"config":     {"print"},
-		"completion": {"bash", "zsh", "fish"},
-	}
+	fixed := map[string][]string{"completion": {"bash", "zsh", "fish"}}
 	var tree []compNode
 	for _, c := range commands() {
 		n := compNode{name: c.name, desc: c.summary}
@@ -81,6 +77,10 @@ func completionTree() []compNode {
 				addConnFlags(fs)
 				s.define(fs)
 				n.subs = append(n.subs, compNode{name: s.name, desc: s.summary, flags: flagsOf(fs)})
+			}
+		case c.subs != nil:
+			for _, s := range c.subs {
+				n.subs = append(n.subs, compNode{name: s.name, desc: s.summary})
 			}
 		case fixed[c.name] != nil:
 			for _, s := range fixed[c.name] {

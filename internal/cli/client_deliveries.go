@@ -47,11 +47,12 @@ func deliveriesList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 	fs.StringVar(&p.Status, "status", "", "only deliveries in this state: pending, succeeded or failed")
 	fs.StringVar(&p.Tenant, "tenant", "", "only this tenant's deliveries")
 	pg := addPageFlags(fs)
+	wide := addWideFlag(fs)
 	return func(ctx context.Context, x *apiCall, _ []string) error {
 		switch p.Status {
 		case "", client.DeliveryPending, client.DeliverySucceeded, client.DeliveryFailed:
 		default:
-			return &usageError{fmt.Sprintf("list: --status must be pending, succeeded or failed, not %q", p.Status)}
+			return &usageError{msg: fmt.Sprintf("list: --status must be pending, succeeded or failed, not %q", p.Status)}
 		}
 		p.Limit, p.Cursor = pg.limit, pg.cursor
 		list, next, err := collect(x, pg, x.c.DeliveryListAll(ctx, p), func() (*client.Page[client.Delivery], error) {
@@ -68,7 +69,7 @@ func deliveriesList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 			fmt.Fprintln(x.stderr, "No deliveries match.")
 			return nil
 		}
-		if err := deliveryTable(x.stdout, list); err != nil {
+		if err := deliveryTable(x.stdout, list, *wide, false); err != nil {
 			return err
 		}
 		morePages(x, next, "deliveries")
@@ -76,25 +77,33 @@ func deliveriesList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 	}
 }
 
-// deliveryTable writes deliveries as a table.
-func deliveryTable(w io.Writer, list []client.Delivery) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tEVENT\tTYPE\tWEBHOOK\tSTATUS\tATTEMPTS\tLAST RESULT\tNEXT ATTEMPT")
+// deliveryTable writes deliveries as a table within 100 columns: the
+// delivery's ID whole, and the event type, or for the deliveries of one
+// event (ofEvent) the webhook's ID; the other IDs show with --wide
+// ('deliveries get' shows them too).
+func deliveryTable(w io.Writer, list []client.Delivery, wide, ofEvent bool) error {
+	typ, webhook := flex("TYPE", 10), extra("WEBHOOK")
+	if ofEvent {
+		typ, webhook = extra("TYPE"), fixed("WEBHOOK")
+	}
+	t := newTable(fixed("ID"), extra("EVENT"), typ, webhook, fixed("STATUS"),
+		fixed("TRIES"), flex("LAST RESULT", 12), fixed("NEXT"))
 	for _, d := range list {
 		last := "-"
 		if d.Attempts > 0 {
-			last = clip(outcome(d.LastStatusCode, "", d.LastError), 50)
+			last = oneLine(outcome(d.LastStatusCode, "", d.LastError))
 		}
 		next := "-"
 		if d.NextAttemptAt != nil && d.Status == client.DeliveryPending {
-			next = fmtTime(*d.NextAttemptAt)
+			next = tableTime(*d.NextAttemptAt)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, d.EventID, d.EventType, d.WebhookID, d.Status, d.Attempts, last, next)
+		t.row(d.ID, d.EventID, d.EventType, d.WebhookID, d.Status, fmt.Sprint(d.Attempts), last, next)
 	}
-	return tw.Flush()
+	return t.write(w, wide)
 }
 
 func deliveriesGet(fs *flag.FlagSet) func(context.Context, *apiCall, []string) error {
+	wide := addWideFlag(fs)
 	return func(ctx context.Context, x *apiCall, args []string) error {
 		d, err := x.c.DeliveryGet(ctx, args[0])
 		if err != nil {
@@ -127,18 +136,18 @@ func deliveriesGet(fs *flag.FlagSet) func(context.Context, *apiCall, []string) e
 			return nil
 		}
 		fmt.Fprintln(x.stdout, "\nAttempts:")
-		tw = tabwriter.NewWriter(x.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  #\tSTARTED\tRESULT\tOUTCOME\tDURATION\tRESPONSE")
+		t := newTable(fixed("#"), fixed("STARTED"), flex("RESULT", 12), flex("OUTCOME", 7), fixed("DURATION"), flex("RESPONSE", 10))
+		t.indent = "  "
 		for _, a := range d.AttemptLog {
 			body := a.ResponseBody
 			if a.ResponseBodyEncoding == "base64" {
 				body = "(binary)"
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\n", a.Number, fmtTime(a.StartedAt),
-				clip(answer(a.Answer, a.StatusCode, a.ErrorClass, a.Error), 60), orDash(a.Outcome), fmtMS(a.DurationMS),
-				clip(oneLine(body), 60))
+			t.row(fmt.Sprint(a.Number), tableTime(a.StartedAt),
+				oneLine(answer(a.Answer, a.StatusCode, a.ErrorClass, a.Error)), orDash(a.Outcome), fmtMS(a.DurationMS),
+				clip(oneLine(body), 200))
 		}
-		return tw.Flush()
+		return t.write(x.stdout, *wide)
 	}
 }
 

@@ -54,14 +54,14 @@ func eventsPublish(fs *flag.FlagSet) func(context.Context, *apiCall, []string) e
 	fs.StringVar(&p.Tenant, "tenant", "", "the tenant whose webhooks receive it (default: default)")
 	return func(ctx context.Context, x *apiCall, _ []string) error {
 		if p.Type == "" {
-			return &usageError{"publish: --type is required"}
+			return &usageError{msg: "publish: --type is required"}
 		}
 		raw, err := readData(*data, *dataFile, os.Stdin, "data", "data-file")
 		if err != nil {
 			return err
 		}
 		if raw == nil {
-			return &usageError{"publish: give the event data with --data JSON or --data-file FILE (- for standard input)"}
+			return &usageError{msg: "publish: give the event data with --data JSON or --data-file FILE (- for standard input)"}
 		}
 		p.Data = raw
 		r, err := x.c.EventPublish(ctx, p)
@@ -87,6 +87,7 @@ func eventsList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) erro
 	fs.StringVar(&p.Type, "type", "", "only events of this type")
 	fs.StringVar(&p.Tenant, "tenant", "", "only this tenant's events")
 	pg := addPageFlags(fs)
+	wide := addWideFlag(fs)
 	return func(ctx context.Context, x *apiCall, _ []string) error {
 		p.Limit, p.Cursor = pg.limit, pg.cursor
 		list, next, err := collect(x, pg, x.c.EventListAll(ctx, p), func() (*client.Page[client.EventSummary], error) {
@@ -103,12 +104,11 @@ func eventsList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) erro
 			fmt.Fprintln(x.stderr, "No events. Publish one with 'hookline events publish'.")
 			return nil
 		}
-		tw := tabwriter.NewWriter(x.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tTYPE\tTENANT\tPUBLISHED\tDELIVERIES")
+		t := newTable(fixed("ID"), flex("TYPE", 10), flex("TENANT", 6), fixed("PUBLISHED"), flex("DELIVERIES", 10))
 		for _, e := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.ID, e.Type, e.Tenant, fmtTime(e.Timestamp), deliveryCounts(e.Deliveries))
+			t.row(e.ID, e.Type, e.Tenant, tableTime(e.Timestamp), deliveryCounts(e.Deliveries))
 		}
-		if err := tw.Flush(); err != nil {
+		if err := t.write(x.stdout, *wide); err != nil {
 			return err
 		}
 		morePages(x, next, "events")
@@ -117,6 +117,7 @@ func eventsList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) erro
 }
 
 func eventsGet(fs *flag.FlagSet) func(context.Context, *apiCall, []string) error {
+	wide := addWideFlag(fs)
 	return func(ctx context.Context, x *apiCall, args []string) error {
 		e, err := x.c.EventGet(ctx, args[0])
 		if err != nil {
@@ -143,7 +144,7 @@ func eventsGet(fs *flag.FlagSet) func(context.Context, *apiCall, []string) error
 			return nil
 		}
 		fmt.Fprintln(x.stdout, "\nDeliveries:")
-		return deliveryTable(x.stdout, e.Deliveries)
+		return deliveryTable(x.stdout, e.Deliveries, *wide, true)
 	}
 }
 
@@ -202,6 +203,7 @@ Examples:
 
 func eventTypesList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) error {
 	custom := fs.Bool("custom", false, "only custom (registered) types")
+	wide := addWideFlag(fs)
 	return func(ctx context.Context, x *apiCall, _ []string) error {
 		types, err := x.c.EventTypeList(ctx)
 		if err != nil {
@@ -217,8 +219,7 @@ func eventTypesList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 			fmt.Fprintln(x.stderr, "No event types. Register one with 'hookline event-types create'.")
 			return nil
 		}
-		tw := tabwriter.NewWriter(x.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SLUG\tNAME\tKIND\tSCHEMA\tDESCRIPTION")
+		t := newTable(flex("SLUG", 16), flex("NAME", 10), fixed("KIND"), fixed("SCHEMA"), flex("DESCRIPTION", 12))
 		for _, et := range types {
 			kind, schema := "built-in", "-"
 			if et.Custom {
@@ -227,9 +228,9 @@ func eventTypesList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 			if len(et.Schema) > 0 {
 				schema = "yes"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", et.Slug, clip(et.Name, 40), kind, schema, clip(oneLine(et.Description), 60))
+			t.row(et.Slug, et.Name, kind, schema, oneLine(et.Description))
 		}
-		return tw.Flush()
+		return t.write(x.stdout, *wide)
 	}
 }
 
@@ -275,7 +276,7 @@ func eventTypesCreate(fs *flag.FlagSet) func(context.Context, *apiCall, []string
 	schemaFile := fs.String("schema-file", "", "read the JSON Schema from this file")
 	return func(ctx context.Context, x *apiCall, _ []string) error {
 		if p.Slug == "" || p.Name == "" {
-			return &usageError{"create: --slug and --name are required"}
+			return &usageError{msg: "create: --slug and --name are required"}
 		}
 		var err error
 		if p.Example, err = readData(*example, *exampleFile, os.Stdin, "example", "example-file"); err != nil {

@@ -12,7 +12,7 @@ import (
 )
 
 func loginCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("login", stderr, `login [--server URL] [--api-key KEY]
+	fs := newFlagSet("login", stdout, `login [--server URL] [--api-key KEY]
 
 Checks an API key against a Hookline server (GET /api/v1/me) and saves the
 server URL and key for the webhooks, events, event-types and deliveries
@@ -36,7 +36,7 @@ Examples:
 		return err
 	}
 	if len(pos) > 0 {
-		return &usageError{"unexpected arguments: " + strings.Join(pos, " ")}
+		return &usageError{msg: "unexpected arguments: " + strings.Join(pos, " ")}
 	}
 	path, err := loginConfigPath(os.Getenv)
 	if err != nil {
@@ -61,7 +61,7 @@ Examples:
 		conn.APIKey = strings.TrimSpace(line)
 	}
 	if conn.APIKey == "" {
-		return &usageError{"no API key: pass --api-key, set HOOKLINE_API_KEY or type it on standard input"}
+		return &usageError{msg: "no API key: pass --api-key, set HOOKLINE_API_KEY or type it on standard input"}
 	}
 	x := &apiCall{c: newAPIClient(conn.Server, conn.APIKey), stdout: stdout, stderr: stderr,
 		server: conn.Server, keySource: conn.KeySource}

@@ -78,6 +78,7 @@ func tenantsList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) err
 	var p client.TenantListParams
 	fs.StringVar(&p.Search, "search", "", "only tenants whose ID or name contains this")
 	pg := addPageFlags(fs)
+	wide := addWideFlag(fs)
 	return func(ctx context.Context, x *apiCall, _ []string) error {
 		p.Limit, p.Cursor = pg.limit, pg.cursor
 		list, next, err := collect(x, pg, x.c.TenantListAll(ctx, p), func() (*client.Page[client.Tenant], error) {
@@ -94,13 +95,11 @@ func tenantsList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) err
 			fmt.Fprintln(x.stderr, "No tenants. Create one with 'hookline tenants create', or publish an event for one.")
 			return nil
 		}
-		tw := tabwriter.NewWriter(x.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tCONTACT\tWEBHOOKS\tFAILING\tCREATED")
+		tb := newTable(flex("ID", 12), flex("NAME", 10), flex("CONTACT", 10), fixed("WEBHOOKS"), fixed("FAILING"), fixed("CREATED"))
 		for _, t := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\n", t.ID, clip(t.Name, 30), clip(t.ContactEmail, 40),
-				t.Webhooks, t.FailingWebhooks, fmtTime(t.CreatedAt))
+			tb.row(t.ID, t.Name, t.ContactEmail, fmt.Sprint(t.Webhooks), fmt.Sprint(t.FailingWebhooks), tableTime(t.CreatedAt))
 		}
-		if err := tw.Flush(); err != nil {
+		if err := tb.write(x.stdout, *wide); err != nil {
 			return err
 		}
 		morePages(x, next, "tenants")
@@ -181,20 +180,20 @@ func tenantsUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) e
 		p.Branding = f.branding(fs)
 		switch {
 		case *clearBranding && p.Branding != nil:
-			return &usageError{"update: give --brand-* flags or --clear-branding, not both"}
+			return &usageError{msg: "update: give --brand-* flags or --clear-branding, not both"}
 		case *clearBranding:
 			p.RemoveBranding = true
 		}
 		switch {
 		case *clearMetadata && len(f.metadata) > 0:
-			return &usageError{"update: give --metadata or --clear-metadata, not both"}
+			return &usageError{msg: "update: give --metadata or --clear-metadata, not both"}
 		case *clearMetadata:
 			p.Metadata = map[string]string{}
 		case len(f.metadata) > 0:
 			p.Metadata = f.metadata
 		}
 		if p.Name == nil && p.ContactEmail == nil && p.Branding == nil && !p.RemoveBranding && p.Metadata == nil {
-			return &usageError{"update: nothing to change: give at least one of --name, --contact-email, --brand-name, --brand-logo-url, --brand-accent, --clear-branding, --metadata, --clear-metadata"}
+			return &usageError{msg: "update: nothing to change: give at least one of --name, --contact-email, --brand-name, --brand-logo-url, --brand-accent, --clear-branding, --metadata, --clear-metadata"}
 		}
 		t, err := x.c.TenantUpdate(ctx, args[0], p)
 		if err != nil {

@@ -95,6 +95,7 @@ func webhooksList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) er
 	fs.StringVar(&p.Search, "search", "", "only webhooks whose name or URL contains this")
 	active := fs.Bool("active", false, "--active: only active webhooks; --active=false: only inactive ones (default: both)")
 	pg := addPageFlags(fs)
+	wide := addWideFlag(fs)
 	return func(ctx context.Context, x *apiCall, _ []string) error {
 		if flagSet(fs, "active") {
 			p.Active = active
@@ -114,13 +115,13 @@ func webhooksList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) er
 			fmt.Fprintln(x.stderr, "No webhooks. Create one with 'hookline webhooks create'.")
 			return nil
 		}
-		tw := tabwriter.NewWriter(x.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tURL\tEVENTS\tTENANT\tSTATE\tSUCCEEDED\tFAILED")
+		t := newTable(fixed("ID"), flex("NAME", 8), flex("URL", 16), flex("EVENTS", 8), flex("TENANT", 6),
+			fixed("STATE"), fixed("OK"), fixed("FAILED"))
 		for _, w := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\n", w.ID, clip(w.Name, 30), clip(w.URL, 50),
-				clip(strings.Join(w.Events, ","), 40), w.Tenant, webhookState(w), w.Stats.Succeeded, w.Stats.Failed)
+			t.row(w.ID, w.Name, w.URL, strings.Join(w.Events, ","), w.Tenant, webhookState(w),
+				fmt.Sprint(w.Stats.Succeeded), fmt.Sprint(w.Stats.Failed))
 		}
-		if err := tw.Flush(); err != nil {
+		if err := t.write(x.stdout, *wide); err != nil {
 			return err
 		}
 		morePages(x, next, "webhooks")
@@ -163,7 +164,7 @@ func webhooksCreate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 			}
 		}
 		if len(missing) > 0 {
-			return &usageError{"create: " + strings.Join(missing, ", ") + " required"}
+			return &usageError{msg: "create: " + strings.Join(missing, ", ") + " required"}
 		}
 		p.Events = splitList(*events)
 		p.SecretHeaders = headers.addSecret(secret)
@@ -211,7 +212,7 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 		if flagSet(fs, "events") {
 			p.Events = splitList(*events)
 			if len(p.Events) == 0 {
-				return &usageError{"update: --events needs at least one event type (or '*')"}
+				return &usageError{msg: "update: --events needs at least one event type (or '*')"}
 			}
 		}
 		if flagSet(fs, "active") {
@@ -220,7 +221,7 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 		names := headers.addSecret(secret)
 		switch {
 		case *clearHeaders && len(headers) > 0:
-			return &usageError{"update: give --header or --clear-headers, not both"}
+			return &usageError{msg: "update: give --header or --clear-headers, not both"}
 		case *clearHeaders:
 			p.Headers = map[string]string{}
 		case len(headers) > 0:
@@ -232,7 +233,7 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 		changed := p.Name != nil || p.URL != nil || p.Format != nil || p.Description != nil || p.Integration != nil ||
 			p.Events != nil || p.Active != nil || p.Headers != nil
 		if !changed {
-			return &usageError{"update: nothing to change: give at least one of --name, --url, --events, --active, --header, --secret-header, --clear-headers, --format, --description, --integration"}
+			return &usageError{msg: "update: nothing to change: give at least one of --name, --url, --events, --active, --header, --secret-header, --clear-headers, --format, --description, --integration"}
 		}
 		w, err := x.c.WebhookUpdate(ctx, args[0], p)
 		if err != nil {
@@ -318,7 +319,7 @@ func webhooksReplay(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 	since := fs.String("since", "", "RFC 3339 time or a duration back from now, e.g. 2h (required)")
 	return func(ctx context.Context, x *apiCall, args []string) error {
 		if *since == "" {
-			return &usageError{"replay: --since is required"}
+			return &usageError{msg: "replay: --since is required"}
 		}
 		t, err := parseSince(*since, time.Now())
 		if err != nil {
@@ -338,6 +339,7 @@ func webhooksReplay(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 
 func webhooksAttempts(fs *flag.FlagSet) func(context.Context, *apiCall, []string) error {
 	limit := fs.Int("limit", 50, "how many recent attempts, 1 to 1000")
+	wide := addWideFlag(fs)
 	return func(ctx context.Context, x *apiCall, args []string) error {
 		atts, err := x.c.WebhookAttempts(ctx, args[0], client.WebhookAttemptsParams{Limit: *limit})
 		if err != nil {
@@ -350,17 +352,17 @@ func webhooksAttempts(fs *flag.FlagSet) func(context.Context, *apiCall, []string
 			fmt.Fprintln(x.stderr, "No attempts yet.")
 			return nil
 		}
-		tw := tabwriter.NewWriter(x.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ATTEMPT\tSTARTED\tEVENT TYPE\tDELIVERY\tRESULT\tOUTCOME\tDURATION")
+		t := newTable(extra("ATTEMPT"), fixed("STARTED"), flex("EVENT TYPE", 10), flex("DELIVERY", 12),
+			flex("RESULT", 12), flex("OUTCOME", 7), fixed("DURATION"))
 		for _, a := range atts {
 			dlv := a.DeliveryID
 			if a.Test {
 				dlv = "(test)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, fmtTime(a.StartedAt), a.EventType, dlv,
-				clip(answer(a.Answer, a.StatusCode, a.ErrorClass, a.Error), 60), orDash(a.Outcome), fmtMS(a.DurationMS))
+			t.row(a.ID, tableTime(a.StartedAt), a.EventType, dlv,
+				oneLine(answer(a.Answer, a.StatusCode, a.ErrorClass, a.Error)), orDash(a.Outcome), fmtMS(a.DurationMS))
 		}
-		return tw.Flush()
+		return t.write(x.stdout, *wide)
 	}
 }
 
@@ -490,7 +492,7 @@ func parseSince(v string, now time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(v); err == nil && d >= 0 {
 		return now.Add(-d).UTC().Truncate(time.Second), nil
 	}
-	return time.Time{}, &usageError{fmt.Sprintf("--since %q: want an RFC 3339 time (2026-01-31T09:00:00Z) or a duration (2h)", v)}
+	return time.Time{}, &usageError{msg: fmt.Sprintf("--since %q: want an RFC 3339 time (2026-01-31T09:00:00Z) or a duration (2h)", v)}
 }
 
 // pageFlags are the paging flags of list commands.
@@ -512,7 +514,7 @@ func addPageFlags(fs *flag.FlagSet) *pageFlags {
 // item of every page.
 func collect[T any](x *apiCall, pg *pageFlags, all func(func(T, error) bool), one func() (*client.Page[T], error)) ([]T, string, error) {
 	if pg.limit < 1 || pg.limit > 1000 {
-		return nil, "", &usageError{"--limit must be from 1 to 1000"}
+		return nil, "", &usageError{msg: "--limit must be from 1 to 1000"}
 	}
 	if !pg.all {
 		page, err := one()
