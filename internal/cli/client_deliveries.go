@@ -87,7 +87,7 @@ func deliveryTable(w io.Writer, list []client.Delivery, wide, ofEvent bool) erro
 		typ, webhook = extra("TYPE"), fixed("WEBHOOK")
 	}
 	t := newTable(fixed("ID"), extra("EVENT"), typ, webhook, fixed("STATUS"),
-		fixed("TRIES"), flex("LAST RESULT", 12), fixed("NEXT"))
+		fixed("TRIES"), flex("LAST RESULT", 8), fixed("NEXT"))
 	for _, d := range list {
 		last := "-"
 		if d.Attempts > 0 {
@@ -95,7 +95,8 @@ func deliveryTable(w io.Writer, list []client.Delivery, wide, ofEvent bool) erro
 		}
 		next := "-"
 		if d.NextAttemptAt != nil && d.Status == client.DeliveryPending {
-			next = tableTime(*d.NextAttemptAt)
+			// A retry is due within days: month, day and minute say when.
+			next = d.NextAttemptAt.Local().Format("01-02 15:04")
 		}
 		t.row(d.ID, d.EventID, d.EventType, d.WebhookID, d.Status, fmt.Sprint(d.Attempts), last, next)
 	}

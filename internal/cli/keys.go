@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -118,13 +119,13 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !local && throughServer(conn.server, stderr) {
 		x, err := conn.connect(stdout, stderr)
 		if err != nil {
-			return inCommand(err, "keys "+sub)
+			return inCommand(withLocalHint(err), "keys "+sub)
 		}
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, conn.timeout)
 		defer cancel()
 		ops = keyOps{create: x.c.KeyCreate, list: x.c.KeyList, revoke: x.c.KeyRevoke, where: "on " + x.server}
-		explainErr = func(err error) error { return explain(err, x, conn.timeout) }
+		explainErr = func(err error) error { return withLocalHint(explain(err, x, conn.timeout)) }
 	} else {
 		// The command line acts as the system: it has the database itself.
 		// Its changes are audited like the API's and the dashboard's.
@@ -199,6 +200,21 @@ On the database directly (bootstrap, recovery): with --data-dir,
 --database-url or --config, or when no server is set at all. The database
 must exist: these commands never create one.
 Exit status: 0 success, 1 error, 2 usage.`
+
+// withLocalHint adds to an error about the API key how to do without
+// one: the first key, or a lost one, is made on the database.
+func withLocalHint(err error) error {
+	const hint = "\nWithout a working admin key (the first key, recovery), work on the server's database: " +
+		"give --data-dir or --database-url"
+	if ue, ok := errors.AsType[*usageError](err); ok && strings.HasPrefix(ue.msg, "no API key") {
+		ue.msg += hint
+		return err
+	}
+	if e, ok := errors.AsType[*client.Error](err); ok && (e.Status == 401 || e.Status == 403) {
+		return &explainedError{err.Error() + hint, err}
+	}
+	return err
+}
 
 // throughServer reports whether the keys commands go through a server's
 // API: --server or HOOKLINE_URL is set, or 'hookline login' saved one.

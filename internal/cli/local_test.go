@@ -209,6 +209,11 @@ func TestCLIKeysThroughTheServer(t *testing.T) {
 	if err := json.Unmarshal([]byte(errb), &p); err != nil || code != ExitError || p.Status != 404 || p.Instance == "" {
 		t.Errorf("--json revoke of an unknown key: exit %d, stderr %q (%v)", code, errb, err)
 	}
+	// A refused key: how to do without one.
+	code, _, errb = run(t, "keys", "list", "--api-key", "hkl_"+strings.Repeat("x", 43))
+	if code != ExitError || !strings.Contains(errb, "was refused") || !strings.Contains(errb, "--data-dir") {
+		t.Errorf("list with a refused key: exit %d: %s", code, errb)
+	}
 	// Both --server and --data-dir: which one is meant is unclear.
 	if code, _, errb := run(t, "keys", "list", "--server", srv.URL, "--data-dir", dir); code != ExitUsage || !strings.Contains(errb, "not both") {
 		t.Errorf("--server with --data-dir: exit %d: %s", code, errb)
