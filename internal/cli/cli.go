@@ -97,6 +97,10 @@ func (e *usageError) Error() string { return e.msg }
 // other errors 1, each printed once on stderr: as problem JSON when the
 // command line asks for --json.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 1 && args[0] == "help" {
+		// "hookline help keys create" is "hookline keys create -h".
+		args = append(args[1:], "-h")
+	}
 	if len(args) == 0 || isHelp(args[0]) {
 		if len(args) == 0 {
 			usage(stderr)

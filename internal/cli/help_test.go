@@ -40,8 +40,8 @@ func helpCases() []helpCase {
 			cases = append(cases, helpCase{args: []string{c.name, "-h"}}, helpCase{args: []string{c.name, "--help"}})
 			continue
 		}
-		for _, h := range []string{"-h", "--help", "help"} {
-			cases = append(cases, helpCase{args: []string{c.name, h}, subs: c.subs})
+		for _, args := range [][]string{{c.name, "-h"}, {c.name, "--help"}, {c.name, "help"}, {"help", c.name}} {
+			cases = append(cases, helpCase{args: args, subs: c.subs})
 		}
 		for _, s := range c.subs {
 			hc := helpCase{args: []string{c.name, s.name, "-h"}}
@@ -54,7 +54,7 @@ func helpCases() []helpCase {
 				g.subs[i].define(fs)
 				fs.VisitAll(func(f *flag.Flag) { hc.flags = append(hc.flags, f.Name) })
 			}
-			cases = append(cases, hc)
+			cases = append(cases, hc, helpCase{args: []string{"help", c.name, s.name}, flags: hc.flags})
 		}
 	}
 	return cases
