@@ -1,14 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/hookline/hookline/internal/config"
 )
 
 func completionCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -59,14 +59,13 @@ type compFlag struct {
 }
 
 // completionTree describes every command: the API groups in full (from
-// their flag definitions), serve with its flags, a few fixed subcommands,
-// and any other command by name.
+// their flag definitions), the other commands and subcommands with the
+// flags their help lists, and the shells of completion.
 func completionTree() []compNode {
 	groups := map[string]apiGroup{}
 	for _, g := range []apiGroup{webhooksGroup(), tenantsGroup(), eventsGroup(), eventTypesGroup(), deliveriesGroup(), binsGroup()} {
 		groups[g.name] = g
 	}
-	fixed := map[string][]string{"completion": {"bash", "zsh", "fish"}}
 	var tree []compNode
 	for _, c := range commands() {
 		n := compNode{name: c.name, desc: c.summary}
@@ -80,29 +79,45 @@ func completionTree() []compNode {
 			}
 		case c.subs != nil:
 			for _, s := range c.subs {
-				n.subs = append(n.subs, compNode{name: s.name, desc: s.summary})
+				n.subs = append(n.subs, compNode{name: s.name, desc: s.summary, flags: helpFlags(c.name, s.name)})
 			}
-		case fixed[c.name] != nil:
-			for _, s := range fixed[c.name] {
+		case c.name == "completion":
+			for _, s := range []string{"bash", "zsh", "fish"} {
 				n.subs = append(n.subs, compNode{name: s})
 			}
-		case c.name == "serve":
-			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-			cfg := config.Default()
-			cfg.Bind(fs)
-			fs.String("config", "", "configuration file")
-			n.flags = flagsOf(fs)
-		case c.name == "login":
-			fs := flag.NewFlagSet("login", flag.ContinueOnError)
-			fs.String("server", "", "the Hookline server URL")
-			fs.String("api-key", "", "the API key")
-			fs.Duration("timeout", 0, "give up after this long")
-			n.flags = flagsOf(fs)
+		default:
+			n.flags = helpFlags(c.name)
 		}
 		tree = append(tree, n)
 	}
 	tree = append(tree, compNode{name: "help", desc: "list the commands"})
 	return tree
+}
+
+// helpFlag is a flag line of the help, as flag.PrintDefaults writes it:
+// the name, then the value's name unless it is a switch.
+var helpFlag = regexp.MustCompile(`^  -([a-z0-9-]+)(?: (\S+))?$`)
+
+// helpFlags reads the flags of a command from its help, which touches
+// nothing: the completion offers what the help lists.
+func helpFlags(args ...string) []compFlag {
+	var out bytes.Buffer
+	Main(context.Background(), append(args, "-h"), &out, io.Discard)
+	lines := strings.Split(out.String(), "\n")
+	var flags []compFlag
+	for i, l := range lines {
+		m := helpFlag.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		desc := ""
+		if i+1 < len(lines) {
+			desc = strings.TrimSpace(lines[i+1])
+		}
+		flags = append(flags, compFlag{name: m[1], desc: firstClause(desc), bool: m[2] == "",
+			file: strings.HasSuffix(m[1], "-file") || m[2] == "FILE"})
+	}
+	return flags
 }
 
 func flagsOf(fs *flag.FlagSet) []compFlag {

@@ -363,7 +363,8 @@ func TestCLICompletionScripts(t *testing.T) {
 	tree := completionTree()
 	scripts := map[string]string{"bash": bashCompletion(tree), "zsh": zshCompletion(tree), "fish": fishCompletion(tree)}
 	for shell, script := range scripts {
-		for _, want := range []string{"webhooks", "event-types", "rotate-secret", "data-file", "idempotency-key", "completion"} {
+		for _, want := range []string{"webhooks", "event-types", "rotate-secret", "data-file", "idempotency-key", "completion",
+			"expires-in", "password-file", "forward-to", "retry-schedule"} {
 			if !strings.Contains(script, want) {
 				t.Errorf("%s script lacks %q", shell, want)
 			}
