@@ -89,7 +89,7 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		wide = addWideFlag(fs)
 	}
 	asJSON := fs.Bool("json", false, "print JSON, for scripts")
-	conn := &connFlags{json: false}
+	conn := &connFlags{}
 	fs.StringVar(&conn.server, "server", "", "go through this server's API (env HOOKLINE_URL; default from 'hookline login')")
 	fs.StringVar(&conn.apiKey, "api-key", "", "admin API key for the server (env HOOKLINE_API_KEY; default from 'hookline login')")
 	fs.DurationVar(&conn.timeout, "timeout", 60*time.Second, "give up when the server has not answered within this time")
