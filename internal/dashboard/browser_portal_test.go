@@ -173,10 +173,11 @@ func TestBrowserPortalEmbedded(t *testing.T) {
 			}
 		}
 		b.screenshot(t, ctx, "portal-send-test")
-		// Closing the dialog reloads the frame's page (the test joins its
-		// log); attach to the reloaded frame.
-		do(t, frame, chromedp.Click(css("#result-dialog [data-close]")))
-		frame = portalFrameShowing(outer, ctx, h.URL+"/portal/webhooks/", "Recent test sends")
+		// Closing the dialog would reload the page to show the test in its
+		// log (TestBrowser checks that); here the next step loads the page
+		// itself, so the frame stays where it is.
+		do(t, frame, chromedp.Evaluate[chromedp.Void](`(() => { const d = document.getElementById('result-dialog');
+			d.removeAttribute('data-refresh'); d.close(); })()`))
 	})
 
 	step(t, "a published event and its attempts", func(t *testing.T) {
@@ -238,24 +239,6 @@ func TestBrowserPortalEmbedded(t *testing.T) {
 			t.Errorf("reused link page: %s", text)
 		}
 	})
-}
-
-// portalFrameShowing attaches to the portal's iframe once its page
-// under prefix shows text.
-func portalFrameShowing(t *testing.T, ctx context.Context, prefix, text string) context.Context {
-	t.Helper()
-	deadline := time.Now().Add(stepTimeout)
-	for time.Now().Before(deadline) {
-		f := portalFrame(t, ctx, prefix)
-		sctx, cancel := context.WithTimeout(f, 5*time.Second)
-		err := chromedp.Do(sctx, waitText("main", text))
-		cancel()
-		if err == nil {
-			return f
-		}
-	}
-	t.Fatalf("the portal's iframe did not show %q", text)
-	return nil
 }
 
 // portalFrame attaches to the portal's iframe, which runs out of process
