@@ -1,0 +1,110 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Hookline;
+
+/** Webhooks: the endpoints receiving the events they subscribe to. */
+final class Webhooks
+{
+    public function __construct(private readonly Client $c)
+    {
+    }
+
+    /**
+     * One page of webhooks, newest first.
+     *
+     * @param array{tenant?: string, event_type?: string, active?: bool, search?: string,
+     *              limit?: int, cursor?: string} $query
+     * @return array{data: list<array<string, mixed>>, next_cursor?: string}
+     */
+    public function list(array $query = []): array
+    {
+        return $this->c->request('GET', '/api/v1/webhooks', $query);
+    }
+
+    /**
+     * Every webhook matching $query, page after page.
+     *
+     * @param array{tenant?: string, event_type?: string, active?: bool, search?: string, limit?: int} $query
+     * @return \Generator<int, array<string, mixed>>
+     */
+    public function listAll(array $query = []): \Generator
+    {
+        return $this->c->paginate('/api/v1/webhooks', $query);
+    }
+
+    /** @return array<string, mixed> */
+    public function get(string $id): array
+    {
+        return $this->c->request('GET', '/api/v1/webhooks/' . Client::segment($id));
+    }
+
+    /**
+     * Creates a webhook; the answer carries its signing secret ("whsec_…").
+     *
+     * @param array{name: string, url: string, events: list<string>, tenant?: string, description?: string,
+     *              active?: bool, headers?: array<string, string>, secret_headers?: list<string>,
+     *              format?: string, integration?: string} $params
+     * @return array<string, mixed>
+     */
+    public function create(array $params): array
+    {
+        return $this->c->request('POST', '/api/v1/webhooks', body: $params);
+    }
+
+    /**
+     * Changes the given fields only.
+     *
+     * @param array<string, mixed> $params
+     * @return array<string, mixed>
+     */
+    public function update(string $id, array $params): array
+    {
+        return $this->c->request('PATCH', '/api/v1/webhooks/' . Client::segment($id), body: $params);
+    }
+
+    public function delete(string $id): void
+    {
+        $this->c->request('DELETE', '/api/v1/webhooks/' . Client::segment($id));
+    }
+
+    /** @return array{secret: string, previous?: list<array{secret: string, expires_at: string}>} */
+    public function secret(string $id): array
+    {
+        return $this->c->request('GET', '/api/v1/webhooks/' . Client::segment($id) . '/secret');
+    }
+
+    /** @return array{secret: string, previous_expires_at: string} */
+    public function rotateSecret(string $id): array
+    {
+        return $this->c->request('POST', '/api/v1/webhooks/' . Client::segment($id) . '/rotate-secret');
+    }
+
+    /**
+     * Sends an event type's example now and returns the receiver's answer.
+     *
+     * @return array<string, mixed>
+     */
+    public function test(string $id, ?string $eventType = null): array
+    {
+        $body = $eventType === null ? [] : ['event_type' => $eventType];
+        return $this->c->request('POST', '/api/v1/webhooks/' . Client::segment($id) . '/test', body: $body);
+    }
+
+    /**
+     * Delivers again the events published since an RFC 3339 time.
+     *
+     * @return array{deliveries: int}
+     */
+    public function replay(string $id, string $since): array
+    {
+        return $this->c->request('POST', '/api/v1/webhooks/' . Client::segment($id) . '/replay', body: ['since' => $since]);
+    }
+
+    /** @return list<array<string, mixed>> the most recent attempts, tests included */
+    public function attempts(string $id, ?int $limit = null): array
+    {
+        return $this->c->request('GET', '/api/v1/webhooks/' . Client::segment($id) . '/attempts', ['limit' => $limit])['data'];
+    }
+}

@@ -1,0 +1,345 @@
+"""The REST client: one Hookline server, one API key, resources grouped as
+client.events, client.webhooks, client.event_types, client.deliveries and
+client.tenants. Field names are the API's own, in requests and answers."""
+
+from __future__ import annotations
+
+import json
+import platform
+import random
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
+
+from .errors import APIConnectionError, api_error
+from .types import (
+    CreatedWebhook,
+    Delivery,
+    DeliveryWithAttempts,
+    EventSummary,
+    EventType,
+    EventWithDeliveries,
+    Page,
+    PortalSession,
+    PublishResult,
+    Secrets,
+    Tenant,
+    Webhook,
+)
+
+__version__ = "0.1.0"
+
+# Only these answers mean "not done, try later": the rate limiter (429) and
+# an overloaded or starting server or proxy (503).
+_RETRY_STATUSES = (429, 503)
+
+
+class Hookline:
+    """A client of one Hookline server's REST API.
+
+    GET calls, and publish with an idempotency key, are retried on 429,
+    503 and connection errors: after Retry-After when the server sent one,
+    otherwise with an exponential back-off.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str = "",
+        *,
+        timeout: float = 30.0,
+        max_retries: int = 2,
+        max_retry_delay: float = 60.0,
+        user_agent: Optional[str] = None,
+    ) -> None:
+        if not base_url:
+            raise ValueError("Hookline needs a base_url")
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        #: Seconds each HTTP request may take (connect and each read).
+        self.timeout = timeout
+        self.max_retries = max_retries
+        #: A Retry-After longer than this is not waited for: the error is raised.
+        self.max_retry_delay = max_retry_delay
+        own = f"hookline-python/{__version__} python/{platform.python_version()}"
+        self.user_agent = f"{user_agent} {own}" if user_agent else own
+        self.events = Events(self)
+        self.webhooks = Webhooks(self)
+        self.event_types = EventTypes(self)
+        self.deliveries = Deliveries(self)
+        self.tenants = Tenants(self)
+        self._sleep: Callable[[float], None] = time.sleep
+
+    def me(self) -> Dict[str, Any]:
+        """The key in use and the server's version."""
+        return self.request("GET", "/api/v1/me")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Optional[Mapping[str, Any]] = None,
+        body: Any = None,
+        retryable: Optional[bool] = None,
+    ) -> Any:
+        """Sends one API call and returns its decoded JSON (None for 204)."""
+        if retryable is None:
+            retryable = method == "GET"
+        url = self.base_url + path
+        qs = _encode_query(query)
+        if qs:
+            url += "?" + qs
+        headers = {"Accept": "application/json", "User-Agent": self.user_agent}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        attempt = 0
+        while True:
+            can_retry = retryable and attempt < self.max_retries
+            req = urllib.request.Request(url, data=data, method=method, headers=headers)
+            try:
+                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                    raw = resp.read()
+                    if resp.status == 204 or not raw:
+                        return None
+                    return json.loads(raw.decode("utf-8"))
+            except urllib.error.HTTPError as e:
+                raw = e.read()
+                err = api_error(method, path, e.code, e.reason or "", e.headers, raw)
+                if can_retry and e.code in _RETRY_STATUSES:
+                    wait = err.retry_after if err.retry_after is not None else _backoff(attempt)
+                    # A wait longer than the caller allows is theirs to decide on.
+                    if wait <= self.max_retry_delay:
+                        self._sleep(wait)
+                        attempt += 1
+                        continue
+                raise err from None
+            except (urllib.error.URLError, OSError) as e:
+                reason = getattr(e, "reason", e)
+                timed_out = isinstance(reason, socket.timeout) or isinstance(e, socket.timeout)
+                # A timed-out call already waited its whole budget; only
+                # fast failures (refused, reset) are retried.
+                if can_retry and not timed_out:
+                    self._sleep(_backoff(attempt))
+                    attempt += 1
+                    continue
+                what = f"no answer within {self.timeout} s" if timed_out else str(reason)
+                raise APIConnectionError(
+                    f"hookline: {method} {path}: {what}", method=method, path=path, timed_out=timed_out
+                ) from e
+
+
+class _Resource:
+    def __init__(self, client: Hookline) -> None:
+        self._c = client
+
+    def _all(self, path: str, query: Dict[str, Any]) -> Iterator[Any]:
+        """Yields every item of a list, fetching a page only when needed.
+
+        A cursor seen before ends the walk: a correct server never sends
+        one, but looping forever on a broken one is worse."""
+        seen = set()
+        while True:
+            page = self._c.request("GET", path, query=query)
+            yield from page.get("data") or []
+            cursor = page.get("next_cursor")
+            if not cursor or cursor in seen:
+                return
+            seen.add(cursor)
+            query = {**query, "cursor": cursor}
+
+
+class Events(_Resource):
+    def publish(
+        self, type: str, data: Mapping[str, Any], *, idempotency_key: Optional[str] = None, tenant: Optional[str] = None
+    ) -> PublishResult:
+        """Publishes an event.
+
+        With an idempotency_key the call is retried like a GET: the server
+        stores a repeat only once and answers it with duplicate=True and the
+        original id."""
+        body = _drop_none({"type": type, "data": data, "idempotency_key": idempotency_key, "tenant": tenant})
+        return self._c.request("POST", "/api/v1/events", body=body, retryable=bool(idempotency_key))
+
+    def list(self, **query: Any) -> Page[EventSummary]:
+        """One page; query: tenant, type, limit, cursor."""
+        return self._c.request("GET", "/api/v1/events", query=query)
+
+    def list_all(self, **query: Any) -> Iterator[EventSummary]:
+        return self._all("/api/v1/events", query)
+
+    def get(self, id: str) -> EventWithDeliveries:
+        return self._c.request("GET", f"/api/v1/events/{_seg(id)}")
+
+
+class Webhooks(_Resource):
+    def list(self, **query: Any) -> Page[Webhook]:
+        """One page; query: tenant, event_type, active, search, limit, cursor."""
+        return self._c.request("GET", "/api/v1/webhooks", query=query)
+
+    def list_all(self, **query: Any) -> Iterator[Webhook]:
+        return self._all("/api/v1/webhooks", query)
+
+    def get(self, id: str) -> Webhook:
+        return self._c.request("GET", f"/api/v1/webhooks/{_seg(id)}")
+
+    def create(
+        self,
+        *,
+        name: str,
+        url: str,
+        events: List[str],
+        tenant: Optional[str] = None,
+        description: Optional[str] = None,
+        active: Optional[bool] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        secret_headers: Optional[List[str]] = None,
+        format: Optional[str] = None,
+        integration: Optional[str] = None,
+    ) -> CreatedWebhook:
+        """Creates a webhook; the answer carries its signing secret."""
+        body = _drop_none(dict(name=name, url=url, events=events, tenant=tenant, description=description,
+                               active=active, headers=headers, secret_headers=secret_headers, format=format,
+                               integration=integration))
+        return self._c.request("POST", "/api/v1/webhooks", body=body)
+
+    def update(self, id: str, **fields: Any) -> Webhook:
+        """Changes the given fields (name, url, events, active, ...) only."""
+        return self._c.request("PATCH", f"/api/v1/webhooks/{_seg(id)}", body=fields)
+
+    def delete(self, id: str) -> None:
+        self._c.request("DELETE", f"/api/v1/webhooks/{_seg(id)}")
+
+    def secret(self, id: str) -> Secrets:
+        return self._c.request("GET", f"/api/v1/webhooks/{_seg(id)}/secret")
+
+    def rotate_secret(self, id: str) -> Dict[str, str]:
+        return self._c.request("POST", f"/api/v1/webhooks/{_seg(id)}/rotate-secret")
+
+    def test(self, id: str, event_type: Optional[str] = None) -> Dict[str, Any]:
+        """Sends an event type's example now and returns the answer."""
+        return self._c.request("POST", f"/api/v1/webhooks/{_seg(id)}/test", body=_drop_none({"event_type": event_type}))
+
+    def replay(self, id: str, since: str) -> Dict[str, int]:
+        """Delivers again the events since an RFC 3339 time."""
+        return self._c.request("POST", f"/api/v1/webhooks/{_seg(id)}/replay", body={"since": since})
+
+    def attempts(self, id: str, limit: Optional[int] = None) -> List[Dict[str, Any]]:
+        return self._c.request("GET", f"/api/v1/webhooks/{_seg(id)}/attempts", query={"limit": limit})["data"]
+
+
+class EventTypes(_Resource):
+    def list(self) -> List[EventType]:
+        return self._c.request("GET", "/api/v1/event-types")["data"]
+
+    def get(self, slug: str) -> EventType:
+        return self._c.request("GET", f"/api/v1/event-types/{_seg(slug)}")
+
+    def create(
+        self,
+        *,
+        slug: str,
+        name: str,
+        description: Optional[str] = None,
+        example: Optional[Mapping[str, Any]] = None,
+        schema: Optional[Mapping[str, Any]] = None,
+    ) -> EventType:
+        body = _drop_none(dict(slug=slug, name=name, description=description, example=example, schema=schema))
+        return self._c.request("POST", "/api/v1/event-types", body=body)
+
+
+class Deliveries(_Resource):
+    def list(self, **query: Any) -> Page[Delivery]:
+        """One page; query: tenant, webhook_id, event_id, status, limit, cursor."""
+        return self._c.request("GET", "/api/v1/deliveries", query=query)
+
+    def list_all(self, **query: Any) -> Iterator[Delivery]:
+        return self._all("/api/v1/deliveries", query)
+
+    def get(self, id: str) -> DeliveryWithAttempts:
+        return self._c.request("GET", f"/api/v1/deliveries/{_seg(id)}")
+
+    def retry(self, id: str) -> Delivery:
+        """Makes the delivery pending and due now (409 while one is in flight)."""
+        return self._c.request("POST", f"/api/v1/deliveries/{_seg(id)}/retry")
+
+
+class Tenants(_Resource):
+    def list(self, **query: Any) -> Page[Tenant]:
+        """One page; query: search, limit, cursor."""
+        return self._c.request("GET", "/api/v1/tenants", query=query)
+
+    def list_all(self, **query: Any) -> Iterator[Tenant]:
+        return self._all("/api/v1/tenants", query)
+
+    def get(self, id: str) -> Tenant:
+        return self._c.request("GET", f"/api/v1/tenants/{_seg(id)}")
+
+    def create(
+        self,
+        id: str,
+        *,
+        name: Optional[str] = None,
+        contact_email: Optional[str] = None,
+        branding: Optional[Mapping[str, str]] = None,
+        metadata: Optional[Mapping[str, str]] = None,
+    ) -> Tenant:
+        body = _drop_none(dict(id=id, name=name, contact_email=contact_email, branding=branding, metadata=metadata))
+        return self._c.request("POST", "/api/v1/tenants", body=body)
+
+    def update(self, id: str, **fields: Any) -> Tenant:
+        """Changes the given fields only; branding=None restores the server's look."""
+        return self._c.request("PATCH", f"/api/v1/tenants/{_seg(id)}", body=fields)
+
+    def delete(self, id: str, *, cascade: bool = False) -> None:
+        """Deletes a tenant; cascade=True deletes its webhooks too (else 409)."""
+        self._c.request("DELETE", f"/api/v1/tenants/{_seg(id)}", query={"cascade": "true" if cascade else None})
+
+    def create_portal_session(
+        self,
+        id: str,
+        *,
+        ttl: Optional[str] = None,
+        read_only: Optional[bool] = None,
+        return_url: Optional[str] = None,
+        event_types: Optional[List[str]] = None,
+    ) -> PortalSession:
+        """Mints a magic link into the customer portal for the tenant.
+
+        ttl is a Go duration from "1m" to "12h" (default one hour); the
+        return_url's origin must be allowed by the server; event_types
+        (slugs or globs like "payment_*") limit what it may subscribe to."""
+        body = _drop_none(dict(ttl=ttl, read_only=read_only, return_url=return_url, event_types=event_types))
+        return self._c.request("POST", f"/api/v1/tenants/{_seg(id)}/portal-sessions", body=body)
+
+
+def _drop_none(d: Dict[str, Any]) -> Dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _encode_query(query: Optional[Mapping[str, Any]]) -> str:
+    pairs = []
+    for k, v in (query or {}).items():
+        if v is None or v == "":
+            continue
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        pairs.append((k, str(v)))
+    return urllib.parse.urlencode(pairs)
+
+
+def _seg(s: str) -> str:
+    """Escapes one path segment so an ID can never change the route."""
+    return urllib.parse.quote(str(s), safe="")
+
+
+def _backoff(attempt: int) -> float:
+    base = min(8.0, 0.5 * 2**attempt)
+    return base / 2 + random.random() * base / 2

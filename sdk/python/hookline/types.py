@@ -1,0 +1,152 @@
+"""Shapes of the API's JSON, as TypedDicts: answers are plain dicts at run
+time, typed for checkers. Field names are the API's; see the server's
+OpenAPI document (GET /api/openapi.json) for every detail."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any, Dict, Generic, List, Optional, TypedDict, TypeVar
+
+T = TypeVar("T")
+
+
+class FieldProblem(TypedDict, total=False):
+    """One bad part of a request: where (pointer or parameter) and what."""
+
+    pointer: str
+    parameter: str
+    detail: str
+
+
+if TYPE_CHECKING or sys.version_info >= (3, 11):
+
+    class Page(TypedDict, Generic[T], total=False):
+        """One page of a list; pass next_cursor as cursor for the next."""
+
+        data: List[T]
+        next_cursor: str
+
+else:  # Python before 3.11 cannot make a TypedDict generic at run time.
+
+    class Page(TypedDict, total=False):
+        """One page of a list; pass next_cursor as cursor for the next."""
+
+        data: List[Any]
+        next_cursor: str
+
+
+class EventType(TypedDict, total=False):
+    slug: str
+    name: str
+    description: str
+    example: Dict[str, Any]
+    schema: Dict[str, Any]
+    custom: bool
+    created_at: str
+
+
+class WebhookStats(TypedDict, total=False):
+    deliveries: int
+    attempts: int
+    succeeded: int
+    failed: int
+    last_success_at: Optional[str]
+    last_failure_at: Optional[str]
+    failing_since: Optional[str]
+
+
+class Webhook(TypedDict, total=False):
+    id: str
+    tenant: str
+    name: str
+    url: str
+    description: str
+    events: List[str]
+    active: bool
+    headers: Dict[str, str]
+    secret_headers: List[str]
+    format: str
+    integration: str
+    destination: Dict[str, str]
+    disabled_reason: str
+    created_at: str
+    updated_at: str
+    stats: WebhookStats
+
+
+class CreatedWebhook(Webhook, total=False):
+    """A new webhook with its signing secret ("whsec_...")."""
+
+    secret: str
+
+
+class Secrets(TypedDict, total=False):
+    secret: str
+    previous: List[Dict[str, str]]
+
+
+class Event(TypedDict, total=False):
+    id: str
+    tenant: str
+    type: str
+    data: Dict[str, Any]
+    idempotency_key: str
+    timestamp: str
+
+
+class EventSummary(Event, total=False):
+    deliveries: Dict[str, int]
+
+
+class Delivery(TypedDict, total=False):
+    id: str
+    tenant: str
+    event_id: str
+    event_type: str
+    webhook_id: str
+    status: str
+    attempts: int
+    next_attempt_at: Optional[str]
+    last_status_code: int
+    last_error: str
+    created_at: str
+    updated_at: str
+
+
+class EventWithDeliveries(Event, total=False):
+    deliveries: List[Delivery]  # type: ignore[misc]
+
+
+class DeliveryWithAttempts(Delivery, total=False):
+    attempt_log: List[Dict[str, Any]]
+
+
+class PublishResult(TypedDict, total=False):
+    id: str
+    deliveries: int
+    duplicate: bool
+
+
+class Branding(TypedDict, total=False):
+    name: str
+    logo_url: str
+    accent: str
+
+
+class Tenant(TypedDict, total=False):
+    id: str
+    name: str
+    contact_email: str
+    branding: Optional[Branding]
+    metadata: Dict[str, str]
+    created_at: str
+    updated_at: str
+    webhooks: int
+    failing_webhooks: int
+
+
+class PortalSession(TypedDict, total=False):
+    """A magic link into the customer portal: url opens it, once."""
+
+    url: str
+    expires_at: str

@@ -1,0 +1,254 @@
+// The REST client: one Hookline server, one API key, resources grouped as
+// client.events, client.webhooks, client.eventTypes, client.deliveries and
+// client.tenants. Field names are the API's own (snake_case), in requests
+// and answers alike. Types are in index.d.ts.
+import { ConnectionError, apiError } from './errors.js';
+
+/** The SDK's version, sent in the User-Agent header. */
+export const VERSION = '0.1.0';
+
+// Only these answers mean "not done, try later": the rate limiter (429)
+// and an overloaded or starting server or proxy (503).
+const RETRY_STATUSES = new Set([429, 503]);
+
+/** A client of one Hookline server's REST API. */
+export class Hookline {
+  constructor(options) {
+    const { baseUrl, apiKey, timeoutMs = 30_000, maxRetries = 2, maxRetryDelayMs = 60_000, userAgent, fetch: f } = options ?? {};
+    if (!baseUrl) throw new TypeError('Hookline needs a baseUrl');
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.apiKey = apiKey ?? '';
+    this.timeoutMs = timeoutMs;
+    this.maxRetries = maxRetries;
+    this.maxRetryDelayMs = maxRetryDelayMs;
+    this.userAgent = userAgent ? `${userAgent} hookline-typescript/${VERSION}` : `hookline-typescript/${VERSION} node/${process.version}`;
+    this.fetch = f ?? globalThis.fetch;
+    this.events = new Events(this);
+    this.webhooks = new Webhooks(this);
+    this.eventTypes = new EventTypes(this);
+    this.deliveries = new Deliveries(this);
+    this.tenants = new Tenants(this);
+  }
+
+  /** The key in use and the server's version (GET /api/v1/me). */
+  me() {
+    return this.request('GET', '/api/v1/me');
+  }
+
+  /**
+   * Sends one API call and returns its decoded JSON answer (undefined for
+   * 204). GET calls, and calls marked retryable, are repeated on 429, 503
+   * and connection errors, after Retry-After when the server sent one or
+   * an exponential back-off otherwise.
+   */
+  async request(method, path, { query, body, retryable = method === 'GET' } = {}) {
+    let url = this.baseUrl + path;
+    const qs = encodeQuery(query);
+    if (qs) url += '?' + qs;
+    const headers = { Accept: 'application/json', 'User-Agent': this.userAgent };
+    if (this.apiKey) headers.Authorization = `Bearer ${this.apiKey}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    for (let attempt = 0; ; attempt++) {
+      const canRetry = retryable && attempt < this.maxRetries;
+      let response, text;
+      try {
+        response = await this.fetch(url, { method, headers, body: payload, signal: AbortSignal.timeout(this.timeoutMs) });
+        text = await response.text();
+      } catch (cause) {
+        const timedOut = cause?.name === 'TimeoutError' || cause?.name === 'AbortError';
+        const err = new ConnectionError(
+          `hookline: ${method} ${path}: ${timedOut ? `no answer within ${this.timeoutMs} ms` : describeCause(cause)}`,
+          { cause, method, path, timedOut },
+        );
+        // A timed-out call already waited its whole budget; repeating it
+        // would multiply the caller's wait, so only fast failures retry.
+        if (canRetry && !timedOut) {
+          await sleep(backoff(attempt));
+          continue;
+        }
+        throw err;
+      }
+      if (response.ok) {
+        return response.status === 204 || text === '' ? undefined : JSON.parse(text);
+      }
+      const err = apiError(method, path, response, text);
+      if (canRetry && RETRY_STATUSES.has(response.status)) {
+        const wait = err.retryAfter != null ? err.retryAfter * 1000 : backoff(attempt);
+        // A wait longer than the caller allows is theirs to decide on.
+        if (wait <= this.maxRetryDelayMs) {
+          await sleep(wait);
+          continue;
+        }
+      }
+      throw err;
+    }
+  }
+}
+
+class Events {
+  constructor(c) {
+    this.c = c;
+  }
+  /**
+   * Publishes an event. With an idempotency_key the call is retried like a
+   * GET: the server stores a repeat only once and answers it with
+   * duplicate: true and the original id.
+   */
+  publish(params) {
+    return this.c.request('POST', '/api/v1/events', { body: params, retryable: Boolean(params.idempotency_key) });
+  }
+  list(params = {}) {
+    return this.c.request('GET', '/api/v1/events', { query: params });
+  }
+  listAll(params = {}) {
+    return paginate((query) => this.list(query), params);
+  }
+  get(id) {
+    return this.c.request('GET', `/api/v1/events/${seg(id)}`);
+  }
+}
+
+class Webhooks {
+  constructor(c) {
+    this.c = c;
+  }
+  list(params = {}) {
+    return this.c.request('GET', '/api/v1/webhooks', { query: params });
+  }
+  listAll(params = {}) {
+    return paginate((query) => this.list(query), params);
+  }
+  get(id) {
+    return this.c.request('GET', `/api/v1/webhooks/${seg(id)}`);
+  }
+  create(params) {
+    return this.c.request('POST', '/api/v1/webhooks', { body: params });
+  }
+  update(id, params) {
+    return this.c.request('PATCH', `/api/v1/webhooks/${seg(id)}`, { body: params });
+  }
+  async delete(id) {
+    await this.c.request('DELETE', `/api/v1/webhooks/${seg(id)}`);
+  }
+  secret(id) {
+    return this.c.request('GET', `/api/v1/webhooks/${seg(id)}/secret`);
+  }
+  rotateSecret(id) {
+    return this.c.request('POST', `/api/v1/webhooks/${seg(id)}/rotate-secret`);
+  }
+  test(id, params = {}) {
+    return this.c.request('POST', `/api/v1/webhooks/${seg(id)}/test`, { body: params });
+  }
+  replay(id, params) {
+    return this.c.request('POST', `/api/v1/webhooks/${seg(id)}/replay`, { body: params });
+  }
+  async attempts(id, params = {}) {
+    return (await this.c.request('GET', `/api/v1/webhooks/${seg(id)}/attempts`, { query: params })).data;
+  }
+}
+
+class EventTypes {
+  constructor(c) {
+    this.c = c;
+  }
+  async list() {
+    return (await this.c.request('GET', '/api/v1/event-types')).data;
+  }
+  get(slug) {
+    return this.c.request('GET', `/api/v1/event-types/${seg(slug)}`);
+  }
+  create(params) {
+    return this.c.request('POST', '/api/v1/event-types', { body: params });
+  }
+}
+
+class Deliveries {
+  constructor(c) {
+    this.c = c;
+  }
+  list(params = {}) {
+    return this.c.request('GET', '/api/v1/deliveries', { query: params });
+  }
+  listAll(params = {}) {
+    return paginate((query) => this.list(query), params);
+  }
+  get(id) {
+    return this.c.request('GET', `/api/v1/deliveries/${seg(id)}`);
+  }
+  retry(id) {
+    return this.c.request('POST', `/api/v1/deliveries/${seg(id)}/retry`);
+  }
+}
+
+class Tenants {
+  constructor(c) {
+    this.c = c;
+  }
+  list(params = {}) {
+    return this.c.request('GET', '/api/v1/tenants', { query: params });
+  }
+  listAll(params = {}) {
+    return paginate((query) => this.list(query), params);
+  }
+  get(id) {
+    return this.c.request('GET', `/api/v1/tenants/${seg(id)}`);
+  }
+  create(params) {
+    return this.c.request('POST', '/api/v1/tenants', { body: params });
+  }
+  update(id, params) {
+    return this.c.request('PATCH', `/api/v1/tenants/${seg(id)}`, { body: params });
+  }
+  async delete(id, { cascade = false } = {}) {
+    await this.c.request('DELETE', `/api/v1/tenants/${seg(id)}`, { query: cascade ? { cascade: 'true' } : undefined });
+  }
+  /** Mints a magic link into the customer portal for the tenant. */
+  createPortalSession(id, params = {}) {
+    return this.c.request('POST', `/api/v1/tenants/${seg(id)}/portal-sessions`, { body: params });
+  }
+}
+
+// paginate yields every item of a list, fetching the next page only when
+// the caller asks for more. A cursor seen before ends the walk: a correct
+// server never sends one, but looping forever on a broken one is worse.
+async function* paginate(fetchPage, params) {
+  const seen = new Set();
+  let cursor = params.cursor;
+  for (;;) {
+    const page = await fetchPage({ ...params, cursor });
+    yield* page.data;
+    if (!page.next_cursor || seen.has(page.next_cursor)) return;
+    seen.add(page.next_cursor);
+    cursor = page.next_cursor;
+  }
+}
+
+function encodeQuery(query) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v === undefined || v === null || v === '') continue;
+    q.set(k, String(v));
+  }
+  return q.toString();
+}
+
+// seg escapes one path segment so an ID can never change the route.
+function seg(s) {
+  return encodeURIComponent(String(s));
+}
+
+function backoff(attempt) {
+  const base = Math.min(8_000, 500 * 2 ** attempt);
+  return base / 2 + Math.random() * (base / 2);
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function describeCause(cause) {
+  const inner = cause?.cause;
+  return inner?.code ? `${cause.message} (${inner.code})` : String(cause?.message ?? cause);
+}
+

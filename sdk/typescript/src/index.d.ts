@@ -1,0 +1,405 @@
+// Types of @hookline/sdk. Field names are the API's (snake_case); see the
+// server's OpenAPI document at GET /api/openapi.json for every detail.
+
+/** The SDK's version, sent in the User-Agent header. */
+export declare const VERSION: string;
+
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object: event data, examples, schemas. */
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface HooklineOptions {
+  /** The server, e.g. "http://127.0.0.1:8080" or "https://example.com/hookline". */
+  baseUrl: string;
+  /** An API key ("hkl_…"), sent as a bearer token. */
+  apiKey?: string;
+  /** Bound of each HTTP request, answer included; default 30000. */
+  timeoutMs?: number;
+  /** Repeats of a retryable call after 429, 503 or a connection error; default 2. */
+  maxRetries?: number;
+  /** A Retry-After longer than this is not waited for: the error is thrown; default 60000. */
+  maxRetryDelayMs?: number;
+  /** Put in front of the SDK's own User-Agent, to tell your callers apart in the server's logs. */
+  userAgent?: string;
+  /** A fetch implementation; the global fetch by default. */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** One page of a list; pass next_cursor as cursor to get the next. */
+export interface Page<T> {
+  data: T[];
+  next_cursor?: string;
+}
+
+export interface PageParams {
+  /** Page size, 1 to 1000; the server's default (50) when absent. */
+  limit?: number;
+  cursor?: string;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface EventType {
+  slug: string;
+  name: string;
+  description: string;
+  example: JsonObject;
+  schema?: JsonObject;
+  custom: boolean;
+  created_at: string;
+}
+
+export interface EventTypeCreateParams {
+  slug: string;
+  name: string;
+  description?: string;
+  example?: JsonObject;
+  schema?: JsonObject;
+}
+
+export interface Destination {
+  type: string;
+}
+
+export interface WebhookStats {
+  deliveries: number;
+  attempts: number;
+  succeeded: number;
+  failed: number;
+  last_success_at: string | null;
+  last_failure_at: string | null;
+  failing_since: string | null;
+}
+
+export interface Webhook {
+  id: string;
+  tenant: string;
+  name: string;
+  url: string;
+  description: string;
+  /** Subscribed slugs, or ["*"]. */
+  events: string[];
+  active: boolean;
+  headers: Record<string, string>;
+  secret_headers: string[];
+  format: 'envelope' | 'raw';
+  integration: string;
+  destination: Destination;
+  disabled_reason?: string;
+  created_at: string;
+  updated_at: string;
+  stats: WebhookStats;
+}
+
+/** A new webhook with its signing secret ("whsec_…"). */
+export interface CreatedWebhook extends Webhook {
+  secret: string;
+}
+
+export interface WebhookCreateParams {
+  tenant?: string;
+  name: string;
+  url: string;
+  description?: string;
+  events: string[];
+  active?: boolean;
+  headers?: Record<string, string>;
+  secret_headers?: string[];
+  destination?: Destination;
+  format?: 'envelope' | 'raw';
+  integration?: string;
+}
+
+export type WebhookUpdateParams = Partial<WebhookCreateParams>;
+
+export interface WebhookListParams extends PageParams {
+  tenant?: string;
+  event_type?: string;
+  active?: boolean;
+  search?: string;
+}
+
+export interface Secrets {
+  secret: string;
+  previous?: { secret: string; expires_at: string }[];
+}
+
+export interface RotatedSecret {
+  secret: string;
+  previous_expires_at: string;
+}
+
+export interface TestResult {
+  success: boolean;
+  status_code: number;
+  destination: string;
+  outcome: string;
+  answer: string;
+  duration_ms: number;
+  response_headers: Record<string, string[]>;
+  response_body: string;
+  response_body_encoding?: string;
+  error?: string;
+  error_class?: string;
+  attempt_id: string;
+  event_type: string;
+  request_headers: Record<string, string[]>;
+  request_body: string;
+}
+
+export interface Attempt {
+  id: string;
+  delivery_id?: string;
+  webhook_id: string;
+  event_id: string;
+  event_type: string;
+  number: number;
+  test: boolean;
+  destination: string;
+  outcome: string;
+  answer: string;
+  started_at: string;
+  duration_ms: number;
+  url: string;
+  request_headers: Record<string, string[]>;
+  request_body: string;
+  status_code: number;
+  response_headers: Record<string, string[]>;
+  response_body: string;
+  response_body_encoding?: string;
+  response_truncated: boolean;
+  error_class?: string;
+  error?: string;
+}
+
+export interface Event {
+  id: string;
+  tenant: string;
+  type: string;
+  data: JsonObject;
+  idempotency_key?: string;
+  timestamp: string;
+}
+
+export interface EventSummary extends Event {
+  deliveries: Partial<Record<DeliveryStatus, number>>;
+}
+
+export interface EventWithDeliveries extends Event {
+  deliveries: Delivery[];
+}
+
+export interface PublishParams {
+  /** A slug from the catalog. */
+  type: string;
+  /** The payload: any JSON object. */
+  data: JsonObject | Record<string, unknown>;
+  /** A repeat within the server's window stores nothing and answers with the first event's id. */
+  idempotency_key?: string;
+  tenant?: string;
+}
+
+export interface PublishResult {
+  id: string;
+  deliveries: number;
+  duplicate?: boolean;
+}
+
+export interface EventListParams extends PageParams {
+  tenant?: string;
+  type?: string;
+}
+
+export interface Delivery {
+  id: string;
+  tenant: string;
+  event_id: string;
+  event_type: string;
+  webhook_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_status_code?: number;
+  last_error?: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeliveryWithAttempts extends Delivery {
+  attempt_log: Attempt[];
+}
+
+export interface DeliveryListParams extends PageParams {
+  tenant?: string;
+  webhook_id?: string;
+  event_id?: string;
+  status?: DeliveryStatus;
+}
+
+export interface Branding {
+  name?: string;
+  logo_url?: string;
+  /** A CSS hex colour, e.g. "#0a7d5a". */
+  accent?: string;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  contact_email: string;
+  branding: Branding | null;
+  metadata: Record<string, string>;
+  created_at: string;
+  updated_at: string;
+  webhooks: number;
+  failing_webhooks: number;
+}
+
+export interface TenantCreateParams {
+  id: string;
+  name?: string;
+  contact_email?: string;
+  branding?: Branding;
+  metadata?: Record<string, string>;
+}
+
+export interface TenantUpdateParams {
+  name?: string;
+  contact_email?: string;
+  /** null gives the tenant the server's look back. */
+  branding?: Branding | null;
+  metadata?: Record<string, string>;
+}
+
+export interface TenantListParams extends PageParams {
+  search?: string;
+}
+
+export interface PortalSessionParams {
+  /** Session length once opened, a Go duration from "1m" to "12h"; default one hour. */
+  ttl?: string;
+  read_only?: boolean;
+  /** Where the portal links back to; its origin must be allowed by the server. */
+  return_url?: string;
+  /** Exact slugs or prefix globs ("payment_*") the session may subscribe to. */
+  event_types?: string[];
+}
+
+export interface PortalSession {
+  /** Opens the portal for the tenant, once. */
+  url: string;
+  expires_at: string;
+}
+
+export interface Me {
+  key: { id: string; name: string; prefix: string; scopes: string[]; tenant?: string; created_at: string };
+  server: string;
+  version: string;
+}
+
+export declare class Hookline {
+  constructor(options: HooklineOptions);
+  readonly baseUrl: string;
+  readonly userAgent: string;
+  readonly events: {
+    /** Retried on 429/503/connection errors when idempotency_key is set. */
+    publish(params: PublishParams): Promise<PublishResult>;
+    list(params?: EventListParams): Promise<Page<EventSummary>>;
+    listAll(params?: EventListParams): AsyncGenerator<EventSummary, void, undefined>;
+    get(id: string): Promise<EventWithDeliveries>;
+  };
+  readonly webhooks: {
+    list(params?: WebhookListParams): Promise<Page<Webhook>>;
+    listAll(params?: WebhookListParams): AsyncGenerator<Webhook, void, undefined>;
+    get(id: string): Promise<Webhook>;
+    create(params: WebhookCreateParams): Promise<CreatedWebhook>;
+    update(id: string, params: WebhookUpdateParams): Promise<Webhook>;
+    delete(id: string): Promise<void>;
+    secret(id: string): Promise<Secrets>;
+    rotateSecret(id: string): Promise<RotatedSecret>;
+    test(id: string, params?: { event_type?: string }): Promise<TestResult>;
+    replay(id: string, params: { since: string }): Promise<{ deliveries: number }>;
+    attempts(id: string, params?: { limit?: number }): Promise<Attempt[]>;
+  };
+  readonly eventTypes: {
+    list(): Promise<EventType[]>;
+    get(slug: string): Promise<EventType>;
+    create(params: EventTypeCreateParams): Promise<EventType>;
+  };
+  readonly deliveries: {
+    list(params?: DeliveryListParams): Promise<Page<Delivery>>;
+    listAll(params?: DeliveryListParams): AsyncGenerator<Delivery, void, undefined>;
+    get(id: string): Promise<DeliveryWithAttempts>;
+    retry(id: string): Promise<Delivery>;
+  };
+  readonly tenants: {
+    list(params?: TenantListParams): Promise<Page<Tenant>>;
+    listAll(params?: TenantListParams): AsyncGenerator<Tenant, void, undefined>;
+    get(id: string): Promise<Tenant>;
+    create(params: TenantCreateParams): Promise<Tenant>;
+    update(id: string, params: TenantUpdateParams): Promise<Tenant>;
+    delete(id: string, options?: { cascade?: boolean }): Promise<void>;
+    /** Mints a magic link into the customer portal for the tenant. */
+    createPortalSession(id: string, params?: PortalSessionParams): Promise<PortalSession>;
+  };
+  me(): Promise<Me>;
+  /** A raw call: GETs and retryable calls are retried on 429/503/connection errors. */
+  request<T = unknown>(
+    method: string,
+    path: string,
+    options?: { query?: object; body?: unknown; retryable?: boolean },
+  ): Promise<T>;
+}
+
+/** One bad part of a request: where (pointer into the body, or query parameter) and what. */
+export interface FieldProblem {
+  pointer?: string;
+  parameter?: string;
+  detail: string;
+}
+
+export declare class HooklineError extends Error {}
+
+/** A non-2xx answer with its problem JSON. */
+export declare class ApiError extends HooklineError {
+  readonly status: number;
+  readonly type: string;
+  readonly title: string;
+  readonly detail: string;
+  readonly instance: string;
+  /** The first offending field ("name", "events[1]"); "" when none. */
+  readonly field: string;
+  /** Every bad part of the request, in the server's order. */
+  readonly errors: FieldProblem[];
+  readonly requestId: string;
+  /** Seconds the server asked to wait (Retry-After); null when none. */
+  readonly retryAfter: number | null;
+  readonly method: string;
+  readonly path: string;
+}
+export declare class ValidationError extends ApiError {}
+export declare class AuthenticationError extends ApiError {}
+export declare class NotFoundError extends ApiError {}
+export declare class ConflictError extends ApiError {}
+export declare class RateLimitError extends ApiError {}
+
+/** No answer: refused, reset, or timed out (timedOut). */
+export declare class ConnectionError extends HooklineError {
+  readonly method: string;
+  readonly path: string;
+  readonly timedOut: boolean;
+}
+
+export declare class WebhookVerificationError extends HooklineError {}
+
+/** Headers as fetch's Headers, Node's IncomingHttpHeaders or a plain object. */
+export type HeaderSource = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
+
+/** Verifies Standard Webhooks v1 signatures of requests a Hookline webhook sends. */
+export declare class Webhook {
+  /** secret: "whsec_…", or several during a rotation. */
+  constructor(secret: string | string[], options?: { toleranceSeconds?: number; now?: () => number });
+  /** Checks the raw body against the webhook-* headers; returns the parsed payload or throws WebhookVerificationError. */
+  verify<T = JsonObject>(body: string | Uint8Array, headers: HeaderSource): T;
+}
