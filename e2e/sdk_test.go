@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -25,22 +26,27 @@ import (
 // with Retry-After (through flakyProxy) and the signature of a real
 // delivery. The suites get the server by environment: HOOKLINE_URL,
 // HOOKLINE_API_KEY, HOOKLINE_FLAKY_URL, HOOKLINE_SIGNED_REQUEST (a JSON
-// file {"secret", "headers", "body"}) and HOOKLINE_TENANT.
+// file {"secret", "headers", "body"}) and HOOKLINE_TENANT. Then each SDK's
+// examples/publish and examples/verify run as a user would run them.
 func TestSDKs(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
 	signed := captureSignedRequest(t, s)
 	sdks := []struct {
-		name string
-		run  func(t *testing.T, env []string)
+		name, tool, ext string
+		suite           func(t *testing.T, tool string, env []string)
 	}{
-		{"typescript", runTypeScriptSDK},
-		{"python", runPythonSDK},
-		{"php", runPHPSDK},
+		{"typescript", "node", "mjs", runTypeScriptSDK},
+		{"python", "python3", "py", runPythonSDK},
+		{"php", "php", "php", runPHPSDK},
 	}
 	for _, sdk := range sdks {
 		t.Run(sdk.name, func(t *testing.T) {
 			t.Parallel()
+			tool, err := exec.LookPath(sdk.tool)
+			if err != nil {
+				skipOrFail(t, sdk.tool+" is not installed")
+			}
 			proxy := startFlakyProxy(t, s.URL)
 			env := append(os.Environ(),
 				"HOOKLINE_URL="+s.URL,
@@ -48,17 +54,15 @@ func TestSDKs(t *testing.T) {
 				"HOOKLINE_FLAKY_URL="+proxy,
 				"HOOKLINE_SIGNED_REQUEST="+signed,
 				"HOOKLINE_TENANT=sdk-"+sdk.name,
+				"PYTHONDONTWRITEBYTECODE=1",
 			)
-			sdk.run(t, env)
+			sdk.suite(t, tool, env)
+			runSDKExamples(t, s, filepath.Join("..", "sdk", sdk.name), env, signed, tool, sdk.ext)
 		})
 	}
 }
 
-func runTypeScriptSDK(t *testing.T, env []string) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		skipOrFail(t, "node is not installed")
-	}
+func runTypeScriptSDK(t *testing.T, node string, env []string) {
 	dir := filepath.Join("..", "sdk", "typescript")
 	npmCI(t, dir, filepath.Join("node_modules", "typescript", "package.json"))
 	runSuite(t, dir, env, node, filepath.Join("node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", ".")
@@ -68,26 +72,66 @@ func runTypeScriptSDK(t *testing.T, env []string) {
 	}
 }
 
-func runPythonSDK(t *testing.T, env []string) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		skipOrFail(t, "python3 is not installed")
-	}
-	env = append(env, "PYTHONDONTWRITEBYTECODE=1")
+func runPythonSDK(t *testing.T, python string, env []string) {
 	out := runSuite(t, filepath.Join("..", "sdk", "python"), env, python, "-m", "unittest", "discover", "-v", "-s", "tests", "-t", ".")
 	if strings.Contains(out, "skipped") {
 		t.Errorf("unittest skipped tests with a server at hand:\n%s", out)
 	}
 }
 
-func runPHPSDK(t *testing.T, env []string) {
-	php, err := exec.LookPath("php")
-	if err != nil {
-		skipOrFail(t, "php is not installed")
-	}
+func runPHPSDK(t *testing.T, php string, env []string) {
 	out := runSuite(t, filepath.Join("..", "sdk", "php"), env, php, "tests/run.php")
 	if strings.Contains(out, "SKIP") {
 		t.Errorf("the PHP tests skipped tests with a server at hand:\n%s", out)
+	}
+}
+
+// runSDKExamples runs an SDK's two examples as a user would: publish.EXT
+// publishes an event (checked through the Go client), verify.EXT accepts
+// the captured delivery on stdin and refuses it with a changed body.
+func runSDKExamples(t *testing.T, s *server, dir string, env []string, signed, tool, ext string) {
+	t.Helper()
+	out := strings.TrimSpace(runSuite(t, dir, env, tool, "examples/publish."+ext, "customer_created", `{"id": 99, "name": "example"}`))
+	ev, err := client.New(s.URL, s.Key).EventGet(context.Background(), out)
+	if err != nil {
+		t.Fatalf("publish.%s printed %q: %v", ext, out, err)
+	}
+	if ev.Type != "customer_created" || !strings.Contains(string(ev.Data), `"example"`) {
+		t.Errorf("publish.%s stored %+v", ext, ev.Event)
+	}
+
+	raw, err := os.ReadFile(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var captured struct {
+		Secret  string            `json:"secret"`
+		Headers map[string]string `json:"headers"`
+		Body    string            `json:"body"`
+	}
+	if err := json.Unmarshal(raw, &captured); err != nil {
+		t.Fatal(err)
+	}
+	verify := func(body string) (string, error) {
+		in, err := json.Marshal(map[string]any{"headers": captured.Headers, "body": body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, tool, "examples/verify."+ext)
+		cmd.Dir, cmd.Env = dir, append(env, "WEBHOOK_SECRET="+captured.Secret)
+		cmd.Stdin = strings.NewReader(string(in))
+		b, err := cmd.CombinedOutput()
+		return strings.TrimSpace(string(b)), err
+	}
+	if out, err := verify(captured.Body); err != nil || out != "customer_created" {
+		t.Errorf("verify.%s on a real delivery: %q, %v; want customer_created and exit 0", ext, out, err)
+	}
+	out, err = verify(strings.Replace(captured.Body, "Zo", "Zz", 1))
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(out, "no signature matches") {
+		t.Errorf("verify.%s on a changed body: %q, %v; want exit 1 and the reason", ext, out, err)
 	}
 }
 
