@@ -208,13 +208,17 @@ final class Client
             $warning = (string) preg_replace('/^fopen\([^)]*\): /', '', $msg);
             return true;
         });
+        $start = microtime(true);
         try {
             $h = fopen($url, 'rb', false, $ctx);
         } finally {
             restore_error_handler();
         }
         if ($h === false) {
-            throw new ConnectionException($warning, str_contains($warning, 'timed out'));
+            // A status line that never came reads "HTTP request failed!",
+            // as does a closed connection: the time spent tells them apart.
+            $timedOut = str_contains($warning, 'timed out') || microtime(true) - $start >= $timeout;
+            throw new ConnectionException($timedOut ? "no answer within {$timeout} s" : $warning, $timedOut);
         }
         try {
             $meta = stream_get_meta_data($h);

@@ -247,8 +247,11 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+// describeCause names why fetch failed: its own message is only "fetch
+// failed", the reason (ECONNREFUSED, bad port, …) is in its cause.
 function describeCause(cause) {
   const inner = cause?.cause;
-  return inner?.code ? `${cause.message} (${inner.code})` : String(cause?.message ?? cause);
+  const why = inner?.code ?? inner?.message;
+  return why ? `${cause.message} (${why})` : String(cause?.message ?? cause);
 }
 
