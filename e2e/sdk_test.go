@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -246,4 +248,279 @@ func captureSignedRequest(t *testing.T, s *server) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// sdkSchemaTypes maps each object schema of the OpenAPI document to its
+// counterpart in the TypeScript declarations (sdk/typescript/src/index.d.ts)
+// and in the Python package: a TypedDict, or "Class.method" for a request
+// body Python takes as keyword arguments. A new schema must be added here
+// (or to sdk/openapi-exceptions.txt), and TestSDKCoverage then checks
+// that every property is there.
+var sdkSchemaTypes = map[string][2]string{ // schema: {typescript, python}
+	"ProblemError":         {"FieldProblem", "FieldProblem"},
+	"EventType":            {"EventType", "EventType"},
+	"EventTypeCreate":      {"EventTypeCreateParams", "EventTypes.create"},
+	"WebhookStats":         {"WebhookStats", "WebhookStats"},
+	"Webhook":              {"Webhook", "Webhook"},
+	"Destination":          {"Destination", "Destination"},
+	"WebhookWithSecret":    {"CreatedWebhook", "CreatedWebhook"},
+	"WebhookCreate":        {"WebhookCreateParams", "Webhooks.create"},
+	"WebhookUpdate":        {"WebhookUpdateParams", "Webhooks.update"},
+	"PreviousSecret":       {"PreviousSecret", "PreviousSecret"},
+	"Secret":               {"Secrets", "Secrets"},
+	"RotateSecretResult":   {"RotatedSecret", "RotatedSecret"},
+	"TestRequest":          {"TestParams", "Webhooks.test"},
+	"TestResult":           {"TestResult", "TestResult"},
+	"ReplayRequest":        {"ReplayParams", "Webhooks.replay"},
+	"ReplayResult":         {"ReplayResult", "ReplayResult"},
+	"Event":                {"Event", "Event"},
+	"PublishRequest":       {"PublishParams", "Events.publish"},
+	"PublishResult":        {"PublishResult", "PublishResult"},
+	"EventSummary":         {"EventSummary", "EventSummary"},
+	"EventWithDeliveries":  {"EventWithDeliveries", "EventWithDeliveries"},
+	"Delivery":             {"Delivery", "Delivery"},
+	"DeliveryWithAttempts": {"DeliveryWithAttempts", "DeliveryWithAttempts"},
+	"Attempt":              {"Attempt", "Attempt"},
+	"EventTypeList":        {"Page", "Page"},
+	"WebhookList":          {"Page", "Page"},
+	"EventList":            {"Page", "Page"},
+	"DeliveryList":         {"Page", "Page"},
+	"AttemptList":          {"Page", "Page"},
+	"TenantList":           {"Page", "Page"},
+	"APIKeyList":           {"Page", "Page"},
+	"AuditList":            {"Page", "Page"},
+	"Branding":             {"Branding", "Branding"},
+	"Tenant":               {"Tenant", "Tenant"},
+	"TenantCreate":         {"TenantCreateParams", "Tenants.create"},
+	"TenantUpdate":         {"TenantUpdateParams", "Tenants.update"},
+	"APIKey":               {"APIKey", "APIKey"},
+	"APIKeyCreate":         {"KeyCreateParams", "Keys.create"},
+	"APIKeyWithSecret":     {"CreatedKey", "CreatedKey"},
+	"AuditEntry":           {"AuditEntry", "AuditEntry"},
+	"Me":                   {"Me", "Me"},
+	"PortalSessionCreate":  {"PortalSessionParams", "Tenants.create_portal_session"},
+	"PortalSession":        {"PortalSession", "PortalSession"},
+	"FilterTest":           {"FilterTestParams", "Webhooks.filter_test"},
+	"FilterResult":         {"FilterResult", "FilterResult"},
+}
+
+// TestSDKCoverage keeps the SDKs honest about the OpenAPI document: every
+// operation has a call in each SDK (found as request('METHOD',
+// '/api/…') with the path as the document spells it), every object
+// schema's properties are in the TypeScript and Python types, and nothing
+// is skipped without a reason in sdk/openapi-exceptions.txt. PHP answers
+// are arrays, so only its routes are checked.
+func TestSDKCoverage(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Schemas map[string]*oaSchema `json:"schemas"`
+		} `json:"components"`
+	}
+	raw, err := os.ReadFile(filepath.Join("..", "internal", "api", "openapi.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	routes := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			switch method {
+			case "get", "post", "put", "patch", "delete":
+				routes[strings.ToUpper(method)+" "+path] = true
+			}
+		}
+	}
+	except := readSDKExceptions(t)
+	for name := range except {
+		kind, what, _ := strings.Cut(name, " ")
+		if (kind == "ROUTE" && !routes[what]) || (kind == "SCHEMA" && doc.Components.Schemas[what] == nil) {
+			t.Errorf("sdk/openapi-exceptions.txt: %s is not in the OpenAPI document any more; remove the line", name)
+		}
+	}
+
+	callRE := regexp.MustCompile(`request\(\s*['"](GET|POST|PUT|PATCH|DELETE)['"],\s*['"](/[^'"]*)['"]`)
+	for _, sdk := range []struct{ dir, ext string }{
+		{"typescript/src", ".js"}, {"python/hookline", ".py"}, {"php/src", ".php"},
+	} {
+		calls := map[string]bool{}
+		for _, src := range sdkSources(t, sdk.dir, sdk.ext) {
+			for _, m := range callRE.FindAllStringSubmatch(src, -1) {
+				calls[m[1]+" "+m[2]] = true
+			}
+		}
+		for call := range calls {
+			if !routes[call] {
+				t.Errorf("sdk/%s calls %s, which the OpenAPI document does not have", sdk.dir, call)
+			}
+		}
+		for route := range routes {
+			if !calls[route] && !except["ROUTE "+route] {
+				t.Errorf("sdk/%s has no call for %s: add one, or list it in sdk/openapi-exceptions.txt with a reason", sdk.dir, route)
+			}
+		}
+	}
+
+	dts := sdkSources(t, "typescript/src", ".d.ts")[0]
+	py := strings.Join(sdkSources(t, "python/hookline", ".py"), "\n")
+	for name, s := range doc.Components.Schemas {
+		props := s.properties(doc.Components.Schemas)
+		if len(props) == 0 || except["SCHEMA "+name] {
+			continue // a string or array type, or excepted
+		}
+		types, ok := sdkSchemaTypes[name]
+		if !ok {
+			t.Errorf("schema %s has no SDK types: map it in sdkSchemaTypes (e2e/sdk_test.go) or list it in sdk/openapi-exceptions.txt", name)
+			continue
+		}
+		tsFields := tsInterfaceFields(dts, types[0])
+		pyFields := pythonFields(py, types[1])
+		for _, p := range props {
+			if !tsFields[p] {
+				t.Errorf("schema %s: property %s is missing from the TypeScript type %s", name, p, types[0])
+			}
+			if !pyFields[p] && !pyFields["**"] {
+				t.Errorf("schema %s: property %s is missing from the Python %s", name, p, types[1])
+			}
+		}
+	}
+}
+
+// oaSchema is what TestSDKCoverage needs of an OpenAPI schema.
+type oaSchema struct {
+	Ref        string                     `json:"$ref"`
+	Properties map[string]json.RawMessage `json:"properties"`
+	AllOf      []*oaSchema                `json:"allOf"`
+}
+
+// properties returns the schema's property names, those of its allOf
+// parts included.
+func (s *oaSchema) properties(all map[string]*oaSchema) []string {
+	var out []string
+	for p := range s.Properties {
+		out = append(out, p)
+	}
+	for _, part := range s.AllOf {
+		if ref, ok := strings.CutPrefix(part.Ref, "#/components/schemas/"); ok && all[ref] != nil {
+			out = append(out, all[ref].properties(all)...)
+		} else {
+			out = append(out, part.properties(all)...)
+		}
+	}
+	return out
+}
+
+// readSDKExceptions reads sdk/openapi-exceptions.txt into "ROUTE METHOD
+// PATH" and "SCHEMA NAME" keys; every line must give a reason.
+func readSDKExceptions(t *testing.T) map[string]bool {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "sdk", "openapi-exceptions.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for i, line := range strings.Split(string(raw), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, reason, _ := strings.Cut(line, ": ")
+		if strings.TrimSpace(reason) == "" || !(strings.HasPrefix(name, "ROUTE ") || strings.HasPrefix(name, "SCHEMA ")) {
+			t.Errorf("sdk/openapi-exceptions.txt:%d: want \"ROUTE METHOD PATH: reason\" or \"SCHEMA NAME: reason\", got %q", i+1, line)
+			continue
+		}
+		out[name] = true
+	}
+	return out
+}
+
+// sdkSources returns the contents of the files under sdk/dir whose names
+// end in ext.
+func sdkSources(t *testing.T, dir, ext string) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("..", "sdk", dir, "*"+ext))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no sdk/%s/*%s: %v", dir, ext, err)
+	}
+	var out []string
+	for _, p := range paths {
+		if ext == ".js" && strings.HasSuffix(p, ".d.ts") {
+			continue
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(b))
+	}
+	return out
+}
+
+var (
+	tsFieldRE = regexp.MustCompile(`(?m)^  (?:readonly )?(\w+)\??:`)
+	pyFieldRE = regexp.MustCompile(`(?m)^[ \t]+(\w+): `)
+	pyParamRE = regexp.MustCompile(`\*?\*?(\w+)\s*:`)
+)
+
+// tsInterfaceFields returns the property names of `export interface
+// name` in a declaration file, with those of the interfaces it extends.
+func tsInterfaceFields(dts, name string) map[string]bool {
+	out := map[string]bool{}
+	re := regexp.MustCompile(`(?ms)^export interface ` + name + `(?:<[^>]*>)?(?: extends ([^{]+))? \{\n?(.*?)^\}`)
+	m := re.FindStringSubmatch(dts)
+	if m == nil {
+		return out
+	}
+	for _, f := range tsFieldRE.FindAllStringSubmatch(m[2], -1) {
+		out[f[1]] = true
+	}
+	for _, parent := range strings.Split(m[1], ",") {
+		parent = strings.TrimSpace(parent)
+		if inner, ok := strings.CutPrefix(parent, "Partial<"); ok {
+			parent = strings.TrimSuffix(inner, ">")
+		}
+		if parent != "" {
+			maps.Copy(out, tsInterfaceFields(dts, parent))
+		}
+	}
+	return out
+}
+
+// pythonFields returns the fields of a TypedDict (with its bases'), or
+// for "Class.method" the method's parameter names ("**" when it takes
+// **fields: any field).
+func pythonFields(src, name string) map[string]bool {
+	out := map[string]bool{}
+	class, method, isMethod := strings.Cut(name, ".")
+	re := regexp.MustCompile(`(?ms)^[ \t]*class ` + class + `\(([^)]*)\):\n(.*?)(?:^\S|\z)`)
+	m := re.FindStringSubmatch(src)
+	if m == nil {
+		return out
+	}
+	if isMethod {
+		def := regexp.MustCompile(`(?s)    def ` + method + `\((.*?)\) ->`).FindStringSubmatch(m[2])
+		if def == nil {
+			return out
+		}
+		if strings.Contains(def[1], "**") {
+			out["**"] = true
+		}
+		for _, p := range pyParamRE.FindAllStringSubmatch(def[1], -1) {
+			out[p[1]] = true
+		}
+		return out
+	}
+	for _, f := range pyFieldRE.FindAllStringSubmatch(m[2], -1) {
+		out[f[1]] = true
+	}
+	for _, base := range strings.Split(m[1], ",") {
+		base = strings.TrimSpace(base)
+		if base != "" && !strings.Contains(base, "=") && base != "TypedDict" && !strings.HasPrefix(base, "Generic") {
+			maps.Copy(out, pythonFields(src, base))
+		}
+	}
+	return out
 }

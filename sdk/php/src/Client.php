@@ -7,7 +7,7 @@ namespace Hookline;
 /**
  * A client of one Hookline server's REST API, over PHP's HTTP streams (no
  * extension beyond json needed). Resources: $client->events, ->webhooks,
- * ->eventTypes, ->deliveries, ->tenants. Field names are the API's own, in
+ * ->eventTypes, ->deliveries, ->tenants, ->keys, ->auditLog. Field names are the API's own, in
  * requests and answers (decoded as associative arrays).
  *
  * GET calls, and publish with an idempotency key, are retried on 429, 503
@@ -28,6 +28,8 @@ final class Client
     public readonly EventTypes $eventTypes;
     public readonly Deliveries $deliveries;
     public readonly Tenants $tenants;
+    public readonly Keys $keys;
+    public readonly AuditLog $auditLog;
 
     private float $timeout;
     private int $maxRetries;
@@ -65,6 +67,8 @@ final class Client
         $this->eventTypes = new EventTypes($this);
         $this->deliveries = new Deliveries($this);
         $this->tenants = new Tenants($this);
+        $this->keys = new Keys($this);
+        $this->auditLog = new AuditLog($this);
     }
 
     /** @return array<string, mixed> the key in use and the server's version */
@@ -76,13 +80,23 @@ final class Client
     /**
      * Sends one API call and returns its decoded JSON (null for 204).
      *
+     * @param string $template the route as the OpenAPI document spells it
+     *        ("/api/v1/webhooks/{id}"), filled (escaped) from $params
+     * @param array<string, string> $params
      * @param array<string, mixed> $query
      * @param ?bool $retryable default: only GET
      * @throws ApiException|ConnectionException
      */
-    public function request(string $method, string $path, array $query = [], mixed $body = null, ?bool $retryable = null): mixed
-    {
+    public function request(
+        string $method,
+        string $template,
+        array $params = [],
+        array $query = [],
+        mixed $body = null,
+        ?bool $retryable = null,
+    ): mixed {
         $retryable ??= $method === 'GET';
+        $path = self::expand($template, $params);
         $url = $this->baseUrl . $path;
         $qs = self::encodeQuery($query);
         if ($qs !== '') {
@@ -128,18 +142,20 @@ final class Client
     }
 
     /**
-     * Yields every item of a list, fetching a page only when needed. A
-     * cursor seen before ends the walk: a correct server never sends one,
-     * but looping forever on a broken one is worse.
+     * Yields every item of a list, fetching a page (with $fetch, given the
+     * query) only when needed. A cursor seen before ends the walk: a
+     * correct server never sends one, but looping forever on a broken one
+     * is worse.
      *
+     * @param callable(array<string, mixed>): array<string, mixed> $fetch
      * @param array<string, mixed> $query
      * @return \Generator<int, array<string, mixed>>
      */
-    public function paginate(string $path, array $query): \Generator
+    public static function paginate(callable $fetch, array $query): \Generator
     {
         $seen = [];
         while (true) {
-            $page = $this->request('GET', $path, $query);
+            $page = $fetch($query);
             foreach ($page['data'] ?? [] as $item) {
                 yield $item;
             }
@@ -152,10 +168,23 @@ final class Client
         }
     }
 
-    /** Escapes one path segment so an ID can never change the route. */
-    public static function segment(string $s): string
+    /**
+     * Fills a route template's {name} placeholders, escaping each value so
+     * an ID can never change the route. Routes are written as the OpenAPI
+     * document spells them, which the coverage test in e2e/sdk_test.go
+     * relies on.
+     *
+     * @param array<string, string> $params
+     */
+    private static function expand(string $template, array $params): string
     {
-        return rawurlencode($s);
+        return (string) preg_replace_callback('/\{(\w+)\}/', static function (array $m) use ($template, $params): string {
+            $v = (string) ($params[$m[1]] ?? '');
+            if ($v === '') {
+                throw new \InvalidArgumentException("{$template}: {$m[1]} is required");
+            }
+            return rawurlencode($v);
+        }, $template);
     }
 
     /** @param array<string, mixed> $query */

@@ -20,7 +20,7 @@ final class Deliveries
      */
     public function list(array $query = []): array
     {
-        return $this->c->request('GET', '/api/v1/deliveries', $query);
+        return $this->c->request('GET', '/api/v1/deliveries', query: $query);
     }
 
     /**
@@ -31,13 +31,13 @@ final class Deliveries
      */
     public function listAll(array $query = []): \Generator
     {
-        return $this->c->paginate('/api/v1/deliveries', $query);
+        return Client::paginate($this->list(...), $query);
     }
 
     /** @return array<string, mixed> the delivery with its attempt_log */
     public function get(string $id): array
     {
-        return $this->c->request('GET', '/api/v1/deliveries/' . Client::segment($id));
+        return $this->c->request('GET', '/api/v1/deliveries/{id}', ['id' => $id]);
     }
 
     /**
@@ -48,6 +48,6 @@ final class Deliveries
      */
     public function retry(string $id): array
     {
-        return $this->c->request('POST', '/api/v1/deliveries/' . Client::segment($id) . '/retry');
+        return $this->c->request('POST', '/api/v1/deliveries/{id}/retry', ['id' => $id]);
     }
 }

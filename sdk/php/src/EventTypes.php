@@ -20,7 +20,7 @@ final class EventTypes
     /** @return array<string, mixed> */
     public function get(string $slug): array
     {
-        return $this->c->request('GET', '/api/v1/event-types/' . Client::segment($slug));
+        return $this->c->request('GET', '/api/v1/event-types/{slug}', ['slug' => $slug]);
     }
 
     /**

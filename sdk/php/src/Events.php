@@ -39,7 +39,7 @@ final class Events
      */
     public function list(array $query = []): array
     {
-        return $this->c->request('GET', '/api/v1/events', $query);
+        return $this->c->request('GET', '/api/v1/events', query: $query);
     }
 
     /**
@@ -50,12 +50,12 @@ final class Events
      */
     public function listAll(array $query = []): \Generator
     {
-        return $this->c->paginate('/api/v1/events', $query);
+        return Client::paginate($this->list(...), $query);
     }
 
     /** @return array<string, mixed> the event with its deliveries */
     public function get(string $id): array
     {
-        return $this->c->request('GET', '/api/v1/events/' . Client::segment($id));
+        return $this->c->request('GET', '/api/v1/events/{id}', ['id' => $id]);
     }
 }

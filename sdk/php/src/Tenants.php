@@ -19,7 +19,7 @@ final class Tenants
      */
     public function list(array $query = []): array
     {
-        return $this->c->request('GET', '/api/v1/tenants', $query);
+        return $this->c->request('GET', '/api/v1/tenants', query: $query);
     }
 
     /**
@@ -30,13 +30,13 @@ final class Tenants
      */
     public function listAll(array $query = []): \Generator
     {
-        return $this->c->paginate('/api/v1/tenants', $query);
+        return Client::paginate($this->list(...), $query);
     }
 
     /** @return array<string, mixed> */
     public function get(string $id): array
     {
-        return $this->c->request('GET', '/api/v1/tenants/' . Client::segment($id));
+        return $this->c->request('GET', '/api/v1/tenants/{id}', ['id' => $id]);
     }
 
     /**
@@ -58,13 +58,13 @@ final class Tenants
      */
     public function update(string $id, array $params): array
     {
-        return $this->c->request('PATCH', '/api/v1/tenants/' . Client::segment($id), body: $params);
+        return $this->c->request('PATCH', '/api/v1/tenants/{id}', ['id' => $id], body: $params);
     }
 
     /** Deletes a tenant; with $cascade its webhooks too (otherwise a ConflictException while it has some). */
     public function delete(string $id, bool $cascade = false): void
     {
-        $this->c->request('DELETE', '/api/v1/tenants/' . Client::segment($id), $cascade ? ['cascade' => 'true'] : []);
+        $this->c->request('DELETE', '/api/v1/tenants/{id}', ['id' => $id], query: $cascade ? ['cascade' => 'true'] : []);
     }
 
     /**
@@ -78,6 +78,6 @@ final class Tenants
      */
     public function createPortalSession(string $id, array $params = []): array
     {
-        return $this->c->request('POST', '/api/v1/tenants/' . Client::segment($id) . '/portal-sessions', body: $params);
+        return $this->c->request('POST', '/api/v1/tenants/{id}/portal-sessions', ['id' => $id], body: $params);
     }
 }

@@ -20,7 +20,7 @@ final class Webhooks
      */
     public function list(array $query = []): array
     {
-        return $this->c->request('GET', '/api/v1/webhooks', $query);
+        return $this->c->request('GET', '/api/v1/webhooks', query: $query);
     }
 
     /**
@@ -31,13 +31,13 @@ final class Webhooks
      */
     public function listAll(array $query = []): \Generator
     {
-        return $this->c->paginate('/api/v1/webhooks', $query);
+        return Client::paginate($this->list(...), $query);
     }
 
     /** @return array<string, mixed> */
     public function get(string $id): array
     {
-        return $this->c->request('GET', '/api/v1/webhooks/' . Client::segment($id));
+        return $this->c->request('GET', '/api/v1/webhooks/{id}', ['id' => $id]);
     }
 
     /**
@@ -61,24 +61,24 @@ final class Webhooks
      */
     public function update(string $id, array $params): array
     {
-        return $this->c->request('PATCH', '/api/v1/webhooks/' . Client::segment($id), body: $params);
+        return $this->c->request('PATCH', '/api/v1/webhooks/{id}', ['id' => $id], body: $params);
     }
 
     public function delete(string $id): void
     {
-        $this->c->request('DELETE', '/api/v1/webhooks/' . Client::segment($id));
+        $this->c->request('DELETE', '/api/v1/webhooks/{id}', ['id' => $id]);
     }
 
     /** @return array{secret: string, previous?: list<array{secret: string, expires_at: string}>} */
     public function secret(string $id): array
     {
-        return $this->c->request('GET', '/api/v1/webhooks/' . Client::segment($id) . '/secret');
+        return $this->c->request('GET', '/api/v1/webhooks/{id}/secret', ['id' => $id]);
     }
 
     /** @return array{secret: string, previous_expires_at: string} */
     public function rotateSecret(string $id): array
     {
-        return $this->c->request('POST', '/api/v1/webhooks/' . Client::segment($id) . '/rotate-secret');
+        return $this->c->request('POST', '/api/v1/webhooks/{id}/rotate-secret', ['id' => $id]);
     }
 
     /**
@@ -89,7 +89,7 @@ final class Webhooks
     public function test(string $id, ?string $eventType = null): array
     {
         $body = $eventType === null ? [] : ['event_type' => $eventType];
-        return $this->c->request('POST', '/api/v1/webhooks/' . Client::segment($id) . '/test', body: $body);
+        return $this->c->request('POST', '/api/v1/webhooks/{id}/test', ['id' => $id], body: $body);
     }
 
     /**
@@ -99,12 +99,32 @@ final class Webhooks
      */
     public function replay(string $id, string $since): array
     {
-        return $this->c->request('POST', '/api/v1/webhooks/' . Client::segment($id) . '/replay', body: ['since' => $since]);
+        return $this->c->request('POST', '/api/v1/webhooks/{id}/replay', ['id' => $id], body: ['since' => $since]);
+    }
+
+    /**
+     * Tries a payload filter on an event or an event type's example;
+     * nothing is stored, so it is retried like a GET.
+     *
+     * @param array<string, mixed> $filter e.g. ['data.amount' => ['$gte' => 100]]
+     * @param ?array{type: string, data: mixed, tenant?: string} $event
+     * @return array{matches: bool, explanation: string}
+     */
+    public function filterTest(array $filter, ?array $event = null, ?string $eventType = null): array
+    {
+        $body = ['filter' => (object) $filter];
+        if ($event !== null) {
+            $body['event'] = $event;
+        }
+        if ($eventType !== null) {
+            $body['event_type'] = $eventType;
+        }
+        return $this->c->request('POST', '/api/v1/webhooks/filter-test', body: $body, retryable: true);
     }
 
     /** @return list<array<string, mixed>> the most recent attempts, tests included */
     public function attempts(string $id, ?int $limit = null): array
     {
-        return $this->c->request('GET', '/api/v1/webhooks/' . Client::segment($id) . '/attempts', ['limit' => $limit])['data'];
+        return $this->c->request('GET', '/api/v1/webhooks/{id}/attempts', ['id' => $id], query: ['limit' => $limit])['data'];
     }
 }

@@ -276,6 +276,25 @@ test('server: tenants and a portal link', function () use ($url, $key, $tenant):
     throws(NotFoundException::class, fn () => $c->tenants->get($id));
 }, $skip);
 
+test('server: keys, audit log, filter test', function () use ($url, $key, $tenant): void {
+    $c = new Client($url, $key);
+    $made = $c->keys->create(['name' => 'php tenant key', 'tenant' => $tenant, 'scopes' => ['publish']]);
+    check(str_starts_with($made['key'], 'hkl_'), 'key');
+    same(['publish'], $made['scopes'], 'scopes');
+    // The new key publishes into its tenant without naming it.
+    $pub = (new Client($url, $made['key']))->events->publish('customer_created', ['id' => 5]);
+    same($tenant, $c->events->get($pub['id'])['tenant'], 'tenant of the key');
+    $c->keys->revoke($made['id']);
+    $revoked = array_values(array_filter($c->keys->list(), fn ($k) => $k['id'] === $made['id']));
+    check(($revoked[0]['revoked_at'] ?? '') !== '', 'revoked');
+    $actions = array_column(iterator_to_array($c->auditLog->listAll(['target' => $made['id'], 'limit' => 1]), false), 'action');
+    check(count($actions) >= 2, 'audit entries: ' . implode(',', $actions));
+
+    $res = $c->webhooks->filterTest(['data.amount' => ['$gte' => 100]], ['type' => 'payment_received', 'data' => ['amount' => 29]]);
+    same(false, $res['matches'], 'matches');
+    check($res['explanation'] !== '', 'explanation');
+}, $skip);
+
 $flaky = getenv('HOOKLINE_FLAKY_URL') ?: '';
 test('server: 503 with Retry-After is retried', function () use ($flaky, $key, $tenant): void {
     // The proxy answers every other request with 503 and Retry-After: 1.

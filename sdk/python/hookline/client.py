@@ -1,12 +1,13 @@
 """The REST client: one Hookline server, one API key, resources grouped as
-client.events, client.webhooks, client.event_types, client.deliveries and
-client.tenants. Field names are the API's own, in requests and answers."""
+client.events, client.webhooks, client.event_types, client.deliveries,
+client.tenants, client.keys and client.audit_log. Field names are the API's own, in requests and answers."""
 
 from __future__ import annotations
 
 import json
 import platform
 import random
+import re
 import socket
 import time
 import urllib.error
@@ -16,6 +17,12 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
 from .errors import APIConnectionError, api_error
 from .types import (
+    APIKey,
+    Attempt,
+    AuditEntry,
+    CreatedKey,
+    FilterResult,
+    Me,
     CreatedWebhook,
     Delivery,
     DeliveryWithAttempts,
@@ -25,8 +32,11 @@ from .types import (
     Page,
     PortalSession,
     PublishResult,
+    ReplayResult,
+    RotatedSecret,
     Secrets,
     Tenant,
+    TestResult,
     Webhook,
 )
 
@@ -71,22 +81,30 @@ class Hookline:
         self.event_types = EventTypes(self)
         self.deliveries = Deliveries(self)
         self.tenants = Tenants(self)
+        self.keys = Keys(self)
+        self.audit_log = AuditLog(self)
         self._sleep: Callable[[float], None] = time.sleep
 
-    def me(self) -> Dict[str, Any]:
+    def me(self) -> Me:
         """The key in use and the server's version."""
         return self.request("GET", "/api/v1/me")
 
     def request(
         self,
         method: str,
-        path: str,
+        template: str,
         *,
+        params: Optional[Mapping[str, str]] = None,
         query: Optional[Mapping[str, Any]] = None,
         body: Any = None,
         retryable: Optional[bool] = None,
     ) -> Any:
-        """Sends one API call and returns its decoded JSON (None for 204)."""
+        """Sends one API call and returns its decoded JSON (None for 204).
+
+        template is the route as the OpenAPI document spells it
+        ("/api/v1/webhooks/{id}"), filled (escaped) from params.
+        """
+        path = _expand(template, params or {})
         if retryable is None:
             retryable = method == "GET"
         url = self.base_url + path
@@ -140,14 +158,15 @@ class _Resource:
     def __init__(self, client: Hookline) -> None:
         self._c = client
 
-    def _all(self, path: str, query: Dict[str, Any]) -> Iterator[Any]:
+    @staticmethod
+    def _all(fetch: Callable[..., Any], query: Dict[str, Any]) -> Iterator[Any]:
         """Yields every item of a list, fetching a page only when needed.
 
         A cursor seen before ends the walk: a correct server never sends
         one, but looping forever on a broken one is worse."""
         seen = set()
         while True:
-            page = self._c.request("GET", path, query=query)
+            page = fetch(**query)
             yield from page.get("data") or []
             cursor = page.get("next_cursor")
             if not cursor or cursor in seen:
@@ -173,10 +192,10 @@ class Events(_Resource):
         return self._c.request("GET", "/api/v1/events", query=query)
 
     def list_all(self, **query: Any) -> Iterator[EventSummary]:
-        return self._all("/api/v1/events", query)
+        return self._all(self.list, query)
 
     def get(self, id: str) -> EventWithDeliveries:
-        return self._c.request("GET", f"/api/v1/events/{_seg(id)}")
+        return self._c.request("GET", "/api/v1/events/{id}", params={"id": id})
 
 
 class Webhooks(_Resource):
@@ -185,10 +204,10 @@ class Webhooks(_Resource):
         return self._c.request("GET", "/api/v1/webhooks", query=query)
 
     def list_all(self, **query: Any) -> Iterator[Webhook]:
-        return self._all("/api/v1/webhooks", query)
+        return self._all(self.list, query)
 
     def get(self, id: str) -> Webhook:
-        return self._c.request("GET", f"/api/v1/webhooks/{_seg(id)}")
+        return self._c.request("GET", "/api/v1/webhooks/{id}", params={"id": id})
 
     def create(
         self,
@@ -203,36 +222,50 @@ class Webhooks(_Resource):
         secret_headers: Optional[List[str]] = None,
         format: Optional[str] = None,
         integration: Optional[str] = None,
+        destination: Optional[Mapping[str, str]] = None,
     ) -> CreatedWebhook:
         """Creates a webhook; the answer carries its signing secret."""
         body = _drop_none(dict(name=name, url=url, events=events, tenant=tenant, description=description,
                                active=active, headers=headers, secret_headers=secret_headers, format=format,
-                               integration=integration))
+                               integration=integration, destination=destination))
         return self._c.request("POST", "/api/v1/webhooks", body=body)
 
     def update(self, id: str, **fields: Any) -> Webhook:
         """Changes the given fields (name, url, events, active, ...) only."""
-        return self._c.request("PATCH", f"/api/v1/webhooks/{_seg(id)}", body=fields)
+        return self._c.request("PATCH", "/api/v1/webhooks/{id}", params={"id": id}, body=fields)
 
     def delete(self, id: str) -> None:
-        self._c.request("DELETE", f"/api/v1/webhooks/{_seg(id)}")
+        self._c.request("DELETE", "/api/v1/webhooks/{id}", params={"id": id})
 
     def secret(self, id: str) -> Secrets:
-        return self._c.request("GET", f"/api/v1/webhooks/{_seg(id)}/secret")
+        return self._c.request("GET", "/api/v1/webhooks/{id}/secret", params={"id": id})
 
-    def rotate_secret(self, id: str) -> Dict[str, str]:
-        return self._c.request("POST", f"/api/v1/webhooks/{_seg(id)}/rotate-secret")
+    def rotate_secret(self, id: str) -> RotatedSecret:
+        return self._c.request("POST", "/api/v1/webhooks/{id}/rotate-secret", params={"id": id})
 
-    def test(self, id: str, event_type: Optional[str] = None) -> Dict[str, Any]:
+    def test(self, id: str, event_type: Optional[str] = None) -> TestResult:
         """Sends an event type's example now and returns the answer."""
-        return self._c.request("POST", f"/api/v1/webhooks/{_seg(id)}/test", body=_drop_none({"event_type": event_type}))
+        body = _drop_none({"event_type": event_type})
+        return self._c.request("POST", "/api/v1/webhooks/{id}/test", params={"id": id}, body=body)
 
-    def replay(self, id: str, since: str) -> Dict[str, int]:
+    def replay(self, id: str, since: str) -> ReplayResult:
         """Delivers again the events since an RFC 3339 time."""
-        return self._c.request("POST", f"/api/v1/webhooks/{_seg(id)}/replay", body={"since": since})
+        return self._c.request("POST", "/api/v1/webhooks/{id}/replay", params={"id": id}, body={"since": since})
 
-    def attempts(self, id: str, limit: Optional[int] = None) -> List[Dict[str, Any]]:
-        return self._c.request("GET", f"/api/v1/webhooks/{_seg(id)}/attempts", query={"limit": limit})["data"]
+    def filter_test(
+        self,
+        filter: Mapping[str, Any],
+        *,
+        event: Optional[Mapping[str, Any]] = None,
+        event_type: Optional[str] = None,
+    ) -> FilterResult:
+        """Tries a payload filter on an event ({"type", "data", "tenant"?}) or
+        an event type's example; nothing is stored, so it is retried like a GET."""
+        body = _drop_none({"filter": filter, "event": event, "event_type": event_type})
+        return self._c.request("POST", "/api/v1/webhooks/filter-test", body=body, retryable=True)
+
+    def attempts(self, id: str, limit: Optional[int] = None) -> List[Attempt]:
+        return self._c.request("GET", "/api/v1/webhooks/{id}/attempts", params={"id": id}, query={"limit": limit})["data"]
 
 
 class EventTypes(_Resource):
@@ -240,7 +273,7 @@ class EventTypes(_Resource):
         return self._c.request("GET", "/api/v1/event-types")["data"]
 
     def get(self, slug: str) -> EventType:
-        return self._c.request("GET", f"/api/v1/event-types/{_seg(slug)}")
+        return self._c.request("GET", "/api/v1/event-types/{slug}", params={"slug": slug})
 
     def create(
         self,
@@ -261,14 +294,14 @@ class Deliveries(_Resource):
         return self._c.request("GET", "/api/v1/deliveries", query=query)
 
     def list_all(self, **query: Any) -> Iterator[Delivery]:
-        return self._all("/api/v1/deliveries", query)
+        return self._all(self.list, query)
 
     def get(self, id: str) -> DeliveryWithAttempts:
-        return self._c.request("GET", f"/api/v1/deliveries/{_seg(id)}")
+        return self._c.request("GET", "/api/v1/deliveries/{id}", params={"id": id})
 
     def retry(self, id: str) -> Delivery:
         """Makes the delivery pending and due now (409 while one is in flight)."""
-        return self._c.request("POST", f"/api/v1/deliveries/{_seg(id)}/retry")
+        return self._c.request("POST", "/api/v1/deliveries/{id}/retry", params={"id": id})
 
 
 class Tenants(_Resource):
@@ -277,10 +310,10 @@ class Tenants(_Resource):
         return self._c.request("GET", "/api/v1/tenants", query=query)
 
     def list_all(self, **query: Any) -> Iterator[Tenant]:
-        return self._all("/api/v1/tenants", query)
+        return self._all(self.list, query)
 
     def get(self, id: str) -> Tenant:
-        return self._c.request("GET", f"/api/v1/tenants/{_seg(id)}")
+        return self._c.request("GET", "/api/v1/tenants/{id}", params={"id": id})
 
     def create(
         self,
@@ -296,11 +329,11 @@ class Tenants(_Resource):
 
     def update(self, id: str, **fields: Any) -> Tenant:
         """Changes the given fields only; branding=None restores the server's look."""
-        return self._c.request("PATCH", f"/api/v1/tenants/{_seg(id)}", body=fields)
+        return self._c.request("PATCH", "/api/v1/tenants/{id}", params={"id": id}, body=fields)
 
     def delete(self, id: str, *, cascade: bool = False) -> None:
         """Deletes a tenant; cascade=True deletes its webhooks too (else 409)."""
-        self._c.request("DELETE", f"/api/v1/tenants/{_seg(id)}", query={"cascade": "true" if cascade else None})
+        self._c.request("DELETE", "/api/v1/tenants/{id}", params={"id": id}, query={"cascade": "true" if cascade else None})
 
     def create_portal_session(
         self,
@@ -317,7 +350,37 @@ class Tenants(_Resource):
         return_url's origin must be allowed by the server; event_types
         (slugs or globs like "payment_*") limit what it may subscribe to."""
         body = _drop_none(dict(ttl=ttl, read_only=read_only, return_url=return_url, event_types=event_types))
-        return self._c.request("POST", f"/api/v1/tenants/{_seg(id)}/portal-sessions", body=body)
+        return self._c.request("POST", "/api/v1/tenants/{id}/portal-sessions", params={"id": id}, body=body)
+
+
+class Keys(_Resource):
+    def list(self) -> List[APIKey]:
+        """Every key's metadata, revoked and expired ones included."""
+        return self._c.request("GET", "/api/v1/keys")["data"]
+
+    def create(
+        self,
+        *,
+        name: str,
+        scopes: Optional[List[str]] = None,
+        tenant: Optional[str] = None,
+        expires_at: Optional[str] = None,
+    ) -> CreatedKey:
+        """Creates an API key; the answer's key is shown only this once."""
+        body = _drop_none(dict(name=name, scopes=scopes, tenant=tenant, expires_at=expires_at))
+        return self._c.request("POST", "/api/v1/keys", body=body)
+
+    def revoke(self, id: str) -> None:
+        self._c.request("DELETE", "/api/v1/keys/{id}", params={"id": id})
+
+
+class AuditLog(_Resource):
+    def list(self, **query: Any) -> Page[AuditEntry]:
+        """One page, newest first; query: target, limit, cursor."""
+        return self._c.request("GET", "/api/v1/audit-log", query=query)
+
+    def list_all(self, **query: Any) -> Iterator[AuditEntry]:
+        return self._all(self.list, query)
 
 
 def _drop_none(d: Dict[str, Any]) -> Dict[str, Any]:
@@ -335,9 +398,19 @@ def _encode_query(query: Optional[Mapping[str, Any]]) -> str:
     return urllib.parse.urlencode(pairs)
 
 
-def _seg(s: str) -> str:
-    """Escapes one path segment so an ID can never change the route."""
-    return urllib.parse.quote(str(s), safe="")
+def _expand(template: str, params: Mapping[str, Any]) -> str:
+    """Fills a route template's {name} placeholders, escaping each value so
+    an ID can never change the route. Routes are written as the OpenAPI
+    document spells them, which the coverage test in e2e/sdk_test.go
+    relies on."""
+
+    def fill(m: "re.Match[str]") -> str:
+        value = params.get(m.group(1))
+        if value is None or value == "":
+            raise ValueError(f"{template}: {m.group(1)} is required")
+        return urllib.parse.quote(str(value), safe="")
+
+    return re.sub(r"\{(\w+)\}", fill, template)
 
 
 def _backoff(attempt: int) -> float:

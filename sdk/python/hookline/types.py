@@ -55,6 +55,10 @@ class WebhookStats(TypedDict, total=False):
     failing_since: Optional[str]
 
 
+class Destination(TypedDict, total=False):
+    type: str
+
+
 class Webhook(TypedDict, total=False):
     id: str
     tenant: str
@@ -67,7 +71,7 @@ class Webhook(TypedDict, total=False):
     secret_headers: List[str]
     format: str
     integration: str
-    destination: Dict[str, str]
+    destination: Destination
     disabled_reason: str
     created_at: str
     updated_at: str
@@ -80,9 +84,72 @@ class CreatedWebhook(Webhook, total=False):
     secret: str
 
 
+class PreviousSecret(TypedDict, total=False):
+    """A rotated-out secret that still signs until expires_at."""
+
+    secret: str
+    expires_at: str
+
+
 class Secrets(TypedDict, total=False):
     secret: str
-    previous: List[Dict[str, str]]
+    previous: List[PreviousSecret]
+
+
+class RotatedSecret(TypedDict, total=False):
+    secret: str
+    previous_expires_at: str
+
+
+class TestResult(TypedDict, total=False):
+    """The receiver's answer to a test send."""
+
+    success: bool
+    status_code: int
+    destination: str
+    outcome: str
+    answer: str
+    duration_ms: float
+    response_headers: Dict[str, List[str]]
+    response_body: str
+    response_body_encoding: str
+    error: str
+    error_class: str
+    attempt_id: str
+    event_type: str
+    request_headers: Dict[str, List[str]]
+    request_body: str
+
+
+class ReplayResult(TypedDict, total=False):
+    deliveries: int
+
+
+class Attempt(TypedDict, total=False):
+    """One try at sending a delivery (or a test send) and its answer."""
+
+    id: str
+    delivery_id: str
+    webhook_id: str
+    event_id: str
+    event_type: str
+    number: int
+    test: bool
+    destination: str
+    outcome: str
+    answer: str
+    started_at: str
+    duration_ms: float
+    url: str
+    request_headers: Dict[str, List[str]]
+    request_body: str
+    status_code: int
+    response_headers: Dict[str, List[str]]
+    response_body: str
+    response_body_encoding: str
+    response_truncated: bool
+    error_class: str
+    error: str
 
 
 class Event(TypedDict, total=False):
@@ -118,7 +185,7 @@ class EventWithDeliveries(Event, total=False):
 
 
 class DeliveryWithAttempts(Delivery, total=False):
-    attempt_log: List[Dict[str, Any]]
+    attempt_log: List[Attempt]
 
 
 class PublishResult(TypedDict, total=False):
@@ -150,3 +217,47 @@ class PortalSession(TypedDict, total=False):
 
     url: str
     expires_at: str
+
+
+class APIKey(TypedDict, total=False):
+    id: str
+    name: str
+    #: The key's first characters, to recognise it.
+    prefix: str
+    scopes: List[str]
+    #: The one tenant the key acts on; absent for a key of every tenant.
+    tenant: str
+    created_at: str
+    expires_at: str
+    revoked_at: str
+    last_used_at: str
+
+
+class CreatedKey(APIKey, total=False):
+    """A new API key with the key itself ("hkl_..."), shown only this once."""
+
+    key: str
+
+
+class AuditEntry(TypedDict, total=False):
+    id: str
+    at: str
+    actor: str
+    tenant: str
+    action: str
+    target: str
+    detail: str
+
+
+class FilterResult(TypedDict, total=False):
+    matches: bool
+    #: Which clause failed, or that every clause holds.
+    explanation: str
+
+
+class Me(TypedDict, total=False):
+    """The key a client uses and the server it talks to."""
+
+    key: APIKey
+    server: str
+    version: str

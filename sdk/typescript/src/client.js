@@ -1,6 +1,6 @@
 // The REST client: one Hookline server, one API key, resources grouped as
-// client.events, client.webhooks, client.eventTypes, client.deliveries and
-// client.tenants. Field names are the API's own (snake_case), in requests
+// client.events, client.webhooks, client.eventTypes, client.deliveries,
+// client.tenants, client.keys and client.auditLog. Field names are the API's own (snake_case), in requests
 // and answers alike. Types are in index.d.ts.
 import { ConnectionError, apiError } from './errors.js';
 
@@ -28,6 +28,8 @@ export class Hookline {
     this.eventTypes = new EventTypes(this);
     this.deliveries = new Deliveries(this);
     this.tenants = new Tenants(this);
+    this.keys = new Keys(this);
+    this.auditLog = new AuditLog(this);
   }
 
   /** The key in use and the server's version (GET /api/v1/me). */
@@ -37,11 +39,14 @@ export class Hookline {
 
   /**
    * Sends one API call and returns its decoded JSON answer (undefined for
-   * 204). GET calls, and calls marked retryable, are repeated on 429, 503
+   * 204). template is the route as the OpenAPI document spells it
+   * ("/api/v1/webhooks/{id}"), filled from params. GET calls, and calls
+   * marked retryable, are repeated on 429, 503
    * and connection errors, after Retry-After when the server sent one or
    * an exponential back-off otherwise.
    */
-  async request(method, path, { query, body, retryable = method === 'GET' } = {}) {
+  async request(method, template, { params, query, body, retryable = method === 'GET' } = {}) {
+    const path = expand(template, params);
     let url = this.baseUrl + path;
     const qs = encodeQuery(query);
     if (qs) url += '?' + qs;
@@ -105,7 +110,7 @@ class Events {
     return paginate((query) => this.list(query), params);
   }
   get(id) {
-    return this.c.request('GET', `/api/v1/events/${seg(id)}`);
+    return this.c.request('GET', '/api/v1/events/{id}', { params: { id } });
   }
 }
 
@@ -120,31 +125,35 @@ class Webhooks {
     return paginate((query) => this.list(query), params);
   }
   get(id) {
-    return this.c.request('GET', `/api/v1/webhooks/${seg(id)}`);
+    return this.c.request('GET', '/api/v1/webhooks/{id}', { params: { id } });
   }
   create(params) {
     return this.c.request('POST', '/api/v1/webhooks', { body: params });
   }
   update(id, params) {
-    return this.c.request('PATCH', `/api/v1/webhooks/${seg(id)}`, { body: params });
+    return this.c.request('PATCH', '/api/v1/webhooks/{id}', { params: { id }, body: params });
   }
   async delete(id) {
-    await this.c.request('DELETE', `/api/v1/webhooks/${seg(id)}`);
+    await this.c.request('DELETE', '/api/v1/webhooks/{id}', { params: { id } });
   }
   secret(id) {
-    return this.c.request('GET', `/api/v1/webhooks/${seg(id)}/secret`);
+    return this.c.request('GET', '/api/v1/webhooks/{id}/secret', { params: { id } });
   }
   rotateSecret(id) {
-    return this.c.request('POST', `/api/v1/webhooks/${seg(id)}/rotate-secret`);
+    return this.c.request('POST', '/api/v1/webhooks/{id}/rotate-secret', { params: { id } });
   }
   test(id, params = {}) {
-    return this.c.request('POST', `/api/v1/webhooks/${seg(id)}/test`, { body: params });
+    return this.c.request('POST', '/api/v1/webhooks/{id}/test', { params: { id }, body: params });
   }
   replay(id, params) {
-    return this.c.request('POST', `/api/v1/webhooks/${seg(id)}/replay`, { body: params });
+    return this.c.request('POST', '/api/v1/webhooks/{id}/replay', { params: { id }, body: params });
+  }
+  /** Tries a payload filter on an event or an event type's example; nothing is stored. */
+  filterTest(params) {
+    return this.c.request('POST', '/api/v1/webhooks/filter-test', { body: params, retryable: true });
   }
   async attempts(id, params = {}) {
-    return (await this.c.request('GET', `/api/v1/webhooks/${seg(id)}/attempts`, { query: params })).data;
+    return (await this.c.request('GET', '/api/v1/webhooks/{id}/attempts', { params: { id }, query: params })).data;
   }
 }
 
@@ -156,7 +165,7 @@ class EventTypes {
     return (await this.c.request('GET', '/api/v1/event-types')).data;
   }
   get(slug) {
-    return this.c.request('GET', `/api/v1/event-types/${seg(slug)}`);
+    return this.c.request('GET', '/api/v1/event-types/{slug}', { params: { slug } });
   }
   create(params) {
     return this.c.request('POST', '/api/v1/event-types', { body: params });
@@ -174,10 +183,10 @@ class Deliveries {
     return paginate((query) => this.list(query), params);
   }
   get(id) {
-    return this.c.request('GET', `/api/v1/deliveries/${seg(id)}`);
+    return this.c.request('GET', '/api/v1/deliveries/{id}', { params: { id } });
   }
   retry(id) {
-    return this.c.request('POST', `/api/v1/deliveries/${seg(id)}/retry`);
+    return this.c.request('POST', '/api/v1/deliveries/{id}/retry', { params: { id } });
   }
 }
 
@@ -192,20 +201,48 @@ class Tenants {
     return paginate((query) => this.list(query), params);
   }
   get(id) {
-    return this.c.request('GET', `/api/v1/tenants/${seg(id)}`);
+    return this.c.request('GET', '/api/v1/tenants/{id}', { params: { id } });
   }
   create(params) {
     return this.c.request('POST', '/api/v1/tenants', { body: params });
   }
   update(id, params) {
-    return this.c.request('PATCH', `/api/v1/tenants/${seg(id)}`, { body: params });
+    return this.c.request('PATCH', '/api/v1/tenants/{id}', { params: { id }, body: params });
   }
   async delete(id, { cascade = false } = {}) {
-    await this.c.request('DELETE', `/api/v1/tenants/${seg(id)}`, { query: cascade ? { cascade: 'true' } : undefined });
+    await this.c.request('DELETE', '/api/v1/tenants/{id}', { params: { id }, query: cascade ? { cascade: 'true' } : undefined });
   }
   /** Mints a magic link into the customer portal for the tenant. */
   createPortalSession(id, params = {}) {
-    return this.c.request('POST', `/api/v1/tenants/${seg(id)}/portal-sessions`, { body: params });
+    return this.c.request('POST', '/api/v1/tenants/{id}/portal-sessions', { params: { id }, body: params });
+  }
+}
+
+class Keys {
+  constructor(c) {
+    this.c = c;
+  }
+  async list() {
+    return (await this.c.request('GET', '/api/v1/keys')).data;
+  }
+  /** Creates an API key; the answer's key is shown only this once. */
+  create(params) {
+    return this.c.request('POST', '/api/v1/keys', { body: params });
+  }
+  async revoke(id) {
+    await this.c.request('DELETE', '/api/v1/keys/{id}', { params: { id } });
+  }
+}
+
+class AuditLog {
+  constructor(c) {
+    this.c = c;
+  }
+  list(params = {}) {
+    return this.c.request('GET', '/api/v1/audit-log', { query: params });
+  }
+  listAll(params = {}) {
+    return paginate((query) => this.list(query), params);
   }
 }
 
@@ -233,9 +270,17 @@ function encodeQuery(query) {
   return q.toString();
 }
 
-// seg escapes one path segment so an ID can never change the route.
-function seg(s) {
-  return encodeURIComponent(String(s));
+// expand fills a route template's {name} placeholders, escaping each
+// value so an ID can never change the route. Routes are written as the
+// OpenAPI document spells them, which the coverage test in
+// e2e/sdk_test.go relies on.
+function expand(template, params = {}) {
+  return template.replace(/\{(\w+)\}/g, (_, name) => {
+    if (params[name] === undefined || params[name] === null || params[name] === '') {
+      throw new TypeError(`${template}: ${name} is required`);
+    }
+    return encodeURIComponent(String(params[name]));
+  });
 }
 
 function backoff(attempt) {

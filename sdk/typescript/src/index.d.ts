@@ -111,7 +111,8 @@ export interface WebhookCreateParams {
   integration?: string;
 }
 
-export type WebhookUpdateParams = Partial<WebhookCreateParams>;
+/** The fields to change; absent ones keep their value. */
+export interface WebhookUpdateParams extends Partial<WebhookCreateParams> {}
 
 export interface WebhookListParams extends PageParams {
   tenant?: string;
@@ -120,9 +121,30 @@ export interface WebhookListParams extends PageParams {
   search?: string;
 }
 
+/** A rotated-out secret that still signs until expires_at. */
+export interface PreviousSecret {
+  secret: string;
+  expires_at: string;
+}
+
 export interface Secrets {
   secret: string;
-  previous?: { secret: string; expires_at: string }[];
+  previous?: PreviousSecret[];
+}
+
+export interface TestParams {
+  /** The event type whose example to send; the webhook's first when absent. */
+  event_type?: string;
+}
+
+export interface ReplayParams {
+  /** RFC 3339: events published since then are delivered again. */
+  since: string;
+}
+
+export interface ReplayResult {
+  /** New pending deliveries. */
+  deliveries: number;
 }
 
 export interface RotatedSecret {
@@ -265,6 +287,8 @@ export interface TenantCreateParams {
 }
 
 export interface TenantUpdateParams {
+  /** Accepted only when it is the tenant's own ID (IDs cannot change). */
+  id?: string;
   name?: string;
   contact_email?: string;
   /** null gives the tenant the server's look back. */
@@ -292,8 +316,69 @@ export interface PortalSession {
   expires_at: string;
 }
 
+export type Scope = 'admin' | 'publish' | 'read';
+
+export interface APIKey {
+  id: string;
+  name: string;
+  /** The key's first characters, to recognise it. */
+  prefix: string;
+  scopes: Scope[];
+  /** The one tenant the key acts on; absent for a key of every tenant. */
+  tenant?: string;
+  created_at: string;
+  expires_at?: string;
+  revoked_at?: string;
+  last_used_at?: string;
+}
+
+/** A new API key with the key itself ("hkl_…"), shown only this once. */
+export interface CreatedKey extends APIKey {
+  key: string;
+}
+
+export interface KeyCreateParams {
+  name: string;
+  /** ["admin"] when absent; only scopes the calling key holds. */
+  scopes?: Scope[];
+  expires_at?: string;
+  tenant?: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  /** "key:<id> (<name>)", "user:<name>", "portal:<tenant>" or "system". */
+  actor: string;
+  tenant?: string;
+  /** e.g. "webhook.create", "delivery.retry", "key.revoke". */
+  action: string;
+  target: string;
+  detail?: string;
+}
+
+export interface AuditListParams extends PageParams {
+  /** Entries about one ID. */
+  target?: string;
+}
+
+export interface FilterTestParams {
+  /** The payload filter, e.g. { "data.amount": { "$gte": 100 } }. */
+  filter: JsonObject;
+  /** The event to try it on ... */
+  event?: { type: string; tenant?: string; data: JsonValue };
+  /** ... or this event type's example payload. */
+  event_type?: string;
+}
+
+export interface FilterResult {
+  matches: boolean;
+  /** Which clause failed, or that every clause holds. */
+  explanation: string;
+}
+
 export interface Me {
-  key: { id: string; name: string; prefix: string; scopes: string[]; tenant?: string; created_at: string };
+  key: APIKey;
   server: string;
   version: string;
 }
@@ -318,9 +403,11 @@ export declare class Hookline {
     delete(id: string): Promise<void>;
     secret(id: string): Promise<Secrets>;
     rotateSecret(id: string): Promise<RotatedSecret>;
-    test(id: string, params?: { event_type?: string }): Promise<TestResult>;
-    replay(id: string, params: { since: string }): Promise<{ deliveries: number }>;
+    test(id: string, params?: TestParams): Promise<TestResult>;
+    replay(id: string, params: ReplayParams): Promise<ReplayResult>;
     attempts(id: string, params?: { limit?: number }): Promise<Attempt[]>;
+    /** Tries a payload filter; nothing is stored (retried like a GET). */
+    filterTest(params: FilterTestParams): Promise<FilterResult>;
   };
   readonly eventTypes: {
     list(): Promise<EventType[]>;
@@ -343,12 +430,26 @@ export declare class Hookline {
     /** Mints a magic link into the customer portal for the tenant. */
     createPortalSession(id: string, params?: PortalSessionParams): Promise<PortalSession>;
   };
+  readonly keys: {
+    /** Every key's metadata, revoked and expired ones included. */
+    list(): Promise<APIKey[]>;
+    create(params: KeyCreateParams): Promise<CreatedKey>;
+    revoke(id: string): Promise<void>;
+  };
+  readonly auditLog: {
+    list(params?: AuditListParams): Promise<Page<AuditEntry>>;
+    listAll(params?: AuditListParams): AsyncGenerator<AuditEntry, void, undefined>;
+  };
   me(): Promise<Me>;
-  /** A raw call: GETs and retryable calls are retried on 429/503/connection errors. */
+  /**
+   * A raw call. template is the route as the OpenAPI document spells it
+   * ("/api/v1/webhooks/{id}"), filled (escaped) from params. GETs and
+   * retryable calls are retried on 429/503/connection errors.
+   */
   request<T = unknown>(
     method: string,
-    path: string,
-    options?: { query?: object; body?: unknown; retryable?: boolean },
+    template: string,
+    options?: { params?: Record<string, string>; query?: object; body?: unknown; retryable?: boolean },
   ): Promise<T>;
 }
 

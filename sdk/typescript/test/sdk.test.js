@@ -238,6 +238,25 @@ test('server: tenants and a portal link', server, async () => {
   await assert.rejects(c.tenants.get(id), NotFoundError);
 });
 
+test('server: keys, audit log, filter test', server, async () => {
+  const c = new Hookline({ baseUrl: URL_, apiKey: KEY });
+  const made = await c.keys.create({ name: 'ts tenant key', tenant: TENANT, scopes: ['publish'] });
+  assert.match(made.key, /^hkl_/);
+  assert.deepEqual(made.scopes, ['publish']);
+  // The new key publishes into its tenant without naming it.
+  const pub = await new Hookline({ baseUrl: URL_, apiKey: made.key }).events.publish({ type: 'customer_created', data: { id: 5 } });
+  assert.equal((await c.events.get(pub.id)).tenant, TENANT);
+  await c.keys.revoke(made.id);
+  assert.ok((await c.keys.list()).find((k) => k.id === made.id)?.revoked_at);
+  const audit = [];
+  for await (const e of c.auditLog.listAll({ target: made.id, limit: 1 })) audit.push(e.action);
+  assert.ok(audit.length >= 2, `audit entries of the key: ${audit}`);
+
+  const res = await c.webhooks.filterTest({ filter: { 'data.amount': { $gte: 100 } }, event: { type: 'payment_received', data: { amount: 29 } } });
+  assert.equal(res.matches, false);
+  assert.ok(res.explanation);
+});
+
 test('server: 503 with Retry-After is retried', { skip: server.skip || (!process.env.HOOKLINE_FLAKY_URL && 'HOOKLINE_FLAKY_URL is not set') }, async () => {
   // The proxy answers every other request with 503 and Retry-After: 1.
   const c = new Hookline({ baseUrl: process.env.HOOKLINE_FLAKY_URL, apiKey: KEY });
