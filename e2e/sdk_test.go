@@ -60,6 +60,9 @@ func TestSDKs(t *testing.T) {
 			)
 			sdk.suite(t, tool, env)
 			runSDKExamples(t, s, filepath.Join("..", "sdk", sdk.name), env, signed, tool, sdk.ext)
+			if sdk.name == "php" {
+				runWordPressExample(t, s, env, tool)
+			}
 		})
 	}
 }
@@ -134,6 +137,29 @@ func runSDKExamples(t *testing.T, s *server, dir string, env []string, signed, t
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(out, "no signature matches") {
 		t.Errorf("verify.%s on a changed body: %q, %v; want exit 1 and the reason", ext, out, err)
+	}
+}
+
+// runWordPressExample runs sdk/php/examples/wordpress.php, which fires a
+// user_register hook twice for one sign-up: one customer_created event,
+// the second run a duplicate of the first thanks to its idempotency key.
+func runWordPressExample(t *testing.T, s *server, env []string, php string) {
+	t.Helper()
+	out := runSuite(t, filepath.Join("..", "sdk", "php"), env, php, "examples/wordpress.php")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("wordpress.php printed %q, want two lines (an event id, then the same id and duplicate)", out)
+	}
+	id := lines[0]
+	if lines[1] != id+" duplicate" {
+		t.Errorf("wordpress.php's second run printed %q, want %q", lines[1], id+" duplicate")
+	}
+	ev, err := client.New(s.URL, s.Key).EventGet(context.Background(), id)
+	if err != nil {
+		t.Fatalf("wordpress.php printed %q: %v", id, err)
+	}
+	if ev.Type != "customer_created" || ev.IdempotencyKey != "customer_created:4242" || !strings.Contains(string(ev.Data), `"customer_user_email":"jane@example.com"`) {
+		t.Errorf("wordpress.php stored %+v", ev.Event)
 	}
 }
 
