@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -549,4 +552,45 @@ func pythonFields(src, name string) map[string]bool {
 		}
 	}
 	return out
+}
+
+// v1aVectorPath is the Standard Webhooks v1a (ed25519) test vector every
+// SDK's unit tests verify; TestSDKSignatureVector keeps it what Go's
+// crypto/ed25519 computes (HOOKLINE_UPDATE_VECTORS=1 rewrites it).
+const v1aVectorPath = "../sdk/testdata/standard-webhooks-v1a.json"
+
+// TestSDKSignatureVector checks the committed v1a vector against Go's
+// ed25519: a fixed seed's public key ("whpk_" + base64) and the signature
+// ("v1a," + base64) of "<id>.<timestamp>.<body>". ed25519 signatures are
+// deterministic, so the file never changes unless the format does.
+func TestSDKSignatureVector(t *testing.T) {
+	t.Parallel()
+	seed := sha256.Sum256([]byte("hookline sdk v1a test vector"))
+	priv := ed25519.NewKeyFromSeed(seed[:])
+	const id, ts, body = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", "1674087231", `{"type":"customer_created","data":{"customer_id":42,"customer_name":"Zoë ✓"}}`
+	want := map[string]string{
+		"secret_key": "whsk_" + base64.StdEncoding.EncodeToString(priv),
+		"public_key": "whpk_" + base64.StdEncoding.EncodeToString(priv.Public().(ed25519.PublicKey)),
+		"id":         id,
+		"timestamp":  ts,
+		"body":       body,
+		"signature":  "v1a," + base64.StdEncoding.EncodeToString(ed25519.Sign(priv, []byte(id+"."+ts+"."+body))),
+	}
+	b, err := json.MarshalIndent(want, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, '\n')
+	if os.Getenv("HOOKLINE_UPDATE_VECTORS") == "1" {
+		if err := os.WriteFile(v1aVectorPath, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(v1aVectorPath)
+	if err != nil {
+		t.Fatalf("%v (HOOKLINE_UPDATE_VECTORS=1 writes it)", err)
+	}
+	if string(got) != string(b) {
+		t.Errorf("%s is stale; HOOKLINE_UPDATE_VECTORS=1 rewrites it. Want:\n%s", v1aVectorPath, b)
+	}
 }

@@ -84,6 +84,22 @@ test('Webhook verifies the specification vector', function (): void {
     check((new Webhook(['whsec_b3RoZXI=', SECRET]))->verify(BODY, vectorHeaders(), TIMESTAMP) !== [], 'one of several secrets');
 });
 
+test('Webhook verifies the v1a (ed25519) vector', function (): void {
+    $v = json_decode(file_get_contents(__DIR__ . '/../../testdata/standard-webhooks-v1a.json'), true);
+    $h = ['webhook-id' => $v['id'], 'webhook-timestamp' => $v['timestamp'], 'webhook-signature' => $v['signature']];
+    $now = (int) $v['timestamp'];
+    same('customer_created', (new Webhook($v['public_key']))->verify($v['body'], $h, $now)['type'], 'type');
+    // With a secret and a public key, either kind of signature is enough.
+    check((new Webhook([SECRET, $v['public_key']]))->verify($v['body'], $h, $now) !== [], 'mixed keys');
+    throws(WebhookVerificationException::class, fn () => (new Webhook($v['public_key']))->verify(str_replace('42', '43', $v['body']), $h, $now));
+    // A v1a signature is no v1 signature, and an HMAC secret checks no v1a.
+    throws(WebhookVerificationException::class, fn () => (new Webhook(SECRET))->verify($v['body'], $h, $now));
+    $asV1 = ['webhook-signature' => str_replace('v1a,', 'v1,', $v['signature'])] + $h;
+    throws(WebhookVerificationException::class, fn () => (new Webhook($v['public_key']))->verify($v['body'], $asV1, $now));
+    throws(WebhookVerificationException::class, fn () => (new Webhook('whpk_' . base64_encode(str_repeat("\x07", 32))))->verify($v['body'], $h, $now));
+    throws(InvalidArgumentException::class, fn () => new Webhook('whpk_AAAA'));
+});
+
 test('Webhook refuses what is not signed', function (): void {
     $cases = [
         'tampered body' => [str_replace('4', '5', BODY), vectorHeaders()],

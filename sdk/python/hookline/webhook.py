@@ -1,5 +1,6 @@
-"""Verifies incoming webhook requests: Standard Webhooks v1 signatures
-(HMAC-SHA256 over "<webhook-id>.<webhook-timestamp>.<raw body>")."""
+"""Verifies incoming webhook requests: Standard Webhooks signatures over
+"<webhook-id>.<webhook-timestamp>.<raw body>", v1 (HMAC-SHA256 with a
+"whsec_" secret) and v1a (ed25519 with a "whpk_" public key)."""
 
 from __future__ import annotations
 
@@ -11,23 +12,34 @@ import json
 import time
 from typing import Any, List, Mapping, Optional, Sequence, Union
 
+from . import _ed25519
 from .errors import WebhookVerificationError
 
 _PREFIX = "whsec_"
+_PUBLIC_PREFIX = "whpk_"
 
 
 class Webhook:
     """Verifies the signature of requests sent by a Hookline webhook.
 
-    secret is the webhook's signing secret ("whsec_..."), or several during
-    a rotation: any one matching is enough.
+    secret is the webhook's signing secret ("whsec_...") or public key
+    ("whpk_..."), or several during a rotation: any one matching is enough.
     """
 
     def __init__(self, secret: Union[str, Sequence[str]], *, tolerance: int = 5 * 60) -> None:
         secrets = [secret] if isinstance(secret, str) else list(secret)
         if not secrets:
             raise ValueError("Webhook needs a secret")
-        self._keys: List[bytes] = [_decode_secret(s) for s in secrets]
+        self._keys: List[bytes] = []
+        self._public_keys: List[bytes] = []
+        for s in secrets:
+            if s.startswith(_PUBLIC_PREFIX):
+                key = _decode_base64(s[len(_PUBLIC_PREFIX):], "public key")
+                if len(key) != 32:
+                    raise ValueError("the public key is not whpk_ followed by 32 bytes of base64")
+                self._public_keys.append(key)
+            else:
+                self._keys.append(_decode_secret(s))
         self.tolerance = tolerance
 
     def verify(self, body: Union[bytes, str], headers: Mapping[str, str], *, now: Optional[float] = None) -> Any:
@@ -55,30 +67,40 @@ class Webhook:
             raise WebhookVerificationError("the timestamp is in the future")
         raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         signed = f"{msg_id}.{timestamp}.".encode("utf-8") + raw
-        for key in self._keys:
-            expected = hmac.new(key, signed, hashlib.sha256).digest()
-            for entry in signatures.split(" "):
-                version, _, sig = entry.partition(",")
-                if version != "v1" or not sig:
-                    continue
-                try:
-                    given = base64.b64decode(sig, validate=True)
-                except (binascii.Error, ValueError):
-                    continue
-                if hmac.compare_digest(given, expected):
-                    try:
-                        return json.loads(raw.decode("utf-8"))
-                    except (UnicodeDecodeError, ValueError):
-                        raise WebhookVerificationError("the body is not JSON") from None
-        raise WebhookVerificationError("no signature matches")
+        if not self._matches(signed, signatures):
+            raise WebhookVerificationError("no signature matches")
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise WebhookVerificationError("the body is not JSON") from None
+
+    def _matches(self, signed: bytes, signatures: str) -> bool:
+        macs = [hmac.new(key, signed, hashlib.sha256).digest() for key in self._keys]
+        for entry in signatures.split(" "):
+            version, _, sig = entry.partition(",")
+            if version not in ("v1", "v1a") or not sig:
+                continue
+            try:
+                given = base64.b64decode(sig, validate=True)
+            except (binascii.Error, ValueError):
+                continue
+            if version == "v1" and any(hmac.compare_digest(given, mac) for mac in macs):
+                return True
+            if version == "v1a" and any(_ed25519.verify(key, signed, given) for key in self._public_keys):
+                return True
+        return False
 
 
 def _decode_secret(secret: str) -> bytes:
     value = secret[len(_PREFIX):] if secret.startswith(_PREFIX) else secret
-    try:
-        key = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError("the secret is not whsec_ followed by base64") from None
+    key = _decode_base64(value, "secret")
     if not key:
         raise ValueError("the secret is empty")
     return key
+
+
+def _decode_base64(value: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"the {what} is not base64") from None

@@ -6,6 +6,7 @@ a captured delivery); without them they are skipped.
 """
 
 import ast
+import base64
 import email.message
 import io
 import json
@@ -68,6 +69,25 @@ class TestWebhook(unittest.TestCase):
         # Of several secrets, one matching is enough.
         self.assertTrue(Webhook(["whsec_b3RoZXI=", SECRET]).verify(BODY, vector_headers(), now=self.now))
 
+    def test_v1a_vector_verifies(self):
+        v = json.loads((Path(__file__).parent.parent.parent / "testdata" / "standard-webhooks-v1a.json").read_text())
+        h = {"webhook-id": v["id"], "webhook-timestamp": v["timestamp"], "webhook-signature": v["signature"]}
+        now = int(v["timestamp"])
+        self.assertEqual(Webhook(v["public_key"]).verify(v["body"], h, now=now)["type"], "customer_created")
+        # With a secret and a public key, either kind of signature is enough.
+        self.assertTrue(Webhook([SECRET, v["public_key"]]).verify(v["body"], h, now=now))
+        with self.assertRaises(WebhookVerificationError):
+            Webhook(v["public_key"]).verify(v["body"].replace("42", "43"), h, now=now)
+        # A v1a signature is no v1 signature, and an HMAC secret checks no v1a.
+        with self.assertRaises(WebhookVerificationError):
+            Webhook(SECRET).verify(v["body"], h, now=now)
+        with self.assertRaises(WebhookVerificationError):
+            Webhook(v["public_key"]).verify(v["body"], {**h, "webhook-signature": v["signature"].replace("v1a,", "v1,")}, now=now)
+        with self.assertRaises(WebhookVerificationError):
+            Webhook("whpk_" + base64.b64encode(bytes([7] * 32)).decode()).verify(v["body"], h, now=now)
+        with self.assertRaises(ValueError):
+            Webhook("whpk_AAAA")
+
     def test_rejections(self):
         cases = {
             "tampered body": (BODY.replace("4", "5"), vector_headers()),
@@ -98,6 +118,26 @@ class FakeResponse(io.BytesIO):
     def __init__(self, status, body):
         super().__init__(body)
         self.status = status
+
+
+class TestEd25519(unittest.TestCase):
+    # RFC 8032, section 7.1, tests 1 and 2.
+    VECTORS = [
+        ("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+         "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"),
+        ("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
+         "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"),
+    ]
+
+    def test_rfc8032_vectors(self):
+        from hookline import _ed25519
+
+        for pk, msg, sig in self.VECTORS:
+            pk, msg, sig = bytes.fromhex(pk), bytes.fromhex(msg), bytes.fromhex(sig)
+            self.assertTrue(_ed25519.verify(pk, msg, sig))
+            self.assertFalse(_ed25519.verify(pk, msg + b"x", sig))
+            self.assertFalse(_ed25519.verify(pk, msg, sig[:63] + bytes([sig[63] ^ 1])))
+            self.assertFalse(_ed25519.verify(pk, msg, sig[:32] + (2**253).to_bytes(32, "little")), "s >= L is refused")
 
 
 class TestClient(unittest.TestCase):

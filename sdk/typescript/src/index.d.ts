@@ -497,9 +497,9 @@ export declare class WebhookVerificationError extends HooklineError {}
 /** Headers as fetch's Headers, Node's IncomingHttpHeaders or a plain object. */
 export type HeaderSource = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
 
-/** Verifies Standard Webhooks v1 signatures of requests a Hookline webhook sends. */
+/** Verifies Standard Webhooks signatures (v1 HMAC, v1a ed25519) of requests a Hookline webhook sends. */
 export declare class Webhook {
-  /** secret: "whsec_…", or several during a rotation. */
+  /** secret: "whsec_…" (v1) or a public key "whpk_…" (v1a), or several during a rotation. */
   constructor(secret: string | string[], options?: { toleranceSeconds?: number; now?: () => number });
   /** Checks the raw body against the webhook-* headers; returns the parsed payload or throws WebhookVerificationError. */
   verify<T = JsonObject>(body: string | Uint8Array, headers: HeaderSource): T;

@@ -46,6 +46,23 @@ test('Webhook verifies the specification vector', () => {
   assert.ok(two.verify(VECTOR.body, vectorHeaders()));
 });
 
+test('Webhook verifies the v1a (ed25519) vector', () => {
+  const v = JSON.parse(readFileSync(new URL('../../testdata/standard-webhooks-v1a.json', import.meta.url), 'utf8'));
+  const headers = { 'webhook-id': v.id, 'webhook-timestamp': v.timestamp, 'webhook-signature': v.signature };
+  const at = { now: () => Number(v.timestamp) };
+  assert.equal(new Webhook(v.public_key, at).verify(v.body, headers).type, 'customer_created');
+  // With a secret and a public key, either kind of signature is enough.
+  assert.ok(new Webhook([VECTOR.secret, v.public_key], at).verify(v.body, headers));
+  assert.throws(() => new Webhook(v.public_key, at).verify(v.body.replace('42', '43'), headers), WebhookVerificationError);
+  // A v1a signature is no v1 signature, and an HMAC secret checks no v1a.
+  assert.throws(() => new Webhook(VECTOR.secret, at).verify(v.body, headers), WebhookVerificationError);
+  const asV1 = { ...headers, 'webhook-signature': v.signature.replace('v1a,', 'v1,') };
+  assert.throws(() => new Webhook(v.public_key, at).verify(v.body, asV1), WebhookVerificationError);
+  const otherKey = 'whpk_' + Buffer.alloc(32, 7).toString('base64');
+  assert.throws(() => new Webhook(otherKey, at).verify(v.body, headers), /no signature matches|public key/);
+  assert.throws(() => new Webhook('whpk_AAAA'), TypeError);
+});
+
 test('Webhook refuses what is not signed', () => {
   const wh = new Webhook(VECTOR.secret, { now: () => Number(VECTOR.timestamp) });
   const cases = {
