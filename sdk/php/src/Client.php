@@ -126,7 +126,15 @@ final class Client
                 throw new ConnectionException("hookline: {$method} {$path}: " . $e->getMessage(), $e->timedOut);
             }
             if ($status >= 200 && $status <= 299) {
-                return $status === 204 || $text === '' ? null : json_decode($text, true, 512, JSON_THROW_ON_ERROR);
+                if ($status === 204 || $text === '') {
+                    return null;
+                }
+                try {
+                    return json_decode($text, true, 512, JSON_THROW_ON_ERROR);
+                } catch (\JsonException $e) {
+                    // A proxy's HTML page with a 200, say: not the API answering.
+                    throw new HooklineException("hookline: {$method} {$path}: the answer (status {$status}) is not JSON", 0, $e);
+                }
             }
             $err = ApiException::fromResponse($method, $path, $status, $reason, $respHeaders, $text);
             if ($canRetry && in_array($status, self::RETRY_STATUSES, true)) {

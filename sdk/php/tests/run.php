@@ -164,6 +164,15 @@ test('a non-JSON error page still gives an ApiException; IDs are escaped', funct
     same('http://h/api/v1/tenants/a%2Fb', $calls[0]['url'], 'url');
 });
 
+test('a 2xx answer that is not JSON is a HooklineException', function (): void {
+    $answers = [[200, 'OK', [], '<html>login</html>']];
+    $calls = $waits = [];
+    $c = fake($answers, $calls, $waits);
+    $e = throws(Hookline\HooklineException::class, fn () => $c->me());
+    check(!$e instanceof ApiException, get_class($e));
+    check(str_contains($e->getMessage(), 'GET /api/v1/me: the answer (status 200) is not JSON'), $e->getMessage());
+});
+
 test('GETs are retried on 503 and connection errors, honouring Retry-After', function (): void {
     $answers = [[503, 'Service Unavailable', ['retry-after' => '2'], ''], new ConnectionException('refused'), [200, 'OK', [], '{"data":[]}']];
     $calls = $waits = [];

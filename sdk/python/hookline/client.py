@@ -15,7 +15,7 @@ import urllib.parse
 import urllib.request
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
-from .errors import APIConnectionError, api_error
+from .errors import APIConnectionError, HooklineError, api_error
 from .types import (
     APIKey,
     Attempt,
@@ -125,9 +125,14 @@ class Hookline:
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                     raw = resp.read()
-                    if resp.status == 204 or not raw:
-                        return None
+                    status = resp.status
+                if status == 204 or not raw:
+                    return None
+                try:
                     return json.loads(raw.decode("utf-8"))
+                except (UnicodeDecodeError, ValueError):
+                    # A proxy's HTML page with a 200, say: not the API answering.
+                    raise HooklineError(f"hookline: {method} {path}: the answer (status {status}) is not JSON") from None
             except urllib.error.HTTPError as e:
                 raw = e.read()
                 err = api_error(method, path, e.code, e.reason or "", e.headers, raw)

@@ -184,6 +184,12 @@ class TestClient(unittest.TestCase):
         self.assertEqual((cm.exception.status, cm.exception.detail), (502, "<html> <b>Bad gateway</b></html>"))
         self.assertEqual(self.requests[0].full_url, "http://h/api/v1/tenants/a%2Fb")
 
+    def test_2xx_that_is_not_json(self):
+        c = self.client([FakeResponse(200, b"<html>login</html>")])
+        with self.assertRaisesRegex(hookline.HooklineError, r"GET /api/v1/me: the answer \(status 200\) is not JSON") as cm:
+            c.me()
+        self.assertNotIsInstance(cm.exception, APIError)
+
     def test_get_retried_on_503_and_connection_errors(self):
         c = self.client([
             http_error(503, b"", {"Retry-After": "2"}),

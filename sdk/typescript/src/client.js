@@ -2,7 +2,7 @@
 // client.events, client.webhooks, client.eventTypes, client.deliveries,
 // client.tenants, client.keys and client.auditLog. Field names are the API's own (snake_case), in requests
 // and answers alike. Types are in index.d.ts.
-import { ConnectionError, apiError } from './errors.js';
+import { ConnectionError, HooklineError, apiError } from './errors.js';
 
 /** The SDK's version, sent in the User-Agent header. */
 export const VERSION = '0.1.0';
@@ -75,7 +75,13 @@ export class Hookline {
         throw err;
       }
       if (response.ok) {
-        return response.status === 204 || text === '' ? undefined : JSON.parse(text);
+        if (response.status === 204 || text === '') return undefined;
+        try {
+          return JSON.parse(text);
+        } catch (cause) {
+          // A proxy's HTML page with a 200, say: not the API answering.
+          throw new HooklineError(`hookline: ${method} ${path}: the answer (status ${response.status}) is not JSON`, { cause });
+        }
       }
       const err = apiError(method, path, response, text);
       if (canRetry && RETRY_STATUSES.has(response.status)) {

@@ -9,6 +9,7 @@ import {
   Hookline,
   VERSION,
   ApiError,
+  HooklineError,
   ValidationError,
   NotFoundError,
   ConnectionError,
@@ -122,6 +123,13 @@ test('a non-JSON error page still gives an ApiError', async () => {
   assert.equal(err.status, 502);
   assert.equal(err.detail, '<html> <b>Bad gateway</b></html>');
   assert.equal(f.calls[0].url, 'http://h/api/v1/tenants/a%2Fb', 'IDs are escaped');
+});
+
+test('a 2xx answer that is not JSON is a HooklineError', async () => {
+  const f = fakeFetch([{ status: 200, body: '<html>login</html>' }]);
+  const err = await new Hookline({ baseUrl: 'http://h', fetch: f }).me().catch((e) => e);
+  assert.ok(err instanceof HooklineError && !(err instanceof ApiError), String(err));
+  assert.match(err.message, /GET \/api\/v1\/me: the answer \(status 200\) is not JSON/);
 });
 
 test('GETs are retried on 503 and connection errors, honouring Retry-After', async () => {
