@@ -240,8 +240,27 @@ func (a *API) Mount(mux *http.ServeMux, routes []Route) {
 	})
 }
 
+// bodyLimit is the most a route reads of a request body: a published
+// event may be larger than other requests.
+func (a *API) bodyLimit(rt Route) int64 {
+	if rt.Method == http.MethodPost && rt.Pattern == "/api/v1/events" {
+		return a.cfg.MaxEventBytes
+	}
+	return a.cfg.MaxBodyBytes
+}
+
 func (a *API) handle(rt Route) http.Handler {
+	limit := a.bodyLimit(rt)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A body declared larger than the route reads is refused before a
+		// byte of it is read: waiting for it would hold the connection for
+		// what is refused anyway.
+		if limit > 0 && r.ContentLength > limit {
+			w.Header().Set("Connection", "close")
+			problem.WriteError(w, r, a.log, webhook.Errorf(webhook.ETOOLARGE,
+				"the request body is %d bytes; this route takes at most %d", r.ContentLength, limit))
+			return
+		}
 		if rt.Scope != "" {
 			// An address that sent too many unknown keys is refused before
 			// its key is looked up; a known key never spends from it. A

@@ -1,5 +1,6 @@
 // Package jsonx decodes API request bodies strictly: exactly one JSON value,
-// no unknown fields, bounded nesting, valid UTF-8. Every failure comes back
+// no unknown fields, no key twice in an object, bounded nesting, valid
+// UTF-8. Every failure comes back
 // as a *webhook.Error whose message is safe to show the client, so handlers
 // can return it as is.
 package jsonx
@@ -75,6 +76,9 @@ func (d Decoder) DecodeBytes(b []byte, v any) error {
 		maxDepth = DefaultMaxDepth
 	}
 	if err := CheckDepth(b, maxDepth); err != nil {
+		return err
+	}
+	if err := CheckDuplicateKeys(b); err != nil {
 		return err
 	}
 

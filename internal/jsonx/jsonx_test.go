@@ -235,3 +235,32 @@ func checkError(t *testing.T, err error, code webhook.Code, field, fragment stri
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
+
+func TestDuplicateKeys(t *testing.T) {
+	tests := []struct {
+		body string
+		dup  string // "" when accepted
+	}{
+		{`{"amount": 1000000, "amount": 1}`, "amount"},
+		{`{"a": 1, "\u0061": 2}`, "a"},
+		{`{"data": {"x": {"y": 1, "y": 2}}}`, "y"},
+		{`[{"a": 1}, {"a": 2}]`, ""},
+		{`{"a": {"a": 1}, "b": ["a", "a"]}`, ""},
+		{`{"a": "\"a\": 1, \"a\""}`, ""},
+		{`{"a": 1, "b": {"c": 1}, "c": 2}`, ""},
+		{`{"list": [{"k": 1, "k": 2}]}`, "k"},
+	}
+	for _, tt := range tests {
+		err := jsonx.CheckDuplicateKeys([]byte(tt.body))
+		switch {
+		case tt.dup == "" && err != nil:
+			t.Errorf("%s: %v", tt.body, err)
+		case tt.dup != "" && (err == nil || !strings.Contains(err.Error(), `"`+tt.dup+`" appears twice`)):
+			t.Errorf("%s: %v, want the key %q named", tt.body, err, tt.dup)
+		}
+	}
+	var v map[string]any
+	if err := jsonx.DecodeBytes([]byte(`{"amount": 1000000, "amount": 1}`), &v); webhook.ErrorCode(err) != webhook.EINVALID {
+		t.Errorf("DecodeBytes: %v", err)
+	}
+}

@@ -142,6 +142,26 @@ func TenantCheck(st store.TenantStore, strict bool) func(ctx context.Context, id
 // applyTenant validates the set fields of in and copies them into t,
 // noting every problem in v.
 func (r *Registry) applyTenant(t *webhook.Tenant, in TenantInput, v *webhook.Validation) {
+	// Not UTF-8: refused before anything reads it (see apply).
+	for _, f := range []struct {
+		name string
+		s    *string
+	}{{"name", in.Name}, {"contact_email", in.ContactEmail}} {
+		if f.s != nil && !utf8.ValidString(*f.s) {
+			v.Add(webhook.EINVALID, webhook.At(f.name), "is not valid UTF-8 text")
+			return
+		}
+	}
+	for k, val := range in.Metadata {
+		if !utf8.ValidString(k) || !utf8.ValidString(val) {
+			v.Add(webhook.EINVALID, webhook.At("metadata"), "is not valid UTF-8 text")
+			return
+		}
+	}
+	if b := in.Branding.Value; in.Branding.Set && b != nil && !(utf8.ValidString(b.Name) && utf8.ValidString(b.LogoURL) && utf8.ValidString(b.Accent)) {
+		v.Add(webhook.EINVALID, webhook.At("branding"), "is not valid UTF-8 text")
+		return
+	}
 	if in.Name != nil {
 		name := strings.TrimSpace(*in.Name)
 		if n := utf8.RuneCountInString(name); n < 1 || n > MaxTenantName {

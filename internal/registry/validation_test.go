@@ -9,6 +9,7 @@ import (
 
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/registry"
+	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -188,4 +189,30 @@ func TestEventTypeValidationReportsEveryProblem(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestInvalidUTF8IsRefused: text that is not UTF-8 (a form in another
+// encoding; the API's decoder refuses it earlier) is a field error, and
+// nothing is stored, whatever the backend would have made of the bytes.
+func TestInvalidUTF8IsRefused(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	bad := "Caf\xe9"
+	url := "https://example.com/hooks"
+	good := "Billing"
+	_, _, err := b.reg.CreateWebhook(b.ctx, registry.WebhookInput{Name: &bad, URL: &url, Events: []string{"*"},
+		Headers: map[string]string{"X-Team": "ok"}})
+	wantProblems(t, err, "/name invalid: is not valid UTF-8 text")
+	_, _, err = b.reg.CreateWebhook(b.ctx, registry.WebhookInput{Name: &good, URL: &url, Events: []string{"*"},
+		Headers: map[string]string{"X-Team": bad}})
+	wantProblems(t, err, "/headers invalid: a header is not valid UTF-8 text")
+	page, err := b.store.WebhookList(b.ctx, store.WebhookListParams{Scope: auth.AllTenants(), Limit: 10})
+	if err != nil || len(page.Webhooks) != 0 {
+		t.Errorf("stored %d webhooks (%v)", len(page.Webhooks), err)
+	}
+	id := "acme"
+	_, err = b.reg.CreateTenant(b.ctx, registry.TenantInput{ID: &id, Name: &bad})
+	wantProblems(t, err, "/name invalid: is not valid UTF-8 text")
+	_, err = b.reg.CreateTenant(b.ctx, registry.TenantInput{ID: &id, Metadata: map[string]string{"k": bad}})
+	wantProblems(t, err, "/metadata invalid: is not valid UTF-8 text")
 }

@@ -215,6 +215,35 @@ func (r *Registry) CheckWebhook(ctx context.Context, in WebhookInput) error {
 // A new webhook field gets its check here, in the order of the fields in
 // the API's request: each bad value is one v.Add at its place.
 func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInput, v *webhook.Validation) error {
+	// Text that is not UTF-8 (a form posted in another encoding, a hostile
+	// client) is refused before any other check reads it: SQLite would
+	// keep the raw bytes and PostgreSQL refuse them.
+	bad := false
+	for _, f := range []struct {
+		name string
+		s    *string
+	}{{"name", in.Name}, {"url", in.URL}, {"description", in.Description}, {"format", in.Format}, {"integration", in.Integration}} {
+		if f.s != nil && !utf8.ValidString(*f.s) {
+			v.Add(webhook.EINVALID, webhook.At(f.name), "is not valid UTF-8 text")
+			bad = true
+		}
+	}
+	for i, e := range in.Events {
+		if !utf8.ValidString(e) {
+			v.Add(webhook.EINVALID, webhook.At("events").Index(i), "is not valid UTF-8 text")
+			bad = true
+		}
+	}
+	for name, value := range in.Headers {
+		if !utf8.ValidString(name) || !utf8.ValidString(value) {
+			v.Add(webhook.EINVALID, webhook.At("headers"), "a header is not valid UTF-8 text")
+			bad = true
+			break
+		}
+	}
+	if bad {
+		return nil
+	}
 	if in.Name != nil {
 		name := strings.TrimSpace(*in.Name)
 		if n := utf8.RuneCountInString(name); n < MinName || n > MaxName {

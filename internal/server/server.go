@@ -125,6 +125,11 @@ func Middleware(h http.Handler, log *slog.Logger, trusted []netip.Prefix, tracer
 		w.Header().Set("X-Request-Id", id)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "same-origin")
+		if r.TLS != nil {
+			// Served over TLS: browsers keep to HTTPS for this host for a
+			// year. Behind a TLS-terminating proxy, the proxy sends it.
+			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		r = r.WithContext(reqid.With(r.Context(), id))
 		rw := &statusWriter{ResponseWriter: w}
 		var span trace.Span
