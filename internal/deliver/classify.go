@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net"
+	"net/url"
 	"syscall"
 
 	"github.com/hookline/hookline/internal/egress"
@@ -17,8 +18,10 @@ import (
 const blockedMessage = "destination not allowed"
 
 // Classify names the class of a transport error and a message safe to
-// store and show.
+// store, show and log: the request's URL in it is cut to scheme and host,
+// since a receiver's path and query often carry its own secret.
 func Classify(err error) (webhook.ErrorClass, string) {
+	err = redactURL(err)
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
@@ -42,4 +45,30 @@ func Classify(err error) (webhook.ErrorClass, string) {
 		return webhook.ErrClassInternal, "attempt cancelled (shutting down)"
 	}
 	return webhook.ErrClassConnection, "connection error: " + err.Error()
+}
+
+// redactURL returns err with the URL of an *url.Error (the client's
+// `Post "https://host/path?token=…": …`) cut to scheme and host.
+func redactURL(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	c := *ue
+	c.URL = RedactURL(ue.URL)
+	return &c
+}
+
+// RedactURL is rawURL with only its scheme and host: what logs and error
+// texts may show of a webhook's URL.
+func RedactURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return "(url)"
+	}
+	s := u.Scheme + "://" + u.Host
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" {
+		s += "/…"
+	}
+	return s
 }

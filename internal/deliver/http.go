@@ -67,7 +67,7 @@ func (d *HTTP) post(ctx context.Context, t Task) webhook.Attempt {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.Webhook.URL, bytes.NewReader(body))
 	if err != nil {
-		a.ErrorClass, a.Error = webhook.ErrClassInternal, "invalid request: "+err.Error()
+		a.ErrorClass, a.Error = webhook.ErrClassInternal, "invalid request: "+redactURL(err).Error()
 		a.Answer = a.ErrorClass.Answer()
 		return a
 	}

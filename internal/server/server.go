@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -141,7 +142,7 @@ func Middleware(h http.Handler, log *slog.Logger, trusted []netip.Prefix, tracer
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				log.Error("panic serving request", "panic", p, "request_id", id, "path", r.URL.Path, "stack", string(debug.Stack()))
+				log.Error("panic serving request", "panic", p, "request_id", id, "path", logPath(r.URL.Path), "stack", string(debug.Stack()))
 				if rw.status == 0 {
 					problem.Write(rw, problem.Problem{Status: http.StatusInternalServerError, Detail: "internal error", RequestID: id})
 				}
@@ -150,7 +151,7 @@ func Middleware(h http.Handler, log *slog.Logger, trusted []netip.Prefix, tracer
 			if rw.status >= 500 {
 				lvl = slog.LevelWarn
 			}
-			attrs := []any{"method", r.Method, "path", r.URL.Path,
+			attrs := []any{"method", r.Method, "path", logPath(r.URL.Path),
 				"status", rw.status, "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 				"request_id", id, "remote", r.RemoteAddr}
 			if span != nil {
@@ -163,6 +164,15 @@ func Middleware(h http.Handler, log *slog.Logger, trusted []netip.Prefix, tracer
 		}()
 		h.ServeHTTP(rw, r)
 	})
+}
+
+// logPath is a request path as logs show it: a request-inspector bin's
+// capture URL (/bins/<token>) is a capability, so its token is cut.
+func logPath(p string) string {
+	if rest, ok := strings.CutPrefix(p, "/bins/"); ok && rest != "" {
+		return "/bins/…"
+	}
+	return p
 }
 
 func printable(s string) bool {

@@ -28,3 +28,16 @@ func TestHSTSOnlyOverTLS(t *testing.T) {
 		}
 	}
 }
+
+func TestLogPathCutsBinTokens(t *testing.T) {
+	for in, want := range map[string]string{
+		"/bins/4clvwkxdal7jkze2ggi6l6gq": "/bins/…",
+		"/bins/":                         "/bins/",
+		"/api/v1/bins/bin_1":             "/api/v1/bins/bin_1",
+		"/portal/open":                   "/portal/open",
+	} {
+		if got := logPath(in); got != want {
+			t.Errorf("logPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
