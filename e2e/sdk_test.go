@@ -143,26 +143,26 @@ func runSDKExamples(t *testing.T, s *server, dir string, env []string, signed, t
 	}
 }
 
-// runWordPressExample runs sdk/php/examples/wordpress.php, which fires a
+// runWordPressExample runs examples/wordpress-publisher/publisher.php, which fires a
 // user_register hook twice for one sign-up: one customer_created event,
 // the second run a duplicate of the first thanks to its idempotency key.
 func runWordPressExample(t *testing.T, s *server, env []string, php string) {
 	t.Helper()
-	out := runSuite(t, filepath.Join("..", "sdk", "php"), env, php, "examples/wordpress.php")
+	out := runSuite(t, filepath.Join("..", "examples", "wordpress-publisher"), env, php, "publisher.php")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 2 {
-		t.Fatalf("wordpress.php printed %q, want two lines (an event id, then the same id and duplicate)", out)
+		t.Fatalf("publisher.php printed %q, want two lines (an event id, then the same id and duplicate)", out)
 	}
 	id := lines[0]
 	if lines[1] != id+" duplicate" {
-		t.Errorf("wordpress.php's second run printed %q, want %q", lines[1], id+" duplicate")
+		t.Errorf("publisher.php's second run printed %q, want %q", lines[1], id+" duplicate")
 	}
 	ev, err := client.New(s.URL, s.Key).EventGet(context.Background(), id)
 	if err != nil {
-		t.Fatalf("wordpress.php printed %q: %v", id, err)
+		t.Fatalf("publisher.php printed %q: %v", id, err)
 	}
 	if ev.Type != "customer_created" || ev.IdempotencyKey != "customer_created:4242" || !strings.Contains(string(ev.Data), `"customer_user_email":"jane@example.com"`) {
-		t.Errorf("wordpress.php stored %+v", ev.Event)
+		t.Errorf("publisher.php stored %+v", ev.Event)
 	}
 }
 

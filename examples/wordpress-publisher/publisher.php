@@ -13,7 +13,10 @@
 
 declare(strict_types=1);
 
-require file_exists(__DIR__ . '/../vendor/autoload.php') ? __DIR__ . '/../vendor/autoload.php' : __DIR__ . '/../tests/autoload.php';
+// The SDK: Composer's autoloader in a real plugin (composer require
+// hookline/hookline); here, the SDK in this repository.
+$sdk = __DIR__ . '/../../sdk/php';
+require file_exists($sdk . '/vendor/autoload.php') ? $sdk . '/vendor/autoload.php' : $sdk . '/tests/autoload.php';
 
 use Hookline\ApiException;
 use Hookline\Client;
