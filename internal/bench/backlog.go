@@ -34,8 +34,8 @@ func RunBacklog(ctx context.Context, cfg Config) (*BacklogReport, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Server != "" {
-		return nil, fmt.Errorf("--backlog needs a local server (it reads its memory use)")
+	if cfg.Server != "" || cfg.Instances > 1 || cfg.Baseline {
+		return nil, fmt.Errorf("--backlog needs one local server (it reads its memory use), without --baseline")
 	}
 	// Reserve a port for the receiver that is down for now.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -44,7 +44,16 @@ func RunBacklog(ctx context.Context, cfg Config) (*BacklogReport, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	local, err := startLocal(cfg.Executable, cfg.ServerArgs)
+	args := cfg.ServerArgs
+	if cfg.DatabaseURL != "" {
+		pg, err := preparePostgres(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, err
+		}
+		defer pg.close() // after the server has stopped
+		args = append(pg.serverArgs(), args...)
+	}
+	local, err := startLocal(cfg.Executable, args, true)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +67,7 @@ func RunBacklog(ctx context.Context, cfg Config) (*BacklogReport, error) {
 	}
 	backlogCfg := cfg
 	backlogCfg.Rate = 0
-	down := publish(ctx, api, backlogCfg, nil)
+	down := publish(ctx, []*client{api}, backlogCfg, nil)
 	rep := &BacklogReport{Backlog: int64(len(down.ids)) * int64(cfg.Webhooks), PublishSeconds: down.end.Sub(down.start).Seconds()}
 	if _, rss, ok := local.usage(); ok {
 		rep.ServerPeakRSSMB = float64(rss) / (1 << 20)
@@ -80,7 +89,7 @@ func RunBacklog(ctx context.Context, cfg Config) (*BacklogReport, error) {
 	liveDone := make(chan *published, 1)
 	liveCtx, stopLive := context.WithCancel(ctx)
 	defer stopLive()
-	go func() { liveDone <- publish(liveCtx, api, liveCfg, rc) }()
+	go func() { liveDone <- publish(liveCtx, []*client{api}, liveCfg, rc) }()
 
 	// Wait for the backlog to drain (bounded).
 	deadline := up.Add(cfg.DrainTimeout)

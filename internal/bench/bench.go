@@ -11,7 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,6 +27,17 @@ type Config struct {
 	// Server and APIKey target an existing server instead.
 	Server string
 	APIKey string
+	// DatabaseURL runs the local server(s) on PostgreSQL: the bench makes
+	// a fresh schema in that database and a shared secret key, and drops
+	// the schema at the end.
+	DatabaseURL string
+	// Instances is how many local servers share the database (more than
+	// one needs DatabaseURL); the publishers spread over them.
+	Instances int
+	// Baseline measures the trivial Go HTTP pair on loopback first, for
+	// BaselineDuration (default: the publishing duration, at most 10s).
+	Baseline         bool
+	BaselineDuration time.Duration
 
 	Rate        float64 // events/s; 0 = as fast as accepted
 	Events      int     // stop after this many events...
@@ -77,6 +88,12 @@ func (c *Config) Defaults() {
 	if c.Duration <= 0 {
 		c.Duration = 10 * time.Minute // a bound even when counting events
 	}
+	if c.Instances <= 0 {
+		c.Instances = 1
+	}
+	if c.BaselineDuration <= 0 {
+		c.BaselineDuration = min(c.Duration, 10*time.Second)
+	}
 }
 
 // Validate checks the configuration.
@@ -92,6 +109,12 @@ func (c *Config) Validate() error {
 		return errors.New("--server needs --api-key")
 	case c.Events > 100_000_000:
 		return errors.New("--events at most 100000000")
+	case c.Server != "" && (c.DatabaseURL != "" || c.Instances > 1):
+		return errors.New("--database-url and --instances start local servers; they do not go with --server")
+	case c.Instances > 16:
+		return errors.New("--instances at most 16")
+	case c.Instances > 1 && c.DatabaseURL == "" && !slices.Contains(c.ServerArgs, "--database-url"):
+		return errors.New("--instances above 1 needs --database-url (instances share a PostgreSQL database)")
 	}
 	return nil
 }
@@ -102,6 +125,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	var wire float64
+	if cfg.Baseline {
+		// First, while nothing else of the run is up.
+		var err error
+		if wire, err = runBaseline(ctx, cfg); err != nil {
+			return nil, fmt.Errorf("baseline: %w", err)
+		}
+		progressf(cfg.Progress, "baseline: trivial Go HTTP pair on loopback %.0f POST/s\n", wire)
+	}
 	rc, err := startReceiver(receiverConfig{
 		Latency: cfg.Latency, SlowLatency: cfg.SlowLatency, FailRate: cfg.FailRate, FailStatus: cfg.FailStatus,
 	})
@@ -110,29 +142,48 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	defer rc.close()
 
-	var local *localServer
-	base, key := cfg.Server, cfg.APIKey
-	if base == "" {
-		local, err = startLocal(cfg.Executable, cfg.ServerArgs)
-		if err != nil {
+	var pg *pgBench
+	var locals []*localServer
+	apis := []*client{{base: cfg.Server, key: cfg.APIKey}}
+	if cfg.Server == "" {
+		args := cfg.ServerArgs
+		if cfg.DatabaseURL != "" {
+			if pg, err = preparePostgres(ctx, cfg.DatabaseURL); err != nil {
+				return nil, err
+			}
+			defer pg.close() // after the servers have stopped (defers run last first)
+			args = append(pg.serverArgs(), args...)
+		}
+		if locals, err = startLocals(cfg.Executable, args, cfg.Instances); err != nil {
 			return nil, err
 		}
-		defer local.stop()
-		base, key = local.url, local.key
+		defer stopAll(locals)
+		apis = apis[:0]
+		for _, l := range locals {
+			apis = append(apis, &client{base: l.url, key: l.key})
+		}
 	}
-	api := &client{base: strings.TrimRight(base, "/"), key: key, http: &http.Client{
+	hc := &http.Client{
 		Timeout:   30 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency + 8, MaxIdleConns: cfg.Concurrency + 8},
-	}}
-	if err := setup(ctx, api, cfg, rc.URL()); err != nil {
+	}
+	for _, a := range apis {
+		a.base, a.http = strings.TrimRight(a.base, "/"), hc
+	}
+	if err := setup(ctx, apis[0], cfg, rc.URL()); err != nil {
 		return nil, err
 	}
-	var cpu0 time.Duration
-	if local != nil {
-		cpu0, _, _ = local.usage()
+	cpu0 := serversCPU(locals)
+	var pg0 pgSnapshot
+	var backend0 map[int]time.Duration
+	if pg != nil {
+		if pg0, err = pg.snapshot(ctx); err != nil {
+			return nil, err
+		}
+		backend0, _ = pg.backendCPU(ctx)
 	}
 
-	res := publish(ctx, api, cfg, rc)
+	res := publish(ctx, apis, cfg, rc)
 	expected := int64(len(res.ids)) * int64(cfg.Webhooks)
 	drainStart := time.Now()
 	for rc.count.Load()-rc.failed.Load() < expected && time.Since(drainStart) < cfg.DrainTimeout && ctx.Err() == nil {
@@ -147,14 +198,55 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		fmt.Fprintln(cfg.Progress)
 	}
 	rep := buildReport(cfg, res, rc.snapshot(), end)
-	if local != nil {
-		cpu, rss, ok := local.usage()
-		if ok {
-			rep.ServerCPUSeconds = (cpu - cpu0).Seconds()
-			rep.ServerPeakRSSMB = float64(rss) / (1 << 20)
+	rep.Instances = len(apis)
+	rep.Backend = "sqlite"
+	switch {
+	case cfg.Server != "":
+		rep.Backend = "unknown (--server)"
+	case pg != nil || slices.Contains(cfg.ServerArgs, "--database-url"):
+		rep.Backend = "postgres"
+	}
+	if wire > 0 {
+		rep.BaselinePostsPerSec = wire
+		rep.EventsPerWire = rep.EventsPerSecond / wire
+		rep.DeliveriesPerWire = rep.DeliveriesPerSec / wire
+	}
+	if len(locals) > 0 {
+		cpu1 := serversCPU(locals)
+		var backend1 map[int]time.Duration
+		if pg != nil {
+			backend1, _ = pg.backendCPU(ctx)
+		}
+		for i, l := range locals {
+			_, rss, ok := l.usage()
+			if ok && cpu1[i] > 0 {
+				rep.InstanceCPUSeconds = append(rep.InstanceCPUSeconds, (cpu1[i] - cpu0[i]).Seconds())
+				rep.ServerCPUSeconds += (cpu1[i] - cpu0[i]).Seconds()
+				rep.ServerPeakRSSMB = max(rep.ServerPeakRSSMB, float64(rss)/(1<<20))
+			}
+		}
+		rep.perThousand()
+		if pg != nil {
+			// Stopped first: a backend reports its last statistics when it
+			// goes idle or ends, so the counters are complete afterwards.
+			stopAll(locals)
+			pg1, err := pg.snapshot(ctx)
+			if err != nil {
+				return nil, err
+			}
+			rep.Postgres = pgFigures(pg0, pg1, cpuDelta(backend0, backend1), rep.Events, rep.Deliveries)
 		}
 	}
 	return rep, nil
+}
+
+// serversCPU reads each local server's CPU time (zero where unknown).
+func serversCPU(locals []*localServer) []time.Duration {
+	out := make([]time.Duration, len(locals))
+	for i, l := range locals {
+		out[i], _, _ = l.usage()
+	}
+	return out
 }
 
 // client calls the API.
@@ -257,7 +349,9 @@ type published struct {
 	accepted atomic.Int64
 }
 
-func publish(ctx context.Context, api *client, cfg Config, rc *receiver) *published {
+// publish runs cfg.Concurrency publishers, spread over apis (one per
+// instance) in turn.
+func publish(ctx context.Context, apis []*client, cfg Config, rc *receiver) *published {
 	res := &published{ids: make(map[string]time.Time, max(cfg.Events, 1024)), errs: map[string]int{}}
 	pad := strings.Repeat("x", max(cfg.PayloadSize-40, 0))
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
@@ -278,7 +372,8 @@ func publish(ctx context.Context, api *client, cfg Config, rc *receiver) *publis
 		}
 	}()
 	var wg sync.WaitGroup
-	for range cfg.Concurrency {
+	for w := range cfg.Concurrency {
+		api := apis[w%len(apis)]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -343,107 +438,4 @@ func progress(w io.Writer, start time.Time, accepted int64, rc *receiver) {
 	}
 	fmt.Fprintf(w, "\r%6.1fs  accepted %9d (%8.0f/s)  delivered %9d (%8.0f/s)   ", el, accepted,
 		float64(accepted)/el, got, float64(got)/el)
-}
-
-// Report is the result of a run.
-type Report struct {
-	Events            int64          `json:"events_accepted"`
-	Errors            map[string]int `json:"errors"`
-	PublishSeconds    float64        `json:"publish_seconds"`
-	EventsPerSecond   float64        `json:"events_per_second"`
-	Deliveries        int64          `json:"deliveries"`
-	DeliveriesMissing int64          `json:"deliveries_missing"`
-	DeliveriesPerSec  float64        `json:"deliveries_per_second"`
-	Duplicates        int64          `json:"duplicates"`
-	IngestMS          Percentiles    `json:"ingest_latency_ms"`
-	ReceiptMS         Percentiles    `json:"ingest_to_receipt_latency_ms"`
-	ServerCPUSeconds  float64        `json:"server_cpu_seconds,omitempty"`
-	ServerPeakRSSMB   float64        `json:"server_peak_rss_mb,omitempty"`
-	Config            map[string]any `json:"config"`
-	FailedAnswers     int64          `json:"receiver_failed_answers"`
-	SlowDeliveries    int64          `json:"slow_deliveries"`
-}
-
-// Percentiles of a latency distribution, in milliseconds.
-type Percentiles struct {
-	P50, P90, P99, Max float64
-	N                  int `json:"n"`
-}
-
-func percentiles(ds []time.Duration) Percentiles {
-	if len(ds) == 0 {
-		return Percentiles{}
-	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	at := func(q float64) float64 {
-		i := int(q * float64(len(ds)-1))
-		return float64(ds[i].Microseconds()) / 1000
-	}
-	return Percentiles{P50: at(.5), P90: at(.9), P99: at(.99), Max: at(1), N: len(ds)}
-}
-
-func buildReport(cfg Config, res *published, arrivals []arrival, end time.Time) *Report {
-	rep := &Report{Errors: res.errs, Events: res.accepted.Load()}
-	rep.PublishSeconds = res.end.Sub(res.start).Seconds()
-	if rep.PublishSeconds > 0 {
-		rep.EventsPerSecond = float64(rep.Events) / rep.PublishSeconds
-	}
-	seen := make(map[string]int, len(res.ids))
-	var receipt []time.Duration
-	var last time.Time
-	for _, a := range arrivals {
-		if a.slow {
-			rep.SlowDeliveries++
-			continue
-		}
-		t0, ok := res.ids[a.id]
-		if !ok {
-			continue // a webhook test or an event of a failed publish
-		}
-		seen[a.id]++
-		if seen[a.id] > cfg.Webhooks {
-			rep.Duplicates++
-			continue
-		}
-		rep.Deliveries++
-		receipt = append(receipt, a.at.Sub(t0))
-		if a.at.After(last) {
-			last = a.at
-		}
-	}
-	rep.DeliveriesMissing = int64(len(res.ids))*int64(cfg.Webhooks) - rep.Deliveries
-	if span := last.Sub(res.start).Seconds(); span > 0 {
-		rep.DeliveriesPerSec = float64(rep.Deliveries) / span
-	}
-	rep.IngestMS = percentiles(res.ingest)
-	rep.ReceiptMS = percentiles(receipt)
-	rep.Config = map[string]any{
-		"rate": cfg.Rate, "events": cfg.Events, "duration": cfg.Duration.String(), "concurrency": cfg.Concurrency,
-		"webhooks": cfg.Webhooks, "extra_webhooks": cfg.ExtraWebhooks, "slow_webhooks": cfg.SlowWebhooks,
-		"payload_size": cfg.PayloadSize, "receiver_latency": cfg.Latency.String(), "fail_rate": cfg.FailRate,
-		"server": cfg.Server,
-	}
-	_ = end
-	return rep
-}
-
-// WriteText prints the report for people.
-func (r *Report) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "events accepted     %d in %.2fs: %.0f events/s\n", r.Events, r.PublishSeconds, r.EventsPerSecond)
-	fmt.Fprintf(w, "deliveries received %d (%d missing, %d duplicates): %.0f deliveries/s\n",
-		r.Deliveries, r.DeliveriesMissing, r.Duplicates, r.DeliveriesPerSec)
-	pr := func(name string, p Percentiles) {
-		fmt.Fprintf(w, "%-19s p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms  (n=%d)\n", name, p.P50, p.P90, p.P99, p.Max, p.N)
-	}
-	pr("ingest (202)", r.IngestMS)
-	pr("ingest→receipt", r.ReceiptMS)
-	if len(r.Errors) > 0 {
-		fmt.Fprintf(w, "publish errors      %v\n", r.Errors)
-	}
-	if r.FailedAnswers > 0 || r.SlowDeliveries > 0 {
-		fmt.Fprintf(w, "receiver            %d failed answers, %d slow deliveries\n", r.FailedAnswers, r.SlowDeliveries)
-	}
-	if r.ServerCPUSeconds > 0 {
-		fmt.Fprintf(w, "server              %.1f CPU-seconds, peak RSS %.0f MB\n", r.ServerCPUSeconds, r.ServerPeakRSSMB)
-	}
 }

@@ -22,10 +22,35 @@ type localServer struct {
 	dataDir string
 	done    chan error
 	logTail *tail
+	stopped sync.Once
 }
 
-// startLocal runs `exe serve` and creates an admin API key.
-func startLocal(exe string, extra []string) (*localServer, error) {
+// startLocals starts n servers with the same extra flags (n > 1 shares a
+// PostgreSQL database given in extra) and makes the API key on the first.
+func startLocals(exe string, extra []string, n int) ([]*localServer, error) {
+	var out []*localServer
+	for i := range max(n, 1) {
+		s, err := startLocal(exe, extra, i == 0)
+		if err != nil {
+			stopAll(out)
+			return nil, fmt.Errorf("instance %d: %w", i+1, err)
+		}
+		out = append(out, s)
+	}
+	for _, s := range out[1:] {
+		s.key = out[0].key
+	}
+	return out, nil
+}
+
+func stopAll(servers []*localServer) {
+	for _, s := range servers {
+		s.stop()
+	}
+}
+
+// startLocal runs `exe serve` and, with makeKey, creates an admin API key.
+func startLocal(exe string, extra []string, makeKey bool) (*localServer, error) {
 	dir, err := os.MkdirTemp("", "hookline-bench-")
 	if err != nil {
 		return nil, err
@@ -64,6 +89,9 @@ func startLocal(exe string, extra []string) (*localServer, error) {
 		s.stop()
 		return nil, fmt.Errorf("hookline serve did not start in 30s\n%s", s.logTail)
 	}
+	if !makeKey {
+		return s, nil
+	}
 	// The key goes where the server keeps its data: the same flags, so a
 	// --database-url in extra makes it in that database, not in dir.
 	keyArgs := append([]string{"keys", "create", "--name", "bench", "--data-dir", dir}, extra...)
@@ -80,21 +108,10 @@ func startLocal(exe string, extra []string) (*localServer, error) {
 // false elsewhere.
 func (s *localServer) usage() (cpu time.Duration, peakRSS int64, ok bool) {
 	pid := s.cmd.Process.Pid
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
+	cpu, ok = procCPU(pid)
+	if !ok {
 		return 0, 0, false
 	}
-	// Fields after the parenthesised command name; utime and stime are the
-	// 14th and 15th fields of the whole line.
-	rest := string(stat[strings.LastIndexByte(string(stat), ')')+2:])
-	f := strings.Fields(rest)
-	if len(f) < 13 {
-		return 0, 0, false
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	const clkTck = 100 // USER_HZ on Linux
-	cpu = time.Duration(ut+st) * time.Second / clkTck
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return cpu, 0, true
@@ -108,7 +125,41 @@ func (s *localServer) usage() (cpu time.Duration, peakRSS int64, ok bool) {
 	return cpu, peakRSS, true
 }
 
-func (s *localServer) stop() {
+// procCPU reads a process's CPU time (user and system) from /proc (Linux);
+// ok is false elsewhere or when the process is gone.
+func procCPU(pid int) (time.Duration, bool) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	return parseStatCPU(string(stat))
+}
+
+// parseStatCPU reads utime and stime, the 14th and 15th fields of a
+// /proc/PID/stat line, counted after the parenthesised command name (which
+// may hold spaces).
+func parseStatCPU(stat string) (time.Duration, bool) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 || i+2 > len(stat) {
+		return 0, false
+	}
+	f := strings.Fields(stat[i+2:])
+	if len(f) < 13 {
+		return 0, false
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	const clkTck = 100 // USER_HZ on Linux
+	return time.Duration(ut+st) * time.Second / clkTck, true
+}
+
+// stop ends the server (once) and removes its data directory.
+func (s *localServer) stop() { s.stopped.Do(s.stopOnce) }
+
+func (s *localServer) stopOnce() {
 	if s.cmd.Process != nil {
 		s.cmd.Process.Signal(os.Interrupt)
 		select {

@@ -23,13 +23,23 @@ Examples:
   hookline bench --events 50000 --rate 0
   hookline bench --duration 60s --rate 1000 --concurrency 16
   hookline bench --events 1 --webhooks 10000
-  hookline bench --server http://127.0.0.1:8080 --api-key hkl_... --events 10000`)
+  hookline bench --database-url postgres://localhost/hookline --instances 3 --webhooks 6 --duration 20s
+  hookline bench --baseline --duration 20s --rate 0
+  hookline bench --server http://127.0.0.1:8080 --api-key hkl_... --events 10000
+
+With --database-url the local servers run on PostgreSQL: the bench makes a
+fresh schema in that database (dropped at the end) and a shared secret key,
+and reports the database's commits and rows written per event and, when
+PostgreSQL runs on this machine, its backends' CPU time.`)
 	var c bench.Config
 	fs.StringVar(&c.Server, "server", "", "drive this existing server instead of starting one")
 	fs.StringVar(&c.APIKey, "api-key", "", "admin API key for --server (env HOOKLINE_API_KEY)")
 	fs.Float64Var(&c.Rate, "rate", 0, "events per second to publish; 0 = as fast as accepted")
 	fs.IntVar(&c.Events, "events", 0, "events to publish (default 10000 when --duration is not set)")
 	fs.DurationVar(&c.Duration, "duration", 0, "publish for this long (also bounds --events runs; default 10m)")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "run the local server(s) on this PostgreSQL database, in a fresh schema")
+	fs.IntVar(&c.Instances, "instances", 1, "local servers sharing the --database-url database; publishers spread over them")
+	fs.BoolVar(&c.Baseline, "baseline", false, "first measure a trivial Go HTTP POST pair on loopback and report the run's share of it")
 	fs.IntVar(&c.Concurrency, "concurrency", 32, "concurrent publishers")
 	fs.IntVar(&c.Webhooks, "webhooks", 1, "webhooks subscribed to the bench event type (fan-out)")
 	fs.IntVar(&c.ExtraWebhooks, "extra-webhooks", 0, "idle webhooks on other event types (matching with many webhooks stored)")

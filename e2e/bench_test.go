@@ -1,0 +1,77 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os/exec"
+	"testing"
+
+	"github.com/hookline/hookline/internal/bench"
+	"github.com/hookline/hookline/internal/store/postgres/pgtest"
+)
+
+// The load tool's functional check: `hookline bench --duration 2s` runs
+// against each backend and reports sane, non-zero figures with no event
+// lost. No timings are checked: CI machines vary.
+
+func runBench(t *testing.T, args ...string) bench.Report {
+	t.Helper()
+	args = append([]string{"bench", "--json", "--duration", "2s", "--concurrency", "8", "--drain-timeout", "60s"}, args...)
+	out, err := exec.Command(hooklineBinary(t), args...).Output()
+	if err != nil {
+		stderr := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("hookline %v: %v\n%s\n%s", args, err, out, stderr)
+	}
+	var rep bench.Report
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatalf("report: %v\n%s", err, out)
+	}
+	webhooks := 1
+	if w, ok := rep.Config["webhooks"].(float64); ok {
+		webhooks = int(w)
+	}
+	switch {
+	case rep.Events <= 0 || rep.EventsPerSecond <= 0:
+		t.Errorf("no events accepted: %+v", rep)
+	case len(rep.Errors) > 0:
+		t.Errorf("publish errors: %v", rep.Errors)
+	case rep.Deliveries != rep.Events*int64(webhooks) || rep.DeliveriesMissing != 0 || rep.Duplicates != 0:
+		t.Errorf("deliveries %d of %d events × %d webhooks (%d missing, %d duplicates)",
+			rep.Deliveries, rep.Events, webhooks, rep.DeliveriesMissing, rep.Duplicates)
+	case rep.DeliveriesPerSec <= 0 || rep.ReceiptMS.N == 0:
+		t.Errorf("no delivery rate or latency: %+v", rep)
+	case rep.ServerCPUSeconds <= 0 || rep.ServerCPUPer1kEvents <= 0 || rep.ServerCPUPer1kDeliveries <= 0:
+		t.Errorf("no server CPU figures: %v s, %v per 1k events, %v per 1k deliveries",
+			rep.ServerCPUSeconds, rep.ServerCPUPer1kEvents, rep.ServerCPUPer1kDeliveries)
+	}
+	return rep
+}
+
+func TestBenchSQLite(t *testing.T) {
+	rep := runBench(t, "--baseline")
+	if rep.Backend != "sqlite" || rep.Instances != 1 {
+		t.Errorf("backend %q, %d instances; want sqlite, 1", rep.Backend, rep.Instances)
+	}
+	if rep.BaselinePostsPerSec <= 0 || rep.EventsPerWire <= 0 {
+		t.Errorf("baseline %v POST/s, ratio %v: want both positive", rep.BaselinePostsPerSec, rep.EventsPerWire)
+	}
+	if rep.Postgres != nil {
+		t.Errorf("PostgreSQL figures on SQLite: %+v", rep.Postgres)
+	}
+}
+
+// TestBenchPostgres runs two instances on the test database, each with its
+// own fresh schema made by the bench itself: no set-up by hand.
+func TestBenchPostgres(t *testing.T) {
+	pgtest.Admin(t) // skips (fails in CI) without PostgreSQL
+	rep := runBench(t, "--database-url", pgtest.URL(), "--instances", "2", "--webhooks", "2")
+	if rep.Backend != "postgres" || rep.Instances != 2 || len(rep.InstanceCPUSeconds) != 2 {
+		t.Errorf("backend %q, %d instances (%v CPU-s each); want postgres, 2", rep.Backend, rep.Instances, rep.InstanceCPUSeconds)
+	}
+	p := rep.Postgres
+	if p == nil || p.Commits <= 0 || p.CommitsPerEvent <= 0 || p.RowsWrittenPerEvt <= 0 {
+		t.Fatalf("PostgreSQL figures: %+v", p)
+	}
+}
