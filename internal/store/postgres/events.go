@@ -56,24 +56,31 @@ func queueCountDeliveries(b *pgx.Batch, hooks []string, n int) {
 	b.Queue(`INSERT INTO webhook_counters (webhook_id, shard, deliveries)
 		SELECT h, $2, $3 FROM unnest($1::text[]) AS h ORDER BY h
 		ON CONFLICT (webhook_id, shard) DO UPDATE SET deliveries = webhook_counters.deliveries + excluded.deliveries`,
-		hooks, int16(rand.IntN(counterShards)), int64(n))
+		hooks, randShard(), int64(n))
 }
+
+// randShard picks the counter shard a transaction adds to.
+func randShard() int16 { return int16(rand.IntN(counterShards)) }
 
 // maxKeyTries bounds the idempotency loop of insertEvent; each turn means
 // another transaction took or released the key meanwhile.
 const maxKeyTries = 8
 
-// EventCreate implements store.EventStore. It is one transaction of two
+// eventCreateOne is EventCreate alone in its transaction, of two
 // pipelined round trips (with begin and commit), whatever the fan-out: the
 // event insert and the subscription match, then every delivery and
-// counter in one statement each.
-func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (store.EventCreateResult, error) {
+// counter in one statement each. A group commit falls back to it for the
+// events of a group that need more than the common path (see group.go).
+func (s *Store) eventCreateOne(ctx context.Context, p store.EventCreateParams) (store.EventCreateResult, error) {
 	ev := p.Event
 	var res store.EventCreateResult
 	var dupID string
+	var ensured bool
+	gen := s.tenants.gen()
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		res, dupID = store.EventCreateResult{}, ""
-		hooks, dup, err := insertEvent(ctx, tx, p)
+		hooks, dup, ens, err := s.insertEvent(ctx, tx, p)
+		ensured = ens
 		if err != nil || dup != "" {
 			dupID = dup
 			return err
@@ -82,52 +89,16 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 		if len(hooks) == 0 {
 			return nil
 		}
-		due, owner := ev.CreatedAt, (*string)(nil)
-		var lr store.LeaseRequest
-		if p.Lease != nil && p.Lease.Lease.Held() {
-			lr = *p.Lease
-			due, owner = lr.Lease.Until, &lr.Lease.Owner
-		}
-		ids := make([]string, len(hooks))
-		res.Deliveries = make([]webhook.Delivery, len(hooks))
-		for i, h := range hooks {
-			ids[i] = webhook.NewID(webhook.PrefixDelivery)
-			res.Deliveries[i] = webhook.Delivery{
-				ID: ids[i], Tenant: ev.Tenant, EventID: ev.ID, EventType: ev.Type, WebhookID: h,
-				Status: webhook.DeliveryPending, CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt,
-			}
-		}
 		var b pgx.Batch
-		leased := make(map[string]bool, len(ids))
-		b.Queue(qDeliveriesInsert, ids, hooks, ev.Tenant, ev.ID, ev.Type, due, owner, ev.CreatedAt,
-			lr.Shards, lr.Shard, nonNilStrings(lr.Skip)).Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var id string
-				var mine bool
-				if err := rows.Scan(&id, &mine); err != nil {
-					return err
-				}
-				leased[id] = mine
-			}
-			return rows.Err()
-		})
+		queueDeliveries(&b, p, &res, hooks)
 		queueCountDeliveries(&b, hooks, 1)
-		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
-			return err
-		}
-		res.Leased = res.Leased[:0]
-		for i, id := range ids {
-			if leased[id] {
-				res.Leased = append(res.Leased, store.Task{Delivery: res.Deliveries[i], Event: ev, Lease: lr.Lease})
-				continue
-			}
-			at := ev.CreatedAt
-			res.Deliveries[i].NextAttemptAt = &at
-		}
-		return nil
+		return tx.SendBatch(ctx, &b).Close()
 	})
 	if err != nil {
 		return store.EventCreateResult{}, err
+	}
+	if ensured {
+		s.tenants.add(ev.Tenant, gen)
 	}
 	if dupID != "" {
 		orig, err := s.EventGet(ctx, auth.AllTenants(), dupID)
@@ -140,7 +111,7 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 		}
 		return store.EventCreateResult{Event: orig, Deliveries: page.Deliveries, Duplicate: true}, nil
 	}
-	if len(res.Deliveries) > 0 {
+	if needsWake(res) {
 		s.wake()
 	}
 	return res, nil
@@ -148,8 +119,9 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 
 // insertEvent stores the event and returns the webhooks that receive it;
 // or, when its idempotency key is held by an event created since
-// p.IdempotencySince, stores nothing and returns that event's ID.
-func insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateParams) (hooks []string, dupID string, err error) {
+// p.IdempotencySince, stores nothing and returns that event's ID. ensured
+// says the transaction made sure the tenant has a row.
+func (s *Store) insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateParams) (hooks []string, dupID string, ensured bool, err error) {
 	ev := p.Event
 	var key, trace *string
 	if ev.IdempotencyKey != "" {
@@ -161,7 +133,9 @@ func insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateParams) (hoo
 	for range maxKeyTries {
 		var inserted bool
 		var b pgx.Batch
-		tenantOK := queueTenantForEvent(&b, ev, p.TenantMustExist)
+		ensure := !p.TenantMustExist && !s.tenants.known(ev.Tenant)
+		ensured = ensured || ensure
+		tenantOK := queueTenantForEvent(&b, ev, p.TenantMustExist, ensure)
 		b.Queue(qEventInsert, ev.ID, ev.Tenant, ev.Type, nonNil(ev.Data), key, ev.CreatedAt, trace).
 			Exec(func(tag pgconn.CommandTag) error {
 				inserted = tag.RowsAffected() == 1
@@ -173,14 +147,14 @@ func insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateParams) (hoo
 			return err
 		})
 		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
-			return nil, "", err
+			return nil, "", false, err
 		}
 		if !*tenantOK {
 			// The caller's transaction rolls the event back.
-			return nil, "", store.ErrUnknownTenant(ev.Tenant)
+			return nil, "", false, store.ErrUnknownTenant(ev.Tenant)
 		}
 		if inserted {
-			return hooks, "", nil
+			return hooks, "", ensured, nil
 		}
 		// The key is held: by an event inside the window (a duplicate), or
 		// by an older one, whose key is then released for reuse.
@@ -192,16 +166,16 @@ func insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateParams) (hoo
 		case errors.Is(err, pgx.ErrNoRows):
 			continue // released by another transaction meanwhile
 		case err != nil:
-			return nil, "", err
+			return nil, "", false, err
 		case !created.Before(p.IdempotencySince):
-			return nil, id, nil
+			return nil, id, ensured, nil
 		}
 		if _, err := tx.Exec(ctx, `UPDATE events SET idempotency_key = NULL WHERE id = $1 AND idempotency_key = $2`,
 			id, key); err != nil {
-			return nil, "", err
+			return nil, "", false, err
 		}
 	}
-	return nil, "", errors.New("postgres: idempotency key kept changing hands")
+	return nil, "", false, errors.New("postgres: idempotency key kept changing hands")
 }
 
 const eventColumns = `id, tenant, type, data, idempotency_key, created_at, trace_parent`

@@ -77,6 +77,10 @@ type Store struct {
 
 	kick         chan struct{} // a pending work wake-up, see wake
 	notifierDone chan struct{}
+
+	ingest     chan *ingestReq // EventCreate calls for the committers (group.go)
+	committers sync.WaitGroup
+	tenants    *knownTenants
 }
 
 var _ store.Store = (*Store)(nil)
@@ -111,9 +115,14 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s := &Store{
 		pool: pool, sealer: opts.Sealer, schema: opts.Schema,
 		kick: make(chan struct{}, 1), notifierDone: make(chan struct{}),
+		ingest: make(chan *ingestReq), tenants: newKnownTenants(),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	go s.notifier()
+	for range groupCommitters {
+		s.committers.Add(1)
+		go s.committer()
+	}
 	return s, nil
 }
 
@@ -268,6 +277,7 @@ func (s *Store) Close() error {
 		s.closed.Store(true)
 		s.cancel()
 		<-s.notifierDone
+		s.committers.Wait()
 		s.pool.Close()
 	})
 	return nil

@@ -16,15 +16,18 @@ import (
 const qTenantEnsure = `INSERT INTO tenants (id, name, created_at, updated_at) VALUES ($1, $1, $2, $2)
 	ON CONFLICT (id) DO NOTHING`
 
-// queueTenantForEvent queues what gives ev's tenant a row: its creation,
-// or with mustExist a check that it exists, holding it (KEY SHARE) so a
+// queueTenantForEvent queues what gives ev's tenant a row: its creation
+// (when ensure: the tenant is not known to exist, see knownTenants), or
+// with mustExist a check that it exists, holding it (KEY SHARE) so a
 // concurrent delete of the tenant waits for the event. The result is set
 // once the batch has run.
-func queueTenantForEvent(b *pgx.Batch, ev webhook.Event, mustExist bool) *bool {
+func queueTenantForEvent(b *pgx.Batch, ev webhook.Event, mustExist, ensure bool) *bool {
 	ok := new(bool)
 	if !mustExist {
 		*ok = true
-		b.Queue(qTenantEnsure, ev.Tenant, ev.CreatedAt)
+		if ensure {
+			b.Queue(qTenantEnsure, ev.Tenant, ev.CreatedAt)
+		}
 		return ok
 	}
 	b.Queue(`SELECT 1 FROM tenants WHERE id = $1 FOR KEY SHARE`, ev.Tenant).Query(func(rows pgx.Rows) error {
@@ -114,6 +117,10 @@ func (s *Store) TenantUpdate(ctx context.Context, t webhook.Tenant) error {
 // first, so a concurrent strict publish or a second delete waits; webhooks
 // are locked in ID order, as AttemptRecord locks them.
 func (s *Store) TenantDelete(ctx context.Context, p store.TenantDeleteParams) ([]string, error) {
+	// Forgotten before and after: an event stored after the delete
+	// commits gives the tenant its row again, as without the cache.
+	s.tenants.forget(p.ID)
+	defer s.tenants.forget(p.ID)
 	var deleted []string
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		deleted = nil

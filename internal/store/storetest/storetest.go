@@ -68,6 +68,7 @@ func Run(t *testing.T, open Opener) {
 		{"Scope", testScope},
 		{"Tenant", testTenants},
 		{"PortalLink", testPortalLinks},
+		{"ConcurrentIngest", testConcurrentIngest},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,414 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// Group commit of ingest. Each event alone in its transaction costs a
+// commit, so a WAL flush (an fsync), and four round trips; under load the
+// backends then wait on WALWrite and WALSync (pg_stat_activity) while the
+// server's CPU idles. As in the SQLite backend, the events waiting at one
+// moment share one transaction instead: a few committers each take every
+// EventCreate queued when they are free, and run them as one transaction
+// of two pipelined round trips plus begin and commit, whatever the number
+// of events.
+//
+// Only the common path is grouped: an event whose idempotency key is held
+// or whose tenant must exist and does not makes the group roll back and
+// run again one event per transaction (eventCreateOne), which has the
+// exact semantics; so does a group that fails for any other reason, so
+// that each event gets its own answer.
+
+const (
+	// groupCommitters is how many groups may be in flight at once: enough
+	// to keep the pool busy while one group waits for its commit.
+	groupCommitters = 4
+	// maxGroup bounds one group, so a flood still commits in pieces.
+	maxGroup = 256
+	// groupTimeout bounds one group's transaction. The group does not run
+	// under any one caller's context: a caller that gives up must not
+	// abort the others' events.
+	groupTimeout = 30 * time.Second
+)
+
+// errIrregular rolls a group back so that its events run one by one.
+var errIrregular = errors.New("postgres: group needs the one-event path")
+
+// ingestReq is one EventCreate waiting for its group.
+type ingestReq struct {
+	ctx  context.Context
+	p    store.EventCreateParams
+	res  store.EventCreateResult
+	err  error
+	done chan struct{}
+}
+
+// EventCreate implements store.EventStore. It returns once the event is
+// committed, in a group with the others waiting at that moment.
+func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (store.EventCreateResult, error) {
+	if s.closed.Load() {
+		return store.EventCreateResult{}, errClosed
+	}
+	r := &ingestReq{ctx: ctx, p: p, done: make(chan struct{})}
+	// Unbuffered: a request is taken by a running committer or not at
+	// all, so none is left behind at Close.
+	select {
+	case s.ingest <- r:
+	case <-ctx.Done():
+		return store.EventCreateResult{}, ctx.Err()
+	case <-s.ctx.Done():
+		return store.EventCreateResult{}, errClosed
+	}
+	// Once taken, wait for the outcome even if ctx ends: the caller must
+	// not report failure for an event that then commits.
+	<-r.done
+	return r.res, r.err
+}
+
+// committer runs groups until Close.
+func (s *Store) committer() {
+	defer s.committers.Done()
+	group := make([]*ingestReq, 0, maxGroup)
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case r := <-s.ingest:
+			group = append(group[:0], r)
+		}
+	fill:
+		for len(group) < maxGroup {
+			select {
+			case r := <-s.ingest:
+				group = append(group, r)
+			default:
+				break fill
+			}
+		}
+		s.commitGroup(group)
+	}
+}
+
+// commitGroup stores the events of group and answers each request. It
+// reports whether they were committed together (false: one by one).
+func (s *Store) commitGroup(group []*ingestReq) bool {
+	live := group[:0:0]
+	for _, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err // its caller has gone before anything was written
+			close(r.done)
+			continue
+		}
+		live = append(live, r)
+	}
+	switch {
+	case len(live) == 0:
+		return false
+	case len(live) == 1:
+		r := live[0]
+		r.res, r.err = s.eventCreateOne(r.ctx, r.p)
+		close(r.done)
+		return false
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, groupTimeout)
+	defer cancel()
+	gen := s.tenants.gen()
+	var ensured []string
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		ensured, err = s.groupTx(ctx, tx, live)
+		return err
+	})
+	if err != nil {
+		// Each event alone, for its own answer (errIrregular: the exact
+		// path for idempotency keys held and strict tenants).
+		for _, r := range live {
+			r.res, r.err = s.eventCreateOne(r.ctx, r.p)
+			close(r.done)
+		}
+		return false
+	}
+	for _, t := range ensured {
+		s.tenants.add(t, gen)
+	}
+	wake := false
+	for _, r := range live {
+		wake = wake || needsWake(r.res)
+		close(r.done)
+	}
+	if wake {
+		s.wake()
+	}
+	return true
+}
+
+const (
+	// qGroupEventsInsert stores the events of a group; those whose
+	// idempotency key is taken are not inserted (and not returned).
+	qGroupEventsInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at, trace_parent)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::timestamptz[], $7::text[])
+		ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+		RETURNING id`
+	// qGroupMatch is qMatch for every event of a group at once: the
+	// active webhooks of each event's tenant subscribed to its type or
+	// its wildcard, by the event's position (from 1), locked in ID order.
+	qGroupMatch = `SELECT e.i, w.id FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e (tenant, type, wild, i),
+			webhooks w
+		WHERE w.tenant = e.tenant AND w.active
+		  AND w.id IN (SELECT s.webhook_id FROM subscriptions s WHERE s.tenant = e.tenant AND s.event_type IN (e.type, e.wild))
+		ORDER BY w.id, e.i
+		FOR KEY SHARE OF w`
+	// qGroupDeliveriesInsert is qDeliveriesInsert for a group: one row per
+	// delivery, each with its event's lease request ($6 owner, NULL when
+	// unleased; $7 shards and $8 shard; $9 the webhook's lane was full).
+	qGroupDeliveriesInsert = `INSERT INTO deliveries (id, tenant, event_id, event_type, webhook_id, status,
+		next_attempt_at, lease_owner, created_at, updated_at)
+		SELECT d.id, d.tenant, d.event_id, d.event_type, d.webhook_id, 'pending',
+			CASE WHEN l.mine THEN d.until ELSE d.created END, CASE WHEN l.mine THEN d.owner END, d.created, d.created
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[],
+				$9::bool[], $10::timestamptz[], $11::timestamptz[])
+			AS d (id, webhook_id, tenant, event_id, event_type, owner, shards, shard, skip, until, created),
+			LATERAL (SELECT d.owner IS NOT NULL AND (d.shards <= 1 OR abs(hashtext(d.webhook_id)::bigint) % d.shards = d.shard)
+				AND NOT d.skip AS mine) l
+		RETURNING id, lease_owner IS NOT NULL`
+)
+
+// groupTx stores every event of group in tx, in two pipelined round trips
+// of one statement per kind of row, whatever the number of events: first
+// the tenants, events and matches, then the deliveries and the counters.
+// It sets each request's result and returns the tenants whose rows it
+// made sure of.
+func (s *Store) groupTx(ctx context.Context, tx pgx.Tx, group []*ingestReq) ([]string, error) {
+	var b pgx.Batch
+	// Tenants not known to exist, made sure of in one sorted statement, so
+	// two groups creating the same new tenants lock them in one order;
+	// and those that must exist, checked (and held, as queueTenantForEvent
+	// does) in another.
+	var ensure, strict []string
+	var ensureAt []time.Time
+	n := len(group)
+	ids, tenants, types, wilds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	data := make([][]byte, n)
+	keys, traces := make([]*string, n), make([]*string, n)
+	created := make([]time.Time, n)
+	for i, r := range group {
+		ev := &r.p.Event
+		r.res = store.EventCreateResult{Event: r.p.Event}
+		switch {
+		case r.p.TenantMustExist:
+			if !slices.Contains(strict, ev.Tenant) {
+				strict = append(strict, ev.Tenant)
+			}
+		case !s.tenants.known(ev.Tenant) && !slices.Contains(ensure, ev.Tenant):
+			ensure = append(ensure, ev.Tenant)
+			ensureAt = append(ensureAt, ev.CreatedAt)
+		}
+		ids[i], tenants[i], types[i], wilds[i] = ev.ID, ev.Tenant, ev.Type, webhook.Wildcard(ev.Type)
+		data[i], created[i] = nonNil(ev.Data), ev.CreatedAt
+		if ev.IdempotencyKey != "" {
+			keys[i] = &ev.IdempotencyKey
+		}
+		if ev.TraceParent != "" {
+			traces[i] = &ev.TraceParent
+		}
+	}
+	if len(ensure) > 0 {
+		b.Queue(`INSERT INTO tenants (id, name, created_at, updated_at)
+			SELECT t, t, at, at FROM unnest($1::text[], $2::timestamptz[]) AS n (t, at) ORDER BY t
+			ON CONFLICT (id) DO NOTHING`, ensure, ensureAt)
+	}
+	irregular := false
+	if len(strict) > 0 {
+		slices.Sort(strict)
+		b.Queue(`SELECT count(*) FROM (SELECT 1 FROM tenants WHERE id = ANY($1) ORDER BY id FOR KEY SHARE) t`, strict).
+			QueryRow(func(row pgx.Row) error {
+				var found int
+				err := row.Scan(&found)
+				irregular = irregular || found != len(strict)
+				return err
+			})
+	}
+	b.Queue(qGroupEventsInsert, ids, tenants, types, data, keys, created, traces).Query(func(rows pgx.Rows) error {
+		stored := 0
+		for rows.Next() {
+			stored++
+		}
+		irregular = irregular || stored != n
+		return rows.Err()
+	})
+	hooks := make([][]string, n)
+	b.Queue(qGroupMatch, tenants, types, wilds).Query(func(rows pgx.Rows) error {
+		var i int64
+		var id string
+		_, err := pgx.ForEachRow(rows, []any{&i, &id}, func() error {
+			hooks[i-1] = append(hooks[i-1], id)
+			return nil
+		})
+		return err
+	})
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+		return nil, err
+	}
+	if irregular {
+		return nil, errIrregular
+	}
+
+	var d groupDeliveries
+	counts := map[string]int64{}
+	for i, r := range group {
+		slices.Sort(hooks[i]) // the order qMatch gives the one-event path
+		d.add(r, hooks[i])
+		for _, h := range hooks[i] {
+			counts[h]++
+		}
+	}
+	if len(counts) == 0 {
+		return ensure, nil
+	}
+	b = pgx.Batch{}
+	d.queue(&b)
+	queueCountDeliveriesBy(&b, counts)
+	return ensure, tx.SendBatch(ctx, &b).Close()
+}
+
+// groupDeliveries is one array per column of qGroupDeliveriesInsert.
+type groupDeliveries struct {
+	id, webhook, tenant, event, eventType []string
+	owner                                 []*string
+	shards, shard                         []int32
+	skip                                  []bool
+	until, created                        []time.Time
+	req                                   []*ingestReq // of each row
+	index                                 []int        // into its request's Deliveries
+}
+
+// add adds r's deliveries to hooks, and fills r's result but for leases.
+func (d *groupDeliveries) add(r *ingestReq, hooks []string) {
+	ev := r.p.Event
+	var lr store.LeaseRequest
+	var owner *string
+	if r.p.Lease != nil && r.p.Lease.Lease.Held() {
+		lr = *r.p.Lease
+		owner = &r.p.Lease.Lease.Owner
+	}
+	r.res.Deliveries = make([]webhook.Delivery, len(hooks))
+	for i, h := range hooks {
+		id := webhook.NewID(webhook.PrefixDelivery)
+		r.res.Deliveries[i] = webhook.Delivery{
+			ID: id, Tenant: ev.Tenant, EventID: ev.ID, EventType: ev.Type, WebhookID: h,
+			Status: webhook.DeliveryPending, CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt,
+		}
+		d.id, d.webhook, d.tenant = append(d.id, id), append(d.webhook, h), append(d.tenant, ev.Tenant)
+		d.event, d.eventType, d.owner = append(d.event, ev.ID), append(d.eventType, ev.Type), append(d.owner, owner)
+		d.shards, d.shard = append(d.shards, int32(lr.Shards)), append(d.shard, int32(lr.Shard))
+		d.skip, d.until = append(d.skip, slices.Contains(lr.Skip, h)), append(d.until, lr.Lease.Until)
+		d.created, d.req, d.index = append(d.created, ev.CreatedAt), append(d.req, r), append(d.index, i)
+	}
+}
+
+// queue queues the insert; when it has run, each request's result says
+// which deliveries are leased (its Leased) and when the others are due.
+func (d *groupDeliveries) queue(b *pgx.Batch) {
+	b.Queue(qGroupDeliveriesInsert, d.id, d.webhook, d.tenant, d.event, d.eventType, d.owner,
+		d.shards, d.shard, d.skip, d.until, d.created).Query(func(rows pgx.Rows) error {
+		leased := make(map[string]bool, len(d.id))
+		var id string
+		var mine bool
+		if _, err := pgx.ForEachRow(rows, []any{&id, &mine}, func() error {
+			leased[id] = mine
+			return nil
+		}); err != nil {
+			return err
+		}
+		for k, id := range d.id {
+			r, i := d.req[k], d.index[k]
+			if leased[id] {
+				r.res.Leased = append(r.res.Leased, store.Task{Delivery: r.res.Deliveries[i], Event: r.p.Event, Lease: r.p.Lease.Lease})
+				continue
+			}
+			at := d.created[k]
+			r.res.Deliveries[i].NextAttemptAt = &at
+		}
+		return nil
+	})
+}
+
+// needsWake reports whether a stored event left deliveries for others to
+// claim (other instances' shards, or full lanes): those need the wake-up;
+// deliveries leased to this process are handed over in memory.
+func needsWake(res store.EventCreateResult) bool {
+	return len(res.Leased) < len(res.Deliveries)
+}
+
+// queueDeliveries queues the insert of p's deliveries to hooks, leased as
+// p's lease request says, and fills res when the batch runs.
+func queueDeliveries(b *pgx.Batch, p store.EventCreateParams, res *store.EventCreateResult, hooks []string) {
+	ev := p.Event
+	due, owner := ev.CreatedAt, (*string)(nil)
+	var lr store.LeaseRequest
+	if p.Lease != nil && p.Lease.Lease.Held() {
+		lr = *p.Lease
+		due, owner = lr.Lease.Until, &lr.Lease.Owner
+	}
+	ids := make([]string, len(hooks))
+	res.Deliveries = make([]webhook.Delivery, len(hooks))
+	for i, h := range hooks {
+		ids[i] = webhook.NewID(webhook.PrefixDelivery)
+		res.Deliveries[i] = webhook.Delivery{
+			ID: ids[i], Tenant: ev.Tenant, EventID: ev.ID, EventType: ev.Type, WebhookID: h,
+			Status: webhook.DeliveryPending, CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt,
+		}
+	}
+	b.Queue(qDeliveriesInsert, ids, hooks, ev.Tenant, ev.ID, ev.Type, due, owner, ev.CreatedAt,
+		lr.Shards, lr.Shard, nonNilStrings(lr.Skip)).Query(func(rows pgx.Rows) error {
+		leased := make(map[string]bool, len(ids))
+		for rows.Next() {
+			var id string
+			var mine bool
+			if err := rows.Scan(&id, &mine); err != nil {
+				return err
+			}
+			leased[id] = mine
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		res.Leased = res.Leased[:0]
+		for i, id := range ids {
+			if leased[id] {
+				res.Leased = append(res.Leased, store.Task{Delivery: res.Deliveries[i], Event: ev, Lease: lr.Lease})
+				continue
+			}
+			at := ev.CreatedAt
+			res.Deliveries[i].NextAttemptAt = &at
+		}
+		return nil
+	})
+}
+
+// queueCountDeliveriesBy adds counts[h] to stats.deliveries of each webhook
+// h, in one shard picked at random, locking the rows in ID order (see
+// queueCountDeliveries).
+func queueCountDeliveriesBy(b *pgx.Batch, counts map[string]int64) {
+	hooks := make([]string, 0, len(counts))
+	for h := range counts {
+		hooks = append(hooks, h)
+	}
+	slices.Sort(hooks)
+	ns := make([]int64, len(hooks))
+	for i, h := range hooks {
+		ns[i] = counts[h]
+	}
+	b.Queue(`INSERT INTO webhook_counters (webhook_id, shard, deliveries)
+		SELECT h, $3, n FROM unnest($1::text[], $2::bigint[]) AS c (h, n) ORDER BY h
+		ON CONFLICT (webhook_id, shard) DO UPDATE SET deliveries = webhook_counters.deliveries + excluded.deliveries`,
+		hooks, ns, int16(randShard()))
+}
