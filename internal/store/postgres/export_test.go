@@ -33,7 +33,7 @@ func (s *Store) CreateGroup(ctx context.Context, ps []store.EventCreateParams) (
 	for i, p := range ps {
 		group[i] = &ingestReq{ctx: ctx, p: p, done: make(chan struct{})}
 	}
-	together := s.commitGroup(group)
+	together := s.commitGroup(group, 0)
 	res, errs := make([]store.EventCreateResult, len(ps)), make([]error, len(ps))
 	for i, r := range group {
 		<-r.done

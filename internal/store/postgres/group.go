@@ -28,9 +28,12 @@ import (
 // that each event gets its own answer.
 
 const (
-	// groupCommitters is how many groups may be in flight at once: enough
-	// to keep the pool busy while one group waits for its commit.
-	groupCommitters = 4
+	// groupCommitters is how many groups may be in flight at once: one
+	// gathers while the other commits. More make smaller groups, so more
+	// commits per event: with 1, 2, 4 and 8 on 2 cores, 0.13, 0.18, 0.25
+	// and 0.37 commits per event, and server plus PostgreSQL CPU per
+	// 1,000 events of 0.54, 0.56, 0.58 and 0.62 s (means of 4 noisy runs).
+	groupCommitters = 2
 	// maxGroup bounds one group, so a flood still commits in pieces.
 	maxGroup = 256
 	// groupTimeout bounds one group's transaction. The group does not run
@@ -73,8 +76,10 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 	return r.res, r.err
 }
 
-// committer runs groups until Close.
-func (s *Store) committer() {
+// committer runs groups until Close. Each committer adds to its own
+// counter shard (shard), so two groups never wait for each other's commit
+// on a counter row.
+func (s *Store) committer(shard int16) {
 	defer s.committers.Done()
 	group := make([]*ingestReq, 0, maxGroup)
 	for {
@@ -93,13 +98,13 @@ func (s *Store) committer() {
 				break fill
 			}
 		}
-		s.commitGroup(group)
+		s.commitGroup(group, shard)
 	}
 }
 
 // commitGroup stores the events of group and answers each request. It
 // reports whether they were committed together (false: one by one).
-func (s *Store) commitGroup(group []*ingestReq) bool {
+func (s *Store) commitGroup(group []*ingestReq, shard int16) bool {
 	live := group[:0:0]
 	for _, r := range group {
 		if err := r.ctx.Err(); err != nil {
@@ -124,7 +129,7 @@ func (s *Store) commitGroup(group []*ingestReq) bool {
 	var ensured []string
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		ensured, err = s.groupTx(ctx, tx, live)
+		ensured, err = s.groupTx(ctx, tx, live, shard)
 		return err
 	})
 	if err != nil {
@@ -186,7 +191,7 @@ const (
 // the tenants, events and matches, then the deliveries and the counters.
 // It sets each request's result and returns the tenants whose rows it
 // made sure of.
-func (s *Store) groupTx(ctx context.Context, tx pgx.Tx, group []*ingestReq) ([]string, error) {
+func (s *Store) groupTx(ctx context.Context, tx pgx.Tx, group []*ingestReq, shard int16) ([]string, error) {
 	var b pgx.Batch
 	// Tenants not known to exist, made sure of in one sorted statement, so
 	// two groups creating the same new tenants lock them in one order;
@@ -275,7 +280,7 @@ func (s *Store) groupTx(ctx context.Context, tx pgx.Tx, group []*ingestReq) ([]s
 	}
 	b = pgx.Batch{}
 	d.queue(&b)
-	queueCountDeliveriesBy(&b, counts)
+	queueCountDeliveriesBy(&b, counts, shard)
 	return ensure, tx.SendBatch(ctx, &b).Close()
 }
 
@@ -395,9 +400,8 @@ func queueDeliveries(b *pgx.Batch, p store.EventCreateParams, res *store.EventCr
 }
 
 // queueCountDeliveriesBy adds counts[h] to stats.deliveries of each webhook
-// h, in one shard picked at random, locking the rows in ID order (see
-// queueCountDeliveries).
-func queueCountDeliveriesBy(b *pgx.Batch, counts map[string]int64) {
+// h, in shard, locking the rows in ID order (see queueCountDeliveries).
+func queueCountDeliveriesBy(b *pgx.Batch, counts map[string]int64, shard int16) {
 	hooks := make([]string, 0, len(counts))
 	for h := range counts {
 		hooks = append(hooks, h)
@@ -410,5 +414,5 @@ func queueCountDeliveriesBy(b *pgx.Batch, counts map[string]int64) {
 	b.Queue(`INSERT INTO webhook_counters (webhook_id, shard, deliveries)
 		SELECT h, $3, n FROM unnest($1::text[], $2::bigint[]) AS c (h, n) ORDER BY h
 		ON CONFLICT (webhook_id, shard) DO UPDATE SET deliveries = webhook_counters.deliveries + excluded.deliveries`,
-		hooks, ns, int16(randShard()))
+		hooks, ns, shard)
 }

@@ -119,9 +119,12 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	go s.notifier()
-	for range groupCommitters {
+	// Committers of other instances may share shards; those of this one
+	// never do.
+	first := randShard()
+	for i := range int16(groupCommitters) {
 		s.committers.Add(1)
-		go s.committer()
+		go s.committer((first + i) % counterShards)
 	}
 	return s, nil
 }
