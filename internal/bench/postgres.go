@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,7 +38,17 @@ func preparePostgres(ctx context.Context, dbURL string) (*pgBench, error) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(cctx, dbURL)
+	// pool_* parameters are the servers' pool settings, which a single
+	// connection refuses.
+	own := *u
+	oq := own.Query()
+	for k := range oq {
+		if strings.HasPrefix(k, "pool_") {
+			oq.Del(k)
+		}
+	}
+	own.RawQuery = oq.Encode()
+	conn, err := pgx.Connect(cctx, own.String())
 	if err != nil {
 		return nil, fmt.Errorf("--database-url: %w", err)
 	}
