@@ -147,7 +147,7 @@ type resultColumns struct {
 }
 
 // AttemptRecord implements store.DeliveryStore: one transaction of two
-// pipelined round trips (with begin and commit) however many results. The
+// pipelined round trips (begin and commit included) however many results. The
 // first locks the webhooks, logs every attempt and moves the deliveries;
 // the second, knowing which deliveries moved, applies the stats.
 func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult) error {
@@ -197,9 +197,9 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 	slices.Sort(hooks)
 	hooks = slices.Compact(hooks)
 
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		moved := map[*store.AttemptResult]bool{}
-		var b pgx.Batch
+	var moved map[*store.AttemptResult]bool
+	err := s.txBatches(ctx, func(b *pgx.Batch) {
+		moved = map[*store.AttemptResult]bool{}
 		if len(hooks) > 0 {
 			b.Queue(qLockWebhooks, hooks)
 		}
@@ -214,15 +214,11 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 					return err
 				})
 		}
-		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
-			return err
+	}, func(b *pgx.Batch) error {
+		if len(hooks) > 0 {
+			s.queueStats(b, results, moved)
 		}
-		if len(hooks) == 0 {
-			return nil
-		}
-		b = pgx.Batch{}
-		s.queueStats(&b, results, moved)
-		return tx.SendBatch(ctx, &b).Close()
+		return nil
 	})
 	if err == nil && retry {
 		s.wake()

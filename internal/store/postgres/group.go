@@ -126,12 +126,7 @@ func (s *Store) commitGroup(group []*ingestReq, shard int16) bool {
 	ctx, cancel := context.WithTimeout(s.ctx, groupTimeout)
 	defer cancel()
 	gen := s.tenants.gen()
-	var ensured []string
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		ensured, err = s.groupTx(ctx, tx, live, shard)
-		return err
-	})
+	ensured, err := s.groupTx(ctx, live, shard)
 	if err != nil {
 		// Each event alone, for its own answer (errIrregular: the exact
 		// path for idempotency keys held and strict tenants).
@@ -186,13 +181,12 @@ const (
 		RETURNING id, lease_owner IS NOT NULL`
 )
 
-// groupTx stores every event of group in tx, in two pipelined round trips
-// of one statement per kind of row, whatever the number of events: first
-// the tenants, events and matches, then the deliveries and the counters.
-// It sets each request's result and returns the tenants whose rows it
-// made sure of.
-func (s *Store) groupTx(ctx context.Context, tx pgx.Tx, group []*ingestReq, shard int16) ([]string, error) {
-	var b pgx.Batch
+// groupTx stores every event of group in one transaction of two
+// pipelined round trips (txBatches), with one statement per kind of row
+// whatever the number of events: first the tenants, events and matches,
+// then the deliveries and the counters. It sets each request's result and
+// returns the tenants whose rows it made sure of.
+func (s *Store) groupTx(ctx context.Context, group []*ingestReq, shard int16) ([]string, error) {
 	// Tenants not known to exist, made sure of in one sorted statement, so
 	// two groups creating the same new tenants lock them in one order;
 	// and those that must exist, checked (and held, as queueTenantForEvent
@@ -206,7 +200,6 @@ func (s *Store) groupTx(ctx context.Context, tx pgx.Tx, group []*ingestReq, shar
 	created := make([]time.Time, n)
 	for i, r := range group {
 		ev := &r.p.Event
-		r.res = store.EventCreateResult{Event: r.p.Event}
 		switch {
 		case r.p.TenantMustExist:
 			if !slices.Contains(strict, ev.Tenant) {
@@ -225,63 +218,68 @@ func (s *Store) groupTx(ctx context.Context, tx pgx.Tx, group []*ingestReq, shar
 			traces[i] = &ev.TraceParent
 		}
 	}
-	if len(ensure) > 0 {
-		b.Queue(`INSERT INTO tenants (id, name, created_at, updated_at)
-			SELECT t, t, at, at FROM unnest($1::text[], $2::timestamptz[]) AS n (t, at) ORDER BY t
-			ON CONFLICT (id) DO NOTHING`, ensure, ensureAt)
-	}
-	irregular := false
-	if len(strict) > 0 {
-		slices.Sort(strict)
-		b.Queue(`SELECT count(*) FROM (SELECT 1 FROM tenants WHERE id = ANY($1) ORDER BY id FOR KEY SHARE) t`, strict).
-			QueryRow(func(row pgx.Row) error {
-				var found int
-				err := row.Scan(&found)
-				irregular = irregular || found != len(strict)
-				return err
-			})
-	}
-	b.Queue(qGroupEventsInsert, ids, tenants, types, data, keys, created, traces).Query(func(rows pgx.Rows) error {
-		stored := 0
-		for rows.Next() {
-			stored++
+	slices.Sort(strict)
+
+	var irregular bool
+	var hooks [][]string
+	first := func(b *pgx.Batch) {
+		irregular, hooks = false, make([][]string, n)
+		if len(ensure) > 0 {
+			b.Queue(`INSERT INTO tenants (id, name, created_at, updated_at)
+				SELECT t, t, at, at FROM unnest($1::text[], $2::timestamptz[]) AS n (t, at) ORDER BY t
+				ON CONFLICT (id) DO NOTHING`, ensure, ensureAt)
 		}
-		irregular = irregular || stored != n
-		return rows.Err()
-	})
-	hooks := make([][]string, n)
-	b.Queue(qGroupMatch, tenants, types, wilds).Query(func(rows pgx.Rows) error {
-		var i int64
-		var id string
-		_, err := pgx.ForEachRow(rows, []any{&i, &id}, func() error {
-			hooks[i-1] = append(hooks[i-1], id)
-			return nil
+		if len(strict) > 0 {
+			b.Queue(`SELECT count(*) FROM (SELECT 1 FROM tenants WHERE id = ANY($1) ORDER BY id FOR KEY SHARE) t`, strict).
+				QueryRow(func(row pgx.Row) error {
+					var found int
+					err := row.Scan(&found)
+					irregular = irregular || found != len(strict)
+					return err
+				})
+		}
+		b.Queue(qGroupEventsInsert, ids, tenants, types, data, keys, created, traces).Query(func(rows pgx.Rows) error {
+			stored := 0
+			for rows.Next() {
+				stored++
+			}
+			irregular = irregular || stored != n
+			return rows.Err()
 		})
-		return err
-	})
-	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+		b.Queue(qGroupMatch, tenants, types, wilds).Query(func(rows pgx.Rows) error {
+			var i int64
+			var id string
+			_, err := pgx.ForEachRow(rows, []any{&i, &id}, func() error {
+				hooks[i-1] = append(hooks[i-1], id)
+				return nil
+			})
+			return err
+		})
+	}
+	second := func(b *pgx.Batch) error {
+		if irregular {
+			return errIrregular
+		}
+		var d groupDeliveries
+		counts := map[string]int64{}
+		for i, r := range group {
+			r.res = store.EventCreateResult{Event: r.p.Event}
+			slices.Sort(hooks[i]) // the order qMatch gives the one-event path
+			d.add(r, hooks[i])
+			for _, h := range hooks[i] {
+				counts[h]++
+			}
+		}
+		if len(counts) > 0 {
+			d.queue(b)
+			queueCountDeliveriesBy(b, counts, shard)
+		}
+		return nil
+	}
+	if err := s.txBatches(ctx, first, second); err != nil {
 		return nil, err
 	}
-	if irregular {
-		return nil, errIrregular
-	}
-
-	var d groupDeliveries
-	counts := map[string]int64{}
-	for i, r := range group {
-		slices.Sort(hooks[i]) // the order qMatch gives the one-event path
-		d.add(r, hooks[i])
-		for _, h := range hooks[i] {
-			counts[h]++
-		}
-	}
-	if len(counts) == 0 {
-		return ensure, nil
-	}
-	b = pgx.Batch{}
-	d.queue(&b)
-	queueCountDeliveriesBy(&b, counts, shard)
-	return ensure, tx.SendBatch(ctx, &b).Close()
+	return ensure, nil
 }
 
 // groupDeliveries is one array per column of qGroupDeliveriesInsert.

@@ -305,6 +305,44 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	}
 }
 
+// txBatches runs a transaction of two pipelined batches: first, which
+// opens it (BEGIN is sent with it), then what second queues once first's
+// results are in, sent with COMMIT. Where inTx costs a round trip each for
+// BEGIN and COMMIT besides the batches, this costs two in all. An error of
+// second, or of any statement, rolls back. Both run again on a deadlock
+// or serialization failure, so they must reset what they report.
+func (s *Store) txBatches(ctx context.Context, first func(b *pgx.Batch), second func(b *pgx.Batch) error) error {
+	if s.closed.Load() {
+		return errClosed
+	}
+	for try := 1; ; try++ {
+		err := s.pool.AcquireFunc(ctx, func(c *pgxpool.Conn) error {
+			conn := c.Conn()
+			var b pgx.Batch
+			b.Queue("BEGIN")
+			first(&b)
+			err := conn.SendBatch(ctx, &b).Close()
+			if err == nil {
+				b = pgx.Batch{}
+				if err = second(&b); err == nil {
+					b.Queue("COMMIT")
+					err = conn.SendBatch(ctx, &b).Close()
+				}
+			}
+			if err != nil && conn.PgConn().TxStatus() != 'I' {
+				// Best effort: the pool also destroys a connection
+				// returned inside a transaction.
+				_, _ = conn.Exec(ctx, "ROLLBACK")
+			}
+			return err
+		})
+		if try < maxTxTries && (pgCode(err) == "40P01" || pgCode(err) == "40001") {
+			continue
+		}
+		return s.fail(err)
+	}
+}
+
 // exec is inTx for one statement.
 func (s *Store) exec(ctx context.Context, sql string, args ...any) (int64, error) {
 	if s.closed.Load() {
