@@ -176,17 +176,26 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cpu0 := serversCPU(locals)
 	var pg0 pgSnapshot
 	var backend0 map[int]time.Duration
+	stopSampling := make(chan struct{})
+	sampled := make(chan map[int]time.Duration, 1)
 	if pg != nil {
 		if pg0, err = pg.snapshot(ctx); err != nil {
 			return nil, err
 		}
 		backend0, _ = pg.backendCPU(ctx)
+		go func() { sampled <- pg.sampleBackends(ctx, backend0, time.Second, stopSampling) }()
 	}
 
 	res := publish(ctx, apis, cfg, rc)
 	expected := int64(len(res.ids)) * int64(cfg.Webhooks)
 	drainStart := time.Now()
-	for rc.count.Load()-rc.failed.Load() < expected && time.Since(drainStart) < cfg.DrainTimeout && ctx.Err() == nil {
+	// The cheap count first; it also counts deliveries of events whose
+	// publish was cut off at the end (stored, but never acknowledged), so
+	// the exact count of the accepted events' deliveries decides.
+	done := func() bool {
+		return rc.count.Load()-rc.failed.Load() >= expected && rc.delivered(res.ids) >= expected
+	}
+	for !done() && time.Since(drainStart) < cfg.DrainTimeout && ctx.Err() == nil {
 		progress(cfg.Progress, res.start, res.accepted.Load(), rc)
 		select {
 		case <-ctx.Done():
@@ -215,7 +224,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cpu1 := serversCPU(locals)
 		var backend1 map[int]time.Duration
 		if pg != nil {
-			backend1, _ = pg.backendCPU(ctx)
+			close(stopSampling)
+			backend1 = <-sampled
 		}
 		for i, l := range locals {
 			_, rss, ok := l.usage()

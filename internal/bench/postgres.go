@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -126,14 +127,40 @@ func (p *pgBench) backendCPU(ctx context.Context) (map[int]time.Duration, error)
 }
 
 // cpuDelta is the CPU the backends used between two readings; a backend
-// that appeared in between counts in full, one that ended is lost (the
-// servers' pools keep their connections for the run).
+// that appeared in between counts in full.
 func cpuDelta(before, after map[int]time.Duration) time.Duration {
 	var d time.Duration
 	for pid, c := range after {
 		d += c - before[pid]
 	}
 	return d
+}
+
+// sampleBackends reads the backends' CPU every interval until stop is
+// closed, and returns the last reading of every backend seen (the
+// start's included): a pool may end a connection during the run, and its
+// backend's CPU up to its last reading still counts.
+func (p *pgBench) sampleBackends(ctx context.Context, start map[int]time.Duration, interval time.Duration, stop <-chan struct{}) map[int]time.Duration {
+	last := maps.Clone(start)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	read := func() {
+		if now, err := p.backendCPU(ctx); err == nil {
+			maps.Copy(last, now)
+		}
+	}
+	// The bench's connection is this goroutine's alone until it returns.
+	for {
+		select {
+		case <-stop:
+			read()
+			return last
+		case <-ctx.Done():
+			return last
+		case <-t.C:
+			read()
+		}
+	}
 }
 
 func (p *pgBench) close() {

@@ -21,9 +21,10 @@ type receiverConfig struct {
 
 // arrival is one request the receiver got.
 type arrival struct {
-	id   string // webhook-id: the event id
-	at   time.Time
-	slow bool
+	id     string // webhook-id: the event id
+	at     time.Time
+	slow   bool
+	failed bool // answered with the failure status
 }
 
 // receiver is a loopback HTTP server that records when each delivery
@@ -59,8 +60,9 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	now := time.Now()
 	_, _ = io.Copy(io.Discard, req.Body)
 	slow := strings.HasPrefix(req.URL.Path, "/slow/")
+	fail := r.cfg.FailRate > 0 && rand.Float64() < r.cfg.FailRate
 	r.mu.Lock()
-	r.arrivals = append(r.arrivals, arrival{id: req.Header.Get("webhook-id"), at: now, slow: slow})
+	r.arrivals = append(r.arrivals, arrival{id: req.Header.Get("webhook-id"), at: now, slow: slow, failed: fail})
 	r.mu.Unlock()
 	if !slow {
 		r.count.Add(1) // the drain waits for healthy deliveries only
@@ -77,12 +79,25 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		case <-req.Context().Done():
 		}
 	}
-	if r.cfg.FailRate > 0 && rand.Float64() < r.cfg.FailRate {
+	if fail {
 		r.failed.Add(1)
 		w.WriteHeader(r.cfg.FailStatus)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// delivered counts the healthy, successful arrivals of the events in ids.
+func (r *receiver) delivered(ids map[string]time.Time) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var n int64
+	for _, a := range r.arrivals {
+		if _, ok := ids[a.id]; ok && !a.slow && !a.failed {
+			n++
+		}
+	}
+	return n
 }
 
 func (r *receiver) snapshot() []arrival {
