@@ -4,7 +4,10 @@
 //
 // Each write is one transaction whose statements are set-based (one
 // statement over unnest'ed arrays) and pipelined (pgx.Batch), so a call
-// costs a fixed number of round trips whatever its size. Where SQLite
+// costs a fixed number of round trips whatever its size. Ingest goes
+// further, as the SQLite backend does: the events published at one moment
+// share one transaction (group commit, see group.go), so they share one
+// WAL flush. Where SQLite
 // relies on its single writer, this backend relies on row locks:
 //
 //   - DeliveryClaim takes due deliveries FOR UPDATE SKIP LOCKED, so
