@@ -108,7 +108,9 @@ type Webhook struct {
 	Description string `json:"description"`
 	// Events are the subscribed slugs, or []string{AllEvents}.
 	Events []string `json:"events"`
-	Active bool     `json:"active"`
+	// Filter is the payload filter events must also match; nil for none.
+	Filter json.RawMessage `json:"filter"`
+	Active bool            `json:"active"`
 	// Headers are added to every request sent to the webhook.
 	Headers map[string]string `json:"headers"`
 	// SecretHeaders names the custom headers whose values attempts show
@@ -149,6 +151,10 @@ type WebhookCreateParams struct {
 	Description string `json:"description,omitempty"`
 	// Events: slugs from the catalog, or []string{AllEvents}. Required.
 	Events []string `json:"events"`
+	// Filter, when set, is a payload filter events must also match, e.g.
+	// map[string]any{"data.amount": map[string]any{"$gte": 100}}; try one
+	// with WebhookFilterTest.
+	Filter any `json:"filter,omitempty"`
 	// Active defaults to true when nil.
 	Active *bool `json:"active,omitempty"`
 	// Headers are added to every request (at most 20; reserved headers
@@ -179,7 +185,9 @@ type WebhookUpdateParams struct {
 	Description *string `json:"description,omitempty"`
 	// Events replaces the subscription when non-nil.
 	Events []string `json:"events,omitzero"`
-	Active *bool    `json:"active,omitempty"`
+	// Filter replaces the payload filter when non-nil; NoFilter removes it.
+	Filter any   `json:"filter,omitempty"`
+	Active *bool `json:"active,omitempty"`
 	// Headers replaces the whole header map when non-nil; an empty
 	// non-nil map removes every custom header.
 	Headers     map[string]string `json:"headers,omitzero"`
@@ -192,6 +200,9 @@ type WebhookUpdateParams struct {
 	// Destination changes how deliveries are sent when non-nil.
 	Destination *Destination `json:"destination,omitempty"`
 }
+
+// NoFilter, as WebhookUpdateParams.Filter, removes a webhook's filter.
+var NoFilter = json.RawMessage("null")
 
 // DestinationHTTP is the destination type of webhooks that receive an HTTP
 // POST at their URL: the default, and the only type so far.

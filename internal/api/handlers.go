@@ -115,6 +115,7 @@ type webhookRequest struct {
 	URL           *string              `json:"url"`
 	Description   *string              `json:"description"`
 	Events        []string             `json:"events"`
+	Filter        json.RawMessage      `json:"filter"`
 	Active        *bool                `json:"active"`
 	Headers       map[string]string    `json:"headers"`
 	Format        *string              `json:"format"`

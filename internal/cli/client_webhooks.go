@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -44,7 +45,9 @@ Examples:
   hookline webhooks create --name Billing --url https://billing.example.com/hooks --events payment_received,payment_failed
   hookline webhooks create --name Everything --url https://example.com/in --events '*' --header X-Team=billing
   hookline webhooks create --name Partner --url https://partner.example.com/in --events '*' --secret-header X-Partner-Token=abc
-  hookline webhooks create --name Zap --url https://hooks.example.com/1 --events customer_created --format raw --inactive`, define: webhooksCreate},
+  hookline webhooks create --name Zap --url https://hooks.example.com/1 --events customer_created --format raw --inactive
+  hookline webhooks create --name "Big EU" --url https://example.com/in --events payment_received \
+    --filter '{"data.amount": {"$gte": 100}, "data.country": {"$in": ["DE", "FR"]}}'`, define: webhooksCreate},
 			{name: "update", summary: "change a webhook's fields (only the flags given)", args: "WEBHOOK_ID", help: `
 Changes only the fields whose flags are given. --events and --header
 replace the whole list (--header and --secret-header together make the new
@@ -54,7 +57,18 @@ list); --clear-headers removes every custom header.
 Examples:
   hookline webhooks update wh_01j9... --active=false
   hookline webhooks update wh_01j9... --url https://new.example.com/hooks --events '*'
-  hookline webhooks update wh_01j9... --header Authorization='Bearer abc'`, define: webhooksUpdate},
+  hookline webhooks update wh_01j9... --header Authorization='Bearer abc'
+  hookline webhooks update wh_01j9... --filter '{"type": "payment_received"}'
+  hookline webhooks update wh_01j9... --clear-filter`, define: webhooksUpdate},
+			{name: "filter-test", summary: "try a payload filter on an event type's example or on an event", help: `
+Checks a payload filter as saving a webhook would, and tries it on the
+example payload of --event-type, or on --data (the event's data, JSON) of
+that type. Prints whether it matches and, if not, which clause failed; the
+exit status is 0 either way (1 for a bad filter).
+
+Examples:
+  hookline webhooks filter-test --filter '{"data.payment_total_raw": {"$gte": 100}}' --event-type payment_received
+  hookline webhooks filter-test --filter '{"data.items.*.sku": "A-1"}' --event-type order_paid --data '{"items": [{"sku": "A-1"}]}'`, define: webhooksFilterTest},
 			{name: "delete", summary: "delete a webhook (pending deliveries are cancelled)", args: "WEBHOOK_ID", help: `
 Examples:
   hookline webhooks delete wh_01j9z3k4m5n6p7q8r9s0t1v2w3`, define: webhooksDelete},
@@ -156,6 +170,7 @@ func webhooksCreate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 	fs.StringVar(&p.Tenant, "tenant", "", "the tenant whose events it receives (default: default)")
 	fs.StringVar(&p.Description, "description", "", "free text for people")
 	fs.StringVar(&p.Integration, "integration", "", "who creates it, e.g. manual (default), zapier")
+	filter := fs.String("filter", "", "a payload filter (JSON) events must also match; try it with 'webhooks filter-test'")
 	return func(ctx context.Context, x *apiCall, _ []string) error {
 		var missing []string
 		for _, f := range []struct{ name, v string }{{"name", p.Name}, {"url", p.URL}, {"events", *events}} {
@@ -167,6 +182,12 @@ func webhooksCreate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 			return &usageError{msg: "create: " + strings.Join(missing, ", ") + " required"}
 		}
 		p.Events = splitList(*events)
+		if *filter != "" {
+			if !json.Valid([]byte(*filter)) {
+				return &usageError{msg: "create: --filter is not valid JSON"}
+			}
+			p.Filter = json.RawMessage(*filter)
+		}
 		p.SecretHeaders = headers.addSecret(secret)
 		if len(headers) > 0 {
 			p.Headers = headers
@@ -199,8 +220,21 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 	format := fs.String("format", "", "new payload format: envelope or raw")
 	desc := fs.String("description", "", "new description")
 	integration := fs.String("integration", "", "new integration label")
+	filter := fs.String("filter", "", "a new payload filter (JSON)")
+	clearFilter := fs.Bool("clear-filter", false, "remove the payload filter")
 	return func(ctx context.Context, x *apiCall, args []string) error {
 		var p client.WebhookUpdateParams
+		switch {
+		case *clearFilter && flagSet(fs, "filter"):
+			return &usageError{msg: "update: give --filter or --clear-filter, not both"}
+		case *clearFilter:
+			p.Filter = client.NoFilter
+		case flagSet(fs, "filter"):
+			if !json.Valid([]byte(*filter)) {
+				return &usageError{msg: "update: --filter is not valid JSON"}
+			}
+			p.Filter = json.RawMessage(*filter)
+		}
 		set := func(flagName string, v *string) *string {
 			if flagSet(fs, flagName) {
 				return v
@@ -231,9 +265,9 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 			p.SecretHeaders = names
 		}
 		changed := p.Name != nil || p.URL != nil || p.Format != nil || p.Description != nil || p.Integration != nil ||
-			p.Events != nil || p.Active != nil || p.Headers != nil
+			p.Events != nil || p.Active != nil || p.Headers != nil || p.Filter != nil
 		if !changed {
-			return &usageError{msg: "update: nothing to change: give at least one of --name, --url, --events, --active, --header, --secret-header, --clear-headers, --format, --description, --integration"}
+			return &usageError{msg: "update: nothing to change: give at least one of --name, --url, --events, --filter, --clear-filter, --active, --header, --secret-header, --clear-headers, --format, --description, --integration"}
 		}
 		w, err := x.c.WebhookUpdate(ctx, args[0], p)
 		if err != nil {
@@ -375,6 +409,9 @@ func printWebhook(w io.Writer, wh *client.Webhook, secret string) error {
 	row("URL", wh.URL)
 	row("Tenant", wh.Tenant)
 	row("Events", strings.Join(wh.Events, ", "))
+	if len(wh.Filter) > 0 {
+		row("Filter", string(wh.Filter))
+	}
 	row("State", webhookState(*wh))
 	row("Format", wh.Format)
 	if wh.Integration != "" {
@@ -573,3 +610,37 @@ func clip(s string, n int) string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func webhooksFilterTest(fs *flag.FlagSet) func(context.Context, *apiCall, []string) error {
+	filter := fs.String("filter", "", "the payload filter, JSON (required)")
+	eventType := fs.String("event-type", "", "the event type whose example payload it is tried on (required)")
+	data := fs.String("data", "", "the event's data (JSON) to try it on instead of the example")
+	return func(ctx context.Context, x *apiCall, _ []string) error {
+		if strings.TrimSpace(*filter) == "" || strings.TrimSpace(*eventType) == "" {
+			return &usageError{msg: "filter-test: --filter and --event-type required"}
+		}
+		for _, f := range []struct{ name, v string }{{"--filter", *filter}, {"--data", *data}} {
+			if f.v != "" && !json.Valid([]byte(f.v)) {
+				return &usageError{msg: "filter-test: " + f.name + " is not valid JSON"}
+			}
+		}
+		p := client.FilterTestParams{Filter: json.RawMessage(*filter), EventType: *eventType}
+		if *data != "" {
+			p.Event = &client.FilterTestEvent{Type: *eventType, Data: json.RawMessage(*data)}
+			p.EventType = ""
+		}
+		res, err := x.c.WebhookFilterTest(ctx, p)
+		if err != nil {
+			return err
+		}
+		if x.json {
+			return x.printJSON(res)
+		}
+		if res.Matches {
+			fmt.Fprintf(x.stdout, "Matches: %s.\n", res.Explanation)
+		} else {
+			fmt.Fprintf(x.stdout, "No match: %s.\n", res.Explanation)
+		}
+		return nil
+	}
+}

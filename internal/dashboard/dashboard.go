@@ -155,6 +155,7 @@ func (d *Dashboard) routes() []route {
 		{"GET /webhooks", user, redirectTo("/")},
 		{"GET /webhooks/new", user, d.newWebhook},
 		{"POST /webhooks/new", user, d.createWebhook},
+		{"POST /webhooks/filter-test", user, d.filterTest},
 		{"GET /webhooks/{id}", user, d.editWebhook},
 		{"POST /webhooks/{id}", user, d.updateWebhook},
 		{"GET /webhooks/{id}/delete", user, d.confirmDeleteWebhook},

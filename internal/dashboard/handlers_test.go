@@ -699,3 +699,49 @@ func TestSessionExpiryKeepsTheForm(t *testing.T) {
 		t.Errorf("sign in with an off-site kept form: %d", r.Status)
 	}
 }
+
+// TestWebhookFilterField: the form's payload filter is saved, shown back,
+// refused with its problem next to the field, tried on an example payload
+// in place, and removed when emptied.
+func TestWebhookFilterField(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.signIn()
+	form := url.Values{"name": {"Big payments"}, "url": {"https://example.com/big"}, "events": {"payment_received"},
+		"active": {"on"}, "filter": {`{"data.payment_total_raw": {"$gte": 100}}`}}
+	r := b.post("/webhooks/new", form)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d: %s", r.Status, r.Body)
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(r.Location, "/webhooks/"), "?notice=created")
+	w, err := b.st.WebhookGet(operator(), auth.AllTenants(), id)
+	if err != nil || string(w.Filter) != `{"data.payment_total_raw":{"$gte":100}}` {
+		t.Fatalf("stored filter %s (%v)", w.Filter, err)
+	}
+	mustContain(t, b.get(r.Location).Body, "&#34;$gte&#34;: 100", `id="filter-test"`)
+
+	form.Set("filter", `{"data.payment_total_raw": {"$gtee": 100}}`)
+	r = b.post("/webhooks/"+id, form)
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad filter: %d", r.Status)
+	}
+	mustContain(t, r.Body, `id="filter-error"`, "unknown operator $gtee", "$gtee")
+
+	form.Set("filter", `{"data.payment_total_raw": {"$gte": 100}}`)
+	r = b.post("/webhooks/filter-test", form, "X-Hookline-Fragment", "1")
+	if r.Status != http.StatusOK {
+		t.Fatalf("filter test: %d: %s", r.Status, r.Body)
+	}
+	mustContain(t, r.Body, "No match", "payment_received", "data.payment_total_raw is 29")
+	mustNotContain(t, r.Body, "<html")
+	form.Set("filter", `{"data.payment_total_raw": {"$lt": 100}}`)
+	mustContain(t, b.post("/webhooks/filter-test", form).Body, "Matches", "<html")
+
+	form.Set("filter", "")
+	if r = b.post("/webhooks/"+id, form); r.Status != http.StatusSeeOther {
+		t.Fatalf("clear filter: %d", r.Status)
+	}
+	if w, _ := b.st.WebhookGet(operator(), auth.AllTenants(), id); w.Filter != nil {
+		t.Errorf("filter after clearing: %s", w.Filter)
+	}
+}

@@ -30,6 +30,7 @@ func (d *Dashboard) portalRoutes() []route {
 		{"GET /portal/brand.css", user, d.portalBrandCSS},
 		{"GET /portal/webhooks/new", user, d.newWebhook},
 		{"POST /portal/webhooks/new", user, d.createWebhook},
+		{"POST /portal/webhooks/filter-test", user, d.filterTest},
 		{"GET /portal/webhooks/{id}", user, d.editWebhook},
 		{"POST /portal/webhooks/{id}", user, d.updateWebhook},
 		{"GET /portal/webhooks/{id}/delete", user, d.confirmDeleteWebhook},

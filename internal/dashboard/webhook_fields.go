@@ -1,6 +1,8 @@
 package dashboard
 
 import (
+	"bytes"
+	"encoding/json"
 	"maps"
 	"net/url"
 	"slices"
@@ -55,6 +57,22 @@ var webhookFormFields = []formField{
 			in.Events = f.Events
 			if in.Events == nil {
 				in.Events = []string{} // "choose at least one" from the registry
+			}
+			return nil
+		}},
+	{Name: "filter", Template: "field-filter",
+		read: func(v url.Values, f *webhookForm) { f.Filter = v.Get("filter") },
+		load: func(w webhook.Webhook, f *webhookForm) {
+			f.Filter = ""
+			var b bytes.Buffer
+			if len(w.Filter) > 0 && json.Indent(&b, w.Filter, "", "  ") == nil {
+				f.Filter = b.String()
+			}
+		},
+		input: func(f webhookForm, in *registry.WebhookInput) error {
+			in.Filter = json.RawMessage("null") // none
+			if s := strings.TrimSpace(f.Filter); s != "" {
+				in.Filter = json.RawMessage(s)
 			}
 			return nil
 		}},

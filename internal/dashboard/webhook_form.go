@@ -17,6 +17,8 @@ type webhookForm struct {
 	URL         string
 	Description string
 	Events      []string
+	// Filter is the payload filter as typed (JSON); "" for none.
+	Filter      string
 	Active      bool
 	Format      string
 	Integration string

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"time"
@@ -77,4 +78,23 @@ func (r *Registry) TestFilter(ctx context.Context, in FilterTest) (FilterResult,
 	}
 	ok, why := f.Match(doc)
 	return FilterResult{Matches: ok, Explanation: why}, nil
+}
+
+// checkFilter returns the filter to store, compacted: nil for JSON null
+// (no filter). Its problems are recorded in v at their JSON pointers.
+func checkFilter(raw json.RawMessage, v *webhook.Validation) json.RawMessage {
+	if string(bytes.TrimSpace(raw)) == "null" {
+		return nil
+	}
+	if filter.Parse(raw, webhook.At("filter"), v) == nil {
+		return nil
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return nil // Parse accepted it: cannot happen
+	}
+	if b.String() == "{}" {
+		return nil // matches everything: the same as none
+	}
+	return b.Bytes()
 }

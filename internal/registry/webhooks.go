@@ -5,6 +5,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -84,6 +85,8 @@ type WebhookInput struct {
 	URL         *string
 	Description *string
 	Events      []string // nil: unchanged (update) / required (create)
+	// Filter is the payload filter: nil unchanged, JSON null to remove.
+	Filter      json.RawMessage
 	Active      *bool
 	Headers     map[string]string // nil: unchanged
 	Format      *string
@@ -274,6 +277,9 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 			return err
 		}
 		w.Events = events
+	}
+	if in.Filter != nil {
+		w.Filter = checkFilter(in.Filter, v)
 	}
 	if in.Active != nil {
 		w.Active = *in.Active
@@ -480,6 +486,7 @@ func changed(in WebhookInput) string {
 	add(in.URL != nil, "url")
 	add(in.Description != nil, "description")
 	add(in.Events != nil, "events")
+	add(in.Filter != nil, "filter")
 	add(in.Active != nil, "active")
 	add(in.Headers != nil, "headers")
 	add(in.Format != nil, "format")

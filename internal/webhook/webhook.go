@@ -69,14 +69,17 @@ func (f Format) Valid() bool { return f == FormatEnvelope || f == FormatRaw }
 
 // Webhook is an endpoint that receives the events it subscribes to.
 type Webhook struct {
-	ID          string            `json:"id"`
-	Tenant      string            `json:"tenant"`
-	Name        string            `json:"name"`
-	URL         string            `json:"url"`
-	Description string            `json:"description"`
-	Events      []string          `json:"events"`
-	Active      bool              `json:"active"`
-	Headers     map[string]string `json:"headers"`
+	ID          string   `json:"id"`
+	Tenant      string   `json:"tenant"`
+	Name        string   `json:"name"`
+	URL         string   `json:"url"`
+	Description string   `json:"description"`
+	Events      []string `json:"events"`
+	// Filter is the payload filter (package filter) an event of a
+	// subscribed type must also pass to be delivered; nil for none.
+	Filter  json.RawMessage   `json:"filter"`
+	Active  bool              `json:"active"`
+	Headers map[string]string `json:"headers"`
 	// SecretHeaders names the custom headers whose values attempts store
 	// masked (see SecretHeader); the real values are still sent.
 	SecretHeaders []string `json:"secret_headers"`

@@ -109,6 +109,27 @@
     });
   });
 
+  // "Test against the example payload" posts the form to its formaction
+  // and shows the answer in place.
+  document.addEventListener('click', function (e) {
+    var btn = e.target.closest('[data-filter-test]');
+    if (!btn || !window.fetch) return;
+    var out = document.querySelector(btn.getAttribute('data-filter-test'));
+    if (!out) return;
+    e.preventDefault();
+    btn.disabled = true;
+    fetch(btn.getAttribute('formaction'), {
+      method: 'POST',
+      body: new URLSearchParams(new FormData(btn.form)),
+      headers: { 'X-Hookline-Fragment': '1' },
+      credentials: 'same-origin'
+    }).then(function (res) { return res.text(); }).then(function (html) {
+      out.innerHTML = html;
+    }).catch(function () {
+      out.textContent = 'The test failed: Hookline could not be reached.';
+    }).finally(function () { btn.disabled = false; });
+  });
+
   // Example payload preview follows the event selection: the first
   // ticked type's example, or the catalog's first.
   document.querySelectorAll('[data-preview]').forEach(function (picker) {

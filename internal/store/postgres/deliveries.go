@@ -263,17 +263,23 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 		n = 0
 		var tenant string
 		var events []string
+		var filter []byte
 		// KEY SHARE, as at ingest: a concurrent delete waits, then fails
 		// what is made here.
-		err := tx.QueryRow(ctx, `SELECT tenant, events FROM webhooks WHERE id = $1`+inScope("tenant", 2)+` FOR KEY SHARE`,
-			webhookID, scope.All(), scope.Tenant()).Scan(&tenant, &events)
+		err := tx.QueryRow(ctx, `SELECT tenant, events, filter FROM webhooks WHERE id = $1`+inScope("tenant", 2)+` FOR KEY SHARE`,
+			webhookID, scope.All(), scope.Tenant()).Scan(&tenant, &events, &filter)
 		if err != nil {
 			return s.notFound(err, "webhook")
 		}
 		if len(events) == 0 {
 			return nil
 		}
-		q := `SELECT id, type FROM events WHERE tenant = $1 AND created_at >= $2`
+		// An event's data is read only when the webhook's filter needs it.
+		cols := `id, type, NULL::bytea, NULL::timestamptz`
+		if len(filter) > 0 {
+			cols = `id, type, data, created_at`
+		}
+		q := `SELECT ` + cols + ` FROM events WHERE tenant = $1 AND created_at >= $2`
 		args := []any{tenant, since}
 		if !slices.Contains(events, webhook.AllEvents) {
 			q += ` AND type = ANY($3)`
@@ -287,9 +293,17 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 			return err
 		}
 		var ids, types []string
-		var id, typ string
-		if _, err := pgx.ForEachRow(rows, []any{&id, &typ}, func() error {
-			ids, types = append(ids, id), append(types, typ)
+		var ev webhook.Event
+		var created *time.Time
+		if _, err := pgx.ForEachRow(rows, []any{&ev.ID, &ev.Type, &ev.Data, &created}, func() error {
+			// The webhook's filter decides, as at publish time.
+			if len(filter) > 0 {
+				ev.Tenant, ev.CreatedAt = tenant, *created
+				if !s.filters.For(ev).Passes(filter) {
+					return nil
+				}
+			}
+			ids, types = append(ids, ev.ID), append(types, ev.Type)
 			return nil
 		}); err != nil {
 			return err

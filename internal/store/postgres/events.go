@@ -25,7 +25,7 @@ const (
 	// to its type, once the event ($3) is stored by this transaction. KEY
 	// SHARE, the lock a foreign key takes, keeps them from being deleted
 	// until commit and blocks no other ingest.
-	qMatch = `SELECT w.id FROM webhooks w
+	qMatch = `SELECT w.id, w.filter FROM webhooks w
 		WHERE w.tenant = $1 AND w.active
 		  AND w.id IN (SELECT s.webhook_id FROM subscriptions s WHERE s.tenant = $1 AND s.event_type IN ($2, $4))
 		  AND EXISTS (SELECT 1 FROM events e WHERE e.id = $3)
@@ -142,8 +142,16 @@ func (s *Store) insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateP
 				return nil
 			})
 		b.Queue(qMatch, ev.Tenant, ev.Type, ev.ID, webhook.Wildcard(ev.Type)).Query(func(rows pgx.Rows) error {
-			var err error
-			hooks, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			hooks = hooks[:0]
+			judge := s.filters.For(ev)
+			var id string
+			var filter []byte
+			_, err := pgx.ForEachRow(rows, []any{&id, &filter}, func() error {
+				if judge.Passes(filter) {
+					hooks = append(hooks, id)
+				}
+				return nil
+			})
 			return err
 		})
 		if err := tx.SendBatch(ctx, &b).Close(); err != nil {

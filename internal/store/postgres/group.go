@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hookline/hookline/internal/filter"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -162,8 +163,9 @@ const (
 		RETURNING id`
 	// qGroupMatch is qMatch for every event of a group at once: the
 	// active webhooks of each event's tenant subscribed to its type or
-	// its wildcard, by the event's position (from 1), locked in ID order.
-	qGroupMatch = `SELECT e.i, w.id FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e (tenant, type, wild, i),
+	// its wildcard, by the event's position (from 1), locked in ID order,
+	// with each webhook's payload filter.
+	qGroupMatch = `SELECT e.i, w.id, w.filter FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e (tenant, type, wild, i),
 			webhooks w
 		WHERE w.tenant = e.tenant AND w.active
 		  AND w.id IN (SELECT s.webhook_id FROM subscriptions s WHERE s.tenant = e.tenant AND s.event_type IN (e.type, e.wild))
@@ -252,7 +254,19 @@ func (s *Store) groupTx(ctx context.Context, group []*ingestReq, shard int16) ([
 		b.Queue(qGroupMatch, tenants, types, wilds).Query(func(rows pgx.Rows) error {
 			var i int64
 			var id string
-			_, err := pgx.ForEachRow(rows, []any{&i, &id}, func() error {
+			var flt []byte
+			// A filter decides per event; each event's envelope is built
+			// once, by the first filter that needs it.
+			judges := make([]*filter.Judge, n)
+			_, err := pgx.ForEachRow(rows, []any{&i, &id, &flt}, func() error {
+				if len(flt) > 0 {
+					if judges[i-1] == nil {
+						judges[i-1] = s.filters.For(group[i-1].p.Event)
+					}
+					if !judges[i-1].Passes(flt) {
+						return nil
+					}
+				}
 				hooks[i-1] = append(hooks[i-1], id)
 				return nil
 			})

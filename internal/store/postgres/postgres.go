@@ -49,6 +49,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/hookline/hookline/internal/filter"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -84,6 +85,9 @@ type Store struct {
 	ingest     chan *ingestReq // EventCreate calls for the committers (group.go)
 	committers sync.WaitGroup
 	tenants    *knownTenants
+
+	// filters are the webhooks' payload filters, parsed once.
+	filters filter.Cache
 }
 
 var _ store.Store = (*Store)(nil)

@@ -353,7 +353,12 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 	n := 0
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		n = 0
-		q := `SELECT id, type FROM events WHERE tenant = ? AND created_at >= ?`
+		// An event's data is read only when the webhook's filter needs it.
+		cols := `id, type, NULL, 0`
+		if len(w.Filter) > 0 {
+			cols = `id, type, data, created_at`
+		}
+		q := `SELECT ` + cols + ` FROM events WHERE tenant = ? AND created_at >= ?`
 		args := []any{w.Tenant, ts(since)}
 		if len(w.Events) == 0 {
 			return nil
@@ -374,12 +379,18 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 		type ev struct{ id, typ string }
 		var evs []ev
 		for rows.Next() {
-			var e ev
-			if err := rows.Scan(&e.id, &e.typ); err != nil {
+			var e webhook.Event
+			var created int64
+			var data []byte
+			if err := rows.Scan(&e.ID, &e.Type, &data, &created); err != nil {
 				rows.Close()
 				return err
 			}
-			evs = append(evs, e)
+			// The webhook's filter decides, as at publish time.
+			e.Tenant, e.CreatedAt, e.Data = w.Tenant, fromTS(created), data
+			if s.filters.For(e).Passes(w.Filter) {
+				evs = append(evs, ev{e.ID, e.Type})
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

@@ -14,7 +14,7 @@ const (
 	qEventByKey  = `SELECT id, created_at FROM events WHERE tenant = ? AND idempotency_key = ?`
 	qEventInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at, trace_parent)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`
-	qMatch = `SELECT DISTINCT s.webhook_id FROM subscriptions s JOIN webhooks w ON w.id = s.webhook_id
+	qMatch = `SELECT DISTINCT s.webhook_id, w.filter FROM subscriptions s JOIN webhooks w ON w.id = s.webhook_id
 		WHERE s.tenant = ? AND s.event_type IN (?, ?) AND w.active = 1`
 	qDeliveryInsert = `INSERT INTO deliveries (id, tenant, event_id, event_type, webhook_id, status,
 		next_attempt_at, lease_owner, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`
@@ -76,13 +76,17 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 			return err
 		}
 		var hooks []string
+		judge := s.filters.For(ev)
 		for rows.Next() {
 			var id string
-			if err := rows.Scan(&id); err != nil {
+			var filter []byte
+			if err := rows.Scan(&id, &filter); err != nil {
 				rows.Close()
 				return err
 			}
-			hooks = append(hooks, id)
+			if judge.Passes(filter) {
+				hooks = append(hooks, id)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

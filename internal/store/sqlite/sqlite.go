@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookline/hookline/internal/filter"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 
@@ -83,6 +84,8 @@ var upgrades = []string{
 		session_hash       BLOB UNIQUE,
 		session_expires_at INTEGER
 	)`,
+	// A webhook's payload filter (JSON, compacted); NULL for none.
+	`ALTER TABLE webhooks ADD COLUMN filter TEXT`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own
@@ -144,6 +147,8 @@ type Store struct {
 	closed   bool
 	stmts    map[string]*sql.Stmt // read-only after Open
 	closeErr error
+	// filters are the webhooks' payload filters, parsed once.
+	filters filter.Cache
 }
 
 var _ store.Store = (*Store)(nil)

@@ -16,7 +16,7 @@ import (
 const webhookColumns = `id, tenant, name, url, description, events, active, headers, format,
 	integration, disabled_reason, created_at, updated_at, stat_deliveries, stat_attempts,
 	stat_succeeded, stat_failed, last_success_at, last_failure_at, failing_since, destination_type,
-	secret_headers`
+	secret_headers, filter`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -26,12 +26,16 @@ func scanWebhook(r scanner) (webhook.Webhook, error) {
 	var active int
 	var created, updated int64
 	var lastOK, lastFail, failing sql.NullInt64
+	var filter sql.NullString
 	err := r.Scan(&w.ID, &w.Tenant, &w.Name, &w.URL, &w.Description, &events, &active, &headers,
 		&format, &w.Integration, &w.DisabledReason, &created, &updated, &w.Stats.Deliveries,
 		&w.Stats.Attempts, &w.Stats.Succeeded, &w.Stats.Failed, &lastOK, &lastFail, &failing,
-		&w.Destination.Type, &secret)
+		&w.Destination.Type, &secret, &filter)
 	if err != nil {
 		return w, err
+	}
+	if filter.Valid {
+		w.Filter = json.RawMessage(filter.String)
 	}
 	if err := json.Unmarshal([]byte(secret), &w.SecretHeaders); err != nil {
 		return w, fmt.Errorf("webhook %s: decode secret headers: %w", w.ID, err)
@@ -79,11 +83,12 @@ func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret str
 	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO webhooks (id, tenant, name, url, description, events, active,
 			headers, format, integration, disabled_reason, secret, created_at, updated_at, destination_type,
-			secret_headers)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			secret_headers, filter)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			w.ID, w.Tenant, w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
 			jsonText(headersOrEmpty(w.Headers)), string(w.Format), w.Integration, w.DisabledReason,
-			sealed, ts(w.CreatedAt), ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)))
+			sealed, ts(w.CreatedAt), ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)),
+			nullFilter(w.Filter))
 		if err != nil {
 			return err
 		}
@@ -170,11 +175,11 @@ func (s *Store) WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.W
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.Exec(`UPDATE webhooks SET name = ?, url = ?, description = ?, events = ?,
 			active = ?, headers = ?, format = ?, integration = ?, disabled_reason = ?, updated_at = ?,
-			destination_type = ?, secret_headers = ?
+			destination_type = ?, secret_headers = ?, filter = ?
 			WHERE id = ?`+inScope,
 			w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
 			jsonText(headersOrEmpty(w.Headers)), string(w.Format), w.Integration, w.DisabledReason,
-			ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)), w.ID,
+			ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)), nullFilter(w.Filter), w.ID,
 			scopeAll(scope), scope.Tenant())
 		if err != nil {
 			return err
@@ -282,4 +287,12 @@ func (s *Store) WebhookFailingSince(ctx context.Context, t time.Time) ([]webhook
 		out = append(out, w)
 	}
 	return out, rows.Err()
+}
+
+// nullFilter is a webhook's filter as stored: NULL for none.
+func nullFilter(f json.RawMessage) any {
+	if len(f) == 0 {
+		return nil
+	}
+	return string(f)
 }

@@ -69,6 +69,7 @@ func Run(t *testing.T, open Opener) {
 		{"Tenant", testTenants},
 		{"PortalLink", testPortalLinks},
 		{"ConcurrentIngest", testConcurrentIngest},
+		{"Filter", testFilters},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

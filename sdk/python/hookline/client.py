@@ -228,15 +228,18 @@ class Webhooks(_Resource):
         format: Optional[str] = None,
         integration: Optional[str] = None,
         destination: Optional[Mapping[str, str]] = None,
+        filter: Optional[Mapping[str, Any]] = None,
     ) -> CreatedWebhook:
-        """Creates a webhook; the answer carries its signing secret."""
+        """Creates a webhook; the answer carries its signing secret. filter is a
+        payload filter events must also match (try one with filter_test)."""
         body = _drop_none(dict(name=name, url=url, events=events, tenant=tenant, description=description,
                                active=active, headers=headers, secret_headers=secret_headers, format=format,
-                               integration=integration, destination=destination))
+                               integration=integration, destination=destination, filter=filter))
         return self._c.request("POST", "/api/v1/webhooks", body=body)
 
     def update(self, id: str, **fields: Any) -> Webhook:
-        """Changes the given fields (name, url, events, active, ...) only."""
+        """Changes the given fields (name, url, events, filter, active, ...) only;
+        filter=None removes the payload filter."""
         return self._c.request("PATCH", "/api/v1/webhooks/{id}", params={"id": id}, body=fields)
 
     def delete(self, id: str) -> None:

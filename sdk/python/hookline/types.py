@@ -66,6 +66,7 @@ class Webhook(TypedDict, total=False):
     url: str
     description: str
     events: List[str]
+    filter: Optional[Dict[str, Any]]
     active: bool
     headers: Dict[str, str]
     secret_headers: List[str]

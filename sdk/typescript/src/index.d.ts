@@ -80,6 +80,8 @@ export interface Webhook {
   description: string;
   /** Subscribed slugs, or ["*"]. */
   events: string[];
+  /** Payload filter events must also match; null for none. */
+  filter: Record<string, unknown> | null;
   active: boolean;
   headers: Record<string, string>;
   secret_headers: string[];
@@ -103,6 +105,11 @@ export interface WebhookCreateParams {
   url: string;
   description?: string;
   events: string[];
+  /**
+   * Payload filter, e.g. {"data.amount": {"$gte": 100}}; try one with
+   * webhooks.filterTest. null (on update) removes it.
+   */
+  filter?: Record<string, unknown> | null;
   active?: boolean;
   headers?: Record<string, string>;
   secret_headers?: string[];

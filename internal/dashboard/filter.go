@@ -1,0 +1,63 @@
+package dashboard
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/hookline/hookline/internal/registry"
+)
+
+type filterResultView struct {
+	base
+	EventType string
+	Result    registry.FilterResult
+	Error     string
+}
+
+// filterTest tries the webhook form's payload filter on the example
+// payload of the first ticked event type (or the catalog's first): in
+// place with JavaScript, as a page without.
+func (d *Dashboard) filterTest(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	types, _, err := d.formTypes(r.Context())
+	if err != nil {
+		return err
+	}
+	v := filterResultView{base: d.base(r, "Filter test", "webhooks")}
+	for _, e := range r.PostForm["events"] {
+		if e != "*" {
+			v.EventType = e
+			break
+		}
+	}
+	if v.EventType == "" && len(types) > 0 {
+		v.EventType = types[0].Slug
+	}
+	raw := strings.TrimSpace(r.PostForm.Get("filter"))
+	if raw == "" {
+		raw = "{}"
+	}
+	status := http.StatusOK
+	v.Result, err = d.cfg.Registry.TestFilter(r.Context(), registry.FilterTest{Filter: json.RawMessage(raw), EventType: v.EventType})
+	if err != nil {
+		errs, top, err := fieldErrors(err, "filter", "event_type")
+		if err != nil {
+			return err
+		}
+		v.Error, status = top, http.StatusUnprocessableEntity
+		for _, f := range []string{"filter", "event_type"} {
+			if m := errs[f]; m != "" {
+				v.Error = strings.TrimPrefix(strings.Trim(v.Error+"; "+m, "; "), "; ")
+			}
+		}
+	}
+	if isFragment(r) {
+		d.renderFragment(w, r, status, "filter_result", "filter-result", v)
+		return nil
+	}
+	d.render(w, r, status, "filter_result", v)
+	return nil
+}
