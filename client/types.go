@@ -122,6 +122,9 @@ type Webhook struct {
 	Integration string `json:"integration"`
 	// Destination says how deliveries are sent; Type is DestinationHTTP.
 	Destination Destination `json:"destination"`
+	// Signature is how deliveries are signed: SignatureHMAC (Standard
+	// Webhooks v1) or SignatureEd25519 (v1a).
+	Signature string `json:"signature"`
 	// DisabledReason says why Hookline turned the webhook off (410 Gone,
 	// failing too long); empty otherwise.
 	DisabledReason string       `json:"disabled_reason,omitempty"`
@@ -134,7 +137,8 @@ type Webhook struct {
 type CreatedWebhook struct {
 	Webhook
 	// Secret is the Standard Webhooks signing secret ("whsec_…") receivers
-	// verify requests with. WebhookSecret shows it again later.
+	// verify requests with, or for an ed25519 webhook its public key
+	// ("whpk_…"). WebhookSecret shows it again later.
 	Secret string `json:"secret"`
 }
 
@@ -171,6 +175,10 @@ type WebhookCreateParams struct {
 	Format string `json:"format,omitempty"`
 	// Integration records who creates the webhook; default "manual".
 	Integration string `json:"integration,omitempty"`
+	// Signature is SignatureHMAC (default when empty) or SignatureEd25519:
+	// then Secret of the answer is the public key (whpk_…) receivers
+	// verify with, and the private key never leaves the server.
+	Signature string `json:"signature,omitempty"`
 }
 
 // WebhookUpdateParams changes a webhook: nil fields keep their value
@@ -199,7 +207,17 @@ type WebhookUpdateParams struct {
 	SecretHeaders []string `json:"secret_headers,omitzero"`
 	// Destination changes how deliveries are sent when non-nil.
 	Destination *Destination `json:"destination,omitempty"`
+	// Signature changes the signature scheme when non-nil; the webhook gets
+	// a new key of the new scheme, and the previous one keeps signing for
+	// the rotation overlap.
+	Signature *string `json:"signature,omitempty"`
 }
+
+// Signature schemes of webhooks.
+const (
+	SignatureHMAC    = "hmac-sha256"
+	SignatureEd25519 = "ed25519"
+)
 
 // NoFilter, as WebhookUpdateParams.Filter, removes a webhook's filter.
 var NoFilter = json.RawMessage("null")

@@ -1,5 +1,7 @@
-// Package verify checks Standard Webhooks signatures (spec v1) on requests
-// received from Hookline or any other sender that follows the standard.
+// Package verify checks Standard Webhooks signatures on requests received
+// from Hookline or any other sender that follows the standard: symmetric
+// (v1, HMAC-SHA256 with a whsec_ secret) and asymmetric (v1a, ed25519
+// with a whpk_ public key, which cannot sign).
 //
 // It depends only on the standard library so that receivers can vendor or
 // copy it without pulling in Hookline itself.
@@ -12,6 +14,7 @@
 package verify
 
 import (
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -35,6 +38,14 @@ const (
 // SecretPrefix marks a Standard Webhooks secret so it is recognizable in
 // configuration and in leak scanners; the key is the base64 text after it.
 const SecretPrefix = "whsec_"
+
+// PublicKeyPrefix marks an ed25519 public key (v1a signatures); the 32-byte
+// key is the base64 text after it.
+const PublicKeyPrefix = "whpk_"
+
+// SecretKeyPrefix marks an ed25519 private key, which only the sender
+// holds; a receiver is given the public key.
+const SecretKeyPrefix = "whsk_"
 
 // DefaultTolerance is how far a timestamp may be from the receiver's clock,
 // in either direction, before a request is rejected as a possible replay.
@@ -83,6 +94,20 @@ var (
 	// whsec_ prefix) or decodes to an empty key.
 	ErrInvalidSecret = errors.New("verify: invalid secret")
 )
+
+// DecodePublicKey returns the ed25519 key of a whpk_ public key. The
+// error never contains the key.
+func DecodePublicKey(key string) (ed25519.PublicKey, error) {
+	rest, ok := strings.CutPrefix(key, PublicKeyPrefix)
+	if !ok {
+		return nil, fmt.Errorf("%w: a public key starts with %s", ErrInvalidSecret, PublicKeyPrefix)
+	}
+	b, err := base64.StdEncoding.DecodeString(rest)
+	if err != nil || len(b) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("%w: not a base64 ed25519 public key", ErrInvalidSecret)
+	}
+	return ed25519.PublicKey(b), nil
+}
 
 // DecodeSecret returns the HMAC key of a secret. The whsec_ prefix is
 // optional because the reference libraries accept secrets without it, and
@@ -145,27 +170,33 @@ type Verifier struct {
 	// to DefaultMaxBodySize.
 	MaxBodySize int64
 
-	keys [][]byte
+	keys   [][]byte            // HMAC keys, for v1 signatures
+	public []ed25519.PublicKey // for v1a signatures
 }
 
-// New returns a Verifier that accepts signatures made with any of secrets.
+// New returns a Verifier that accepts signatures made with any of
+// secrets: whsec_ secrets check v1 signatures, whpk_ public keys v1a ones.
 func New(secrets ...string) (*Verifier, error) {
 	if len(secrets) == 0 {
 		return nil, fmt.Errorf("%w: at least one secret is required", ErrInvalidSecret)
 	}
-	keys := make([][]byte, 0, len(secrets))
+	v := &Verifier{Tolerance: DefaultTolerance, MaxBodySize: DefaultMaxBodySize}
 	for i, s := range secrets {
+		if strings.HasPrefix(s, PublicKeyPrefix) {
+			key, err := DecodePublicKey(s)
+			if err != nil {
+				return nil, fmt.Errorf("secret %d: %w", i, err)
+			}
+			v.public = append(v.public, key)
+			continue
+		}
 		key, err := DecodeSecret(s)
 		if err != nil {
 			return nil, fmt.Errorf("secret %d: %w", i, err)
 		}
-		keys = append(keys, key)
+		v.keys = append(v.keys, key)
 	}
-	return &Verifier{
-		Tolerance:   DefaultTolerance,
-		MaxBodySize: DefaultMaxBodySize,
-		keys:        keys,
-	}, nil
+	return v, nil
 }
 
 // Verify checks the Standard Webhooks headers in h against body, which must
@@ -186,7 +217,7 @@ func (v *Verifier) Verify(h http.Header, body []byte) error {
 	if err != nil {
 		return err
 	}
-	if !v.matches(id, ts, body, ParseSignatures(sigHeader)) {
+	if !v.matches(id, ts, body, ParseSignatures(sigHeader)) && !v.matchesV1a(id, ts, body, sigHeader) {
 		return ErrNoMatch
 	}
 
@@ -243,6 +274,35 @@ func (v *Verifier) matches(id, ts string, body []byte, sigs [][]byte) bool {
 		expected := mac.Sum(sum[:0])
 		for _, sig := range sigs {
 			if hmac.Equal(sig, expected) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// matchesV1a reports whether any v1a (ed25519) entry of header was made
+// by the private key of any public key.
+func (v *Verifier) matchesV1a(id, ts string, body []byte, header string) bool {
+	if len(v.public) == 0 {
+		return false
+	}
+	var msg []byte
+	for entry := range strings.FieldsSeq(header) {
+		version, encoded, ok := strings.Cut(entry, ",")
+		if !ok || version != "v1a" || len(encoded) != signatureEncoding.EncodedLen(ed25519.SignatureSize) {
+			continue
+		}
+		sig, err := signatureEncoding.DecodeString(encoded)
+		if err != nil {
+			continue
+		}
+		if msg == nil {
+			msg = make([]byte, 0, len(id)+len(ts)+2+len(body))
+			msg = append(append(append(append(append(msg, id...), '.'), ts...), '.'), body...)
+		}
+		for _, key := range v.public {
+			if ed25519.Verify(key, msg, sig) {
 				return true
 			}
 		}

@@ -122,6 +122,7 @@ type webhookRequest struct {
 	Integration   *string              `json:"integration"`
 	SecretHeaders []string             `json:"secret_headers"`
 	Destination   *webhook.Destination `json:"destination"`
+	Signature     *string              `json:"signature"`
 }
 
 type webhookView struct {

@@ -468,7 +468,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	wh := webhook.Webhook{
 		ID: whID, Tenant: "acme", Name: "Billing", URL: "https://example.com/h", Description: "d",
 		Events: []string{"payment_received"}, Active: false, Headers: map[string]string{"X-Team": "b"},
-		SecretHeaders: []string{"X-Team"}, Destination: webhook.Destination{Type: webhook.DestinationHTTP},
+		SecretHeaders: []string{"X-Team"}, Destination: webhook.Destination{Type: webhook.DestinationHTTP}, Signature: webhook.SignatureHMAC,
 		Format: webhook.FormatRaw, Integration: "zapier", DisabledReason: "410 Gone", CreatedAt: now, UpdatedAt: now,
 		Stats: webhook.WebhookStats{Deliveries: 3, Attempts: 4, Succeeded: 1, Failed: 1,
 			LastSuccessAt: &now, LastFailureAt: &now, FailingSince: &now},
@@ -476,7 +476,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	newWH := webhook.Webhook{
 		ID: whID, Tenant: webhook.DefaultTenant, Name: "ab", URL: "http://example.com", Events: []string{"*"},
 		Active: true, Headers: map[string]string{}, SecretHeaders: []string{}, Format: webhook.FormatEnvelope,
-		Integration: "manual", Destination: webhook.Destination{Type: webhook.DestinationHTTP}, CreatedAt: now, UpdatedAt: now,
+		Integration: "manual", Destination: webhook.Destination{Type: webhook.DestinationHTTP}, Signature: webhook.SignatureEd25519, CreatedAt: now, UpdatedAt: now,
 	}
 	ev := webhook.Event{ID: evID, Tenant: "default", Type: "payment_received", Data: json.RawMessage(`{"x":[1]}`),
 		IdempotencyKey: "k", CreatedAt: now}

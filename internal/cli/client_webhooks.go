@@ -171,6 +171,7 @@ func webhooksCreate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 	fs.StringVar(&p.Description, "description", "", "free text for people")
 	fs.StringVar(&p.Integration, "integration", "", "who creates it, e.g. manual (default), zapier")
 	filter := fs.String("filter", "", "a payload filter (JSON) events must also match; try it with 'webhooks filter-test'")
+	fs.StringVar(&p.Signature, "signature", "", "hmac-sha256 (default) or ed25519: receivers then verify with a public key (whpk_...)")
 	return func(ctx context.Context, x *apiCall, _ []string) error {
 		var missing []string
 		for _, f := range []struct{ name, v string }{{"name", p.Name}, {"url", p.URL}, {"events", *events}} {
@@ -222,6 +223,7 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 	integration := fs.String("integration", "", "new integration label")
 	filter := fs.String("filter", "", "a new payload filter (JSON)")
 	clearFilter := fs.Bool("clear-filter", false, "remove the payload filter")
+	signature := fs.String("signature", "", "a new signature scheme, hmac-sha256 or ed25519 (a new key; the previous one signs during the overlap)")
 	return func(ctx context.Context, x *apiCall, args []string) error {
 		var p client.WebhookUpdateParams
 		switch {
@@ -241,8 +243,9 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 			}
 			return nil
 		}
-		p.Name, p.URL, p.Format, p.Description, p.Integration =
-			set("name", name), set("url", u), set("format", format), set("description", desc), set("integration", integration)
+		p.Name, p.URL, p.Format, p.Description, p.Integration, p.Signature =
+			set("name", name), set("url", u), set("format", format), set("description", desc), set("integration", integration),
+			set("signature", signature)
 		if flagSet(fs, "events") {
 			p.Events = splitList(*events)
 			if len(p.Events) == 0 {
@@ -265,9 +268,9 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 			p.SecretHeaders = names
 		}
 		changed := p.Name != nil || p.URL != nil || p.Format != nil || p.Description != nil || p.Integration != nil ||
-			p.Events != nil || p.Active != nil || p.Headers != nil || p.Filter != nil
+			p.Events != nil || p.Active != nil || p.Headers != nil || p.Filter != nil || p.Signature != nil
 		if !changed {
-			return &usageError{msg: "update: nothing to change: give at least one of --name, --url, --events, --filter, --clear-filter, --active, --header, --secret-header, --clear-headers, --format, --description, --integration"}
+			return &usageError{msg: "update: nothing to change: give at least one of --name, --url, --events, --filter, --clear-filter, --signature, --active, --header, --secret-header, --clear-headers, --format, --description, --integration"}
 		}
 		w, err := x.c.WebhookUpdate(ctx, args[0], p)
 		if err != nil {
@@ -414,6 +417,9 @@ func printWebhook(w io.Writer, wh *client.Webhook, secret string) error {
 	}
 	row("State", webhookState(*wh))
 	row("Format", wh.Format)
+	if wh.Signature == client.SignatureEd25519 {
+		row("Signature", "ed25519 (v1a): verify with the public key")
+	}
 	if wh.Integration != "" {
 		row("Integration", wh.Integration)
 	}
@@ -455,7 +461,11 @@ func printWebhook(w io.Writer, wh *client.Webhook, secret string) error {
 		row("Failing since", fmtTime(*s.FailingSince))
 	}
 	if secret != "" {
-		row("Secret", secret)
+		label := "Secret"
+		if strings.HasPrefix(secret, "whpk_") {
+			label = "Public key"
+		}
+		row(label, secret)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

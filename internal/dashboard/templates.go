@@ -130,6 +130,7 @@ var funcs = template.FuncMap{
 	"size":        fmtSize,
 	"join":        strings.Join,
 	"has":         func(list []string, s string) bool { return slices.Contains(list, s) },
+	"hasPrefix":   strings.HasPrefix,
 	"deref":       func(t *time.Time) time.Time { return derefTime(t) },
 	"statusClass": statusClass,
 	"add":         func(a, b int) int { return a + b },

@@ -89,6 +89,15 @@ var webhookFormFields = []formField{
 		read:  func(v url.Values, f *webhookForm) {},
 		load:  func(w webhook.Webhook, f *webhookForm) { f.Destination = w.Destination.Type },
 		input: func(f webhookForm, in *registry.WebhookInput) error { return nil }},
+	{Name: "signature", Template: "field-signature", Advanced: true,
+		read: func(v url.Values, f *webhookForm) { f.Signature = v.Get("signature") },
+		load: func(w webhook.Webhook, f *webhookForm) { f.Signature = w.Signature },
+		input: func(f webhookForm, in *registry.WebhookInput) error {
+			if f.Signature != "" {
+				in.Signature = &f.Signature
+			}
+			return nil
+		}},
 	{Name: "format", Template: "field-format", Advanced: true,
 		read: func(v url.Values, f *webhookForm) { f.Format = v.Get("format") },
 		load: func(w webhook.Webhook, f *webhookForm) { f.Format = string(w.Format) },

@@ -28,11 +28,13 @@ type webhookForm struct {
 	Secret []string
 	// Destination is the webhook's destination type, shown read-only.
 	Destination string
+	// Signature is the signature scheme (webhook.Signature*).
+	Signature string
 }
 
 func newWebhookForm() webhookForm {
 	return webhookForm{Active: true, Format: string(webhook.FormatEnvelope), Integration: "manual",
-		Destination: webhook.DestinationHTTP}
+		Destination: webhook.DestinationHTTP, Signature: webhook.SignatureHMAC}
 }
 
 // webhookFormFrom reads the posted form: the fields of surface s.

@@ -97,6 +97,9 @@ type WebhookInput struct {
 	SecretHeaders []string
 	// Destination is nil to leave it (on create: DestinationHTTP).
 	Destination *webhook.Destination
+	// Signature is nil to leave it (on create: webhook.SignatureHMAC);
+	// changing it rotates to a new key of the new scheme.
+	Signature *string
 }
 
 // Limits on webhook fields.
@@ -118,7 +121,8 @@ func (r *Registry) CreateWebhook(ctx context.Context, in WebhookInput) (webhook.
 	w := webhook.Webhook{
 		ID: webhook.NewID(webhook.PrefixWebhook), Active: true, Format: webhook.FormatEnvelope,
 		Integration: "manual", Headers: map[string]string{}, SecretHeaders: []string{},
-		Destination: webhook.Destination{Type: webhook.DestinationHTTP}, CreatedAt: now, UpdatedAt: now,
+		Destination: webhook.Destination{Type: webhook.DestinationHTTP}, Signature: webhook.SignatureHMAC,
+		CreatedAt: now, UpdatedAt: now,
 	}
 	var v webhook.Validation
 	tenant := ""
@@ -155,10 +159,11 @@ func (r *Registry) CreateWebhook(ctx context.Context, in WebhookInput) (webhook.
 	if err := v.Err(); err != nil {
 		return w, "", err
 	}
-	secret := signing.NewSecret()
+	secret, shared := newSecret(w.Signature)
 	if err := r.cfg.Store.WebhookCreate(ctx, w, secret); err != nil {
 		return w, "", err
 	}
+	secret = shared
 	r.audit(ctx, "webhook.create", w.ID, w.Name+" → "+w.URL)
 	return w, secret, nil
 }
@@ -174,7 +179,7 @@ func (r *Registry) UpdateWebhook(ctx context.Context, id string, in WebhookInput
 	if in.Tenant != nil && *in.Tenant != w.Tenant {
 		v.Add(webhook.EINVALID, webhook.At("tenant"), "cannot be changed; create a new webhook")
 	}
-	wasActive := w.Active
+	wasActive, wasSignature := w.Active, store.SignatureScheme(w)
 	if err := r.apply(ctx, &w, in, &v); err != nil {
 		return w, err
 	}
@@ -190,7 +195,25 @@ func (r *Registry) UpdateWebhook(ctx context.Context, id string, in WebhookInput
 	}
 	r.invalidate(id)
 	r.audit(ctx, "webhook.update", id, changed(in))
+	if store.SignatureScheme(w) != wasSignature {
+		// A new scheme needs a key of its own; the previous one keeps
+		// signing for the overlap, so receivers switch without a gap.
+		if _, _, err := r.RotateSecret(ctx, id); err != nil {
+			return w, err
+		}
+	}
 	return w, nil
+}
+
+// newSecret returns a fresh key for scheme: what Hookline stores (an HMAC
+// secret, or an ed25519 private key) and what receivers are given (the
+// same secret, or the public key).
+func newSecret(scheme string) (stored, shared string) {
+	if scheme == webhook.SignatureEd25519 {
+		return signing.NewKeyPair()
+	}
+	s := signing.NewSecret()
+	return s, s
 }
 
 func (r *Registry) invalidate(id string) {
@@ -304,6 +327,15 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 				"must be a short name like manual, zapier or make (letters, digits, _ . -)")
 		}
 		w.Integration = i
+	}
+	if in.Signature != nil {
+		switch *in.Signature {
+		case webhook.SignatureHMAC, webhook.SignatureEd25519:
+			w.Signature = *in.Signature
+		default:
+			v.Add(webhook.EINVALID, webhook.At("signature"), `must be %q (Standard Webhooks v1, the default) or %q (v1a: receivers verify with a public key)`,
+				webhook.SignatureHMAC, webhook.SignatureEd25519)
+		}
 	}
 	applyDestination(w, in.Destination, v)
 	applySecretHeaders(w, in.SecretHeaders, v)
@@ -456,22 +488,41 @@ func (r *Registry) DeleteWebhook(ctx context.Context, id string) error {
 	return nil
 }
 
-// RotateSecret makes a new secret current; the previous one keeps signing
-// for the overlap period. It returns the new secret.
+// RotateSecret makes a new secret (of the webhook's signature scheme)
+// current; the previous one keeps signing for the overlap period. It
+// returns what receivers verify with: the new secret, or for ed25519 the
+// new public key.
 func (r *Registry) RotateSecret(ctx context.Context, id string) (string, time.Time, error) {
-	secret := signing.NewSecret()
+	w, err := r.cfg.Store.WebhookGet(ctx, auth.ScopeFrom(ctx), id)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	secret, shared := newSecret(w.Signature)
 	until := r.cfg.Now().Add(r.cfg.RotationOverlap).UTC()
 	if err := r.cfg.Store.WebhookRotateSecret(ctx, auth.ScopeFrom(ctx), id, secret, until); err != nil {
 		return "", time.Time{}, err
 	}
 	r.invalidate(id)
 	r.audit(ctx, "webhook.rotate_secret", id, "previous secret signs until "+until.Format(time.RFC3339))
-	return secret, until, nil
+	return shared, until, nil
 }
 
-// Secrets returns the secrets signing a webhook's requests now.
+// Secrets returns what receivers verify a webhook's requests with now:
+// each signing secret, or for an ed25519 key its public key. The private
+// keys never leave the store but to sign.
 func (r *Registry) Secrets(ctx context.Context, id string) ([]webhook.Secret, error) {
-	return r.cfg.Store.WebhookSecrets(ctx, auth.ScopeFrom(ctx), id, r.cfg.Now())
+	secrets, err := r.cfg.Store.WebhookSecrets(ctx, auth.ScopeFrom(ctx), id, r.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	for i, s := range secrets {
+		shared, err := signing.Shareable(s.Value)
+		if err != nil {
+			return nil, err
+		}
+		secrets[i].Value = shared
+	}
+	return secrets, nil
 }
 
 // changed names the fields an update set, for the audit log.
@@ -493,5 +544,6 @@ func changed(in WebhookInput) string {
 	add(in.Integration != nil, "integration")
 	add(in.SecretHeaders != nil, "secret_headers")
 	add(in.Destination != nil, "destination")
+	add(in.Signature != nil, "signature")
 	return strings.Join(f, ", ")
 }

@@ -6,14 +6,17 @@
 package signing
 
 import (
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"hash"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,8 +40,47 @@ func NewSecret() string {
 	return verify.SecretPrefix + base64.StdEncoding.EncodeToString(key)
 }
 
+// NewKeyPair returns a fresh ed25519 key pair for v1a signatures: the
+// private key (whsk_, which Hookline keeps, sealed like a secret) and the
+// public key (whpk_, which receivers verify with).
+func NewKeyPair() (secretKey, publicKey string) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		panic("signing: ed25519 key: " + err.Error()) // crypto/rand never fails
+	}
+	return verify.SecretKeyPrefix + base64.StdEncoding.EncodeToString(priv),
+		verify.PublicKeyPrefix + base64.StdEncoding.EncodeToString(pub)
+}
+
+// IsKeyPair reports whether secret is an ed25519 private key (whsk_)
+// rather than an HMAC secret.
+func IsKeyPair(secret string) bool { return strings.HasPrefix(secret, verify.SecretKeyPrefix) }
+
+// Shareable is what a receiver is given of secret: an HMAC secret as it
+// is, the public key of an ed25519 private key.
+func Shareable(secret string) (string, error) {
+	if !IsKeyPair(secret) {
+		return secret, nil
+	}
+	priv, err := decodePrivate(secret)
+	if err != nil {
+		return "", err
+	}
+	return verify.PublicKeyPrefix + base64.StdEncoding.EncodeToString(priv.Public().(ed25519.PublicKey)), nil
+}
+
+func decodePrivate(secret string) (ed25519.PrivateKey, error) {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, verify.SecretKeyPrefix))
+	if err != nil || len(b) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("%w: not a base64 ed25519 private key", verify.ErrInvalidSecret)
+	}
+	return ed25519.PrivateKey(b), nil
+}
+
 // Sign returns the webhook-signature header value for one message: one
-// "v1,<base64>" entry per secret, space-separated, in the order given.
+// entry per secret, space-separated, in the order given: "v1,<base64>"
+// for an HMAC secret (whsec_), "v1a,<base64>" for an ed25519 private key
+// (whsk_).
 // Several secrets are how a rotation overlaps: receivers that know either
 // the old or the new secret accept the message.
 //
@@ -57,8 +99,9 @@ func Sign(secrets []string, msgID string, ts time.Time, body []byte) (string, er
 // delivery hot path allocates little more than the returned string.
 // A Signer is safe for concurrent use.
 type Signer struct {
-	keys  [][]byte
-	state sync.Pool // of *signState
+	keys  [][]byte             // HMAC keys; nil where private is set
+	priv  []ed25519.PrivateKey // ed25519 keys; nil where keys is set
+	state sync.Pool            // of *signState
 }
 
 // signState is the per-call scratch space of a Signer.
@@ -75,18 +118,29 @@ func NewSigner(secrets []string) (*Signer, error) {
 		return nil, ErrNoSecrets
 	}
 	keys := make([][]byte, len(secrets))
+	priv := make([]ed25519.PrivateKey, len(secrets))
 	for i, secret := range secrets {
+		if IsKeyPair(secret) {
+			k, err := decodePrivate(secret)
+			if err != nil {
+				return nil, err
+			}
+			priv[i] = k
+			continue
+		}
 		key, err := verify.DecodeSecret(secret)
 		if err != nil {
 			return nil, err
 		}
 		keys[i] = key
 	}
-	s := &Signer{keys: keys}
+	s := &Signer{keys: keys, priv: priv}
 	s.state.New = func() any {
 		st := &signState{macs: make([]hash.Hash, len(keys))}
 		for i, key := range keys {
-			st.macs[i] = hmac.New(sha256.New, key)
+			if key != nil {
+				st.macs[i] = hmac.New(sha256.New, key)
+			}
 		}
 		return st
 	}
@@ -109,13 +163,23 @@ func (s *Signer) Sign(msgID string, ts time.Time, body []byte) string {
 	st.buf = append(st.buf, '.')
 
 	out := slices.Grow(st.out[:0], len(s.keys)*(entryLen+1))
+	var msg []byte
 	for i, mac := range st.macs {
-		mac.Reset()
-		mac.Write(st.buf)
-		mac.Write(body)
 		if i > 0 {
 			out = append(out, ' ')
 		}
+		if mac == nil {
+			// ed25519 signs the message itself, not a running hash.
+			if msg == nil {
+				msg = append(append(make([]byte, 0, len(st.buf)+len(body)), st.buf...), body...)
+			}
+			out = append(out, "v1a,"...)
+			out = base64.StdEncoding.AppendEncode(out, ed25519.Sign(s.priv[i], msg))
+			continue
+		}
+		mac.Reset()
+		mac.Write(st.buf)
+		mac.Write(body)
 		out = append(out, "v1,"...)
 		out = base64.StdEncoding.AppendEncode(out, mac.Sum(st.sum[:0]))
 	}

@@ -2,8 +2,11 @@ package signing_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -224,4 +227,67 @@ func BenchmarkSign(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestSignV1a signs the shared v1a vector (sdk/testdata, which the SDKs
+// verify) with its private key and gets its signature; a rotation from an
+// HMAC secret to a key pair carries both entries, and the verify package
+// accepts each with what a receiver holds (the secret, the public key).
+func TestSignV1a(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "sdk", "testdata", "standard-webhooks-v1a.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vec struct {
+		SecretKey string `json:"secret_key"`
+		PublicKey string `json:"public_key"`
+		ID        string `json:"id"`
+		Timestamp string `json:"timestamp"`
+		Body      string `json:"body"`
+		Signature string `json:"signature"`
+	}
+	if err := json.Unmarshal(raw, &vec); err != nil {
+		t.Fatal(err)
+	}
+	sec, _ := strconv.ParseInt(vec.Timestamp, 10, 64)
+	ts := time.Unix(sec, 0)
+	got, err := signing.Sign([]string{vec.SecretKey}, vec.ID, ts, []byte(vec.Body))
+	if err != nil || got != vec.Signature {
+		t.Fatalf("v1a signature %q (%v), want %q", got, err, vec.Signature)
+	}
+	if pub, err := signing.Shareable(vec.SecretKey); err != nil || pub != vec.PublicKey {
+		t.Errorf("public key %q (%v), want %q", pub, err, vec.PublicKey)
+	}
+
+	old := signing.NewSecret()
+	both, err := signing.Sign([]string{old, vec.SecretKey}, vec.ID, ts, []byte(vec.Body))
+	if err != nil || !strings.HasPrefix(both, "v1,") || !strings.HasSuffix(both, " "+vec.Signature) {
+		t.Fatalf("rotation header %q (%v)", both, err)
+	}
+	h := http.Header{}
+	h.Set("webhook-id", vec.ID)
+	h.Set("webhook-timestamp", vec.Timestamp)
+	h.Set("webhook-signature", both)
+	for _, key := range []string{old, vec.PublicKey} {
+		v, err := verify.New(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.Now = func() time.Time { return ts }
+		if err := v.Verify(h, []byte(vec.Body)); err != nil {
+			t.Errorf("verify with %.8s…: %v", key, err)
+		}
+		if err := v.Verify(h, []byte(vec.Body+" ")); err == nil {
+			t.Errorf("verify with %.8s… accepted a changed body", key)
+		}
+	}
+	other, otherPub := signing.NewKeyPair()
+	if !signing.IsKeyPair(other) || !strings.HasPrefix(otherPub, "whpk_") {
+		t.Fatalf("NewKeyPair: %.8s… %.8s…", other, otherPub)
+	}
+	v, _ := verify.New(otherPub)
+	v.Now = func() time.Time { return ts }
+	if err := v.Verify(h, []byte(vec.Body)); err == nil {
+		t.Error("another public key verified the message")
+	}
 }

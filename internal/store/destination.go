@@ -23,3 +23,12 @@ func BinTenant(b bin.Bin) string {
 	}
 	return b.Tenant
 }
+
+// SignatureScheme is the signature scheme a webhook is stored with: its
+// own, or webhook.SignatureHMAC when it names none.
+func SignatureScheme(w webhook.Webhook) string {
+	if w.Signature == "" {
+		return webhook.SignatureHMAC
+	}
+	return w.Signature
+}

@@ -85,6 +85,10 @@ type Webhook struct {
 	SecretHeaders []string `json:"secret_headers"`
 	Format        Format   `json:"format"`
 	Integration   string   `json:"integration"`
+	// Signature is how deliveries are signed: SignatureHMAC (v1, the
+	// default) or SignatureEd25519 (v1a: receivers verify with a public key,
+	// which cannot sign).
+	Signature string `json:"signature"`
 	// Destination says where deliveries go; the zero value is HTTP POST
 	// to URL.
 	Destination Destination `json:"destination"`
@@ -95,6 +99,12 @@ type Webhook struct {
 	UpdatedAt      time.Time    `json:"updated_at"`
 	Stats          WebhookStats `json:"stats"`
 }
+
+// Signature schemes of webhooks (Standard Webhooks v1 and v1a).
+const (
+	SignatureHMAC    = "hmac-sha256"
+	SignatureEd25519 = "ed25519"
+)
 
 // DestinationHTTP is the destination type of webhooks that receive a
 // signed HTTP POST at their URL: the default.

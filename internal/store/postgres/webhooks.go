@@ -20,7 +20,7 @@ const webhookColumns = `w.id, w.tenant, w.name, w.url, w.description, w.events, 
 	w.format, w.integration, w.disabled_reason, w.created_at, w.updated_at,
 	(SELECT COALESCE(sum(c.deliveries), 0)::bigint FROM webhook_counters c WHERE c.webhook_id = w.id),
 	w.stat_attempts, w.stat_succeeded, w.stat_failed, w.last_success_at, w.last_failure_at, w.failing_since,
-	w.destination_type, w.secret_headers, w.filter`
+	w.destination_type, w.secret_headers, w.filter, w.signature`
 
 func scanWebhook(r scanner) (webhook.Webhook, error) {
 	var w webhook.Webhook
@@ -29,7 +29,7 @@ func scanWebhook(r scanner) (webhook.Webhook, error) {
 	err := r.Scan(&w.ID, &w.Tenant, &w.Name, &w.URL, &w.Description, &w.Events, &w.Active, &w.Headers,
 		&format, &w.Integration, &w.DisabledReason, &w.CreatedAt, &w.UpdatedAt, &w.Stats.Deliveries,
 		&w.Stats.Attempts, &w.Stats.Succeeded, &w.Stats.Failed, &w.Stats.LastSuccessAt,
-		&w.Stats.LastFailureAt, &w.Stats.FailingSince, &w.Destination.Type, &w.SecretHeaders, &filter)
+		&w.Stats.LastFailureAt, &w.Stats.FailingSince, &w.Destination.Type, &w.SecretHeaders, &filter, &w.Signature)
 	if err != nil {
 		return w, err
 	}
@@ -75,11 +75,12 @@ func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret str
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var b pgx.Batch
 		b.Queue(`INSERT INTO webhooks (id, tenant, name, url, description, events, active, headers, format,
-			integration, disabled_reason, secret, created_at, updated_at, destination_type, secret_headers, filter)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+			integration, disabled_reason, secret, created_at, updated_at, destination_type, secret_headers, filter,
+			signature)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 			w.ID, w.Tenant, w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active,
 			headersOrEmpty(w.Headers), string(w.Format), w.Integration, w.DisabledReason, sealed,
-			w.CreatedAt, w.UpdatedAt, store.DestinationType(w), nonNilStrings(w.SecretHeaders), filterText(w.Filter))
+			w.CreatedAt, w.UpdatedAt, store.DestinationType(w), nonNilStrings(w.SecretHeaders), filterText(w.Filter), store.SignatureScheme(w))
 		b.Queue(qTenantEnsure, w.Tenant, w.CreatedAt)
 		queueSubscriptions(&b, w.ID, w.Events)
 		s.queueWebhookNotice(&b, w.ID)
@@ -145,11 +146,11 @@ func (s *Store) WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.W
 		var b pgx.Batch
 		b.Queue(`UPDATE webhooks SET name = $1, url = $2, description = $3, events = $4, active = $5,
 			headers = $6, format = $7, integration = $8, disabled_reason = $9, updated_at = $10,
-			destination_type = $11, secret_headers = $12, filter = $16
+			destination_type = $11, secret_headers = $12, filter = $16, signature = $17
 			WHERE id = $13`+inScope("tenant", 14),
 			w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active, headersOrEmpty(w.Headers),
 			string(w.Format), w.Integration, w.DisabledReason, w.UpdatedAt, store.DestinationType(w),
-			nonNilStrings(w.SecretHeaders), w.ID, scope.All(), scope.Tenant(), filterText(w.Filter)).Exec(mustAffect("webhook"))
+			nonNilStrings(w.SecretHeaders), w.ID, scope.All(), scope.Tenant(), filterText(w.Filter), store.SignatureScheme(w)).Exec(mustAffect("webhook"))
 		queueSubscriptions(&b, w.ID, w.Events)
 		s.queueWebhookNotice(&b, w.ID)
 		return tx.SendBatch(ctx, &b).Close()

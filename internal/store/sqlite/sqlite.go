@@ -86,6 +86,8 @@ var upgrades = []string{
 	)`,
 	// A webhook's payload filter (JSON, compacted); NULL for none.
 	`ALTER TABLE webhooks ADD COLUMN filter TEXT`,
+	// How a webhook's deliveries are signed (webhook.Signature*).
+	`ALTER TABLE webhooks ADD COLUMN signature TEXT NOT NULL DEFAULT 'hmac-sha256'`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own

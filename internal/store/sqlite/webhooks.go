@@ -16,7 +16,7 @@ import (
 const webhookColumns = `id, tenant, name, url, description, events, active, headers, format,
 	integration, disabled_reason, created_at, updated_at, stat_deliveries, stat_attempts,
 	stat_succeeded, stat_failed, last_success_at, last_failure_at, failing_since, destination_type,
-	secret_headers, filter`
+	secret_headers, filter, signature`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -30,7 +30,7 @@ func scanWebhook(r scanner) (webhook.Webhook, error) {
 	err := r.Scan(&w.ID, &w.Tenant, &w.Name, &w.URL, &w.Description, &events, &active, &headers,
 		&format, &w.Integration, &w.DisabledReason, &created, &updated, &w.Stats.Deliveries,
 		&w.Stats.Attempts, &w.Stats.Succeeded, &w.Stats.Failed, &lastOK, &lastFail, &failing,
-		&w.Destination.Type, &secret, &filter)
+		&w.Destination.Type, &secret, &filter, &w.Signature)
 	if err != nil {
 		return w, err
 	}
@@ -83,12 +83,12 @@ func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret str
 	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO webhooks (id, tenant, name, url, description, events, active,
 			headers, format, integration, disabled_reason, secret, created_at, updated_at, destination_type,
-			secret_headers, filter)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			secret_headers, filter, signature)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			w.ID, w.Tenant, w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
 			jsonText(headersOrEmpty(w.Headers)), string(w.Format), w.Integration, w.DisabledReason,
 			sealed, ts(w.CreatedAt), ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)),
-			nullFilter(w.Filter))
+			nullFilter(w.Filter), store.SignatureScheme(w))
 		if err != nil {
 			return err
 		}
@@ -175,11 +175,11 @@ func (s *Store) WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.W
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.Exec(`UPDATE webhooks SET name = ?, url = ?, description = ?, events = ?,
 			active = ?, headers = ?, format = ?, integration = ?, disabled_reason = ?, updated_at = ?,
-			destination_type = ?, secret_headers = ?, filter = ?
+			destination_type = ?, secret_headers = ?, filter = ?, signature = ?
 			WHERE id = ?`+inScope,
 			w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
 			jsonText(headersOrEmpty(w.Headers)), string(w.Format), w.Integration, w.DisabledReason,
-			ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)), nullFilter(w.Filter), w.ID,
+			ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)), nullFilter(w.Filter), store.SignatureScheme(w), w.ID,
 			scopeAll(scope), scope.Tenant())
 		if err != nil {
 			return err

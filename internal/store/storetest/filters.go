@@ -91,3 +91,20 @@ func testFilters(t *testing.T, open Opener) {
 		}
 	})
 }
+
+// testSignature: a webhook's signature scheme is stored and changed.
+func testSignature(t *testing.T, open Opener) {
+	h := setup(t, open)
+	w := h.createWebhook(func(w *webhook.Webhook) { w.Signature = webhook.SignatureEd25519 })
+	if got := h.webhook(w.ID).Signature; got != webhook.SignatureEd25519 {
+		t.Fatalf("signature read back %q", got)
+	}
+	w.Signature = webhook.SignatureHMAC
+	ok(t, h.s.WebhookUpdate(h.ctx, auth.AllTenants(), w), "WebhookUpdate")
+	if got := h.webhook(w.ID).Signature; got != webhook.SignatureHMAC {
+		t.Fatalf("signature after update %q", got)
+	}
+	if got := h.webhook(h.createWebhook().ID).Signature; got != webhook.SignatureHMAC {
+		t.Errorf("default signature %q", got)
+	}
+}

@@ -70,6 +70,7 @@ func Run(t *testing.T, open Opener) {
 		{"PortalLink", testPortalLinks},
 		{"ConcurrentIngest", testConcurrentIngest},
 		{"Filter", testFilters},
+		{"Signature", testSignature},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -379,8 +380,10 @@ func normWebhook(w webhook.Webhook) webhook.Webhook {
 	if len(w.SecretHeaders) == 0 {
 		w.SecretHeaders = nil
 	}
-	// A webhook stored without a destination type is an HTTP one.
+	// A webhook stored without a destination type is an HTTP one, and one
+	// without a signature scheme signs with HMAC.
 	w.Destination.Type = store.DestinationType(w)
+	w.Signature = store.SignatureScheme(w)
 	return w
 }
 

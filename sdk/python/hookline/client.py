@@ -229,12 +229,16 @@ class Webhooks(_Resource):
         integration: Optional[str] = None,
         destination: Optional[Mapping[str, str]] = None,
         filter: Optional[Mapping[str, Any]] = None,
+        signature: Optional[str] = None,
     ) -> CreatedWebhook:
         """Creates a webhook; the answer carries its signing secret. filter is a
-        payload filter events must also match (try one with filter_test)."""
+        payload filter events must also match (try one with filter_test);
+        signature="ed25519" signs with a key pair, and the answer's secret is
+        then the public key (whpk_...) receivers verify with."""
         body = _drop_none(dict(name=name, url=url, events=events, tenant=tenant, description=description,
                                active=active, headers=headers, secret_headers=secret_headers, format=format,
-                               integration=integration, destination=destination, filter=filter))
+                               integration=integration, destination=destination, filter=filter,
+                               signature=signature))
         return self._c.request("POST", "/api/v1/webhooks", body=body)
 
     def update(self, id: str, **fields: Any) -> Webhook:

@@ -73,6 +73,7 @@ class Webhook(TypedDict, total=False):
     format: str
     integration: str
     destination: Destination
+    signature: str
     disabled_reason: str
     created_at: str
     updated_at: str

@@ -88,6 +88,8 @@ export interface Webhook {
   format: 'envelope' | 'raw';
   integration: string;
   destination: Destination;
+  /** How deliveries are signed: Standard Webhooks v1 (HMAC) or v1a (ed25519). */
+  signature: 'hmac-sha256' | 'ed25519';
   disabled_reason?: string;
   created_at: string;
   updated_at: string;
@@ -116,6 +118,12 @@ export interface WebhookCreateParams {
   destination?: Destination;
   format?: 'envelope' | 'raw';
   integration?: string;
+  /**
+   * 'hmac-sha256' (default) or 'ed25519': then the answer's secret is the
+   * public key (whpk_…) receivers verify with. Changing it on update gives
+   * the webhook a new key; the previous one signs during the overlap.
+   */
+  signature?: 'hmac-sha256' | 'ed25519';
 }
 
 /** The fields to change; absent ones keep their value. */
