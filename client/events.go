@@ -45,8 +45,21 @@ func (c *Client) EventList(ctx context.Context, p EventListParams) (*Page[EventS
 //
 // GET /api/v1/events/{id} (admin); IsNotFound for an unknown id.
 func (c *Client) EventGet(ctx context.Context, id string) (*EventWithDeliveries, error) {
+	return c.eventGet(ctx, id, nil)
+}
+
+// EventExplain is EventGet that also says which subscribed webhooks'
+// payload filters kept the event from them, and why (judged by the
+// filters as they are now).
+//
+// GET /api/v1/events/{id}?explain=true (read).
+func (c *Client) EventExplain(ctx context.Context, id string) (*EventWithDeliveries, error) {
+	return c.eventGet(ctx, id, url.Values{"explain": {"true"}})
+}
+
+func (c *Client) eventGet(ctx context.Context, id string, q url.Values) (*EventWithDeliveries, error) {
 	var e EventWithDeliveries
-	if err := c.do(ctx, request{method: "GET", path: pathf("/api/v1/events/%s", id)}, &e); err != nil {
+	if err := c.do(ctx, request{method: "GET", path: pathf("/api/v1/events/%s", id), query: q}, &e); err != nil {
 		return nil, err
 	}
 	return &e, nil

@@ -354,6 +354,17 @@ type EventSummary struct {
 type EventWithDeliveries struct {
 	Event
 	Deliveries []Delivery `json:"deliveries"`
+	// SkippedByFilter is set by EventExplain: the webhooks subscribed to
+	// the event's type whose payload filter kept it from them.
+	SkippedByFilter []FilterSkip `json:"skipped_by_filter,omitempty"`
+}
+
+// FilterSkip is a webhook whose payload filter excluded an event.
+type FilterSkip struct {
+	WebhookID string `json:"webhook_id"`
+	Name      string `json:"name"`
+	// Explanation is the clause of the filter that failed.
+	Explanation string `json:"explanation"`
 }
 
 // EventPublishParams publishes an event.

@@ -152,3 +152,36 @@ func TestCLIWebhookFilter(t *testing.T) {
 		t.Errorf("bad filter: %s", r)
 	}
 }
+
+// TestEventExplain: ?explain=true says which subscribed webhooks' filters
+// kept an event from them, and why.
+func TestEventExplain(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	api := client.New(s.URL, s.Key)
+	ctx := context.Background()
+	big, err := api.WebhookCreate(ctx, client.WebhookCreateParams{Tenant: "explain", Name: "Big", URL: "https://receiver.example.com/big",
+		Events: []string{"payment_received"}, Filter: map[string]any{"data.amount": map[string]any{"$gte": 100}}, Active: client.Ptr(false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.WebhookUpdate(ctx, big.ID, client.WebhookUpdateParams{Active: client.Ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := api.EventPublish(ctx, client.EventPublishParams{Type: "payment_received", Tenant: "explain", Data: map[string]any{"amount": 5}})
+	if err != nil || res.Deliveries != 0 {
+		t.Fatalf("publish: %+v %v", res, err)
+	}
+	ev, err := api.EventExplain(ctx, res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.SkippedByFilter) != 1 || ev.SkippedByFilter[0].WebhookID != big.ID ||
+		!strings.Contains(ev.SkippedByFilter[0].Explanation, "data.amount is 5") {
+		t.Errorf("skipped_by_filter %+v", ev.SkippedByFilter)
+	}
+	plain, err := api.EventGet(ctx, res.ID)
+	if err != nil || plain.SkippedByFilter != nil {
+		t.Errorf("without explain: %+v %v", plain.SkippedByFilter, err)
+	}
+}

@@ -331,6 +331,7 @@ var sdkSchemaTypes = map[string][2]string{ // schema: {typescript, python}
 	"PortalSession":        {"PortalSession", "PortalSession"},
 	"FilterTest":           {"FilterTestParams", "Webhooks.filter_test"},
 	"FilterResult":         {"FilterResult", "FilterResult"},
+	"FilterSkip":           {"FilterSkip", "FilterSkip"},
 }
 
 // TestSDKCoverage keeps the SDKs honest about the OpenAPI document: every

@@ -387,6 +387,9 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request) error {
 type eventView struct {
 	webhook.Event
 	Deliveries []webhook.Delivery `json:"deliveries"`
+	// SkippedByFilter is set with ?explain=true: the webhooks whose
+	// payload filter kept the event from them.
+	SkippedByFilter []registry.FilterSkip `json:"skipped_by_filter,omitempty"`
 }
 
 func (a *API) getEvent(w http.ResponseWriter, r *http.Request) error {
@@ -402,7 +405,17 @@ func (a *API) getEvent(w http.ResponseWriter, r *http.Request) error {
 	if page.Deliveries == nil {
 		page.Deliveries = []webhook.Delivery{}
 	}
-	writeJSON(w, http.StatusOK, eventView{Event: ev, Deliveries: page.Deliveries})
+	v := eventView{Event: ev, Deliveries: page.Deliveries}
+	switch r.URL.Query().Get("explain") {
+	case "", "false":
+	case "true":
+		if v.SkippedByFilter, err = a.cfg.Registry.SkippedByFilter(r.Context(), ev); err != nil {
+			return err
+		}
+	default:
+		return webhook.ParamError(webhook.EINVALID, "explain", "must be true or false")
+	}
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 

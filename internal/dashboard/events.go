@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -68,6 +69,9 @@ type eventView struct {
 	base
 	Event      webhook.Event
 	Deliveries []eventDeliveryRow
+	// Skipped are the subscribed webhooks whose payload filter kept the
+	// event from them.
+	Skipped []registry.FilterSkip
 }
 
 // event shows one event, its payload and its deliveries.
@@ -105,6 +109,9 @@ func (d *Dashboard) event(w http.ResponseWriter, r *http.Request) error {
 			break
 		}
 		cursor = page.Next
+	}
+	if v.Skipped, err = d.cfg.Registry.SkippedByFilter(ctx, ev); err != nil {
+		return err
 	}
 	d.render(w, r, http.StatusOK, "event", v)
 	return nil

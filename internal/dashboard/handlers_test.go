@@ -3,6 +3,7 @@ package dashboard
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"html/template"
 	"io"
 	"net/http"
@@ -744,4 +745,26 @@ func TestWebhookFilterField(t *testing.T) {
 	if w, _ := b.st.WebhookGet(operator(), auth.AllTenants(), id); w.Filter != nil {
 		t.Errorf("filter after clearing: %s", w.Filter)
 	}
+}
+
+// TestEventPageShowsFilteredOut: the event page lists the subscribed
+// webhooks whose payload filter left the event out, with the reason.
+func TestEventPageShowsFilteredOut(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.signIn()
+	name, u := "Big only", "https://example.com/big"
+	w, _, err := b.reg.CreateWebhook(operator(), registry.WebhookInput{Name: &name, URL: &u, Events: []string{"payment_received"},
+		Filter: json.RawMessage(`{"data.amount": {"$gte": 100}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.st.EventCreate(context.Background(), store.EventCreateParams{Event: webhook.Event{
+		ID: webhook.NewID(webhook.PrefixEvent), Tenant: webhook.DefaultTenant, Type: "payment_received",
+		Data: []byte(`{"amount": 5}`), CreatedAt: time.Now().UTC()}})
+	if err != nil || len(res.Deliveries) != 0 {
+		t.Fatalf("event: %v %+v", err, res.Deliveries)
+	}
+	r := b.get("/events/" + res.Event.ID)
+	mustContain(t, r.Body, "Left out by payload filters", `href="/webhooks/`+w.ID+`"`, "data.amount is 5")
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/filter"
+	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -97,4 +98,50 @@ func checkFilter(raw json.RawMessage, v *webhook.Validation) json.RawMessage {
 		return nil // matches everything: the same as none
 	}
 	return b.Bytes()
+}
+
+// FilterSkip is a webhook subscribed to an event's type whose payload
+// filter kept the event from it.
+type FilterSkip struct {
+	WebhookID string `json:"webhook_id"`
+	Name      string `json:"name"`
+	// Explanation is the clause of the filter that failed.
+	Explanation string `json:"explanation"`
+}
+
+// SkippedByFilter lists the active webhooks of ev's tenant subscribed to
+// its type whose filter, as it is now, excludes ev (a filter changed
+// since the event was published is judged as it is now).
+func (r *Registry) SkippedByFilter(ctx context.Context, ev webhook.Event) ([]FilterSkip, error) {
+	active := true
+	p := store.WebhookListParams{Scope: auth.ScopeFrom(ctx), Tenant: ev.Tenant, EventType: ev.Type, Active: &active, Limit: 500}
+	doc, err := filter.Envelope(ev)
+	if err != nil {
+		return nil, err
+	}
+	skips := []FilterSkip{}
+	var cache filter.Cache
+	for {
+		page, err := r.cfg.Store.WebhookList(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range page.Webhooks {
+			if len(w.Filter) == 0 {
+				continue
+			}
+			f := cache.Get(w.Filter)
+			if f == nil {
+				skips = append(skips, FilterSkip{WebhookID: w.ID, Name: w.Name, Explanation: "the filter cannot be read"})
+				continue
+			}
+			if ok, why := f.Match(doc); !ok {
+				skips = append(skips, FilterSkip{WebhookID: w.ID, Name: w.Name, Explanation: why})
+			}
+		}
+		if page.Next == "" {
+			return skips, nil
+		}
+		p.Cursor = page.Next
+	}
 }

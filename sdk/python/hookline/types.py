@@ -182,8 +182,17 @@ class Delivery(TypedDict, total=False):
     updated_at: str
 
 
+class FilterSkip(TypedDict, total=False):
+    """A webhook subscribed to an event's type whose payload filter excluded it."""
+
+    webhook_id: str
+    name: str
+    explanation: str
+
+
 class EventWithDeliveries(Event, total=False):
     deliveries: List[Delivery]  # type: ignore[misc]
+    skipped_by_filter: List[FilterSkip]
 
 
 class DeliveryWithAttempts(Delivery, total=False):

@@ -225,6 +225,16 @@ export interface EventSummary extends Event {
 
 export interface EventWithDeliveries extends Event {
   deliveries: Delivery[];
+  /** With { explain: true }: the webhooks whose payload filter kept the event from them. */
+  skipped_by_filter?: FilterSkip[];
+}
+
+/** A webhook subscribed to an event's type whose payload filter excluded it. */
+export interface FilterSkip {
+  webhook_id: string;
+  name: string;
+  /** The clause of the filter that failed. */
+  explanation: string;
 }
 
 export interface PublishParams {
