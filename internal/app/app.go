@@ -118,6 +118,9 @@ type App struct {
 
 	mu       sync.Mutex
 	stopping bool
+	// guard is the egress guard of deliveries and of webhook URLs; Run
+	// tells it the server's own addresses.
+	guard *egress.Guard
 }
 
 // New opens storage and builds every component. Call Run to serve.
@@ -164,7 +167,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 
 	guard := egress.NewGuard(cfg.AllowPrivateTargets)
 	client := egress.NewClient(egress.Config{
-		AllowPrivate: cfg.AllowPrivateTargets, Timeout: cfg.DeliveryTimeout,
+		AllowPrivate: cfg.AllowPrivateTargets, Guard: guard, Timeout: cfg.DeliveryTimeout,
 	})
 	senders, err := deliver.Open(deliver.Config{
 		Client: client, Version: Version, Timeout: cfg.DeliveryTimeout, MaxResponseBody: cfg.MaxResponseBody,
@@ -185,7 +188,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 		}
 	}()
 	tracer := tp.Tracer(tracing.Scope, trace.WithInstrumentationVersion(Version))
-	a := &App{cfg: cfg, log: log, store: st, stopTracing: stopTracing}
+	a := &App{cfg: cfg, log: log, store: st, stopTracing: stopTracing, guard: guard}
 	var m *metrics.Metrics
 	d := dispatch.New(dispatch.Config{
 		Store: st, Sender: senders, Owner: owner, Tracer: tracer,
@@ -279,6 +282,10 @@ func (a *App) ready(ctx context.Context) error {
 // stored, unstarted work is released, and storage is closed.
 func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	defer a.unlock()
+	if a.guard != nil {
+		addrs, hosts := selfAddresses(ln.Addr(), a.cfg.PublicURL)
+		a.guard.SetSelf(addrs, hosts)
+	}
 	defer a.store.Close()
 	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDispatch()

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -56,6 +57,11 @@ type Config struct {
 	// AllowPrivate opens these ranges despite the default rules, and
 	// nothing else: e.g. 127.0.0.1/32 for local development.
 	AllowPrivate []netip.Prefix
+
+	// Guard, when set, is the guard the client checks addresses with
+	// instead of one made from AllowPrivate: share it with the registry so
+	// both refuse the server's own address (Guard.SetSelf).
+	Guard *Guard
 
 	// Resolver resolves host names; nil means net.DefaultResolver. Every
 	// address it returns is checked before it is dialed, and a lookup
@@ -129,7 +135,11 @@ type dialFunc func(ctx context.Context, network, address string) (net.Conn, erro
 
 func newClient(cfg Config, dial dialFunc) *http.Client {
 	cfg = cfg.withDefaults()
-	d := &dialer{guard: NewGuard(cfg.AllowPrivate), resolver: cfg.Resolver, dial: dial}
+	guard := cfg.Guard
+	if guard == nil {
+		guard = NewGuard(cfg.AllowPrivate)
+	}
+	d := &dialer{guard: guard, resolver: cfg.Resolver, dial: dial}
 	if d.dial == nil {
 		nd := &net.Dialer{Timeout: cfg.ConnectTimeout, ControlContext: d.control}
 		d.dial = nd.DialContext
@@ -175,13 +185,17 @@ func (d *dialer) DialContext(ctx context.Context, network, address string) (net.
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
 	}
+	portNum, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
 	addrs, err := d.lookup(ctx, network, host)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
 	}
 	var firstErr error
 	for _, a := range addrs {
-		if !d.guard.Allowed(a) {
+		if !d.guard.AllowedPort(netip.AddrPortFrom(a, uint16(portNum))) {
 			continue
 		}
 		conn, err := d.dial(ctx, network, net.JoinHostPort(a.Unmap().String(), port))
@@ -229,7 +243,7 @@ func (d *dialer) lookup(ctx context.Context, network, host string) ([]netip.Addr
 // change to it, not the primary check.
 func (d *dialer) control(_ context.Context, _, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
-	if err != nil || !d.guard.Allowed(ap.Addr()) {
+	if err != nil || !d.guard.AllowedPort(ap) {
 		return ErrBlocked
 	}
 	return nil

@@ -1,10 +1,13 @@
 package egress
 
 import (
+	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/hookline/hookline/internal/webhook"
@@ -86,6 +89,44 @@ func Denied(addr netip.Addr) bool {
 // 127.0.0.1/32 for local development. A nil *Guard opens nothing.
 type Guard struct {
 	allow []netip.Prefix
+	// self are the addresses Hookline itself listens on and the host:port
+	// of its public URL (SetSelf): never a destination, even where private
+	// ranges are open, or a webhook to its own API would loop.
+	self atomic.Pointer[selfAddrs]
+}
+
+type selfAddrs struct {
+	addrs []netip.AddrPort
+	hosts []string // lower-case host:port of the public URL
+}
+
+// SetSelf records the server's own listening addresses and public URL
+// host:port (as "host:port"), which no delivery may reach.
+func (g *Guard) SetSelf(addrs []netip.AddrPort, hosts []string) {
+	s := &selfAddrs{hosts: hosts}
+	for _, a := range addrs {
+		s.addrs = append(s.addrs, netip.AddrPortFrom(normalize(a.Addr()), a.Port()))
+	}
+	g.self.Store(s)
+}
+
+// isSelf reports whether ap is one of the server's own addresses.
+func (g *Guard) isSelf(ap netip.AddrPort) bool {
+	if g == nil {
+		return false
+	}
+	s := g.self.Load()
+	if s == nil {
+		return false
+	}
+	a := netip.AddrPortFrom(normalize(ap.Addr()), ap.Port())
+	return slices.Contains(s.addrs, a)
+}
+
+// AllowedPort is Allowed for an address and port: also refused is the
+// server's own listening address (SetSelf).
+func (g *Guard) AllowedPort(ap netip.AddrPort) bool {
+	return g.Allowed(ap.Addr()) && !g.isSelf(ap)
 }
 
 // NewGuard returns a Guard that also permits the allow ranges. An
@@ -153,7 +194,23 @@ func (g *Guard) CheckURL(raw string) error {
 	}
 	refused := webhook.FieldError(webhook.EUNPROCESSABLE, "url",
 		"points to a private or reserved address, which Hookline does not send to")
+	loop := webhook.FieldError(webhook.EUNPROCESSABLE, "url",
+		"points to this Hookline server itself: a delivery to its own API would publish again, and loop")
 	host := u.Hostname()
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	if g != nil {
+		if s := g.self.Load(); s != nil && slices.Contains(s.hosts, strings.ToLower(net.JoinHostPort(host, port))) {
+			return loop
+		}
+	}
+	if p, err := strconv.ParseUint(port, 10, 16); err == nil {
+		if a, err := netip.ParseAddr(host); err == nil && g.isSelf(netip.AddrPortFrom(a, uint16(p))) {
+			return loop
+		}
+	}
 	if a, err := netip.ParseAddr(host); err == nil {
 		if !g.Allowed(a) {
 			return refused

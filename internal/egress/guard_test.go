@@ -321,3 +321,36 @@ func FuzzClassifier(f *testing.F) {
 		}
 	})
 }
+
+// TestGuardRefusesSelf: the server's own addresses are refused even where
+// private ranges are open, by URL and at dial time; other ports on
+// loopback stay allowed.
+func TestGuardRefusesSelf(t *testing.T) {
+	g := NewGuard([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")})
+	g.SetSelf([]netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:8080"), netip.MustParseAddrPort("[::1]:8080")},
+		[]string{"localhost:8080", "hooks.example.com:443"})
+	for _, tt := range []struct {
+		url  string
+		loop bool
+	}{
+		{"http://127.0.0.1:8080/api/v1/events", true},
+		{"http://[::1]:8080/api/v1/events", true},
+		{"http://localhost:8080/api/v1/events", true},
+		{"https://hooks.example.com/api/v1/events", true},
+		{"https://HOOKS.example.com:443/x", true},
+		{"http://127.0.0.1:3000/webhooks", false},
+		{"https://hooks.example.com:8443/x", false},
+		{"https://receiver.example.com/x", false},
+	} {
+		err := g.CheckURL(tt.url)
+		if got := err != nil && strings.Contains(err.Error(), "itself"); got != tt.loop {
+			t.Errorf("CheckURL(%q) = %v, want loop refusal %v", tt.url, err, tt.loop)
+		}
+	}
+	if g.AllowedPort(netip.MustParseAddrPort("127.0.0.1:8080")) || g.AllowedPort(netip.MustParseAddrPort("[::ffff:127.0.0.1]:8080")) {
+		t.Error("dialing the server's own address is allowed")
+	}
+	if !g.AllowedPort(netip.MustParseAddrPort("127.0.0.1:3000")) {
+		t.Error("another loopback port is refused")
+	}
+}
