@@ -76,7 +76,7 @@ type Config struct {
 // Default returns the defaults.
 func Default() Config {
 	return Config{
-		Addr:                ":8080",
+		Addr:                "127.0.0.1:8080",
 		DataDir:             "./hookline-data",
 		RetrySchedule:       retry.DefaultSchedule,
 		LogFormat:           "text",
