@@ -84,6 +84,8 @@ type Dashboard struct {
 	csrf     *http.CrossOriginProtection
 	sessions *auth.Sessions
 	banner   bannerCache
+	// keyForms makes "create API key" one-shot (once.go).
+	keyForms formOnce
 }
 
 // New returns the dashboard. It fails only if the embedded templates are
@@ -383,6 +385,7 @@ var notices = map[string]string{
 	"bin-used":       "Webhook created for the bin. Send a test event to see it arrive.",
 	"signed-out":     "You have signed out.",
 	"key-revoked":    "API key revoked. Requests with it are refused from now on.",
+	"key-exists":     "That form was already sent: its API key exists (below), and its secret was shown once. If it was not copied, revoke the key and create another.",
 	"expired":        "Your session has ended. Sign in again.",
 	"tenant-created": "Tenant created.",
 	"tenant-deleted": "Tenant deleted.",

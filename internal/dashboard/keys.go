@@ -24,6 +24,9 @@ type keyForm struct {
 	// Tenant binds the key to one tenant; empty makes a key of every
 	// tenant.
 	Tenant string
+	// Once is this render's one-shot token (formOnce): a second send of
+	// the same form makes no second key.
+	Once string
 }
 
 // keyFormFields maps auth.Create's field names to the form's.
@@ -32,7 +35,7 @@ var keyFormFields = map[string]string{"name": "name", "scopes": "scope", "expire
 func keyFormFrom(r *http.Request) keyForm {
 	f := r.PostForm
 	return keyForm{Name: f.Get("name"), Scope: f.Get("scope"), Days: strings.TrimSpace(f.Get("days")),
-		Tenant: strings.TrimSpace(f.Get("tenant"))}
+		Tenant: strings.TrimSpace(f.Get("tenant")), Once: f.Get("once")}
 }
 
 // params turns the form into auth.Create's input; auth.Create validates
@@ -105,7 +108,7 @@ func (d *Dashboard) keysView(r *http.Request, f keyForm) (keysView, error) {
 
 // keys lists the API keys with a form to create one.
 func (d *Dashboard) keys(w http.ResponseWriter, r *http.Request) error {
-	v, err := d.keysView(r, keyForm{Scope: auth.ScopePublish})
+	v, err := d.keysView(r, keyForm{Scope: auth.ScopePublish, Once: newFormToken()})
 	if err != nil {
 		return err
 	}
@@ -129,6 +132,12 @@ func (d *Dashboard) createKey(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := keyFormFrom(r)
 	now := d.cfg.Now()
+	if sent, ok := d.keyForms.sent(f.Once, now); ok {
+		// The form was sent before (a reload of the answer page): its key
+		// exists, and its secret was shown once.
+		http.Redirect(w, r, "/keys?notice=key-exists#"+sent.ID, http.StatusSeeOther)
+		return nil
+	}
 	p, err := f.params(now)
 	var k auth.APIKey
 	var plain string
@@ -146,9 +155,11 @@ func (d *Dashboard) createKey(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v.Errors, v.Error = errs, top
+		v.Form.Once = f.Once // not sent yet: the corrected form may still be
 		d.render(w, r, http.StatusUnprocessableEntity, "keys", v)
 		return nil
 	}
+	d.keyForms.record(f.Once, k.ID, now)
 	d.render(w, r, http.StatusCreated, "key_created",
 		keyCreatedView{base: d.base(r, "API key created", "keys"), Key: k, Plaintext: plain})
 	return nil

@@ -276,3 +276,36 @@ func TestKeysExpiredState(t *testing.T) {
 	mustContain(t, r.Body, "Expired")
 	mustNotContain(t, r.Body, `<span class="badge ok">Active</span>`)
 }
+
+// TestKeyFormSentTwice: sending the same rendering of the "create API
+// key" form again (a reload of the answer page) makes no second key; it
+// leads back to the list, which says why.
+func TestKeyFormSentTwice(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.signIn()
+	page := b.get("/keys")
+	m := regexp.MustCompile(`name="once" value="([^"]+)"`).FindStringSubmatch(page.Body)
+	if m == nil {
+		t.Fatal("the key form carries no one-shot token")
+	}
+	form := url.Values{"name": {"ci"}, "scope": {"publish"}, "once": {m[1]}}
+	if r := b.post("/keys", form); r.Status != http.StatusCreated {
+		t.Fatalf("first send: %d", r.Status)
+	}
+	r := b.post("/keys", form)
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/keys?notice=key-exists#key_") {
+		t.Fatalf("second send: %d %q", r.Status, r.Location)
+	}
+	mustContain(t, b.get(r.Location).Body, "That form was already sent")
+	keys, err := b.st.APIKeyList(context.Background(), auth.AllTenants())
+	if err != nil || len(keys) != 1 {
+		t.Errorf("%d keys after sending the form twice (%v)", len(keys), err)
+	}
+	// A fresh rendering makes a new key.
+	m = regexp.MustCompile(`name="once" value="([^"]+)"`).FindStringSubmatch(b.get("/keys").Body)
+	form.Set("once", m[1])
+	if r := b.post("/keys", form); r.Status != http.StatusCreated {
+		t.Errorf("a new form: %d", r.Status)
+	}
+}
