@@ -244,6 +244,17 @@ func (s *Store) DeliveryRetry(ctx context.Context, scope auth.Scope, id string, 
 		}
 		d, err = scanDelivery(tx.QueryRow(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = $1,
 			lease_owner = NULL, updated_at = $1 WHERE id = $2 RETURNING `+deliveryColumns, now, id))
+		if err != nil {
+			return err
+		}
+		// The webhook's succeeded and failed counters count deliveries in
+		// that final state: one sent again is in neither until it ends.
+		switch status {
+		case string(webhook.DeliverySucceeded):
+			_, err = tx.Exec(ctx, `UPDATE webhooks SET stat_succeeded = greatest(stat_succeeded - 1, 0) WHERE id = $1`, d.WebhookID)
+		case string(webhook.DeliveryFailed):
+			_, err = tx.Exec(ctx, `UPDATE webhooks SET stat_failed = greatest(stat_failed - 1, 0) WHERE id = $1`, d.WebhookID)
+		}
 		return err
 	})
 	if err != nil {

@@ -339,6 +339,17 @@ func (s *Store) DeliveryRetry(ctx context.Context, scope auth.Scope, id string, 
 		}
 		d, err = scanDelivery(tx.QueryRow(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?,
 			lease_owner = NULL, updated_at = ? WHERE id = ? RETURNING `+deliveryColumns, ts(now), ts(now), id))
+		if err != nil {
+			return err
+		}
+		// The webhook's succeeded and failed counters count deliveries in
+		// that final state: one sent again is in neither until it ends.
+		switch status {
+		case string(webhook.DeliverySucceeded):
+			_, err = tx.Exec(`UPDATE webhooks SET stat_succeeded = max(stat_succeeded - 1, 0) WHERE id = ?`, d.WebhookID)
+		case string(webhook.DeliveryFailed):
+			_, err = tx.Exec(`UPDATE webhooks SET stat_failed = max(stat_failed - 1, 0) WHERE id = ?`, d.WebhookID)
+		}
 		return err
 	})
 	return d, err

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -107,4 +108,35 @@ func testSignature(t *testing.T, open Opener) {
 	if got := h.webhook(h.createWebhook().ID).Signature; got != webhook.SignatureHMAC {
 		t.Errorf("default signature %q", got)
 	}
+}
+
+// testRetryCounts: a webhook's succeeded and failed counters count
+// deliveries in that final state, so a delivery retried by hand and
+// failing again is counted once, and one that then succeeds moves from
+// failed to succeeded; the delivery count does not change.
+func testRetryCounts(t *testing.T, open Opener) {
+	h := setup(t, open)
+	w := h.createWebhook()
+	d := h.deliver(t0)
+	h.claim("a", t0, 1)
+	h.record(failed(d, at(time.Second)))
+	stats := func(want string) {
+		t.Helper()
+		s := h.webhook(w.ID).Stats
+		if got := fmt.Sprintf("deliveries %d, succeeded %d, failed %d", s.Deliveries, s.Succeeded, s.Failed); got != want {
+			t.Errorf("stats: %s, want %s", got, want)
+		}
+	}
+	stats("deliveries 1, succeeded 0, failed 1")
+	_, err := h.s.DeliveryRetry(h.ctx, auth.AllTenants(), d.ID, at(time.Hour))
+	ok(t, err, "DeliveryRetry")
+	stats("deliveries 1, succeeded 0, failed 0")
+	h.claim("b", at(time.Hour), 1)
+	h.record(failed(d, at(time.Hour+time.Second)))
+	stats("deliveries 1, succeeded 0, failed 1")
+	_, err = h.s.DeliveryRetry(h.ctx, auth.AllTenants(), d.ID, at(2*time.Hour))
+	ok(t, err, "DeliveryRetry")
+	h.claim("c", at(2*time.Hour), 1)
+	h.record(succeeded(d, at(2*time.Hour+time.Second)))
+	stats("deliveries 1, succeeded 1, failed 0")
 }

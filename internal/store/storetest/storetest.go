@@ -70,6 +70,7 @@ func Run(t *testing.T, open Opener) {
 		{"PortalLink", testPortalLinks},
 		{"ConcurrentIngest", testConcurrentIngest},
 		{"Filter", testFilters},
+		{"RetryCounts", testRetryCounts},
 		{"Signature", testSignature},
 	}
 	for _, g := range groups {
