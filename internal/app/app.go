@@ -64,11 +64,23 @@ func OpenStore(cfg config.Config, log *slog.Logger) (store.Store, error) {
 		defer cancel()
 		return postgres.Open(ctx, cfg.DatabaseURL, postgres.Options{Sealer: box})
 	}
+	dbPath := filepath.Join(cfg.DataDir, "hookline.db")
+	if err := checkDataDir(cfg, dbPath); err != nil {
+		return nil, err
+	}
 	box, err := openBox(cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	return sqlite.Open(filepath.Join(cfg.DataDir, "hookline.db"), sqlite.Options{Sealer: box})
+	st, err := sqlite.Open(dbPath, sqlite.Options{Sealer: box})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkIntegrity(st, dbPath, log); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
 }
 
 // listener is a store that announces changes made by other instances
@@ -239,7 +251,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	rest.Register(mux)
 	mux.Handle("GET /api/openapi.json", api.OpenAPIHandler())
 	mux.Handle("GET /metrics", m.Handler())
-	server.Health(mux, a.ready)
+	server.Health(mux, a.ready, a.readyFull)
 	if err := a.mountDashboard(mux, st, reg, d, insp, keys, portals); err != nil {
 		return nil, err
 	}
@@ -274,6 +286,21 @@ func (a *App) ready(ctx context.Context) error {
 		return errors.New("shutting down")
 	}
 	return a.store.Ping(ctx)
+}
+
+// readyFull is ready plus the database's integrity check (SQLite's
+// quick_check; PostgreSQL keeps its own).
+func (a *App) readyFull(ctx context.Context) error {
+	if err := a.ready(ctx); err != nil {
+		return err
+	}
+	if c, ok := a.store.(interface{ QuickCheck(context.Context) error }); ok {
+		if err := c.QuickCheck(ctx); err != nil {
+			a.log.Error("the database fails its integrity check; restore it from a backup", "err", err)
+			return err
+		}
+	}
+	return nil
 }
 
 // Run serves on ln and delivers until ctx ends, then shuts down gracefully:

@@ -62,6 +62,10 @@ type Config struct {
 	// refused (422) instead of creating it. The default tenant, used when
 	// a request names none, is always known.
 	TenantsStrict bool
+	// Init allows making a new SQLite database in a data directory that
+	// shows signs of an old one (its secret.key or WAL file), where a
+	// missing or empty hookline.db means it was lost.
+	Init bool
 	// PortalAllowedOrigins are the origins of the operator's own
 	// application ("https://app.example.com"): a portal link's return URL
 	// must be on one of them, and only their pages may show the portal in
@@ -157,6 +161,7 @@ func (c *Config) Options() []Option {
 		{"tls-key", "TLS private key file (PEM)", (*stringValue)(&c.TLSKey)},
 		{"trusted-proxies", "comma-separated CIDR ranges of reverse proxies whose X-Forwarded-For is believed for client addresses", (*prefixesValue)(&c.TrustedProxies)},
 		{"pprof", "serve net/http/pprof on this separate address (e.g. 127.0.0.1:6060); off when empty", (*stringValue)(&c.PprofAddr)},
+		{"init", "make a new, empty SQLite database even though the data directory has a secret.key or WAL file of an old one (whose signing secrets, API keys and pending events are then gone); without it such a start is refused", (*boolValue)(&c.Init)},
 		{"tenants-strict", "refuse events, webhooks and tenant keys of tenants not created first with POST /api/v1/tenants (422) instead of creating them; the default tenant is always known", (*boolValue)(&c.TenantsStrict)},
 		{"portal-allowed-origins", "comma-separated origins (e.g. https://app.example.com) of your application: a customer-portal link's return_url must be on one of them, and only their pages may embed the portal in an iframe", (*originsValue)(&c.PortalAllowedOrigins)},
 		{"portal-name", "the customer portal's brand name (default Hookline); a tenant's branding overrides it", (*stringValue)(&c.PortalBrand.Name)},

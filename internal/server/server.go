@@ -215,16 +215,23 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Health serves /healthz (the process is up) and /readyz (it can reach its
 // storage and is not shutting down).
-func Health(mux *http.ServeMux, ready func(ctx context.Context) error) {
+//
+// /readyz?full=1 also runs full, a thorough check (the database's
+// integrity) that is too slow for a probe every few seconds.
+func Health(mux *http.ServeMux, ready, full func(ctx context.Context) error) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		check, limit := ready, 2*time.Second
+		if r.URL.Query().Get("full") == "1" && full != nil {
+			check, limit = full, 5*time.Minute
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), limit)
 		defer cancel()
 		w.Header().Set("Content-Type", "application/json")
-		if err := ready(ctx); err != nil {
+		if err := check(ctx); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			w.Write([]byte(`{"status":"unavailable"}` + "\n"))
 			return

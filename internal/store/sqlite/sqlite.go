@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -429,4 +430,31 @@ func notFound(err error, what string) error {
 		return &webhook.Error{Code: webhook.ENOTFOUND, Message: what + " not found"}
 	}
 	return err
+}
+
+// QuickCheck runs SQLite's PRAGMA quick_check over the whole database:
+// nil when it reports "ok", else an error with its first findings.
+func (s *Store) QuickCheck(ctx context.Context) error {
+	rows, err := s.rdb.QueryContext(ctx, `PRAGMA quick_check(5)`)
+	if err != nil {
+		return fmt.Errorf("sqlite quick_check: %w", err)
+	}
+	defer rows.Close()
+	var found []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return fmt.Errorf("sqlite quick_check: %w", err)
+		}
+		if line != "ok" {
+			found = append(found, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite quick_check: %w", err)
+	}
+	if len(found) > 0 {
+		return fmt.Errorf("sqlite quick_check: %s", strings.Join(found, "; "))
+	}
+	return nil
 }
