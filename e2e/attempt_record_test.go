@@ -50,7 +50,8 @@ func TestWebhookSecretHeadersAndDestinationAPI(t *testing.T) {
 	}{
 		{"secret header not among the headers", map[string]any{"secret_headers": []string{"X-Nope"}}, "secret_headers[0]"},
 		{"unknown destination type", map[string]any{"destination": map[string]any{"type": "kafka"}}, "destination.type"},
-		{"unknown destination field", map[string]any{"destination": map[string]any{"type": "http", "url": "x"}}, "url"},
+		{"unknown destination field", map[string]any{"destination": map[string]any{"type": "http", "nope": "x"}}, "nope"},
+		{"a broker field on http", map[string]any{"destination": map[string]any{"type": "http", "url": "x"}}, "destination"},
 	} {
 		if p := s.sendProblem(400, "PATCH", "/api/v1/webhooks/"+w.ID, tc.body); !strings.HasPrefix(p.Field, tc.field) {
 			t.Errorf("%s: problem field %q, want %q", tc.name, p.Field, tc.field)

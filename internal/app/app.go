@@ -22,6 +22,8 @@ import (
 	"github.com/hookline/hookline/internal/catalog"
 	"github.com/hookline/hookline/internal/config"
 	"github.com/hookline/hookline/internal/deliver"
+	// Destination types beyond HTTP register themselves (see ARCHITECTURE.md).
+	_ "github.com/hookline/hookline/internal/deliver/rabbitmq"
 	"github.com/hookline/hookline/internal/dispatch"
 	"github.com/hookline/hookline/internal/egress"
 	"github.com/hookline/hookline/internal/ingest"
@@ -183,6 +185,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	})
 	senders, err := deliver.Open(deliver.Config{
 		Client: client, Version: Version, Timeout: cfg.DeliveryTimeout, MaxResponseBody: cfg.MaxResponseBody,
+		Dial: egress.NewDialer(egress.Config{AllowPrivate: cfg.AllowPrivateTargets}),
 	})
 	if err != nil {
 		return nil, err

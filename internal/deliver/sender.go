@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookline/hookline/internal/egress"
 	"github.com/hookline/hookline/internal/signing"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -82,6 +83,7 @@ type Verdict struct {
 }
 
 // Factory makes a destination type's Sender from the shared settings.
+// Config's defaults are applied.
 type Factory func(Config) (Sender, error)
 
 // Config holds what senders share: the guarded egress client, the
@@ -97,6 +99,10 @@ type Config struct {
 	MaxResponseBody int64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Dial connects broker destinations (every type but HTTP), through
+	// the egress guard like Client; nil means a guard with no private
+	// range allowed.
+	Dial egress.DialFunc
 }
 
 func (c *Config) defaults() {
@@ -108,6 +114,9 @@ func (c *Config) defaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Dial == nil {
+		c.Dial = egress.NewDialer(egress.Config{ConnectTimeout: c.Timeout})
 	}
 }
 

@@ -265,3 +265,18 @@ func (d *dialer) proxy(next func(*http.Request) (*url.URL, error)) func(*http.Re
 func blocked(network string) error {
 	return &net.OpError{Op: "dial", Net: network, Err: ErrBlocked}
 }
+
+// DialFunc connects to network address "host:port".
+type DialFunc func(ctx context.Context, network, address string) (net.Conn, error)
+
+// NewDialer returns the guard's dial function for destinations that are
+// not HTTP (message brokers): the same resolve-check-connect as the
+// client's transport, so a broker host gets the same refusal of private
+// and reserved addresses, and ConnectTimeout bounds each connect.
+func NewDialer(cfg Config) DialFunc {
+	cfg = cfg.withDefaults()
+	d := &dialer{guard: NewGuard(cfg.AllowPrivate), resolver: cfg.Resolver}
+	nd := &net.Dialer{Timeout: cfg.ConnectTimeout, ControlContext: d.control}
+	d.dial = nd.DialContext
+	return d.DialContext
+}

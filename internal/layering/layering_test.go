@@ -70,7 +70,10 @@ var hookline = rules{
 			"internal/deliver", "internal/inspect", "internal/metrics", "internal/maintain"},
 		// 5: accepting events and scheduling their deliveries; the test
 		// helpers that open a store of each engine.
-		{"internal/ingest", "internal/dispatch", "internal/store/sqlite/sqlitetest", "internal/store/postgres/pgtest"},
+		// The destination types beyond HTTP (one package each, over
+		// deliver) sit here too.
+		{"internal/ingest", "internal/dispatch", "internal/store/sqlite/sqlitetest", "internal/store/postgres/pgtest",
+			"internal/deliver/rabbitmq", "internal/deliver/brokertest"},
 		// 6: services over ingest: registration of webhooks and event
 		// types, operator notifications.
 		{"internal/registry", "internal/notify"},

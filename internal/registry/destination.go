@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"net/netip"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -9,16 +11,68 @@ import (
 )
 
 // applyDestination sets w's destination from d when d names a type; the
-// types accepted are those with a sender registered with package deliver.
-func applyDestination(w *webhook.Webhook, d *webhook.Destination, v *webhook.Validation) {
+// types accepted are those with a sender registered with package deliver,
+// and each type's configuration is checked by the check its package
+// registered (deliver.RegisterCheck), every problem at its place under
+// /destination. A broker URL sent back with its password masked keeps the
+// stored password. The broker's host gets the egress guard's early check
+// (the dial-time guard is the real one). A broker destination's webhook
+// URL is its broker URL, password masked, for lists and searches.
+func (r *Registry) applyDestination(w *webhook.Webhook, d *webhook.Destination, v *webhook.Validation) {
 	if d == nil || d.Type == "" {
 		return
 	}
+	at := webhook.At("destination")
 	if types := deliver.Types(); !slices.Contains(types, d.Type) {
-		v.Add(webhook.EINVALID, webhook.At("destination").Key("type"), "must be one of %q", types)
+		v.Add(webhook.EINVALID, at.Key("type"), "must be one of %q", types)
 		return
 	}
-	w.Destination = webhook.Destination{Type: d.Type}
+	if d.Type == webhook.DestinationHTTP {
+		// HTTP sends to the webhook's url: a broker setting is a mistake
+		// (a type left out), not something to drop silently.
+		if extra := (webhook.Destination{Type: d.Type}); *d != extra {
+			v.Add(webhook.EINVALID, at, "an http destination takes no other field than type; the broker types are %q", deliver.Types())
+			return
+		}
+		w.Destination = webhook.Destination{Type: webhook.DestinationHTTP}
+		return
+	}
+	next := *d
+	next.URL = webhook.KeepPassword(strings.TrimSpace(next.URL), w.Destination.URL)
+	n := v.Len()
+	deliver.CheckDestination(next, at, v)
+	if v.Len() == n {
+		if u, err := url.Parse(next.URL); err == nil && !r.hostAllowed(u.Hostname()) {
+			v.Add(webhook.EUNPROCESSABLE, at.Key("url"), "points to a private or reserved address, which Hookline does not send to")
+		}
+	}
+	w.Destination = next
+	w.URL = webhook.MaskURLPassword(next.URL)
+}
+
+// hostAllowed is the egress guard's early check of a broker host: an IP
+// literal in a range the guard refuses, or localhost when loopback is
+// refused, is certain to be blocked at dial time. Names are not resolved.
+func (r *Registry) hostAllowed(host string) bool {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return r.cfg.Guard.Allowed(a)
+	}
+	name := strings.TrimSuffix(strings.ToLower(host), ".")
+	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
+		return r.cfg.Guard.Allowed(netip.AddrFrom4([4]byte{127, 0, 0, 1})) || r.cfg.Guard.Allowed(netip.IPv6Loopback())
+	}
+	return true
+}
+
+// broker reports whether the webhook, once in is applied, delivers to a
+// broker rather than by HTTP: its URL is then the broker's, not checked
+// as an HTTP URL.
+func broker(w *webhook.Webhook, in WebhookInput) bool {
+	typ := w.Destination.Type
+	if in.Destination != nil && in.Destination.Type != "" {
+		typ = in.Destination.Type
+	}
+	return typ != "" && typ != webhook.DestinationHTTP && slices.Contains(deliver.Types(), typ)
 }
 
 // applySecretHeaders sets w.SecretHeaders, sorted and spelled as the keys

@@ -1,11 +1,14 @@
 package registry_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hookline/hookline/internal/auth"
+	_ "github.com/hookline/hookline/internal/deliver/rabbitmq" // a broker type to configure
 	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -22,7 +25,7 @@ func TestWebhookDestination(t *testing.T) {
 	if w, _ := b.create(t, in); w.Destination.Type != webhook.DestinationHTTP {
 		t.Errorf("destination: %+v, want http", w.Destination)
 	}
-	for _, typ := range []string{"HTTP", "rabbitmq", "https"} {
+	for _, typ := range []string{"HTTP", "RabbitMQ", "https"} {
 		in := b.validInput()
 		in.Destination = &webhook.Destination{Type: typ}
 		_, _, err := b.reg.CreateWebhook(b.ctx, in)
@@ -30,6 +33,63 @@ func TestWebhookDestination(t *testing.T) {
 		_, err = b.reg.UpdateWebhook(b.ctx, w.ID, in)
 		wantError(t, err, webhook.EINVALID, "destination.type")
 	}
+}
+
+// TestWebhookBrokerDestination: a broker destination is validated per
+// type, each problem at its place; its URL's password is stored, shown
+// masked, and kept when the masked URL is sent back; the broker host gets
+// the egress guard.
+func TestWebhookBrokerDestination(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	in := b.validInput()
+	in.URL = nil // a broker destination needs no HTTP URL
+	in.Destination = &webhook.Destination{Type: "rabbitmq", URL: "amqp://app:s3cret@broker.example:5672/prod",
+		Exchange: "events", RoutingKey: "hookline"}
+	w, _ := b.create(t, in)
+	if w.Destination.URL != in.Destination.URL || w.URL != "amqp://app:"+webhook.DestinationMask+"@broker.example:5672/prod" {
+		t.Errorf("destination %+v, webhook url %q", w.Destination, w.URL)
+	}
+	shown, _ := json.Marshal(w)
+	if strings.Contains(string(shown), "s3cret") || !strings.Contains(string(shown), `"exchange":"events"`) {
+		t.Errorf("the webhook as shown: %s", shown)
+	}
+	stored, err := b.store.WebhookGet(b.ctx, auth.AllTenants(), w.ID)
+	if err != nil || stored.Destination != w.Destination {
+		t.Fatalf("stored destination %+v (%v), want %+v", stored.Destination, err, w.Destination)
+	}
+	// The form sends the shown URL back: the password stays.
+	back := webhook.Destination{Type: "rabbitmq", URL: webhook.MaskURLPassword(w.Destination.URL), Exchange: "audit", RoutingKey: "k"}
+	u, err := b.reg.UpdateWebhook(b.ctx, w.ID, registry.WebhookInput{Destination: &back})
+	if err != nil || u.Destination.URL != in.Destination.URL || u.Destination.Exchange != "audit" {
+		t.Errorf("after sending the masked URL back: %+v (%v)", u.Destination, err)
+	}
+
+	for _, tt := range []struct {
+		d     webhook.Destination
+		code  webhook.Code
+		field string
+	}{
+		{webhook.Destination{Type: "rabbitmq", RoutingKey: "k"}, webhook.EINVALID, "destination.url"},
+		{webhook.Destination{Type: "rabbitmq", URL: "https://broker.example", RoutingKey: "k"}, webhook.EINVALID, "destination.url"},
+		{webhook.Destination{Type: "rabbitmq", URL: "amqp://broker.example"}, webhook.EINVALID, "destination.routing_key"},
+		{webhook.Destination{Type: "rabbitmq", URL: "amqp://guest:guest@127.0.0.1:5672/", RoutingKey: "k"}, webhook.EUNPROCESSABLE, "destination.url"},
+		{webhook.Destination{Type: "rabbitmq", URL: "amqp://localhost/", RoutingKey: "k"}, webhook.EUNPROCESSABLE, "destination.url"},
+	} {
+		in := b.validInput()
+		in.Destination = &tt.d
+		_, _, err := b.reg.CreateWebhook(b.ctx, in)
+		wantError(t, err, tt.code, tt.field)
+	}
+	// Back to HTTP needs an HTTP URL.
+	_, err = b.reg.UpdateWebhook(b.ctx, w.ID, registry.WebhookInput{Destination: &webhook.Destination{Type: "http"}})
+	wantError(t, err, webhook.EINVALID, "url")
+
+	// Where the server allows private targets, a local broker is fine.
+	lb := setup(t, options{allowLoopback: true})
+	in = lb.validInput()
+	in.Destination = &webhook.Destination{Type: "rabbitmq", URL: "amqp://guest:guest@127.0.0.1:5672/", RoutingKey: "k"}
+	lb.create(t, in)
 }
 
 func TestWebhookSecretHeaders(t *testing.T) {

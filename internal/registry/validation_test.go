@@ -3,11 +3,13 @@ package registry_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/deliver"
 	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -78,7 +80,7 @@ func TestWebhookValidationReportsEveryProblem(t *testing.T) {
 				"/headers/X-Bad invalid: value must not contain control characters",
 				`/format invalid: must be "envelope" or "raw"`,
 				"/integration invalid: must be a short name like manual, zapier or make (letters, digits, _ . -)",
-				`/destination/type invalid: must be one of ["http"]`,
+				fmt.Sprintf("/destination/type invalid: must be one of %q", deliver.Types()),
 				`/secret_headers/1 invalid: "X-Missing" is not one of the webhook's headers`,
 				`/secret_headers/2 invalid: "Nope" is not one of the webhook's headers`,
 			},

@@ -147,7 +147,7 @@ func (r *Registry) CreateWebhook(ctx context.Context, in WebhookInput) (webhook.
 	if in.Name == nil {
 		v.Add(webhook.EINVALID, webhook.At("name"), "is required")
 	}
-	if in.URL == nil {
+	if in.URL == nil && !broker(&w, in) {
 		v.Add(webhook.EINVALID, webhook.At("url"), "is required")
 	}
 	if in.Events == nil {
@@ -277,7 +277,7 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 		}
 		w.Name = name
 	}
-	if in.URL != nil {
+	if in.URL != nil && !broker(w, in) {
 		u := strings.TrimSpace(*in.URL)
 		check := r.cfg.Guard.CheckURL
 		if r.cfg.Internal != nil && r.cfg.Internal(u) {
@@ -337,7 +337,11 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 				webhook.SignatureHMAC, webhook.SignatureEd25519)
 		}
 	}
-	applyDestination(w, in.Destination, v)
+	r.applyDestination(w, in.Destination, v)
+	if !broker(w, in) && in.URL == nil && w.URL != "" && !strings.HasPrefix(w.URL, "http") {
+		// Back from a broker to HTTP: the broker's URL is no endpoint.
+		v.Add(webhook.EINVALID, webhook.At("url"), "is required when the destination becomes http")
+	}
 	applySecretHeaders(w, in.SecretHeaders, v)
 	return nil
 }

@@ -1,6 +1,9 @@
 package store
 
 import (
+	"encoding/json"
+	"fmt"
+
 	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -31,4 +34,55 @@ func SignatureScheme(w webhook.Webhook) string {
 		return webhook.SignatureHMAC
 	}
 	return w.Signature
+}
+
+// destinationConfig is a destination as a backend stores it: its fields
+// but the type (a column of its own), with the URL sealed.
+type destinationConfig struct {
+	URL        string `json:"url,omitempty"`
+	Exchange   string `json:"exchange,omitempty"`
+	RoutingKey string `json:"routing_key,omitempty"`
+	Subject    string `json:"subject,omitempty"`
+	Stream     string `json:"stream,omitempty"`
+	MaxLen     int64  `json:"maxlen,omitempty"`
+	Topic      string `json:"topic,omitempty"`
+	QoS        int    `json:"qos,omitempty"`
+}
+
+// SealDestination is the stored text of d's configuration, its URL sealed
+// with s, as both backends keep it in their destination column; ok is
+// false when d has nothing but a type (HTTP), stored as NULL.
+func SealDestination(s Sealer, d webhook.Destination) (text string, ok bool) {
+	c := destinationConfig{URL: d.URL, Exchange: d.Exchange, RoutingKey: d.RoutingKey, Subject: d.Subject,
+		Stream: d.Stream, MaxLen: d.MaxLen, Topic: d.Topic, QoS: d.QoS}
+	if c == (destinationConfig{}) {
+		return "", false
+	}
+	if c.URL != "" {
+		c.URL = s.Seal(c.URL)
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic("store: marshal destination: " + err.Error()) // strings and ints always marshal
+	}
+	return string(b), true
+}
+
+// OpenDestination fills d's configuration from text as SealDestination
+// wrote it, opening the sealed URL with s.
+func OpenDestination(s Sealer, text string, d *webhook.Destination) error {
+	var c destinationConfig
+	if err := json.Unmarshal([]byte(text), &c); err != nil {
+		return fmt.Errorf("decode destination: %w", err)
+	}
+	if c.URL != "" {
+		u, err := s.Open(c.URL)
+		if err != nil {
+			return fmt.Errorf("open destination url: %w", err)
+		}
+		c.URL = u
+	}
+	d.URL, d.Exchange, d.RoutingKey, d.Subject = c.URL, c.Exchange, c.RoutingKey, c.Subject
+	d.Stream, d.MaxLen, d.Topic, d.QoS = c.Stream, c.MaxLen, c.Topic, c.QoS
+	return nil
 }

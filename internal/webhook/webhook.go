@@ -6,6 +6,7 @@ package webhook
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -111,9 +112,88 @@ const (
 const DestinationHTTP = "http"
 
 // Destination is the kind of target a webhook delivers to. Type names a
-// sender registered with package deliver ("http"; "" means "http").
+// sender registered with package deliver ("http"; "" means "http"); the
+// other fields configure the broker types, each using the ones its sender
+// documents (package deliver's per-type files), and are empty for HTTP.
+//
+// URL may hold credentials (amqp://user:password@host/vhost): stores keep
+// it sealed, and its JSON form (what the API, dashboard and audit show)
+// has the password masked as DestinationMask. Sending the masked URL back
+// keeps the stored password (see KeepPassword).
 type Destination struct {
 	Type string `json:"type"`
+	// URL is the broker's address: amqp(s)://, nats://, redis(s)://,
+	// mqtt:// (tcp://) or mqtts://.
+	URL string `json:"url,omitempty"`
+	// Exchange and RoutingKey say where a RabbitMQ message is published
+	// ("" is the default exchange, which routes by queue name).
+	Exchange   string `json:"exchange,omitempty"`
+	RoutingKey string `json:"routing_key,omitempty"`
+	// Subject is the NATS JetStream subject; a stream must capture it.
+	Subject string `json:"subject,omitempty"`
+	// Stream and MaxLen are the Redis stream key and its approximate
+	// length cap (XADD MAXLEN ~); 0 means no cap.
+	Stream string `json:"stream,omitempty"`
+	MaxLen int64  `json:"maxlen,omitempty"`
+	// Topic and QoS are the MQTT topic and quality of service (1).
+	Topic string `json:"topic,omitempty"`
+	QoS   int    `json:"qos,omitempty"`
+}
+
+// DestinationMask stands for a destination URL's password wherever the
+// destination is shown.
+const DestinationMask = "xxxxx" // as url.URL.Redacted writes it
+
+// MarshalJSON writes d with the password of its URL masked: every JSON
+// answer, page and audit record shows the destination this way. Stores
+// write the real URL themselves, sealed.
+func (d Destination) MarshalJSON() ([]byte, error) {
+	type plain Destination
+	p := plain(d)
+	p.URL = MaskURLPassword(d.URL)
+	return json.Marshal(p)
+}
+
+// MaskURLPassword replaces the password of raw, if any, with
+// DestinationMask. A URL that does not parse is returned as its scheme
+// alone, since its credentials cannot be found in it.
+func MaskURLPassword(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		if i := strings.Index(raw, "://"); i > 0 {
+			return raw[:i+3] + DestinationMask
+		}
+		return DestinationMask
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), DestinationMask)
+	}
+	return u.String()
+}
+
+// KeepPassword returns next with the password of prev when next carries
+// DestinationMask as its password and otherwise names the same user and
+// host as prev: a form or client that sends a shown destination back
+// unchanged keeps its secret.
+func KeepPassword(next, prev string) string {
+	n, err := url.Parse(next)
+	if err != nil || n.User == nil {
+		return next
+	}
+	if pw, _ := n.User.Password(); pw != DestinationMask {
+		return next
+	}
+	p, err := url.Parse(prev)
+	if err != nil || p.User == nil || p.Host != n.Host || p.User.Username() != n.User.Username() {
+		return next
+	}
+	if pw, ok := p.User.Password(); ok {
+		n.User = url.UserPassword(n.User.Username(), pw)
+	}
+	return n.String()
 }
 
 // Subscribes reports whether the webhook wants events of type slug.
@@ -212,6 +292,11 @@ const (
 	ErrClassBlocked           ErrorClass = "blocked"
 	ErrClassResponseTooLarge  ErrorClass = "response_too_large"
 	ErrClassInternal          ErrorClass = "internal"
+	// ErrClassAuth: a broker refused the destination's credentials.
+	ErrClassAuth ErrorClass = "auth"
+	// ErrClassBroker: a broker refused the message (a negative
+	// acknowledgement, an unknown exchange or stream, a full queue).
+	ErrClassBroker ErrorClass = "broker"
 	// ErrClassCancelled marks a delivery ended without a request because
 	// its webhook was disabled or deleted.
 	ErrClassCancelled ErrorClass = "cancelled"
@@ -238,6 +323,10 @@ func (c ErrorClass) Answer() string {
 		return "response too large"
 	case ErrClassInternal, ErrClassCancelled:
 		return "not sent"
+	case ErrClassAuth:
+		return "credentials refused"
+	case ErrClassBroker:
+		return "refused by the broker"
 	}
 	return ""
 }

@@ -140,6 +140,9 @@ func TestSecretsSealedAtRest(t *testing.T) {
 	ctx := t.Context()
 	first, second := "whsec_Zmlyc3Qtc2VjcmV0LWNhbmFyeQ", "whsec_c2Vjb25kLXNlY3JldC1jYW5hcnk"
 	w := newWebhook()
+	// A broker destination's URL holds a password: sealed too.
+	const password = "cGFzc3dvcmQtY2FuYXJ5"
+	w.Destination = webhook.Destination{Type: "rabbitmq", URL: "amqp://app:" + password + "@broker.example/", Exchange: "events"}
 	if err := s.WebhookCreate(ctx, w, first); err != nil {
 		t.Fatalf("WebhookCreate: %v", err)
 	}
@@ -154,7 +157,7 @@ func TestSecretsSealedAtRest(t *testing.T) {
 	if !strings.Contains(row, w.ID) {
 		t.Fatalf("raw row %q does not hold webhook %s: nothing was checked", row, w.ID)
 	}
-	for _, secret := range []string{first, second, first[len("whsec_"):], second[len("whsec_"):]} {
+	for _, secret := range []string{first, second, first[len("whsec_"):], second[len("whsec_"):], password} {
 		if strings.Contains(row, secret) {
 			t.Errorf("webhooks row holds the secret %q in clear: %s", secret, row)
 		}

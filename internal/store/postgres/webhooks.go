@@ -20,18 +20,25 @@ const webhookColumns = `w.id, w.tenant, w.name, w.url, w.description, w.events, 
 	w.format, w.integration, w.disabled_reason, w.created_at, w.updated_at,
 	(SELECT COALESCE(sum(c.deliveries), 0)::bigint FROM webhook_counters c WHERE c.webhook_id = w.id),
 	w.stat_attempts, w.stat_succeeded, w.stat_failed, w.last_success_at, w.last_failure_at, w.failing_since,
-	w.destination_type, w.secret_headers, w.filter, w.signature`
+	w.destination_type, w.secret_headers, w.filter, w.signature, w.destination`
 
-func scanWebhook(r scanner) (webhook.Webhook, error) {
+// scanWebhook reads a row of webhookColumns; sealer opens the sealed
+// destination URL.
+func scanWebhook(sealer store.Sealer, r scanner) (webhook.Webhook, error) {
 	var w webhook.Webhook
 	var format string
-	var filter *string
+	var filter, dest *string
 	err := r.Scan(&w.ID, &w.Tenant, &w.Name, &w.URL, &w.Description, &w.Events, &w.Active, &w.Headers,
 		&format, &w.Integration, &w.DisabledReason, &w.CreatedAt, &w.UpdatedAt, &w.Stats.Deliveries,
 		&w.Stats.Attempts, &w.Stats.Succeeded, &w.Stats.Failed, &w.Stats.LastSuccessAt,
-		&w.Stats.LastFailureAt, &w.Stats.FailingSince, &w.Destination.Type, &w.SecretHeaders, &filter, &w.Signature)
+		&w.Stats.LastFailureAt, &w.Stats.FailingSince, &w.Destination.Type, &w.SecretHeaders, &filter, &w.Signature, &dest)
 	if err != nil {
 		return w, err
+	}
+	if dest != nil {
+		if err := store.OpenDestination(sealer, *dest, &w.Destination); err != nil {
+			return w, fmt.Errorf("webhook %s: %w", w.ID, err)
+		}
 	}
 	if filter != nil {
 		w.Filter = json.RawMessage(*filter)
@@ -76,11 +83,12 @@ func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret str
 		var b pgx.Batch
 		b.Queue(`INSERT INTO webhooks (id, tenant, name, url, description, events, active, headers, format,
 			integration, disabled_reason, secret, created_at, updated_at, destination_type, secret_headers, filter,
-			signature)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+			signature, destination)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 			w.ID, w.Tenant, w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active,
 			headersOrEmpty(w.Headers), string(w.Format), w.Integration, w.DisabledReason, sealed,
-			w.CreatedAt, w.UpdatedAt, store.DestinationType(w), nonNilStrings(w.SecretHeaders), filterText(w.Filter), store.SignatureScheme(w))
+			w.CreatedAt, w.UpdatedAt, store.DestinationType(w), nonNilStrings(w.SecretHeaders), filterText(w.Filter),
+			store.SignatureScheme(w), s.destinationText(w.Destination))
 		b.Queue(qTenantEnsure, w.Tenant, w.CreatedAt)
 		queueSubscriptions(&b, w.ID, w.Events)
 		s.queueWebhookNotice(&b, w.ID)
@@ -90,7 +98,7 @@ func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret str
 
 // WebhookGet implements store.WebhookStore.
 func (s *Store) WebhookGet(ctx context.Context, scope auth.Scope, id string) (webhook.Webhook, error) {
-	w, err := scanWebhook(s.pool.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks w WHERE w.id = $1`+inScope("w.tenant", 2),
+	w, err := scanWebhook(s.sealer, s.pool.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks w WHERE w.id = $1`+inScope("w.tenant", 2),
 		id, scope.All(), scope.Tenant()))
 	return w, s.notFound(err, "webhook")
 }
@@ -136,7 +144,7 @@ func (s *Store) webhooks(ctx context.Context, q string, args ...any) ([]webhook.
 	if err != nil {
 		return nil, s.fail(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Webhook, error) { return scanWebhook(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Webhook, error) { return scanWebhook(s.sealer, r) })
 	return out, s.fail(err)
 }
 
@@ -146,11 +154,12 @@ func (s *Store) WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.W
 		var b pgx.Batch
 		b.Queue(`UPDATE webhooks SET name = $1, url = $2, description = $3, events = $4, active = $5,
 			headers = $6, format = $7, integration = $8, disabled_reason = $9, updated_at = $10,
-			destination_type = $11, secret_headers = $12, filter = $16, signature = $17
+			destination_type = $11, secret_headers = $12, filter = $16, signature = $17, destination = $18
 			WHERE id = $13`+inScope("tenant", 14),
 			w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active, headersOrEmpty(w.Headers),
 			string(w.Format), w.Integration, w.DisabledReason, w.UpdatedAt, store.DestinationType(w),
-			nonNilStrings(w.SecretHeaders), w.ID, scope.All(), scope.Tenant(), filterText(w.Filter), store.SignatureScheme(w)).Exec(mustAffect("webhook"))
+			nonNilStrings(w.SecretHeaders), w.ID, scope.All(), scope.Tenant(), filterText(w.Filter), store.SignatureScheme(w),
+			s.destinationText(w.Destination)).Exec(mustAffect("webhook"))
 		queueSubscriptions(&b, w.ID, w.Events)
 		s.queueWebhookNotice(&b, w.ID)
 		return tx.SendBatch(ctx, &b).Close()
@@ -236,4 +245,13 @@ func filterText(f json.RawMessage) *string {
 	}
 	s := string(f)
 	return &s
+}
+
+// destinationText is a webhook's destination configuration as stored:
+// sealed JSON, or nil (NULL) for one that has only a type.
+func (s *Store) destinationText(d webhook.Destination) *string {
+	if text, ok := store.SealDestination(s.sealer, d); ok {
+		return &text
+	}
+	return nil
 }

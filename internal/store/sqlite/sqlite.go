@@ -89,6 +89,9 @@ var upgrades = []string{
 	`ALTER TABLE webhooks ADD COLUMN filter TEXT`,
 	// How a webhook's deliveries are signed (webhook.Signature*).
 	`ALTER TABLE webhooks ADD COLUMN signature TEXT NOT NULL DEFAULT 'hmac-sha256'`,
+	// A webhook's destination configuration (JSON, its URL sealed as the
+	// signing secret is, since it may hold a password); NULL for HTTP.
+	`ALTER TABLE webhooks ADD COLUMN destination TEXT`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own

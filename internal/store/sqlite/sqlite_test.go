@@ -68,6 +68,9 @@ func TestSecretsSealedAtRest(t *testing.T) {
 	ctx := t.Context()
 	first, second := "whsec_Zmlyc3Qtc2VjcmV0LWNhbmFyeQ", "whsec_c2Vjb25kLXNlY3JldC1jYW5hcnk"
 	w := newWebhook()
+	// A broker destination's URL holds a password: sealed too.
+	const password = "cGFzc3dvcmQtY2FuYXJ5"
+	w.Destination = webhook.Destination{Type: "rabbitmq", URL: "amqp://app:" + password + "@broker.example/", Exchange: "events"}
 	if err := s.WebhookCreate(ctx, w, first); err != nil {
 		t.Fatalf("WebhookCreate: %v", err)
 	}
@@ -87,7 +90,7 @@ func TestSecretsSealedAtRest(t *testing.T) {
 		if err != nil {
 			t.Fatalf("read %s: %v", f, err)
 		}
-		for _, secret := range []string{first, second, first[len("whsec_"):], second[len("whsec_"):]} {
+		for _, secret := range []string{first, second, first[len("whsec_"):], second[len("whsec_"):], password} {
 			if bytes.Contains(raw, []byte(secret)) {
 				t.Errorf("%s holds the secret %q in clear", filepath.Base(f), secret)
 			}

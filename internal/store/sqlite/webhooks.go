@@ -16,23 +16,30 @@ import (
 const webhookColumns = `id, tenant, name, url, description, events, active, headers, format,
 	integration, disabled_reason, created_at, updated_at, stat_deliveries, stat_attempts,
 	stat_succeeded, stat_failed, last_success_at, last_failure_at, failing_since, destination_type,
-	secret_headers, filter, signature`
+	secret_headers, filter, signature, destination`
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanWebhook(r scanner) (webhook.Webhook, error) {
+// scanWebhook reads a row of webhookColumns; sealer opens the sealed
+// destination URL.
+func scanWebhook(sealer store.Sealer, r scanner) (webhook.Webhook, error) {
 	var w webhook.Webhook
 	var events, headers, format, secret string
 	var active int
 	var created, updated int64
 	var lastOK, lastFail, failing sql.NullInt64
-	var filter sql.NullString
+	var filter, dest sql.NullString
 	err := r.Scan(&w.ID, &w.Tenant, &w.Name, &w.URL, &w.Description, &events, &active, &headers,
 		&format, &w.Integration, &w.DisabledReason, &created, &updated, &w.Stats.Deliveries,
 		&w.Stats.Attempts, &w.Stats.Succeeded, &w.Stats.Failed, &lastOK, &lastFail, &failing,
-		&w.Destination.Type, &secret, &filter, &w.Signature)
+		&w.Destination.Type, &secret, &filter, &w.Signature, &dest)
 	if err != nil {
 		return w, err
+	}
+	if dest.Valid {
+		if err := store.OpenDestination(sealer, dest.String, &w.Destination); err != nil {
+			return w, fmt.Errorf("webhook %s: %w", w.ID, err)
+		}
 	}
 	if filter.Valid {
 		w.Filter = json.RawMessage(filter.String)
@@ -83,12 +90,12 @@ func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret str
 	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO webhooks (id, tenant, name, url, description, events, active,
 			headers, format, integration, disabled_reason, secret, created_at, updated_at, destination_type,
-			secret_headers, filter, signature)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			secret_headers, filter, signature, destination)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			w.ID, w.Tenant, w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
 			jsonText(headersOrEmpty(w.Headers)), string(w.Format), w.Integration, w.DisabledReason,
 			sealed, ts(w.CreatedAt), ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)),
-			nullFilter(w.Filter), store.SignatureScheme(w))
+			nullFilter(w.Filter), store.SignatureScheme(w), s.nullDestination(w.Destination))
 		if err != nil {
 			return err
 		}
@@ -115,7 +122,7 @@ func writeSubscriptions(tx *sql.Tx, w webhook.Webhook) error {
 // WebhookGet implements store.WebhookStore.
 func (s *Store) WebhookGet(ctx context.Context, scope auth.Scope, id string) (webhook.Webhook, error) {
 	row := s.rdb.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ?`+inScope, id, scopeAll(scope), scope.Tenant())
-	w, err := scanWebhook(row)
+	w, err := scanWebhook(s.sealer, row)
 	return w, notFound(err, "webhook")
 }
 
@@ -154,7 +161,7 @@ func (s *Store) WebhookList(ctx context.Context, p store.WebhookListParams) (sto
 	defer rows.Close()
 	var page store.WebhookPage
 	for rows.Next() {
-		w, err := scanWebhook(rows)
+		w, err := scanWebhook(s.sealer, rows)
 		if err != nil {
 			return page, err
 		}
@@ -175,11 +182,12 @@ func (s *Store) WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.W
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.Exec(`UPDATE webhooks SET name = ?, url = ?, description = ?, events = ?,
 			active = ?, headers = ?, format = ?, integration = ?, disabled_reason = ?, updated_at = ?,
-			destination_type = ?, secret_headers = ?, filter = ?, signature = ?
+			destination_type = ?, secret_headers = ?, filter = ?, signature = ?, destination = ?
 			WHERE id = ?`+inScope,
 			w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
 			jsonText(headersOrEmpty(w.Headers)), string(w.Format), w.Integration, w.DisabledReason,
-			ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)), nullFilter(w.Filter), store.SignatureScheme(w), w.ID,
+			ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)), nullFilter(w.Filter), store.SignatureScheme(w),
+			s.nullDestination(w.Destination), w.ID,
 			scopeAll(scope), scope.Tenant())
 		if err != nil {
 			return err
@@ -280,7 +288,7 @@ func (s *Store) WebhookFailingSince(ctx context.Context, t time.Time) ([]webhook
 	defer rows.Close()
 	var out []webhook.Webhook
 	for rows.Next() {
-		w, err := scanWebhook(rows)
+		w, err := scanWebhook(s.sealer, rows)
 		if err != nil {
 			return nil, err
 		}
@@ -295,4 +303,13 @@ func nullFilter(f json.RawMessage) any {
 		return nil
 	}
 	return string(f)
+}
+
+// nullDestination is a webhook's destination configuration as stored:
+// sealed JSON, or NULL for one that has only a type.
+func (s *Store) nullDestination(d webhook.Destination) any {
+	if text, ok := store.SealDestination(s.sealer, d); ok {
+		return text
+	}
+	return nil
 }

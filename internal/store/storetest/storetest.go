@@ -72,6 +72,7 @@ func Run(t *testing.T, open Opener) {
 		{"Filter", testFilters},
 		{"RetryCounts", testRetryCounts},
 		{"Signature", testSignature},
+		{"DestinationConfig", testDestinations},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

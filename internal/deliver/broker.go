@@ -1,0 +1,253 @@
+package deliver
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// Check validates the configuration of one destination type, recording
+// each problem in v at its place under at (the request's "destination"
+// member): at.Key("url"), at.Key("exchange")… Checks never touch the
+// network; the registry applies the egress guard to the URL's host.
+type Check func(d webhook.Destination, at webhook.Loc, v *webhook.Validation)
+
+var checks = map[string]Check{}
+
+// RegisterCheck sets the configuration check of destination type key,
+// from the init function of the package that registers its sender. A type
+// without one (HTTP) takes no configuration beyond its type.
+func RegisterCheck(key string, c Check) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := checks[key]; dup {
+		panic("deliver: destination check registered twice: " + key)
+	}
+	checks[key] = c
+}
+
+// CheckDestination runs the check of d's type, if it has one.
+func CheckDestination(d webhook.Destination, at webhook.Loc, v *webhook.Validation) {
+	registryMu.Lock()
+	c := checks[d.Type]
+	registryMu.Unlock()
+	if c != nil {
+		c(d, at, v)
+	}
+}
+
+// MaxDestinationField bounds the names a destination configuration holds
+// (exchange, routing key, subject, stream, topic) and its URL.
+const MaxDestinationField = 1024
+
+// CheckBrokerURL checks a destination's broker URL at at.Key("url"): one of
+// schemes, a host, a port in range, no fragment. It returns the URL when
+// it is usable, nil otherwise.
+func CheckBrokerURL(raw string, schemes []string, at webhook.Loc, v *webhook.Validation) *url.URL {
+	at = at.Key("url")
+	if raw == "" {
+		v.Add(webhook.EINVALID, at, "is required")
+		return nil
+	}
+	if len(raw) > MaxDestinationField {
+		v.Add(webhook.EINVALID, at, "must be at most %d bytes long", MaxDestinationField)
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Opaque != "" {
+		v.Add(webhook.EINVALID, at, "is not a valid URL")
+		return nil
+	}
+	if !slices.Contains(schemes, u.Scheme) {
+		v.Add(webhook.EINVALID, at, "scheme must be one of %q", schemes)
+		return nil
+	}
+	if u.Hostname() == "" {
+		v.Add(webhook.EINVALID, at, "must include a host")
+		return nil
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			v.Add(webhook.EINVALID, at, "port must be between 1 and 65535")
+			return nil
+		}
+	}
+	if u.Fragment != "" {
+		v.Add(webhook.EINVALID, at, "must not include a fragment")
+		return nil
+	}
+	return u
+}
+
+// CheckName checks a required or optional name of a destination (a
+// subject, a stream key) at at.Key(key).
+func CheckName(val string, required bool, at webhook.Loc, key string, v *webhook.Validation) {
+	switch {
+	case val == "" && required:
+		v.Add(webhook.EINVALID, at.Key(key), "is required")
+	case len(val) > MaxDestinationField:
+		v.Add(webhook.EINVALID, at.Key(key), "must be at most %d bytes long", MaxDestinationField)
+	}
+}
+
+// Message is what a broker destination publishes for one attempt: the
+// body an HTTP webhook would receive and the Standard Webhooks headers
+// (webhook-id, webhook-timestamp, webhook-signature, webhook-event, and
+// the webhook's custom headers), which each sender carries as message
+// headers or properties where its protocol has them, so that consumers
+// verify the signature exactly as HTTP receivers do.
+type Message struct {
+	Body    []byte
+	Headers map[string]string
+}
+
+// NewMessage builds t's message, signed at start, and starts its attempt
+// record with what was sent (secret header values masked).
+func NewMessage(t Task, start time.Time, target string) (Message, webhook.Attempt) {
+	body := Body(t.Webhook.Format, t.Event)
+	h := make(map[string]string, 5+len(t.Webhook.Headers))
+	for k, v := range t.Webhook.Headers {
+		h[k] = v
+	}
+	h["content-type"] = "application/json"
+	h["webhook-id"] = t.Event.ID
+	h["webhook-timestamp"] = strconv.FormatInt(start.Unix(), 10)
+	h["webhook-event"] = t.Event.Type
+	if t.Signer != nil {
+		h["webhook-signature"] = t.Signer.Sign(t.Event.ID, start, body)
+	}
+	a := newAttempt(t, start)
+	a.URL, a.RequestBody = target, body
+	hh := make(map[string][]string, len(h))
+	for k, v := range h {
+		hh[k] = []string{v}
+	}
+	a.RequestHeaders = webhook.MaskHeaders(hh, t.Webhook.SecretHeaders)
+	return Message{Body: body, Headers: h}, a
+}
+
+// Finish completes a broker attempt: its duration from start, and on err
+// its class, message and answer (as classify reads err); on success the
+// broker's answer.
+func Finish(a *webhook.Attempt, start, now time.Time, answer string, err error, classify func(error) (webhook.ErrorClass, string)) {
+	a.DurationMS = ms(now.Sub(start))
+	if err == nil {
+		a.Answer = answer
+		return
+	}
+	a.ErrorClass, a.Error = classify(err)
+	a.Answer = a.ErrorClass.Answer()
+}
+
+// BrokerVerdict reads a broker attempt: delivered when it has no error
+// class; otherwise retried on the schedule, and counted toward the
+// breaker when the broker looks down (unreachable, timing out). A refused
+// message or refused credentials are retried too, not failed: both are
+// fixed by changing the broker or the webhook, after which the pending
+// deliveries go through; the schedule bounds the retries either way.
+func BrokerVerdict(a *webhook.Attempt) Verdict {
+	if a.ErrorClass == webhook.ErrClassNone {
+		return Verdict{Kind: Delivered}
+	}
+	return Verdict{Kind: Retry, Reason: a.Error, Down: down(a)}
+}
+
+// Pool keeps one connection per key (a destination URL), for reuse by
+// every attempt to it, and at most Max of them: beyond that the oldest is
+// closed. A connection found broken is dropped with Drop and dialled again
+// by the next attempt.
+type Pool[C io.Closer] struct {
+	// Max bounds the open connections; 0 means 64.
+	Max int
+	// Dial opens a connection for key.
+	Dial func(ctx context.Context, key string) (C, error)
+
+	mu    sync.Mutex
+	conns map[string]*pooled[C]
+	order []string
+}
+
+type pooled[C io.Closer] struct {
+	once sync.Once
+	conn C
+	err  error
+}
+
+// Get returns key's connection, dialling it if there is none. Attempts to
+// one key wait for one dial rather than each dialling.
+func (p *Pool[C]) Get(ctx context.Context, key string) (C, error) {
+	p.mu.Lock()
+	if p.conns == nil {
+		p.conns = map[string]*pooled[C]{}
+	}
+	e, ok := p.conns[key]
+	if !ok {
+		e = &pooled[C]{}
+		p.conns[key] = e
+		p.order = append(p.order, key)
+		max := p.Max
+		if max <= 0 {
+			max = 64
+		}
+		for len(p.order) > max {
+			oldest := p.order[0]
+			p.order = p.order[1:]
+			if old := p.conns[oldest]; old != nil {
+				delete(p.conns, oldest)
+				go old.close() // closing may wait on the network
+			}
+		}
+	}
+	p.mu.Unlock()
+	e.once.Do(func() { e.conn, e.err = p.Dial(ctx, key) })
+	if e.err != nil {
+		p.drop(key, e)
+	}
+	return e.conn, e.err
+}
+
+// Drop closes and forgets key's connection if it is still conn.
+func (p *Pool[C]) Drop(key string, conn C) {
+	p.mu.Lock()
+	e := p.conns[key]
+	p.mu.Unlock()
+	if e != nil && e.err == nil && any(e.conn) == any(conn) {
+		p.drop(key, e)
+		e.close()
+	}
+}
+
+func (p *Pool[C]) drop(key string, e *pooled[C]) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conns[key] == e {
+		delete(p.conns, key)
+		p.order = slices.DeleteFunc(p.order, func(k string) bool { return k == key })
+	}
+}
+
+func (e *pooled[C]) close() {
+	if e.err == nil {
+		e.conn.Close()
+	}
+}
+
+// Close closes every connection.
+func (p *Pool[C]) Close() error {
+	p.mu.Lock()
+	conns := p.conns
+	p.conns, p.order = nil, nil
+	p.mu.Unlock()
+	for _, e := range conns {
+		e.once.Do(func() { e.err = net.ErrClosed })
+		e.close()
+	}
+	return nil
+}
