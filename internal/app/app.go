@@ -23,7 +23,10 @@ import (
 	"github.com/hookline/hookline/internal/config"
 	"github.com/hookline/hookline/internal/deliver"
 	// Destination types beyond HTTP register themselves (see ARCHITECTURE.md).
+	_ "github.com/hookline/hookline/internal/deliver/mqtt"
+	_ "github.com/hookline/hookline/internal/deliver/natsjs"
 	_ "github.com/hookline/hookline/internal/deliver/rabbitmq"
+	_ "github.com/hookline/hookline/internal/deliver/redisstream"
 	"github.com/hookline/hookline/internal/dispatch"
 	"github.com/hookline/hookline/internal/egress"
 	"github.com/hookline/hookline/internal/ingest"

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 
@@ -103,4 +105,42 @@ func Refused(t testing.TB) string {
 	addr := l.Addr().String()
 	l.Close()
 	return addr
+}
+
+// Private starts a private broker with authentication from the machine's
+// own binary (args(port) are its arguments), on a free loopback port, for
+// the tests of refused credentials that the shared services, which run
+// without authentication, cannot give. It returns the address once the
+// broker accepts connections, and stops it at the end of t. Without the
+// binary t is skipped (failed under CI=true).
+func Private(t testing.TB, binary string, args func(port int) []string) string {
+	t.Helper()
+	path, err := exec.LookPath(binary)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed under CI: %v", binary, err)
+		}
+		t.Skipf("%s is not installed: %v", binary, err)
+	}
+	addr := Refused(t)
+	_, p, _ := net.SplitHostPort(addr)
+	port, _ := strconv.Atoi(p)
+	cmd := exec.Command(path, args(port)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	// Bounded wait for the listener: 100 tries, 50ms apart.
+	for range 100 {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return addr
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("private %s did not listen on %s", binary, addr)
+	return ""
 }
