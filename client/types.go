@@ -120,7 +120,8 @@ type Webhook struct {
 	Format string `json:"format"`
 	// Integration records who created the webhook: "manual", "zapier", …
 	Integration string `json:"integration"`
-	// Destination says how deliveries are sent; Type is DestinationHTTP.
+	// Destination says how deliveries are sent: DestinationHTTP (to URL)
+	// or a broker type with its fields, the URL's password masked.
 	Destination Destination `json:"destination"`
 	// Signature is how deliveries are signed: SignatureHMAC (Standard
 	// Webhooks v1) or SignatureEd25519 (v1a).
@@ -149,9 +150,10 @@ type WebhookCreateParams struct {
 	Tenant string `json:"tenant,omitempty"`
 	// Name: 2 to 200 characters. Required.
 	Name string `json:"name"`
-	// URL: an absolute http or https URL. Required. Private and reserved
-	// addresses are refused unless the server allows them.
-	URL         string `json:"url"`
+	// URL: an absolute http or https URL. Required for HTTP; a broker
+	// destination (Destination) takes its URL instead. Private and
+	// reserved addresses are refused unless the server allows them.
+	URL         string `json:"url,omitempty"`
 	Description string `json:"description,omitempty"`
 	// Events: slugs from the catalog, or []string{AllEvents}. Required.
 	Events []string `json:"events"`
@@ -222,13 +224,32 @@ const (
 // NoFilter, as WebhookUpdateParams.Filter, removes a webhook's filter.
 var NoFilter = json.RawMessage("null")
 
-// DestinationHTTP is the destination type of webhooks that receive an HTTP
-// POST at their URL: the default, and the only type so far.
-const DestinationHTTP = "http"
+// Destination types. DestinationHTTP (the default) POSTs to the webhook's
+// URL; the others publish to a message broker (see the README's
+// Destinations section for what each message carries).
+const (
+	DestinationHTTP     = "http"
+	DestinationRabbitMQ = "rabbitmq"
+	DestinationNATS     = "nats"
+	DestinationRedis    = "redis"
+	DestinationMQTT     = "mqtt"
+)
 
-// Destination says how a webhook's deliveries are sent.
+// Destination says how a webhook's deliveries are sent. Broker types use
+// URL and their own fields: rabbitmq Exchange and RoutingKey, nats
+// Subject, redis Stream and MaxLen, mqtt Topic and QoS. The server shows
+// URL with its password masked as "xxxxx"; sending it back unchanged keeps
+// the stored password.
 type Destination struct {
-	Type string `json:"type"`
+	Type       string `json:"type"`
+	URL        string `json:"url,omitempty"`
+	Exchange   string `json:"exchange,omitempty"`
+	RoutingKey string `json:"routing_key,omitempty"`
+	Subject    string `json:"subject,omitempty"`
+	Stream     string `json:"stream,omitempty"`
+	MaxLen     int64  `json:"maxlen,omitempty"`
+	Topic      string `json:"topic,omitempty"`
+	QoS        int    `json:"qos,omitempty"`
 }
 
 // WebhookListParams filters and pages WebhookList.

@@ -47,7 +47,15 @@ Examples:
   hookline webhooks create --name Partner --url https://partner.example.com/in --events '*' --secret-header X-Partner-Token=abc
   hookline webhooks create --name Zap --url https://hooks.example.com/1 --events customer_created --format raw --inactive
   hookline webhooks create --name "Big EU" --url https://example.com/in --events payment_received \
-    --filter '{"data.amount": {"$gte": 100}, "data.country": {"$in": ["DE", "FR"]}}'`, define: webhooksCreate},
+    --filter '{"data.amount": {"$gte": 100}, "data.country": {"$in": ["DE", "FR"]}}'
+  hookline webhooks create --name Bus --events '*' --destination rabbitmq \
+    --destination-url amqp://app:secret@broker.example.com:5672/prod --exchange events --routing-key hookline
+  hookline webhooks create --name Stream --events '*' --destination redis --destination-url redis://cache:6379/0 --stream hookline
+  hookline webhooks create --name JS --events '*' --destination '{"type":"nats","url":"nats://nats:4222","subject":"hookline.events"}'
+
+A broker destination (rabbitmq, nats, redis, mqtt) needs no --url: its
+messages carry the body and the Standard Webhooks headers (see the README's
+Destinations section).`, define: webhooksCreate},
 			{name: "update", summary: "change a webhook's fields (only the flags given)", args: "WEBHOOK_ID", help: `
 Changes only the fields whose flags are given. --events and --header
 replace the whole list (--header and --secret-header together make the new
@@ -172,10 +180,17 @@ func webhooksCreate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 	fs.StringVar(&p.Integration, "integration", "", "who creates it, e.g. manual (default), zapier")
 	filter := fs.String("filter", "", "a payload filter (JSON) events must also match; try it with 'webhooks filter-test'")
 	fs.StringVar(&p.Signature, "signature", "", "hmac-sha256 (default) or ed25519: receivers then verify with a public key (whpk_...)")
+	dest := addDestinationFlags(fs)
 	return func(ctx context.Context, x *apiCall, _ []string) error {
+		d, err := dest.destination("create")
+		if err != nil {
+			return err
+		}
+		p.Destination = d
+		broker := d != nil && d.Type != client.DestinationHTTP
 		var missing []string
 		for _, f := range []struct{ name, v string }{{"name", p.Name}, {"url", p.URL}, {"events", *events}} {
-			if strings.TrimSpace(f.v) == "" {
+			if strings.TrimSpace(f.v) == "" && !(f.name == "url" && broker) {
 				missing = append(missing, "--"+f.name)
 			}
 		}
@@ -224,8 +239,14 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 	filter := fs.String("filter", "", "a new payload filter (JSON)")
 	clearFilter := fs.Bool("clear-filter", false, "remove the payload filter")
 	signature := fs.String("signature", "", "a new signature scheme, hmac-sha256 or ed25519 (a new key; the previous one signs during the overlap)")
+	dest := addDestinationFlags(fs)
 	return func(ctx context.Context, x *apiCall, args []string) error {
 		var p client.WebhookUpdateParams
+		d, err := dest.destination("update")
+		if err != nil {
+			return err
+		}
+		p.Destination = d
 		switch {
 		case *clearFilter && flagSet(fs, "filter"):
 			return &usageError{msg: "update: give --filter or --clear-filter, not both"}
@@ -268,9 +289,9 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 			p.SecretHeaders = names
 		}
 		changed := p.Name != nil || p.URL != nil || p.Format != nil || p.Description != nil || p.Integration != nil ||
-			p.Events != nil || p.Active != nil || p.Headers != nil || p.Filter != nil || p.Signature != nil
+			p.Events != nil || p.Active != nil || p.Headers != nil || p.Filter != nil || p.Signature != nil || p.Destination != nil
 		if !changed {
-			return &usageError{msg: "update: nothing to change: give at least one of --name, --url, --events, --filter, --clear-filter, --signature, --active, --header, --secret-header, --clear-headers, --format, --description, --integration"}
+			return &usageError{msg: "update: nothing to change: give at least one of --name, --url, --events, --filter, --clear-filter, --signature, --active, --header, --secret-header, --clear-headers, --format, --description, --integration, --destination"}
 		}
 		w, err := x.c.WebhookUpdate(ctx, args[0], p)
 		if err != nil {
@@ -441,8 +462,8 @@ func printWebhook(w io.Writer, wh *client.Webhook, secret string) error {
 			fmt.Fprintf(tw, "%s\t%s: %s\n", label+":", k, v)
 		}
 	}
-	if wh.Destination.Type != "" {
-		row("Destination", wh.Destination.Type)
+	if d := wh.Destination; d.Type != "" {
+		row("Destination", destinationText(d))
 	}
 	if wh.Description != "" {
 		row("Description", wh.Description)
@@ -487,6 +508,9 @@ func printTestResult(w io.Writer, r *client.TestResult) {
 	row("Event type", r.EventType)
 	if r.StatusCode != 0 {
 		row("Status", answer(r.Answer, r.StatusCode, r.ErrorClass, r.Error))
+	} else if r.Destination != "" && r.Destination != client.DestinationHTTP && r.Answer != "" {
+		// A broker has no status: its answer ("ack", "XADD 1-0") is it.
+		row("Answer", r.Destination+": "+r.Answer)
 	}
 	row("Latency", fmtMS(r.DurationMS))
 	if r.Error != "" {

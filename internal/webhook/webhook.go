@@ -388,7 +388,16 @@ type Attempt struct {
 	Error             string     `json:"error,omitempty"`
 }
 
-// Success reports whether the attempt counts as delivered: a 2xx answer.
+// Success reports whether the attempt counts as delivered: a 2xx answer,
+// or for a broker destination its acknowledgement (no error class).
 func (a *Attempt) Success() bool {
-	return a.ErrorClass == ErrClassNone && a.StatusCode >= 200 && a.StatusCode < 300
+	if a.ErrorClass != ErrClassNone {
+		return false
+	}
+	if a.Destination != "" && a.Destination != DestinationHTTP {
+		// A broker has no status code: no error class means it took the
+		// message (acknowledged it).
+		return true
+	}
+	return a.StatusCode >= 200 && a.StatusCode < 300
 }

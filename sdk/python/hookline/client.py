@@ -218,8 +218,8 @@ class Webhooks(_Resource):
         self,
         *,
         name: str,
-        url: str,
         events: List[str],
+        url: Optional[str] = None,
         tenant: Optional[str] = None,
         description: Optional[str] = None,
         active: Optional[bool] = None,
@@ -227,14 +227,16 @@ class Webhooks(_Resource):
         secret_headers: Optional[List[str]] = None,
         format: Optional[str] = None,
         integration: Optional[str] = None,
-        destination: Optional[Mapping[str, str]] = None,
+        destination: Optional[Mapping[str, Any]] = None,
         filter: Optional[Mapping[str, Any]] = None,
         signature: Optional[str] = None,
     ) -> CreatedWebhook:
         """Creates a webhook; the answer carries its signing secret. filter is a
         payload filter events must also match (try one with filter_test);
         signature="ed25519" signs with a key pair, and the answer's secret is
-        then the public key (whpk_...) receivers verify with."""
+        then the public key (whpk_...) receivers verify with. url is required
+        unless destination is a broker, e.g. {"type": "rabbitmq", "url":
+        "amqp://…", "exchange": "events", "routing_key": "hookline"}."""
         body = _drop_none(dict(name=name, url=url, events=events, tenant=tenant, description=description,
                                active=active, headers=headers, secret_headers=secret_headers, format=format,
                                integration=integration, destination=destination, filter=filter,

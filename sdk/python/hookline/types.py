@@ -56,7 +56,21 @@ class WebhookStats(TypedDict, total=False):
 
 
 class Destination(TypedDict, total=False):
+    """Where deliveries go: "http" (the default) POSTs to the webhook's url;
+    the broker types publish to url with their own fields (rabbitmq:
+    exchange, routing_key; nats: subject; redis: stream, maxlen; mqtt:
+    topic, qos). url comes back with its password masked as "xxxxx";
+    sending it back unchanged keeps the stored password."""
+
     type: str
+    url: str
+    exchange: str
+    routing_key: str
+    subject: str
+    stream: str
+    maxlen: int
+    topic: str
+    qos: int
 
 
 class Webhook(TypedDict, total=False):

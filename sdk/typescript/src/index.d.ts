@@ -58,8 +58,23 @@ export interface EventTypeCreateParams {
   schema?: JsonObject;
 }
 
+/**
+ * Where deliveries go: `http` (the default) POSTs to the webhook's url; the
+ * broker types publish to `url` with their own fields (rabbitmq: exchange,
+ * routing_key; nats: subject; redis: stream, maxlen; mqtt: topic, qos).
+ * `url` comes back with its password masked as `xxxxx`; sending it back
+ * unchanged keeps the stored password.
+ */
 export interface Destination {
-  type: string;
+  type: "http" | "rabbitmq" | "nats" | "redis" | "mqtt" | (string & {});
+  url?: string;
+  exchange?: string;
+  routing_key?: string;
+  subject?: string;
+  stream?: string;
+  maxlen?: number;
+  topic?: string;
+  qos?: number;
 }
 
 export interface WebhookStats {
@@ -104,7 +119,8 @@ export interface CreatedWebhook extends Webhook {
 export interface WebhookCreateParams {
   tenant?: string;
   name: string;
-  url: string;
+  /** Required unless destination is a broker type. */
+  url?: string;
   description?: string;
   events: string[];
   /**
