@@ -41,7 +41,7 @@ func TestSecretHeadersWithoutJavaScript(t *testing.T) {
 		t.Errorf("secret headers %v, want [X-Partner-Ref]", w.SecretHeaders)
 	}
 	r = b.get("/webhooks/" + id)
-	mustContain(t, r.Body, `id="destination">http<`,
+	mustContain(t, r.Body, `<option value="http" selected>`,
 		`name="secret_headers" value="X-Partner-Ref" checked>`,
 		`name="secret_headers" value="X-Team"> Secret`,
 		`name="secret_headers" value="Authorization" checked disabled> Secret <span class="muted small">(always, by its name)`)

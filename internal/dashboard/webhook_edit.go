@@ -169,7 +169,6 @@ func (d *Dashboard) updateWebhook(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return err
 		}
-		f.Destination = wh.Destination.Type
 		v, err := d.editView(r, wh, f)
 		if err != nil {
 			return err

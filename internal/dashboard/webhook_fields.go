@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hookline/hookline/internal/registry"
@@ -85,10 +86,29 @@ var webhookFormFields = []formField{
 		load:  func(w webhook.Webhook, f *webhookForm) { f.Active = w.Active },
 		input: func(f webhookForm, in *registry.WebhookInput) error { in.Active = &f.Active; return nil }},
 	{Name: "destination", Template: "field-destination", Advanced: true,
-		// Shown, not edited: the HTTP form has one destination type.
-		read:  func(v url.Values, f *webhookForm) {},
-		load:  func(w webhook.Webhook, f *webhookForm) { f.Destination = w.Destination.Type },
-		input: func(f webhookForm, in *registry.WebhookInput) error { return nil }},
+		read: func(v url.Values, f *webhookForm) {
+			f.Destination = webhook.Destination{Type: v.Get("destination_type"), URL: strings.TrimSpace(v.Get("destination_url")),
+				Exchange: v.Get("destination_exchange"), RoutingKey: v.Get("destination_routing_key"),
+				Subject: v.Get("destination_subject"), Stream: v.Get("destination_stream"), Topic: v.Get("destination_topic")}
+			f.MaxLen = strings.TrimSpace(v.Get("destination_maxlen"))
+			if f.Destination.Type == "" {
+				f.Destination.Type = webhook.DestinationHTTP
+			}
+		},
+		load: func(w webhook.Webhook, f *webhookForm) {
+			f.Destination = w.Destination
+			// The form shows the password masked, as the API does; the
+			// registry keeps the stored one when it comes back masked.
+			f.Destination.URL = webhook.MaskURLPassword(w.Destination.URL)
+			f.MaxLen = ""
+			if w.Destination.MaxLen > 0 {
+				f.MaxLen = strconv.FormatInt(w.Destination.MaxLen, 10)
+			}
+			if f.Destination.Type == "" {
+				f.Destination.Type = webhook.DestinationHTTP
+			}
+		},
+		input: destinationInput},
 	{Name: "signature", Template: "field-signature", Advanced: true,
 		read: func(v url.Values, f *webhookForm) { f.Signature = v.Get("signature") },
 		load: func(w webhook.Webhook, f *webhookForm) { f.Signature = w.Signature },
@@ -175,5 +195,25 @@ func headersInput(f webhookForm, in *registry.WebhookInput) error {
 			in.SecretHeaders = append(in.SecretHeaders, r.Name)
 		}
 	}
+	return err
+}
+
+// destinationInput hands the destination to the registry, which checks
+// it per type; only the stream cap's shape (a number) is checked here.
+// An HTTP destination carries no broker settings, whatever was typed in
+// their boxes.
+func destinationInput(f webhookForm, in *registry.WebhookInput) error {
+	d := f.Destination
+	if d.Type == webhook.DestinationHTTP {
+		in.Destination = &webhook.Destination{Type: webhook.DestinationHTTP}
+		return nil
+	}
+	var err error
+	if f.MaxLen != "" {
+		if d.MaxLen, err = strconv.ParseInt(f.MaxLen, 10, 64); err != nil {
+			err = webhook.FieldError(webhook.EINVALID, "destination", "stream cap: write a whole number of entries, or leave it empty")
+		}
+	}
+	in.Destination = &d
 	return err
 }

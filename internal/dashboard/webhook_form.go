@@ -26,20 +26,24 @@ type webhookForm struct {
 	Headers string
 	// Secret names the headers whose "secret" box is checked.
 	Secret []string
-	// Destination is the webhook's destination type, shown read-only.
-	Destination string
+	// Destination is where deliveries go: its type and, for a broker,
+	// its settings (the URL's password masked as stored webhooks show it;
+	// sent back masked, the stored password stays).
+	Destination webhook.Destination
+	// MaxLen is the redis stream cap as typed.
+	MaxLen string
 	// Signature is the signature scheme (webhook.Signature*).
 	Signature string
 }
 
 func newWebhookForm() webhookForm {
 	return webhookForm{Active: true, Format: string(webhook.FormatEnvelope), Integration: "manual",
-		Destination: webhook.DestinationHTTP, Signature: webhook.SignatureHMAC}
+		Destination: webhook.Destination{Type: webhook.DestinationHTTP}, Signature: webhook.SignatureHMAC}
 }
 
 // webhookFormFrom reads the posted form: the fields of surface s.
 func webhookFormFrom(r *http.Request, s surface) webhookForm {
-	f := webhookForm{Destination: webhook.DestinationHTTP}
+	f := webhookForm{Destination: webhook.Destination{Type: webhook.DestinationHTTP}}
 	for _, fl := range webhookFormFields {
 		if s.Operator || !fl.OperatorOnly {
 			fl.read(r.PostForm, &f)
