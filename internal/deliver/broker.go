@@ -168,6 +168,10 @@ type Pool[C io.Closer] struct {
 	Max int
 	// Dial opens a connection for key.
 	Dial func(ctx context.Context, key string) (C, error)
+	// Alive, when set, reports whether a kept connection is still open:
+	// Get replaces one that is not, so a broker that closed it (a restart,
+	// a cut) costs no failed attempt once it is back.
+	Alive func(C) bool
 
 	mu    sync.Mutex
 	conns map[string]*pooled[C]
@@ -209,6 +213,12 @@ func (p *Pool[C]) Get(ctx context.Context, key string) (C, error) {
 	e.once.Do(func() { e.conn, e.err = p.Dial(ctx, key) })
 	if e.err != nil {
 		p.drop(key, e)
+		return e.conn, e.err
+	}
+	if p.Alive != nil && !p.Alive(e.conn) && ok {
+		// Found dead: dial a new one, once (a fresh dial is not retried).
+		p.Drop(key, e.conn)
+		return p.Get(ctx, key)
 	}
 	return e.conn, e.err
 }

@@ -61,7 +61,7 @@ func Task(t testing.TB, d webhook.Destination) deliver.Task {
 	return deliver.Task{
 		Webhook: webhook.Webhook{ID: webhook.NewID(webhook.PrefixWebhook), Destination: d, Format: webhook.FormatEnvelope,
 			Headers: map[string]string{"X-Team": "billing"}},
-		Signer: s, Event: ev, DeliveryID: "dlv_test", Number: 1,
+		Signer: s, Event: ev, DeliveryID: webhook.NewID("dlv_"), Number: 1,
 	}
 }
 

@@ -78,6 +78,7 @@ type Sender struct {
 func New(cfg deliver.Config) *Sender {
 	s := &Sender{cfg: cfg}
 	s.pool.Dial = s.dial
+	s.pool.Alive = func(c *conn) bool { return c.c.IsConnectionOpen() }
 	return s
 }
 
@@ -145,10 +146,6 @@ func (s *Sender) publish(ctx context.Context, d webhook.Destination, msg deliver
 	c, err := s.pool.Get(ctx, d.URL)
 	if err != nil {
 		return "", err
-	}
-	if !c.c.IsConnectionOpen() {
-		s.pool.Drop(d.URL, c)
-		return "", errors.New("connection to the broker lost")
 	}
 	payload, err := json.Marshal(Envelope{Headers: msg.Headers, Body: string(msg.Body)})
 	if err != nil {

@@ -101,3 +101,27 @@ func TestCheck(t *testing.T) {
 		t.Errorf("%d problems, want 4: %v", v.Len(), v.Err())
 	}
 }
+
+func TestConformance(t *testing.T) {
+	topic, msgs := subscribe(t)
+	s := mqtt.New(brokertest.Config())
+	t.Cleanup(func() { s.Close() })
+	brokertest.Conformance(t, brokertest.Suite{
+		Target: addr, Sender: s,
+		Dest: func(a string) webhook.Destination {
+			return webhook.Destination{Type: mqtt.Type, URL: "mqtt://" + a, Topic: topic}
+		},
+		Consume: func(t *testing.T) <-chan string {
+			ids := make(chan string, 64)
+			go func() {
+				for m := range msgs {
+					var env mqtt.Envelope
+					if json.Unmarshal(m.Payload(), &env) == nil {
+						ids <- env.Headers["webhook-id"]
+					}
+				}
+			}()
+			return ids
+		},
+	})
+}

@@ -64,6 +64,7 @@ type Sender struct {
 func New(cfg deliver.Config) *Sender {
 	s := &Sender{cfg: cfg}
 	s.pool.Dial = s.dial
+	s.pool.Alive = func(c *conn) bool { return !c.nc.IsClosed() }
 	return s
 }
 
@@ -91,7 +92,11 @@ func (d dialer) Dial(network, address string) (net.Conn, error) {
 
 func (s *Sender) dial(_ context.Context, url string) (*conn, error) {
 	nc, err := nats.Connect(url, nats.SetCustomDialer(dialer{s}), nats.Timeout(s.cfg.Timeout),
-		nats.Name("hookline"), nats.RetryOnFailedConnect(false))
+		nats.Name("hookline"), nats.RetryOnFailedConnect(false),
+		// No reconnecting in the background, which would buffer publishes
+		// unseen: a lost connection is closed, and the pool dials anew at
+		// the next attempt, as for every broker type.
+		nats.NoReconnect())
 	if err != nil {
 		return nil, err
 	}
@@ -120,10 +125,6 @@ func (s *Sender) publish(ctx context.Context, d webhook.Destination, msg deliver
 	if err != nil {
 		return "", err
 	}
-	if c.nc.IsClosed() {
-		s.pool.Drop(d.URL, c)
-		return "", nats.ErrConnectionClosed
-	}
 	m := nats.NewMsg(d.Subject)
 	m.Data = msg.Body
 	for k, v := range msg.Headers {
@@ -135,6 +136,9 @@ func (s *Sender) publish(ctx context.Context, d webhook.Destination, msg deliver
 	}
 	ack, err := c.js.PublishMsg(ctx, m, opts...)
 	if err != nil {
+		if c.nc.IsClosed() {
+			s.pool.Drop(d.URL, c)
+		}
 		return "", err
 	}
 	answer := fmt.Sprintf("stored in %s at %d", ack.Stream, ack.Sequence)

@@ -110,3 +110,28 @@ func TestCheck(t *testing.T) {
 		t.Errorf("%d problems, want 3: %v", v.Len(), v.Err())
 	}
 }
+
+func TestConformance(t *testing.T) {
+	subject, st := stream(t)
+	s := natsjs.New(brokertest.Config())
+	t.Cleanup(func() { s.Close() })
+	brokertest.Conformance(t, brokertest.Suite{
+		Target: addr, Sender: s,
+		Dest: func(a string) webhook.Destination {
+			return webhook.Destination{Type: natsjs.Type, URL: "nats://" + a, Subject: subject}
+		},
+		Consume: func(t *testing.T) <-chan string {
+			ids := make(chan string, 64)
+			cons, err := st.OrderedConsumer(context.Background(), jetstream.OrderedConsumerConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cc, err := cons.Consume(func(m jetstream.Msg) { ids <- m.Headers().Get("webhook-id") })
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(cc.Stop)
+			return ids
+		},
+	})
+}

@@ -72,6 +72,7 @@ type Sender struct {
 func New(cfg deliver.Config) *Sender {
 	s := &Sender{cfg: cfg}
 	s.pool.Dial = s.dial
+	s.pool.Alive = func(c *conn) bool { return !c.c.IsClosed() }
 	return s
 }
 

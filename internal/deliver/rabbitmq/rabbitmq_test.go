@@ -130,3 +130,24 @@ func errString(err error) string {
 	}
 	return b.String()
 }
+
+func TestConformance(t *testing.T) {
+	name, msgs := queue(t)
+	s := rabbitmq.New(brokertest.Config())
+	t.Cleanup(func() { s.Close() })
+	brokertest.Conformance(t, brokertest.Suite{
+		Target: addr, Sender: s,
+		Dest: func(a string) webhook.Destination {
+			return webhook.Destination{Type: rabbitmq.Type, URL: "amqp://guest:guest@" + a + "/", RoutingKey: name}
+		},
+		Consume: func(t *testing.T) <-chan string {
+			ids := make(chan string, 64)
+			go func() {
+				for m := range msgs {
+					ids <- m.MessageId
+				}
+			}()
+			return ids
+		},
+	})
+}

@@ -3,6 +3,7 @@ package redisstream_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -98,4 +99,45 @@ func TestCheck(t *testing.T) {
 	if v.Len() != 3 {
 		t.Errorf("%d problems, want 3 (url; stream, maxlen): %v", v.Len(), v.Err())
 	}
+}
+
+func TestConformance(t *testing.T) {
+	name, c := stream(t)
+	s := redisstream.New(brokertest.Config())
+	t.Cleanup(func() { s.Close() })
+	brokertest.Conformance(t, brokertest.Suite{
+		Target: addr, Sender: s,
+		Dest: func(a string) webhook.Destination {
+			return webhook.Destination{Type: redisstream.Type, URL: "redis://" + a + "/0", Stream: name}
+		},
+		Consume: func(t *testing.T) <-chan string {
+			ids := make(chan string, 64)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			t.Cleanup(func() {
+				cancel()
+				<-done
+			})
+			go func() {
+				defer close(done)
+				last := "0"
+				for ctx.Err() == nil {
+					res, err := c.XRead(ctx, &redis.XReadArgs{Streams: []string{name, last}, Count: 500, Block: time.Second}).Result()
+					if err != nil {
+						continue // redis.Nil: nothing new within the block
+					}
+					for _, m := range res[0].Messages {
+						last = m.ID
+						id, _ := m.Values["webhook-id"].(string)
+						select {
+						case ids <- id:
+						case <-ctx.Done():
+							return
+						}
+					}
+				}
+			}()
+			return ids
+		},
+	})
 }
