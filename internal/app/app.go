@@ -126,10 +126,12 @@ type App struct {
 	log        *slog.Logger
 	store      store.Store
 	dispatcher *dispatch.Dispatcher
-	notifier   *notify.Notifier
-	handler    http.Handler
-	inflight   server.Tracker
-	unlock     func()
+	// senders hold the broker destinations' connections.
+	senders  *deliver.Senders
+	notifier *notify.Notifier
+	handler  http.Handler
+	inflight server.Tracker
+	unlock   func()
 	// stopTracing flushes spans not yet exported.
 	stopTracing func(context.Context) error
 
@@ -206,7 +208,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 		}
 	}()
 	tracer := tp.Tracer(tracing.Scope, trace.WithInstrumentationVersion(Version))
-	a := &App{cfg: cfg, log: log, store: st, stopTracing: stopTracing, guard: guard}
+	a := &App{cfg: cfg, log: log, store: st, senders: senders, stopTracing: stopTracing, guard: guard}
 	var m *metrics.Metrics
 	d := dispatch.New(dispatch.Config{
 		Store: st, Sender: senders, Owner: owner, Tracer: tracer,
@@ -320,6 +322,8 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		a.guard.SetSelf(addrs, hosts)
 	}
 	defer a.store.Close()
+	// After the last attempt (the dispatcher stops first), before storage.
+	defer a.senders.Close()
 	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDispatch()
 	derr := make(chan error, 1)

@@ -162,10 +162,16 @@ func BrokerVerdict(a *webhook.Attempt) Verdict {
 // Pool keeps one connection per key (a destination URL), for reuse by
 // every attempt to it, and at most Max of them: beyond that the oldest is
 // closed. A connection found broken is dropped with Drop and dialled again
-// by the next attempt.
+// by the next attempt. A connection no attempt used for Idle is closed:
+// that is how the connection of a webhook whose destination changed (a
+// new URL is a new key) or went away is let go.
 type Pool[C io.Closer] struct {
 	// Max bounds the open connections; 0 means 64.
 	Max int
+	// Idle is how long an unused connection stays open; 0 means 5 minutes.
+	Idle time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 	// Dial opens a connection for key.
 	Dial func(ctx context.Context, key string) (C, error)
 	// Alive, when set, reports whether a kept connection is still open:
@@ -182,6 +188,7 @@ type pooled[C io.Closer] struct {
 	once sync.Once
 	conn C
 	err  error
+	used time.Time // guarded by Pool.mu
 }
 
 // Get returns key's connection, dialling it if there is none. Attempts to
@@ -191,6 +198,11 @@ func (p *Pool[C]) Get(ctx context.Context, key string) (C, error) {
 	if p.conns == nil {
 		p.conns = map[string]*pooled[C]{}
 	}
+	now := time.Now()
+	if p.Now != nil {
+		now = p.Now()
+	}
+	p.closeIdle(now)
 	e, ok := p.conns[key]
 	if !ok {
 		e = &pooled[C]{}
@@ -209,6 +221,7 @@ func (p *Pool[C]) Get(ctx context.Context, key string) (C, error) {
 			}
 		}
 	}
+	e.used = now
 	p.mu.Unlock()
 	e.once.Do(func() { e.conn, e.err = p.Dial(ctx, key) })
 	if e.err != nil {
@@ -221,6 +234,25 @@ func (p *Pool[C]) Get(ctx context.Context, key string) (C, error) {
 		return p.Get(ctx, key)
 	}
 	return e.conn, e.err
+}
+
+// closeIdle closes the connections unused for Idle. p.mu is held.
+func (p *Pool[C]) closeIdle(now time.Time) {
+	idle := p.Idle
+	if idle <= 0 {
+		idle = 5 * time.Minute
+	}
+	for key, e := range p.conns {
+		if now.Sub(e.used) > idle {
+			delete(p.conns, key)
+			p.order = slices.DeleteFunc(p.order, func(k string) bool { return k == key })
+			go func() {
+				// Wait for a dial still under way, then close what it made.
+				e.once.Do(func() { e.err = net.ErrClosed })
+				e.close()
+			}()
+		}
+	}
 }
 
 // Drop closes and forgets key's connection if it is still conn.

@@ -10,7 +10,9 @@ package deliver
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"sync"
@@ -176,6 +178,18 @@ func Open(cfg Config) (*Senders, error) {
 		s.byType[k] = snd
 	}
 	return s, nil
+}
+
+// Close closes the senders that hold connections (the broker types), once
+// no attempt is under way any more: at shutdown.
+func (s *Senders) Close() error {
+	var errs []error
+	for _, snd := range s.byType {
+		if c, ok := snd.(io.Closer); ok {
+			errs = append(errs, c.Close())
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Known reports whether destination type key has a sender.

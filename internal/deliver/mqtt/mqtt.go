@@ -77,7 +77,7 @@ type Sender struct {
 // New returns the mqtt sender.
 func New(cfg deliver.Config) *Sender {
 	s := &Sender{cfg: cfg}
-	s.pool.Dial = s.dial
+	s.pool.Dial, s.pool.Now = s.dial, cfg.Now
 	s.pool.Alive = func(c *conn) bool { return c.c.IsConnectionOpen() }
 	return s
 }

@@ -71,7 +71,7 @@ type Sender struct {
 // New returns the rabbitmq sender.
 func New(cfg deliver.Config) *Sender {
 	s := &Sender{cfg: cfg}
-	s.pool.Dial = s.dial
+	s.pool.Dial, s.pool.Now = s.dial, cfg.Now
 	s.pool.Alive = func(c *conn) bool { return !c.c.IsClosed() }
 	return s
 }

@@ -66,7 +66,7 @@ type Sender struct {
 // New returns the redis sender.
 func New(cfg deliver.Config) *Sender {
 	s := &Sender{cfg: cfg}
-	s.pool.Dial = s.dial
+	s.pool.Dial, s.pool.Now = s.dial, cfg.Now
 	return s
 }
 
