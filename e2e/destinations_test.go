@@ -3,11 +3,15 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -303,4 +307,122 @@ func TestCLIDestination(t *testing.T) {
 	if n, err := rdb.XLen(context.Background(), stream).Result(); err != nil || n != 1 {
 		t.Errorf("stream length %d (%v), want the test's entry", n, err)
 	}
+}
+
+// TestKillDuringRabbitMQLoad publishes a load of events to a webhook with
+// a RabbitMQ destination, SIGKILLs the server halfway, restarts it on the
+// same data directory, and checks that every acknowledged (202) event
+// reaches the queue: a delivery is done only on the broker's ack, so one
+// cut off by the kill is sent again after the restart.
+func TestKillDuringRabbitMQLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the real binary; skipped in -short mode")
+	}
+	t.Parallel()
+	needBroker(t, "RabbitMQ", "127.0.0.1:5672")
+	const url = "amqp://guest:guest@127.0.0.1:5672/"
+	consumed := make(chan string, 256)
+	c, err := amqp.Dial(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	ch, err := c.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := ch.QueueDeclare("", false, true, true, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := ch.Consume(q.Name, "", true, true, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for m := range msgs {
+			consumed <- m.MessageId
+		}
+		close(consumed)
+	}()
+
+	const total, killAfter, publishers = 1000, 500, 4
+	dataDir := t.TempDir()
+	p := startProcess(t, dataDir)
+	key := createKeyCLI(t, dataDir)
+	httpc := &http.Client{Timeout: 10 * time.Second}
+	body, _ := json.Marshal(map[string]any{"name": "bus", "events": []string{"payment_received"},
+		"destination": map[string]any{"type": "rabbitmq", "url": url, "routing_key": q.Name}})
+	req, _ := http.NewRequest("POST", p.URL+"/api/v1/webhooks", strings.NewReader(string(body)))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := httpc.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create webhook: %v %v", err, resp)
+	}
+	resp.Body.Close()
+
+	var (
+		mu    sync.Mutex
+		acked []string
+		n     atomic.Int64
+		dead  atomic.Bool
+	)
+	killNow := make(chan struct{})
+	var wg sync.WaitGroup
+	for range publishers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := n.Add(1)
+				if i > total {
+					return
+				}
+				id, err := publishRaw(httpc, p.URL, key, fmt.Appendf(nil, `{"type":"payment_received","data":{"n":%d}}`, i))
+				if err != nil {
+					if !dead.Load() {
+						t.Errorf("publish %d before the kill: %v", i, err)
+					}
+					return
+				}
+				mu.Lock()
+				acked = append(acked, id)
+				if len(acked) == killAfter {
+					close(killNow)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	<-killNow
+	dead.Store(true)
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+	wg.Wait()
+	startProcess(t, dataDir)
+
+	mu.Lock()
+	missing := make(map[string]bool, len(acked))
+	for _, id := range acked {
+		missing[id] = true
+	}
+	mu.Unlock()
+	want, dups := len(missing), 0
+	seen := map[string]bool{}
+	timeout := time.After(90 * time.Second)
+	for len(missing) > 0 {
+		select {
+		case id := <-consumed:
+			if seen[id] {
+				dups++
+			}
+			seen[id] = true
+			delete(missing, id)
+		case <-timeout:
+			t.Fatalf("%d of %d acknowledged events never reached the queue", len(missing), want)
+		}
+	}
+	t.Logf("acknowledged %d events; all reached the queue; %d duplicates (same message id)", want, dups)
 }
