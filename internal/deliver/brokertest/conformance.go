@@ -185,3 +185,26 @@ func Conformance(t *testing.T, s Suite) {
 		}
 	}
 }
+
+// Bench measures s's deliveries per second to d: b.N events, sent by
+// GOMAXPROCS×4 goroutines at once (as dispatch workers would), each
+// waiting for the broker's acknowledgement. A failed attempt fails the
+// benchmark.
+func Bench(b *testing.B, s deliver.Sender, d webhook.Destination) {
+	base := Task(b, d)
+	ctx := context.Background()
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			task := base
+			task.Event.ID = webhook.NewID(webhook.PrefixEvent)
+			task.DeliveryID = webhook.NewID("dlv_")
+			if a, v := s.Send(ctx, task); v.Kind != deliver.Delivered {
+				b.Errorf("send: %v %s %q", v.Kind, a.ErrorClass, a.Error)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "deliveries/s")
+}

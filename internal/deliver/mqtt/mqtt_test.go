@@ -125,3 +125,11 @@ func TestConformance(t *testing.T) {
 		},
 	})
 }
+
+func BenchmarkSend(b *testing.B) {
+	brokertest.Need(b, "Mosquitto", addr)
+	s := mqtt.New(brokertest.Config())
+	defer s.Close()
+	// No subscriber: the broker acknowledges (PUBACK) and drops.
+	brokertest.Bench(b, s, webhook.Destination{Type: mqtt.Type, URL: url, Topic: "hookline/bench/" + webhook.NewID("")})
+}

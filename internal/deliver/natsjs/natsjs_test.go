@@ -135,3 +135,25 @@ func TestConformance(t *testing.T) {
 		},
 	})
 }
+
+func BenchmarkSend(b *testing.B) {
+	brokertest.Need(b, "NATS", addr)
+	nc, err := nats.Connect(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	name := "HOOKLINE_BENCH_" + strings.TrimPrefix(webhook.NewID(""), "_")
+	if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: name, Subjects: []string{"hookline.bench." + name},
+		Storage: jetstream.MemoryStorage, MaxMsgs: 1000}); err != nil {
+		b.Fatal(err)
+	}
+	defer js.DeleteStream(context.Background(), name)
+	s := natsjs.New(brokertest.Config())
+	defer s.Close()
+	brokertest.Bench(b, s, webhook.Destination{Type: natsjs.Type, URL: url, Subject: "hookline.bench." + name})
+}

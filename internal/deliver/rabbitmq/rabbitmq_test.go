@@ -151,3 +151,24 @@ func TestConformance(t *testing.T) {
 		},
 	})
 }
+
+func BenchmarkSend(b *testing.B) {
+	brokertest.Need(b, "RabbitMQ", addr)
+	c, err := amqp.Dial(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ch, err := c.Channel()
+	if err != nil {
+		b.Fatal(err)
+	}
+	// A queue that keeps nothing for long: the benchmark measures publishing.
+	q, err := ch.QueueDeclare("", false, true, true, false, amqp.Table{"x-max-length": int32(1000)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := rabbitmq.New(brokertest.Config())
+	defer s.Close()
+	brokertest.Bench(b, s, webhook.Destination{Type: rabbitmq.Type, URL: url, RoutingKey: q.Name})
+}

@@ -141,3 +141,16 @@ func TestConformance(t *testing.T) {
 		},
 	})
 }
+
+func BenchmarkSend(b *testing.B) {
+	brokertest.Need(b, "Redis", addr)
+	name := "hookline-bench-" + webhook.NewID("")
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer func() {
+		c.Del(context.Background(), name)
+		c.Close()
+	}()
+	s := redisstream.New(brokertest.Config())
+	defer s.Close()
+	brokertest.Bench(b, s, webhook.Destination{Type: redisstream.Type, URL: url, Stream: name, MaxLen: 1000})
+}
