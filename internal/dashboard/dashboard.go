@@ -32,6 +32,7 @@ import (
 
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/inspect"
+	"github.com/hookline/hookline/internal/problem"
 	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/reqid"
 	"github.com/hookline/hookline/internal/store"
@@ -304,7 +305,7 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		if e.Code == webhook.EUNAVAILABLE {
 			msg = "Storage is unavailable right now. Try again in a moment."
-			d.log.Warn("dashboard: storage unavailable", "err", err, "path", r.URL.Path)
+			problem.WarnUnavailable(d.log, err, reqid.From(r.Context()))
 		}
 		if e.Code == webhook.ENOTFOUND && e.Message == "not found" {
 			msg = "This page does not exist, or what it showed has been deleted."

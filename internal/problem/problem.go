@@ -72,7 +72,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		}
 		p.Errors = items(e)
 		if e.Code == webhook.EUNAVAILABLE {
-			log.Warn("service unavailable", "err", err, "request_id", p.RequestID)
+			WarnUnavailable(log, err, p.RequestID)
 			w.Header().Set("Retry-After", "1")
 			p.Detail = "storage is unavailable; try again shortly"
 		}

@@ -148,7 +148,9 @@ func Middleware(h http.Handler, log *slog.Logger, trusted []netip.Prefix, tracer
 				}
 			}
 			lvl := slog.LevelDebug
-			if rw.status >= 500 {
+			// 503 is storage refusing requests: problem.WarnUnavailable
+			// sums an outage up instead of a line per request.
+			if rw.status >= 500 && rw.status != http.StatusServiceUnavailable {
 				lvl = slog.LevelWarn
 			}
 			attrs := []any{"method", r.Method, "path", logPath(r.URL.Path),
