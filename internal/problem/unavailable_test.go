@@ -16,8 +16,15 @@ import (
 // (before: two WARN lines per refused request).
 func TestOutageLoggedAsSummary(t *testing.T) {
 	clock := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	reset := func() {
+		unavailable.mu.Lock()
+		unavailable.last, unavailable.refused = time.Time{}, 0
+		unavailable.mu.Unlock()
+	}
+	reset()
 	now = func() time.Time { return clock }
-	t.Cleanup(func() { now = time.Now })
+	// Later tests expect a fresh summary: their first refusal is logged.
+	t.Cleanup(func() { now = time.Now; reset() })
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))
 	refuse := func() {
