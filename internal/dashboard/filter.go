@@ -47,12 +47,13 @@ func (d *Dashboard) filterTest(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		v.Error, status = top, http.StatusUnprocessableEntity
-		for _, f := range []string{"filter", "event_type"} {
-			if m := errs[f]; m != "" {
-				v.Error = strings.TrimPrefix(strings.Trim(v.Error+"; "+m, "; "), "; ")
+		var msgs []string
+		for _, m := range []string{top, errs["filter"], errs["event_type"]} {
+			if m != "" {
+				msgs = append(msgs, m)
 			}
 		}
+		v.Error, status = strings.Join(msgs, "; "), http.StatusUnprocessableEntity
 	}
 	if isFragment(r) {
 		d.renderFragment(w, r, status, "filter_result", "filter-result", v)
