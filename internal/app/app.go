@@ -137,6 +137,8 @@ type App struct {
 
 	mu       sync.Mutex
 	stopping bool
+	// unready is what readiness last said of storage (noteReadiness).
+	unready bool
 	// guard is the egress guard of deliveries and of webhook URLs; Run
 	// tells it the server's own addresses.
 	guard *egress.Guard
@@ -293,7 +295,25 @@ func (a *App) ready(ctx context.Context) error {
 	if stopping {
 		return errors.New("shutting down")
 	}
-	return a.store.Ping(ctx)
+	err := a.store.Ping(ctx)
+	a.noteReadiness(err)
+	return err
+}
+
+// noteReadiness logs when readiness changes because of storage, once per
+// change: a probe every few seconds must not write a line each time.
+func (a *App) noteReadiness(err error) {
+	down := webhook.ErrorCode(err) == webhook.EUNAVAILABLE
+	a.mu.Lock()
+	changed := down != a.unready
+	a.unready = down
+	a.mu.Unlock()
+	switch {
+	case changed && down:
+		a.log.Warn("not ready: storage refuses work", "err", err)
+	case changed:
+		a.log.Info("ready again: storage takes writes")
+	}
 }
 
 // readyFull is ready plus the database's integrity check (SQLite's

@@ -88,6 +88,8 @@ type Store struct {
 
 	// filters are the webhooks' payload filters, parsed once.
 	filters filter.Cache
+	// health is what readiness knows of refused writes (Ping).
+	health store.WriteHealth
 }
 
 var _ store.Store = (*Store)(nil)
@@ -277,7 +279,26 @@ func (s *Store) Ping(ctx context.Context) error {
 	if s.closed.Load() {
 		return errClosed
 	}
-	return s.fail(s.pool.Ping(ctx))
+	if err := s.fail(s.pool.Ping(ctx)); err != nil {
+		return err
+	}
+	if failed, _ := s.health.Failing(); failed != nil {
+		return s.probe(ctx)
+	}
+	return nil
+}
+
+// probe is a write that needs new space (see store.WriteHealth): after a
+// refused write, readiness comes back only once it commits.
+func (s *Store) probe(ctx context.Context) error {
+	_, err := s.exec(ctx, `INSERT INTO leaders (name, owner, until) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until`,
+		store.ProbeLeader, store.ProbeValue(), time.Unix(0, 0))
+	if err != nil {
+		return err
+	}
+	s.health.Recovered()
+	return nil
 }
 
 // Close stops the notifier and any Listen, and closes the pool once the
@@ -375,7 +396,18 @@ func (s *Store) fail(err error) error {
 			return errClosed
 		}
 	}
-	return mapErr(err)
+	mapped := mapErr(err)
+	if refused(err) {
+		s.health.Failed(mapped, time.Now())
+	}
+	return mapped
+}
+
+// refused reports whether err says the database cannot take work now —
+// unreachable, out of disk or connections — rather than that this one
+// call was slow or abandoned: readiness turns on the former only.
+func refused(err error) bool {
+	return err != nil && unavailable(err) && !errors.Is(err, context.DeadlineExceeded) && !pgconn.Timeout(err)
 }
 
 func mapErr(err error) error {

@@ -1,5 +1,7 @@
 package sqlite
 
+import "strconv"
+
 // FirstReleaseSchema is the schema that databases start from, before
 // upgrades.
 var FirstReleaseSchema = schemaSQL
@@ -7,3 +9,16 @@ var FirstReleaseSchema = schemaSQL
 // Upgrades are the schema upgrades in order; Upgrades[:n] is what a
 // database at user_version n has had.
 var Upgrades = upgrades
+
+// SetMaxPageCount caps the database's size on the writer's connection, so
+// that tests meet a full database without filling a disk.
+func (s *Store) SetMaxPageCount(n int) error {
+	_, err := s.wdb.Exec(`PRAGMA max_page_count = ` + strconv.Itoa(n))
+	return err
+}
+
+// PageCount returns the database's size in pages.
+func (s *Store) PageCount() (n int, err error) {
+	err = s.wdb.QueryRow(`PRAGMA page_count`).Scan(&n)
+	return n, err
+}

@@ -155,6 +155,10 @@ type Store struct {
 	closeErr error
 	// filters are the webhooks' payload filters, parsed once.
 	filters filter.Cache
+	// dir holds the database; health is what readiness knows of refused
+	// writes (see ready.go).
+	dir    string
+	health store.WriteHealth
 }
 
 var _ store.Store = (*Store)(nil)
@@ -226,7 +230,7 @@ func Open(path string, opts Options) (*Store, error) {
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
 	s := &Store{
-		wdb: wdb, rdb: rdb, sealer: opts.Sealer,
+		wdb: wdb, rdb: rdb, sealer: opts.Sealer, dir: filepath.Dir(path),
 		ops:   make(chan *op, maxBatch),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
@@ -249,6 +253,9 @@ func Open(path string, opts Options) (*Store, error) {
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.rdb.PingContext(ctx); err != nil {
 		return unavailable(err)
+	}
+	if failed, since := s.health.Failing(); failed != nil {
+		return s.probe(ctx, failed, since)
 	}
 	return s.write(ctx, func(tx *sql.Tx) error { return nil })
 }
@@ -365,7 +372,14 @@ func (s *Store) commit(batch []*op) {
 			o.done <- unavailable(err)
 			continue
 		}
+		if refused(results[i]) {
+			s.health.Failed(results[i], time.Now())
+			results[i] = unavailable(results[i])
+		}
 		o.done <- results[i]
+	}
+	if err != nil {
+		s.health.Failed(err, time.Now())
 	}
 }
 
