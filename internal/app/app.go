@@ -155,6 +155,12 @@ func New(cfg config.Config, log *slog.Logger) (*App, error) {
 		if unlock, err = lockDataDir(cfg.DataDir); err != nil {
 			return nil, err
 		}
+		// With the lock held no other process writes the log, so what
+		// checkWAL reads is what SQLite is about to recover.
+		if err := checkWAL(filepath.Join(cfg.DataDir, "hookline.db"), log); err != nil {
+			unlock()
+			return nil, err
+		}
 	}
 	st, err := OpenStore(cfg, log)
 	if err != nil {

@@ -82,3 +82,32 @@ func checkIntegrity(st *sqlite.Store, dbPath string, log *slog.Logger) error {
 	}
 	return nil
 }
+
+// checkWAL reads the database's write-ahead log before SQLite recovers it:
+// SQLite drops every frame from a damaged one on without a word, which
+// would lose acknowledged events silently. A damaged log is logged at
+// error level with what will be lost, and copied aside first (the copy is
+// what a recovery by hand would start from); the server then starts with
+// what SQLite can replay.
+func checkWAL(dbPath string, log *slog.Logger) error {
+	rep, err := sqlite.CheckWAL(dbPath)
+	if err != nil {
+		return fmt.Errorf("%s: %w", dbPath, err)
+	}
+	if !rep.Damaged {
+		return nil
+	}
+	keep := fmt.Sprintf("%s-wal.damaged-%s", dbPath, time.Now().UTC().Format("20060102T150405Z"))
+	b, err := os.ReadFile(dbPath + "-wal")
+	if err == nil {
+		err = os.WriteFile(keep, b, 0o600)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %s, and copying the log aside failed (%w); free space or fix permissions and start again "+
+			"so that the copy is kept before SQLite drops the damaged part", dbPath, rep, err)
+	}
+	log.Error("the database's write-ahead log is damaged: starting with what SQLite can recover; "+
+		"the writes after the damage are lost unless recovered by hand from the copy; run 'hookline doctor'",
+		"path", dbPath, "report", rep.String(), "committed_transactions_lost", rep.LostCommits, "copy", keep)
+	return nil
+}
