@@ -127,4 +127,3 @@ func (r WALReport) String() string {
 			r.DamagedAt, r.Commits, r.LostCommits)
 	}
 }
-
