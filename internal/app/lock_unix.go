@@ -31,3 +31,18 @@ func lockDataDir(dir string) (func(), error) {
 		f.Close()
 	}, nil
 }
+
+// DataDirInUse reports whether a server holds dir's lock now, without
+// creating anything: no lock file means no server has run there.
+func DataDirInUse(dir string) bool {
+	f, err := os.OpenFile(filepath.Join(dir, "serve.lock"), os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return true
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false
+}

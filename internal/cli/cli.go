@@ -45,6 +45,7 @@ func commands() []command {
 		{name: "listen", summary: "forward a server's webhooks to a local URL while you develop a receiver", run: listenCmd},
 		{name: "backup", summary: "write a consistent copy of the SQLite database while the server runs", run: backupCmd},
 		{name: "restore", summary: "check a backup and install it as the database (server stopped)", run: restoreCmd},
+		{name: "doctor", summary: "check a data directory or database offline: what is wrong and what to do", run: doctorCmd},
 		{name: "keys", summary: "manage API keys: through the server's API, or on its database for bootstrap and recovery",
 			subs: keysSubs, run: keys},
 		{name: "admin", summary: "dashboard accounts on the server's database: reset-password (recovery)", subs: adminSubs, run: adminCmd},

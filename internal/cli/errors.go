@@ -23,6 +23,9 @@ import (
 // ExitUsage for a mistake in the command line, ExitError for the rest.
 func reportError(stderr io.Writer, name string, err error, asJSON bool) int {
 	code := ExitError
+	if _, ok := errors.AsType[reportedError](err); ok {
+		return code // the command has said it on stdout already
+	}
 	ue, isUsage := errors.AsType[*usageError](err)
 	if isUsage {
 		code = ExitUsage
@@ -41,6 +44,13 @@ func reportError(stderr io.Writer, name string, err error, asJSON bool) int {
 	}
 	fmt.Fprintf(stderr, "hookline %s: %s\n", name, message(err))
 	return code
+}
+
+// reportedError is an outcome the command has printed in full (doctor's
+// findings): it sets the exit status and prints nothing more.
+type reportedError interface {
+	error
+	reported()
 }
 
 // message is the text of err for people. A *webhook.Error in the chain

@@ -74,7 +74,7 @@ var hookline = rules{
 		// deliver) sit here too.
 		{"internal/ingest", "internal/dispatch", "internal/store/sqlite/sqlitetest", "internal/store/postgres/pgtest",
 			"internal/deliver/rabbitmq", "internal/deliver/redisstream", "internal/deliver/natsjs", "internal/deliver/mqtt",
-			"internal/deliver/brokertest"},
+			"internal/deliver/brokertest", "internal/doctor"},
 		// 6: services over ingest: registration of webhooks and event
 		// types, operator notifications.
 		{"internal/registry", "internal/notify"},

@@ -536,3 +536,7 @@ func (w *where) String() string {
 	}
 	return " WHERE " + strings.Join(w.conds, " AND ")
 }
+
+// LatestMigration is the number of the last migration this build knows: a
+// database with a later one was migrated by a newer Hookline.
+func LatestMigration() int { return migrations[len(migrations)-1].version }

@@ -2,6 +2,6 @@
 
 package sqlite
 
-// freeBytes cannot read free space here; readiness relies on the probe
+// FreeBytes cannot read free space here (ok is false); readiness relies on the probe
 // write alone.
-func freeBytes(dir string) (free uint64, ok bool) { return 0, false }
+func FreeBytes(dir string) (free uint64, ok bool) { return 0, false }

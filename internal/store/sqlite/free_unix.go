@@ -4,9 +4,9 @@ package sqlite
 
 import "syscall"
 
-// freeBytes returns the space available to this process on dir's file
+// FreeBytes returns the space available to this process on dir's file
 // system; ok is false when it cannot be read.
-func freeBytes(dir string) (free uint64, ok bool) {
+func FreeBytes(dir string) (free uint64, ok bool) {
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(dir, &st); err != nil {
 		return 0, false

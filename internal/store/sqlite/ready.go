@@ -13,11 +13,11 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-// minFree is the free space the data directory's file system must have
+// MinFree is the free space the data directory's file system must have
 // before readiness returns after a refused write. The probe alone would
 // not do: on a full disk SQLite still commits small writes into WAL space
 // it allocated before, while events of a few KiB are refused.
-const minFree = 16 << 20
+const MinFree = 16 << 20
 
 // SQLite's primary result codes that mean the database cannot store
 // anything now, as opposed to refusing one statement (sqlite3.h; stable).
@@ -44,13 +44,13 @@ func refused(err error) bool {
 }
 
 // probe decides whether readiness may return after the refused write
-// failed (at since): the file system must have minFree bytes free and a
+// failed (at since): the file system must have MinFree bytes free and a
 // write that needs new pages must commit.
 func (s *Store) probe(ctx context.Context, failed error, since time.Time) error {
-	if free, ok := freeBytes(s.dir); ok && free < minFree {
+	if free, ok := FreeBytes(s.dir); ok && free < MinFree {
 		return &webhook.Error{Code: webhook.EUNAVAILABLE, Message: fmt.Sprintf(
 			"storage refused a write at %s (%v); %d bytes free in %s, ready again at %d",
-			since.UTC().Format(time.RFC3339), failed, free, s.dir, minFree)}
+			since.UTC().Format(time.RFC3339), failed, free, s.dir, MinFree)}
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO leaders (name, owner, until) VALUES (?, ?, 0)

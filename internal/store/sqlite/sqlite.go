@@ -475,3 +475,8 @@ func (s *Store) QuickCheck(ctx context.Context) error {
 	}
 	return nil
 }
+
+// SchemaVersion is the schema version (PRAGMA user_version) this build
+// writes: a database at a lower one is upgraded at start, a higher one is
+// refused.
+func SchemaVersion() int { return len(upgrades) }
