@@ -27,8 +27,8 @@ func TestWebhookSecretHeadersAndDestinationAPI(t *testing.T) {
 	var got client.Webhook
 	s.mustDo(200, "GET", "/api/v1/webhooks/"+w.ID, nil, &got)
 	if !slices.Equal(got.SecretHeaders, w.SecretHeaders) || got.Destination.Type != client.DestinationHTTP ||
-		got.Headers["X-Partner-Ref"] != "ref" {
-		t.Errorf("read back: %+v", got)
+		got.Headers["X-Partner-Ref"] != "********" || got.Headers["X-Team"] != "billing" {
+		t.Errorf("read back: %+v; want the secret header masked, the other as it is", got)
 	}
 	s.mustDo(200, "PATCH", "/api/v1/webhooks/"+w.ID, map[string]any{"secret_headers": []string{"X-Team"}}, &got)
 	if !slices.Equal(got.SecretHeaders, []string{"X-Team"}) {
@@ -150,11 +150,11 @@ func TestCLISecretHeaders(t *testing.T) {
 	var created client.CreatedWebhook
 	c.json(&created, "webhooks", "create", "--name", "Partner", "--url", rc.URL, "--events", "payment_received",
 		"--header", "X-Team=billing", "--secret-header", "X-Partner-Ref=ref-s3cret")
-	if created.Headers["X-Partner-Ref"] != "ref-s3cret" || !slices.Equal(created.SecretHeaders, []string{"X-Partner-Ref"}) {
+	if created.Headers["X-Partner-Ref"] != "********" || !slices.Equal(created.SecretHeaders, []string{"X-Partner-Ref"}) {
 		t.Errorf("create --secret-header: headers %v, secret headers %v", created.Headers, created.SecretHeaders)
 	}
 	mustContain(t, "get output", c.ok("webhooks", "get", created.ID),
-		"X-Partner-Ref: ref-s3cret (secret: masked in attempts)", "X-Team: billing\n", "Destination:", "http")
+		"X-Partner-Ref: ******** (secret: write-only, masked in attempts)", "X-Team: billing\n", "Destination:", "http")
 
 	c.ok("webhooks", "test", created.ID)
 	if got := rc.wait(t, 1)[0].Header.Get("X-Partner-Ref"); got != "ref-s3cret" {
@@ -180,4 +180,62 @@ func TestCLISecretHeaders(t *testing.T) {
 	if !slices.Equal(updated.SecretHeaders, []string{"X-Team"}) || updated.Headers["X-Partner-Ref"] != "new" {
 		t.Errorf("update --secret-header: %+v", updated)
 	}
+}
+
+// Header values are write-only like signing secrets: secret ones read back
+// masked (marked or credential-like names), and a webhook saved back as it
+// was read keeps the real values, which the receiver still gets.
+func TestSecretHeaderValuesWriteOnly(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	rc := startReceiver(t, nil)
+	var w client.CreatedWebhook
+	s.mustDo(201, "POST", "/api/v1/webhooks", map[string]any{
+		"name": "partner", "url": rc.URL, "events": []string{"payment_received"},
+		"headers":        map[string]string{"Authorization": "Bearer tok-s3cret", "X-Partner-Ref": "ref-s3cret", "X-Team": "billing"},
+		"secret_headers": []string{"X-Partner-Ref"},
+	}, &w)
+	for _, h := range []map[string]string{w.Headers} {
+		if h["Authorization"] != "********" || h["X-Partner-Ref"] != "********" || h["X-Team"] != "billing" {
+			t.Errorf("created: headers %v; want the secret ones masked", h)
+		}
+	}
+	var list struct {
+		Data []client.Webhook `json:"data"`
+	}
+	s.mustDo(200, "GET", "/api/v1/webhooks", nil, &list)
+	if len(list.Data) != 1 || list.Data[0].Headers["Authorization"] != "********" {
+		t.Errorf("list: %+v; want the secret header masked", list.Data)
+	}
+	// Save back what was read, changing only the visible header.
+	read := list.Data[0].Headers
+	read["X-Team"] = "payments"
+	var got client.Webhook
+	s.mustDo(200, "PATCH", "/api/v1/webhooks/"+w.ID, map[string]any{"headers": read}, &got)
+	if got.Headers["X-Team"] != "payments" || got.Headers["Authorization"] != "********" {
+		t.Errorf("after PATCH: %v", got.Headers)
+	}
+	id := s.publish("payment_received", map[string]any{"n": 1})
+	req := requestFor(rc.waitID(t, id), id)
+	if req.Header.Get("Authorization") != "Bearer tok-s3cret" || req.Header.Get("X-Partner-Ref") != "ref-s3cret" ||
+		req.Header.Get("X-Team") != "payments" {
+		t.Errorf("the receiver got %v; want the real values kept and the change applied", req.Header)
+	}
+	// A new value replaces the stored one.
+	read["Authorization"] = "Bearer tok-2"
+	s.mustDo(200, "PATCH", "/api/v1/webhooks/"+w.ID, map[string]any{"headers": read}, &got)
+	id = s.publish("payment_received", map[string]any{"n": 2})
+	if req := requestFor(rc.waitID(t, id), id); req.Header.Get("Authorization") != "Bearer tok-2" {
+		t.Errorf("after a new value the receiver got %q", req.Header.Get("Authorization"))
+	}
+}
+
+// requestFor is the first of reqs for event id.
+func requestFor(reqs []received, id string) received {
+	for _, r := range reqs {
+		if r.Header.Get("Webhook-Id") == id {
+			return r
+		}
+	}
+	return received{}
 }

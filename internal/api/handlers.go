@@ -140,7 +140,7 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/webhooks/"+wh.ID)
-	writeJSON(w, http.StatusCreated, webhookView{Webhook: wh, Secret: secret})
+	writeJSON(w, http.StatusCreated, webhookView{Webhook: wh.Masked(), Secret: secret})
 	return nil
 }
 
@@ -149,7 +149,7 @@ func (a *API) getWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, wh)
+	writeJSON(w, http.StatusOK, wh.Masked())
 	return nil
 }
 
@@ -181,6 +181,9 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 	if page.Webhooks == nil {
 		page.Webhooks = []webhook.Webhook{}
 	}
+	for i := range page.Webhooks {
+		page.Webhooks[i] = page.Webhooks[i].Masked()
+	}
 	writeJSON(w, http.StatusOK, list[webhook.Webhook]{Data: page.Webhooks, NextCursor: page.Next})
 	return nil
 }
@@ -194,7 +197,7 @@ func (a *API) updateWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, wh)
+	writeJSON(w, http.StatusOK, wh.Masked())
 	return nil
 }
 

@@ -457,7 +457,7 @@ func printWebhook(w io.Writer, wh *client.Webhook, secret string) error {
 			}
 			v := wh.Headers[k]
 			if slices.Contains(wh.SecretHeaders, k) {
-				v += " (secret: masked in attempts)"
+				v += " (secret: write-only, masked in attempts)"
 			}
 			fmt.Fprintf(tw, "%s\t%s: %s\n", label+":", k, v)
 		}

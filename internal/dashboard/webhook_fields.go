@@ -139,9 +139,12 @@ var webhookFormFields = []formField{
 	{Name: "headers", Template: "field-headers", Advanced: true,
 		read: func(v url.Values, f *webhookForm) { f.Headers, f.Secret = v.Get("headers"), v["secret_headers"] },
 		load: func(w webhook.Webhook, f *webhookForm) {
+			// Secret values show masked; saved back masked, they keep
+			// the stored value (webhook.KeepMasked).
+			h := w.Masked().Headers
 			var lines []string
-			for _, k := range slices.Sorted(maps.Keys(w.Headers)) {
-				lines = append(lines, k+": "+w.Headers[k])
+			for _, k := range slices.Sorted(maps.Keys(h)) {
+				lines = append(lines, k+": "+h[k])
 			}
 			f.Headers, f.Secret = strings.Join(lines, "\n"), w.SecretHeaders
 		},

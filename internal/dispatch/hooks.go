@@ -19,6 +19,10 @@ type hookCache struct {
 	now   func() time.Time
 	mu    sync.Mutex
 	m     map[string]*cachedHook
+	// gen counts invalidations. A get whose database read began before
+	// one must not store what it read: it may be the settings from before
+	// the change, which would then be served until ttl ends.
+	gen uint64
 }
 
 type cachedHook struct {
@@ -35,12 +39,14 @@ func newHookCache(s Store, ttl time.Duration, now func() time.Time) *hookCache {
 func (c *hookCache) invalidate(id string) {
 	c.mu.Lock()
 	delete(c.m, id)
+	c.gen++
 	c.mu.Unlock()
 }
 
 func (c *hookCache) invalidateAll() {
 	c.mu.Lock()
 	clear(c.m)
+	c.gen++
 	c.mu.Unlock()
 }
 
@@ -48,6 +54,7 @@ func (c *hookCache) get(ctx context.Context, id string) (*cachedHook, error) {
 	now := c.now()
 	c.mu.Lock()
 	h, ok := c.m[id]
+	gen := c.gen
 	c.mu.Unlock()
 	if ok && now.Before(h.expires) {
 		return h, nil
@@ -78,7 +85,9 @@ func (c *hookCache) get(ctx context.Context, id string) (*cachedHook, error) {
 		// Bound memory with many webhooks: start over rather than track LRU.
 		clear(c.m)
 	}
-	c.m[id] = h
+	if c.gen == gen {
+		c.m[id] = h
+	}
 	c.mu.Unlock()
 	return h, nil
 }

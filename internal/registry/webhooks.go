@@ -308,6 +308,7 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 		w.Active = *in.Active
 	}
 	if in.Headers != nil {
+		in.Headers = webhook.KeepMasked(in.Headers, *w)
 		if err := v.Merge(CheckHeaders(in.Headers)); err != nil {
 			return err
 		}

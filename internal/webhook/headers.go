@@ -112,3 +112,56 @@ func maskValue(name, v string) string {
 	}
 	return MaskedValue
 }
+
+// Masked returns w with the values of its secret headers (SecretHeader)
+// replaced by MaskedValue: header values are write-only, like signing
+// secrets, so API answers and forms show them masked. w is not changed.
+func (w Webhook) Masked() Webhook {
+	var out map[string]string
+	for name, v := range w.Headers {
+		if v == "" || !SecretHeader(name, w.SecretHeaders) {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]string, len(w.Headers))
+			for k, v := range w.Headers {
+				out[k] = v
+			}
+		}
+		out[name] = MaskedValue
+	}
+	if out != nil {
+		w.Headers = out
+	}
+	return w
+}
+
+// KeepMasked returns the headers in to store for a webhook that has old:
+// a secret header of old sent back as MaskedValue (what Masked showed)
+// keeps its stored value, so that saving a form or a fetched webhook does
+// not overwrite a credential with asterisks. Names compare without regard
+// to case; in itself is not changed.
+func KeepMasked(in map[string]string, old Webhook) map[string]string {
+	var out map[string]string
+	for name, v := range in {
+		if v != MaskedValue || !SecretHeader(name, old.SecretHeaders) {
+			continue
+		}
+		for oldName, oldValue := range old.Headers {
+			if !strings.EqualFold(oldName, name) {
+				continue
+			}
+			if out == nil {
+				out = make(map[string]string, len(in))
+				for k, v := range in {
+					out[k] = v
+				}
+			}
+			out[name] = oldValue
+		}
+	}
+	if out == nil {
+		return in
+	}
+	return out
+}

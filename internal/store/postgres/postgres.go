@@ -126,6 +126,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		kick: make(chan struct{}, 1), notifierDone: make(chan struct{}),
 		ingest: make(chan *ingestReq), tenants: newKnownTenants(),
 	}
+	if err := s.sealPlainHeaders(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: seal webhook headers: %w", mapErr(err))
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	go s.notifier()
 	// Committers of other instances may share shards; those of this one

@@ -143,8 +143,14 @@ func TestSecretsSealedAtRest(t *testing.T) {
 	// A broker destination's URL holds a password: sealed too.
 	const password = "cGFzc3dvcmQtY2FuYXJ5"
 	w.Destination = webhook.Destination{Type: "rabbitmq", URL: "amqp://app:" + password + "@broker.example/", Exchange: "events"}
+	// Custom header values carry receivers' credentials: sealed too.
+	const token = "dG9rZW4tY2FuYXJ5LXZhbHVl"
+	w.Headers = map[string]string{"Authorization": "Bearer " + token}
 	if err := s.WebhookCreate(ctx, w, first); err != nil {
 		t.Fatalf("WebhookCreate: %v", err)
+	}
+	if got, err := s.WebhookGet(ctx, auth.AllTenants(), w.ID); err != nil || got.Headers["Authorization"] != "Bearer "+token {
+		t.Fatalf("WebhookGet: headers %v, %v; want the header back", got.Headers, err)
 	}
 	if err := s.WebhookRotateSecret(ctx, auth.AllTenants(), w.ID, second, t0.Add(24*time.Hour)); err != nil {
 		t.Fatalf("WebhookRotateSecret: %v", err)
@@ -157,7 +163,7 @@ func TestSecretsSealedAtRest(t *testing.T) {
 	if !strings.Contains(row, w.ID) {
 		t.Fatalf("raw row %q does not hold webhook %s: nothing was checked", row, w.ID)
 	}
-	for _, secret := range []string{first, second, first[len("whsec_"):], second[len("whsec_"):], password} {
+	for _, secret := range []string{first, second, first[len("whsec_"):], second[len("whsec_"):], password, token} {
 		if strings.Contains(row, secret) {
 			t.Errorf("webhooks row holds the secret %q in clear: %s", secret, row)
 		}

@@ -28,7 +28,8 @@ func scanWebhook(sealer store.Sealer, r scanner) (webhook.Webhook, error) {
 	var w webhook.Webhook
 	var format string
 	var filter, dest *string
-	err := r.Scan(&w.ID, &w.Tenant, &w.Name, &w.URL, &w.Description, &w.Events, &w.Active, &w.Headers,
+	var headers []byte
+	err := r.Scan(&w.ID, &w.Tenant, &w.Name, &w.URL, &w.Description, &w.Events, &w.Active, &headers,
 		&format, &w.Integration, &w.DisabledReason, &w.CreatedAt, &w.UpdatedAt, &w.Stats.Deliveries,
 		&w.Stats.Attempts, &w.Stats.Succeeded, &w.Stats.Failed, &w.Stats.LastSuccessAt,
 		&w.Stats.LastFailureAt, &w.Stats.FailingSince, &w.Destination.Type, &w.SecretHeaders, &filter, &w.Signature, &dest)
@@ -43,11 +44,35 @@ func scanWebhook(sealer store.Sealer, r scanner) (webhook.Webhook, error) {
 	if filter != nil {
 		w.Filter = json.RawMessage(*filter)
 	}
+	if w.Headers, err = openHeaders(sealer, headers); err != nil {
+		return w, fmt.Errorf("webhook %s: %w", w.ID, err)
+	}
 	w.Format = webhook.Format(format)
 	w.CreatedAt, w.UpdatedAt = w.CreatedAt.UTC(), w.UpdatedAt.UTC()
 	w.Stats.LastSuccessAt, w.Stats.LastFailureAt = utcPtr(w.Stats.LastSuccessAt), utcPtr(w.Stats.LastFailureAt)
 	w.Stats.FailingSince = utcPtr(w.Stats.FailingSince)
 	return w, nil
+}
+
+// sealHeaders is the jsonb value of a webhook's headers: a JSON string
+// holding them sealed (store.SealHeaders), or {} for none.
+func sealHeaders(s store.Sealer, h map[string]string) json.RawMessage {
+	text := store.SealHeaders(s, h)
+	if text == "{}" {
+		return json.RawMessage(text)
+	}
+	b, _ := json.Marshal(text) // a string always marshals
+	return b
+}
+
+// openHeaders reads the jsonb value of sealHeaders, or the plain object of
+// rows written before headers were sealed.
+func openHeaders(s store.Sealer, raw []byte) (map[string]string, error) {
+	var sealed string
+	if json.Unmarshal(raw, &sealed) == nil {
+		return store.OpenHeaders(s, sealed)
+	}
+	return store.OpenHeaders(s, string(raw))
 }
 
 func headersOrEmpty(h map[string]string) map[string]string {
@@ -86,7 +111,7 @@ func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret str
 			signature, destination)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 			w.ID, w.Tenant, w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active,
-			headersOrEmpty(w.Headers), string(w.Format), w.Integration, w.DisabledReason, sealed,
+			sealHeaders(s.sealer, w.Headers), string(w.Format), w.Integration, w.DisabledReason, sealed,
 			w.CreatedAt, w.UpdatedAt, store.DestinationType(w), nonNilStrings(w.SecretHeaders), filterText(w.Filter),
 			store.SignatureScheme(w), s.destinationText(w.Destination))
 		b.Queue(qTenantEnsure, w.Tenant, w.CreatedAt)
@@ -156,7 +181,7 @@ func (s *Store) WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.W
 			headers = $6, format = $7, integration = $8, disabled_reason = $9, updated_at = $10,
 			destination_type = $11, secret_headers = $12, filter = $16, signature = $17, destination = $18
 			WHERE id = $13`+inScope("tenant", 14),
-			w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active, headersOrEmpty(w.Headers),
+			w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active, sealHeaders(s.sealer, w.Headers),
 			string(w.Format), w.Integration, w.DisabledReason, w.UpdatedAt, store.DestinationType(w),
 			nonNilStrings(w.SecretHeaders), w.ID, scope.All(), scope.Tenant(), filterText(w.Filter), store.SignatureScheme(w),
 			s.destinationText(w.Destination)).Exec(mustAffect("webhook"))
@@ -252,6 +277,39 @@ func filterText(f json.RawMessage) *string {
 func (s *Store) destinationText(d webhook.Destination) *string {
 	if text, ok := store.SealDestination(s.sealer, d); ok {
 		return &text
+	}
+	return nil
+}
+
+// sealPlainHeaders seals the headers of rows written before headers were
+// sealed. Instances starting together may both try: each row changes only
+// while it still holds the plain object read.
+func (s *Store) sealPlainHeaders(ctx context.Context) error {
+	rows, err := s.pool.Query(ctx, `SELECT id, headers FROM webhooks
+		WHERE jsonb_typeof(headers) = 'object' AND headers <> '{}'::jsonb`)
+	if err != nil {
+		return err
+	}
+	type plain struct {
+		id  string
+		raw []byte
+	}
+	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (plain, error) {
+		var p plain
+		return p, r.Scan(&p.id, &p.raw)
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range found {
+		h, err := store.OpenHeaders(s.sealer, string(p.raw))
+		if err != nil {
+			return fmt.Errorf("webhook %s: %w", p.id, err)
+		}
+		if _, err := s.pool.Exec(ctx, `UPDATE webhooks SET headers = $1 WHERE id = $2 AND headers = $3::jsonb`,
+			sealHeaders(s.sealer, h), p.id, p.raw); err != nil {
+			return err
+		}
 	}
 	return nil
 }

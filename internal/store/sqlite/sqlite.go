@@ -214,6 +214,10 @@ func Open(path string, opts Options) (*Store, error) {
 		wdb.Close()
 		return nil, err
 	}
+	if err := sealPlainHeaders(wdb, opts.Sealer); err != nil {
+		wdb.Close()
+		return nil, err
+	}
 	rp := url.Values{}
 	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(ON)", "query_only(1)", "cache_size(-4000)"} {
 		rp.Add("_pragma", p)

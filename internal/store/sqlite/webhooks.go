@@ -50,8 +50,8 @@ func scanWebhook(sealer store.Sealer, r scanner) (webhook.Webhook, error) {
 	if err := json.Unmarshal([]byte(events), &w.Events); err != nil {
 		return w, fmt.Errorf("webhook %s: decode events: %w", w.ID, err)
 	}
-	if err := json.Unmarshal([]byte(headers), &w.Headers); err != nil {
-		return w, fmt.Errorf("webhook %s: decode headers: %w", w.ID, err)
+	if w.Headers, err = store.OpenHeaders(sealer, headers); err != nil {
+		return w, fmt.Errorf("webhook %s: %w", w.ID, err)
 	}
 	w.Active = active == 1
 	w.Format = webhook.Format(format)
@@ -93,7 +93,7 @@ func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret str
 			secret_headers, filter, signature, destination)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			w.ID, w.Tenant, w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
-			jsonText(headersOrEmpty(w.Headers)), string(w.Format), w.Integration, w.DisabledReason,
+			store.SealHeaders(s.sealer, w.Headers), string(w.Format), w.Integration, w.DisabledReason,
 			sealed, ts(w.CreatedAt), ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)),
 			nullFilter(w.Filter), store.SignatureScheme(w), s.nullDestination(w.Destination))
 		if err != nil {
@@ -185,7 +185,7 @@ func (s *Store) WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.W
 			destination_type = ?, secret_headers = ?, filter = ?, signature = ?, destination = ?
 			WHERE id = ?`+inScope,
 			w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
-			jsonText(headersOrEmpty(w.Headers)), string(w.Format), w.Integration, w.DisabledReason,
+			store.SealHeaders(s.sealer, w.Headers), string(w.Format), w.Integration, w.DisabledReason,
 			ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)), nullFilter(w.Filter), store.SignatureScheme(w),
 			s.nullDestination(w.Destination), w.ID,
 			scopeAll(scope), scope.Tenant())
@@ -312,4 +312,43 @@ func (s *Store) nullDestination(d webhook.Destination) any {
 		return text
 	}
 	return nil
+}
+
+// sealPlainHeaders seals, in one transaction, the headers of rows written
+// before headers were sealed.
+func sealPlainHeaders(db *sql.DB, sealer store.Sealer) error {
+	tx, err := db.Begin()
+	if err != nil {
+		return fmt.Errorf("sqlite: seal webhook headers: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.Query(`SELECT id, headers FROM webhooks WHERE headers LIKE '{%' AND headers <> '{}'`)
+	if err != nil {
+		return fmt.Errorf("sqlite: seal webhook headers: %w", err)
+	}
+	plain := map[string]string{}
+	for rows.Next() {
+		var id, h string
+		if err := rows.Scan(&id, &h); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: seal webhook headers: %w", err)
+		}
+		plain[id] = h
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: seal webhook headers: %w", err)
+	}
+	if len(plain) == 0 {
+		return nil
+	}
+	for id, text := range plain {
+		h, err := store.OpenHeaders(sealer, text)
+		if err != nil {
+			return fmt.Errorf("sqlite: webhook %s: %w", id, err)
+		}
+		if _, err := tx.Exec(`UPDATE webhooks SET headers = ? WHERE id = ?`, store.SealHeaders(sealer, h), id); err != nil {
+			return fmt.Errorf("sqlite: seal webhook headers: %w", err)
+		}
+	}
+	return tx.Commit()
 }
