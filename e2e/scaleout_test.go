@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -407,6 +408,12 @@ func TestPostgresRestartMidLoad(t *testing.T) {
 			}
 		}
 	}
+	// Readiness says so too: a load balancer stops sending here.
+	for i, p := range procs {
+		if code := readyz(client, p.URL); code != http.StatusServiceUnavailable {
+			t.Errorf("instance %d: /readyz %d while the database is down, want 503", i, code)
+		}
+	}
 	// Keep it down until the load itself has been refused a few times, and
 	// for longer than a lease: deliveries leased before the outage run
 	// out meanwhile, and attempt results made just before it wait to be
@@ -436,6 +443,10 @@ func TestPostgresRestartMidLoad(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		reconnect = max(reconnect, time.Since(upAt))
+		// A write committed since: readiness is back too.
+		if code := readyz(client, p.URL); code != http.StatusOK {
+			t.Errorf("instance %d: /readyz %d after it stored an event again, want 200", i, code)
+		}
 	}
 	ackedAtUp := len(lt.ackedIDs())
 	lt.waitFor(t, "300 more acknowledged events after the restart", 60*time.Second,
@@ -485,4 +496,14 @@ func TestPostgresRestartMidLoad(t *testing.T) {
 		instances, len(paths), len(ids), ackedAtStop, downFor.Round(time.Millisecond), status["503"],
 		reconnect.Round(time.Millisecond), len(ids)*len(paths), delivered.Round(time.Millisecond),
 		received, dupPairs, dupCopies, (delivered + noPending).Round(time.Millisecond))
+}
+
+// readyz returns the status of base's /readyz, 0 when it did not answer.
+func readyz(client *http.Client, base string) int {
+	resp, err := client.Get(base + "/readyz")
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
