@@ -478,15 +478,27 @@ func TestBrowser(t *testing.T) {
 		do(t, ctx, waitServer(page, "HTTP 500"), chromedp.Navigate(h.URL+page),
 			chromedp.Click(css("#delivery-log details.row summary")))
 		nav(t, ctx, chromedp.Click(css(`#delivery-log details.row form[action$="/retry"] button`)))
-		do(t, ctx, waitText(".notice", "Delivery queued for another attempt."))
+		// The notice says what is known when the page loads: queued, or
+		// already what the new attempt did.
+		notice := run(t, ctx, chromedp.Text(css(".notice")))
+		if !strings.Contains(notice, "Delivery queued for another attempt.") && !strings.Contains(notice, "Retried: attempt 2 failed") {
+			t.Errorf("notice after Retry: %q", notice)
+		}
 		rcv.wait(t) // attempt 2: 500 again, and the schedule is spent
-		do(t, ctx, waitServer(page, ">Failed<"), chromedp.Navigate(h.URL+page), waitText("#delivery-log", "Failed"))
+		// Loaded again once the attempt ran, it says what happened, not
+		// "queued" beside the new failure.
+		do(t, ctx, waitServer(page, ">Failed<"), chromedp.Reload(),
+			waitText(".notice", "Retried: attempt 2 failed (500 Internal Server Error)."))
+		do(t, ctx, chromedp.Navigate(h.URL+page), waitText("#delivery-log", "Failed"))
 		b.screenshot(t, ctx, "delivery-failed")
 
 		rcv.succeed()
 		do(t, ctx, chromedp.Click(css("#delivery-log details.row summary")))
 		nav(t, ctx, chromedp.Click(css(`#delivery-log details.row form[action$="/retry"] button`)))
-		do(t, ctx, waitText(".notice", "Delivery queued"))
+		if notice := run(t, ctx, chromedp.Text(css(".notice"))); !strings.Contains(notice, "Delivery queued") &&
+			!strings.Contains(notice, "Retried: attempt 3 was delivered") {
+			t.Errorf("notice after the second Retry: %q", notice)
+		}
 		rcv.wait(t) // attempt 3: 200
 		do(t, ctx, waitServer(page, ">Succeeded<"), chromedp.Navigate(h.URL+page), waitText("#delivery-log", "Succeeded"))
 		if log := run(t, ctx, chromedp.Text(css("#delivery-log details.row"))); !strings.Contains(log, "3") {

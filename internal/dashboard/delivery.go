@@ -1,8 +1,11 @@
 package dashboard
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/webhook"
@@ -39,6 +42,9 @@ func (d *Dashboard) delivery(w http.ResponseWriter, r *http.Request) error {
 	} else if webhook.ErrorCode(err) != webhook.ENOTFOUND {
 		return err
 	}
+	if n, ok := retriedNotice(r.URL.Query(), v.Delivery); ok {
+		v.Notice = n
+	}
 	d.render(w, r, http.StatusOK, "delivery", v)
 	return nil
 }
@@ -50,6 +56,7 @@ func (d *Dashboard) retryDelivery(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	id := r.PathValue("id")
+	at := time.Now()
 	if _, err := d.cfg.Registry.Retry(r.Context(), id); err != nil {
 		return err
 	}
@@ -58,8 +65,50 @@ func (d *Dashboard) retryDelivery(w http.ResponseWriter, r *http.Request) error 
 	if back == "" {
 		back = link(r.Context(), "/deliveries/"+id)
 	}
-	http.Redirect(w, r, withNotice(back, "retried"), http.StatusSeeOther)
+	back = withNotice(back, "retried")
+	if u, err := url.Parse(back); err == nil {
+		q := u.Query()
+		q.Set("retried", id)
+		q.Set("at", strconv.FormatInt(at.UnixMicro(), 10))
+		u.RawQuery = q.Encode()
+		back = u.String()
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 	return nil
+}
+
+// retriedNotice words the notice shown after a manual retry of row from
+// what has happened since (?retried=ID&at=microseconds): the page often
+// loads after the new attempt has run, and "queued for another attempt"
+// beside its failure reads as if nothing happened. ok is false when the
+// query is about another delivery, or no attempt has run since: the
+// default notice then holds.
+func retriedNotice(q url.Values, row deliveryRow) (notice string, ok bool) {
+	if q.Get("notice") != "retried" || q.Get("retried") != row.ID {
+		return "", false
+	}
+	at, err := strconv.ParseInt(q.Get("at"), 10, 64)
+	if err != nil {
+		return "", false
+	}
+	for _, a := range row.AttemptList { // newest first
+		if a.Test || a.StartedAt.UnixMicro() < at {
+			continue
+		}
+		answer := a.Answer
+		if answer == "" {
+			answer = "no answer"
+		}
+		switch a.Outcome {
+		case webhook.OutcomeDelivered:
+			return fmt.Sprintf("Retried: attempt %d was delivered (%s).", a.Number, answer), true
+		case webhook.OutcomeRetry:
+			return fmt.Sprintf("Retried: attempt %d failed (%s); the next attempt follows the retry schedule.", a.Number, answer), true
+		default:
+			return fmt.Sprintf("Retried: attempt %d failed (%s).", a.Number, answer), true
+		}
+	}
+	return "", false
 }
 
 // withNotice sets ?notice= on a local path, keeping any #fragment.

@@ -181,7 +181,8 @@ func TestPortalWalkthrough(t *testing.T) {
 	r = b.get("/portal/events/" + res.Event.ID)
 	mustContain(t, r.Body, "Orders (EU)", `&#34;payment_id&#34;: 7`)
 	r = b.portalPost(tok, "/portal/deliveries/"+dl.ID+"/retry", url.Values{"return": {"/webhooks/" + id}})
-	if r.Status != http.StatusSeeOther || r.Location != "/portal/deliveries/"+dl.ID+"?notice=retried" {
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/portal/deliveries/"+dl.ID+"?") ||
+		!strings.Contains(r.Location, "notice=retried") {
 		t.Errorf("retry (a return out of the portal is ignored): %d %q", r.Status, r.Location)
 	}
 	r = b.portalPost(tok, "/portal/webhooks/"+id+"/replay", url.Values{"since": {time.Now().UTC().Add(-2 * time.Hour).Format("2006-01-02T15:04")}})

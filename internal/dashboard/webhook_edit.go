@@ -99,6 +99,11 @@ func (d *Dashboard) editView(r *http.Request, wh webhook.Webhook, f webhookForm)
 	if v.Deliveries, err = d.deliveryRows(ctx, page.Deliveries); err != nil {
 		return v, err
 	}
+	for _, row := range v.Deliveries {
+		if n, ok := retriedNotice(r.URL.Query(), row); ok {
+			v.Notice = n
+		}
+	}
 	if page.Next != "" {
 		v.NextURL = v.Root + "/webhooks/" + wh.ID + "?dcursor=" + url.QueryEscape(page.Next) + "#deliveries"
 	}
