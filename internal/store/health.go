@@ -38,12 +38,12 @@ func (h *WriteHealth) Recovered() {
 	h.since = time.Time{}
 }
 
-// Failing returns the last refusal and when the failing spell began; nil
-// when writes are healthy.
-func (h *WriteHealth) Failing() (error, time.Time) {
+// Failing returns when the failing spell began and the last refusal; a
+// nil error when writes are healthy.
+func (h *WriteHealth) Failing() (since time.Time, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.err, h.since
+	return h.since, h.err
 }
 
 // ProbeLeader is the row of the leaders table that readiness probes

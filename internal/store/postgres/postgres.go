@@ -286,7 +286,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := s.fail(s.pool.Ping(ctx)); err != nil {
 		return err
 	}
-	if failed, _ := s.health.Failing(); failed != nil {
+	if _, failed := s.health.Failing(); failed != nil {
 		return s.probe(ctx)
 	}
 	return nil

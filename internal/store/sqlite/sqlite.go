@@ -258,7 +258,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := s.rdb.PingContext(ctx); err != nil {
 		return unavailable(err)
 	}
-	if failed, since := s.health.Failing(); failed != nil {
+	if since, failed := s.health.Failing(); failed != nil {
 		return s.probe(ctx, failed, since)
 	}
 	return s.write(ctx, func(tx *sql.Tx) error { return nil })
