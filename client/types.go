@@ -96,7 +96,21 @@ type WebhookStats struct {
 	// FailingSince is the first failed attempt after the last success; it
 	// drives auto-disable.
 	FailingSince *time.Time `json:"failing_since"`
+	// Throttled counts attempts that waited for the webhook's rate limit
+	// before they started.
+	Throttled int64 `json:"throttled"`
 }
+
+// RateLimit caps the requests a webhook receives: at most PerSecond in
+// any second or PerMinute in any minute (a sliding window; set one).
+type RateLimit struct {
+	PerSecond int `json:"per_second,omitempty"`
+	PerMinute int `json:"per_minute,omitempty"`
+}
+
+// NoRateLimit, as WebhookUpdateParams.RateLimit, removes a webhook's rate
+// limit.
+var NoRateLimit = &RateLimit{}
 
 // Webhook is an endpoint receiving the events it subscribes to.
 type Webhook struct {
@@ -126,6 +140,15 @@ type Webhook struct {
 	// Signature is how deliveries are signed: SignatureHMAC (Standard
 	// Webhooks v1) or SignatureEd25519 (v1a).
 	Signature string `json:"signature"`
+	// Ordering is OrderingNone (in parallel) or OrderingFIFO: deliveries
+	// with the same ordering key leave one at a time, in the order their
+	// events committed.
+	Ordering string `json:"ordering"`
+	// OrderingKey is the path of the ordering key in the event envelope
+	// (data.customer_id); empty for one sequence.
+	OrderingKey string `json:"ordering_key"`
+	// RateLimit caps the requests sent to the webhook; nil for none.
+	RateLimit *RateLimit `json:"rate_limit"`
 	// DisabledReason says why Hookline turned the webhook off (410 Gone,
 	// failing too long); empty otherwise.
 	DisabledReason string       `json:"disabled_reason,omitempty"`
@@ -181,6 +204,16 @@ type WebhookCreateParams struct {
 	// then Secret of the answer is the public key (whpk_…) receivers
 	// verify with, and the private key never leaves the server.
 	Signature string `json:"signature,omitempty"`
+	// RateLimit, when set, caps the requests sent to the webhook, e.g.
+	// &client.RateLimit{PerSecond: 50}; deliveries wait for it without
+	// spending retries.
+	RateLimit *RateLimit `json:"rate_limit,omitempty"`
+	// Ordering is OrderingNone (default when empty) or OrderingFIFO.
+	Ordering string `json:"ordering,omitempty"`
+	// OrderingKey, with OrderingFIFO, is a path such as
+	// "data.customer_id": each key's deliveries are one sequence, other
+	// keys go in parallel. Empty: one sequence.
+	OrderingKey string `json:"ordering_key,omitempty"`
 }
 
 // WebhookUpdateParams changes a webhook: nil fields keep their value
@@ -213,7 +246,22 @@ type WebhookUpdateParams struct {
 	// a new key of the new scheme, and the previous one keeps signing for
 	// the rotation overlap.
 	Signature *string `json:"signature,omitempty"`
+	// RateLimit replaces the rate limit when non-nil; NoRateLimit removes
+	// it.
+	RateLimit *RateLimit `json:"rate_limit,omitempty"`
+	// Ordering changes the ordering when non-nil; switching to
+	// OrderingNone lets waiting deliveries go in parallel (and drops the
+	// ordering key unless OrderingKey is given).
+	Ordering *string `json:"ordering,omitempty"`
+	// OrderingKey changes the ordering key path when non-nil.
+	OrderingKey *string `json:"ordering_key,omitempty"`
 }
+
+// Orderings of a webhook's deliveries.
+const (
+	OrderingNone = "none"
+	OrderingFIFO = "fifo"
+)
 
 // Signature schemes of webhooks.
 const (
@@ -441,10 +489,17 @@ type Delivery struct {
 	// NextAttemptAt is when the next attempt is due; nil when final.
 	NextAttemptAt *time.Time `json:"next_attempt_at"`
 	// LastStatusCode is the status of the last attempt; 0 when none came.
-	LastStatusCode int       `json:"last_status_code,omitempty"`
-	LastError      string    `json:"last_error,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	LastStatusCode int    `json:"last_status_code,omitempty"`
+	LastError      string `json:"last_error,omitempty"`
+	// Sequence is the delivery's place in its FIFO webhook's order; 0
+	// without ordering.
+	Sequence int64 `json:"sequence,omitempty"`
+	// OrderingKey is the event's value of the webhook's ordering key.
+	OrderingKey string `json:"ordering_key,omitempty"`
+	// BlockedBy names the earlier delivery of its key this one waits for.
+	BlockedBy string    `json:"blocked_by,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // DeliveryWithAttempts is a delivery with every attempt, oldest first.

@@ -292,6 +292,7 @@ var sdkSchemaTypes = map[string][2]string{ // schema: {typescript, python}
 	"WebhookStats":         {"WebhookStats", "WebhookStats"},
 	"Webhook":              {"Webhook", "Webhook"},
 	"Destination":          {"Destination", "Destination"},
+	"RateLimit":            {"RateLimit", "RateLimit"},
 	"WebhookWithSecret":    {"CreatedWebhook", "CreatedWebhook"},
 	"WebhookCreate":        {"WebhookCreateParams", "Webhooks.create"},
 	"WebhookUpdate":        {"WebhookUpdateParams", "Webhooks.update"},

@@ -123,6 +123,9 @@ type webhookRequest struct {
 	SecretHeaders []string             `json:"secret_headers"`
 	Destination   *webhook.Destination `json:"destination"`
 	Signature     *string              `json:"signature"`
+	Ordering      *string              `json:"ordering"`
+	OrderingKey   *string              `json:"ordering_key"`
+	RateLimit     json.RawMessage      `json:"rate_limit"`
 }
 
 type webhookView struct {

@@ -469,6 +469,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		ID: whID, Tenant: "acme", Name: "Billing", URL: "https://example.com/h", Description: "d",
 		Events: []string{"payment_received"}, Active: false, Headers: map[string]string{"X-Team": "b"},
 		SecretHeaders: []string{"X-Team"}, Destination: webhook.Destination{Type: webhook.DestinationHTTP}, Signature: webhook.SignatureHMAC,
+		Ordering: webhook.OrderingNone, RateLimit: &webhook.RateLimit{PerSecond: 50},
 		Format: webhook.FormatRaw, Integration: "zapier", DisabledReason: "410 Gone", CreatedAt: now, UpdatedAt: now,
 		Stats: webhook.WebhookStats{Deliveries: 3, Attempts: 4, Succeeded: 1, Failed: 1,
 			LastSuccessAt: &now, LastFailureAt: &now, FailingSince: &now},
@@ -476,7 +477,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	newWH := webhook.Webhook{
 		ID: whID, Tenant: webhook.DefaultTenant, Name: "ab", URL: "http://example.com", Events: []string{"*"},
 		Active: true, Headers: map[string]string{}, SecretHeaders: []string{}, Format: webhook.FormatEnvelope,
-		Integration: "manual", Destination: webhook.Destination{Type: webhook.DestinationHTTP}, Signature: webhook.SignatureEd25519, CreatedAt: now, UpdatedAt: now,
+		Integration: "manual", Destination: webhook.Destination{Type: webhook.DestinationHTTP}, Signature: webhook.SignatureEd25519, Ordering: webhook.OrderingNone, CreatedAt: now, UpdatedAt: now,
 	}
 	ev := webhook.Event{ID: evID, Tenant: "default", Type: "payment_received", Data: json.RawMessage(`{"x":[1]}`),
 		IdempotencyKey: "k", CreatedAt: now}

@@ -124,6 +124,12 @@ func deliveriesGet(fs *flag.FlagSet) func(context.Context, *apiCall, []string) e
 		if d.NextAttemptAt != nil && d.Status == client.DeliveryPending {
 			row("Next attempt", fmtTime(*d.NextAttemptAt))
 		}
+		if d.Sequence > 0 {
+			row("Order", fmt.Sprintf("#%d of key %q (FIFO)", d.Sequence, d.OrderingKey))
+		}
+		if d.BlockedBy != "" {
+			row("Blocked by", d.BlockedBy+" (the earlier delivery of its key; it goes when that one ends)")
+		}
 		if d.LastError != "" {
 			row("Last error", d.LastError)
 		}

@@ -48,6 +48,9 @@ Examples:
   hookline webhooks create --name Zap --url https://hooks.example.com/1 --events customer_created --format raw --inactive
   hookline webhooks create --name "Big EU" --url https://example.com/in --events payment_received \
     --filter '{"data.amount": {"$gte": 100}, "data.country": {"$in": ["DE", "FR"]}}'
+  hookline webhooks create --name CRM --url https://crm.example.com/in --events '*' --rate-limit 50/s
+  hookline webhooks create --name Ledger --url https://ledger.example.com/in --events payment_received \
+    --ordering fifo --ordering-key data.customer_id
   hookline webhooks create --name Bus --events '*' --destination rabbitmq \
     --destination-url amqp://app:secret@broker.example.com:5672/prod --exchange events --routing-key hookline
   hookline webhooks create --name Stream --events '*' --destination redis --destination-url redis://cache:6379/0 --stream hookline
@@ -67,7 +70,10 @@ Examples:
   hookline webhooks update wh_01j9... --url https://new.example.com/hooks --events '*'
   hookline webhooks update wh_01j9... --header Authorization='Bearer abc'
   hookline webhooks update wh_01j9... --filter '{"type": "payment_received"}'
-  hookline webhooks update wh_01j9... --clear-filter`, define: webhooksUpdate},
+  hookline webhooks update wh_01j9... --clear-filter
+  hookline webhooks update wh_01j9... --rate-limit 600/min
+  hookline webhooks update wh_01j9... --rate-limit none
+  hookline webhooks update wh_01j9... --ordering fifo --ordering-key data.account_id`, define: webhooksUpdate},
 			{name: "filter-test", summary: "try a payload filter on an event type's example or on an event", help: `
 Checks a payload filter as saving a webhook would, and tries it on the
 example payload of --event-type, or on --data (the event's data, JSON) of
@@ -180,8 +186,18 @@ func webhooksCreate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 	fs.StringVar(&p.Integration, "integration", "", "who creates it, e.g. manual (default), zapier")
 	filter := fs.String("filter", "", "a payload filter (JSON) events must also match; try it with 'webhooks filter-test'")
 	fs.StringVar(&p.Signature, "signature", "", "hmac-sha256 (default) or ed25519: receivers then verify with a public key (whpk_...)")
+	rate := fs.String("rate-limit", "", "at most this many requests, like 50/s or 600/min (deliveries wait, retries are not spent)")
+	fs.StringVar(&p.Ordering, "ordering", "", "none (default: in parallel) or fifo (one at a time per ordering key, in publish order)")
+	fs.StringVar(&p.OrderingKey, "ordering-key", "", "with --ordering fifo: the event path that keys the order, e.g. data.customer_id")
 	dest := addDestinationFlags(fs)
 	return func(ctx context.Context, x *apiCall, _ []string) error {
+		if *rate != "" {
+			rl, err := parseRateLimit("create", *rate, false)
+			if err != nil {
+				return err
+			}
+			p.RateLimit = rl
+		}
 		d, err := dest.destination("create")
 		if err != nil {
 			return err
@@ -239,9 +255,19 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 	filter := fs.String("filter", "", "a new payload filter (JSON)")
 	clearFilter := fs.Bool("clear-filter", false, "remove the payload filter")
 	signature := fs.String("signature", "", "a new signature scheme, hmac-sha256 or ed25519 (a new key; the previous one signs during the overlap)")
+	rate := fs.String("rate-limit", "", "a new rate limit, like 50/s or 600/min; none removes it")
+	ordering := fs.String("ordering", "", "none (in parallel) or fifo (one at a time per ordering key)")
+	orderingKey := fs.String("ordering-key", "", "the event path that keys a FIFO order, e.g. data.customer_id ('' for one sequence)")
 	dest := addDestinationFlags(fs)
 	return func(ctx context.Context, x *apiCall, args []string) error {
 		var p client.WebhookUpdateParams
+		if flagSet(fs, "rate-limit") {
+			rl, err := parseRateLimit("update", *rate, true)
+			if err != nil {
+				return err
+			}
+			p.RateLimit = rl
+		}
 		d, err := dest.destination("update")
 		if err != nil {
 			return err
@@ -267,6 +293,7 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 		p.Name, p.URL, p.Format, p.Description, p.Integration, p.Signature =
 			set("name", name), set("url", u), set("format", format), set("description", desc), set("integration", integration),
 			set("signature", signature)
+		p.Ordering, p.OrderingKey = set("ordering", ordering), set("ordering-key", orderingKey)
 		if flagSet(fs, "events") {
 			p.Events = splitList(*events)
 			if len(p.Events) == 0 {
@@ -289,9 +316,10 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 			p.SecretHeaders = names
 		}
 		changed := p.Name != nil || p.URL != nil || p.Format != nil || p.Description != nil || p.Integration != nil ||
-			p.Events != nil || p.Active != nil || p.Headers != nil || p.Filter != nil || p.Signature != nil || p.Destination != nil
+			p.Events != nil || p.Active != nil || p.Headers != nil || p.Filter != nil || p.Signature != nil || p.Destination != nil ||
+			p.RateLimit != nil || p.Ordering != nil || p.OrderingKey != nil
 		if !changed {
-			return &usageError{msg: "update: nothing to change: give at least one of --name, --url, --events, --filter, --clear-filter, --signature, --active, --header, --secret-header, --clear-headers, --format, --description, --integration, --destination"}
+			return &usageError{msg: "update: nothing to change: give at least one of --name, --url, --events, --filter, --clear-filter, --signature, --rate-limit, --ordering, --ordering-key, --active, --header, --secret-header, --clear-headers, --format, --description, --integration, --destination"}
 		}
 		w, err := x.c.WebhookUpdate(ctx, args[0], p)
 		if err != nil {
@@ -441,6 +469,16 @@ func printWebhook(w io.Writer, wh *client.Webhook, secret string) error {
 	if wh.Signature == client.SignatureEd25519 {
 		row("Signature", "ed25519 (v1a): verify with the public key")
 	}
+	if wh.Ordering == client.OrderingFIFO {
+		key := "one sequence"
+		if wh.OrderingKey != "" {
+			key = "per " + wh.OrderingKey
+		}
+		row("Ordering", "FIFO, "+key+" (one at a time, in publish order)")
+	}
+	if r := rateText(wh.RateLimit); r != "" {
+		row("Rate limit", r+" (deliveries wait for it; retries are not spent)")
+	}
 	if wh.Integration != "" {
 		row("Integration", wh.Integration)
 	}
@@ -480,6 +518,9 @@ func printWebhook(w io.Writer, wh *client.Webhook, secret string) error {
 	}
 	if s.FailingSince != nil {
 		row("Failing since", fmtTime(*s.FailingSince))
+	}
+	if s.Throttled > 0 {
+		row("Throttled", fmt.Sprintf("%d attempts waited for the rate limit", s.Throttled))
 	}
 	if secret != "" {
 		label := "Secret"

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/webhook"
@@ -118,6 +119,36 @@ var webhookFormFields = []formField{
 			}
 			return nil
 		}},
+	{Name: "ordering", Template: "field-ordering", Advanced: true,
+		read: func(v url.Values, f *webhookForm) { f.Ordering = v.Get("ordering") },
+		load: func(w webhook.Webhook, f *webhookForm) { f.Ordering = w.Ordering },
+		input: func(f webhookForm, in *registry.WebhookInput) error {
+			if f.Ordering != "" {
+				in.Ordering = &f.Ordering
+			}
+			return nil
+		}},
+	{Name: "ordering_key", Template: "field-ordering-key", Advanced: true,
+		read: func(v url.Values, f *webhookForm) { f.OrderingKey = strings.TrimSpace(v.Get("ordering_key")) },
+		load: func(w webhook.Webhook, f *webhookForm) { f.OrderingKey = w.OrderingKey },
+		input: func(f webhookForm, in *registry.WebhookInput) error {
+			in.OrderingKey = &f.OrderingKey
+			return nil
+		}},
+	{Name: "rate_limit", Template: "field-rate-limit", Advanced: true,
+		read: func(v url.Values, f *webhookForm) {
+			f.RateLimit, f.RateUnit = strings.TrimSpace(v.Get("rate_limit")), v.Get("rate_unit")
+		},
+		load: func(w webhook.Webhook, f *webhookForm) {
+			f.RateLimit, f.RateUnit = "", "s"
+			switch n, per := w.RateLimit.Window(); {
+			case n > 0 && per == time.Minute:
+				f.RateLimit, f.RateUnit = strconv.Itoa(n), "min"
+			case n > 0:
+				f.RateLimit = strconv.Itoa(n)
+			}
+		},
+		input: rateLimitInput},
 	{Name: "format", Template: "field-format", Advanced: true,
 		read: func(v url.Values, f *webhookForm) { f.Format = v.Get("format") },
 		load: func(w webhook.Webhook, f *webhookForm) { f.Format = string(w.Format) },
@@ -171,6 +202,26 @@ var webhookFields = func() []string {
 	}
 	return names
 }()
+
+// rateLimitInput reads the rate limit: a number of requests per second
+// or per minute; an empty box is no limit. The registry checks the
+// bounds.
+func rateLimitInput(f webhookForm, in *registry.WebhookInput) error {
+	in.RateLimit = json.RawMessage("null")
+	if f.RateLimit == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(f.RateLimit)
+	if err != nil {
+		return webhook.FieldError(webhook.EINVALID, "rate_limit", "write a whole number of requests, or leave it empty for no limit")
+	}
+	key := "per_second"
+	if f.RateUnit == "min" {
+		key = "per_minute"
+	}
+	in.RateLimit, _ = json.Marshal(map[string]int{key: n})
+	return nil
+}
 
 // headersInput reads the custom header lines ("Name: value") and which of
 // them are secret. Only the lines' shape is checked here, since the

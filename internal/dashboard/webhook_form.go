@@ -34,11 +34,19 @@ type webhookForm struct {
 	MaxLen string
 	// Signature is the signature scheme (webhook.Signature*).
 	Signature string
+	// RateLimit is the rate limit's number as typed ("" for none) and
+	// RateUnit its period: "s" or "min".
+	RateLimit string
+	RateUnit  string
+	// Ordering (webhook.Ordering*) and OrderingKey as typed.
+	Ordering    string
+	OrderingKey string
 }
 
 func newWebhookForm() webhookForm {
 	return webhookForm{Active: true, Format: string(webhook.FormatEnvelope), Integration: "manual",
-		Destination: webhook.Destination{Type: webhook.DestinationHTTP}, Signature: webhook.SignatureHMAC}
+		Destination: webhook.Destination{Type: webhook.DestinationHTTP}, Signature: webhook.SignatureHMAC,
+		RateUnit: "s", Ordering: webhook.OrderingNone}
 }
 
 // webhookFormFrom reads the posted form: the fields of surface s.

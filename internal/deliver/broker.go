@@ -108,9 +108,10 @@ type Message struct {
 	Headers map[string]string
 }
 
-// NewMessage builds t's message, signed at start, and starts its attempt
+// NewMessage builds t's message, signed at start (t.Start when set), and starts its attempt
 // record with what was sent (secret header values masked).
 func NewMessage(t Task, start time.Time, target string) (Message, webhook.Attempt) {
+	start = startTime(t, start)
 	body := Body(t.Webhook.Format, t.Event)
 	h := make(map[string]string, 5+len(t.Webhook.Headers))
 	for k, v := range t.Webhook.Headers {

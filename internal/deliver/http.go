@@ -44,8 +44,11 @@ func (d *HTTP) Send(ctx context.Context, t Task) (webhook.Attempt, Verdict) {
 // post makes the request. Every failure is an Attempt with an ErrorClass.
 func (d *HTTP) post(ctx context.Context, t Task) webhook.Attempt {
 	body := Body(t.Webhook.Format, t.Event)
-	start := d.cfg.Now()
-	a := newAttempt(t, start)
+	// The attempt starts on the dispatcher's clock (t.Start); its
+	// duration is measured from when the request is made.
+	begin := d.cfg.Now()
+	a := newAttempt(t, startTime(t, begin))
+	start := a.StartedAt
 	a.URL, a.RequestBody = t.Webhook.URL, body
 	h := make(http.Header, 8+len(t.Webhook.Headers))
 	// Custom headers first, so the protocol headers below always win.
@@ -74,7 +77,7 @@ func (d *HTTP) post(ctx context.Context, t Task) webhook.Attempt {
 	req.Header = h.Clone()
 	resp, err := d.cfg.Client.Do(req)
 	if err != nil {
-		a.DurationMS = ms(d.cfg.Now().Sub(start))
+		a.DurationMS = ms(d.cfg.Now().Sub(begin))
 		a.ErrorClass, a.Error = Classify(err)
 		a.Answer = a.ErrorClass.Answer()
 		return a
@@ -85,7 +88,7 @@ func (d *HTTP) post(ctx context.Context, t Task) webhook.Attempt {
 	// is never read, so a huge body costs nothing but the closed connection.
 	data, err := io.ReadAll(io.LimitReader(resp.Body, d.cfg.MaxResponseBody+1))
 	resp.Body.Close()
-	a.DurationMS = ms(d.cfg.Now().Sub(start))
+	a.DurationMS = ms(d.cfg.Now().Sub(begin))
 	if int64(len(data)) > d.cfg.MaxResponseBody {
 		data, a.ResponseTruncated = data[:d.cfg.MaxResponseBody], true
 	}

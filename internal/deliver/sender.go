@@ -32,6 +32,19 @@ type Task struct {
 	Number     int
 	// Test marks a Send Test attempt: logged, but no delivery moves on.
 	Test bool
+	// Start is when the dispatcher let the attempt start: the time its
+	// rate limiter counted. It is the attempt's StartedAt and its
+	// signature's timestamp, so a receiver sees the limiter's clock; zero
+	// means now.
+	Start time.Time
+}
+
+// startTime is when t starts: its Start, or now.
+func startTime(t Task, now time.Time) time.Time {
+	if t.Start.IsZero() {
+		return now
+	}
+	return t.Start
 }
 
 // A Sender makes one attempt at a destination. It never returns an error:

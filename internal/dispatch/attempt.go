@@ -16,8 +16,10 @@ import (
 
 // run makes one attempt of a task and hands its result to the recorder,
 // or gives the delivery back at once when it cannot be attempted now. It
-// returns what the attempt tells the lane's breaker.
-func (d *Dispatcher) run(ctx context.Context, t store.Task) result {
+// returns what the attempt tells the lane's breaker. tk is what the
+// scheduler said when it handed the task out: the start time its rate
+// limiter counted, and whether that limit made the attempt wait.
+func (d *Dispatcher) run(ctx context.Context, t store.Task, tk ticket) result {
 	id := t.Delivery.ID
 	if !d.leaseOutlastsAttempt(ctx, id) {
 		return resultNone
@@ -27,7 +29,8 @@ func (d *Dispatcher) run(ctx context.Context, t store.Task) result {
 	defer span.End()
 	h, err := d.hooks.get(ctx, t.Delivery.WebhookID)
 	if err == nil && h.webhook.Active {
-		return d.send(ctx, span, t, h, number)
+		d.followRate(h.webhook)
+		return d.send(ctx, span, t, h, number, tk)
 	}
 	if ctx.Err() != nil {
 		d.leases.forget(id) // shutting down: Run releases every lease
@@ -53,7 +56,7 @@ func (d *Dispatcher) run(ctx context.Context, t store.Task) result {
 		Error: "not sent: the webhook is disabled or deleted", Destination: destination,
 		Answer: webhook.ErrClassCancelled.Answer(),
 	}
-	d.finish(span, t, a, store.OutcomeFailed, time.Time{}, "")
+	d.finish(span, t, a, store.OutcomeFailed, time.Time{}, "", false)
 	return resultNone
 }
 
@@ -91,10 +94,11 @@ func (d *Dispatcher) release(ctx context.Context, id string) {
 }
 
 // send makes the attempt through the sender and applies its verdict.
-func (d *Dispatcher) send(ctx context.Context, span trace.Span, t store.Task, h *cachedHook, number int) result {
+func (d *Dispatcher) send(ctx context.Context, span trace.Span, t store.Task, h *cachedHook, number int, tk ticket) result {
 	spanTarget(span, h.webhook.URL)
 	a, v := d.cfg.Sender.Send(ctx, deliver.Task{
 		Webhook: h.webhook, Signer: h.signer, Event: t.Event, DeliveryID: t.Delivery.ID, Number: number,
+		Start: tk.start,
 	})
 	if ctx.Err() != nil && v.Kind != deliver.Delivered {
 		// Cut short by shutdown: not the endpoint's fault; the released
@@ -104,7 +108,7 @@ func (d *Dispatcher) send(ctx context.Context, span trace.Span, t store.Task, h 
 		return resultNone
 	}
 	outcome, next, disable := d.apply(v, number)
-	d.finish(span, t, a, outcome, next, disable)
+	d.finish(span, t, a, outcome, next, disable, tk.throttled)
 	if v.Down {
 		return resultDown
 	}
@@ -134,7 +138,7 @@ func (d *Dispatcher) apply(v deliver.Verdict, number int) (store.Outcome, time.T
 }
 
 // finish reports an attempt and queues its result for storing.
-func (d *Dispatcher) finish(span trace.Span, t store.Task, a webhook.Attempt, outcome store.Outcome, next time.Time, disable string) {
+func (d *Dispatcher) finish(span trace.Span, t store.Task, a webhook.Attempt, outcome store.Outcome, next time.Time, disable string, throttled bool) {
 	a.Outcome = store.OutcomeName(outcome, disable)
 	endSpan(span, &a, outcome, next, disable)
 	d.logAttempt(span, &a, outcome, next, disable)
@@ -151,5 +155,5 @@ func (d *Dispatcher) finish(span trace.Span, t store.Task, a webhook.Attempt, ou
 		f(&a, outcome)
 	}
 	d.rec.add(store.AttemptResult{Attempt: a, Outcome: outcome, NextAttemptAt: next, DisableReason: disable,
-		Lease: t.Lease})
+		Lease: t.Lease, Throttled: throttled}, t.Delivery.Sequence > 0)
 }

@@ -404,6 +404,6 @@ func (d *Dispatcher) work(ctx context.Context) {
 		if !ok {
 			return
 		}
-		d.done(tk, d.run(ctx, t))
+		d.done(tk, d.run(ctx, t, tk))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
 )
 
 // Reserve is ingest's first step of the hand-off: the lease to put on the
@@ -46,12 +47,17 @@ func (d *Dispatcher) Submit(tasks []store.Task) {
 // add queues leased tasks; false when the dispatcher has stopped (nothing
 // was queued). A task already held is not queued twice.
 func (d *Dispatcher) add(tasks []store.Task, fresh bool) bool {
+	rates := d.rates(tasks)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.stopped {
 		return false
 	}
 	now := d.cfg.Now()
+	for id, rl := range rates {
+		n, per := rl.Window()
+		d.sched.setRate(id, n, per, now)
+	}
 	for _, t := range tasks {
 		if fresh && !d.leases.hold(t) {
 			continue
@@ -60,4 +66,35 @@ func (d *Dispatcher) add(tasks []store.Task, fresh bool) bool {
 		d.cond.Signal()
 	}
 	return true
+}
+
+// rates returns the rate limits of the webhooks of tasks (nil for none),
+// from the webhook cache: a lane must know its limit before its first
+// attempt. A webhook that cannot be loaded now is left out; its attempt
+// loads it again (and gives the delivery back if that fails).
+func (d *Dispatcher) rates(tasks []store.Task) map[string]*webhook.RateLimit {
+	out := make(map[string]*webhook.RateLimit)
+	for _, t := range tasks {
+		id := t.Delivery.WebhookID
+		if _, ok := out[id]; ok {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		h, err := d.hooks.get(ctx, id)
+		cancel()
+		if err == nil {
+			out[id] = h.webhook.RateLimit
+		}
+	}
+	return out
+}
+
+// followRate applies a webhook's current rate limit to its lane: a change
+// made after the lane learned it (the cache is refreshed as attempts run).
+func (d *Dispatcher) followRate(w webhook.Webhook) {
+	n, per := w.RateLimit.Window()
+	d.mu.Lock()
+	d.sched.setRate(w.ID, n, per, d.cfg.Now())
+	d.mu.Unlock()
+	d.cond.Broadcast()
 }

@@ -19,25 +19,32 @@ type recorder struct {
 	leases *leases
 	log    *slog.Logger
 	// retryDue is told when a stored result scheduled a retry, so the
-	// poller looks at the earliest due time again.
+	// poller looks at the earliest due time again, and when a FIFO
+	// delivery ended, so the poller claims the next of its key.
 	retryDue func()
 	// retryNow cuts a backoff short when storage is known to be back.
 	retryNow chan struct{}
 	mu       sync.Mutex
 	cond     *sync.Cond
 	buf      []store.AttemptResult
-	closed   bool
+	// ordered holds the attempt IDs in buf of FIFO deliveries.
+	ordered map[string]bool
+	closed  bool
 }
 
 func newRecorder(k *leases, log *slog.Logger, retryDue func()) *recorder {
-	r := &recorder{leases: k, log: log, retryDue: retryDue, retryNow: make(chan struct{}, 1)}
+	r := &recorder{leases: k, log: log, retryDue: retryDue, retryNow: make(chan struct{}, 1), ordered: map[string]bool{}}
 	r.cond = sync.NewCond(&r.mu)
 	return r
 }
 
-func (r *recorder) add(res store.AttemptResult) {
+// add queues a result; ordered says it is a FIFO delivery's.
+func (r *recorder) add(res store.AttemptResult, ordered bool) {
 	r.mu.Lock()
 	r.buf = append(r.buf, res)
+	if ordered {
+		r.ordered[res.Attempt.ID] = true
+	}
 	r.mu.Unlock()
 	r.cond.Signal()
 }
@@ -93,11 +100,19 @@ func (r *recorder) run() {
 			}
 			backoff = min(backoff*2, 5*time.Second)
 		}
+		wake := false
+		r.mu.Lock()
 		for i := range batch {
-			if batch[i].Outcome == store.OutcomeRetry {
-				r.retryDue()
-				break
+			res := &batch[i]
+			if r.ordered[res.Attempt.ID] {
+				delete(r.ordered, res.Attempt.ID)
+				wake = wake || res.Outcome != store.OutcomeRetry
 			}
+			wake = wake || res.Outcome == store.OutcomeRetry
+		}
+		r.mu.Unlock()
+		if wake {
+			r.retryDue()
 		}
 	}
 }

@@ -18,7 +18,15 @@ import (
 // deliveries (handed over by ingest) before its backlog (claimed from the
 // database: retries, overflow, work of a dead instance), so new events
 // keep their latency while a backlog drains with the capacity left;
-// ordering between events is not guaranteed anyway.
+// ordering between events is not guaranteed anyway. FIFO webhooks are
+// exempt without a rule here: the store leases a FIFO delivery only as
+// its ordering key's head (at ingest or by a claim) and the next only
+// once that one's result is stored, so a lane never holds two of one
+// key.
+//
+// A webhook with a rate limit (ratelimit.go) has a limiter: its lane
+// waits, parked like a breaker's cool-down, until the window lets another
+// request start. Waiting spends no retries.
 //
 // Each lane has a breaker: after breakerThreshold failures that say the
 // endpoint is down, in a row, the lane sends one probe at a time, spaced
@@ -38,13 +46,17 @@ type scheduler struct {
 	lanes map[string]*lane
 	ready []*lane
 	// paused holds lanes with work that wait for their breaker's
-	// cool-down; pausedMin is at or before the earliest cool-down end
-	// among them, so most calls need not look through them.
+	// cool-down or their rate limit; pausedMin is at or before the
+	// earliest lane.resumeAt among them, so most calls need not look
+	// through them.
 	paused    map[*lane]struct{}
 	pausedMin time.Time
 	// freshFull holds the webhooks whose fresh queues are at the bound.
 	freshFull map[string]struct{}
 	queued    int // deliveries waiting in all lanes
+	// limiters are the rate limits of webhooks (setRate), kept while
+	// their lanes come and go.
+	limiters map[string]*limiter
 }
 
 type lane struct {
@@ -60,6 +72,13 @@ type lane struct {
 	slow    bool // the last attempt that ended was slow
 	isReady bool
 	br      breaker
+	// rl is the webhook's rate limiter; nil without a limit.
+	rl *limiter
+	// resumeAt is when a paused lane may run again. heldBack counts the
+	// deliveries that were waiting when its rate limit last held it back:
+	// the next that many starts waited for the limit.
+	resumeAt time.Time
+	heldBack int
 	// full is set while the lane holds the scheduler's backlog bound;
 	// claims skip it meanwhile, so when it has room again the poller must
 	// be told.
@@ -121,13 +140,16 @@ type schedLimits struct {
 
 func newScheduler(lim schedLimits) *scheduler {
 	return &scheduler{perLane: lim.perLane, backlog: lim.backlog, capacity: lim.capacity, fairness: newFairness(lim.workers, lim.attemptTimeout),
-		lanes: make(map[string]*lane), paused: make(map[*lane]struct{}), freshFull: make(map[string]struct{})}
+		lanes: make(map[string]*lane), paused: make(map[*lane]struct{}), freshFull: make(map[string]struct{}),
+		limiters: make(map[string]*limiter)}
 }
 
 // ticket is one attempt next handed out; done takes it back.
 type ticket struct {
 	l     *lane
 	start time.Time
+	// throttled: the webhook's rate limit made this attempt wait.
+	throttled bool
 }
 
 // add queues a task. Fresh tasks go ahead of the lane's backlog while the
@@ -135,7 +157,7 @@ type ticket struct {
 func (s *scheduler) add(t store.Task, fresh bool, now time.Time) {
 	l := s.lanes[t.Delivery.WebhookID]
 	if l == nil {
-		l = &lane{id: t.Delivery.WebhookID}
+		l = &lane{id: t.Delivery.WebhookID, rl: s.limiters[t.Delivery.WebhookID]}
 		s.lanes[l.id] = l
 		s.join(l, t.Delivery.Tenant, now)
 	}
@@ -149,6 +171,9 @@ func (s *scheduler) add(t store.Task, fresh bool, now time.Time) {
 		s.freshFull[l.id] = struct{}{}
 	}
 	s.queued++
+	if l.rl != nil && !l.rl.allows(now) {
+		l.heldBack++ // it waits for the rate limit at least
+	}
 	if l.waiting() >= bound {
 		l.full = true
 	}
@@ -197,15 +222,39 @@ func (s *scheduler) next(now time.Time) (t store.Task, tk ticket, roomAgain, ok 
 			l.full, roomAgain = false, true
 		}
 		s.started(l, now)
+		tk = ticket{l: l, start: now, throttled: l.heldBack > 0}
+		if l.rl != nil {
+			l.rl.take(now)
+		}
+		l.heldBack = max(0, l.heldBack-1)
 		s.markReady(l, now) // round-robin: back of the line
-		return t, ticket{l: l, start: now}, roomAgain, true
+		return t, tk, roomAgain, true
 	}
 	return store.Task{}, ticket{}, false, false
 }
 
 // runnable reports whether l may start an attempt now.
 func (s *scheduler) runnable(l *lane, now time.Time) bool {
-	return l.waiting() > 0 && l.inflight < s.limit(l, now) && !(l.br.open() && now.Before(l.br.openUntil))
+	return l.waiting() > 0 && l.inflight < s.limit(l, now) && !l.resumeLater(now)
+}
+
+// resumeLater reports whether l must wait before its next start (a
+// breaker's cool-down, its rate limit) and sets l.resumeAt to when.
+func (l *lane) resumeLater(now time.Time) bool {
+	at := now
+	if l.br.open() && now.Before(l.br.openUntil) {
+		at = l.br.openUntil
+	}
+	if l.rl != nil {
+		if next := l.rl.nextAt(now); next.After(now) {
+			l.heldBack = l.waiting()
+			if next.After(at) {
+				at = next
+			}
+		}
+	}
+	l.resumeAt = at
+	return at.After(now)
 }
 
 // laneChange tells the driver what an attempt changed about its lane,
@@ -309,9 +358,9 @@ func (s *scheduler) markReady(l *lane, now time.Time) {
 	if l.isReady || l.waiting() == 0 || l.inflight >= s.limit(l, now) {
 		return
 	}
-	if l.br.open() && now.Before(l.br.openUntil) {
-		if len(s.paused) == 0 || l.br.openUntil.Before(s.pausedMin) {
-			s.pausedMin = l.br.openUntil
+	if l.resumeLater(now) {
+		if len(s.paused) == 0 || l.resumeAt.Before(s.pausedMin) {
+			s.pausedMin = l.resumeAt
 		}
 		s.paused[l] = struct{}{}
 		return
@@ -329,10 +378,10 @@ func (s *scheduler) resume(now time.Time) {
 	var due []*lane
 	var min time.Time
 	for l := range s.paused {
-		if !now.Before(l.br.openUntil) {
+		if !now.Before(l.resumeAt) {
 			due = append(due, l)
-		} else if min.IsZero() || l.br.openUntil.Before(min) {
-			min = l.br.openUntil
+		} else if min.IsZero() || l.resumeAt.Before(min) {
+			min = l.resumeAt
 		}
 	}
 	s.pausedMin = min

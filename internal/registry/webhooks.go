@@ -100,6 +100,13 @@ type WebhookInput struct {
 	// Signature is nil to leave it (on create: webhook.SignatureHMAC);
 	// changing it rotates to a new key of the new scheme.
 	Signature *string
+	// Ordering is nil to leave it (on create: webhook.OrderingNone).
+	Ordering *string
+	// OrderingKey is nil to leave it; "" for one sequence.
+	OrderingKey *string
+	// RateLimit is the JSON of the rate limit: nil unchanged, JSON null
+	// (or an object setting neither) to remove.
+	RateLimit json.RawMessage
 }
 
 // Limits on webhook fields.
@@ -122,7 +129,7 @@ func (r *Registry) CreateWebhook(ctx context.Context, in WebhookInput) (webhook.
 		ID: webhook.NewID(webhook.PrefixWebhook), Active: true, Format: webhook.FormatEnvelope,
 		Integration: "manual", Headers: map[string]string{}, SecretHeaders: []string{},
 		Destination: webhook.Destination{Type: webhook.DestinationHTTP}, Signature: webhook.SignatureHMAC,
-		CreatedAt: now, UpdatedAt: now,
+		Ordering: webhook.OrderingNone, CreatedAt: now, UpdatedAt: now,
 	}
 	var v webhook.Validation
 	tenant := ""
@@ -338,6 +345,7 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 				webhook.SignatureHMAC, webhook.SignatureEd25519)
 		}
 	}
+	applyRouting(w, in, v)
 	r.applyDestination(w, in.Destination, v)
 	if !broker(w, in) && in.URL == nil && w.URL != "" && !strings.HasPrefix(w.URL, "http") {
 		// Back from a broker to HTTP: the broker's URL is no endpoint.
@@ -550,5 +558,8 @@ func changed(in WebhookInput) string {
 	add(in.SecretHeaders != nil, "secret_headers")
 	add(in.Destination != nil, "destination")
 	add(in.Signature != nil, "signature")
+	add(in.Ordering != nil, "ordering")
+	add(in.OrderingKey != nil, "ordering_key")
+	add(in.RateLimit != nil, "rate_limit")
 	return strings.Join(f, ", ")
 }

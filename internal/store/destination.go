@@ -86,3 +86,30 @@ func OpenDestination(s Sealer, text string, d *webhook.Destination) error {
 	d.Stream, d.MaxLen, d.Topic, d.QoS = c.Stream, c.MaxLen, c.Topic, c.QoS
 	return nil
 }
+
+// OrderingMode is the ordering a webhook is stored with: its own, or
+// webhook.OrderingNone when it names none.
+func OrderingMode(w webhook.Webhook) string {
+	if w.Ordering == "" {
+		return webhook.OrderingNone
+	}
+	return w.Ordering
+}
+
+// RateColumns are a webhook's rate limit as both backends store it: the
+// per-second and per-minute counts, 0 when not set.
+func RateColumns(w webhook.Webhook) (perSecond, perMinute int) {
+	if w.RateLimit == nil {
+		return 0, 0
+	}
+	return w.RateLimit.PerSecond, w.RateLimit.PerMinute
+}
+
+// RateLimitOf is the rate limit read back from RateColumns' values; nil
+// when neither is set.
+func RateLimitOf(perSecond, perMinute int) *webhook.RateLimit {
+	if perSecond == 0 && perMinute == 0 {
+		return nil
+	}
+	return &webhook.RateLimit{PerSecond: perSecond, PerMinute: perMinute}
+}

@@ -374,6 +374,9 @@ type AttemptResult struct {
 	NextAttemptAt time.Time // with OutcomeRetry
 	// DisableReason, when set, turns the webhook off (e.g. 410 Gone).
 	DisableReason string
+	// Throttled says the attempt waited for the webhook's rate limit
+	// before it started; stats.throttled counts those.
+	Throttled bool
 	// Lease is the lease the attempt ran under: the result moves the
 	// delivery on only while it still holds exactly that lease (a late
 	// result after the lease ran out and the delivery was claimed again is

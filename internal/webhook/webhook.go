@@ -93,12 +93,63 @@ type Webhook struct {
 	// Destination says where deliveries go; the zero value is HTTP POST
 	// to URL.
 	Destination Destination `json:"destination"`
+	// Ordering is OrderingNone (deliveries in parallel, the default) or
+	// OrderingFIFO: deliveries with the same ordering key leave one at a
+	// time, in the order their events committed.
+	Ordering string `json:"ordering"`
+	// OrderingKey is the dotted path (in the event envelope, e.g.
+	// data.customer_id) whose value splits a FIFO webhook's deliveries
+	// into independent sequences; empty means one sequence.
+	OrderingKey string `json:"ordering_key"`
+	// RateLimit caps the requests the webhook receives; nil for none.
+	RateLimit *RateLimit `json:"rate_limit"`
 	// DisabledReason says why Hookline turned the webhook off (410 Gone,
 	// failing too long); empty when a user did it or it is active.
 	DisabledReason string       `json:"disabled_reason,omitempty"`
 	CreatedAt      time.Time    `json:"created_at"`
 	UpdatedAt      time.Time    `json:"updated_at"`
 	Stats          WebhookStats `json:"stats"`
+}
+
+// Ordering modes of a webhook's deliveries.
+const (
+	OrderingNone = "none"
+	OrderingFIFO = "fifo"
+)
+
+// RateLimit caps the requests sent to a webhook: at most PerSecond in
+// any second, or PerMinute in any minute (exactly one is set). It is a
+// sliding window: any interval of that length holds at most that many
+// request starts.
+type RateLimit struct {
+	PerSecond int `json:"per_second,omitempty"`
+	PerMinute int `json:"per_minute,omitempty"`
+}
+
+// Window returns how many requests the limit allows per period; 0 when
+// r is nil or sets neither.
+func (r *RateLimit) Window() (n int, period time.Duration) {
+	switch {
+	case r == nil:
+		return 0, 0
+	case r.PerSecond > 0:
+		return r.PerSecond, time.Second
+	case r.PerMinute > 0:
+		return r.PerMinute, time.Minute
+	}
+	return 0, 0
+}
+
+// String is the limit as the CLI writes it: "50/s", "600/min"; "" for none.
+func (r *RateLimit) String() string {
+	n, per := r.Window()
+	switch {
+	case n == 0:
+		return ""
+	case per == time.Second:
+		return strconv.Itoa(n) + "/s"
+	}
+	return strconv.Itoa(n) + "/min"
 }
 
 // Signature schemes of webhooks (Standard Webhooks v1 and v1a).
@@ -220,6 +271,9 @@ type WebhookStats struct {
 	// FailingSince is the time of the first failed attempt after the last
 	// success; it drives auto-disable.
 	FailingSince *time.Time `json:"failing_since"`
+	// Throttled counts attempts that waited for the webhook's rate limit
+	// before they started.
+	Throttled int64 `json:"throttled"`
 }
 
 // Secret is a webhook signing secret ("whsec_" + base64). A webhook has one
@@ -272,8 +326,17 @@ type Delivery struct {
 	NextAttemptAt  *time.Time     `json:"next_attempt_at"`
 	LastStatusCode int            `json:"last_status_code,omitempty"`
 	LastError      string         `json:"last_error,omitempty"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
+	// Sequence is the delivery's place in its FIFO webhook's order (the
+	// order its event committed in); 0 for a webhook without ordering.
+	Sequence int64 `json:"sequence,omitempty"`
+	// OrderingKey is the value of the webhook's ordering key in the
+	// event: deliveries with the same key leave in Sequence order.
+	OrderingKey string `json:"ordering_key,omitempty"`
+	// BlockedBy names the delivery at the head of this one's ordering key
+	// while this one waits behind it (pending FIFO deliveries only).
+	BlockedBy string    `json:"blocked_by,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // ErrorClass names why an attempt failed, for filtering and metrics.

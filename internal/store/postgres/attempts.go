@@ -47,13 +47,14 @@ const (
 			AND (r.lease_until IS NULL OR d.next_attempt_at = r.lease_until)
 		RETURNING d.id`
 	qWebhookStats = `UPDATE webhooks w SET stat_attempts = w.stat_attempts + r.attempts,
+		stat_throttled = w.stat_throttled + r.throttled,
 		stat_succeeded = w.stat_succeeded + r.succeeded, stat_failed = w.stat_failed + r.failed,
 		last_success_at = COALESCE(r.last_ok, w.last_success_at),
 		last_failure_at = COALESCE(r.last_fail, w.last_failure_at),
 		failing_since = CASE WHEN r.had_ok THEN r.since ELSE COALESCE(w.failing_since, r.since) END
 		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::timestamptz[],
-			$6::timestamptz[], $7::bool[], $8::timestamptz[])
-			AS r (id, attempts, succeeded, failed, last_ok, last_fail, had_ok, since)
+			$6::timestamptz[], $7::bool[], $8::timestamptz[], $9::bigint[])
+			AS r (id, attempts, succeeded, failed, last_ok, last_fail, had_ok, since, throttled)
 		WHERE w.id = r.id`
 	qWebhooksDisable = `UPDATE webhooks w SET active = false, disabled_reason = r.reason, updated_at = r.at
 		FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS r (id, reason, at)
@@ -75,6 +76,7 @@ func headerJSON(h http.Header) string {
 // backend, whose rules this follows exactly.
 type statDelta struct {
 	attempts, succeeded, failed int64
+	throttled                   int64
 	lastOK, lastFail            *time.Time
 	// failing_since is "the first failed attempt after the last success":
 	// okStart is the start of the batch's latest success, fails the
@@ -242,7 +244,18 @@ func (s *Store) queueStats(b *pgx.Batch, results []store.AttemptResult, moved ma
 			d = &statDelta{}
 			stats[a.WebhookID] = d
 		}
+		if a.ErrorClass == webhook.ErrClassCancelled {
+			// No request was made: only the delivery's end counts, as in
+			// the SQLite backend (see store.AttemptResult).
+			if moved[r] {
+				d.failed++
+			}
+			continue
+		}
 		d.attempts++
+		if r.Throttled {
+			d.throttled++
+		}
 		end := a.StartedAt.Add(time.Duration(a.DurationMS * float64(time.Millisecond))).Truncate(time.Microsecond)
 		if a.Success() {
 			d.lastOK = later(d.lastOK, end)
@@ -264,7 +277,7 @@ func (s *Store) queueStats(b *pgx.Batch, results []store.AttemptResult, moved ma
 		}
 	}
 	var ids []string
-	var attempts, succeeded, failed []int64
+	var attempts, succeeded, failed, throttled []int64
 	var lastOK, lastFail, since []*time.Time
 	var hadOK []bool
 	for id, d := range stats {
@@ -272,8 +285,9 @@ func (s *Store) queueStats(b *pgx.Batch, results []store.AttemptResult, moved ma
 		succeeded, failed = append(succeeded, d.succeeded), append(failed, d.failed)
 		lastOK, lastFail = append(lastOK, d.lastOK), append(lastFail, d.lastFail)
 		hadOK, since = append(hadOK, d.okStart != nil), append(since, d.failingSince())
+		throttled = append(throttled, d.throttled)
 	}
-	b.Queue(qWebhookStats, ids, attempts, succeeded, failed, lastOK, lastFail, hadOK, since)
+	b.Queue(qWebhookStats, ids, attempts, succeeded, failed, lastOK, lastFail, hadOK, since, throttled)
 	if len(disable) == 0 {
 		return
 	}

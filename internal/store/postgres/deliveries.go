@@ -2,18 +2,20 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/filter"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
 const deliveryColumns = `id, tenant, event_id, event_type, webhook_id, status, attempts,
-	next_attempt_at, last_status_code, last_error, created_at, updated_at, lease_owner`
+	next_attempt_at, last_status_code, last_error, created_at, updated_at, lease_owner, seq, ordering_key`
 
 // scanDelivery reads a delivery. A leased row's next_attempt_at column
 // holds its lease end: that is the lease, not a next attempt (one is
@@ -21,9 +23,13 @@ const deliveryColumns = `id, tenant, event_id, event_type, webhook_id, status, a
 func scanDelivery(r scanner) (webhook.Delivery, error) {
 	var d webhook.Delivery
 	var status string
-	var owner *string
+	var owner, key *string
+	var seq *int64
 	err := r.Scan(&d.ID, &d.Tenant, &d.EventID, &d.EventType, &d.WebhookID, &status, &d.Attempts,
-		&d.NextAttemptAt, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &owner)
+		&d.NextAttemptAt, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &owner, &seq, &key)
+	if seq != nil && key != nil {
+		d.Sequence, d.OrderingKey = *seq, *key
+	}
 	d.Status = webhook.DeliveryStatus(status)
 	d.NextAttemptAt = utcPtr(d.NextAttemptAt)
 	if owner != nil {
@@ -37,7 +43,12 @@ func scanDelivery(r scanner) (webhook.Delivery, error) {
 func (s *Store) DeliveryGet(ctx context.Context, scope auth.Scope, id string) (webhook.Delivery, error) {
 	d, err := scanDelivery(s.pool.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`+inScope("tenant", 2),
 		id, scope.All(), scope.Tenant()))
-	return d, s.notFound(err, "delivery")
+	if err != nil {
+		return d, s.notFound(err, "delivery")
+	}
+	ds := []webhook.Delivery{d}
+	err = s.fillBlockedBy(ctx, ds)
+	return ds[0], err
 }
 
 // DeliveryList implements store.DeliveryStore.
@@ -74,8 +85,20 @@ func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (s
 		page.Deliveries = page.Deliveries[:limit]
 		page.Next = page.Deliveries[limit-1].ID
 	}
-	return page, nil
+	return page, s.fillBlockedBy(ctx, page.Deliveries)
 }
+
+// fifoHead holds for a delivery of the deliveries row being claimed
+// that may go now as far as ordering goes: one without a sequence, or
+// the head of its ordering key, that is no pending delivery of the key
+// comes before it or is out under a live lease ($1 is now). The second
+// keeps one in flight per key even when an earlier delivery is sent again
+// by hand; an expired lease does not count, so a dead instance's head
+// blocks nothing once its lease is over (it is due itself then).
+const fifoHead = `(seq IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p
+		WHERE p.webhook_id = deliveries.webhook_id AND p.ordering_key = deliveries.ordering_key
+			AND p.status = 'pending' AND p.seq IS NOT NULL AND p.id <> deliveries.id
+			AND (p.seq < deliveries.seq OR (p.lease_owner IS NOT NULL AND p.next_attempt_at > $1))))`
 
 // qClaim leases due deliveries in one statement: first those that came
 // due since $8, newest first, then older ones, oldest first (two range
@@ -89,6 +112,7 @@ const qClaim = `WITH recent AS (
 		WHERE status = 'pending' AND next_attempt_at <= $1 AND next_attempt_at >= $8
 			AND webhook_id <> ALL ($2::text[])
 			AND ($6::int <= 1 OR abs(hashtext(webhook_id)::bigint) % $6::int = $7::int)
+			AND ` + fifoHead + `
 		ORDER BY next_attempt_at DESC, id DESC
 		LIMIT $3
 		FOR UPDATE SKIP LOCKED
@@ -96,6 +120,7 @@ const qClaim = `WITH recent AS (
 		SELECT id, next_attempt_at AS due_at FROM deliveries
 		WHERE status = 'pending' AND next_attempt_at < $8 AND webhook_id <> ALL ($2::text[])
 			AND ($6::int <= 1 OR abs(hashtext(webhook_id)::bigint) % $6::int = $7::int)
+			AND ` + fifoHead + `
 		ORDER BY next_attempt_at, id
 		LIMIT greatest(0, $3 - (SELECT count(*) FROM recent))
 		FOR UPDATE SKIP LOCKED
@@ -107,10 +132,11 @@ const qClaim = `WITH recent AS (
 		UPDATE deliveries d SET lease_owner = $4, next_attempt_at = $5
 		FROM due WHERE d.id = due.id
 		RETURNING d.id, d.tenant, d.event_id, d.event_type, d.webhook_id, d.status, d.attempts,
-			d.next_attempt_at, d.last_status_code, d.last_error, d.created_at, d.updated_at, due.due_at, due.part
+			d.next_attempt_at, d.last_status_code, d.last_error, d.created_at, d.updated_at, due.due_at, due.part,
+			d.seq, d.ordering_key
 	)
 	SELECT c.id, c.tenant, c.event_id, c.event_type, c.webhook_id, c.status, c.attempts,
-		c.next_attempt_at, c.last_status_code, c.last_error, c.created_at, c.updated_at,
+		c.next_attempt_at, c.last_status_code, c.last_error, c.created_at, c.updated_at, c.seq, c.ordering_key,
 		e.id, e.tenant, e.type, e.data, e.idempotency_key, e.created_at, e.trace_parent
 	FROM claimed c JOIN events e ON e.id = c.event_id
 	ORDER BY c.part, CASE WHEN c.part = 0 THEN c.due_at END DESC, CASE WHEN c.part = 0 THEN c.id END DESC, c.due_at, c.id`
@@ -137,11 +163,12 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 		var t store.Task
 		d, e := &t.Delivery, &t.Event
 		var status string
-		var key, trace *string
+		var key, trace, okey *string
+		var seq *int64
 		var data []byte
 		var until time.Time
 		err := r.Scan(&d.ID, &d.Tenant, &d.EventID, &d.EventType, &d.WebhookID, &status, &d.Attempts,
-			&until, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt,
+			&until, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &seq, &okey,
 			&e.ID, &e.Tenant, &e.Type, &data, &key, &e.CreatedAt, &trace)
 		d.Status = webhook.DeliveryStatus(status)
 		t.Lease = store.Lease{Owner: p.Lease.Owner, Until: until.UTC()}
@@ -152,6 +179,9 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 		}
 		if trace != nil {
 			e.TraceParent = *trace
+		}
+		if seq != nil && okey != nil {
+			d.Sequence, d.OrderingKey = *seq, *okey
 		}
 		return t, err
 	})
@@ -272,22 +302,25 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 	n := 0
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		n = 0
-		var tenant string
+		var tenant, ordering, keyPath string
 		var events []string
-		var filter []byte
+		var flt []byte
 		// KEY SHARE, as at ingest: a concurrent delete waits, then fails
 		// what is made here.
-		err := tx.QueryRow(ctx, `SELECT tenant, events, filter FROM webhooks WHERE id = $1`+inScope("tenant", 2)+` FOR KEY SHARE`,
-			webhookID, scope.All(), scope.Tenant()).Scan(&tenant, &events, &filter)
+		err := tx.QueryRow(ctx, `SELECT tenant, events, filter, ordering, ordering_key FROM webhooks
+			WHERE id = $1`+inScope("tenant", 2)+` FOR KEY SHARE`,
+			webhookID, scope.All(), scope.Tenant()).Scan(&tenant, &events, &flt, &ordering, &keyPath)
 		if err != nil {
 			return s.notFound(err, "webhook")
 		}
 		if len(events) == 0 {
 			return nil
 		}
-		// An event's data is read only when the webhook's filter needs it.
+		// An event's data is read only when the webhook's filter or
+		// ordering key needs it.
+		fifo := ordering == webhook.OrderingFIFO
 		cols := `id, type, NULL::bytea, NULL::timestamptz`
-		if len(filter) > 0 {
+		if len(flt) > 0 || fifo {
 			cols = `id, type, data, created_at`
 		}
 		q := `SELECT ` + cols + ` FROM events WHERE tenant = $1 AND created_at >= $2`
@@ -304,17 +337,26 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 			return err
 		}
 		var ids, types []string
+		var keys []*string // the ordering key of each, for a FIFO webhook
 		var ev webhook.Event
 		var created *time.Time
 		if _, err := pgx.ForEachRow(rows, []any{&ev.ID, &ev.Type, &ev.Data, &created}, func() error {
-			// The webhook's filter decides, as at publish time.
-			if len(filter) > 0 {
+			var judge *filter.Judge
+			if created != nil {
 				ev.Tenant, ev.CreatedAt = tenant, *created
-				if !s.filters.For(ev).Passes(filter) {
-					return nil
-				}
+				judge = s.filters.For(ev)
+			}
+			// The webhook's filter decides, as at publish time.
+			if len(flt) > 0 && !judge.Passes(flt) {
+				return nil
 			}
 			ids, types = append(ids, ev.ID), append(types, ev.Type)
+			if fifo {
+				k := judge.Key(keyPath)
+				keys = append(keys, &k)
+			} else {
+				keys = append(keys, nil)
+			}
 			return nil
 		}); err != nil {
 			return err
@@ -323,16 +365,26 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 			return nil
 		}
 		var b pgx.Batch
+		if fifo {
+			// Replayed deliveries go after every one numbered so far, in
+			// the events' order (see fifo.go).
+			b.Queue(qSequencesTake, []string{webhookID}, []int64{int64(len(ids))})
+		}
 		for chunk := range slices.Chunk(ids, replayChunk) {
 			dids := make([]string, len(chunk))
+			ranks := make([]int64, len(chunk))
 			for i := range dids {
 				dids[i] = webhook.NewID(webhook.PrefixDelivery)
+				ranks[i] = int64(n + i + 1)
 			}
 			b.Queue(`INSERT INTO deliveries (id, tenant, event_id, event_type, webhook_id, status,
-				next_attempt_at, created_at, updated_at)
-				SELECT d.id, $4, d.event_id, d.event_type, $5, 'pending', $6, $6, $6
-				FROM unnest($1::text[], $2::text[], $3::text[]) AS d (id, event_id, event_type)`,
-				dids, chunk, types[n:n+len(chunk)], tenant, webhookID, now)
+				next_attempt_at, created_at, updated_at, seq, ordering_key)
+				SELECT d.id, $4, d.event_id, d.event_type, $5, 'pending', $6, $6, $6,
+					CASE WHEN d.fkey IS NOT NULL THEN
+						(SELECT f.last FROM fifo_sequences f WHERE f.webhook_id = $5) - $9 + d.rank END, d.fkey
+				FROM unnest($1::text[], $2::text[], $3::text[], $7::text[], $8::bigint[])
+					AS d (id, event_id, event_type, fkey, rank)`,
+				dids, chunk, types[n:n+len(chunk)], tenant, webhookID, now, keys[n:n+len(chunk)], ranks, int64(len(ids)))
 			n += len(chunk)
 		}
 		queueCountDeliveries(&b, []string{webhookID}, n)
@@ -364,4 +416,29 @@ func (s *Store) DeliveryCounts(ctx context.Context) (map[webhook.DeliveryStatus]
 		return nil, s.fail(err)
 	}
 	return out, nil
+}
+
+// fillBlockedBy sets BlockedBy of the pending FIFO deliveries among ds:
+// the head of their ordering key when it is not themselves.
+func (s *Store) fillBlockedBy(ctx context.Context, ds []webhook.Delivery) error {
+	var b pgx.Batch
+	for i := range ds {
+		d := &ds[i]
+		if d.Status != webhook.DeliveryPending || d.Sequence == 0 {
+			continue
+		}
+		b.Queue(`SELECT id FROM deliveries WHERE webhook_id = $1 AND ordering_key = $2 AND status = 'pending'
+			AND seq IS NOT NULL AND seq < $3 ORDER BY seq LIMIT 1`, d.WebhookID, d.OrderingKey, d.Sequence).
+			QueryRow(func(row pgx.Row) error {
+				err := row.Scan(&d.BlockedBy)
+				if errors.Is(err, pgx.ErrNoRows) {
+					return nil
+				}
+				return err
+			})
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return s.fail(s.pool.SendBatch(ctx, &b).Close())
 }

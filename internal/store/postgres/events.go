@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/filter"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -25,7 +26,7 @@ const (
 	// to its type, once the event ($3) is stored by this transaction. KEY
 	// SHARE, the lock a foreign key takes, keeps them from being deleted
 	// until commit and blocks no other ingest.
-	qMatch = `SELECT w.id, w.filter FROM webhooks w
+	qMatch = `SELECT w.id, w.filter, w.ordering, w.ordering_key FROM webhooks w
 		WHERE w.tenant = $1 AND w.active
 		  AND w.id IN (SELECT s.webhook_id FROM subscriptions s WHERE s.tenant = $1 AND s.event_type IN ($2, $4))
 		  AND EXISTS (SELECT 1 FROM events e WHERE e.id = $3)
@@ -33,16 +34,19 @@ const (
 		FOR KEY SHARE OF w`
 	// qDeliveriesInsert stores a delivery per (id, webhook_id) pair. The
 	// ones whose webhook is in the caller's shard ($9 shards, shard $10)
-	// are leased to $7 until $6; the others are due at once ($8) for
-	// their shard's owner to claim.
+	// are leased to $7 until $6 (a FIFO one only as its key's head, see
+	// fifo.go); the others are due at once ($8) for their shard's owner
+	// to claim. $12-$15 are the fifoRows columns.
 	qDeliveriesInsert = `INSERT INTO deliveries (id, tenant, event_id, event_type, webhook_id, status,
-		next_attempt_at, lease_owner, created_at, updated_at)
+		next_attempt_at, lease_owner, created_at, updated_at, seq, ordering_key)
 		SELECT d.id, $3, $4, $5, d.webhook_id, 'pending',
-			CASE WHEN l.mine THEN $6::timestamptz ELSE $8::timestamptz END, CASE WHEN l.mine THEN $7::text END, $8, $8
-		FROM unnest($1::text[], $2::text[]) AS d (id, webhook_id),
+			CASE WHEN l.mine THEN $6::timestamptz ELSE $8::timestamptz END, CASE WHEN l.mine THEN $7::text END, $8, $8,
+			` + fifoSeq + `, d.fkey
+		FROM unnest($1::text[], $2::text[], $12::text[], $13::int[], $14::int[], $15::bool[])
+				AS d (id, webhook_id, fkey, rank, cnt, first),
 			LATERAL (SELECT $7::text IS NOT NULL AND ($9::int <= 1 OR abs(hashtext(d.webhook_id)::bigint) % $9::int = $10::int)
-				AND NOT (d.webhook_id = ANY ($11::text[])) AS mine) l
-		RETURNING id, lease_owner IS NOT NULL`
+				AND NOT (d.webhook_id = ANY ($11::text[])) AND ` + fifoMayLease + ` AS mine) l
+		RETURNING id, lease_owner IS NOT NULL, seq`
 )
 
 // counterShards is how many rows stats.deliveries of a webhook is spread
@@ -91,7 +95,7 @@ func (s *Store) eventCreateOne(ctx context.Context, p store.EventCreateParams) (
 		}
 		var b pgx.Batch
 		queueDeliveries(&b, p, &res, hooks)
-		queueCountDeliveries(&b, hooks, 1)
+		queueCountDeliveries(&b, matchedIDs(hooks), 1)
 		return tx.SendBatch(ctx, &b).Close()
 	})
 	if err != nil {
@@ -121,7 +125,7 @@ func (s *Store) eventCreateOne(ctx context.Context, p store.EventCreateParams) (
 // or, when its idempotency key is held by an event created since
 // p.IdempotencySince, stores nothing and returns that event's ID. ensured
 // says the transaction made sure the tenant has a row.
-func (s *Store) insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateParams) (hooks []string, dupID string, ensured bool, err error) {
+func (s *Store) insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateParams) (hooks []matched, dupID string, ensured bool, err error) {
 	ev := p.Event
 	var key, trace *string
 	if ev.IdempotencyKey != "" {
@@ -144,11 +148,12 @@ func (s *Store) insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateP
 		b.Queue(qMatch, ev.Tenant, ev.Type, ev.ID, webhook.Wildcard(ev.Type)).Query(func(rows pgx.Rows) error {
 			hooks = hooks[:0]
 			judge := s.filters.For(ev)
-			var id string
+			var m matched
 			var filter []byte
-			_, err := pgx.ForEachRow(rows, []any{&id, &filter}, func() error {
+			var ordering string
+			_, err := pgx.ForEachRow(rows, []any{&m.id, &filter, &ordering, &m.key}, func() error {
 				if judge.Passes(filter) {
-					hooks = append(hooks, id)
+					hooks = append(hooks, m.of(judge, ordering))
 				}
 				return nil
 			})
@@ -277,4 +282,31 @@ func (s *Store) EventList(ctx context.Context, p store.EventListParams) (store.E
 func (s *Store) EventSamples(ctx context.Context, scope auth.Scope, tenant, eventType string, limit int) ([]webhook.Event, error) {
 	return s.events(ctx, `SELECT `+eventColumns+` FROM events WHERE tenant = $1 AND type = $2`+inScope("tenant", 4)+`
 		ORDER BY id DESC LIMIT $3`, tenant, eventType, max(limit, 0), scope.All(), scope.Tenant())
+}
+
+// matched is a webhook an event goes to: with FIFO ordering, under key.
+type matched struct {
+	id   string
+	fifo bool
+	key  string
+}
+
+// of completes a match read as (id, key path) with the webhook's
+// ordering: the event's key when FIFO.
+func (m matched) of(judge *filter.Judge, ordering string) matched {
+	m.fifo = ordering == webhook.OrderingFIFO
+	if m.fifo {
+		m.key = judge.Key(m.key)
+	} else {
+		m.key = ""
+	}
+	return m
+}
+
+func matchedIDs(ms []matched) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.id
+	}
+	return out
 }

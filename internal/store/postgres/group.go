@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -165,7 +166,7 @@ const (
 	// active webhooks of each event's tenant subscribed to its type or
 	// its wildcard, by the event's position (from 1), locked in ID order,
 	// with each webhook's payload filter.
-	qGroupMatch = `SELECT e.i, w.id, w.filter FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e (tenant, type, wild, i),
+	qGroupMatch = `SELECT e.i, w.id, w.filter, w.ordering, w.ordering_key FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS e (tenant, type, wild, i),
 			webhooks w
 		WHERE w.tenant = e.tenant AND w.active
 		  AND w.id IN (SELECT s.webhook_id FROM subscriptions s WHERE s.tenant = e.tenant AND s.event_type IN (e.type, e.wild))
@@ -175,15 +176,17 @@ const (
 	// delivery, each with its event's lease request ($6 owner, NULL when
 	// unleased; $7 shards and $8 shard; $9 the webhook's lane was full).
 	qGroupDeliveriesInsert = `INSERT INTO deliveries (id, tenant, event_id, event_type, webhook_id, status,
-		next_attempt_at, lease_owner, created_at, updated_at)
+		next_attempt_at, lease_owner, created_at, updated_at, seq, ordering_key)
 		SELECT d.id, d.tenant, d.event_id, d.event_type, d.webhook_id, 'pending',
-			CASE WHEN l.mine THEN d.until ELSE d.created END, CASE WHEN l.mine THEN d.owner END, d.created, d.created
+			CASE WHEN l.mine THEN d.until ELSE d.created END, CASE WHEN l.mine THEN d.owner END, d.created, d.created,
+			` + fifoSeq + `, d.fkey
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[],
-				$9::bool[], $10::timestamptz[], $11::timestamptz[])
-			AS d (id, webhook_id, tenant, event_id, event_type, owner, shards, shard, skip, until, created),
+				$9::bool[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::int[], $14::int[], $15::bool[])
+			AS d (id, webhook_id, tenant, event_id, event_type, owner, shards, shard, skip, until, created,
+				fkey, rank, cnt, first),
 			LATERAL (SELECT d.owner IS NOT NULL AND (d.shards <= 1 OR abs(hashtext(d.webhook_id)::bigint) % d.shards = d.shard)
-				AND NOT d.skip AS mine) l
-		RETURNING id, lease_owner IS NOT NULL`
+				AND NOT d.skip AND ` + fifoMayLease + ` AS mine) l
+		RETURNING id, lease_owner IS NOT NULL, seq`
 )
 
 // groupTx stores every event of group in one transaction of two
@@ -226,9 +229,9 @@ func (s *Store) groupTx(ctx context.Context, group []*ingestReq, shard int16) ([
 	slices.Sort(strict)
 
 	var irregular bool
-	var hooks [][]string
+	var hooks [][]matched
 	first := func(b *pgx.Batch) {
-		irregular, hooks = false, make([][]string, n)
+		irregular, hooks = false, make([][]matched, n)
 		if len(ensure) > 0 {
 			b.Queue(`INSERT INTO tenants (id, name, created_at, updated_at)
 				SELECT t, t, at, at FROM unnest($1::text[], $2::timestamptz[]) AS n (t, at) ORDER BY t
@@ -253,21 +256,20 @@ func (s *Store) groupTx(ctx context.Context, group []*ingestReq, shard int16) ([
 		})
 		b.Queue(qGroupMatch, tenants, types, wilds).Query(func(rows pgx.Rows) error {
 			var i int64
-			var id string
+			var m matched
 			var flt []byte
+			var ordering string
 			// A filter decides per event; each event's envelope is built
-			// once, by the first filter that needs it.
+			// once, by the first filter or ordering key that needs it.
 			judges := make([]*filter.Judge, n)
-			_, err := pgx.ForEachRow(rows, []any{&i, &id, &flt}, func() error {
-				if len(flt) > 0 {
-					if judges[i-1] == nil {
-						judges[i-1] = s.filters.For(group[i-1].p.Event)
-					}
-					if !judges[i-1].Passes(flt) {
-						return nil
-					}
+			_, err := pgx.ForEachRow(rows, []any{&i, &m.id, &flt, &ordering, &m.key}, func() error {
+				if judges[i-1] == nil && (len(flt) > 0 || ordering == webhook.OrderingFIFO) {
+					judges[i-1] = s.filters.For(group[i-1].p.Event)
 				}
-				hooks[i-1] = append(hooks[i-1], id)
+				if len(flt) > 0 && !judges[i-1].Passes(flt) {
+					return nil
+				}
+				hooks[i-1] = append(hooks[i-1], m.of(judges[i-1], ordering))
 				return nil
 			})
 			return err
@@ -281,10 +283,11 @@ func (s *Store) groupTx(ctx context.Context, group []*ingestReq, shard int16) ([
 		counts := map[string]int64{}
 		for i, r := range group {
 			r.res = store.EventCreateResult{Event: r.p.Event}
-			slices.Sort(hooks[i]) // the order qMatch gives the one-event path
+			// The order qMatch gives the one-event path.
+			slices.SortFunc(hooks[i], func(a, b matched) int { return strings.Compare(a.id, b.id) })
 			d.add(r, hooks[i])
 			for _, h := range hooks[i] {
-				counts[h]++
+				counts[h.id]++
 			}
 		}
 		if len(counts) > 0 {
@@ -306,12 +309,13 @@ type groupDeliveries struct {
 	shards, shard                         []int32
 	skip                                  []bool
 	until, created                        []time.Time
+	fifo                                  fifoRows
 	req                                   []*ingestReq // of each row
 	index                                 []int        // into its request's Deliveries
 }
 
 // add adds r's deliveries to hooks, and fills r's result but for leases.
-func (d *groupDeliveries) add(r *ingestReq, hooks []string) {
+func (d *groupDeliveries) add(r *ingestReq, hooks []matched) {
 	ev := r.p.Event
 	var lr store.LeaseRequest
 	var owner *string
@@ -320,12 +324,17 @@ func (d *groupDeliveries) add(r *ingestReq, hooks []string) {
 		owner = &r.p.Lease.Lease.Owner
 	}
 	r.res.Deliveries = make([]webhook.Delivery, len(hooks))
-	for i, h := range hooks {
+	for i, m := range hooks {
+		h := m.id
 		id := webhook.NewID(webhook.PrefixDelivery)
 		r.res.Deliveries[i] = webhook.Delivery{
 			ID: id, Tenant: ev.Tenant, EventID: ev.ID, EventType: ev.Type, WebhookID: h,
 			Status: webhook.DeliveryPending, CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt,
 		}
+		if m.fifo {
+			r.res.Deliveries[i].OrderingKey = m.key
+		}
+		d.fifo.add(h, m.fifo, m.key)
 		d.id, d.webhook, d.tenant = append(d.id, id), append(d.webhook, h), append(d.tenant, ev.Tenant)
 		d.event, d.eventType, d.owner = append(d.event, ev.ID), append(d.eventType, ev.Type), append(d.owner, owner)
 		d.shards, d.shard = append(d.shards, int32(lr.Shards)), append(d.shard, int32(lr.Shard))
@@ -337,19 +346,26 @@ func (d *groupDeliveries) add(r *ingestReq, hooks []string) {
 // queue queues the insert; when it has run, each request's result says
 // which deliveries are leased (its Leased) and when the others are due.
 func (d *groupDeliveries) queue(b *pgx.Batch) {
+	d.fifo.queueTake(b)
 	b.Queue(qGroupDeliveriesInsert, d.id, d.webhook, d.tenant, d.event, d.eventType, d.owner,
-		d.shards, d.shard, d.skip, d.until, d.created).Query(func(rows pgx.Rows) error {
+		d.shards, d.shard, d.skip, d.until, d.created, d.fifo.key, d.fifo.rank, d.fifo.counts(), d.fifo.first).Query(func(rows pgx.Rows) error {
 		leased := make(map[string]bool, len(d.id))
+		seqs := map[string]int64{}
 		var id string
 		var mine bool
-		if _, err := pgx.ForEachRow(rows, []any{&id, &mine}, func() error {
+		var seq *int64
+		if _, err := pgx.ForEachRow(rows, []any{&id, &mine, &seq}, func() error {
 			leased[id] = mine
+			if seq != nil {
+				seqs[id] = *seq
+			}
 			return nil
 		}); err != nil {
 			return err
 		}
 		for k, id := range d.id {
 			r, i := d.req[k], d.index[k]
+			r.res.Deliveries[i].Sequence = seqs[id]
 			if leased[id] {
 				r.res.Leased = append(r.res.Leased, store.Task{Delivery: r.res.Deliveries[i], Event: r.p.Event, Lease: r.p.Lease.Lease})
 				continue
@@ -370,7 +386,7 @@ func needsWake(res store.EventCreateResult) bool {
 
 // queueDeliveries queues the insert of p's deliveries to hooks, leased as
 // p's lease request says, and fills res when the batch runs.
-func queueDeliveries(b *pgx.Batch, p store.EventCreateParams, res *store.EventCreateResult, hooks []string) {
+func queueDeliveries(b *pgx.Batch, p store.EventCreateParams, res *store.EventCreateResult, hooks []matched) {
 	ev := p.Event
 	due, owner := ev.CreatedAt, (*string)(nil)
 	var lr store.LeaseRequest
@@ -380,29 +396,41 @@ func queueDeliveries(b *pgx.Batch, p store.EventCreateParams, res *store.EventCr
 	}
 	ids := make([]string, len(hooks))
 	res.Deliveries = make([]webhook.Delivery, len(hooks))
-	for i, h := range hooks {
+	var fifo fifoRows
+	for i, m := range hooks {
 		ids[i] = webhook.NewID(webhook.PrefixDelivery)
 		res.Deliveries[i] = webhook.Delivery{
-			ID: ids[i], Tenant: ev.Tenant, EventID: ev.ID, EventType: ev.Type, WebhookID: h,
+			ID: ids[i], Tenant: ev.Tenant, EventID: ev.ID, EventType: ev.Type, WebhookID: m.id,
 			Status: webhook.DeliveryPending, CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt,
 		}
+		if m.fifo {
+			res.Deliveries[i].OrderingKey = m.key
+		}
+		fifo.add(m.id, m.fifo, m.key)
 	}
-	b.Queue(qDeliveriesInsert, ids, hooks, ev.Tenant, ev.ID, ev.Type, due, owner, ev.CreatedAt,
-		lr.Shards, lr.Shard, nonNilStrings(lr.Skip)).Query(func(rows pgx.Rows) error {
+	fifo.queueTake(b)
+	b.Queue(qDeliveriesInsert, ids, fifo.hook, ev.Tenant, ev.ID, ev.Type, due, owner, ev.CreatedAt,
+		lr.Shards, lr.Shard, nonNilStrings(lr.Skip), fifo.key, fifo.rank, fifo.counts(), fifo.first).Query(func(rows pgx.Rows) error {
 		leased := make(map[string]bool, len(ids))
+		seqs := map[string]int64{}
 		for rows.Next() {
 			var id string
 			var mine bool
-			if err := rows.Scan(&id, &mine); err != nil {
+			var seq *int64
+			if err := rows.Scan(&id, &mine, &seq); err != nil {
 				return err
 			}
 			leased[id] = mine
+			if seq != nil {
+				seqs[id] = *seq
+			}
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
 		res.Leased = res.Leased[:0]
 		for i, id := range ids {
+			res.Deliveries[i].Sequence = seqs[id]
 			if leased[id] {
 				res.Leased = append(res.Leased, store.Task{Delivery: res.Deliveries[i], Event: ev, Lease: lr.Lease})
 				continue

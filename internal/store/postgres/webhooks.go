@@ -20,7 +20,8 @@ const webhookColumns = `w.id, w.tenant, w.name, w.url, w.description, w.events, 
 	w.format, w.integration, w.disabled_reason, w.created_at, w.updated_at,
 	(SELECT COALESCE(sum(c.deliveries), 0)::bigint FROM webhook_counters c WHERE c.webhook_id = w.id),
 	w.stat_attempts, w.stat_succeeded, w.stat_failed, w.last_success_at, w.last_failure_at, w.failing_since,
-	w.destination_type, w.secret_headers, w.filter, w.signature, w.destination`
+	w.destination_type, w.secret_headers, w.filter, w.signature, w.destination,
+	w.ordering, w.ordering_key, w.rate_per_second, w.rate_per_minute, w.stat_throttled`
 
 // scanWebhook reads a row of webhookColumns; sealer opens the sealed
 // destination URL.
@@ -29,10 +30,12 @@ func scanWebhook(sealer store.Sealer, r scanner) (webhook.Webhook, error) {
 	var format string
 	var filter, dest *string
 	var headers []byte
+	var perSecond, perMinute int
 	err := r.Scan(&w.ID, &w.Tenant, &w.Name, &w.URL, &w.Description, &w.Events, &w.Active, &headers,
 		&format, &w.Integration, &w.DisabledReason, &w.CreatedAt, &w.UpdatedAt, &w.Stats.Deliveries,
 		&w.Stats.Attempts, &w.Stats.Succeeded, &w.Stats.Failed, &w.Stats.LastSuccessAt,
-		&w.Stats.LastFailureAt, &w.Stats.FailingSince, &w.Destination.Type, &w.SecretHeaders, &filter, &w.Signature, &dest)
+		&w.Stats.LastFailureAt, &w.Stats.FailingSince, &w.Destination.Type, &w.SecretHeaders, &filter, &w.Signature, &dest,
+		&w.Ordering, &w.OrderingKey, &perSecond, &perMinute, &w.Stats.Throttled)
 	if err != nil {
 		return w, err
 	}
@@ -48,6 +51,7 @@ func scanWebhook(sealer store.Sealer, r scanner) (webhook.Webhook, error) {
 		return w, fmt.Errorf("webhook %s: %w", w.ID, err)
 	}
 	w.Format = webhook.Format(format)
+	w.RateLimit = store.RateLimitOf(perSecond, perMinute)
 	w.CreatedAt, w.UpdatedAt = w.CreatedAt.UTC(), w.UpdatedAt.UTC()
 	w.Stats.LastSuccessAt, w.Stats.LastFailureAt = utcPtr(w.Stats.LastSuccessAt), utcPtr(w.Stats.LastFailureAt)
 	w.Stats.FailingSince = utcPtr(w.Stats.FailingSince)
@@ -104,16 +108,19 @@ func queueSubscriptions(b *pgx.Batch, id string, events []string) {
 // WebhookCreate implements store.WebhookStore.
 func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret string) error {
 	sealed := s.sealer.Seal(secret)
+	perSecond, perMinute := store.RateColumns(w)
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var b pgx.Batch
 		b.Queue(`INSERT INTO webhooks (id, tenant, name, url, description, events, active, headers, format,
 			integration, disabled_reason, secret, created_at, updated_at, destination_type, secret_headers, filter,
-			signature, destination)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+			signature, destination, ordering, ordering_key, rate_per_second, rate_per_minute)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+				$20, $21, $22, $23)`,
 			w.ID, w.Tenant, w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active,
 			sealHeaders(s.sealer, w.Headers), string(w.Format), w.Integration, w.DisabledReason, sealed,
 			w.CreatedAt, w.UpdatedAt, store.DestinationType(w), nonNilStrings(w.SecretHeaders), filterText(w.Filter),
-			store.SignatureScheme(w), s.destinationText(w.Destination))
+			store.SignatureScheme(w), s.destinationText(w.Destination), store.OrderingMode(w), w.OrderingKey,
+			perSecond, perMinute)
 		b.Queue(qTenantEnsure, w.Tenant, w.CreatedAt)
 		queueSubscriptions(&b, w.ID, w.Events)
 		s.queueWebhookNotice(&b, w.ID)
@@ -175,16 +182,23 @@ func (s *Store) webhooks(ctx context.Context, q string, args ...any) ([]webhook.
 
 // WebhookUpdate implements store.WebhookStore.
 func (s *Store) WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.Webhook) error {
+	perSecond, perMinute := store.RateColumns(w)
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var b pgx.Batch
 		b.Queue(`UPDATE webhooks SET name = $1, url = $2, description = $3, events = $4, active = $5,
 			headers = $6, format = $7, integration = $8, disabled_reason = $9, updated_at = $10,
-			destination_type = $11, secret_headers = $12, filter = $16, signature = $17, destination = $18
+			destination_type = $11, secret_headers = $12, filter = $16, signature = $17, destination = $18,
+			ordering = $19, ordering_key = $20, rate_per_second = $21, rate_per_minute = $22
 			WHERE id = $13`+inScope("tenant", 14),
 			w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active, sealHeaders(s.sealer, w.Headers),
 			string(w.Format), w.Integration, w.DisabledReason, w.UpdatedAt, store.DestinationType(w),
 			nonNilStrings(w.SecretHeaders), w.ID, scope.All(), scope.Tenant(), filterText(w.Filter), store.SignatureScheme(w),
-			s.destinationText(w.Destination)).Exec(mustAffect("webhook"))
+			s.destinationText(w.Destination), store.OrderingMode(w), w.OrderingKey, perSecond, perMinute).Exec(mustAffect("webhook"))
+		if store.OrderingMode(w) != webhook.OrderingFIFO {
+			// No ordering any more: what waits goes in parallel now.
+			b.Queue(`UPDATE deliveries SET seq = NULL, ordering_key = NULL
+				WHERE webhook_id = $1 AND status = 'pending' AND seq IS NOT NULL`, w.ID)
+		}
 		queueSubscriptions(&b, w.ID, w.Events)
 		s.queueWebhookNotice(&b, w.ID)
 		return tx.SendBatch(ctx, &b).Close()
@@ -203,6 +217,7 @@ func (s *Store) WebhookDelete(ctx context.Context, scope auth.Scope, id string) 
 		b.Queue(`UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL,
 			last_error = 'webhook deleted', updated_at = $2
 			WHERE webhook_id = $1 AND status = 'pending'`, id, now)
+		b.Queue(`DELETE FROM fifo_sequences WHERE webhook_id = $1`, id)
 		s.queueWebhookNotice(&b, id)
 		return tx.SendBatch(ctx, &b).Close()
 	})

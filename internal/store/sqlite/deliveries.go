@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -16,7 +17,7 @@ import (
 )
 
 const deliveryColumns = `id, tenant, event_id, event_type, webhook_id, status, attempts,
-	next_attempt_at, last_status_code, last_error, created_at, updated_at, lease_owner`
+	next_attempt_at, last_status_code, last_error, created_at, updated_at, lease_owner, seq, ordering_key`
 
 // scanDelivery reads a delivery. A leased row's next_attempt_at column
 // holds its lease end: that is the lease, not a next attempt (one is
@@ -32,9 +33,13 @@ func scanLeased(r scanner) (webhook.Delivery, store.Lease, error) {
 	var status string
 	var next sql.NullInt64
 	var created, updated int64
-	var owner sql.NullString
+	var owner, key sql.NullString
+	var seq sql.NullInt64
 	err := r.Scan(&d.ID, &d.Tenant, &d.EventID, &d.EventType, &d.WebhookID, &status, &d.Attempts,
-		&next, &d.LastStatusCode, &d.LastError, &created, &updated, &owner)
+		&next, &d.LastStatusCode, &d.LastError, &created, &updated, &owner, &seq, &key)
+	if seq.Valid && key.Valid {
+		d.Sequence, d.OrderingKey = seq.Int64, key.String
+	}
 	d.Status = webhook.DeliveryStatus(status)
 	d.CreatedAt, d.UpdatedAt = fromTS(created), fromTS(updated)
 	if owner.Valid && next.Valid {
@@ -48,7 +53,12 @@ func scanLeased(r scanner) (webhook.Delivery, store.Lease, error) {
 func (s *Store) DeliveryGet(ctx context.Context, scope auth.Scope, id string) (webhook.Delivery, error) {
 	d, err := scanDelivery(s.rdb.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = ?`+inScope,
 		id, scopeAll(scope), scope.Tenant()))
-	return d, notFound(err, "delivery")
+	if err != nil {
+		return d, notFound(err, "delivery")
+	}
+	ds := []webhook.Delivery{d}
+	err = s.fillBlockedBy(ctx, ds)
+	return ds[0], err
 }
 
 // DeliveryList implements store.DeliveryStore.
@@ -100,7 +110,25 @@ func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (s
 		page.Deliveries = page.Deliveries[:limit]
 		page.Next = page.Deliveries[limit-1].ID
 	}
-	return page, nil
+	return page, s.fillBlockedBy(ctx, page.Deliveries)
+}
+
+// fillBlockedBy sets BlockedBy of the pending FIFO deliveries among ds:
+// the head of their ordering key when it is not themselves.
+func (s *Store) fillBlockedBy(ctx context.Context, ds []webhook.Delivery) error {
+	for i := range ds {
+		d := &ds[i]
+		if d.Status != webhook.DeliveryPending || d.Sequence == 0 {
+			continue
+		}
+		err := s.rdb.QueryRowContext(ctx, `SELECT id FROM deliveries WHERE webhook_id = ? AND ordering_key = ?
+			AND status = 'pending' AND seq IS NOT NULL AND seq < ? ORDER BY seq LIMIT 1`,
+			d.WebhookID, d.OrderingKey, d.Sequence).Scan(&d.BlockedBy)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	return nil
 }
 
 const (
@@ -114,7 +142,7 @@ const (
 	qDeliveryResult = `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?,
 		lease_owner = NULL, last_status_code = ?, last_error = ?, updated_at = ?
 		WHERE id = ? AND status = 'pending' AND (? = '' OR lease_owner = ?) AND (? = 0 OR next_attempt_at = ?)`
-	qWebhookStats = `UPDATE webhooks SET stat_attempts = stat_attempts + ?,
+	qWebhookStats = `UPDATE webhooks SET stat_attempts = stat_attempts + ?, stat_throttled = stat_throttled + ?,
 		stat_succeeded = stat_succeeded + ?, stat_failed = stat_failed + ?,
 		last_success_at = COALESCE(?, last_success_at),
 		last_failure_at = COALESCE(?, last_failure_at),
@@ -135,6 +163,7 @@ func headerJSON(h http.Header) string {
 
 type statDelta struct {
 	attempts, succeeded, failed int64
+	throttled                   int64
 	lastOK, lastFail            sql.NullInt64
 	// failing_since is "the first failed attempt after the last success":
 	// lastOKStart is the start of the batch's latest success, failAfter
@@ -213,6 +242,9 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 				continue
 			}
 			d.attempts++
+			if r.Throttled {
+				d.throttled++
+			}
 			end := started + int64(a.DurationMS*1000)
 			if a.Success() {
 				d.lastOK = sql.NullInt64{Int64: max(end, d.lastOK.Int64), Valid: true}
@@ -240,7 +272,7 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 		}
 		for id, d := range stats {
 			hadOK, since := d.failingSince()
-			if _, err := s.exec(tx, qWebhookStats, d.attempts, d.succeeded, d.failed, d.lastOK,
+			if _, err := s.exec(tx, qWebhookStats, d.attempts, d.throttled, d.succeeded, d.failed, d.lastOK,
 				d.lastFail, boolInt(hadOK), since, since, id); err != nil {
 				return err
 			}
@@ -364,9 +396,11 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 	n := 0
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		n = 0
-		// An event's data is read only when the webhook's filter needs it.
+		// An event's data is read only when the webhook's filter or
+		// ordering key needs it.
+		fifo := w.Ordering == webhook.OrderingFIFO
 		cols := `id, type, NULL, 0`
-		if len(w.Filter) > 0 {
+		if len(w.Filter) > 0 || fifo {
 			cols = `id, type, data, created_at`
 		}
 		q := `SELECT ` + cols + ` FROM events WHERE tenant = ? AND created_at >= ?`
@@ -387,7 +421,7 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 		if err != nil {
 			return err
 		}
-		type ev struct{ id, typ string }
+		type ev struct{ id, typ, key string }
 		var evs []ev
 		for rows.Next() {
 			var e webhook.Event
@@ -399,8 +433,9 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 			}
 			// The webhook's filter decides, as at publish time.
 			e.Tenant, e.CreatedAt, e.Data = w.Tenant, fromTS(created), data
-			if s.filters.For(e).Passes(w.Filter) {
-				evs = append(evs, ev{e.ID, e.Type})
+			judge := s.filters.For(e)
+			if judge.Passes(w.Filter) {
+				evs = append(evs, ev{e.ID, e.Type, judge.Key(w.OrderingKey)})
 			}
 		}
 		rows.Close()
@@ -408,8 +443,18 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 			return err
 		}
 		for _, e := range evs {
+			// Replayed deliveries of a FIFO webhook go after every one
+			// numbered so far, in the events' order.
+			seq, key := any(nil), any(nil)
+			if fifo {
+				n, err := s.takeSequence(tx, w.ID)
+				if err != nil {
+					return err
+				}
+				seq, key = n, e.key
+			}
 			if _, err := s.exec(tx, qDeliveryInsert, webhook.NewID(webhook.PrefixDelivery), w.Tenant, e.id,
-				e.typ, w.ID, ts(now), nil, ts(now), ts(now)); err != nil {
+				e.typ, w.ID, ts(now), nil, ts(now), ts(now), seq, key); err != nil {
 				return err
 			}
 		}

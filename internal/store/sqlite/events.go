@@ -14,15 +14,25 @@ const (
 	qEventByKey  = `SELECT id, created_at FROM events WHERE tenant = ? AND idempotency_key = ?`
 	qEventInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at, trace_parent)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`
-	qMatch = `SELECT DISTINCT s.webhook_id, w.filter FROM subscriptions s JOIN webhooks w ON w.id = s.webhook_id
+	qMatch = `SELECT DISTINCT s.webhook_id, w.filter, w.ordering, w.ordering_key FROM subscriptions s
+		JOIN webhooks w ON w.id = s.webhook_id
 		WHERE s.tenant = ? AND s.event_type IN (?, ?) AND w.active = 1`
 	qDeliveryInsert = `INSERT INTO deliveries (id, tenant, event_id, event_type, webhook_id, status,
-		next_attempt_at, lease_owner, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`
+		next_attempt_at, lease_owner, created_at, updated_at, seq, ordering_key)
+		VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)`
+	// qSequenceTake numbers a FIFO webhook's next delivery. The single
+	// writer makes the numbers follow commit order.
+	qSequenceTake = `UPDATE webhooks SET fifo_seq = fifo_seq + 1 WHERE id = ? RETURNING fifo_seq`
+	// qKeyPending says whether a FIFO key has a pending delivery: a new
+	// one is then not its head, and is not leased at ingest.
+	qKeyPending = `SELECT EXISTS (SELECT 1 FROM deliveries WHERE webhook_id = ? AND ordering_key = ?
+		AND status = 'pending' AND seq IS NOT NULL)`
 	qWebhookCountDelivery = `UPDATE webhooks SET stat_deliveries = stat_deliveries + 1 WHERE id = ?`
 )
 
 func init() {
-	hotQueries = append(hotQueries, qEventByKey, qEventInsert, qMatch, qDeliveryInsert, qWebhookCountDelivery)
+	hotQueries = append(hotQueries, qEventByKey, qEventInsert, qMatch, qDeliveryInsert, qWebhookCountDelivery,
+		qSequenceTake, qKeyPending)
 }
 
 // hotQueries are prepared once at Open on the writer connection.
@@ -75,17 +85,24 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 		if err != nil {
 			return err
 		}
-		var hooks []string
+		type match struct {
+			id   string
+			fifo bool
+			path string // the ordering key's path
+		}
+		var hooks []match
 		judge := s.filters.For(ev)
 		for rows.Next() {
-			var id string
+			var m match
 			var filter []byte
-			if err := rows.Scan(&id, &filter); err != nil {
+			var ordering string
+			if err := rows.Scan(&m.id, &filter, &ordering, &m.path); err != nil {
 				rows.Close()
 				return err
 			}
 			if judge.Passes(filter) {
-				hooks = append(hooks, id)
+				hooks = append(hooks, m)
+				hooks[len(hooks)-1].fifo = ordering == webhook.OrderingFIFO
 			}
 		}
 		rows.Close()
@@ -101,7 +118,8 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 		}
 		res.Leased = res.Leased[:0]
 		res.Deliveries = make([]webhook.Delivery, 0, len(hooks))
-		for _, h := range hooks {
+		for _, m := range hooks {
+			h := m.id
 			d := webhook.Delivery{
 				ID: webhook.NewID(webhook.PrefixDelivery), Tenant: ev.Tenant, EventID: ev.ID,
 				EventType: ev.Type, WebhookID: h, Status: webhook.DeliveryPending,
@@ -109,6 +127,24 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 			}
 			// One process uses an SQLite database: shards do not apply.
 			leased := p.Lease != nil && p.Lease.Lease.Held() && !skip[h]
+			seq, key := any(nil), any(nil)
+			if m.fifo {
+				d.OrderingKey = judge.Key(m.path)
+				n, err := s.takeSequence(tx, h)
+				if err != nil {
+					return err
+				}
+				d.Sequence, seq, key = n, n, d.OrderingKey
+				if leased {
+					// Leased only as its key's head; else it waits for a
+					// claim when the head has ended.
+					var pending bool
+					if err := s.queryRow(tx, qKeyPending, h, d.OrderingKey).Scan(&pending); err != nil {
+						return err
+					}
+					leased = !pending
+				}
+			}
 			due, owner := created, any(nil)
 			if leased {
 				due, owner = ts(p.Lease.Lease.Until), p.Lease.Lease.Owner
@@ -116,7 +152,8 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 				next := ev.CreatedAt
 				d.NextAttemptAt = &next
 			}
-			if _, err := s.exec(tx, qDeliveryInsert, d.ID, d.Tenant, d.EventID, d.EventType, h, due, owner, created, created); err != nil {
+			if _, err := s.exec(tx, qDeliveryInsert, d.ID, d.Tenant, d.EventID, d.EventType, h, due, owner, created, created,
+				seq, key); err != nil {
 				return err
 			}
 			if _, err := s.exec(tx, qWebhookCountDelivery, h); err != nil {
@@ -259,4 +296,11 @@ func (s *Store) EventSamples(ctx context.Context, scope auth.Scope, tenant, even
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// takeSequence numbers the next delivery of FIFO webhook id.
+func (s *Store) takeSequence(tx *sql.Tx, id string) (int64, error) {
+	var n int64
+	err := s.queryRow(tx, qSequenceTake, id).Scan(&n)
+	return n, err
 }

@@ -9,6 +9,19 @@ import (
 	"github.com/hookline/hookline/internal/store"
 )
 
+// fifoHead holds for a row of deliveries that may go now as far as
+// ordering goes: one without a sequence, or the head of its ordering key,
+// that is no pending delivery of the key comes before it or is out under
+// a live lease (the parameter is now). The second keeps one in flight per
+// key even when an earlier delivery is sent again by hand; an expired
+// lease does not count, so a dead run's head blocks nothing once its
+// lease is over (it is due itself then). Both backends apply the same
+// rule.
+const fifoHead = `(seq IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p
+		WHERE p.webhook_id = deliveries.webhook_id AND p.ordering_key = deliveries.ordering_key
+			AND p.status = 'pending' AND p.seq IS NOT NULL AND p.id <> deliveries.id
+			AND (p.seq < deliveries.seq OR (p.lease_owner IS NOT NULL AND p.next_attempt_at > ?))))`
+
 // DeliveryClaim implements store.DeliveryStore. The search for due rows
 // (which may skip many rows of excluded webhooks) runs on the read pool,
 // so it never holds the single writer; the write then leases only the
@@ -42,9 +55,9 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 		if len(ids) >= p.Limit {
 			break
 		}
-		args := append(append(part.args, exclArgs...), p.Limit-len(ids))
+		args := append(append(part.args, exclArgs...), ts(p.Now), p.Limit-len(ids))
 		got, err := queryStrings(ctx, s.rdb, `SELECT id FROM deliveries WHERE status = 'pending' AND `+part.cond+
-			excl+` ORDER BY `+part.order+` LIMIT ?`, args...)
+			excl+` AND `+fifoHead+` ORDER BY `+part.order+` LIMIT ?`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -65,7 +78,8 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 		// candidates' due order.
 		rows, err := tx.Query(`UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?
 			WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`) AND status = 'pending' AND next_attempt_at <= ?
-			RETURNING `+deliveryColumns, append(append([]any{p.Lease.Owner, ts(p.Lease.Until)}, in...), ts(p.Now))...)
+				AND `+fifoHead+`
+			RETURNING `+deliveryColumns, append(append([]any{p.Lease.Owner, ts(p.Lease.Until)}, in...), ts(p.Now), ts(p.Now))...)
 		if err != nil {
 			return err
 		}

@@ -92,6 +92,20 @@ var upgrades = []string{
 	// A webhook's destination configuration (JSON, its URL sealed as the
 	// signing secret is, since it may hold a password); NULL for HTTP.
 	`ALTER TABLE webhooks ADD COLUMN destination TEXT`,
+	// Routing (issue 18): a webhook's ordering and rate limit, its FIFO
+	// sequence (the last number given) and how many attempts waited for
+	// its limit; a FIFO delivery's place (seq) and ordering key. The index
+	// finds the head of a key among the pending ones.
+	`ALTER TABLE webhooks ADD COLUMN ordering TEXT NOT NULL DEFAULT 'none';
+	ALTER TABLE webhooks ADD COLUMN ordering_key TEXT NOT NULL DEFAULT '';
+	ALTER TABLE webhooks ADD COLUMN rate_per_second INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE webhooks ADD COLUMN rate_per_minute INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE webhooks ADD COLUMN fifo_seq INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE webhooks ADD COLUMN stat_throttled INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE deliveries ADD COLUMN seq INTEGER;
+	ALTER TABLE deliveries ADD COLUMN ordering_key TEXT;
+	CREATE INDEX deliveries_fifo ON deliveries (webhook_id, ordering_key, seq)
+		WHERE status = 'pending' AND seq IS NOT NULL`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own
@@ -414,6 +428,14 @@ func (s *Store) query(tx *sql.Tx, query string, args ...any) (*sql.Rows, error) 
 		return tx.Stmt(st).Query(args...)
 	}
 	return tx.Query(query, args...)
+}
+
+// queryRow is exec for statements that return one row.
+func (s *Store) queryRow(tx *sql.Tx, query string, args ...any) *sql.Row {
+	if st, ok := s.stmts[query]; ok {
+		return tx.Stmt(st).QueryRow(args...)
+	}
+	return tx.QueryRow(query, args...)
 }
 
 // Times are stored as Unix microseconds.

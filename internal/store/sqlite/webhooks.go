@@ -16,7 +16,8 @@ import (
 const webhookColumns = `id, tenant, name, url, description, events, active, headers, format,
 	integration, disabled_reason, created_at, updated_at, stat_deliveries, stat_attempts,
 	stat_succeeded, stat_failed, last_success_at, last_failure_at, failing_since, destination_type,
-	secret_headers, filter, signature, destination`
+	secret_headers, filter, signature, destination, ordering, ordering_key, rate_per_second,
+	rate_per_minute, stat_throttled`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -29,10 +30,12 @@ func scanWebhook(sealer store.Sealer, r scanner) (webhook.Webhook, error) {
 	var created, updated int64
 	var lastOK, lastFail, failing sql.NullInt64
 	var filter, dest sql.NullString
+	var perSecond, perMinute int
 	err := r.Scan(&w.ID, &w.Tenant, &w.Name, &w.URL, &w.Description, &events, &active, &headers,
 		&format, &w.Integration, &w.DisabledReason, &created, &updated, &w.Stats.Deliveries,
 		&w.Stats.Attempts, &w.Stats.Succeeded, &w.Stats.Failed, &lastOK, &lastFail, &failing,
-		&w.Destination.Type, &secret, &filter, &w.Signature, &dest)
+		&w.Destination.Type, &secret, &filter, &w.Signature, &dest,
+		&w.Ordering, &w.OrderingKey, &perSecond, &perMinute, &w.Stats.Throttled)
 	if err != nil {
 		return w, err
 	}
@@ -55,6 +58,7 @@ func scanWebhook(sealer store.Sealer, r scanner) (webhook.Webhook, error) {
 	}
 	w.Active = active == 1
 	w.Format = webhook.Format(format)
+	w.RateLimit = store.RateLimitOf(perSecond, perMinute)
 	w.CreatedAt, w.UpdatedAt = fromTS(created), fromTS(updated)
 	w.Stats.LastSuccessAt, w.Stats.LastFailureAt = fromNullTS(lastOK), fromNullTS(lastFail)
 	w.Stats.FailingSince = fromNullTS(failing)
@@ -87,15 +91,17 @@ func stringsOrEmpty(s []string) []string {
 // WebhookCreate implements store.WebhookStore.
 func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret string) error {
 	sealed := s.sealer.Seal(secret)
+	perSecond, perMinute := store.RateColumns(w)
 	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO webhooks (id, tenant, name, url, description, events, active,
 			headers, format, integration, disabled_reason, secret, created_at, updated_at, destination_type,
-			secret_headers, filter, signature, destination)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			secret_headers, filter, signature, destination, ordering, ordering_key, rate_per_second, rate_per_minute)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			w.ID, w.Tenant, w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
 			store.SealHeaders(s.sealer, w.Headers), string(w.Format), w.Integration, w.DisabledReason,
 			sealed, ts(w.CreatedAt), ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)),
-			nullFilter(w.Filter), store.SignatureScheme(w), s.nullDestination(w.Destination))
+			nullFilter(w.Filter), store.SignatureScheme(w), s.nullDestination(w.Destination),
+			store.OrderingMode(w), w.OrderingKey, perSecond, perMinute)
 		if err != nil {
 			return err
 		}
@@ -179,21 +185,30 @@ func (s *Store) WebhookList(ctx context.Context, p store.WebhookListParams) (sto
 
 // WebhookUpdate implements store.WebhookStore.
 func (s *Store) WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.Webhook) error {
+	perSecond, perMinute := store.RateColumns(w)
 	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.Exec(`UPDATE webhooks SET name = ?, url = ?, description = ?, events = ?,
 			active = ?, headers = ?, format = ?, integration = ?, disabled_reason = ?, updated_at = ?,
-			destination_type = ?, secret_headers = ?, filter = ?, signature = ?, destination = ?
+			destination_type = ?, secret_headers = ?, filter = ?, signature = ?, destination = ?,
+			ordering = ?, ordering_key = ?, rate_per_second = ?, rate_per_minute = ?
 			WHERE id = ?`+inScope,
 			w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
 			store.SealHeaders(s.sealer, w.Headers), string(w.Format), w.Integration, w.DisabledReason,
 			ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)), nullFilter(w.Filter), store.SignatureScheme(w),
-			s.nullDestination(w.Destination), w.ID,
+			s.nullDestination(w.Destination), store.OrderingMode(w), w.OrderingKey, perSecond, perMinute, w.ID,
 			scopeAll(scope), scope.Tenant())
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return &webhook.Error{Code: webhook.ENOTFOUND, Message: "webhook not found"}
+		}
+		if store.OrderingMode(w) != webhook.OrderingFIFO {
+			// No ordering any more: what waits goes in parallel now.
+			if _, err := tx.Exec(`UPDATE deliveries SET seq = NULL, ordering_key = NULL
+				WHERE webhook_id = ? AND status = 'pending' AND seq IS NOT NULL`, w.ID); err != nil {
+				return err
+			}
 		}
 		// Re-read the tenant: it is not editable.
 		if err := tx.QueryRow(`SELECT tenant FROM webhooks WHERE id = ?`, w.ID).Scan(&w.Tenant); err != nil {

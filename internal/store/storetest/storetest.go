@@ -72,6 +72,12 @@ func Run(t *testing.T, open Opener) {
 		{"Filter", testFilters},
 		{"RetryCounts", testRetryCounts},
 		{"Signature", testSignature},
+		{"RateLimit", testRateLimit},
+		{"FIFOIngest", testFIFOIngest},
+		{"FIFOClaim", testFIFOClaim},
+		{"FIFOLeases", testFIFOLeases},
+		{"FIFOChanges", testFIFOChanges},
+		{"FIFOConcurrentIngest", testFIFOConcurrentIngest},
 		{"DestinationConfig", testDestinations},
 	}
 	for _, g := range groups {
@@ -386,6 +392,7 @@ func normWebhook(w webhook.Webhook) webhook.Webhook {
 	// without a signature scheme signs with HMAC.
 	w.Destination.Type = store.DestinationType(w)
 	w.Signature = store.SignatureScheme(w)
+	w.Ordering = store.OrderingMode(w)
 	return w
 }
 

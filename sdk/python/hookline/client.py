@@ -230,17 +230,24 @@ class Webhooks(_Resource):
         destination: Optional[Mapping[str, Any]] = None,
         filter: Optional[Mapping[str, Any]] = None,
         signature: Optional[str] = None,
+        rate_limit: Optional[Mapping[str, int]] = None,
+        ordering: Optional[str] = None,
+        ordering_key: Optional[str] = None,
     ) -> CreatedWebhook:
         """Creates a webhook; the answer carries its signing secret. filter is a
         payload filter events must also match (try one with filter_test);
         signature="ed25519" signs with a key pair, and the answer's secret is
-        then the public key (whpk_...) receivers verify with. url is required
+        then the public key (whpk_...) receivers verify with. rate_limit caps
+        the requests sent, e.g. {"per_second": 50}; ordering="fifo" with
+        ordering_key="data.customer_id" delivers each customer's events one at
+        a time, in order. url is required
         unless destination is a broker, e.g. {"type": "rabbitmq", "url":
         "amqp://…", "exchange": "events", "routing_key": "hookline"}."""
         body = _drop_none(dict(name=name, url=url, events=events, tenant=tenant, description=description,
                                active=active, headers=headers, secret_headers=secret_headers, format=format,
                                integration=integration, destination=destination, filter=filter,
-                               signature=signature))
+                               signature=signature, rate_limit=rate_limit,
+                               ordering=ordering, ordering_key=ordering_key))
         return self._c.request("POST", "/api/v1/webhooks", body=body)
 
     def update(self, id: str, **fields: Any) -> Webhook:

@@ -53,6 +53,15 @@ class WebhookStats(TypedDict, total=False):
     last_success_at: Optional[str]
     last_failure_at: Optional[str]
     failing_since: Optional[str]
+    throttled: int
+
+
+class RateLimit(TypedDict, total=False):
+    """At most per_second requests in any second, or per_minute in any
+    minute (set one)."""
+
+    per_second: int
+    per_minute: int
 
 
 class Destination(TypedDict, total=False):
@@ -88,6 +97,9 @@ class Webhook(TypedDict, total=False):
     integration: str
     destination: Destination
     signature: str
+    ordering: str
+    ordering_key: str
+    rate_limit: Optional[RateLimit]
     disabled_reason: str
     created_at: str
     updated_at: str
@@ -192,6 +204,9 @@ class Delivery(TypedDict, total=False):
     next_attempt_at: Optional[str]
     last_status_code: int
     last_error: str
+    sequence: int
+    ordering_key: str
+    blocked_by: str
     created_at: str
     updated_at: str
 

@@ -85,6 +85,14 @@ export interface WebhookStats {
   last_success_at: string | null;
   last_failure_at: string | null;
   failing_since: string | null;
+  /** Attempts that waited for the webhook's rate limit before they started. */
+  throttled: number;
+}
+
+/** At most per_second requests in any second, or per_minute in any minute (set one). */
+export interface RateLimit {
+  per_second?: number;
+  per_minute?: number;
 }
 
 export interface Webhook {
@@ -105,6 +113,12 @@ export interface Webhook {
   destination: Destination;
   /** How deliveries are signed: Standard Webhooks v1 (HMAC) or v1a (ed25519). */
   signature: 'hmac-sha256' | 'ed25519';
+  /** 'fifo': deliveries with the same ordering key leave one at a time, in commit order. */
+  ordering: 'none' | 'fifo';
+  /** Path of the ordering key in the event (data.customer_id); '' for one sequence. */
+  ordering_key: string;
+  /** Caps the requests sent to the webhook; null for none. */
+  rate_limit: RateLimit | null;
   disabled_reason?: string;
   created_at: string;
   updated_at: string;
@@ -140,6 +154,15 @@ export interface WebhookCreateParams {
    * the webhook a new key; the previous one signs during the overlap.
    */
   signature?: 'hmac-sha256' | 'ed25519';
+  /**
+   * Rate limit, e.g. {per_second: 50}; deliveries wait for it without
+   * spending retries. null (on update) removes it.
+   */
+  rate_limit?: RateLimit | null;
+  /** 'fifo' delivers in order per ordering_key, one at a time; 'none' (default) in parallel. */
+  ordering?: 'none' | 'fifo';
+  /** With 'fifo': a path such as 'data.customer_id'; '' for one sequence. */
+  ordering_key?: string;
 }
 
 /** The fields to change; absent ones keep their value. */
@@ -285,6 +308,12 @@ export interface Delivery {
   next_attempt_at: string | null;
   last_status_code?: number;
   last_error?: string;
+  /** Place in its FIFO webhook's order (FIFO webhooks only). */
+  sequence?: number;
+  /** The event's ordering key value (FIFO webhooks only). */
+  ordering_key?: string;
+  /** The earlier delivery of its key this one waits for. */
+  blocked_by?: string;
   created_at: string;
   updated_at: string;
 }
