@@ -53,6 +53,10 @@ type Config struct {
 	Latency       time.Duration // receiver latency
 	FailRate      float64
 	FailStatus    int
+	// FIFOKeys, when set, makes the healthy webhooks FIFO (ordering
+	// "fifo", keyed by data.key) and spreads the events over that many
+	// keys.
+	FIFOKeys int
 	// DrainTimeout bounds the wait for deliveries after publishing ends.
 	DrainTimeout time.Duration
 	EventType    string
@@ -284,8 +288,12 @@ func (c *client) post(ctx context.Context, path string, body []byte) (int, []byt
 // setup creates the webhooks: Webhooks healthy ones and SlowWebhooks slow
 // ones on the bench event type, and ExtraWebhooks on other types.
 func setup(ctx context.Context, api *client, cfg Config, recv string) error {
-	create := func(name, url string, events []string) error {
-		body, _ := json.Marshal(map[string]any{"name": name, "url": url, "events": events})
+	create := func(name, url string, events []string, fifo bool) error {
+		w := map[string]any{"name": name, "url": url, "events": events}
+		if fifo {
+			w["ordering"], w["ordering_key"] = "fifo", "data.key"
+		}
+		body, _ := json.Marshal(w)
 		status, out, err := api.post(ctx, "/api/v1/webhooks", body)
 		if err != nil {
 			return err
@@ -320,15 +328,17 @@ func setup(ctx context.Context, api *client, cfg Config, recv string) error {
 			switch {
 			case i < cfg.Webhooks:
 				job = func() error {
-					return create(fmt.Sprintf("bench %d", i), recv+fmt.Sprintf("/ok/%d", i), []string{cfg.EventType})
+					return create(fmt.Sprintf("bench %d", i), recv+fmt.Sprintf("/ok/%d", i), []string{cfg.EventType}, cfg.FIFOKeys > 0)
 				}
 			case i < cfg.Webhooks+cfg.SlowWebhooks:
 				job = func() error {
-					return create(fmt.Sprintf("slow %d", i), recv+fmt.Sprintf("/slow/%d", i), []string{cfg.EventType})
+					return create(fmt.Sprintf("slow %d", i), recv+fmt.Sprintf("/slow/%d", i), []string{cfg.EventType}, false)
 				}
 			default:
 				ev := others[i%len(others)]
-				job = func() error { return create(fmt.Sprintf("idle %d", i), recv+fmt.Sprintf("/idle/%d", i), []string{ev}) }
+				job = func() error {
+					return create(fmt.Sprintf("idle %d", i), recv+fmt.Sprintf("/idle/%d", i), []string{ev}, false)
+				}
 			}
 			select {
 			case jobs <- job:
@@ -408,6 +418,9 @@ func publish(ctx context.Context, apis []*client, cfg Config, rc *receiver) *pub
 					return
 				}
 				body := fmt.Appendf(nil, `{"type":%q,"data":{"seq":%d,"pad":%q}}`, cfg.EventType, n, pad)
+				if cfg.FIFOKeys > 0 {
+					body = fmt.Appendf(nil, `{"type":%q,"data":{"seq":%d,"key":"k%d","pad":%q}}`, cfg.EventType, n, n%int64(cfg.FIFOKeys), pad)
+				}
 				t0 := time.Now()
 				status, out, err := api.post(ctx, "/api/v1/events", body)
 				d := time.Since(t0)

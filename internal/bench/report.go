@@ -99,7 +99,7 @@ func buildReport(cfg Config, res *published, arrivals []arrival, end time.Time) 
 	rep.Config = map[string]any{
 		"rate": cfg.Rate, "events": cfg.Events, "duration": cfg.Duration.String(), "concurrency": cfg.Concurrency,
 		"webhooks": cfg.Webhooks, "extra_webhooks": cfg.ExtraWebhooks, "slow_webhooks": cfg.SlowWebhooks,
-		"payload_size": cfg.PayloadSize, "receiver_latency": cfg.Latency.String(), "fail_rate": cfg.FailRate,
+		"payload_size": cfg.PayloadSize, "fifo_keys": cfg.FIFOKeys, "receiver_latency": cfg.Latency.String(), "fail_rate": cfg.FailRate,
 		"server": cfg.Server, "instances": cfg.Instances, "baseline": cfg.Baseline,
 	}
 	_ = end

@@ -45,7 +45,7 @@ const (
 			$8::timestamptz[]) AS r (id, status, next_at, code, error, at, owner, lease_until)
 		WHERE d.id = r.id AND d.status = 'pending' AND (r.owner = '' OR d.lease_owner = r.owner)
 			AND (r.lease_until IS NULL OR d.next_attempt_at = r.lease_until)
-		RETURNING d.id`
+		RETURNING d.id, CASE WHEN d.seq IS NOT NULL AND d.status <> 'pending' THEN d.ordering_key END`
 	qWebhookStats = `UPDATE webhooks w SET stat_attempts = w.stat_attempts + r.attempts,
 		stat_throttled = w.stat_throttled + r.throttled,
 		stat_succeeded = w.stat_succeeded + r.succeeded, stat_failed = w.stat_failed + r.failed,
@@ -200,8 +200,9 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 	hooks = slices.Compact(hooks)
 
 	var moved map[*store.AttemptResult]bool
+	var done ended // FIFO keys whose delivery ended: the next goes
 	err := s.txBatches(ctx, func(b *pgx.Batch) {
-		moved = map[*store.AttemptResult]bool{}
+		moved, done = map[*store.AttemptResult]bool{}, ended{}
 		if len(hooks) > 0 {
 			b.Queue(qLockWebhooks, hooks)
 		}
@@ -209,14 +210,30 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 		for _, rc := range rounds {
 			b.Queue(qDeliveriesResult, rc.id, rc.status, rc.next, rc.code, rc.errText, rc.at, rc.owner, rc.leaseUntil).
 				Query(func(rows pgx.Rows) error {
-					ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+					var ids []string
+					keys := map[string]string{}
+					var id string
+					var key *string
+					_, err := pgx.ForEachRow(rows, []any{&id, &key}, func() error {
+						ids = append(ids, id)
+						if key != nil {
+							keys[id] = *key
+						}
+						return nil
+					})
 					for _, r := range rc.results {
-						moved[r] = slices.Contains(ids, r.Attempt.DeliveryID)
+						a := &r.Attempt
+						moved[r] = slices.Contains(ids, a.DeliveryID)
+						if k, ok := keys[a.DeliveryID]; ok {
+							done.hooks, done.keys = append(done.hooks, a.WebhookID), append(done.keys, k)
+							done.at = append(done.at, a.StartedAt.Add(time.Duration(a.DurationMS*float64(time.Millisecond))))
+						}
 					}
 					return err
 				})
 		}
 	}, func(b *pgx.Batch) error {
+		done.queuePromote(b)
 		if len(hooks) > 0 {
 			s.queueStats(b, results, moved)
 		}

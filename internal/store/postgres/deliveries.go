@@ -377,15 +377,19 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 				dids[i] = webhook.NewID(webhook.PrefixDelivery)
 				ranks[i] = int64(n + i + 1)
 			}
+			// FIFO ones wait; the heads are made due below.
 			b.Queue(`INSERT INTO deliveries (id, tenant, event_id, event_type, webhook_id, status,
 				next_attempt_at, created_at, updated_at, seq, ordering_key)
-				SELECT d.id, $4, d.event_id, d.event_type, $5, 'pending', $6, $6, $6,
+				SELECT d.id, $4, d.event_id, d.event_type, $5, 'pending', CASE WHEN d.fkey IS NULL THEN $6::timestamptz END, $6, $6,
 					CASE WHEN d.fkey IS NOT NULL THEN
 						(SELECT f.last FROM fifo_sequences f WHERE f.webhook_id = $5) - $9 + d.rank END, d.fkey
 				FROM unnest($1::text[], $2::text[], $3::text[], $7::text[], $8::bigint[])
 					AS d (id, event_id, event_type, fkey, rank)`,
 				dids, chunk, types[n:n+len(chunk)], tenant, webhookID, now, keys[n:n+len(chunk)], ranks, int64(len(ids)))
 			n += len(chunk)
+		}
+		if fifo {
+			b.Queue(qPromoteHeads, webhookID, now)
 		}
 		queueCountDeliveries(&b, []string{webhookID}, n)
 		return tx.SendBatch(ctx, &b).Close()

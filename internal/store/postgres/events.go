@@ -40,13 +40,14 @@ const (
 	qDeliveriesInsert = `INSERT INTO deliveries (id, tenant, event_id, event_type, webhook_id, status,
 		next_attempt_at, lease_owner, created_at, updated_at, seq, ordering_key)
 		SELECT d.id, $3, $4, $5, d.webhook_id, 'pending',
-			CASE WHEN l.mine THEN $6::timestamptz ELSE $8::timestamptz END, CASE WHEN l.mine THEN $7::text END, $8, $8,
-			` + fifoSeq + `, d.fkey
+			CASE WHEN NOT hd.head THEN NULL WHEN l.mine THEN $6::timestamptz ELSE $8::timestamptz END,
+			CASE WHEN l.mine THEN $7::text END, $8, $8, ` + fifoSeq + `, d.fkey
 		FROM unnest($1::text[], $2::text[], $12::text[], $13::int[], $14::int[], $15::bool[])
 				AS d (id, webhook_id, fkey, rank, cnt, first),
-			LATERAL (SELECT $7::text IS NOT NULL AND ($9::int <= 1 OR abs(hashtext(d.webhook_id)::bigint) % $9::int = $10::int)
-				AND NOT (d.webhook_id = ANY ($11::text[])) AND ` + fifoMayLease + ` AS mine) l
-		RETURNING id, lease_owner IS NOT NULL, seq`
+			LATERAL (SELECT ` + fifoHeadAtInsert + ` AS head) hd,
+			LATERAL (SELECT hd.head AND $7::text IS NOT NULL AND ($9::int <= 1 OR abs(hashtext(d.webhook_id)::bigint) % $9::int = $10::int)
+				AND NOT (d.webhook_id = ANY ($11::text[])) AS mine) l
+		RETURNING id, lease_owner IS NOT NULL, seq, next_attempt_at IS NULL`
 )
 
 // counterShards is how many rows stats.deliveries of a webhook is spread

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -13,10 +14,13 @@ import (
 // waits and numbers after it. Its deliveries then take the numbers
 // last-count+1 .. last in their order within the transaction (rank).
 //
-// A FIFO delivery is leased at ingest only when it would be its key's
-// head: the first of its key in the transaction, and no pending delivery
-// of the key is stored (the lock makes that answer current). The others
-// wait unleased for a claim when the key's head has ended.
+// A FIFO delivery stored as its key's head (the first of its key in the
+// transaction, and no pending delivery of the key stored: the lock makes
+// that answer current) is due, and leased at ingest like any other. The
+// others wait: pending with no due time (next_attempt_at NULL), so claims
+// never look at them, until the head ends and the result's write makes
+// the next one of the key due (qPromote, under the same lock). Work per
+// delivery is then the same whatever the length of a key's queue.
 
 // qSequencesTake adds n to the sequence of each webhook h, locking the
 // rows in ID order so that two transactions queue rather than deadlock.
@@ -87,7 +91,47 @@ func (f *fifoRows) queueTake(b *pgx.Batch) {
 const fifoSeq = `CASE WHEN d.fkey IS NOT NULL THEN
 		(SELECT f.last FROM fifo_sequences f WHERE f.webhook_id = d.webhook_id) - d.cnt + d.rank END`
 
-// fifoMayLease is the SQL condition under which a new delivery may be
-// leased at ingest as far as ordering goes (see above).
-const fifoMayLease = `(d.fkey IS NULL OR (d.first AND NOT EXISTS (SELECT 1 FROM deliveries p
+// fifoHeadAtInsert is the SQL condition under which a new delivery is
+// due (and may be leased) as far as ordering goes: it is no FIFO one, or
+// its key's head (see above).
+const fifoHeadAtInsert = `(d.fkey IS NULL OR (d.first AND NOT EXISTS (SELECT 1 FROM deliveries p
 		WHERE p.webhook_id = d.webhook_id AND p.ordering_key = d.fkey AND p.status = 'pending' AND p.seq IS NOT NULL)))`
+
+const (
+	// qSequencesLock locks the sequence rows of webhooks in ID order,
+	// before their keys' next deliveries are made due: an ingest that
+	// decided a new delivery waits has then committed, and is seen.
+	qSequencesLock = `SELECT 1 FROM fifo_sequences WHERE webhook_id = ANY($1) ORDER BY webhook_id FOR UPDATE`
+	// qPromote makes the first pending delivery of each (webhook, key)
+	// due at the given time, when it is waiting: its predecessor ended.
+	qPromote = `UPDATE deliveries d SET next_attempt_at = k.at
+		FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS k (webhook_id, okey, at),
+			LATERAL (SELECT x.id FROM deliveries x
+				WHERE x.webhook_id = k.webhook_id AND x.ordering_key = k.okey AND x.status = 'pending' AND x.seq IS NOT NULL
+				ORDER BY x.seq LIMIT 1) h
+		WHERE d.id = h.id AND d.next_attempt_at IS NULL`
+	// qPromoteHeads makes due the head of every key of webhook $1 that
+	// waits with nothing before it (after a replay).
+	qPromoteHeads = `UPDATE deliveries d SET next_attempt_at = $2
+		FROM (SELECT DISTINCT ON (ordering_key) id FROM deliveries
+			WHERE webhook_id = $1 AND status = 'pending' AND seq IS NOT NULL ORDER BY ordering_key, seq) h
+		WHERE d.id = h.id AND d.next_attempt_at IS NULL`
+)
+
+// ended are the FIFO keys whose delivery a batch of results ended: their
+// next deliveries become due.
+type ended struct {
+	hooks, keys []string
+	at          []time.Time
+}
+
+// queuePromote queues the lock and the promotion of e's keys.
+func (e *ended) queuePromote(b *pgx.Batch) {
+	if len(e.hooks) == 0 {
+		return
+	}
+	hooks := slices.Clone(e.hooks)
+	slices.Sort(hooks)
+	b.Queue(qSequencesLock, slices.Compact(hooks))
+	b.Queue(qPromote, e.hooks, e.keys, e.at)
+}

@@ -178,15 +178,16 @@ const (
 	qGroupDeliveriesInsert = `INSERT INTO deliveries (id, tenant, event_id, event_type, webhook_id, status,
 		next_attempt_at, lease_owner, created_at, updated_at, seq, ordering_key)
 		SELECT d.id, d.tenant, d.event_id, d.event_type, d.webhook_id, 'pending',
-			CASE WHEN l.mine THEN d.until ELSE d.created END, CASE WHEN l.mine THEN d.owner END, d.created, d.created,
-			` + fifoSeq + `, d.fkey
+			CASE WHEN NOT hd.head THEN NULL WHEN l.mine THEN d.until ELSE d.created END, CASE WHEN l.mine THEN d.owner END,
+			d.created, d.created, ` + fifoSeq + `, d.fkey
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[],
 				$9::bool[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::int[], $14::int[], $15::bool[])
 			AS d (id, webhook_id, tenant, event_id, event_type, owner, shards, shard, skip, until, created,
 				fkey, rank, cnt, first),
-			LATERAL (SELECT d.owner IS NOT NULL AND (d.shards <= 1 OR abs(hashtext(d.webhook_id)::bigint) % d.shards = d.shard)
-				AND NOT d.skip AND ` + fifoMayLease + ` AS mine) l
-		RETURNING id, lease_owner IS NOT NULL, seq`
+			LATERAL (SELECT ` + fifoHeadAtInsert + ` AS head) hd,
+			LATERAL (SELECT hd.head AND d.owner IS NOT NULL AND (d.shards <= 1 OR abs(hashtext(d.webhook_id)::bigint) % d.shards = d.shard)
+				AND NOT d.skip AS mine) l
+		RETURNING id, lease_owner IS NOT NULL, seq, next_attempt_at IS NULL`
 )
 
 // groupTx stores every event of group in one transaction of two
@@ -351,11 +352,12 @@ func (d *groupDeliveries) queue(b *pgx.Batch) {
 		d.shards, d.shard, d.skip, d.until, d.created, d.fifo.key, d.fifo.rank, d.fifo.counts(), d.fifo.first).Query(func(rows pgx.Rows) error {
 		leased := make(map[string]bool, len(d.id))
 		seqs := map[string]int64{}
+		waiting := map[string]bool{}
 		var id string
-		var mine bool
+		var mine, wait bool
 		var seq *int64
-		if _, err := pgx.ForEachRow(rows, []any{&id, &mine, &seq}, func() error {
-			leased[id] = mine
+		if _, err := pgx.ForEachRow(rows, []any{&id, &mine, &seq, &wait}, func() error {
+			leased[id], waiting[id] = mine, wait
 			if seq != nil {
 				seqs[id] = *seq
 			}
@@ -370,8 +372,10 @@ func (d *groupDeliveries) queue(b *pgx.Batch) {
 				r.res.Leased = append(r.res.Leased, store.Task{Delivery: r.res.Deliveries[i], Event: r.p.Event, Lease: r.p.Lease.Lease})
 				continue
 			}
-			at := d.created[k]
-			r.res.Deliveries[i].NextAttemptAt = &at
+			if !waiting[id] {
+				at := d.created[k]
+				r.res.Deliveries[i].NextAttemptAt = &at
+			}
 		}
 		return nil
 	})
@@ -413,14 +417,15 @@ func queueDeliveries(b *pgx.Batch, p store.EventCreateParams, res *store.EventCr
 		lr.Shards, lr.Shard, nonNilStrings(lr.Skip), fifo.key, fifo.rank, fifo.counts(), fifo.first).Query(func(rows pgx.Rows) error {
 		leased := make(map[string]bool, len(ids))
 		seqs := map[string]int64{}
+		waiting := map[string]bool{}
 		for rows.Next() {
 			var id string
-			var mine bool
+			var mine, wait bool
 			var seq *int64
-			if err := rows.Scan(&id, &mine, &seq); err != nil {
+			if err := rows.Scan(&id, &mine, &seq, &wait); err != nil {
 				return err
 			}
-			leased[id] = mine
+			leased[id], waiting[id] = mine, wait
 			if seq != nil {
 				seqs[id] = *seq
 			}
@@ -435,8 +440,10 @@ func queueDeliveries(b *pgx.Batch, p store.EventCreateParams, res *store.EventCr
 				res.Leased = append(res.Leased, store.Task{Delivery: res.Deliveries[i], Event: ev, Lease: lr.Lease})
 				continue
 			}
-			at := ev.CreatedAt
-			res.Deliveries[i].NextAttemptAt = &at
+			if !waiting[id] {
+				at := ev.CreatedAt
+				res.Deliveries[i].NextAttemptAt = &at
+			}
 		}
 		return nil
 	})

@@ -196,8 +196,8 @@ func (s *Store) WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.W
 			s.destinationText(w.Destination), store.OrderingMode(w), w.OrderingKey, perSecond, perMinute).Exec(mustAffect("webhook"))
 		if store.OrderingMode(w) != webhook.OrderingFIFO {
 			// No ordering any more: what waits goes in parallel now.
-			b.Queue(`UPDATE deliveries SET seq = NULL, ordering_key = NULL
-				WHERE webhook_id = $1 AND status = 'pending' AND seq IS NOT NULL`, w.ID)
+			b.Queue(`UPDATE deliveries SET seq = NULL, ordering_key = NULL, next_attempt_at = COALESCE(next_attempt_at, $2)
+				WHERE webhook_id = $1 AND status = 'pending' AND seq IS NOT NULL`, w.ID, w.UpdatedAt)
 		}
 		queueSubscriptions(&b, w.ID, w.Events)
 		s.queueWebhookNotice(&b, w.ID)

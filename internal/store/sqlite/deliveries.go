@@ -142,6 +142,12 @@ const (
 	qDeliveryResult = `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?,
 		lease_owner = NULL, last_status_code = ?, last_error = ?, updated_at = ?
 		WHERE id = ? AND status = 'pending' AND (? = '' OR lease_owner = ?) AND (? = 0 OR next_attempt_at = ?)`
+	// qPromoteAfter is qPromote for the key of delivery ? (a no-op for a
+	// delivery without ordering).
+	qPromoteAfter = `UPDATE deliveries SET next_attempt_at = ?
+		WHERE id = (SELECT n.id FROM deliveries e JOIN deliveries n ON n.webhook_id = e.webhook_id
+			AND n.ordering_key = e.ordering_key AND n.status = 'pending' AND n.seq IS NOT NULL
+			WHERE e.id = ? AND e.seq IS NOT NULL ORDER BY n.seq LIMIT 1) AND next_attempt_at IS NULL`
 	qWebhookStats = `UPDATE webhooks SET stat_attempts = stat_attempts + ?, stat_throttled = stat_throttled + ?,
 		stat_succeeded = stat_succeeded + ?, stat_failed = stat_failed + ?,
 		last_success_at = COALESCE(?, last_success_at),
@@ -151,7 +157,7 @@ const (
 )
 
 func init() {
-	hotQueries = append(hotQueries, qAttemptInsert, qDeliveryResult, qWebhookStats)
+	hotQueries = append(hotQueries, qAttemptInsert, qDeliveryResult, qWebhookStats, qPromoteAfter)
 }
 
 func headerJSON(h http.Header) string {
@@ -229,6 +235,13 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 				return err
 			}
 			moved, _ := res.RowsAffected()
+			if moved == 1 && status != webhook.DeliveryPending {
+				// A FIFO delivery ended: the next of its key goes.
+				end := started + int64(a.DurationMS*1000)
+				if _, err := s.exec(tx, qPromoteAfter, end, a.DeliveryID); err != nil {
+					return err
+				}
+			}
 			d := stats[a.WebhookID]
 			if d == nil {
 				d = &statDelta{}
@@ -453,8 +466,19 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 				}
 				seq, key = n, e.key
 			}
+			// A FIFO one waits unless it is its key's head.
+			due := any(ts(now))
+			if fifo {
+				var pending bool
+				if err := s.queryRow(tx, qKeyPending, w.ID, e.key).Scan(&pending); err != nil {
+					return err
+				}
+				if pending {
+					due = nil
+				}
+			}
 			if _, err := s.exec(tx, qDeliveryInsert, webhook.NewID(webhook.PrefixDelivery), w.Tenant, e.id,
-				e.typ, w.ID, ts(now), nil, ts(now), ts(now), seq, key); err != nil {
+				e.typ, w.ID, due, nil, ts(now), ts(now), seq, key); err != nil {
 				return err
 			}
 		}

@@ -24,7 +24,9 @@ const (
 	// writer makes the numbers follow commit order.
 	qSequenceTake = `UPDATE webhooks SET fifo_seq = fifo_seq + 1 WHERE id = ? RETURNING fifo_seq`
 	// qKeyPending says whether a FIFO key has a pending delivery: a new
-	// one is then not its head, and is not leased at ingest.
+	// one is then not its head and waits, pending with no due time (NULL),
+	// until the head ends and its result makes the next one due
+	// (qPromote). Claims never look at the waiting ones.
 	qKeyPending = `SELECT EXISTS (SELECT 1 FROM deliveries WHERE webhook_id = ? AND ordering_key = ?
 		AND status = 'pending' AND seq IS NOT NULL)`
 	qWebhookCountDelivery = `UPDATE webhooks SET stat_deliveries = stat_deliveries + 1 WHERE id = ?`
@@ -127,7 +129,7 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 			}
 			// One process uses an SQLite database: shards do not apply.
 			leased := p.Lease != nil && p.Lease.Lease.Held() && !skip[h]
-			seq, key := any(nil), any(nil)
+			seq, key, waiting := any(nil), any(nil), false
 			if m.fifo {
 				d.OrderingKey = judge.Key(m.path)
 				n, err := s.takeSequence(tx, h)
@@ -135,20 +137,20 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 					return err
 				}
 				d.Sequence, seq, key = n, n, d.OrderingKey
-				if leased {
-					// Leased only as its key's head; else it waits for a
-					// claim when the head has ended.
-					var pending bool
-					if err := s.queryRow(tx, qKeyPending, h, d.OrderingKey).Scan(&pending); err != nil {
-						return err
-					}
-					leased = !pending
+				var pending bool
+				if err := s.queryRow(tx, qKeyPending, h, d.OrderingKey).Scan(&pending); err != nil {
+					return err
 				}
+				waiting = pending
+				leased = leased && !waiting
 			}
-			due, owner := created, any(nil)
-			if leased {
+			due, owner := any(created), any(nil)
+			switch {
+			case waiting:
+				due = nil
+			case leased:
 				due, owner = ts(p.Lease.Lease.Until), p.Lease.Lease.Owner
-			} else {
+			default:
 				next := ev.CreatedAt
 				d.NextAttemptAt = &next
 			}

@@ -205,8 +205,9 @@ func (s *Store) WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.W
 		}
 		if store.OrderingMode(w) != webhook.OrderingFIFO {
 			// No ordering any more: what waits goes in parallel now.
-			if _, err := tx.Exec(`UPDATE deliveries SET seq = NULL, ordering_key = NULL
-				WHERE webhook_id = ? AND status = 'pending' AND seq IS NOT NULL`, w.ID); err != nil {
+			if _, err := tx.Exec(`UPDATE deliveries SET seq = NULL, ordering_key = NULL,
+				next_attempt_at = COALESCE(next_attempt_at, ?)
+				WHERE webhook_id = ? AND status = 'pending' AND seq IS NOT NULL`, ts(w.UpdatedAt), w.ID); err != nil {
 				return err
 			}
 		}

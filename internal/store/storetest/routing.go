@@ -108,8 +108,9 @@ func testFIFOIngest(t *testing.T, open Opener) {
 		if stored.Sequence != tt.seq || stored.OrderingKey != tt.key {
 			t.Errorf("event %d: stored sequence %d key %q", i, stored.Sequence, stored.OrderingKey)
 		}
-		if tt.seq == 3 && stored.BlockedBy == "" {
-			t.Errorf("the second delivery of key a shows no blocked_by")
+		if tt.seq == 3 && (stored.BlockedBy == "" || stored.NextAttemptAt != nil || got.NextAttemptAt != nil) {
+			t.Errorf("the second delivery of key a: blocked_by %q, next attempt %v (stored %v); want the head, none (it waits)",
+				stored.BlockedBy, got.NextAttemptAt, stored.NextAttemptAt)
 		}
 	}
 	// A webhook without ordering: no sequence, always leased.
