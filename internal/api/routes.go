@@ -54,6 +54,8 @@ type Config struct {
 	// TenantsStrict refuses events of tenants not created first
 	// (--tenants-strict); webhooks are refused by the registry.
 	TenantsStrict bool
+	// Users manages dashboard users. Default: users in Store.
+	Users *auth.Users
 	// Portals mints customer-portal links. Default: links in Store, with
 	// no return origin allowed.
 	Portals *auth.Portals
@@ -141,6 +143,9 @@ func New(cfg Config) *API {
 	if cfg.Keys == nil {
 		cfg.Keys = auth.NewKeys(auth.KeysConfig{Store: cfg.Store, Audit: cfg.Store, Now: cfg.Now, Logger: cfg.Logger})
 	}
+	if cfg.Users == nil {
+		cfg.Users = auth.NewUsers(auth.UsersConfig{Store: cfg.Store, Now: cfg.Now, Logger: cfg.Logger})
+	}
 	if cfg.Portals == nil {
 		cfg.Portals = auth.NewPortals(auth.PortalsConfig{Store: cfg.Store, Audit: cfg.Store, Now: cfg.Now, Logger: cfg.Logger})
 	}
@@ -155,7 +160,7 @@ func New(cfg Config) *API {
 // against it. Reads need the read scope (which admin includes), except a
 // webhook's signing secret: whoever holds it can forge deliveries.
 func (a *API) Routes() []Route {
-	const admin, publish, read = auth.ScopeAdmin, auth.ScopePublish, auth.ScopeRead
+	const owner, admin, publish, read = auth.ScopeOwner, auth.ScopeAdmin, auth.ScopePublish, auth.ScopeRead
 	return []Route{
 		{"GET", "/api/v1/event-types", read, Shared, a.listEventTypes},
 		{"POST", "/api/v1/event-types", admin, OperatorOnly, a.createEventType},
@@ -192,6 +197,12 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/keys", admin, TenantScoped, a.createKey},
 		{"DELETE", "/api/v1/keys/{id}", admin, TenantScoped, a.revokeKey},
 		{"GET", "/api/v1/audit-log", read, TenantScoped, a.listAudit},
+
+		{"GET", "/api/v1/users", owner, OperatorOnly, a.listUsers},
+		{"POST", "/api/v1/users", owner, OperatorOnly, a.createUser},
+		{"GET", "/api/v1/users/{id}", owner, OperatorOnly, a.getUser},
+		{"PATCH", "/api/v1/users/{id}", owner, OperatorOnly, a.updateUser},
+		{"DELETE", "/api/v1/users/{id}", owner, OperatorOnly, a.deleteUser},
 
 		{"POST", "/api/v1/hooks", admin, TenantScoped, a.subscribeHook},
 		{"DELETE", "/api/v1/hooks/{id}", admin, TenantScoped, a.unsubscribeHook},

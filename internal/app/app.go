@@ -257,7 +257,9 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	keys := auth.NewKeys(auth.KeysConfig{Store: st, Audit: st, Forget: authn.Forget, Logger: log,
 		TenantKnown: registry.TenantCheck(st, cfg.TenantsStrict)})
 	portals := auth.NewPortals(auth.PortalsConfig{Store: st, Audit: st, AllowedOrigins: cfg.PortalAllowedOrigins, Logger: log})
+	users := auth.NewUsers(auth.UsersConfig{Store: st, Logger: log})
 	rest := api.New(api.Config{
+		Users: users,
 		Store: st, Ingest: ing, Registry: reg, Auth: authn, Keys: keys, Wake: d.Wake, Logger: log,
 		Limiter:       auth.NewLimiter(cfg.APIRateLimit, cfg.APIRateBurst, nil),
 		MaxEventBytes: cfg.MaxEventBytes, ServerName: serverName(), Version: Version, Bins: insp,
@@ -268,7 +270,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	mux.Handle("GET /api/openapi.json", api.OpenAPIHandler())
 	mux.Handle("GET /metrics", m.Handler())
 	server.Health(mux, a.ready, a.readyFull)
-	if err := a.mountDashboard(mux, st, reg, d, insp, keys, portals); err != nil {
+	if err := a.mountDashboard(mux, st, reg, d, insp, keys, portals, users); err != nil {
 		return nil, err
 	}
 	var reqTracer trace.Tracer // nil: requests are not traced, nor callers' trace context kept

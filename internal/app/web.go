@@ -34,7 +34,7 @@ func (a *App) newInspector(st store.Store, client *http.Client) (*inspect.Inspec
 // mountDashboard creates the admin account on first start and mounts the
 // dashboard and the inspector's public capture endpoint.
 func (a *App) mountDashboard(mux *http.ServeMux, st store.Store, reg *registry.Registry, d *dispatch.Dispatcher,
-	insp *inspect.Inspector, keys *auth.Keys, portals *auth.Portals) error {
+	insp *inspect.Inspector, keys *auth.Keys, portals *auth.Portals, users *auth.Users) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := auth.EnsureAdmin(ctx, st, a.cfg.AdminPassword, time.Now(), a.log); err != nil {
@@ -42,7 +42,7 @@ func (a *App) mountDashboard(mux *http.ServeMux, st store.Store, reg *registry.R
 	}
 	dash, err := dashboard.New(dashboard.Config{
 		Store: st, Registry: reg, Inspector: insp, Queued: d.Queued, Wake: d.Wake, Keys: keys, Portals: portals,
-		PortalBrand: a.cfg.PortalBrand, PortalFrameAncestors: a.cfg.PortalAllowedOrigins,
+		Users: users, PublicURL: a.cfg.PublicURL, PortalBrand: a.cfg.PortalBrand, PortalFrameAncestors: a.cfg.PortalAllowedOrigins,
 		SecureCookies: strings.HasPrefix(a.cfg.PublicURL, "https://") || a.cfg.TLSCert != "",
 		Version:       Version, Logger: a.log,
 	})

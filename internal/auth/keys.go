@@ -29,7 +29,11 @@ const PrefixAPIKey = "key_"
 // API key scopes: what a key may do. Not to be confused with Scope, which
 // says which tenants a principal may act on.
 const (
-	// ScopeAdmin allows everything.
+	// ScopeOwner allows everything, managing dashboard accounts included:
+	// what an owner may do. Only an owner (or the command line on the
+	// database) can make a key with it.
+	ScopeOwner = "owner"
+	// ScopeAdmin allows everything but managing dashboard accounts.
 	ScopeAdmin = "admin"
 	// ScopePublish allows publishing events.
 	ScopePublish = "publish"
@@ -39,7 +43,7 @@ const (
 )
 
 // KeyScopes are the scopes a key may hold.
-var KeyScopes = []string{ScopeAdmin, ScopePublish, ScopeRead}
+var KeyScopes = []string{ScopeOwner, ScopeAdmin, ScopePublish, ScopeRead}
 
 // APIKey is a credential for the REST API. Only its hash is stored.
 type APIKey struct {
@@ -107,7 +111,7 @@ func (p CreateParams) Check(now time.Time) error {
 		if !slices.Contains(KeyScopes, sc) {
 			// The pointer is the item; the field has always named the list.
 			at := webhook.Loc{Field: "scopes", Pointer: webhook.At("scopes").Index(i).Pointer}
-			v.Add(webhook.EINVALID, at, "unknown scope %q (use admin, publish or read)", sc)
+			v.Add(webhook.EINVALID, at, "unknown scope %q (use owner, admin, publish or read)", sc)
 		}
 	}
 	if p.Tenant != "" {

@@ -43,7 +43,7 @@ func (b *keysBundle) entries(t *testing.T, target string) []audit.Entry {
 }
 
 var (
-	admin     = auth.UserPrincipal("admin")
+	admin     = auth.UserPrincipal("admin", auth.RoleOwner)
 	ciKey     = auth.KeyPrincipal(auth.APIKey{ID: "key_01jbx5kq4w7a0j6s5yq6d1j2c3", Name: "ci", Scopes: []string{auth.ScopeAdmin}})
 	publisher = auth.KeyPrincipal(auth.APIKey{ID: "key_01jbx5kq4w7a0j6s5yq6d1j2c4", Name: "pub", Scopes: []string{auth.ScopePublish}})
 	tenantA   = auth.Principal{Kind: auth.KindUser, ID: "a", Name: "a", Scopes: []string{auth.ScopeAdmin}, Scope: auth.TenantScope("a")}

@@ -34,12 +34,15 @@ type Principal struct {
 	ID string
 	// Name is what people call it: the key's name, the username.
 	Name string
-	// Scopes are the API key scopes it holds (what it may do); a user and
-	// the system hold ScopeAdmin.
+	// Scopes are the API key scopes it holds (what it may do): a user
+	// those of its Role (RoleScopes), the system ScopeOwner.
 	Scopes []string
+	// Role is a dashboard user's role; "" for every other kind.
+	Role Role
 	// Scope is the tenants it may act on.
 	Scope Scope
-	// ReadOnly is a portal session that may look but change nothing.
+	// ReadOnly is a principal that may look but change nothing: a
+	// read-only portal session, a viewer.
 	ReadOnly bool
 	// EventTypes limit what a portal session may subscribe webhooks to:
 	// exact slugs or prefix globs ("payment_*"); none means any.
@@ -51,13 +54,15 @@ type Principal struct {
 // System is Hookline acting on its own or for an operator at the command
 // line: every scope, every tenant.
 func System() Principal {
-	return Principal{Kind: KindSystem, Scopes: []string{ScopeAdmin}, Scope: AllTenants()}
+	return Principal{Kind: KindSystem, Scopes: []string{ScopeOwner}, Scope: AllTenants()}
 }
 
-// UserPrincipal is a signed-in dashboard user. Dashboard users are
-// administrators of every tenant.
-func UserPrincipal(username string) Principal {
-	return Principal{Kind: KindUser, ID: username, Name: username, Scopes: []string{ScopeAdmin}, Scope: AllTenants()}
+// UserPrincipal is a signed-in dashboard user with its role. Dashboard
+// users act on every tenant; what they may do is their role's
+// (RoleScopes), and a viewer is ReadOnly.
+func UserPrincipal(username string, role Role) Principal {
+	return Principal{Kind: KindUser, ID: username, Name: username, Role: role, Scopes: RoleScopes(role),
+		Scope: AllTenants(), ReadOnly: !role.MayChange()}
 }
 
 // KeyPrincipal is a request made with API key k: a key bound to a tenant
@@ -73,7 +78,8 @@ func KeyPrincipal(k APIKey) Principal {
 // Key returns the API key a KindAPIKey principal presented.
 func (p Principal) Key() (APIKey, bool) { return p.key, p.Kind == KindAPIKey }
 
-// Can reports whether p holds an API key scope; ScopeAdmin holds them all.
+// Can reports whether p holds an API key scope; ScopeOwner holds them
+// all, ScopeAdmin all but ScopeOwner.
 func (p Principal) Can(scope string) bool { return hasScope(p.Scopes, scope) }
 
 // Tenant is the one tenant p acts for, or "" when it acts for every
@@ -99,7 +105,11 @@ func (p Principal) Actor() string {
 func Allows(k APIKey, scope string) bool { return hasScope(k.Scopes, scope) }
 
 func hasScope(scopes []string, need string) bool {
-	return slices.Contains(scopes, ScopeAdmin) || slices.Contains(scopes, need)
+	switch {
+	case slices.Contains(scopes, need), slices.Contains(scopes, ScopeOwner):
+		return true
+	}
+	return need != ScopeOwner && slices.Contains(scopes, ScopeAdmin)
 }
 
 // Scope is the tenants a principal may act on: all of them, or exactly

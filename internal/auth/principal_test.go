@@ -18,7 +18,7 @@ func TestPrincipalActor(t *testing.T) {
 		{name: "no principal", ctx: context.Background(), want: "system"},
 		{name: "zero principal", ctx: auth.WithPrincipal(context.Background(), auth.Principal{}), want: "system"},
 		{name: "system", ctx: auth.WithPrincipal(context.Background(), auth.System()), want: "system"},
-		{name: "user", ctx: auth.WithPrincipal(context.Background(), auth.UserPrincipal("admin")), want: "user:admin"},
+		{name: "user", ctx: auth.WithPrincipal(context.Background(), auth.UserPrincipal("admin", auth.RoleOwner)), want: "user:admin"},
 		{name: "key", ctx: auth.WithPrincipal(context.Background(), auth.KeyPrincipal(auth.APIKey{ID: "key_1", Name: "ci"})),
 			want: "key:key_1 (ci)"},
 	}
@@ -43,7 +43,7 @@ func TestPrincipalRights(t *testing.T) {
 	}{
 		{name: "zero", p: auth.Principal{}},
 		{name: "system", p: auth.System(), admin: true, all: true, tenantA: true, wantKindName: "system"},
-		{name: "user", p: auth.UserPrincipal("ada"), admin: true, all: true, tenantA: true, wantKindName: "user"},
+		{name: "user", p: auth.UserPrincipal("ada", auth.RoleOwner), admin: true, all: true, tenantA: true, wantKindName: "user"},
 		{name: "publish key", p: publisher, all: true, tenantA: true, wantKey: true, wantKindName: "key"},
 	}
 	for _, tt := range tests {

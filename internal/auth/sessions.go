@@ -18,8 +18,11 @@ const PrefixSession = "ses_"
 
 // Session is a signed-in dashboard session; only the token's hash is stored.
 type Session struct {
-	ID        string    `json:"id"`
-	Username  string    `json:"username"`
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	// Role is the user's role when the session was read (the stores join
+	// it), so that a role change applies to the next request.
+	Role      Role      `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
@@ -31,6 +34,10 @@ type SessionStore interface {
 	// SessionGet returns the session with that token hash, expired or not.
 	SessionGet(ctx context.Context, tokenHash []byte) (Session, error)
 	SessionDelete(ctx context.Context, tokenHash []byte) error
+	// UserSetPassword and SessionDeleteUser change a user's own password
+	// (ChangePassword).
+	UserSetPassword(ctx context.Context, username, hash string, now time.Time) error
+	SessionDeleteUser(ctx context.Context, username string) error
 	// AuditAdd records every failed sign-in.
 	audit.Store
 }
@@ -91,6 +98,8 @@ type SessionsConfig struct {
 	// with a Busy *ThrottledError. Default: half the CPUs, at least one.
 	MaxChecking int
 	Now         func() time.Time
+	// HashPassword hashes a changed password; default HashPassword.
+	HashPassword func(string) (string, error)
 }
 
 // Sessions signs users in with their password and recognises them
@@ -111,6 +120,9 @@ func NewSessions(cfg SessionsConfig) *Sessions {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.HashPassword == nil {
+		cfg.HashPassword = HashPassword
 	}
 	if cfg.MaxChecking <= 0 {
 		cfg.MaxChecking = max(1, runtime.NumCPU()/2)
@@ -152,16 +164,68 @@ func (s *Sessions) SignIn(ctx context.Context, username, password, remote string
 		s.recorder.Record(ctx, audit.Entry{Actor: "address:" + remote, Action: "user.sign_in_failed", Target: target})
 		return Session{}, "", &SignInFailure{Target: target}
 	}
+	return s.Start(ctx, u)
+}
+
+// Start begins a session for u, whose credentials were checked by the
+// caller (SignIn, an accepted invitation, a changed password).
+func (s *Sessions) Start(ctx context.Context, u User) (Session, string, error) {
 	token := newSessionToken()
 	now := s.cfg.Now().UTC()
 	se := Session{
-		ID: webhook.NewID(PrefixSession), Username: u.Username,
+		ID: webhook.NewID(PrefixSession), Username: u.Username, Role: u.Role,
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.TTL),
 	}
 	if err := s.cfg.Store.SessionCreate(ctx, se, Hash(token)); err != nil {
 		return Session{}, "", err
 	}
 	return se, token, nil
+}
+
+// ChangePassword changes a signed-in user's own password when current is
+// right, ends every session of the account and starts a new one for the
+// caller. Checking current counts as a sign-in attempt (throttled and
+// audited the same way), so a session left open is no way to guess the
+// password. Bad input is a field error of current_password or password.
+func (s *Sessions) ChangePassword(ctx context.Context, username, current, password, remote string) (Session, string, error) {
+	if err := CheckPasswordPolicy(password); err != nil {
+		return Session{}, "", err
+	}
+	res, refused := s.throttle.reserve(remote, strings.ToLower(username))
+	if refused != nil {
+		return Session{}, "", refused
+	}
+	select {
+	case s.checking <- struct{}{}:
+	default:
+		s.throttle.refund(res)
+		return Session{}, "", &ThrottledError{Wait: busyWait, Busy: true}
+	}
+	u, ok, err := s.check(ctx, username, current)
+	<-s.checking
+	if err != nil {
+		s.throttle.refund(res)
+		return Session{}, "", err
+	}
+	s.throttle.settle(res, ok)
+	if !ok {
+		s.recorder.Record(ctx, audit.Entry{Actor: "address:" + remote, Action: "user.sign_in_failed",
+			Target: username, Detail: "wrong current password when changing it"})
+		return Session{}, "", webhook.FieldError(webhook.EUNPROCESSABLE, "current_password", "is not your current password")
+	}
+	hash, err := s.cfg.HashPassword(password)
+	if err != nil {
+		return Session{}, "", err
+	}
+	if err := s.cfg.Store.UserSetPassword(ctx, u.Username, hash, s.cfg.Now().UTC()); err != nil {
+		return Session{}, "", err
+	}
+	if err := s.cfg.Store.SessionDeleteUser(ctx, u.Username); err != nil {
+		return Session{}, "", err
+	}
+	s.recorder.Record(ctx, audit.Entry{Actor: UserPrincipal(u.Username, u.Role).Actor(), Action: "user.password_change",
+		Target: u.Username})
+	return s.Start(ctx, u)
 }
 
 // check looks the account up and checks the password; u is the account
@@ -173,6 +237,10 @@ func (s *Sessions) check(ctx context.Context, username, password string) (u User
 		return User{}, false, nil
 	}
 	u, err = s.cfg.Store.UserGet(ctx, username)
+	if lower := strings.ToLower(username); webhook.ErrorCode(err) == webhook.ENOTFOUND && lower != username {
+		// Usernames are made lower case; the typed one need not be.
+		u, err = s.cfg.Store.UserGet(ctx, lower)
+	}
 	switch {
 	case err == nil:
 		return u, CheckPassword(u.PasswordHash, password), nil

@@ -65,6 +65,16 @@ type Config struct {
 	// portal in an iframe (--portal-allowed-origins); none by default. The
 	// dashboard is never framed.
 	PortalFrameAncestors []string
+	// Users manages dashboard users and invitations. Default: users in
+	// Store.
+	Users *auth.Users
+	// PublicURL is where this server is reached (--public-url): invitation
+	// links start with it. Empty means the origin of the request that made
+	// the invitation.
+	PublicURL string
+	// HashPassword hashes new passwords; default auth.HashPassword. Tests
+	// use a cheaper work factor.
+	HashPassword func(string) (string, error)
 	// SessionTTL is how long a sign-in lasts. Default 12h.
 	SessionTTL time.Duration
 	// MaxFormBytes bounds a form body. Default 64 KiB.
@@ -85,8 +95,9 @@ type Dashboard struct {
 	csrf     *http.CrossOriginProtection
 	sessions *auth.Sessions
 	banner   bannerCache
-	// keyForms makes "create API key" one-shot (once.go).
-	keyForms formOnce
+	// keyForms makes "create API key" one-shot (once.go), inviteForms
+	// "invite a user".
+	keyForms, inviteForms formOnce
 }
 
 // New returns the dashboard. It fails only if the embedded templates are
@@ -116,6 +127,12 @@ func New(cfg Config) (*Dashboard, error) {
 	if cfg.Portals == nil {
 		cfg.Portals = auth.NewPortals(auth.PortalsConfig{Store: cfg.Store, Audit: cfg.Store, Now: cfg.Now, Logger: cfg.Logger})
 	}
+	if cfg.HashPassword == nil {
+		cfg.HashPassword = auth.HashPassword
+	}
+	if cfg.Users == nil {
+		cfg.Users = auth.NewUsers(auth.UsersConfig{Store: cfg.Store, Now: cfg.Now, HashPassword: cfg.HashPassword, Logger: cfg.Logger})
+	}
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
@@ -124,7 +141,8 @@ func New(cfg Config) (*Dashboard, error) {
 		return nil, err
 	}
 	d := &Dashboard{cfg: cfg, log: cfg.Logger, pages: pages,
-		sessions: auth.NewSessions(auth.SessionsConfig{Store: cfg.Store, TTL: cfg.SessionTTL, Now: cfg.Now})}
+		sessions: auth.NewSessions(auth.SessionsConfig{Store: cfg.Store, TTL: cfg.SessionTTL, Now: cfg.Now,
+			HashPassword: cfg.HashPassword})}
 	d.csrf = http.NewCrossOriginProtection()
 	d.csrf.SetDenyHandler(http.HandlerFunc(d.forbidden))
 	return d, nil
@@ -135,8 +153,33 @@ type access int
 
 const (
 	public access = iota // anyone (sign-in page, static files)
-	user                 // a signed-in user
+	// user is any signed-in user for reading; a change (POST) needs a
+	// role that may change things, so a viewer's is refused (403).
+	user
+	// self is any signed-in user, a viewer's changes too: what concerns
+	// only the user's own session and account (sign out, password).
+	self
+	// editor is an admin or owner, reading too (API keys: a viewer holds
+	// the read scope, which does not reach keys).
+	editor
+	// owner is an owner alone: users and invitations.
+	owner
 )
+
+// allows reports whether p may use a route of access a with method.
+func (a access) allows(p auth.Principal, method string) bool {
+	switch a {
+	case public, self:
+		return true
+	case user:
+		return method == http.MethodGet || method == http.MethodHead || p.Role.MayChange()
+	case editor:
+		return p.Role.MayChange()
+	case owner:
+		return p.Can(auth.ScopeOwner)
+	}
+	return false
+}
 
 type route struct {
 	pattern string
@@ -151,7 +194,11 @@ func (d *Dashboard) routes() []route {
 	return []route{
 		{"GET /login", public, d.loginPage},
 		{"POST /login", public, d.login},
-		{"POST /logout", user, d.logout},
+		{"POST /logout", self, d.logout},
+		{"GET /invite/{token}", public, d.invitePage},
+		{"POST /invite/{token}", public, d.acceptInvite},
+		{"GET /account", self, d.account},
+		{"POST /account/password", self, d.changePassword},
 		{"GET /static/{file}", public, d.static},
 
 		{"GET /{$}", user, d.webhooks},
@@ -177,7 +224,7 @@ func (d *Dashboard) routes() []route {
 		{"GET /events", user, d.events},
 		{"GET /events/{id}", user, d.event},
 		{"GET /overview", user, d.overview},
-		{"POST /banner/dismiss", user, d.dismissBanner},
+		{"POST /banner/dismiss", self, d.dismissBanner},
 
 		{"GET /tenants", user, d.tenants},
 		{"POST /tenants", user, d.createTenant},
@@ -186,10 +233,10 @@ func (d *Dashboard) routes() []route {
 		{"GET /tenants/{id}/delete", user, d.confirmDeleteTenant},
 		{"POST /tenants/{id}/delete", user, d.deleteTenant},
 
-		{"GET /keys", user, d.keys},
-		{"POST /keys", user, d.createKey},
-		{"GET /keys/{id}/revoke", user, d.confirmRevokeKey},
-		{"POST /keys/{id}/revoke", user, d.revokeKey},
+		{"GET /keys", editor, d.keys},
+		{"POST /keys", editor, d.createKey},
+		{"GET /keys/{id}/revoke", editor, d.confirmRevokeKey},
+		{"POST /keys/{id}/revoke", editor, d.revokeKey},
 		{"GET /audit", user, d.audit},
 
 		{"GET /inspector", user, d.bins},
@@ -199,6 +246,15 @@ func (d *Dashboard) routes() []route {
 		{"GET /inspector/{id}/requests/{rid}", user, d.binRequest},
 		{"POST /inspector/{id}/delete", user, d.deleteBin},
 		{"POST /inspector/{id}/use", user, d.useBin},
+
+		{"GET /users", owner, d.users},
+		{"POST /users/invites", owner, d.createInvite},
+		{"POST /users/invites/{id}/revoke", owner, d.revokeInvite},
+		{"POST /users/{name}/role", owner, d.setUserRole},
+		{"GET /users/{name}/password", owner, d.resetPasswordPage},
+		{"POST /users/{name}/password", owner, d.resetPassword},
+		{"GET /users/{name}/delete", owner, d.confirmDeleteUser},
+		{"POST /users/{name}/delete", owner, d.deleteUser},
 	}
 }
 
@@ -221,19 +277,36 @@ func (d *Dashboard) handle(rt route) http.Handler {
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, d.cfg.MaxFormBytes)
 		}
-		if rt.access == user {
+		if rt.access != public {
 			s, ok := d.session(w, r)
 			if !ok {
 				d.needSignIn(w, r)
 				return
 			}
-			r = r.WithContext(auth.WithPrincipal(r.Context(), auth.UserPrincipal(s.Username)))
+			p := auth.UserPrincipal(s.Username, s.Role)
+			r = r.WithContext(auth.WithPrincipal(r.Context(), p))
 			h.Set("Cache-Control", "no-store")
+			// Roles are enforced here, before any handler runs: hiding a
+			// viewer's buttons is for looks, this is the rule.
+			if !rt.access.allows(p, r.Method) {
+				d.roleRefused(w, r, p, rt.access)
+				return
+			}
 		}
 		if err := rt.handler(w, r); err != nil {
 			d.fail(w, r, err)
 		}
 	})
+}
+
+// roleRefused answers a signed-in user whose role does not allow the
+// route: 403, saying which role it needs.
+func (d *Dashboard) roleRefused(w http.ResponseWriter, r *http.Request, p auth.Principal, a access) {
+	msg := "Your role (" + string(p.Role) + ") may look but not change anything. Ask an owner for the admin role."
+	if a == owner {
+		msg = "Only an owner manages users and invitations."
+	}
+	d.errorPage(w, r, http.StatusForbidden, msg)
 }
 
 // userFrom returns the name of the signed-in user of ctx, or "" on a
@@ -344,9 +417,11 @@ type errorView struct {
 // base is what every page's layout needs.
 type base struct {
 	surface
-	Title   string
-	Nav     string
-	User    string
+	Title string
+	Nav   string
+	User  string
+	// Role is the signed-in user's; it decides which navigation shows.
+	Role    auth.Role
 	Notice  string
 	Version string
 	Asset   string      // cache-busting version of the static files
@@ -358,10 +433,17 @@ type base struct {
 
 func (b base) layout() base { return b }
 
+// IsOwner reports whether the signed-in user manages users.
+func (b base) IsOwner() bool { return b.Role == auth.RoleOwner }
+
+// MayChange reports whether the signed-in user may change things.
+func (b base) MayChange() bool { return b.Role.MayChange() }
+
 type layouter interface{ layout() base }
 
 func (d *Dashboard) base(r *http.Request, title, nav string) base {
-	b := base{surface: surfaceOf(r.Context()), Title: title, Nav: nav, User: userFrom(r.Context()),
+	pr, _ := auth.PrincipalFrom(r.Context())
+	b := base{surface: surfaceOf(r.Context()), Title: title, Nav: nav, User: userFrom(r.Context()), Role: pr.Role,
 		Notice: notices[r.URL.Query().Get("notice")], Version: d.cfg.Version, Asset: assetVersion}
 	if pc, ok := portalFrom(r.Context()); ok {
 		b.Portal = newPortalHead(pc)
@@ -390,6 +472,14 @@ var notices = map[string]string{
 	"expired":        "Your session has ended. Sign in again.",
 	"tenant-created": "Tenant created.",
 	"tenant-deleted": "Tenant deleted.",
+	"user-created":   "User created.",
+	"user-deleted":   "User removed. Their sessions have ended.",
+	"role-saved":     "Role changed. It applies to the user's next page.",
+	"invite-revoked": "Invitation revoked: its link no longer works.",
+	"password-reset": "Password set. The user's sessions have ended.",
+	"password-saved": "Password changed. Your other sessions have ended.",
+	"welcome":        "Welcome to Hookline: your account is ready.",
+	"invite-exists":  "That form was already sent: its invitation is listed below, and its link was shown once. If it was not copied, revoke it and invite again.",
 }
 
 // render executes a page into a buffer first, so a template error gives a

@@ -71,9 +71,10 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d.setSessionCookie(w, r, token, se)
-	d.cfg.Registry.Audit(auth.WithPrincipal(r.Context(), auth.UserPrincipal(f.Username)), "user.sign_in", f.Username, clientIP(r))
+	p := auth.UserPrincipal(se.Username, se.Role)
+	d.cfg.Registry.Audit(auth.WithPrincipal(r.Context(), p), "user.sign_in", se.Username, clientIP(r))
 	if v.Resume != nil {
-		d.resumeAfterSignIn(w, r.WithContext(auth.WithPrincipal(r.Context(), auth.UserPrincipal(se.Username))), v.Resume)
+		d.resumeAfterSignIn(w, r.WithContext(auth.WithPrincipal(r.Context(), p)), v.Resume)
 		return nil
 	}
 	http.Redirect(w, r, safeNext(f.Next), http.StatusSeeOther)

@@ -22,7 +22,7 @@ type surface struct {
 	// "/portal" in the portal.
 	Root string
 	// ReadOnly hides every control that changes something: a read-only
-	// portal session (the server refuses its POSTs too).
+	// portal session, a viewer (the server refuses their POSTs too).
 	ReadOnly bool
 	// CSRF is the portal session's form token, which every portal form
 	// carries: the portal's cookie is SameSite=None so that it works in
@@ -61,7 +61,8 @@ func portalFrom(ctx context.Context) (portalCtx, bool) {
 func surfaceOf(ctx context.Context) surface {
 	p, ok := portalFrom(ctx)
 	if !ok {
-		return surface{Operator: true}
+		pr, _ := auth.PrincipalFrom(ctx)
+		return surface{Operator: true, ReadOnly: pr.Kind == auth.KindUser && pr.ReadOnly}
 	}
 	return surface{Root: portalRoot, ReadOnly: p.link.ReadOnly, CSRF: p.csrf}
 }

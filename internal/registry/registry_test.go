@@ -1054,7 +1054,7 @@ func TestAuditLog(t *testing.T) {
 	t.Parallel()
 	b := setup(t, options{allowLoopback: true})
 	srv, _, _ := testReceiver(t, http.StatusOK)
-	admin := auth.WithPrincipal(b.ctx, auth.UserPrincipal("admin"))
+	admin := auth.WithPrincipal(b.ctx, auth.UserPrincipal("admin", auth.RoleOwner))
 	in := b.validInput()
 	in.URL = ptr(srv.URL)
 	w, _, err := b.reg.CreateWebhook(admin, in)
@@ -1147,7 +1147,7 @@ func TestWebhookOutsideScopeIsNotFound(t *testing.T) {
 	if err != nil || got.Name != w.Name {
 		t.Errorf("webhook after refused changes: %+v, %v", got, err)
 	}
-	if _, err := b.reg.UpdateWebhook(auth.WithPrincipal(b.ctx, auth.UserPrincipal("admin")), w.ID,
+	if _, err := b.reg.UpdateWebhook(auth.WithPrincipal(b.ctx, auth.UserPrincipal("admin", auth.RoleOwner)), w.ID,
 		registry.WebhookInput{Name: ptr("Renamed")}); err != nil {
 		t.Errorf("an all-tenant admin's update: %v", err)
 	}

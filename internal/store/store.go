@@ -454,19 +454,32 @@ type AuditPage struct {
 	Next    string
 }
 
-// UserStore keeps dashboard accounts and sessions.
+// UserStore keeps dashboard accounts, their sessions and the
+// invitations that make them (auth.TeamStore has each method's contract).
 type UserStore interface {
 	// UserCount says whether any account exists (first start creates one).
 	UserCount(ctx context.Context) (int, error)
 	UserGet(ctx context.Context, username string) (auth.User, error)
-	// UserSave creates the user or replaces its password hash.
+	// UserSave creates the user (an owner when Role is empty) or replaces
+	// its password hash alone.
 	UserSave(ctx context.Context, u auth.User) error
+	UserCreate(ctx context.Context, u auth.User) error
+	UserList(ctx context.Context) ([]auth.User, error)
+	UserSetRole(ctx context.Context, username string, role auth.Role, now time.Time) error
+	UserSetPassword(ctx context.Context, username, hash string, now time.Time) error
+	UserDelete(ctx context.Context, username string) error
 	SessionCreate(ctx context.Context, s auth.Session, tokenHash []byte) error
-	// SessionGet returns the session with that token hash, expired or not.
+	// SessionGet returns the session with that token hash, expired or
+	// not, with its user's current role.
 	SessionGet(ctx context.Context, tokenHash []byte) (auth.Session, error)
 	SessionDelete(ctx context.Context, tokenHash []byte) error
 	// SessionDeleteUser ends every session of a user (password reset).
 	SessionDeleteUser(ctx context.Context, username string) error
+	InviteCreate(ctx context.Context, inv auth.Invite, tokenHash []byte) error
+	InviteList(ctx context.Context) ([]auth.Invite, error)
+	InviteByToken(ctx context.Context, tokenHash []byte) (auth.Invite, error)
+	InviteAccept(ctx context.Context, tokenHash []byte, u auth.User, now time.Time) (auth.Invite, error)
+	InviteDelete(ctx context.Context, id string) error
 }
 
 // MaintenanceStore is periodic upkeep.

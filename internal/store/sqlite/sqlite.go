@@ -106,6 +106,20 @@ var upgrades = []string{
 	ALTER TABLE deliveries ADD COLUMN ordering_key TEXT;
 	CREATE INDEX deliveries_fifo ON deliveries (webhook_id, ordering_key, seq)
 		WHERE status = 'pending' AND seq IS NOT NULL`,
+	// Team accounts: every account made before is an owner, as it could
+	// do everything; one-time invitations keep only their token's hash.
+	`ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'owner';
+	CREATE TABLE invites (
+		token_hash  BLOB PRIMARY KEY,
+		id          TEXT NOT NULL UNIQUE,
+		role        TEXT NOT NULL,
+		note        TEXT NOT NULL DEFAULT '',
+		created_by  TEXT NOT NULL,
+		created_at  INTEGER NOT NULL,
+		expires_at  INTEGER NOT NULL,
+		accepted_at INTEGER,
+		accepted_by TEXT NOT NULL DEFAULT ''
+	)`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own
