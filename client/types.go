@@ -38,7 +38,9 @@ const (
 
 // Scopes of API keys.
 const (
-	// ScopeAdmin allows every route.
+	// ScopeOwner allows every route, managing dashboard users included.
+	ScopeOwner = "owner"
+	// ScopeAdmin allows every route but managing dashboard users.
 	ScopeAdmin = "admin"
 	// ScopePublish allows only EventPublish (and Me).
 	ScopePublish = "publish"

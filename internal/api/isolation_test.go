@@ -78,6 +78,10 @@ func newIsolation(t *testing.T) *isolation {
 	iso := &isolation{ctx: ctx, st: st, receiver: recv.URL,
 		api: New(Config{Store: st, Ingest: ing, Registry: reg, Auth: auth.NewAuthenticator(st, 0, nil), Bins: insp})}
 
+	if err := st.UserCreate(ctx, auth.User{Username: "ops", Role: auth.RoleAdmin, PasswordHash: "x",
+		CreatedAt: time.Now(), UpdatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	// B's rows, made by B's own key as B would make them (so that B has
 	// audit entries too).
 	keyB, _, err := auth.Create(ctx, st, auth.CreateParams{Name: "b", Tenant: tenantB}, time.Now())
@@ -113,6 +117,8 @@ func newIsolation(t *testing.T) *isolation {
 	iso.params = map[string]string{
 		"webhooks": wh.ID, "hooks": wh.ID, "events": d.EventID, "deliveries": d.ID,
 		"keys": keyB.ID, "bins": b.ID, "tenants": tenantB, "event-types": isoType, "samples": isoType,
+		// Users belong to no tenant: their routes are operator-only.
+		"users": "ops",
 	}
 	iso.marks = []string{wh.ID, secret, d.EventID, d.ID, at.ID, keyB.ID, b.ID, b.Token, req.ID}
 

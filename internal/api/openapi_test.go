@@ -338,6 +338,8 @@ func TestOpenAPIRequestSchemas(t *testing.T) {
 		{"PublishRequest", publishRequest{}},
 		{"TenantCreate", tenantRequest{}},
 		{"TenantUpdate", tenantRequest{}},
+		{"UserCreate", userRequest{}},
+		{"UserUpdate", userPatch{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.schema, func(t *testing.T) {
@@ -536,6 +538,10 @@ func TestOpenAPIResponses(t *testing.T) {
 			Prefix: "hkl_abcdef", Scopes: []string{"publish"}, CreatedAt: now, ExpiresAt: &later}}}},
 		{"new key", "APIKeyWithSecret", keyView{APIKey: auth.APIKey{ID: "key_01j9z3k4m5n6p7q8r9s0t1v2w3", Name: "ci",
 			Prefix: "hkl_abcdef", Scopes: []string{"admin"}, CreatedAt: now}, Key: "hkl_abcdefghijkl"}},
+		{"users", "UserList", list[auth.User]{Data: []auth.User{{Username: "ada@example.com", Role: auth.RoleOwner,
+			PasswordHash: "never shown", CreatedAt: now, UpdatedAt: later}}}},
+		{"new user", "UserWithPassword", userView{User: auth.User{Username: "grace", Role: auth.RoleViewer, CreatedAt: now,
+			UpdatedAt: now}, Password: "generated"}},
 		{"audit", "AuditList", list[audit.Entry]{Data: []audit.Entry{{ID: "aud_01j9z3k4m5n6p7q8r9s0t1v2w3",
 			At: now, Actor: "user:admin", Action: "webhook.create", Target: "wh_01j9z3k4m5n6p7q8r9s0t1v2w3", Detail: "x"}}}},
 		{"hook", "Hook", hookView{ID: "wh_01j9z3k4m5n6p7q8r9s0t1v2w3", TargetURL: "https://hooks.zapier.com/x", Event: "a",

@@ -225,8 +225,8 @@ func TestCreateReportsEveryProblem(t *testing.T) {
 	}
 	want := []string{
 		"/name must be 1 to 200 characters",
-		`/scopes/0 unknown scope "delete" (use admin, publish or read)`,
-		`/scopes/2 unknown scope "write" (use admin, publish or read)`,
+		`/scopes/0 unknown scope "delete" (use owner, admin, publish or read)`,
+		`/scopes/2 unknown scope "write" (use owner, admin, publish or read)`,
 		"/expires_at must be in the future",
 	}
 	if !slices.Equal(got, want) {

@@ -371,9 +371,9 @@ func (us *Users) AcceptInvite(ctx context.Context, token, username, password str
 	now := us.cfg.Now().UTC()
 	u := User{Username: name, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 	inv, err := us.cfg.Store.InviteAccept(ctx, Hash(token), u, now)
-	switch webhook.ErrorCode(err) {
-	case "":
-	case webhook.ENOTFOUND:
+	switch {
+	case err == nil:
+	case webhook.ErrorCode(err) == webhook.ENOTFOUND:
 		return User{}, ErrInviteInvalid
 	default:
 		return User{}, usernameTaken(err, name)

@@ -61,6 +61,8 @@ func Run(t *testing.T, open Opener) {
 		{"Bin", testBins},
 		{"Audit", testAudit},
 		{"User", testUsers},
+		{"Team", testTeam},
+		{"Invite", testInvites},
 		{"Leader", testLeader},
 		{"Retain", testRetain},
 		{"AttemptRecord", testAttemptRecord},

@@ -48,7 +48,7 @@ func testUsers(t *testing.T, open Opener) {
 		_, err := h.s.UserGet(h.ctx, "admin")
 		wantCode(t, err, webhook.ENOTFOUND, "UserGet of an unknown user")
 
-		admin := h.saveUser(auth.User{Username: "admin", PasswordHash: "$argon2id$v=19$first",
+		admin := h.saveUser(auth.User{Username: "admin", Role: auth.RoleOwner, PasswordHash: "$argon2id$v=19$first",
 			CreatedAt: at(time.Microsecond), UpdatedAt: at(time.Microsecond)})
 		h.userCount(1, "after the first account")
 		got, err := h.s.UserGet(h.ctx, "admin")
@@ -57,7 +57,8 @@ func testUsers(t *testing.T, open Opener) {
 
 		// A password reset saves the user again: the hash is replaced, the
 		// account is not duplicated, and it keeps its creation time.
-		reset := auth.User{Username: "admin", PasswordHash: "$argon2id$v=19$second",
+		// A save without a role keeps the account's.
+		reset := auth.User{Username: "admin", Role: auth.RoleOwner, PasswordHash: "$argon2id$v=19$second",
 			CreatedAt: at(time.Hour), UpdatedAt: at(time.Hour)}
 		h.saveUser(reset)
 		h.userCount(1, "after saving the same account again")
@@ -67,7 +68,7 @@ func testUsers(t *testing.T, open Opener) {
 		want.CreatedAt = admin.CreatedAt
 		equal(t, "UserGet after a reset", got, want, normUser)
 
-		ops := h.saveUser(auth.User{Username: "ops", PasswordHash: "$argon2id$v=19$ops", CreatedAt: t0, UpdatedAt: t0})
+		ops := h.saveUser(auth.User{Username: "ops", Role: auth.RoleViewer, PasswordHash: "$argon2id$v=19$ops", CreatedAt: t0, UpdatedAt: t0})
 		h.userCount(2, "after a second account")
 		got, err = h.s.UserGet(h.ctx, "ops")
 		ok(t, err, "UserGet ops")
@@ -81,16 +82,18 @@ func testUsers(t *testing.T, open Opener) {
 		t.Parallel()
 		h := setup(t, open)
 		h.saveUser(auth.User{Username: "admin", PasswordHash: "h1", CreatedAt: t0, UpdatedAt: t0})
-		h.saveUser(auth.User{Username: "ops", PasswordHash: "h2", CreatedAt: t0, UpdatedAt: t0})
-		session := func(user string, created, expires time.Time) auth.Session {
-			return auth.Session{ID: webhook.NewID(auth.PrefixSession), Username: user, CreatedAt: created, ExpiresAt: expires}
+		h.saveUser(auth.User{Username: "ops", Role: auth.RoleViewer, PasswordHash: "h2", CreatedAt: t0, UpdatedAt: t0})
+		// A session is read with its user's role: an account saved
+		// without one is an owner.
+		session := func(user string, role auth.Role, created, expires time.Time) auth.Session {
+			return auth.Session{ID: webhook.NewID(auth.PrefixSession), Username: user, Role: role, CreatedAt: created, ExpiresAt: expires}
 		}
 		sessions := map[string]auth.Session{ // by token
-			"tok-admin-laptop": session("admin", at(time.Microsecond), at(12*time.Hour+time.Microsecond)),
-			"tok-admin-phone":  session("admin", at(time.Minute), at(12*time.Hour+time.Minute)),
+			"tok-admin-laptop": session("admin", auth.RoleOwner, at(time.Microsecond), at(12*time.Hour+time.Microsecond)),
+			"tok-admin-phone":  session("admin", auth.RoleOwner, at(time.Minute), at(12*time.Hour+time.Minute)),
 			// Expired sessions are still returned: the caller checks ExpiresAt.
-			"tok-admin-old": session("admin", at(-48*time.Hour), at(-36*time.Hour)),
-			"tok-ops":       session("ops", at(time.Second), at(12*time.Hour)),
+			"tok-admin-old": session("admin", auth.RoleOwner, at(-48*time.Hour), at(-36*time.Hour)),
+			"tok-ops":       session("ops", auth.RoleViewer, at(time.Second), at(12*time.Hour)),
 		}
 		for tok, s := range sessions {
 			ok(t, h.s.SessionCreate(h.ctx, s, tokenHash(tok)), "SessionCreate")

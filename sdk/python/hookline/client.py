@@ -37,6 +37,7 @@ from .types import (
     Secrets,
     Tenant,
     TestResult,
+    User,
     Webhook,
 )
 
@@ -82,6 +83,7 @@ class Hookline:
         self.deliveries = Deliveries(self)
         self.tenants = Tenants(self)
         self.keys = Keys(self)
+        self.users = Users(self)
         self.audit_log = AuditLog(self)
         self._sleep: Callable[[float], None] = time.sleep
 
@@ -393,6 +395,29 @@ class Keys(_Resource):
 
     def revoke(self, id: str) -> None:
         self._c.request("DELETE", "/api/v1/keys/{id}", params={"id": id})
+
+
+class Users(_Resource):
+    """Dashboard users; every call needs a key with the owner scope."""
+
+    def list(self) -> List[User]:
+        return self._c.request("GET", "/api/v1/users")["data"]
+
+    def get(self, username: str) -> User:
+        return self._c.request("GET", "/api/v1/users/{id}", params={"id": username})
+
+    def create(self, *, username: str, role: str, password: Optional[str] = None) -> User:
+        """Without a password, one is generated and returned once in "password"."""
+        body = _drop_none(dict(username=username, role=role, password=password))
+        return self._c.request("POST", "/api/v1/users", body=body)
+
+    def update(self, username: str, *, role: Optional[str] = None, password: Optional[str] = None) -> User:
+        """Changes role and/or password; password="" generates one, returned once."""
+        body = _drop_none(dict(role=role, password=password))
+        return self._c.request("PATCH", "/api/v1/users/{id}", params={"id": username}, body=body)
+
+    def delete(self, username: str) -> None:
+        self._c.request("DELETE", "/api/v1/users/{id}", params={"id": username})
 
 
 class AuditLog(_Resource):

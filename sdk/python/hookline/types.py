@@ -279,6 +279,17 @@ class CreatedKey(APIKey, total=False):
     key: str
 
 
+class User(TypedDict, total=False):
+    """A dashboard account; role is "owner", "admin" or "viewer"."""
+
+    username: str
+    role: str
+    created_at: str
+    updated_at: str
+    #: A generated password, only in the answer that made it.
+    password: str
+
+
 class AuditEntry(TypedDict, total=False):
     id: str
     at: str

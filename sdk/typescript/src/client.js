@@ -1,6 +1,6 @@
 // The REST client: one Hookline server, one API key, resources grouped as
 // client.events, client.webhooks, client.eventTypes, client.deliveries,
-// client.tenants, client.keys and client.auditLog. Field names are the API's own (snake_case), in requests
+// client.tenants, client.keys, client.users and client.auditLog. Field names are the API's own (snake_case), in requests
 // and answers alike. Types are in index.d.ts.
 import { ConnectionError, HooklineError, apiError } from './errors.js';
 
@@ -29,6 +29,7 @@ export class Hookline {
     this.deliveries = new Deliveries(this);
     this.tenants = new Tenants(this);
     this.keys = new Keys(this);
+    this.users = new Users(this);
     this.auditLog = new AuditLog(this);
   }
 
@@ -237,6 +238,30 @@ class Keys {
   }
   async revoke(id) {
     await this.c.request('DELETE', '/api/v1/keys/{id}', { params: { id } });
+  }
+}
+
+// Dashboard users; every call needs a key with the owner scope.
+class Users {
+  constructor(c) {
+    this.c = c;
+  }
+  async list() {
+    return (await this.c.request('GET', '/api/v1/users')).data;
+  }
+  get(username) {
+    return this.c.request('GET', '/api/v1/users/{id}', { params: { id: username } });
+  }
+  /** Without a password, one is generated and returned once in password. */
+  create(params) {
+    return this.c.request('POST', '/api/v1/users', { body: params });
+  }
+  /** Changes role and/or password; password "" generates one, returned once. */
+  update(username, params) {
+    return this.c.request('PATCH', '/api/v1/users/{id}', { params: { id: username }, body: params });
+  }
+  async delete(username) {
+    await this.c.request('DELETE', '/api/v1/users/{id}', { params: { id: username } });
   }
 }
 

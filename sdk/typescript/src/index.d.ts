@@ -386,7 +386,33 @@ export interface PortalSession {
   expires_at: string;
 }
 
-export type Scope = 'admin' | 'publish' | 'read';
+export type Scope = 'owner' | 'admin' | 'publish' | 'read';
+
+/** owner: everything, users included; admin: everything but users; viewer: reads only. */
+export type Role = 'owner' | 'admin' | 'viewer';
+
+/** A dashboard account. */
+export interface User {
+  username: string;
+  role: Role;
+  created_at: string;
+  updated_at: string;
+  /** A generated password, only in the answer that made it. */
+  password?: string;
+}
+
+export interface UserCreateParams {
+  username: string;
+  role: Role;
+  /** At least 8 characters; absent to have one generated and returned once. */
+  password?: string;
+}
+
+export interface UserUpdateParams {
+  role?: Role;
+  /** A new password; "" to have one generated and returned once. */
+  password?: string;
+}
 
 export interface APIKey {
   id: string;
@@ -505,6 +531,14 @@ export declare class Hookline {
     list(): Promise<APIKey[]>;
     create(params: KeyCreateParams): Promise<CreatedKey>;
     revoke(id: string): Promise<void>;
+  };
+  /** Dashboard users; needs a key with the owner scope. */
+  readonly users: {
+    list(): Promise<User[]>;
+    get(username: string): Promise<User>;
+    create(params: UserCreateParams): Promise<User>;
+    update(username: string, params: UserUpdateParams): Promise<User>;
+    delete(username: string): Promise<void>;
   };
   readonly auditLog: {
     list(params?: AuditListParams): Promise<Page<AuditEntry>>;
