@@ -307,7 +307,7 @@ func (a *API) handle(rt Route) http.Handler {
 			p := auth.KeyPrincipal(k)
 			if !p.Can(rt.Scope) {
 				problem.WriteError(w, r, a.log, webhook.Errorf(webhook.EFORBIDDEN,
-					"this API key's scopes (%v) do not allow %s %s", k.Scopes, rt.Method, rt.Pattern))
+					"this API key's scopes (%v) do not allow %s %s: it needs the %s scope", k.Scopes, rt.Method, rt.Pattern, rt.Scope))
 				return
 			}
 			if err := tenancyAllows(rt, p); err != nil {

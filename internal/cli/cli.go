@@ -48,6 +48,8 @@ func commands() []command {
 		{name: "doctor", summary: "check a data directory or database offline: what is wrong and what to do", run: doctorCmd},
 		{name: "keys", summary: "manage API keys: through the server's API, or on its database for bootstrap and recovery",
 			subs: keysSubs, run: keys},
+		{name: "users", summary: "dashboard users and their roles: through the server's API, or on its database for recovery",
+			subs: usersSubs, run: usersCmd},
 		{name: "admin", summary: "dashboard accounts on the server's database: reset-password (recovery)", subs: adminSubs, run: adminCmd},
 		{name: "config", summary: "print the effective configuration (secrets masked): hookline config print", subs: configSubs, run: configCmd},
 		apiCommand(webhooksGroup(), webhooksCmd),

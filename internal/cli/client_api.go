@@ -382,7 +382,11 @@ func explain(err error, x *apiCall, timeout time.Duration) error {
 			return &explainedError{fmt.Sprintf("the API key from %s was refused (%s): check --api-key / HOOKLINE_API_KEY or run hookline login",
 				x.keySource, e.Detail), err}
 		case e.Status == 403:
-			return &explainedError{fmt.Sprintf("this API key may not do that (%s): use a key with the admin scope", e.Detail), err}
+			scope := "admin"
+			if strings.Contains(e.Detail, "owner scope") {
+				scope = "owner"
+			}
+			return &explainedError{fmt.Sprintf("this API key may not do that (%s): use a key with the %s scope", e.Detail, scope), err}
 		case e.Status == 404:
 			return &explainedError{"not found: " + e.Detail, err}
 		case e.Status == 429:

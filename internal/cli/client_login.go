@@ -76,7 +76,7 @@ Examples:
 	}
 	fmt.Fprintf(stdout, "Logged in to %s (%s, version %s) with key %q (%s, scopes %s).\nSaved to %s.\n",
 		conn.Server, me.Server, me.Version, me.Key.Name, me.Key.ID, strings.Join(me.Key.Scopes, ","), path)
-	if !slices.Contains(me.Key.Scopes, "admin") {
+	if !slices.Contains(me.Key.Scopes, "admin") && !slices.Contains(me.Key.Scopes, "owner") {
 		fmt.Fprintln(stderr, "Note: this key has no admin scope: only 'hookline events publish' will work with it.")
 	}
 	return nil

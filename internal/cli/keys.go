@@ -82,7 +82,7 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch sub {
 	case "create":
 		name = fs.String("name", "", "a name for the key, e.g. who uses it (required)")
-		scopes = fs.String("scopes", "admin", "comma-separated scopes: admin, publish, read")
+		scopes = fs.String("scopes", "admin", "comma-separated scopes: owner (admin and managing users), admin, publish, read")
 		tenant = fs.String("tenant", "", "bind the key to this tenant: it reaches only that tenant's data (default every tenant)")
 		expires = fs.Duration("expires-in", 0, "make the key expire after this long, e.g. 720h (default never)")
 	case "list":
