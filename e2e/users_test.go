@@ -47,7 +47,7 @@ func TestUsersAPI(t *testing.T) {
 		t.Errorf("an admin key making an owner key: %q", p.Detail)
 	}
 	_, tenantKey, err := auth.Create(context.Background(), s.app.Store(), auth.CreateParams{Name: "acme", Tenant: "acme",
-		Scopes: []string{auth.ScopeOwner}}, time.Now())
+		Scopes: []string{auth.ScopeAdmin}}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

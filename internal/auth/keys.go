@@ -114,6 +114,10 @@ func (p CreateParams) Check(now time.Time) error {
 			v.Add(webhook.EINVALID, at, "unknown scope %q (use owner, admin, publish or read)", sc)
 		}
 	}
+	if p.Tenant != "" && slices.Contains(p.Scopes, ScopeOwner) {
+		v.Add(webhook.EUNPROCESSABLE, webhook.At("scopes"),
+			"the owner scope manages dashboard users, who belong to no tenant: a tenant's key cannot hold it")
+	}
 	if p.Tenant != "" {
 		// The default tenant is the operator's: Hookline's own
 		// notifications (hookline.*) name every tenant's webhooks and go

@@ -115,8 +115,10 @@ var ErrNotOwner = &webhook.Error{Code: webhook.EFORBIDDEN,
 
 var errUserNotFound = &webhook.Error{Code: webhook.ENOTFOUND, Message: "user not found"}
 
+// mayManage refuses every principal but an owner of every tenant: users
+// belong to no tenant.
 func mayManage(p Principal) error {
-	if !p.Can(ScopeOwner) {
+	if !p.Can(ScopeOwner) || !p.Scope.All() {
 		return ErrNotOwner
 	}
 	return nil
