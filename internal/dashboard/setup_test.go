@@ -68,7 +68,7 @@ func setup(t *testing.T) *bundle {
 	client.Transport = insp.Transport(client.Transport)
 	dlv := deliver.New(deliver.Config{Client: client, Version: "test", Timeout: 5 * time.Second})
 	reg := registry.New(registry.Config{Store: st, Guard: egress.NewGuard(loopback), Sender: dlv})
-	d, err := New(Config{Store: st, Registry: reg, Inspector: insp, Now: clk.Now, Version: "test"})
+	d, err := New(Config{Store: st, Registry: reg, Inspector: insp, Now: clk.Now, Version: "test", HashPassword: cheapHash})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +89,9 @@ func setup(t *testing.T) *bundle {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &bundle{t: t, st: st, reg: reg, insp: insp, dash: d, srv: srv, clock: clk, client: hc}
 }
+
+// cheapHash hashes new passwords fast: the KDF cost is tested on its own.
+func cheapHash(p string) (string, error) { return auth.HashPasswordCost(p, 1000) }
 
 // response is a finished request.
 type response struct {
