@@ -1,7 +1,13 @@
 // Package auth is where Hookline authenticates: API keys (issued, checked
-// with a short cache, rate limited, revoked) and dashboard users (password
-// hashing, sign-in with throttling, sessions). The dashboard keeps only the
-// HTTP side of it: cookies, forms and pages.
+// with a short cache, rate limited, revoked) and dashboard users (roles,
+// invitations, password hashing, sign-in with throttling, sessions). The
+// dashboard keeps only the HTTP side of it: cookies, forms and pages.
+//
+// Users is the one implementation of managing users and invitations, with
+// their audit entries, behind the REST API, the dashboard and the command
+// line. A user's role (owner, admin, viewer) is a set of key scopes
+// (RoleScopes): only ScopeOwner manages users, so an admin, and any key it
+// makes, never reaches them.
 //
 // Keys is the one implementation of creating and revoking keys, with their
 // audit entries, behind the REST API, the dashboard and the command line.

@@ -151,7 +151,7 @@ func (c *Config) Options() []Option {
 		{"maintenance-interval", "how often upkeep runs (auto-disable, retention, bin expiry)", (*durationValue)(&c.MaintenanceInterval)},
 		{"backlog-alert", "publish a hookline.backlog.high event (at most hourly) when more deliveries than this are pending (0 = never)", (*int64Value)(&c.BacklogAlert)},
 		{"public-url", "the URL this server is reached at (e.g. https://hooks.example.com); request-inspector bin URLs start with it (default http://localhost:<port>)", (*stringValue)(&c.PublicURL)},
-		{"admin-password", "password of the dashboard admin account made on first start (default: generated and printed once to the log); prefer HOOKLINE_ADMIN_PASSWORD_FILE", (*stringValue)(&c.AdminPassword)},
+		{"admin-password", "password of the dashboard admin account (an owner) made on first start (default: generated and printed once to the log); later starts ignore it, saying so in the log when it no longer signs in; prefer HOOKLINE_ADMIN_PASSWORD_FILE", (*stringValue)(&c.AdminPassword)},
 		{"bin-ttl", "how long a request-inspector bin lives", (*durationValue)(&c.BinTTL)},
 		{"bin-max-requests", "captured requests a bin keeps (newest)", (*intValue)(&c.BinMaxRequests)},
 		{"bin-max-body", "body bytes kept per captured request (the full size is recorded)", (*int64Value)(&c.BinMaxBody)},
