@@ -202,6 +202,9 @@ func TestInviteAcceptChangePasswordManage(t *testing.T) {
 	if !strings.HasPrefix(link, b.srv.URL+"/invite/") {
 		t.Errorf("link %q is not on this server", link)
 	}
+	if r := b.post("/users/invites", url.Values{"role": {"owner"}}, "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"); r.Status != http.StatusForbidden {
+		t.Errorf("a cross-site invitation: %d, want 403", r.Status)
+	}
 	if r := b.post("/users/invites", invite); r.Status != http.StatusSeeOther || !strings.Contains(r.Location, "invite-exists") {
 		t.Errorf("the same invite form again: %d %q", r.Status, r.Location)
 	}
