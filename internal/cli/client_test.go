@@ -351,8 +351,8 @@ func TestCLIKeysCreatePrintsEveryProblem(t *testing.T) {
 	var out, errb bytes.Buffer
 	code := Main(context.Background(), []string{"keys", "create", "--data-dir", newDataDir(t), "--name", "ci", "--scopes", "delete,admin,write"}, &out, &errb)
 	want := "hookline keys: 2 problems with the request:\n" +
-		"  /scopes/0: unknown scope \"delete\" (use admin, publish or read)\n" +
-		"  /scopes/2: unknown scope \"write\" (use admin, publish or read)\n"
+		"  /scopes/0: unknown scope \"delete\" (use owner, admin, publish or read)\n" +
+		"  /scopes/2: unknown scope \"write\" (use owner, admin, publish or read)\n"
 	if code != ExitError || errb.String() != want || out.Len() != 0 {
 		t.Errorf("exit %d, stdout %q, stderr\n%s\nwant\n%s", code, out.String(), errb.String(), want)
 	}
