@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/dashboard"
 	"github.com/hookline/hookline/internal/dispatch"
+	"github.com/hookline/hookline/internal/egress"
 	"github.com/hookline/hookline/internal/inspect"
 	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/store"
@@ -40,7 +42,12 @@ func (a *App) mountDashboard(mux *http.ServeMux, st store.Store, reg *registry.R
 	if err := auth.EnsureAdmin(ctx, st, a.cfg.AdminPassword, time.Now(), a.log); err != nil {
 		return err
 	}
+	sso, err := a.ssoConfig()
+	if err != nil {
+		return err
+	}
 	dash, err := dashboard.New(dashboard.Config{
+		SSO:   sso,
 		Store: st, Registry: reg, Inspector: insp, Queued: d.Queued, Wake: d.Wake, Keys: keys, Portals: portals,
 		Users: users, PublicURL: a.cfg.PublicURL, PortalBrand: a.cfg.PortalBrand, PortalFrameAncestors: a.cfg.PortalAllowedOrigins,
 		SecureCookies: strings.HasPrefix(a.cfg.PublicURL, "https://") || a.cfg.TLSCert != "",
@@ -52,4 +59,28 @@ func (a *App) mountDashboard(mux *http.ServeMux, st store.Store, reg *registry.R
 	dash.Register(mux)
 	insp.Register(mux)
 	return nil
+}
+
+// ssoConfig is the dashboard's single sign-on (--oidc-*), nil when it is
+// off. The provider is reached through the egress guard like every
+// outbound request: one on a private network needs its range in
+// --allow-private-targets.
+func (a *App) ssoConfig() (*dashboard.SSOConfig, error) {
+	o := a.cfg.OIDC
+	if o.Issuer == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(o.ClientSecretFile)
+	if err != nil {
+		return nil, fmt.Errorf("--oidc-client-secret-file: %w", err)
+	}
+	secret := strings.TrimSpace(string(b))
+	if secret == "" {
+		return nil, fmt.Errorf("--oidc-client-secret-file: %s is empty", o.ClientSecretFile)
+	}
+	return &dashboard.SSOConfig{
+		Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, RoleClaim: o.RoleClaim,
+		Policy: auth.SSOPolicy{AllowedDomains: o.AllowedDomains, DefaultRole: auth.Role(o.DefaultRole)},
+		Client: egress.NewClient(egress.Config{AllowPrivate: a.cfg.AllowPrivateTargets, Timeout: 15 * time.Second}),
+	}, nil
 }

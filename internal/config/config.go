@@ -75,6 +75,23 @@ type Config struct {
 	// --portal-logo-url, --portal-accent); a tenant's branding overrides
 	// it field by field.
 	PortalBrand webhook.Branding
+	// OIDC is single sign-on to the dashboard with an OpenID Connect
+	// provider; off while OIDC.Issuer is empty.
+	OIDC OIDC
+}
+
+// OIDC configures single sign-on (--oidc-*).
+type OIDC struct {
+	Issuer           string
+	ClientID         string
+	ClientSecretFile string
+	// AllowedDomains are the e-mail domains whose users single sign-on
+	// lets in and makes accounts for; others need an account first.
+	AllowedDomains []string
+	// RoleClaim names the ID token claim whose values may name the role.
+	RoleClaim   string
+	DefaultRole string
+	Scopes      []string
 }
 
 // Default returns the defaults.
@@ -105,6 +122,7 @@ func Default() Config {
 		BinMaxRequests:      100,
 		BinMaxBody:          256 << 10,
 		Tracing:             "off",
+		OIDC:                OIDC{DefaultRole: "viewer", Scopes: []string{"openid", "email", "profile"}},
 	}
 }
 
@@ -167,6 +185,13 @@ func (c *Config) Options() []Option {
 		{"portal-name", "the customer portal's brand name (default Hookline); a tenant's branding overrides it", (*stringValue)(&c.PortalBrand.Name)},
 		{"portal-logo-url", "http(s) URL of the logo the customer portal shows; a tenant's branding overrides it", (*stringValue)(&c.PortalBrand.LogoURL)},
 		{"portal-accent", `the customer portal's accent colour, e.g. "#0a7d5a" (light and dark variants are derived); a tenant's branding overrides it`, (*stringValue)(&c.PortalBrand.Accent)},
+		{"oidc-issuer", "single sign-on to the dashboard: the OpenID Connect issuer URL (e.g. https://accounts.example.com); off when empty. Hookline's redirect URL is PUBLIC_URL/login/sso/callback", (*stringValue)(&c.OIDC.Issuer)},
+		{"oidc-client-id", "the client ID Hookline has at the OpenID Connect provider", (*stringValue)(&c.OIDC.ClientID)},
+		{"oidc-client-secret-file", "file holding the client secret Hookline has at the OpenID Connect provider", (*stringValue)(&c.OIDC.ClientSecretFile)},
+		{"oidc-allowed-domains", "comma-separated e-mail domains whose users single sign-on lets in, making their account on the first sign-in; anyone else needs an account first (an invitation)", (*listValue)(&c.OIDC.AllowedDomains)},
+		{"oidc-role-claim", "ID token claim (a string or a list) whose values owner, admin or viewer set the user's role at each sign-in, e.g. groups; none leaves roles to the Users page", (*stringValue)(&c.OIDC.RoleClaim)},
+		{"oidc-default-role", "role of a user single sign-on makes when the role claim names none: owner, admin or viewer", (*stringValue)(&c.OIDC.DefaultRole)},
+		{"oidc-scopes", "comma-separated scopes asked of the OpenID Connect provider", (*listValue)(&c.OIDC.Scopes)},
 		{"tracing", "OpenTelemetry traces of publish → delivery: off or otlp (OTLP/HTTP, set up by the standard OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER variables)", (*stringValue)(&c.Tracing)},
 	}
 }
@@ -201,6 +226,22 @@ func (c *Config) Validate() error {
 	case "text", "json":
 	default:
 		bad("log-format", "%q: use text or json", c.LogFormat)
+	}
+	if o := c.OIDC; o.Issuer != "" {
+		if u, err := url.Parse(o.Issuer); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			bad("oidc-issuer", "%q is not an http(s) URL", o.Issuer)
+		}
+		if o.ClientID == "" {
+			bad("oidc-client-id", "is required with --oidc-issuer")
+		}
+		if o.ClientSecretFile == "" {
+			bad("oidc-client-secret-file", "is required with --oidc-issuer")
+		}
+		switch o.DefaultRole {
+		case "owner", "admin", "viewer":
+		default:
+			bad("oidc-default-role", "%q: use owner, admin or viewer", o.DefaultRole)
+		}
 	}
 	switch c.Tracing {
 	case "off", "otlp":
@@ -399,6 +440,22 @@ func (v *prefixesValue) Set(s string) error {
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
 		out = append(out, p)
+	}
+	*v = out
+	return nil
+}
+
+// listValue is a comma-separated list of words.
+type listValue []string
+
+func (v *listValue) String() string { return strings.Join(*v, ",") }
+
+func (v *listValue) Set(s string) error {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.ToLower(strings.TrimSpace(part)); part != "" {
+			out = append(out, part)
+		}
 	}
 	*v = out
 	return nil

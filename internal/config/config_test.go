@@ -64,6 +64,11 @@ func TestInvalidNamesTheOption(t *testing.T) {
 		{[]string{"--bin-max-requests", "0"}, nil, "--bin-max-requests"},
 		{nil, map[string]string{"HOOKLINE_BIN_TTL": "soon"}, "HOOKLINE_BIN_TTL"},
 		{[]string{"--bin-max-body", "-1"}, nil, "--bin-max-body"},
+		{[]string{"--oidc-issuer", "https://id.example.com", "--oidc-client-secret-file", "/s"}, nil, "--oidc-client-id"},
+		{[]string{"--oidc-issuer", "https://id.example.com", "--oidc-client-id", "hookline"}, nil, "--oidc-client-secret-file"},
+		{[]string{"--oidc-issuer", "id.example.com", "--oidc-client-id", "h", "--oidc-client-secret-file", "/s"}, nil, "--oidc-issuer"},
+		{[]string{"--oidc-issuer", "https://id.example.com", "--oidc-client-id", "h", "--oidc-client-secret-file", "/s",
+			"--oidc-default-role", "boss"}, nil, "--oidc-default-role"},
 	}
 	for _, tt := range tests {
 		_, err := parse(t, tt.args, tt.env)
@@ -191,6 +196,25 @@ func TestTenantsStrictSwitch(t *testing.T) {
 	if _, err := parse(t, nil, map[string]string{"HOOKLINE_TENANTS_STRICT": "sure"}); err == nil ||
 		!strings.Contains(err.Error(), "HOOKLINE_TENANTS_STRICT") {
 		t.Errorf("HOOKLINE_TENANTS_STRICT=sure: %v, want an error naming it", err)
+	}
+}
+
+func TestOIDCOptions(t *testing.T) {
+	t.Parallel()
+	c, err := parse(t, []string{"--oidc-issuer", "https://id.example.com", "--oidc-client-id", "hookline",
+		"--oidc-client-secret-file", "/run/secrets/oidc", "--oidc-allowed-domains", " Example.com, ops.example.org ,",
+		"--oidc-role-claim", "groups"}, map[string]string{"HOOKLINE_OIDC_SCOPES": "openid,email,groups"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.OIDC
+	if o.Issuer != "https://id.example.com" || o.ClientID != "hookline" || o.ClientSecretFile != "/run/secrets/oidc" ||
+		strings.Join(o.AllowedDomains, " ") != "example.com ops.example.org" || o.RoleClaim != "groups" ||
+		o.DefaultRole != "viewer" || strings.Join(o.Scopes, " ") != "openid email groups" {
+		t.Errorf("OIDC = %+v", o)
+	}
+	if c, err := parse(t, nil, nil); err != nil || c.OIDC.Issuer != "" {
+		t.Errorf("off by default: %+v, %v", c.OIDC, err)
 	}
 }
 

@@ -14,12 +14,19 @@ type accountView struct {
 	base
 	Errors formErrors
 	Error  string
+	// SSOOnly: the user signs in by single sign-on and has no password
+	// to change.
+	SSOOnly bool
 }
 
 // account is the signed-in user's own page: who they are, their role, and
 // the form to change their password.
 func (d *Dashboard) account(w http.ResponseWriter, r *http.Request) error {
-	d.render(w, r, http.StatusOK, "account", accountView{base: d.base(r, "Your account", "account")})
+	u, err := d.cfg.Store.UserGet(r.Context(), userFrom(r.Context()))
+	if err != nil {
+		return err
+	}
+	d.render(w, r, http.StatusOK, "account", accountView{base: d.base(r, "Your account", "account"), SSOOnly: u.SSOOnly()})
 	return nil
 }
 

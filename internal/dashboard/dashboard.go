@@ -75,6 +75,9 @@ type Config struct {
 	// HashPassword hashes new passwords; default auth.HashPassword. Tests
 	// use a cheaper work factor.
 	HashPassword func(string) (string, error)
+	// SSO turns on single sign-on with an OpenID Connect provider; nil
+	// for none.
+	SSO *SSOConfig
 	// SessionTTL is how long a sign-in lasts. Default 12h.
 	SessionTTL time.Duration
 	// MaxFormBytes bounds a form body. Default 64 KiB.
@@ -95,6 +98,8 @@ type Dashboard struct {
 	csrf     *http.CrossOriginProtection
 	sessions *auth.Sessions
 	banner   bannerCache
+	// sso is single sign-on; nil when it is off.
+	sso *sso
 	// keyForms makes "create API key" one-shot (once.go), inviteForms
 	// "invite a user".
 	keyForms, inviteForms formOnce
@@ -143,6 +148,9 @@ func New(cfg Config) (*Dashboard, error) {
 	d := &Dashboard{cfg: cfg, log: cfg.Logger, pages: pages,
 		sessions: auth.NewSessions(auth.SessionsConfig{Store: cfg.Store, TTL: cfg.SessionTTL, Now: cfg.Now,
 			HashPassword: cfg.HashPassword})}
+	if cfg.SSO != nil {
+		d.sso = &sso{cfg: *cfg.SSO}
+	}
 	d.csrf = http.NewCrossOriginProtection()
 	d.csrf.SetDenyHandler(http.HandlerFunc(d.forbidden))
 	return d, nil
@@ -194,6 +202,8 @@ func (d *Dashboard) routes() []route {
 	return []route{
 		{"GET /login", public, d.loginPage},
 		{"POST /login", public, d.login},
+		{"GET /login/sso", public, d.ssoStart},
+		{"GET /login/sso/callback", public, d.ssoCallback},
 		{"POST /logout", self, d.logout},
 		{"GET /invite/{token}", public, d.invitePage},
 		{"POST /invite/{token}", public, d.acceptInvite},

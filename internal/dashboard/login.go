@@ -24,6 +24,8 @@ type loginView struct {
 	// Resume is a form sent after the session ended, kept for after the
 	// sign-in (resume.go).
 	Resume *resumeForm
+	// SSO offers single sign-on.
+	SSO bool
 }
 
 func (d *Dashboard) loginPage(w http.ResponseWriter, r *http.Request) error {
@@ -31,7 +33,8 @@ func (d *Dashboard) loginPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	v := loginView{base: d.base(r, "Sign in", ""), Form: loginForm{Username: auth.AdminUser, Next: r.URL.Query().Get("next")}}
+	v := loginView{base: d.base(r, "Sign in", ""), Form: loginForm{Username: auth.AdminUser, Next: r.URL.Query().Get("next")},
+		SSO: d.sso != nil}
 	d.render(w, r, http.StatusOK, "login", v)
 	return nil
 }
@@ -45,7 +48,7 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) error {
 		Password: r.PostForm.Get("password"),
 		Next:     r.PostForm.Get("next"),
 	}
-	v := loginView{base: d.base(r, "Sign in", ""), Form: f, Resume: resumeFromLogin(r)}
+	v := loginView{base: d.base(r, "Sign in", ""), Form: f, Resume: resumeFromLogin(r), SSO: d.sso != nil}
 	v.Form.Password = ""
 	se, token, err := d.sessions.SignIn(r.Context(), f.Username, f.Password, clientIP(r))
 	var throttled *auth.ThrottledError

@@ -46,7 +46,7 @@ type bundle struct {
 	client *http.Client
 }
 
-func setup(t *testing.T) *bundle {
+func setup(t *testing.T, tweaks ...func(*Config)) *bundle {
 	t.Helper()
 	st := sqlitetest.Open(t)
 	ctx := context.Background()
@@ -68,7 +68,11 @@ func setup(t *testing.T) *bundle {
 	client.Transport = insp.Transport(client.Transport)
 	dlv := deliver.New(deliver.Config{Client: client, Version: "test", Timeout: 5 * time.Second})
 	reg := registry.New(registry.Config{Store: st, Guard: egress.NewGuard(loopback), Sender: dlv})
-	d, err := New(Config{Store: st, Registry: reg, Inspector: insp, Now: clk.Now, Version: "test", HashPassword: cheapHash})
+	cfg := Config{Store: st, Registry: reg, Inspector: insp, Now: clk.Now, Version: "test", HashPassword: cheapHash}
+	for _, tw := range tweaks {
+		tw(&cfg)
+	}
+	d, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
