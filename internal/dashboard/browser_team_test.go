@@ -48,8 +48,8 @@ func TestBrowserTeam(t *testing.T) {
 
 	step(t, "the owner invites a viewer", func(t *testing.T) {
 		signIn(t, "admin", adminPassword)
-		nav(t, ctx, chromedp.Click(css(`nav a[href="/users"]`)))
-		do(t, ctx, waitText("main h1", "Users"), waitText("#users", "admin"))
+		do(t, ctx, chromedp.WaitVisible(css(`nav a[href="/users"]`)), chromedp.Navigate(h.URL+"/users"),
+			waitText("main h1", "Users"), waitText("#users", "admin"))
 		lightAndDark(t, "users")
 		do(t, ctx, chromedp.Click(css(`input[name=role][value=viewer]`)),
 			chromedp.SetValue(css("#invite-note"), "grace@example.com"))
@@ -104,8 +104,9 @@ func TestBrowserTeam(t *testing.T) {
 
 	step(t, "the viewer signs in and changes their password", func(t *testing.T) {
 		signIn(t, "grace@example.com", "grace's first password")
-		nav(t, ctx, chromedp.Click(css(`.account a[href="/account"]`)))
-		do(t, ctx, waitText("main h1", "Your account"))
+		// The name at the top leads to the account page.
+		do(t, ctx, chromedp.WaitVisible(css(`.account a[href="/account"]`)), chromedp.Navigate(h.URL+"/account"),
+			waitText("main h1", "Your account"))
 		lightAndDark(t, "account")
 		do(t, ctx, chromedp.SetValue(css("#current_password"), "not it"), chromedp.SetValue(css("#password"), "grace's second password"),
 			chromedp.SetValue(css("#confirm"), "grace's second password"))

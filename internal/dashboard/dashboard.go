@@ -213,12 +213,12 @@ func (d *Dashboard) routes() []route {
 
 		{"GET /{$}", user, d.webhooks},
 		{"GET /webhooks", user, redirectTo("/")},
-		{"GET /webhooks/new", user, d.newWebhook},
+		{"GET /webhooks/new", editor, d.newWebhook},
 		{"POST /webhooks/new", user, d.createWebhook},
 		{"POST /webhooks/filter-test", user, d.filterTest},
 		{"GET /webhooks/{id}", user, d.editWebhook},
 		{"POST /webhooks/{id}", user, d.updateWebhook},
-		{"GET /webhooks/{id}/delete", user, d.confirmDeleteWebhook},
+		{"GET /webhooks/{id}/delete", editor, d.confirmDeleteWebhook},
 		{"POST /webhooks/{id}/delete", user, d.deleteWebhook},
 		{"POST /webhooks/{id}/toggle", user, d.toggleWebhook},
 		{"POST /webhooks/{id}/test", user, d.sendTest},
@@ -240,7 +240,7 @@ func (d *Dashboard) routes() []route {
 		{"POST /tenants", user, d.createTenant},
 		{"GET /tenants/{id}", user, d.tenant},
 		{"POST /tenants/{id}", user, d.updateTenant},
-		{"GET /tenants/{id}/delete", user, d.confirmDeleteTenant},
+		{"GET /tenants/{id}/delete", editor, d.confirmDeleteTenant},
 		{"POST /tenants/{id}/delete", user, d.deleteTenant},
 
 		{"GET /keys", editor, d.keys},

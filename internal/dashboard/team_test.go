@@ -335,3 +335,28 @@ func TestInviteAcceptChangePasswordManage(t *testing.T) {
 		t.Errorf("grace's audit log:\n%s\nwant\n%s", strings.Join(actions, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// Only an owner may make an owner key in the dashboard; an admin is not
+// offered one, and a forged form is refused.
+func TestOwnerKeysOnlyForOwners(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.signIn()
+	mustContain(t, b.get("/keys").Body, `value="owner"`)
+	k, _ := b.createKey(url.Values{"name": {"team bot"}, "scope": {"owner"}})
+	if !slices.Equal(k.Scopes, []string{auth.ScopeOwner}) {
+		t.Errorf("owner key scopes %v", k.Scopes)
+	}
+	b.addUser("cy", auth.RoleAdmin)
+	b.signInAs("cy", testPassword)
+	mustNotContain(t, b.get("/keys").Body, `value="owner"`)
+	// The form comes back with why, as with any refused key.
+	if r := b.post("/keys", url.Values{"name": {"escalate"}, "scope": {"owner"}}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, "cannot make a key with scope") {
+		t.Errorf("an admin's forged owner key: %d", r.Status)
+	}
+	keys, _ := b.st.APIKeyList(context.Background(), auth.AllTenants())
+	if len(keys) != 1 {
+		t.Errorf("%d keys, want only the owner's", len(keys))
+	}
+}
