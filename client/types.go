@@ -283,13 +283,25 @@ const (
 	DestinationNATS     = "nats"
 	DestinationRedis    = "redis"
 	DestinationMQTT     = "mqtt"
+	DestinationKafka    = "kafka"
+)
+
+// Kafka SASL mechanisms (Destination.SASLMechanism).
+const (
+	SASLPlain       = "plain"
+	SASLScramSHA256 = "scram-sha-256"
+	SASLScramSHA512 = "scram-sha-512"
 )
 
 // Destination says how a webhook's deliveries are sent. Broker types use
 // URL and their own fields: rabbitmq Exchange and RoutingKey, nats
 // Subject, redis Stream and MaxLen, mqtt Topic and QoS. The server shows
 // URL with its password masked as "xxxxx"; sending it back unchanged keeps
-// the stored password.
+// the stored password. Kafka has no URL: Brokers (host:port), Topic,
+// KeyPath (the dotted path in the body whose value keys each record; the
+// event id when empty or absent), TLS and optional SASL credentials,
+// whose Password is shown as "xxxxx" and kept when sent back so or
+// empty for the same mechanism and username.
 type Destination struct {
 	Type       string `json:"type"`
 	URL        string `json:"url,omitempty"`
@@ -300,6 +312,13 @@ type Destination struct {
 	MaxLen     int64  `json:"maxlen,omitempty"`
 	Topic      string `json:"topic,omitempty"`
 	QoS        int    `json:"qos,omitempty"`
+
+	Brokers       []string `json:"brokers,omitempty"`
+	KeyPath       string   `json:"key_path,omitempty"`
+	TLS           bool     `json:"tls,omitempty"`
+	SASLMechanism string   `json:"sasl_mechanism,omitempty"`
+	Username      string   `json:"username,omitempty"`
+	Password      string   `json:"password,omitempty"`
 }
 
 // WebhookListParams filters and pages WebhookList.

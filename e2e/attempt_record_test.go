@@ -49,7 +49,7 @@ func TestWebhookSecretHeadersAndDestinationAPI(t *testing.T) {
 		field string
 	}{
 		{"secret header not among the headers", map[string]any{"secret_headers": []string{"X-Nope"}}, "secret_headers[0]"},
-		{"unknown destination type", map[string]any{"destination": map[string]any{"type": "kafka"}}, "destination.type"},
+		{"unknown destination type", map[string]any{"destination": map[string]any{"type": "sqs"}}, "destination.type"},
 		{"unknown destination field", map[string]any{"destination": map[string]any{"type": "http", "nope": "x"}}, "nope"},
 		{"a broker field on http", map[string]any{"destination": map[string]any{"type": "http", "url": "x"}}, "destination"},
 	} {

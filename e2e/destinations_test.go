@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +21,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/redis/go-redis/v9"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/hookline/hookline/client"
 	"github.com/hookline/hookline/verify"
@@ -171,6 +174,49 @@ var brokerCases = []brokerCase{
 			}
 		}
 	}},
+	{client.DestinationKafka, "Kafka", "", func(t *testing.T, _ string) (client.Destination, func() consumed) {
+		// No Kafka broker runs here: an in-process kfake cluster does.
+		brokers := kafkaCluster(t)
+		cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics("events"),
+			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(cl.Close)
+		return client.Destination{Type: client.DestinationKafka, Brokers: brokers, Topic: "events", KeyPath: "data.amount"}, func() consumed {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			for {
+				fs := cl.PollRecords(ctx, 1)
+				if ctx.Err() != nil {
+					t.Fatalf("no record reached the topic: %v", fs.Errors())
+				}
+				if recs := fs.Records(); len(recs) > 0 {
+					r := recs[0]
+					if string(r.Key) != "42" {
+						t.Errorf("record key %q, want 42 (data.amount)", r.Key)
+					}
+					h := map[string]string{}
+					for _, x := range r.Headers {
+						h[x.Key] = string(x.Value)
+					}
+					return consumed{h, r.Value}
+				}
+			}
+		}
+	}},
+}
+
+// kafkaCluster starts an in-process Kafka cluster (franz-go's kfake) with
+// the topic "events", stopped at the end of t.
+func kafkaCluster(t *testing.T, opts ...kfake.Opt) []string {
+	t.Helper()
+	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(1, "events")}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c.ListenAddrs()
 }
 
 // TestDestinations publishes through the running server to a webhook of
@@ -184,7 +230,9 @@ func TestDestinations(t *testing.T) {
 	ctx := context.Background()
 	for i, bc := range brokerCases {
 		t.Run(bc.typ, func(t *testing.T) {
-			needBroker(t, bc.name, bc.addr)
+			if bc.addr != "" { // in-process otherwise
+				needBroker(t, bc.name, bc.addr)
+			}
 			unique := strconv.FormatInt(time.Now().UnixNano(), 36) + strconv.Itoa(i)
 			dest, next := bc.setup(t, unique)
 			tenant := "dest-" + bc.typ
@@ -307,6 +355,44 @@ func TestCLIDestination(t *testing.T) {
 	if n, err := rdb.XLen(context.Background(), stream).Result(); err != nil || n != 1 {
 		t.Errorf("stream length %d (%v), want the test's entry", n, err)
 	}
+}
+
+// TestCLIKafkaDestination: the CLI makes a Kafka webhook from flags, its
+// SASL password read from a file and never shown; Send Test shows the
+// refused login, then, with the right password, the record's partition
+// and offset.
+func TestCLIKafkaDestination(t *testing.T) {
+	t.Parallel()
+	brokers := kafkaCluster(t, kfake.EnableSASL(), kfake.Superuser("SCRAM-SHA-512", "app", "right-pw"))
+	s := startServer(t)
+	c := newCLI(t, s, true)
+	pw := filepath.Join(t.TempDir(), "kafka-password")
+	if err := os.WriteFile(pw, []byte("wrong-pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var created client.CreatedWebhook
+	c.json(&created, "webhooks", "create", "--name", "Orders", "--events", "payment_received",
+		"--destination", "kafka", "--brokers", strings.Join(brokers, ","), "--topic", "events", "--key-path", "data.amount",
+		"--sasl-mechanism", "scram-sha-512", "--sasl-username", "app", "--sasl-password-file", pw)
+	if d := created.Destination; d.Type != "kafka" || d.Topic != "events" || d.Password != "xxxxx" || len(d.Brokers) != 1 {
+		t.Errorf("created destination %+v", d)
+	}
+	out := c.ok("webhooks", "get", created.ID)
+	mustContain(t, "get output", out, "kafka, topic events, brokers "+brokers[0], "key path data.amount", "sasl scram-sha-512 app (password xxxxx)")
+	if strings.Contains(out, "wrong-pw") {
+		t.Error("get shows the password")
+	}
+	c.fails(1, []string{"credentials refused"}, "webhooks", "test", created.ID)
+	if err := os.WriteFile(pw, []byte("right-pw"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("webhooks", "update", created.ID, "--destination", "kafka", "--brokers", strings.Join(brokers, ","), "--topic", "events",
+		"--sasl-mechanism", "scram-sha-512", "--sasl-username", "app", "--sasl-password-file", pw)
+	mustContain(t, "test", c.ok("webhooks", "test", created.ID), "partition 0 offset 0")
+	// Updated without the password file: the stored password is kept.
+	c.ok("webhooks", "update", created.ID, "--destination", "kafka", "--brokers", strings.Join(brokers, ","), "--topic", "events",
+		"--sasl-mechanism", "scram-sha-512", "--sasl-username", "app")
+	mustContain(t, "test", c.ok("webhooks", "test", created.ID), "partition 0 offset 1")
 }
 
 // TestKillDuringRabbitMQLoad publishes a load of events to a webhook with

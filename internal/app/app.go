@@ -23,6 +23,7 @@ import (
 	"github.com/hookline/hookline/internal/config"
 	"github.com/hookline/hookline/internal/deliver"
 	// Destination types beyond HTTP register themselves (see ARCHITECTURE.md).
+	_ "github.com/hookline/hookline/internal/deliver/kafka"
 	_ "github.com/hookline/hookline/internal/deliver/mqtt"
 	_ "github.com/hookline/hookline/internal/deliver/natsjs"
 	_ "github.com/hookline/hookline/internal/deliver/rabbitmq"
@@ -250,7 +251,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	}
 	reg := registry.New(registry.Config{
 		Internal: insp.Internal,
-		Store:    st, Guard: guard, Sender: senders, Webhooks: d, Forget: ing.Forget,
+		Store:    st, Guard: guard, Sender: senders, Webhooks: registry.Invalidators{d, senders}, Forget: ing.Forget,
 		RotationOverlap: cfg.RotationOverlap, TenantsStrict: cfg.TenantsStrict, Logger: log,
 	})
 	authn := auth.NewAuthenticator(st, 2*time.Second, nil)

@@ -55,8 +55,11 @@ Examples:
     --destination-url amqp://app:secret@broker.example.com:5672/prod --exchange events --routing-key hookline
   hookline webhooks create --name Stream --events '*' --destination redis --destination-url redis://cache:6379/0 --stream hookline
   hookline webhooks create --name JS --events '*' --destination '{"type":"nats","url":"nats://nats:4222","subject":"hookline.events"}'
+  hookline webhooks create --name Orders --events '*' --destination kafka --brokers kafka-1:9092,kafka-2:9092 \
+    --topic orders --key-path data.customer.id --tls --sasl-mechanism scram-sha-512 --sasl-username app \
+    --sasl-password-file /run/secrets/kafka
 
-A broker destination (rabbitmq, nats, redis, mqtt) needs no --url: its
+A broker destination (rabbitmq, nats, redis, mqtt, kafka) needs no --url: its
 messages carry the body and the Standard Webhooks headers (see the README's
 Destinations section).`, define: webhooksCreate},
 			{name: "update", summary: "change a webhook's fields (only the flags given)", args: "WEBHOOK_ID", help: `

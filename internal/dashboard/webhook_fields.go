@@ -49,8 +49,14 @@ var webhookFormFields = []formField{
 		load:  func(w webhook.Webhook, f *webhookForm) { f.Name = w.Name },
 		input: func(f webhookForm, in *registry.WebhookInput) error { in.Name = &f.Name; return nil }},
 	{Name: "url", Template: "field-url",
-		read:  func(v url.Values, f *webhookForm) { f.URL = v.Get("url") },
-		load:  func(w webhook.Webhook, f *webhookForm) { f.URL = w.URL },
+		read: func(v url.Values, f *webhookForm) { f.URL = v.Get("url") },
+		load: func(w webhook.Webhook, f *webhookForm) {
+			// A broker webhook's url is its broker's, shown with its
+			// destination: the HTTP URL box starts empty.
+			if w.Destination.Type == "" || w.Destination.Type == webhook.DestinationHTTP {
+				f.URL = w.URL
+			}
+		},
 		input: func(f webhookForm, in *registry.WebhookInput) error { in.URL = &f.URL; return nil }},
 	{Name: "events", Template: "field-events",
 		read: func(v url.Values, f *webhookForm) { f.Events = v["events"] },
@@ -90,8 +96,18 @@ var webhookFormFields = []formField{
 		read: func(v url.Values, f *webhookForm) {
 			f.Destination = webhook.Destination{Type: v.Get("destination_type"), URL: strings.TrimSpace(v.Get("destination_url")),
 				Exchange: v.Get("destination_exchange"), RoutingKey: v.Get("destination_routing_key"),
-				Subject: v.Get("destination_subject"), Stream: v.Get("destination_stream"), Topic: v.Get("destination_topic")}
+				Subject: v.Get("destination_subject"), Stream: v.Get("destination_stream"), Topic: v.Get("destination_topic"),
+				KeyPath: strings.TrimSpace(v.Get("destination_key_path")), TLS: v.Has("destination_tls"),
+				SASLMechanism: v.Get("destination_sasl_mechanism"), Username: v.Get("destination_username"),
+				Password: v.Get("destination_password")}
+			if f.Destination.Type == "kafka" {
+				// The MQTT and Kafka topics share the field name but not
+				// the box: each type shows its own.
+				f.Destination.Topic = v.Get("destination_kafka_topic")
+			}
 			f.MaxLen = strings.TrimSpace(v.Get("destination_maxlen"))
+			f.Brokers = strings.TrimSpace(v.Get("destination_brokers"))
+			f.PasswordSet = v.Has("destination_password_set")
 			if f.Destination.Type == "" {
 				f.Destination.Type = webhook.DestinationHTTP
 			}
@@ -101,6 +117,9 @@ var webhookFormFields = []formField{
 			// The form shows the password masked, as the API does; the
 			// registry keeps the stored one when it comes back masked.
 			f.Destination.URL = webhook.MaskURLPassword(w.Destination.URL)
+			// The SASL password is never sent to the page.
+			f.Destination.Password, f.PasswordSet = "", w.Destination.Password != ""
+			f.Brokers = strings.Join(w.Destination.Brokers, ", ")
 			f.MaxLen = ""
 			if w.Destination.MaxLen > 0 {
 				f.MaxLen = strconv.FormatInt(w.Destination.MaxLen, 10)
@@ -257,16 +276,31 @@ func headersInput(f webhookForm, in *registry.WebhookInput) error {
 // An HTTP destination carries no broker settings, whatever was typed in
 // their boxes.
 func destinationInput(f webhookForm, in *registry.WebhookInput) error {
-	d := f.Destination
-	if d.Type == webhook.DestinationHTTP {
-		in.Destination = &webhook.Destination{Type: webhook.DestinationHTTP}
-		return nil
-	}
+	d, all := webhook.Destination{Type: f.Destination.Type}, f.Destination
+	// Each type takes its own boxes only: what was typed in another
+	// type's boxes before switching is not sent.
 	var err error
-	if f.MaxLen != "" {
-		if d.MaxLen, err = strconv.ParseInt(f.MaxLen, 10, 64); err != nil {
-			err = webhook.FieldError(webhook.EINVALID, "destination", "stream cap: write a whole number of entries, or leave it empty")
+	switch d.Type {
+	case webhook.DestinationHTTP:
+	case "rabbitmq":
+		d.URL, d.Exchange, d.RoutingKey = all.URL, all.Exchange, all.RoutingKey
+	case "nats":
+		d.URL, d.Subject = all.URL, all.Subject
+	case "redis":
+		d.URL, d.Stream = all.URL, all.Stream
+		if f.MaxLen != "" {
+			if d.MaxLen, err = strconv.ParseInt(f.MaxLen, 10, 64); err != nil {
+				err = webhook.FieldError(webhook.EINVALID, "destination", "stream cap: write a whole number of entries, or leave it empty")
+			}
 		}
+	case "mqtt":
+		d.URL, d.Topic = all.URL, all.Topic
+	case "kafka":
+		d.Brokers = strings.FieldsFunc(f.Brokers, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
+		d.Topic, d.KeyPath, d.TLS = all.Topic, all.KeyPath, all.TLS
+		d.SASLMechanism, d.Username, d.Password = all.SASLMechanism, all.Username, all.Password
+	default:
+		d = all // an unknown type: the registry names it
 	}
 	in.Destination = &d
 	return err

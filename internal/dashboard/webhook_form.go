@@ -32,6 +32,12 @@ type webhookForm struct {
 	Destination webhook.Destination
 	// MaxLen is the redis stream cap as typed.
 	MaxLen string
+	// Brokers are Kafka's brokers as typed (commas, spaces or lines
+	// between them).
+	Brokers string
+	// PasswordSet says a Kafka SASL password is stored: the form never
+	// shows it, and an empty box keeps it.
+	PasswordSet bool
 	// Signature is the signature scheme (webhook.Signature*).
 	Signature string
 	// RateLimit is the rate limit's number as typed ("" for none) and

@@ -163,9 +163,11 @@ func BrokerVerdict(a *webhook.Attempt) Verdict {
 // Pool keeps one connection per key (a destination URL), for reuse by
 // every attempt to it, and at most Max of them: beyond that the oldest is
 // closed. A connection found broken is dropped with Drop and dialled again
-// by the next attempt. A connection no attempt used for Idle is closed:
-// that is how the connection of a webhook whose destination changed (a
-// new URL is a new key) or went away is let go.
+// by the next attempt. Attempts that say which webhook they are for
+// (Acquire) let the pool close a connection as soon as no webhook uses it
+// any more (Release, or a webhook seen on another key); a connection no
+// attempt used for Idle is closed too, at the next attempt of its type:
+// the backstop for webhooks changed on another instance.
 type Pool[C io.Closer] struct {
 	// Max bounds the open connections; 0 means 64.
 	Max int
@@ -183,13 +185,99 @@ type Pool[C io.Closer] struct {
 	mu    sync.Mutex
 	conns map[string]*pooled[C]
 	order []string
+	// users maps each webhook that acquired a connection to its key.
+	users map[string]string
 }
 
 type pooled[C io.Closer] struct {
 	once sync.Once
 	conn C
 	err  error
-	used time.Time // guarded by Pool.mu
+	// Guarded by Pool.mu:
+	used     time.Time
+	users    map[string]bool // the webhooks sending through it
+	inflight int             // attempts under way (Acquire … release)
+	retired  bool            // out of the pool: closed when inflight is 0
+}
+
+// Acquire is Get for an attempt of webhook user, which must call release
+// when the attempt is over. The pool remembers which webhooks use each
+// connection: when a webhook acquires another key than before (its
+// destination changed, seen on whichever instance sends its next
+// attempt) or is Released (changed or deleted here), a connection left
+// with no webhook is closed at once, after the attempts under way on it.
+func (p *Pool[C]) Acquire(ctx context.Context, user, key string) (conn C, release func(), err error) {
+	p.mu.Lock()
+	if p.users == nil {
+		p.users = map[string]string{}
+	}
+	if prev, ok := p.users[user]; ok && prev != key {
+		p.unbind(user, prev)
+	}
+	p.users[user] = key
+	p.mu.Unlock()
+	c, err := p.Get(ctx, key)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e := p.conns[key]
+	if err != nil || e == nil || any(e.conn) != any(c) {
+		// Failed, or already dropped: nothing to count.
+		return c, func() {}, err
+	}
+	if e.users == nil {
+		e.users = map[string]bool{}
+	}
+	e.users[user] = true
+	e.inflight++
+	var once sync.Once
+	return c, func() {
+		once.Do(func() {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			e.inflight--
+			if e.retired && e.inflight == 0 {
+				go e.close()
+			}
+		})
+	}, nil
+}
+
+// Release forgets webhook user, whose destination changed or which went
+// away: its connection is closed if no other webhook uses it.
+func (p *Pool[C]) Release(user string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if key, ok := p.users[user]; ok {
+		p.unbind(user, key)
+	}
+}
+
+// unbind removes user from key's connection, retiring the connection
+// when no webhook is left on it. p.mu is held.
+func (p *Pool[C]) unbind(user, key string) {
+	delete(p.users, user)
+	e := p.conns[key]
+	if e == nil {
+		return
+	}
+	delete(e.users, user)
+	if len(e.users) == 0 {
+		delete(p.conns, key)
+		p.order = slices.DeleteFunc(p.order, func(k string) bool { return k == key })
+		p.retire(e)
+	}
+}
+
+// retire closes e once no attempt is under way on it. p.mu is held.
+func (p *Pool[C]) retire(e *pooled[C]) {
+	e.retired = true
+	if e.inflight == 0 {
+		go func() {
+			// Wait for a dial still under way, then close what it made.
+			e.once.Do(func() { e.err = net.ErrClosed })
+			e.close()
+		}()
+	}
 }
 
 // Get returns key's connection, dialling it if there is none. Attempts to
@@ -218,7 +306,7 @@ func (p *Pool[C]) Get(ctx context.Context, key string) (C, error) {
 			p.order = p.order[1:]
 			if old := p.conns[oldest]; old != nil {
 				delete(p.conns, oldest)
-				go old.close() // closing may wait on the network
+				p.retire(old) // closing may wait on the network
 			}
 		}
 	}
@@ -244,14 +332,10 @@ func (p *Pool[C]) closeIdle(now time.Time) {
 		idle = 5 * time.Minute
 	}
 	for key, e := range p.conns {
-		if now.Sub(e.used) > idle {
+		if now.Sub(e.used) > idle && e.inflight == 0 {
 			delete(p.conns, key)
 			p.order = slices.DeleteFunc(p.order, func(k string) bool { return k == key })
-			go func() {
-				// Wait for a dial still under way, then close what it made.
-				e.once.Do(func() { e.err = net.ErrClosed })
-				e.close()
-			}()
+			p.retire(e)
 		}
 	}
 }

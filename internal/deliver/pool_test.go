@@ -110,3 +110,56 @@ func waitClosed(t *testing.T, c *fakeConn) {
 		t.Fatalf("%s was not closed", c.key)
 	}
 }
+
+// TestPoolRelease: a connection is closed as soon as no webhook uses it
+// (Release, or the webhook acquiring another key), but only after the
+// attempts under way on it; one shared with another webhook stays.
+func TestPoolRelease(t *testing.T) {
+	var dials []*fakeConn
+	p := &deliver.Pool[*fakeConn]{
+		Dial: func(_ context.Context, key string) (*fakeConn, error) {
+			c := &fakeConn{key: key, done: make(chan struct{})}
+			dials = append(dials, c)
+			return c, nil
+		},
+	}
+	ctx := context.Background()
+	acquire := func(user, key string) (*fakeConn, func()) {
+		t.Helper()
+		c, release, err := p.Acquire(ctx, user, key)
+		if err != nil {
+			t.Fatalf("Acquire %s %s: %v", user, key, err)
+		}
+		return c, release
+	}
+	x, done := acquire("wh_1", "x")
+	if y, d := acquire("wh_2", "x"); y != x {
+		t.Fatal("two webhooks on one key got two connections")
+	} else {
+		d()
+	}
+	// wh_1 moves to key z while its attempt on x is under way: x stays,
+	// wh_2 uses it.
+	_, dz := acquire("wh_1", "z")
+	dz()
+	done()
+	p.Release("wh_2")
+	// Nobody is left on x: closed.
+	waitClosed(t, x)
+
+	// An attempt under way keeps its connection open until it ends.
+	z, d1 := acquire("wh_1", "z")
+	p.Release("wh_1")
+	if z.isClosed() {
+		t.Fatal("closed under an attempt")
+	}
+	d1()
+	d1() // release is idempotent
+	waitClosed(t, z)
+	if z2, d2 := acquire("wh_1", "z"); z2 == z || z2.isClosed() {
+		t.Error("after release, the next attempt did not get a new connection")
+	} else {
+		d2()
+	}
+	p.Close()
+}

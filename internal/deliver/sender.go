@@ -205,6 +205,28 @@ func (s *Senders) Close() error {
 	return errors.Join(errs...)
 }
 
+// A Releaser is a sender that keeps connections per destination (the
+// broker types): Release lets go of those of a webhook that changed or
+// went away, closing each one no other webhook uses.
+type Releaser interface {
+	Release(webhookID string)
+}
+
+// Invalidate releases webhookID's broker connections (see Releaser): the
+// registry calls it after every change of the webhook, as it tells the
+// dispatcher. An empty id (everything changed) releases nothing; idle
+// connections close on their own.
+func (s *Senders) Invalidate(webhookID string) {
+	if webhookID == "" {
+		return
+	}
+	for _, snd := range s.byType {
+		if r, ok := snd.(Releaser); ok {
+			r.Release(webhookID)
+		}
+	}
+}
+
 // Known reports whether destination type key has a sender.
 func (s *Senders) Known(key string) bool {
 	if key == "" {

@@ -73,7 +73,7 @@ var hookline = rules{
 		// The destination types beyond HTTP (one package each, over
 		// deliver) sit here too.
 		{"internal/ingest", "internal/dispatch", "internal/store/sqlite/sqlitetest", "internal/store/postgres/pgtest",
-			"internal/deliver/rabbitmq", "internal/deliver/redisstream", "internal/deliver/natsjs", "internal/deliver/mqtt",
+			"internal/deliver/rabbitmq", "internal/deliver/redisstream", "internal/deliver/natsjs", "internal/deliver/mqtt", "internal/deliver/kafka",
 			"internal/deliver/brokertest", "internal/doctor"},
 		// 6: services over ingest: registration of webhooks and event
 		// types, operator notifications.

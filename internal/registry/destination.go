@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"net"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -30,7 +31,7 @@ func (r *Registry) applyDestination(w *webhook.Webhook, d *webhook.Destination, 
 	if d.Type == webhook.DestinationHTTP {
 		// HTTP sends to the webhook's url: a broker setting is a mistake
 		// (a type left out), not something to drop silently.
-		if extra := (webhook.Destination{Type: d.Type}); *d != extra {
+		if !d.Equal(webhook.Destination{Type: d.Type}) {
 			v.Add(webhook.EINVALID, at, "an http destination takes no other field than type; the broker types are %q", deliver.Types())
 			return
 		}
@@ -39,15 +40,37 @@ func (r *Registry) applyDestination(w *webhook.Webhook, d *webhook.Destination, 
 	}
 	next := *d
 	next.URL = webhook.KeepPassword(strings.TrimSpace(next.URL), w.Destination.URL)
+	if w.Destination.Type == next.Type {
+		next = webhook.KeepSecret(next, w.Destination)
+	} else {
+		next = webhook.KeepSecret(next, webhook.Destination{})
+	}
+	next.Brokers = slices.Clone(next.Brokers)
+	for i, b := range next.Brokers {
+		next.Brokers[i] = strings.TrimSpace(b)
+	}
 	n := v.Len()
 	deliver.CheckDestination(next, at, v)
 	if v.Len() == n {
-		if u, err := url.Parse(next.URL); err == nil && !r.hostAllowed(u.Hostname()) {
-			v.Add(webhook.EUNPROCESSABLE, at.Key("url"), "points to a private or reserved address, which Hookline does not send to")
+		const private = "points to a private or reserved address, which Hookline does not send to"
+		if next.URL != "" {
+			if u, err := url.Parse(next.URL); err == nil && !r.hostAllowed(u.Hostname()) {
+				v.Add(webhook.EUNPROCESSABLE, at.Key("url"), private)
+			}
+		}
+		// Every Kafka broker listed: each is dialled.
+		for i, b := range next.Brokers {
+			if host, _, err := net.SplitHostPort(b); err == nil && !r.hostAllowed(host) {
+				v.Add(webhook.EUNPROCESSABLE, at.Key("brokers").Index(i), private)
+			}
 		}
 	}
 	w.Destination = next
 	w.URL = webhook.MaskURLPassword(next.URL)
+	if len(next.Brokers) > 0 {
+		// Kafka has no URL: lists and searches show its brokers and topic.
+		w.URL = "kafka://" + strings.Join(next.Brokers, ",") + "/" + next.Topic
+	}
 }
 
 // hostAllowed is the egress guard's early check of a broker host: an IP

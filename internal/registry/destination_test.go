@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hookline/hookline/internal/auth"
+	_ "github.com/hookline/hookline/internal/deliver/kafka"    // a broker type without a URL
 	_ "github.com/hookline/hookline/internal/deliver/rabbitmq" // a broker type to configure
 	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/webhook"
@@ -55,7 +56,7 @@ func TestWebhookBrokerDestination(t *testing.T) {
 		t.Errorf("the webhook as shown: %s", shown)
 	}
 	stored, err := b.store.WebhookGet(b.ctx, auth.AllTenants(), w.ID)
-	if err != nil || stored.Destination != w.Destination {
+	if err != nil || !stored.Destination.Equal(w.Destination) {
 		t.Fatalf("stored destination %+v (%v), want %+v", stored.Destination, err, w.Destination)
 	}
 	// The form sends the shown URL back: the password stays.
@@ -90,6 +91,76 @@ func TestWebhookBrokerDestination(t *testing.T) {
 	in = lb.validInput()
 	in.Destination = &webhook.Destination{Type: "rabbitmq", URL: "amqp://guest:guest@127.0.0.1:5672/", RoutingKey: "k"}
 	lb.create(t, in)
+}
+
+// TestWebhookKafkaDestination: a kafka destination's brokers are each
+// checked (problems at destination.brokers[i]), the guard applies to every
+// broker, the SASL password is write-only (masked when shown, kept when
+// sent back masked or left out for the same user) and the webhook's url
+// names the brokers and topic.
+func TestWebhookKafkaDestination(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	in := b.validInput()
+	in.URL = nil
+	in.Destination = &webhook.Destination{Type: "kafka", Brokers: []string{"k1.example:9092", " k2.example:9093 "},
+		Topic: "orders", KeyPath: "data.customer.id", TLS: true, SASLMechanism: "scram-sha-512", Username: "app", Password: "s3cret"}
+	w, _ := b.create(t, in)
+	if w.URL != "kafka://k1.example:9092,k2.example:9093/orders" || w.Destination.Brokers[1] != "k2.example:9093" {
+		t.Errorf("webhook url %q, destination %+v", w.URL, w.Destination)
+	}
+	if in.Destination.Brokers[1] != " k2.example:9093 " {
+		t.Errorf("the caller's brokers were changed: %q", in.Destination.Brokers)
+	}
+	shown, _ := json.Marshal(w)
+	if strings.Contains(string(shown), "s3cret") || !strings.Contains(string(shown), `"password":"`+webhook.DestinationMask+`"`) {
+		t.Errorf("the webhook as shown: %s", shown)
+	}
+	for _, back := range []string{webhook.DestinationMask, ""} {
+		d := w.Destination
+		d.Password, d.Topic = back, "orders-v2"
+		u, err := b.reg.UpdateWebhook(b.ctx, w.ID, registry.WebhookInput{Destination: &d})
+		if err != nil || u.Destination.Password != "s3cret" || u.Destination.Topic != "orders-v2" {
+			t.Errorf("password sent back as %q: %+v (%v)", back, u.Destination, err)
+		}
+	}
+	// Another user must give its own password.
+	d := w.Destination
+	d.Username, d.Password = "other", webhook.DestinationMask
+	_, err := b.reg.UpdateWebhook(b.ctx, w.ID, registry.WebhookInput{Destination: &d})
+	wantError(t, err, webhook.EINVALID, "destination.password")
+
+	kafka := func(f func(*webhook.Destination)) webhook.Destination {
+		d := webhook.Destination{Type: "kafka", Brokers: []string{"k1.example:9092"}, Topic: "orders"}
+		f(&d)
+		return d
+	}
+	for _, tt := range []struct {
+		d     webhook.Destination
+		code  webhook.Code
+		field string
+	}{
+		{kafka(func(d *webhook.Destination) { d.Brokers = nil }), webhook.EINVALID, "destination.brokers"},
+		{kafka(func(d *webhook.Destination) { d.Brokers = append(d.Brokers, "k2.example") }), webhook.EINVALID, "destination.brokers[1]"},
+		{kafka(func(d *webhook.Destination) { d.Brokers = append(d.Brokers, "kafka://k2.example:9092") }), webhook.EINVALID, "destination.brokers[1]"},
+		{kafka(func(d *webhook.Destination) { d.Brokers = append(d.Brokers, "k2.example:0") }), webhook.EINVALID, "destination.brokers[1]"},
+		{kafka(func(d *webhook.Destination) { d.Brokers = append(d.Brokers, "k1.example:9092") }), webhook.EINVALID, "destination.brokers[1]"},
+		{kafka(func(d *webhook.Destination) { d.Brokers = append(d.Brokers, "127.0.0.1:9092") }), webhook.EUNPROCESSABLE, "destination.brokers[1]"},
+		{kafka(func(d *webhook.Destination) { d.Brokers = []string{"k.example:9092", "localhost:9092"} }), webhook.EUNPROCESSABLE, "destination.brokers[1]"},
+		{kafka(func(d *webhook.Destination) { d.Topic = "" }), webhook.EINVALID, "destination.topic"},
+		{kafka(func(d *webhook.Destination) { d.Topic = "orders/eu" }), webhook.EINVALID, "destination.topic"},
+		{kafka(func(d *webhook.Destination) { d.KeyPath = "data..id" }), webhook.EINVALID, "destination.key_path"},
+		{kafka(func(d *webhook.Destination) { d.URL = "kafka://k1.example:9092" }), webhook.EINVALID, "destination.url"},
+		{kafka(func(d *webhook.Destination) { d.SASLMechanism = "gssapi"; d.Username, d.Password = "u", "p" }), webhook.EINVALID, "destination.sasl_mechanism"},
+		{kafka(func(d *webhook.Destination) { d.Username = "u" }), webhook.EINVALID, "destination.sasl_mechanism"},
+		{kafka(func(d *webhook.Destination) { d.SASLMechanism = "plain"; d.Password = "p" }), webhook.EINVALID, "destination.username"},
+		{kafka(func(d *webhook.Destination) { d.SASLMechanism = "plain"; d.Username = "u" }), webhook.EINVALID, "destination.password"},
+	} {
+		in := b.validInput()
+		in.Destination = &tt.d
+		_, _, err := b.reg.CreateWebhook(b.ctx, in)
+		wantError(t, err, tt.code, tt.field)
+	}
 }
 
 func TestWebhookSecretHeaders(t *testing.T) {

@@ -31,6 +31,17 @@ type Invalidator interface {
 	Invalidate(webhookID string)
 }
 
+// Invalidators tells each of its members (the dispatcher's cache, the
+// senders' broker connections).
+type Invalidators []Invalidator
+
+// Invalidate tells every member.
+func (is Invalidators) Invalidate(webhookID string) {
+	for _, i := range is {
+		i.Invalidate(webhookID)
+	}
+}
+
 // Config configures a Registry.
 type Config struct {
 	Store store.Store

@@ -47,19 +47,31 @@ type destinationConfig struct {
 	MaxLen     int64  `json:"maxlen,omitempty"`
 	Topic      string `json:"topic,omitempty"`
 	QoS        int    `json:"qos,omitempty"`
+	// Kafka's; the password sealed like the URL.
+	Brokers       []string `json:"brokers,omitempty"`
+	KeyPath       string   `json:"key_path,omitempty"`
+	TLS           bool     `json:"tls,omitempty"`
+	SASLMechanism string   `json:"sasl_mechanism,omitempty"`
+	Username      string   `json:"username,omitempty"`
+	Password      string   `json:"password,omitempty"`
 }
 
 // SealDestination is the stored text of d's configuration, its URL sealed
-// with s, as both backends keep it in their destination column; ok is
-// false when d has nothing but a type (HTTP), stored as NULL.
+// and password sealed with s, as both backends keep it in their
+// destination column; ok is false when d has nothing but a type (HTTP),
+// stored as NULL.
 func SealDestination(s Sealer, d webhook.Destination) (text string, ok bool) {
-	c := destinationConfig{URL: d.URL, Exchange: d.Exchange, RoutingKey: d.RoutingKey, Subject: d.Subject,
-		Stream: d.Stream, MaxLen: d.MaxLen, Topic: d.Topic, QoS: d.QoS}
-	if c == (destinationConfig{}) {
+	if d.Equal(webhook.Destination{Type: d.Type}) {
 		return "", false
 	}
+	c := destinationConfig{URL: d.URL, Exchange: d.Exchange, RoutingKey: d.RoutingKey, Subject: d.Subject,
+		Stream: d.Stream, MaxLen: d.MaxLen, Topic: d.Topic, QoS: d.QoS, Brokers: d.Brokers, KeyPath: d.KeyPath,
+		TLS: d.TLS, SASLMechanism: d.SASLMechanism, Username: d.Username, Password: d.Password}
 	if c.URL != "" {
 		c.URL = s.Seal(c.URL)
+	}
+	if c.Password != "" {
+		c.Password = s.Seal(c.Password)
 	}
 	b, err := json.Marshal(c)
 	if err != nil {
@@ -69,7 +81,7 @@ func SealDestination(s Sealer, d webhook.Destination) (text string, ok bool) {
 }
 
 // OpenDestination fills d's configuration from text as SealDestination
-// wrote it, opening the sealed URL with s.
+// wrote it, opening the sealed URL and password with s.
 func OpenDestination(s Sealer, text string, d *webhook.Destination) error {
 	var c destinationConfig
 	if err := json.Unmarshal([]byte(text), &c); err != nil {
@@ -82,6 +94,15 @@ func OpenDestination(s Sealer, text string, d *webhook.Destination) error {
 		}
 		c.URL = u
 	}
+	if c.Password != "" {
+		pw, err := s.Open(c.Password)
+		if err != nil {
+			return fmt.Errorf("open destination password: %w", err)
+		}
+		c.Password = pw
+	}
+	d.Brokers, d.KeyPath, d.TLS = c.Brokers, c.KeyPath, c.TLS
+	d.SASLMechanism, d.Username, d.Password = c.SASLMechanism, c.Username, c.Password
 	d.URL, d.Exchange, d.RoutingKey, d.Subject = c.URL, c.Exchange, c.RoutingKey, c.Subject
 	d.Stream, d.MaxLen, d.Topic, d.QoS = c.Stream, c.MaxLen, c.Topic, c.QoS
 	return nil

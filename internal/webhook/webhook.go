@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -186,9 +187,32 @@ type Destination struct {
 	// length cap (XADD MAXLEN ~); 0 means no cap.
 	Stream string `json:"stream,omitempty"`
 	MaxLen int64  `json:"maxlen,omitempty"`
-	// Topic and QoS are the MQTT topic and quality of service (1).
+	// Topic is the MQTT or Kafka topic; QoS is MQTT's quality of
+	// service (1).
 	Topic string `json:"topic,omitempty"`
 	QoS   int    `json:"qos,omitempty"`
+	// Brokers are a Kafka cluster's bootstrap brokers (host:port); KeyPath
+	// is the dotted path in the published body whose value is each
+	// record's key (the event id when empty or not found).
+	Brokers []string `json:"brokers,omitempty"`
+	KeyPath string   `json:"key_path,omitempty"`
+	// TLS connects to the Kafka brokers over TLS (the system's roots).
+	TLS bool `json:"tls,omitempty"`
+	// SASLMechanism ("plain", "scram-sha-256", "scram-sha-512"), Username
+	// and Password authenticate to Kafka. Password is sealed at rest like
+	// the URL and masked as DestinationMask in JSON; sending the mask (or
+	// nothing) back for the same user keeps it (see KeepSecret).
+	SASLMechanism string `json:"sasl_mechanism,omitempty"`
+	Username      string `json:"username,omitempty"`
+	Password      string `json:"password,omitempty"`
+}
+
+// Equal reports whether d and o are the same destination.
+func (d Destination) Equal(o Destination) bool {
+	return d.Type == o.Type && d.URL == o.URL && d.Exchange == o.Exchange && d.RoutingKey == o.RoutingKey &&
+		d.Subject == o.Subject && d.Stream == o.Stream && d.MaxLen == o.MaxLen && d.Topic == o.Topic &&
+		d.QoS == o.QoS && slices.Equal(d.Brokers, o.Brokers) && d.KeyPath == o.KeyPath && d.TLS == o.TLS &&
+		d.SASLMechanism == o.SASLMechanism && d.Username == o.Username && d.Password == o.Password
 }
 
 // DestinationMask stands for a destination URL's password wherever the
@@ -202,7 +226,26 @@ func (d Destination) MarshalJSON() ([]byte, error) {
 	type plain Destination
 	p := plain(d)
 	p.URL = MaskURLPassword(d.URL)
+	if p.Password != "" {
+		p.Password = DestinationMask
+	}
 	return json.Marshal(p)
+}
+
+// KeepSecret returns d with prev's password when d's is DestinationMask
+// or empty while it still authenticates as prev's user (same mechanism
+// and username): a form or client that sends a shown destination back
+// unchanged, or leaves the write-only password out, keeps the secret.
+func KeepSecret(d, prev Destination) Destination {
+	if d.Password != "" && d.Password != DestinationMask {
+		return d
+	}
+	if d.SASLMechanism != "" && d.SASLMechanism == prev.SASLMechanism && d.Username == prev.Username {
+		d.Password = prev.Password
+	} else if d.Password == DestinationMask {
+		d.Password = "" // a mask with nothing to keep: the check asks for one
+	}
+	return d
 }
 
 // MaskURLPassword replaces the password of raw, if any, with

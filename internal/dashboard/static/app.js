@@ -264,4 +264,25 @@
     });
     window.addEventListener('pagehide', function () { es.close(); });
   }
+
+  // The destination field shows the boxes of the chosen type only, and
+  // the webhook URL only for HTTP, where it is required. Without
+  // JavaScript every box shows and the server takes each type's own.
+  document.querySelectorAll('[data-destination]').forEach(function (box) {
+    var type = box.querySelector('#destination_type');
+    var url = document.getElementById('url');
+    var urlField = url && url.closest('.field');
+    function show() {
+      var t = type.value;
+      box.querySelectorAll('[data-dest]').forEach(function (g) {
+        g.hidden = g.getAttribute('data-dest').split(' ').indexOf(t) < 0;
+      });
+      if (url) {
+        url.required = t === 'http';
+        if (urlField) urlField.hidden = t !== 'http';
+      }
+    }
+    type.addEventListener('change', show);
+    show();
+  });
 })();

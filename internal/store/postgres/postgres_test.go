@@ -152,18 +152,26 @@ func TestSecretsSealedAtRest(t *testing.T) {
 	if got, err := s.WebhookGet(ctx, auth.AllTenants(), w.ID); err != nil || got.Headers["Authorization"] != "Bearer "+token {
 		t.Fatalf("WebhookGet: headers %v, %v; want the header back", got.Headers, err)
 	}
+	// So does a Kafka destination's SASL password.
+	const kafkaPassword = "a2Fma2EtcGFzc3dvcmQtY2FuYXJ5"
+	k := newWebhook()
+	k.Destination = webhook.Destination{Type: "kafka", Brokers: []string{"kafka.example:9092"}, Topic: "events",
+		SASLMechanism: "scram-sha-256", Username: "app", Password: kafkaPassword}
+	if err := s.WebhookCreate(ctx, k, "whsec_a2Fma2Etc2VjcmV0"); err != nil {
+		t.Fatalf("WebhookCreate: %v", err)
+	}
 	if err := s.WebhookRotateSecret(ctx, auth.AllTenants(), w.ID, second, t0.Add(24*time.Hour)); err != nil {
 		t.Fatalf("WebhookRotateSecret: %v", err)
 	}
 	var row string
-	if err := pgtest.Admin(t).QueryRow(ctx, `SELECT w::text FROM `+pgx.Identifier{schema, "webhooks"}.Sanitize()+` w`).
+	if err := pgtest.Admin(t).QueryRow(ctx, `SELECT string_agg(w::text, E'\n') FROM `+pgx.Identifier{schema, "webhooks"}.Sanitize()+` w`).
 		Scan(&row); err != nil {
 		t.Fatalf("raw read of webhooks: %v", err)
 	}
-	if !strings.Contains(row, w.ID) {
-		t.Fatalf("raw row %q does not hold webhook %s: nothing was checked", row, w.ID)
+	if !strings.Contains(row, w.ID) || !strings.Contains(row, k.ID) {
+		t.Fatalf("raw rows %q do not hold webhooks %s and %s: nothing was checked", row, w.ID, k.ID)
 	}
-	for _, secret := range []string{first, second, first[len("whsec_"):], second[len("whsec_"):], password, token} {
+	for _, secret := range []string{first, second, first[len("whsec_"):], second[len("whsec_"):], password, token, kafkaPassword} {
 		if strings.Contains(row, secret) {
 			t.Errorf("webhooks row holds the secret %q in clear: %s", secret, row)
 		}

@@ -80,6 +80,14 @@ func TestSecretsSealedAtRest(t *testing.T) {
 	if got, err := s.WebhookGet(ctx, auth.AllTenants(), w.ID); err != nil || got.Headers["Authorization"] != "Bearer "+token {
 		t.Fatalf("WebhookGet: headers %v, %v; want the header back", got.Headers, err)
 	}
+	// So does a Kafka destination's SASL password.
+	const kafkaPassword = "a2Fma2EtcGFzc3dvcmQtY2FuYXJ5"
+	k := newWebhook()
+	k.Destination = webhook.Destination{Type: "kafka", Brokers: []string{"kafka.example:9092"}, Topic: "events",
+		SASLMechanism: "scram-sha-256", Username: "app", Password: kafkaPassword}
+	if err := s.WebhookCreate(ctx, k, "whsec_a2Fma2Etc2VjcmV0"); err != nil {
+		t.Fatalf("WebhookCreate: %v", err)
+	}
 	if err := s.WebhookRotateSecret(ctx, auth.AllTenants(), w.ID, second, t0.Add(24*time.Hour)); err != nil {
 		t.Fatalf("WebhookRotateSecret: %v", err)
 	}
@@ -96,7 +104,7 @@ func TestSecretsSealedAtRest(t *testing.T) {
 		if err != nil {
 			t.Fatalf("read %s: %v", f, err)
 		}
-		for _, secret := range []string{first, second, first[len("whsec_"):], second[len("whsec_"):], password, token} {
+		for _, secret := range []string{first, second, first[len("whsec_"):], second[len("whsec_"):], password, token, kafkaPassword} {
 			if bytes.Contains(raw, []byte(secret)) {
 				t.Errorf("%s holds the secret %q in clear", filepath.Base(f), secret)
 			}

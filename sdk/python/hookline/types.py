@@ -69,7 +69,11 @@ class Destination(TypedDict, total=False):
     the broker types publish to url with their own fields (rabbitmq:
     exchange, routing_key; nats: subject; redis: stream, maxlen; mqtt:
     topic, qos). url comes back with its password masked as "xxxxx";
-    sending it back unchanged keeps the stored password."""
+    sending it back unchanged keeps the stored password. kafka has no url:
+    brokers (host:port), topic, key_path (dotted path in the body whose
+    value keys each record; the event id by default), tls, and SASL
+    sasl_mechanism, username, password (write-only: shown as "xxxxx",
+    kept when sent back so or left out)."""
 
     type: str
     url: str
@@ -80,6 +84,12 @@ class Destination(TypedDict, total=False):
     maxlen: int
     topic: str
     qos: int
+    brokers: List[str]
+    key_path: str
+    tls: bool
+    sasl_mechanism: str
+    username: str
+    password: str
 
 
 class Webhook(TypedDict, total=False):

@@ -66,15 +66,26 @@ export interface EventTypeCreateParams {
  * unchanged keeps the stored password.
  */
 export interface Destination {
-  type: "http" | "rabbitmq" | "nats" | "redis" | "mqtt" | (string & {});
+  type: "http" | "rabbitmq" | "nats" | "redis" | "mqtt" | "kafka" | (string & {});
   url?: string;
   exchange?: string;
   routing_key?: string;
   subject?: string;
   stream?: string;
   maxlen?: number;
+  /** mqtt and kafka: the topic. */
   topic?: string;
   qos?: number;
+  /** kafka: bootstrap brokers as host:port. */
+  brokers?: string[];
+  /** kafka: dotted path in the body whose value keys each record (default: the event id). */
+  key_path?: string;
+  /** kafka: connect over TLS. */
+  tls?: boolean;
+  sasl_mechanism?: "plain" | "scram-sha-256" | "scram-sha-512";
+  username?: string;
+  /** kafka: write-only; answers show "xxxxx". Send it back so (or leave it out) to keep it. */
+  password?: string;
 }
 
 export interface WebhookStats {
