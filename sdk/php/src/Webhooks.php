@@ -42,10 +42,12 @@ final class Webhooks
 
     /**
      * Creates a webhook; the answer carries its signing secret ("whsec_…").
+     * A broker destination (Destination::kafka(…), …) needs no url.
      *
-     * @param array{name: string, url: string, events: list<string>, tenant?: string, description?: string,
+     * @phpstan-import-type DestinationShape from Destination
+     * @param array{name: string, url?: string, events: list<string>, tenant?: string, description?: string,
      *              active?: bool, headers?: array<string, string>, secret_headers?: list<string>,
-     *              format?: string, integration?: string} $params
+     *              format?: string, integration?: string, destination?: DestinationShape} $params
      * @return array<string, mixed>
      */
     public function create(array $params): array

@@ -13,6 +13,7 @@ require __DIR__ . '/autoload.php';
 use Hookline\ApiException;
 use Hookline\Client;
 use Hookline\ConnectionException;
+use Hookline\Destination;
 use Hookline\NotFoundException;
 use Hookline\RateLimitException;
 use Hookline\ValidationException;
@@ -138,6 +139,17 @@ function fake(array &$answers, array &$calls, array &$waits, array $options = []
         },
     ]);
 }
+
+test('Destination builders write the API\'s destination members', function (): void {
+    same(['type' => 'http'], Destination::http(), 'http');
+    same(['type' => 'rabbitmq', 'url' => 'amqp://h/', 'routing_key' => 'q'], Destination::rabbitmq('amqp://h/', routingKey: 'q'), 'rabbitmq');
+    same(['type' => 'redis', 'url' => 'redis://h/0', 'stream' => 's', 'maxlen' => 10], Destination::redis('redis://h/0', 's', 10), 'redis');
+    same(['type' => 'mqtt', 'url' => 'mqtt://h', 'topic' => 't', 'qos' => 1], Destination::mqtt('mqtt://h', 't'), 'mqtt');
+    same(['type' => 'kafka', 'brokers' => ['k1:9092', 'k2:9092'], 'topic' => 'orders'], Destination::kafka(['k1:9092', 'k2:9092'], 'orders'), 'kafka');
+    same(['type' => 'kafka', 'brokers' => ['k:9092'], 'topic' => 't', 'key_path' => 'data.id', 'tls' => true,
+        'sasl_mechanism' => 'plain', 'username' => 'u', 'password' => 'p'],
+        Destination::kafka(['k:9092'], 't', 'data.id', true, Destination::SASL_PLAIN, 'u', 'p'), 'kafka with SASL');
+});
 
 test('a problem answer becomes a typed exception with every field problem', function (): void {
     $problem = ['title' => 'Unprocessable Entity', 'status' => 422, 'detail' => 'url: must be absolute', 'field' => 'url',
@@ -273,6 +285,23 @@ test('server: webhook CRUD, paging, deliveries, event types', function () use ($
         same(409, $e->status, $e->getMessage());
     }
     $c->webhooks->delete($live['id']);
+}, $skip);
+
+test('server: a Kafka destination, its password write-only', function () use ($url, $key, $tenant): void {
+    $c = new Client($url, $key);
+    $wh = $c->webhooks->create(['tenant' => $tenant, 'name' => 'php kafka', 'events' => ['customer_created'], 'active' => false,
+        'destination' => Destination::kafka(['127.0.0.1:9092'], 'orders', keyPath: 'data.id',
+            saslMechanism: Destination::SASL_SCRAM_SHA_512, username: 'app', password: 's3cret')]);
+    $d = $c->webhooks->get($wh['id'])['destination'];
+    same(['kafka', ['127.0.0.1:9092'], 'orders', 'data.id', Destination::MASK],
+        [$d['type'], $d['brokers'], $d['topic'], $d['key_path'], $d['password']], 'destination as shown');
+    // Sent back as shown: the password stays (and is still not shown).
+    $u = $c->webhooks->update($wh['id'], ['destination' => ['topic' => 'orders-v2'] + $d]);
+    same(['orders-v2', Destination::MASK], [$u['destination']['topic'], $u['destination']['password']], 'updated');
+    $e = throws(ValidationException::class, fn () => $c->webhooks->update($wh['id'],
+        ['destination' => Destination::kafka(['127.0.0.1:9092', 'no-port'], 'orders')]));
+    same(['/destination/brokers/1'], array_column($e->errors, 'pointer'), 'the bad broker named');
+    $c->webhooks->delete($wh['id']);
 }, $skip);
 
 test('server: a 422 carries every field problem', function () use ($url, $key, $tenant): void {
