@@ -286,12 +286,20 @@ func captureSignedRequest(t *testing.T, s *server) string {
 // (or to sdk/openapi-exceptions.txt), and TestSDKCoverage then checks
 // that every property is there.
 var sdkSchemaTypes = map[string][2]string{ // schema: {typescript, python}
-	"ProblemError":         {"FieldProblem", "FieldProblem"},
-	"EventType":            {"EventType", "EventType"},
-	"EventTypeCreate":      {"EventTypeCreateParams", "EventTypes.create"},
-	"WebhookStats":         {"WebhookStats", "WebhookStats"},
-	"Webhook":              {"Webhook", "Webhook"},
-	"Destination":          {"Destination", "Destination"},
+	"ProblemError":    {"FieldProblem", "FieldProblem"},
+	"EventType":       {"EventType", "EventType"},
+	"EventTypeCreate": {"EventTypeCreateParams", "EventTypes.create"},
+	"WebhookStats":    {"WebhookStats", "WebhookStats"},
+	"Webhook":         {"Webhook", "Webhook"},
+	"Destination":     {"Destination", "Destination"},
+	// One schema per destination type; the SDKs' Destination has every
+	// type's fields.
+	"DestinationHTTP":      {"Destination", "Destination"},
+	"DestinationRabbitMQ":  {"Destination", "Destination"},
+	"DestinationNATS":      {"Destination", "Destination"},
+	"DestinationRedis":     {"Destination", "Destination"},
+	"DestinationMQTT":      {"Destination", "Destination"},
+	"DestinationKafka":     {"Destination", "Destination"},
 	"RateLimit":            {"RateLimit", "RateLimit"},
 	"WebhookWithSecret":    {"CreatedWebhook", "CreatedWebhook"},
 	"WebhookCreate":        {"WebhookCreateParams", "Webhooks.create"},

@@ -7,6 +7,7 @@ import type { components, paths } from "./gen/api.js";
 type PublishRequest = components["schemas"]["PublishRequest"];
 type WebhookCreate = components["schemas"]["WebhookCreate"];
 type EventTypeCreate = components["schemas"]["EventTypeCreate"];
+type Destination = components["schemas"]["Destination"];
 type PublishAnswer =
   paths["/api/v1/events"]["post"]["responses"]["202"]["content"]["application/json"];
 
@@ -23,6 +24,31 @@ const webhook: WebhookCreate = {
   headers: { "X-Team": "billing" },
 };
 
+// Destinations: one schema per type, told apart by type.
+const kafka: Destination = {
+  type: "kafka",
+  brokers: ["kafka-1.example.com:9092"],
+  topic: "orders",
+  key_path: "data.customer.id",
+  sasl_mechanism: "scram-sha-512",
+  username: "app",
+  password: "secret",
+};
+const bus: WebhookCreate = { name: "Orders", events: ["*"], destination: kafka };
+// @ts-expect-error a kafka destination needs its brokers
+const noBrokers: Destination = { type: "kafka", topic: "orders" };
+
+function where(d: Destination): string {
+  switch (d.type) {
+    case "kafka":
+      return d.brokers.join(",") + "/" + d.topic; // narrowed: both required
+    case "http":
+      return "the webhook's url";
+    default:
+      return d.url;
+  }
+}
+
 const eventType: EventTypeCreate = {
   slug: "order.shipped",
   name: "Order shipped",
@@ -34,4 +60,4 @@ function eventID(a: PublishAnswer): string {
   return a.id;
 }
 
-export { publish, webhook, eventType, eventID };
+export { publish, webhook, eventType, eventID, bus, noBrokers, where };
