@@ -166,8 +166,8 @@ func BrokerVerdict(a *webhook.Attempt) Verdict {
 // by the next attempt. Attempts that say which webhook they are for
 // (Acquire) let the pool close a connection as soon as no webhook uses it
 // any more (Release, or a webhook seen on another key); a connection no
-// attempt used for Idle is closed too, at the next attempt of its type:
-// the backstop for webhooks changed on another instance.
+// attempt used for Idle is closed too (checked every Idle and at each
+// attempt): the backstop for webhooks changed on another instance.
 type Pool[C io.Closer] struct {
 	// Max bounds the open connections; 0 means 64.
 	Max int
@@ -187,6 +187,8 @@ type Pool[C io.Closer] struct {
 	order []string
 	// users maps each webhook that acquired a connection to its key.
 	users map[string]string
+	// sweep closes idle connections even when no attempt comes.
+	sweep *time.Timer
 }
 
 type pooled[C io.Closer] struct {
@@ -311,6 +313,9 @@ func (p *Pool[C]) Get(ctx context.Context, key string) (C, error) {
 		}
 	}
 	e.used = now
+	if p.sweep == nil {
+		p.sweep = time.AfterFunc(p.idle(), p.sweepIdle)
+	}
 	p.mu.Unlock()
 	e.once.Do(func() { e.conn, e.err = p.Dial(ctx, key) })
 	if e.err != nil {
@@ -325,12 +330,34 @@ func (p *Pool[C]) Get(ctx context.Context, key string) (C, error) {
 	return e.conn, e.err
 }
 
+func (p *Pool[C]) idle() time.Duration {
+	if p.Idle <= 0 {
+		return 5 * time.Minute
+	}
+	return p.Idle
+}
+
+// sweepIdle closes idle connections every Idle while any is open: a
+// connection left by a webhook changed or deleted on another instance is
+// closed even when no attempt of its type comes any more.
+func (p *Pool[C]) sweepIdle() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if p.Now != nil {
+		now = p.Now()
+	}
+	p.closeIdle(now)
+	if len(p.conns) > 0 && p.sweep != nil {
+		p.sweep.Reset(p.idle())
+	} else {
+		p.sweep = nil
+	}
+}
+
 // closeIdle closes the connections unused for Idle. p.mu is held.
 func (p *Pool[C]) closeIdle(now time.Time) {
-	idle := p.Idle
-	if idle <= 0 {
-		idle = 5 * time.Minute
-	}
+	idle := p.idle()
 	for key, e := range p.conns {
 		if now.Sub(e.used) > idle && e.inflight == 0 {
 			delete(p.conns, key)
@@ -370,7 +397,11 @@ func (e *pooled[C]) close() {
 func (p *Pool[C]) Close() error {
 	p.mu.Lock()
 	conns := p.conns
-	p.conns, p.order = nil, nil
+	p.conns, p.order, p.users = nil, nil, nil
+	if p.sweep != nil {
+		p.sweep.Stop()
+		p.sweep = nil
+	}
 	p.mu.Unlock()
 	for _, e := range conns {
 		e.once.Do(func() { e.err = net.ErrClosed })

@@ -244,48 +244,12 @@ func selfSigned(t testing.TB) *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 }
 
-// TestRelease: a webhook's client is closed when the webhook changes (the
-// registry's Invalidate) or sends to other brokers, unless another webhook
-// still uses it; the next attempt opens a new one.
+// TestRelease: a webhook's client is closed when the webhook changes,
+// unless another webhook still uses it (the shared broker check).
 func TestRelease(t *testing.T) {
 	_, brokers := cluster(t, 1)
-	var mu sync.Mutex
-	dials := 0
-	cfg := brokertest.Config()
-	dial := cfg.Dial
-	cfg.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		mu.Lock()
-		dials++
-		mu.Unlock()
-		return dial(ctx, network, addr)
-	}
-	s := kafka.New(cfg)
-	t.Cleanup(func() { s.Close() })
-	count := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return dials
-	}
-	d := webhook.Destination{Type: kafka.Type, Brokers: brokers, Topic: "events"}
-	a, b := brokertest.Task(t, d), brokertest.Task(t, d)
-	send(t, s, a)
-	send(t, s, b)
-	opened := count()
-	if opened == 0 {
-		t.Fatal("no connection dialled")
-	}
-	// a changes: b still uses the client, which stays.
-	s.Release(a.Webhook.ID)
-	send(t, s, b)
-	if count() != opened {
-		t.Errorf("%d dials after releasing one of two webhooks, want %d (the client kept)", count(), opened)
-	}
-	// b changes too: nobody uses it; the next attempt dials anew.
-	s.Release(b.Webhook.ID)
-	send(t, s, b)
-	if count() <= opened {
-		t.Errorf("%d dials after releasing both webhooks, want more than %d (a new client)", count(), opened)
-	}
+	brokertest.Released(t, func(cfg deliver.Config) deliver.Sender { return kafka.New(cfg) },
+		webhook.Destination{Type: kafka.Type, Brokers: brokers, Topic: "events"})
 }
 
 // TestConformance runs the sender conformance suite against a kfake

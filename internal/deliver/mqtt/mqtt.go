@@ -85,6 +85,10 @@ func New(cfg deliver.Config) *Sender {
 // Close closes every connection.
 func (s *Sender) Close() error { return s.pool.Close() }
 
+// Release lets go of webhookID's connection (see deliver.Releaser): it is
+// closed when no other webhook uses it.
+func (s *Sender) Release(webhookID string) { s.pool.Release(webhookID) }
+
 type conn struct{ c paho.Client }
 
 func (c *conn) Close() error {
@@ -135,18 +139,19 @@ func (s *Sender) Send(ctx context.Context, t deliver.Task) (webhook.Attempt, del
 	d := t.Webhook.Destination
 	start := s.cfg.Now()
 	msg, a := deliver.NewMessage(t, start, webhook.MaskURLPassword(d.URL)+" "+d.Topic)
-	answer, err := s.publish(ctx, d, msg)
+	answer, err := s.publish(ctx, t.Webhook.ID, d, msg)
 	deliver.Finish(&a, start, s.cfg.Now(), answer, err, classify)
 	return a, deliver.BrokerVerdict(&a)
 }
 
-func (s *Sender) publish(ctx context.Context, d webhook.Destination, msg deliver.Message) (string, error) {
+func (s *Sender) publish(ctx context.Context, webhookID string, d webhook.Destination, msg deliver.Message) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	c, err := s.pool.Get(ctx, d.URL)
+	c, release, err := s.pool.Acquire(ctx, webhookID, d.URL)
 	if err != nil {
 		return "", err
 	}
+	defer release()
 	payload, err := json.Marshal(Envelope{Headers: msg.Headers, Body: string(msg.Body)})
 	if err != nil {
 		return "", err

@@ -133,3 +133,9 @@ func BenchmarkSend(b *testing.B) {
 	// No subscriber: the broker acknowledges (PUBACK) and drops.
 	brokertest.Bench(b, s, webhook.Destination{Type: mqtt.Type, URL: url, Topic: "hookline/bench/" + webhook.NewID("")})
 }
+
+func TestRelease(t *testing.T) {
+	topic, _ := subscribe(t)
+	brokertest.Released(t, func(cfg deliver.Config) deliver.Sender { return mqtt.New(cfg) },
+		webhook.Destination{Type: mqtt.Type, URL: url, Topic: topic, QoS: 1})
+}

@@ -71,6 +71,10 @@ func New(cfg deliver.Config) *Sender {
 // Close closes every connection.
 func (s *Sender) Close() error { return s.pool.Close() }
 
+// Release lets go of webhookID's connection (see deliver.Releaser): it is
+// closed when no other webhook uses it.
+func (s *Sender) Release(webhookID string) { s.pool.Release(webhookID) }
+
 type conn struct {
 	nc *nats.Conn
 	js jetstream.JetStream
@@ -113,18 +117,19 @@ func (s *Sender) Send(ctx context.Context, t deliver.Task) (webhook.Attempt, del
 	d := t.Webhook.Destination
 	start := s.cfg.Now()
 	msg, a := deliver.NewMessage(t, start, webhook.MaskURLPassword(d.URL)+" "+d.Subject)
-	answer, err := s.publish(ctx, d, msg, t.DeliveryID)
+	answer, err := s.publish(ctx, t.Webhook.ID, d, msg, t.DeliveryID)
 	deliver.Finish(&a, start, s.cfg.Now(), answer, err, classify)
 	return a, deliver.BrokerVerdict(&a)
 }
 
-func (s *Sender) publish(ctx context.Context, d webhook.Destination, msg deliver.Message, deliveryID string) (string, error) {
+func (s *Sender) publish(ctx context.Context, webhookID string, d webhook.Destination, msg deliver.Message, deliveryID string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	c, err := s.pool.Get(ctx, d.URL)
+	c, release, err := s.pool.Acquire(ctx, webhookID, d.URL)
 	if err != nil {
 		return "", err
 	}
+	defer release()
 	m := nats.NewMsg(d.Subject)
 	m.Data = msg.Body
 	for k, v := range msg.Headers {

@@ -157,3 +157,9 @@ func BenchmarkSend(b *testing.B) {
 	defer s.Close()
 	brokertest.Bench(b, s, webhook.Destination{Type: natsjs.Type, URL: url, Subject: "hookline.bench." + name})
 }
+
+func TestRelease(t *testing.T) {
+	subject, _ := stream(t)
+	brokertest.Released(t, func(cfg deliver.Config) deliver.Sender { return natsjs.New(cfg) },
+		webhook.Destination{Type: natsjs.Type, URL: url, Subject: subject})
+}

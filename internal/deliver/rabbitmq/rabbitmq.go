@@ -79,6 +79,10 @@ func New(cfg deliver.Config) *Sender {
 // Close closes every broker connection.
 func (s *Sender) Close() error { return s.pool.Close() }
 
+// Release lets go of webhookID's connection (see deliver.Releaser): it is
+// closed when no other webhook uses it.
+func (s *Sender) Release(webhookID string) { s.pool.Release(webhookID) }
+
 // conn is one AMQP connection and its idle confirm-mode channels.
 type conn struct {
 	c    *amqp.Connection
@@ -156,18 +160,19 @@ func (s *Sender) Send(ctx context.Context, t deliver.Task) (webhook.Attempt, del
 	d := t.Webhook.Destination
 	start := s.cfg.Now()
 	msg, a := deliver.NewMessage(t, start, webhook.MaskURLPassword(d.URL))
-	answer, err := s.publish(ctx, d, msg, t.Event)
+	answer, err := s.publish(ctx, t.Webhook.ID, d, msg, t.Event)
 	deliver.Finish(&a, start, s.cfg.Now(), answer, err, classify)
 	return a, deliver.BrokerVerdict(&a)
 }
 
-func (s *Sender) publish(ctx context.Context, d webhook.Destination, msg deliver.Message, ev webhook.Event) (string, error) {
+func (s *Sender) publish(ctx context.Context, webhookID string, d webhook.Destination, msg deliver.Message, ev webhook.Event) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	c, err := s.pool.Get(ctx, d.URL)
+	c, release, err := s.pool.Acquire(ctx, webhookID, d.URL)
 	if err != nil {
 		return "", err
 	}
+	defer release()
 	ch, err := c.channel()
 	if err != nil {
 		// A connection that cannot open a channel is of no further use.

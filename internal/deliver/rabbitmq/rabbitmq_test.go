@@ -172,3 +172,9 @@ func BenchmarkSend(b *testing.B) {
 	defer s.Close()
 	brokertest.Bench(b, s, webhook.Destination{Type: rabbitmq.Type, URL: url, RoutingKey: q.Name})
 }
+
+func TestRelease(t *testing.T) {
+	name, _ := queue(t)
+	brokertest.Released(t, func(cfg deliver.Config) deliver.Sender { return rabbitmq.New(cfg) },
+		webhook.Destination{Type: rabbitmq.Type, URL: url, RoutingKey: name})
+}

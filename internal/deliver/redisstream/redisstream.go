@@ -73,6 +73,10 @@ func New(cfg deliver.Config) *Sender {
 // Close closes every client.
 func (s *Sender) Close() error { return s.pool.Close() }
 
+// Release lets go of webhookID's connection (see deliver.Releaser): it is
+// closed when no other webhook uses it.
+func (s *Sender) Release(webhookID string) { s.pool.Release(webhookID) }
+
 func (s *Sender) dial(_ context.Context, url string) (*redis.Client, error) {
 	opt, err := redis.ParseURL(url)
 	if err != nil {
@@ -104,18 +108,19 @@ func (s *Sender) Send(ctx context.Context, t deliver.Task) (webhook.Attempt, del
 	d := t.Webhook.Destination
 	start := s.cfg.Now()
 	msg, a := deliver.NewMessage(t, start, webhook.MaskURLPassword(d.URL)+" "+d.Stream)
-	answer, err := s.add(ctx, d, msg)
+	answer, err := s.add(ctx, t.Webhook.ID, d, msg)
 	deliver.Finish(&a, start, s.cfg.Now(), answer, err, classify)
 	return a, deliver.BrokerVerdict(&a)
 }
 
-func (s *Sender) add(ctx context.Context, d webhook.Destination, msg deliver.Message) (string, error) {
+func (s *Sender) add(ctx context.Context, webhookID string, d webhook.Destination, msg deliver.Message) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	c, err := s.pool.Get(ctx, d.URL)
+	c, release, err := s.pool.Acquire(ctx, webhookID, d.URL)
 	if err != nil {
 		return "", err
 	}
+	defer release()
 	values := make([]any, 0, 2+2*len(msg.Headers))
 	values = append(values, "payload", msg.Body)
 	for k, v := range msg.Headers {

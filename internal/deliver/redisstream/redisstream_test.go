@@ -154,3 +154,9 @@ func BenchmarkSend(b *testing.B) {
 	defer s.Close()
 	brokertest.Bench(b, s, webhook.Destination{Type: redisstream.Type, URL: url, Stream: name, MaxLen: 1000})
 }
+
+func TestRelease(t *testing.T) {
+	name, _ := stream(t)
+	brokertest.Released(t, func(cfg deliver.Config) deliver.Sender { return redisstream.New(cfg) },
+		webhook.Destination{Type: redisstream.Type, URL: url, Stream: name})
+}
