@@ -3,7 +3,10 @@ package e2e
 import (
 	"encoding/json"
 	"os/exec"
+	"strings"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/hookline/hookline/internal/bench"
 	"github.com/hookline/hookline/internal/store/postgres/pgtest"
@@ -73,5 +76,40 @@ func TestBenchPostgres(t *testing.T) {
 	p := rep.Postgres
 	if p == nil || p.Commits <= 0 || p.CommitsPerEvent <= 0 || p.RowsWrittenPerEvt <= 0 {
 		t.Fatalf("PostgreSQL figures: %+v", p)
+	}
+}
+
+// TestBenchDestinations: `hookline bench --destination TYPE` delivers to
+// each broker type (Kafka: an in-process kfake cluster) and counts what it
+// consumes from the broker: every event once.
+func TestBenchDestinations(t *testing.T) {
+	for _, tc := range []struct {
+		typ, name, addr string
+		args            func(t *testing.T) []string
+	}{
+		{"rabbitmq", "RabbitMQ", "127.0.0.1:5672", func(*testing.T) []string {
+			return []string{"--destination-url", "amqp://guest:guest@127.0.0.1:5672/"}
+		}},
+		{"nats", "NATS", "127.0.0.1:4222", func(*testing.T) []string { return []string{"--destination-url", "nats://127.0.0.1:4222"} }},
+		{"redis", "Redis", "127.0.0.1:6379", func(*testing.T) []string { return []string{"--destination-url", "redis://127.0.0.1:6379/0"} }},
+		{"mqtt", "Mosquitto", "127.0.0.1:1883", func(*testing.T) []string { return []string{"--destination-url", "tcp://127.0.0.1:1883"} }},
+		{"kafka", "", "", func(t *testing.T) []string {
+			c, err := kfake.NewCluster(kfake.NumBrokers(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(c.Close)
+			return []string{"--brokers", strings.Join(c.ListenAddrs(), ",")}
+		}},
+	} {
+		t.Run(tc.typ, func(t *testing.T) {
+			if tc.addr != "" {
+				needBroker(t, tc.name, tc.addr)
+			}
+			rep := runBench(t, append([]string{"--destination", tc.typ, "--duration", "1s"}, tc.args(t)...)...)
+			if rep.Config["destination"] != tc.typ {
+				t.Errorf("report's destination %v, want %s", rep.Config["destination"], tc.typ)
+			}
+		})
 	}
 }

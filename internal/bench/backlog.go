@@ -37,6 +37,9 @@ func RunBacklog(ctx context.Context, cfg Config) (*BacklogReport, error) {
 	if cfg.Server != "" || cfg.Instances > 1 || cfg.Baseline {
 		return nil, fmt.Errorf("--backlog needs one local server (it reads its memory use), without --baseline")
 	}
+	if cfg.Destination != "http" {
+		return nil, fmt.Errorf("--backlog measures HTTP webhooks whose receiver is down; not --destination %s", cfg.Destination)
+	}
 	// Reserve a port for the receiver that is down for now.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -62,7 +65,7 @@ func RunBacklog(ctx context.Context, cfg Config) (*BacklogReport, error) {
 		Timeout:   30 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency + 8, MaxIdleConns: cfg.Concurrency + 8},
 	}}
-	if err := setup(ctx, api, cfg, "http://"+addr); err != nil {
+	if err := setup(ctx, api, cfg, "http://"+addr, nil); err != nil {
 		return nil, err
 	}
 	backlogCfg := cfg

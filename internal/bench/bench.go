@@ -61,6 +61,13 @@ type Config struct {
 	DrainTimeout time.Duration
 	EventType    string
 	Progress     io.Writer // nil: no live line
+	// Destination is the destination type of the Webhooks healthy
+	// webhooks: "http" (the default, to the bench's receiver) or a broker
+	// type, at DestinationURL (Kafka: Brokers), which the bench consumes
+	// to time each arrival.
+	Destination    string
+	DestinationURL string
+	Brokers        []string
 }
 
 // Defaults fills zero fields.
@@ -95,6 +102,9 @@ func (c *Config) Defaults() {
 	if c.Instances <= 0 {
 		c.Instances = 1
 	}
+	if c.Destination == "" {
+		c.Destination = "http"
+	}
 	if c.BaselineDuration <= 0 {
 		c.BaselineDuration = min(c.Duration, 10*time.Second)
 	}
@@ -119,6 +129,12 @@ func (c *Config) Validate() error {
 		return errors.New("--instances at most 16")
 	case c.Instances > 1 && c.DatabaseURL == "" && !slices.Contains(c.ServerArgs, "--database-url"):
 		return errors.New("--instances above 1 needs --database-url (instances share a PostgreSQL database)")
+	case !slices.Contains(destinationTypes, c.Destination):
+		return fmt.Errorf("--destination must be one of %q", destinationTypes)
+	case c.Destination == "kafka" && len(c.Brokers) == 0:
+		return errors.New("--destination kafka needs --brokers host:port,…")
+	case c.Destination != "http" && c.Destination != "kafka" && c.DestinationURL == "":
+		return fmt.Errorf("--destination %s needs --destination-url", c.Destination)
 	}
 	return nil
 }
@@ -174,7 +190,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	for _, a := range apis {
 		a.base, a.http = strings.TrimRight(a.base, "/"), hc
 	}
-	if err := setup(ctx, apis[0], cfg, rc.URL()); err != nil {
+	var dest map[string]any
+	if cfg.Destination != "http" {
+		sink, err := startBrokerSink(ctx, cfg, rc)
+		if err != nil {
+			return nil, fmt.Errorf("%s destination: %w", cfg.Destination, err)
+		}
+		defer sink.close()
+		dest = sink.dest
+	}
+	if err := setup(ctx, apis[0], cfg, rc.URL(), dest); err != nil {
 		return nil, err
 	}
 	cpu0 := serversCPU(locals)
@@ -285,11 +310,15 @@ func (c *client) post(ctx context.Context, path string, body []byte) (int, []byt
 	return resp.StatusCode, out, err
 }
 
-// setup creates the webhooks: Webhooks healthy ones and SlowWebhooks slow
-// ones on the bench event type, and ExtraWebhooks on other types.
-func setup(ctx context.Context, api *client, cfg Config, recv string) error {
+// setup creates the webhooks: Webhooks healthy ones (to dest when it is
+// a broker destination) and SlowWebhooks slow ones on the bench event
+// type, and ExtraWebhooks on other types.
+func setup(ctx context.Context, api *client, cfg Config, recv string, dest map[string]any) error {
 	create := func(name, url string, events []string, fifo bool) error {
 		w := map[string]any{"name": name, "url": url, "events": events}
+		if dest != nil && strings.HasPrefix(name, "bench ") {
+			w = map[string]any{"name": name, "destination": dest, "events": events}
+		}
 		if fifo {
 			w["ordering"], w["ordering_key"] = "fifo", "data.key"
 		}

@@ -87,6 +87,16 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// record notes a message consumed from a broker destination (webhook-id
+// id) as an arrival, as ServeHTTP does for an HTTP delivery.
+func (r *receiver) record(id string) {
+	now := time.Now()
+	r.mu.Lock()
+	r.arrivals = append(r.arrivals, arrival{id: id, at: now})
+	r.mu.Unlock()
+	r.count.Add(1)
+}
+
 // delivered counts the healthy, successful arrivals of the events in ids.
 func (r *receiver) delivered(ids map[string]time.Time) int64 {
 	r.mu.Lock()

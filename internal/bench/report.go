@@ -100,7 +100,7 @@ func buildReport(cfg Config, res *published, arrivals []arrival, end time.Time) 
 		"rate": cfg.Rate, "events": cfg.Events, "duration": cfg.Duration.String(), "concurrency": cfg.Concurrency,
 		"webhooks": cfg.Webhooks, "extra_webhooks": cfg.ExtraWebhooks, "slow_webhooks": cfg.SlowWebhooks,
 		"payload_size": cfg.PayloadSize, "fifo_keys": cfg.FIFOKeys, "receiver_latency": cfg.Latency.String(), "fail_rate": cfg.FailRate,
-		"server": cfg.Server, "instances": cfg.Instances, "baseline": cfg.Baseline,
+		"server": cfg.Server, "instances": cfg.Instances, "baseline": cfg.Baseline, "destination": cfg.Destination,
 	}
 	_ = end
 	return rep
@@ -111,6 +111,9 @@ func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "events accepted     %d in %.2fs: %.0f events/s\n", r.Events, r.PublishSeconds, r.EventsPerSecond)
 	fmt.Fprintf(w, "deliveries received %d (%d missing, %d duplicates): %.0f deliveries/s\n",
 		r.Deliveries, r.DeliveriesMissing, r.Duplicates, r.DeliveriesPerSec)
+	if d, _ := r.Config["destination"].(string); d != "" && d != "http" {
+		fmt.Fprintf(w, "destination         %s (received = consumed from the broker)\n", d)
+	}
 	pr := func(name string, p Percentiles) {
 		fmt.Fprintf(w, "%-19s p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms  (n=%d)\n", name, p.P50, p.P90, p.P99, p.Max, p.N)
 	}

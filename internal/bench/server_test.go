@@ -50,3 +50,22 @@ func TestValidateInstances(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateDestination(t *testing.T) {
+	for _, tc := range []struct {
+		cfg Config
+		ok  bool
+	}{
+		{Config{}, true}, // http, the default
+		{Config{Destination: "redis", DestinationURL: "redis://127.0.0.1:6379/0"}, true},
+		{Config{Destination: "redis"}, false},
+		{Config{Destination: "kafka", Brokers: []string{"127.0.0.1:9092"}}, true},
+		{Config{Destination: "kafka", DestinationURL: "kafka://127.0.0.1:9092"}, false},
+		{Config{Destination: "sqs", DestinationURL: "https://sqs.example.com"}, false},
+	} {
+		tc.cfg.Defaults()
+		if err := tc.cfg.Validate(); (err == nil) != tc.ok {
+			t.Errorf("Validate(%+v) = %v, want ok=%v", tc.cfg, err, tc.ok)
+		}
+	}
+}

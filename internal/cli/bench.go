@@ -26,6 +26,12 @@ Examples:
   hookline bench --database-url postgres://localhost/hookline --instances 3 --webhooks 6 --duration 20s
   hookline bench --baseline --duration 20s --rate 0
   hookline bench --server http://127.0.0.1:8080 --api-key hkl_... --events 10000
+  hookline bench --destination rabbitmq --destination-url amqp://guest:guest@127.0.0.1:5672/ --duration 20s
+  hookline bench --destination kafka --brokers 127.0.0.1:9092 --duration 20s
+
+With --destination a broker type, the webhooks publish to that broker (a
+queue, stream or topic of the bench's own, removed at the end) and the
+bench consumes from it, timing each message as its HTTP receiver would.
 
 With --database-url the local servers run on PostgreSQL: the bench makes a
 fresh schema in that database (dropped at the end) and a shared secret key,
@@ -51,6 +57,9 @@ PostgreSQL runs on this machine, its backends' CPU time.`)
 	fs.IntVar(&c.FailStatus, "fail-status", 500, "status code of failing answers")
 	fs.IntVar(&c.FIFOKeys, "fifo-keys", 0, "make the healthy webhooks FIFO (ordering_key data.key) over this many keys")
 	fs.DurationVar(&c.DrainTimeout, "drain-timeout", 0, "how long to wait for deliveries after publishing (default 60s)")
+	fs.StringVar(&c.Destination, "destination", "http", "destination type of the webhooks: http (to the bench's receiver), rabbitmq, nats, redis, mqtt or kafka (the bench consumes from the broker to time each arrival)")
+	fs.StringVar(&c.DestinationURL, "destination-url", "", "the broker's URL for --destination rabbitmq, nats, redis or mqtt (e.g. amqp://guest:guest@127.0.0.1:5672/)")
+	brokers := fs.String("brokers", "", "Kafka brokers for --destination kafka, host:port,host:port")
 	serverArgs := fs.String("server-args", "", "extra flags for the local server, space-separated (e.g. \"--workers 512\")")
 	pprof := fs.String("pprof", "", "expose the local server's pprof on this address (e.g. 127.0.0.1:6060)")
 	backlog := fs.Bool("backlog", false, "measure recovery: publish --events with the receiver down, then bring it up and measure the drain while new events arrive at --rate (default 1000/s) for at most --duration")
@@ -60,6 +69,9 @@ PostgreSQL runs on this machine, its backends' CPU time.`)
 	}
 	if c.Server != "" && c.APIKey == "" {
 		c.APIKey = os.Getenv("HOOKLINE_API_KEY")
+	}
+	if *brokers != "" {
+		c.Brokers = strings.Split(*brokers, ",")
 	}
 	if *serverArgs != "" {
 		c.ServerArgs = strings.Fields(*serverArgs)

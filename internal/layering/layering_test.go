@@ -85,7 +85,7 @@ var hookline = rules{
 		// 9: the commands.
 		{"internal/cli"},
 		// 10: programs, and the packages that hold only tests.
-		{"cmd/hookline", "examples/receiver-go", "e2e", "internal/layering"},
+		{"cmd/hookline", "examples/receiver-go", "internal/bench/kfake", "e2e", "internal/layering"},
 	},
 	onlyImportedBy: map[string][]string{
 		"internal/api":       {"internal/app"},
