@@ -39,6 +39,7 @@ type Store interface {
 	auth.PortalStore
 	MaintenanceStore
 	InstanceStore
+	AlertStore
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 	// Close releases the backend; pending group commits are flushed first.

@@ -120,6 +120,31 @@ var upgrades = []string{
 		accepted_at INTEGER,
 		accepted_by TEXT NOT NULL DEFAULT ''
 	)`,
+	// Alert channels (a Slack-compatible URL sealed as a signing secret
+	// is: whoever has it can post to the channel) and the state of alerts,
+	// kept here so that a new leader carries on where the last stopped.
+	`CREATE TABLE alert_channels (
+		id         TEXT PRIMARY KEY,
+		type       TEXT NOT NULL,
+		url        TEXT NOT NULL DEFAULT '',
+		recipients TEXT NOT NULL DEFAULT '[]', -- JSON array of addresses
+		kinds      TEXT NOT NULL,              -- JSON array of alert kinds
+		tenant     TEXT NOT NULL DEFAULT '',
+		created_at INTEGER NOT NULL
+	);
+	CREATE TABLE alert_states (
+		webhook_id   TEXT NOT NULL, -- '' for the backlog
+		kind         TEXT NOT NULL,
+		tenant       TEXT NOT NULL DEFAULT '',
+		detail       TEXT NOT NULL DEFAULT '',
+		opened_at    INTEGER NOT NULL,
+		closed_at    INTEGER,
+		notice       TEXT NOT NULL DEFAULT '',
+		notified     INTEGER NOT NULL DEFAULT 0,
+		last_sent_at INTEGER,
+		PRIMARY KEY (webhook_id, kind)
+	);
+	CREATE INDEX alert_states_live ON alert_states (opened_at) WHERE closed_at IS NULL OR notice <> ''`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own

@@ -81,6 +81,7 @@ func Run(t *testing.T, open Opener) {
 		{"FIFOChanges", testFIFOChanges},
 		{"FIFOConcurrentIngest", testFIFOConcurrentIngest},
 		{"DestinationConfig", testDestinations},
+		{"Alert", testAlerts},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
