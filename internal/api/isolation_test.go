@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/alert"
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/catalog"
 	"github.com/hookline/hookline/internal/deliver"
@@ -114,13 +115,18 @@ func newIsolation(t *testing.T) *isolation {
 	if err := st.BinRequestAdd(ctx, req); err != nil {
 		t.Fatal(err)
 	}
+	ach := alert.Channel{ID: webhook.NewID(alert.PrefixChannel), Type: alert.TypeSlack, URL: "https://chat.example.com/hooks/b",
+		Kinds: []alert.Kind{alert.KindFailing}, Tenant: tenantB, CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	if err := st.AlertChannelCreate(ctx, ach); err != nil {
+		t.Fatal(err)
+	}
 	iso.params = map[string]string{
-		"webhooks": wh.ID, "hooks": wh.ID, "events": d.EventID, "deliveries": d.ID,
+		"alert-channels": ach.ID, "webhooks": wh.ID, "hooks": wh.ID, "events": d.EventID, "deliveries": d.ID,
 		"keys": keyB.ID, "bins": b.ID, "tenants": tenantB, "event-types": isoType, "samples": isoType,
 		// Users belong to no tenant: their routes are operator-only.
 		"users": "ops",
 	}
-	iso.marks = []string{wh.ID, secret, d.EventID, d.ID, at.ID, keyB.ID, b.ID, b.Token, req.ID}
+	iso.marks = []string{ach.ID, wh.ID, secret, d.EventID, d.ID, at.ID, keyB.ID, b.ID, b.Token, req.ID}
 
 	_, iso.keyA, err = auth.Create(ctx, st, auth.CreateParams{Name: "a", Tenant: tenantA}, time.Now())
 	if err != nil {
@@ -142,6 +148,7 @@ func (iso *isolation) snapshot(t *testing.T) string {
 		out = append(out, v)
 	}
 	add(iso.st.WebhookList(ctx, store.WebhookListParams{Scope: all, Tenant: tenantB}))
+	add(iso.st.AlertChannelList(ctx))
 	add(iso.st.WebhookSecrets(ctx, all, iso.params["webhooks"], time.Unix(0, 0)))
 	add(iso.st.EventList(ctx, store.EventListParams{Scope: all, Tenant: tenantB}))
 	add(iso.st.DeliveryList(ctx, store.DeliveryListParams{Scope: all, Tenant: tenantB}))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/hookline/hookline/internal/alert"
 	"github.com/hookline/hookline/internal/audit"
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/inspect/bin"
@@ -340,6 +341,7 @@ func TestOpenAPIRequestSchemas(t *testing.T) {
 		{"TenantUpdate", tenantRequest{}},
 		{"UserCreate", userRequest{}},
 		{"UserUpdate", userPatch{}},
+		{"AlertChannelCreate", alert.Input{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.schema, func(t *testing.T) {
@@ -530,6 +532,12 @@ func TestOpenAPIResponses(t *testing.T) {
 			Destination: "http", Outcome: webhook.OutcomeFailed, Answer: "connection refused",
 			ErrorClass: string(webhook.ErrClassConnectionRefused), AttemptID: attempts[1].ID, EventType: ev.Type,
 			RequestHeaders: map[string][]string{}}},
+		{"slack channel", "AlertChannel", alert.Channel{ID: "ach_x", Type: alert.TypeSlack,
+			URL: "https://hooks.slack.com/services/…abcd", Kinds: []alert.Kind{alert.KindFailing, alert.KindBacklog}, CreatedAt: now}.Masked()},
+		{"email channels", "AlertChannelList", list[alert.Channel]{Data: []alert.Channel{{ID: "ach_y", Type: alert.TypeEmail,
+			To: []string{"ops@acme.example"}, Kinds: []alert.Kind{alert.KindDisabled}, Tenant: "acme", CreatedAt: now}}}},
+		{"alert test sent", "AlertTestResult", alertTestResult{OK: true}},
+		{"alert test failed", "AlertTestResult", alertTestResult{Error: "hooks.slack.com answered 404 Not Found"}},
 		{"tenant", "Tenant", tenant},
 		{"plain tenant", "Tenant", webhook.Tenant{ID: "default", Name: "default", Metadata: map[string]string{},
 			CreatedAt: now, UpdatedAt: now}},

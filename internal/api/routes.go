@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookline/hookline/internal/alerting"
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/ingest"
 	"github.com/hookline/hookline/internal/problem"
@@ -51,6 +52,9 @@ type Config struct {
 	Version    string
 	// Bins is the request inspector; nil disables its routes (404).
 	Bins Bins
+	// Alerts checks and tests alert channels; nil refuses to add or test
+	// one (404).
+	Alerts *alerting.Service
 	// TenantsStrict refuses events of tenants not created first
 	// (--tenants-strict); webhooks are refused by the registry.
 	TenantsStrict bool
@@ -192,6 +196,12 @@ func (a *API) Routes() []Route {
 		{"PATCH", "/api/v1/tenants/{id}", admin, OperatorOnly, a.updateTenant},
 		{"DELETE", "/api/v1/tenants/{id}", admin, OperatorOnly, a.deleteTenant},
 		{"POST", "/api/v1/tenants/{id}/portal-sessions", admin, OperatorOnly, a.createPortalSession},
+
+		{"GET", "/api/v1/alert-channels", read, OperatorOnly, a.listAlertChannels},
+		{"POST", "/api/v1/alert-channels", admin, OperatorOnly, a.createAlertChannel},
+		{"GET", "/api/v1/alert-channels/{id}", read, OperatorOnly, a.getAlertChannel},
+		{"DELETE", "/api/v1/alert-channels/{id}", admin, OperatorOnly, a.deleteAlertChannel},
+		{"POST", "/api/v1/alert-channels/{id}/test", admin, OperatorOnly, a.testAlertChannel},
 
 		{"GET", "/api/v1/keys", admin, TenantScoped, a.listKeys},
 		{"POST", "/api/v1/keys", admin, TenantScoped, a.createKey},

@@ -17,6 +17,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/hookline/hookline/internal/alerting"
 	"github.com/hookline/hookline/internal/api"
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/catalog"
@@ -130,6 +131,7 @@ type App struct {
 	// senders hold the broker destinations' connections.
 	senders  *deliver.Senders
 	notifier *notify.Notifier
+	alerts   *alerting.Service
 	handler  http.Handler
 	inflight server.Tracker
 	unlock   func()
@@ -235,7 +237,10 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 					a.notifier.DeliveryFailed(at)
 				}
 			},
-			Disabled: func(w webhook.Webhook, reason string) { a.notifier.WebhookDisabled(w, reason) },
+			Disabled: func(w webhook.Webhook, reason string) {
+				a.notifier.WebhookDisabled(w, reason)
+				a.alerts.Disabled(w, reason)
+			},
 		},
 	})
 	m = metrics.New(metrics.Sources{Queued: d.Queued, Counts: st.DeliveryCounts})
@@ -245,6 +250,13 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 		Tracer: tracer,
 	})
 	a.notifier = notify.New(ing, log)
+	a.alerts = alerting.New(alerting.Config{
+		Store: st, Owner: owner, Client: client, Guard: guard,
+		Dial:           egress.NewDialer(egress.Config{AllowPrivate: cfg.AllowPrivateTargets}),
+		SMTP:           alerting.SMTP{URL: cfg.SMTPURL, From: cfg.SMTPFrom},
+		FailurePercent: cfg.AlertFailurePercent, Window: cfg.AlertWindow, MinAttempts: cfg.AlertMinAttempts,
+		Repeat: cfg.AlertRepeat, Interval: cfg.AlertCheckInterval, PublicURL: cfg.PublicURL, Logger: log,
+	})
 	insp, err := a.newInspector(st, client)
 	if err != nil {
 		return nil, err
@@ -264,7 +276,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 		Store: st, Ingest: ing, Registry: reg, Auth: authn, Keys: keys, Wake: d.Wake, Logger: log,
 		Limiter:       auth.NewLimiter(cfg.APIRateLimit, cfg.APIRateBurst, nil),
 		MaxEventBytes: cfg.MaxEventBytes, ServerName: serverName(), Version: Version, Bins: insp,
-		TenantsStrict: cfg.TenantsStrict, Portals: portals, PublicURL: cfg.PublicURL,
+		TenantsStrict: cfg.TenantsStrict, Portals: portals, PublicURL: cfg.PublicURL, Alerts: a.alerts,
 	})
 	mux := http.NewServeMux()
 	rest.Register(mux)
@@ -374,11 +386,13 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		Disabled: func(_ context.Context, w webhook.Webhook, reason string) {
 			a.dispatcher.Invalidate(w.ID)
 			a.notifier.WebhookDisabled(w, reason)
+			a.alerts.Disabled(w, reason)
 		},
-		BacklogThreshold: a.cfg.BacklogAlert, BacklogHigh: a.notifier.Backlog,
+		BacklogThreshold: a.cfg.BacklogAlert, BacklogHigh: a.notifier.Backlog, BacklogCounted: a.alerts.Backlog,
 		Logger: a.log,
 	})
 	go a.notifier.Run(mctx)
+	go a.alerts.Run(mctx)
 
 	if a.cfg.PprofAddr != "" {
 		stopPprof, err := servePprof(a.cfg.PprofAddr, a.log)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -75,6 +76,20 @@ type Config struct {
 	// --portal-logo-url, --portal-accent); a tenant's branding overrides
 	// it field by field.
 	PortalBrand webhook.Branding
+	// SMTPURL (smtp://user:pass@host:port, or smtps://) and SMTPFrom send
+	// alert e-mail; both empty: no e-mail.
+	SMTPURL  string
+	SMTPFrom string
+	// A webhook is failing (alert webhook.failing) when at least
+	// AlertFailurePercent % of its attempts in the last AlertWindow
+	// failed, with at least AlertMinAttempts of them.
+	AlertFailurePercent int
+	AlertWindow         time.Duration
+	AlertMinAttempts    int
+	// AlertRepeat is the least time between two alerts of one webhook
+	// and kind; AlertCheckInterval how often the leader checks.
+	AlertRepeat        time.Duration
+	AlertCheckInterval time.Duration
 	// OIDC is single sign-on to the dashboard with an OpenID Connect
 	// provider; off while OIDC.Issuer is empty.
 	OIDC OIDC
@@ -123,6 +138,11 @@ func Default() Config {
 		BinMaxBody:          256 << 10,
 		Tracing:             "off",
 		OIDC:                OIDC{DefaultRole: "viewer", Scopes: []string{"openid", "email", "profile"}},
+		AlertFailurePercent: 50,
+		AlertWindow:         15 * time.Minute,
+		AlertMinAttempts:    10,
+		AlertRepeat:         time.Hour,
+		AlertCheckInterval:  time.Minute,
 	}
 }
 
@@ -192,6 +212,13 @@ func (c *Config) Options() []Option {
 		{"oidc-role-claim", "ID token claim (a string or a list) whose values owner, admin or viewer set the user's role at each sign-in, e.g. groups; none leaves roles to the Users page", (*stringValue)(&c.OIDC.RoleClaim)},
 		{"oidc-default-role", "role of a user single sign-on makes when the role claim names none: owner, admin or viewer", (*stringValue)(&c.OIDC.DefaultRole)},
 		{"oidc-scopes", "comma-separated scopes asked of the OpenID Connect provider", (*listValue)(&c.OIDC.Scopes)},
+		{"smtp-url", "SMTP server for alert e-mail: smtp://user:password@host:port (STARTTLS when offered) or smtps://…; prefer HOOKLINE_SMTP_URL_FILE", (*stringValue)(&c.SMTPURL)},
+		{"smtp-from", "sender address of alert e-mail, e.g. hookline@example.com", (*stringValue)(&c.SMTPFrom)},
+		{"alert-failure-percent", "a webhook is failing (alert webhook.failing) when at least this percentage of its attempts in --alert-window failed", (*intValue)(&c.AlertFailurePercent)},
+		{"alert-window", "the window over which a webhook's failure rate is computed", (*durationValue)(&c.AlertWindow)},
+		{"alert-min-attempts", "attempts a webhook needs in --alert-window before it can be failing", (*intValue)(&c.AlertMinAttempts)},
+		{"alert-repeat", "least time between two alerts of one webhook and kind (an alert that comes and goes is told once)", (*durationValue)(&c.AlertRepeat)},
+		{"alert-check-interval", "how often the leader checks for failing and recovered webhooks and sends alerts", (*durationValue)(&c.AlertCheckInterval)},
 		{"tracing", "OpenTelemetry traces of publish → delivery: off or otlp (OTLP/HTTP, set up by the standard OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER variables)", (*stringValue)(&c.Tracing)},
 	}
 }
@@ -296,6 +323,7 @@ func (c *Config) Validate() error {
 			bad("portal-"+strings.ReplaceAll(strings.TrimPrefix(p.Field, "portal."), "_", "-"), "%s", p.Message)
 		}
 	}
+	c.validateAlerts(bad)
 	if c.LeaseDuration <= c.DeliveryTimeout {
 		bad("lease-duration", "must be longer than --delivery-timeout (%s)", c.DeliveryTimeout)
 	}
@@ -304,12 +332,37 @@ func (c *Config) Validate() error {
 		v    time.Duration
 	}{{"auto-disable-after", c.AutoDisableAfter}, {"rotation-overlap", c.RotationOverlap},
 		{"maintenance-interval", c.MaintenanceInterval},
+		{"alert-window", c.AlertWindow}, {"alert-repeat", c.AlertRepeat}, {"alert-check-interval", c.AlertCheckInterval},
 		{"idempotency-window", c.IdempotencyWindow}, {"shutdown-timeout", c.ShutdownTimeout}} {
 		if d.v <= 0 {
 			bad(d.name, "must be positive")
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateAlerts checks the alert options.
+func (c *Config) validateAlerts(bad func(name, format string, args ...any)) {
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			bad("smtp-url", "want smtp://user:password@host:port or smtps://user:password@host:port")
+		}
+	}
+	if (c.SMTPURL == "") != (c.SMTPFrom == "") {
+		bad("smtp-from", "and --smtp-url must be given together")
+	}
+	if c.SMTPFrom != "" {
+		if a, err := mail.ParseAddress(c.SMTPFrom); err != nil || a.Name != "" || a.Address != c.SMTPFrom {
+			bad("smtp-from", "%q is not an e-mail address like hookline@example.com", c.SMTPFrom)
+		}
+	}
+	if c.AlertFailurePercent < 1 || c.AlertFailurePercent > 100 {
+		bad("alert-failure-percent", "must be from 1 to 100")
+	}
+	if c.AlertMinAttempts < 1 {
+		bad("alert-min-attempts", "must be at least 1")
+	}
 }
 
 // Getenv is os.Getenv; a variable so commands read one source.

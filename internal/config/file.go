@@ -12,7 +12,7 @@ import (
 
 // secretOptions are masked by `config print` and can be given as a file
 // through HOOKLINE_<NAME>_FILE, so they stay out of process listings.
-var secretOptions = map[string]bool{"secret-key": true, "database-url": true, "admin-password": true}
+var secretOptions = map[string]bool{"secret-key": true, "database-url": true, "admin-password": true, "smtp-url": true}
 
 // Secret reports whether the option holds a secret.
 func (o Option) Secret() bool { return secretOptions[o.Name] }

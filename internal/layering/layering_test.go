@@ -77,7 +77,7 @@ var hookline = rules{
 			"internal/deliver/brokertest", "internal/doctor"},
 		// 6: services over ingest: registration of webhooks and event
 		// types, operator notifications.
-		{"internal/registry", "internal/notify"},
+		{"internal/registry", "internal/notify", "internal/alerting"},
 		// 7: the HTTP surfaces and the HTTP front.
 		{"internal/api", "internal/dashboard", "internal/server"},
 		// 8: the composition root, and the load generator the CLI runs.

@@ -46,8 +46,11 @@ type Config struct {
 	// BacklogHigh (0: no check).
 	BacklogThreshold int64
 	BacklogHigh      func(pending, threshold int64, now time.Time)
-	Now              func() time.Time
-	Logger           *slog.Logger
+	// BacklogCounted is told every count, high or not (alerts open and
+	// close with it).
+	BacklogCounted func(pending, threshold int64, now time.Time)
+	Now            func() time.Time
+	Logger         *slog.Logger
 }
 
 func (c *Config) defaults() {
@@ -106,12 +109,20 @@ func Round(ctx context.Context, cfg Config) {
 	} else if n > 0 {
 		cfg.Logger.Info("maintenance: expired portal links and sessions", "count", n)
 	}
-	if cfg.BacklogThreshold > 0 && cfg.BacklogHigh != nil {
+	if cfg.BacklogThreshold > 0 && (cfg.BacklogHigh != nil || cfg.BacklogCounted != nil) {
 		if counts, err := cfg.Store.DeliveryCounts(ctx); err != nil {
 			warn(ctx, cfg, "maintenance: counting deliveries failed", err)
-		} else if p := counts[webhook.DeliveryPending]; p > cfg.BacklogThreshold {
-			cfg.Logger.Warn("delivery backlog high", "pending", p, "threshold", cfg.BacklogThreshold)
-			cfg.BacklogHigh(p, cfg.BacklogThreshold, now)
+		} else {
+			p := counts[webhook.DeliveryPending]
+			if p > cfg.BacklogThreshold {
+				cfg.Logger.Warn("delivery backlog high", "pending", p, "threshold", cfg.BacklogThreshold)
+				if cfg.BacklogHigh != nil {
+					cfg.BacklogHigh(p, cfg.BacklogThreshold, now)
+				}
+			}
+			if cfg.BacklogCounted != nil {
+				cfg.BacklogCounted(p, cfg.BacklogThreshold, now)
+			}
 		}
 	}
 	if cfg.Retention > 0 {
