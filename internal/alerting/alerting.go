@@ -248,6 +248,7 @@ func (s *Service) Round(ctx context.Context) {
 		return
 	}
 	s.sendDue(ctx, channels, states, now)
+	s.log.Debug("alerts: checked", "alerts", len(states))
 }
 
 // wantsFailing says whether anyone hears of failing webhooks: the query

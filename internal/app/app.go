@@ -255,7 +255,8 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 		Dial:           egress.NewDialer(egress.Config{AllowPrivate: cfg.AllowPrivateTargets}),
 		SMTP:           alerting.SMTP{URL: cfg.SMTPURL, From: cfg.SMTPFrom},
 		FailurePercent: cfg.AlertFailurePercent, Window: cfg.AlertWindow, MinAttempts: cfg.AlertMinAttempts,
-		Repeat: cfg.AlertRepeat, Interval: cfg.AlertCheckInterval, PublicURL: cfg.PublicURL, Logger: log,
+		Repeat: cfg.AlertRepeat, Interval: cfg.AlertCheckInterval, Backoff: cfg.AlertRetrySchedule,
+		PublicURL: cfg.PublicURL, Logger: log,
 	})
 	insp, err := a.newInspector(st, client)
 	if err != nil {

@@ -90,6 +90,9 @@ type Config struct {
 	// and kind; AlertCheckInterval how often the leader checks.
 	AlertRepeat        time.Duration
 	AlertCheckInterval time.Duration
+	// AlertRetrySchedule are the waits before each retry of an alert
+	// message that could not be sent.
+	AlertRetrySchedule []time.Duration
 	// OIDC is single sign-on to the dashboard with an OpenID Connect
 	// provider; off while OIDC.Issuer is empty.
 	OIDC OIDC
@@ -143,6 +146,7 @@ func Default() Config {
 		AlertMinAttempts:    10,
 		AlertRepeat:         time.Hour,
 		AlertCheckInterval:  time.Minute,
+		AlertRetrySchedule:  []time.Duration{2 * time.Second, 10 * time.Second, time.Minute},
 	}
 }
 
@@ -219,6 +223,7 @@ func (c *Config) Options() []Option {
 		{"alert-min-attempts", "attempts a webhook needs in --alert-window before it can be failing", (*intValue)(&c.AlertMinAttempts)},
 		{"alert-repeat", "least time between two alerts of one webhook and kind (an alert that comes and goes is told once)", (*durationValue)(&c.AlertRepeat)},
 		{"alert-check-interval", "how often the leader checks for failing and recovered webhooks and sends alerts", (*durationValue)(&c.AlertCheckInterval)},
+		{"alert-retry-schedule", "comma-separated waits before each retry of an alert message that could not be sent; after the last it is logged once and dropped", (*scheduleValue)(&c.AlertRetrySchedule)},
 		{"tracing", "OpenTelemetry traces of publish → delivery: off or otlp (OTLP/HTTP, set up by the standard OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER variables)", (*stringValue)(&c.Tracing)},
 	}
 }
@@ -359,6 +364,9 @@ func (c *Config) validateAlerts(bad func(name, format string, args ...any)) {
 	}
 	if c.AlertFailurePercent < 1 || c.AlertFailurePercent > 100 {
 		bad("alert-failure-percent", "must be from 1 to 100")
+	}
+	if len(c.AlertRetrySchedule) > 10 {
+		bad("alert-retry-schedule", "lists %d waits; at most 10", len(c.AlertRetrySchedule))
 	}
 	if c.AlertMinAttempts < 1 {
 		bad("alert-min-attempts", "must be at least 1")
