@@ -398,3 +398,35 @@ func TestAlertsTwoPostgresInstances(t *testing.T) {
 		t.Errorf("the SMTP server got %d mails, want 3", len(mails))
 	}
 }
+
+// TestCLIAlerts: hookline alerts add, list, test and remove against a real
+// server, the Slack URL read from standard input and never printed whole.
+func TestCLIAlerts(t *testing.T) {
+	slack := startReceiver(t, nil)
+	s := startServer(t)
+	c := newCLI(t, s, true)
+	secretURL := slack.URL + "/services/T0000/B0000/XXXXXXXXXXXXwxyz"
+	r := c.runIn(secretURL+"\n", "alerts", "add", "--slack", "-", "--kinds", "failing,disabled,backlog")
+	if r.code != 0 {
+		t.Fatalf("%s", r)
+	}
+	id := strings.TrimSpace(r.stdout)
+	mustContain(t, "add's message", r.stderr, "Added slack channel", "webhook.failing, webhook.disabled, backlog", "hookline alerts test "+id)
+	list := c.ok("alerts", "list")
+	mustContain(t, "alerts list", list, id, "slack", "…wxyz", "(all)")
+	if strings.Contains(list+r.stderr, secretURL) {
+		t.Fatalf("the CLI printed the Slack URL whole:\n%s%s", list, r.stderr)
+	}
+	mustContain(t, "alerts test", c.ok("alerts", "test", id), "Test alert sent")
+	if texts := slackTexts(t, slack.wait(t, 1)); !strings.Contains(texts[0], "Test alert") {
+		t.Fatalf("the receiver got %q", texts[0])
+	}
+	c.fails(1, []string{"/kinds/0", "webhook.slow"}, "alerts", "add", "--email", "ops@example.com", "--kinds", "webhook.slow")
+	c.fails(1, []string{"not found", "hookline alerts list"}, "alerts", "test", "ach_missing")
+	c.ok("alerts", "remove", id)
+	var all []map[string]any
+	c.json(&all, "alerts", "list")
+	if len(all) != 0 {
+		t.Fatalf("after remove: %v", all)
+	}
+}

@@ -7,7 +7,8 @@ namespace Hookline;
 /**
  * A client of one Hookline server's REST API, over PHP's HTTP streams (no
  * extension beyond json needed). Resources: $client->events, ->webhooks,
- * ->eventTypes, ->deliveries, ->tenants, ->keys, ->users, ->auditLog. Field names are the API's own, in
+ * ->eventTypes, ->deliveries, ->tenants, ->keys, ->users, ->alertChannels, ->auditLog. Field names are the
+ * API's own, in
  * requests and answers (decoded as associative arrays).
  *
  * GET calls, and publish with an idempotency key, are retried on 429, 503
@@ -30,6 +31,7 @@ final class Client
     public readonly Tenants $tenants;
     public readonly Keys $keys;
     public readonly Users $users;
+    public readonly AlertChannels $alertChannels;
     public readonly AuditLog $auditLog;
 
     private float $timeout;
@@ -70,6 +72,7 @@ final class Client
         $this->tenants = new Tenants($this);
         $this->keys = new Keys($this);
         $this->users = new Users($this);
+        $this->alertChannels = new AlertChannels($this);
         $this->auditLog = new AuditLog($this);
     }
 

@@ -17,6 +17,8 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
 from .errors import APIConnectionError, HooklineError, api_error
 from .types import (
+    AlertChannel,
+    AlertTestResult,
     APIKey,
     Attempt,
     AuditEntry,
@@ -84,6 +86,7 @@ class Hookline:
         self.tenants = Tenants(self)
         self.keys = Keys(self)
         self.users = Users(self)
+        self.alert_channels = AlertChannels(self)
         self.audit_log = AuditLog(self)
         self._sleep: Callable[[float], None] = time.sleep
 
@@ -418,6 +421,35 @@ class Users(_Resource):
 
     def delete(self, username: str) -> None:
         self._c.request("DELETE", "/api/v1/users/{id}", params={"id": username})
+
+
+class AlertChannels(_Resource):
+    def list(self) -> List[AlertChannel]:
+        """Every alert channel, oldest first; Slack URLs masked."""
+        return self._c.request("GET", "/api/v1/alert-channels")["data"]
+
+    def get(self, id: str) -> AlertChannel:
+        return self._c.request("GET", "/api/v1/alert-channels/{id}", params={"id": id})
+
+    def create(
+        self,
+        *,
+        type: str,
+        kinds: List[str],
+        url: Optional[str] = None,
+        to: Optional[List[str]] = None,
+        tenant: Optional[str] = None,
+    ) -> AlertChannel:
+        """Adds a channel: type "slack" with url, or "email" with to."""
+        body = _drop_none(dict(type=type, kinds=kinds, url=url, to=to, tenant=tenant))
+        return self._c.request("POST", "/api/v1/alert-channels", body=body)
+
+    def delete(self, id: str) -> None:
+        self._c.request("DELETE", "/api/v1/alert-channels/{id}", params={"id": id})
+
+    def test(self, id: str) -> AlertTestResult:
+        """Sends a test alert now (one try) and says whether it arrived."""
+        return self._c.request("POST", "/api/v1/alert-channels/{id}/test", params={"id": id})
 
 
 class AuditLog(_Resource):

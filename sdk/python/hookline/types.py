@@ -283,6 +283,31 @@ class APIKey(TypedDict, total=False):
     last_used_at: str
 
 
+class AlertChannel(TypedDict, total=False):
+    """Where alerts go: a Slack-compatible incoming webhook or e-mail."""
+
+    id: str
+    #: "slack" or "email".
+    type: str
+    #: A slack channel's URL, masked (it is a secret).
+    url: str
+    #: An email channel's addresses.
+    to: List[str]
+    #: "webhook.failing", "webhook.disabled", "backlog".
+    kinds: List[str]
+    #: Only alerts about this tenant's webhooks; absent for every alert.
+    tenant: str
+    created_at: str
+
+
+class AlertTestResult(TypedDict, total=False):
+    """What sending a test alert did."""
+
+    ok: bool
+    #: Why the message did not arrive.
+    error: str
+
+
 class CreatedKey(APIKey, total=False):
     """A new API key with the key itself ("hkl_..."), shown only this once."""
 

@@ -1,6 +1,7 @@
 // The REST client: one Hookline server, one API key, resources grouped as
 // client.events, client.webhooks, client.eventTypes, client.deliveries,
-// client.tenants, client.keys, client.users and client.auditLog. Field names are the API's own (snake_case), in requests
+// client.tenants, client.keys, client.users, client.alertChannels and client.auditLog. Field names are the API's own
+// (snake_case), in requests
 // and answers alike. Types are in index.d.ts.
 import { ConnectionError, HooklineError, apiError } from './errors.js';
 
@@ -30,6 +31,7 @@ export class Hookline {
     this.tenants = new Tenants(this);
     this.keys = new Keys(this);
     this.users = new Users(this);
+    this.alertChannels = new AlertChannels(this);
     this.auditLog = new AuditLog(this);
   }
 
@@ -262,6 +264,30 @@ class Users {
   }
   async delete(username) {
     await this.c.request('DELETE', '/api/v1/users/{id}', { params: { id: username } });
+  }
+}
+
+class AlertChannels {
+  constructor(c) {
+    this.c = c;
+  }
+  /** Every alert channel, oldest first; Slack URLs masked. */
+  async list() {
+    return (await this.c.request('GET', '/api/v1/alert-channels')).data;
+  }
+  get(id) {
+    return this.c.request('GET', '/api/v1/alert-channels/{id}', { params: { id } });
+  }
+  /** Adds a Slack-compatible or e-mail channel for the alert kinds given. */
+  create(params) {
+    return this.c.request('POST', '/api/v1/alert-channels', { body: params });
+  }
+  async delete(id) {
+    await this.c.request('DELETE', '/api/v1/alert-channels/{id}', { params: { id } });
+  }
+  /** Sends a test alert now (one try) and says whether it arrived. */
+  test(id) {
+    return this.c.request('POST', '/api/v1/alert-channels/{id}/test', { params: { id } });
   }
 }
 

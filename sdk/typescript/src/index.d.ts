@@ -439,6 +439,39 @@ export interface APIKey {
   last_used_at?: string;
 }
 
+export type AlertKind = 'webhook.failing' | 'webhook.disabled' | 'backlog';
+
+/** Where alerts go: a Slack-compatible incoming webhook or e-mail. */
+export interface AlertChannel {
+  id: string;
+  type: 'slack' | 'email';
+  /** A slack channel's URL, masked (it is a secret). */
+  url?: string;
+  /** An email channel's addresses. */
+  to?: string[];
+  kinds: AlertKind[];
+  /** Only alerts about this tenant's webhooks; absent for every alert. */
+  tenant?: string;
+  created_at: string;
+}
+
+export interface AlertChannelCreateParams {
+  type: 'slack' | 'email';
+  /** For slack: the incoming-webhook URL. */
+  url?: string;
+  /** For email: the addresses (the server needs --smtp-url). */
+  to?: string[];
+  kinds: AlertKind[];
+  tenant?: string;
+}
+
+/** What sending a test alert did. */
+export interface AlertTestResult {
+  ok: boolean;
+  /** Why the message did not arrive. */
+  error?: string;
+}
+
 /** A new API key with the key itself ("hkl_…"), shown only this once. */
 export interface CreatedKey extends APIKey {
   key: string;
@@ -550,6 +583,14 @@ export declare class Hookline {
     create(params: UserCreateParams): Promise<User>;
     update(username: string, params: UserUpdateParams): Promise<User>;
     delete(username: string): Promise<void>;
+  };
+  readonly alertChannels: {
+    list(): Promise<AlertChannel[]>;
+    get(id: string): Promise<AlertChannel>;
+    create(params: AlertChannelCreateParams): Promise<AlertChannel>;
+    delete(id: string): Promise<void>;
+    /** Sends a test alert now (one try). */
+    test(id: string): Promise<AlertTestResult>;
   };
   readonly auditLog: {
     list(params?: AuditListParams): Promise<Page<AuditEntry>>;
