@@ -436,3 +436,25 @@ func (s *Service) Check(ctx context.Context, in alert.Input) (alert.Channel, err
 	c.CreatedAt = s.cfg.Now().UTC().Truncate(time.Microsecond)
 	return c, nil
 }
+
+// Settings are the thresholds alerts follow, for people to read.
+type Settings struct {
+	FailurePercent int
+	Window         time.Duration
+	MinAttempts    int
+	Repeat         time.Duration
+	// Email says whether e-mail is set up (--smtp-url and --smtp-from).
+	Email bool
+}
+
+// Settings returns the thresholds in force.
+func (s *Service) Settings() Settings {
+	return Settings{FailurePercent: s.cfg.FailurePercent, Window: s.cfg.Window, MinAttempts: s.cfg.MinAttempts,
+		Repeat: s.cfg.Repeat, Email: s.cfg.SMTP.Enabled()}
+}
+
+// WindowText is the window as people write it ("15m").
+func (s Settings) WindowText() string { return shortDuration(s.Window) }
+
+// RepeatText is the repeat interval as people write it ("1h").
+func (s Settings) RepeatText() string { return shortDuration(s.Repeat) }

@@ -48,7 +48,7 @@ func (a *App) mountDashboard(mux *http.ServeMux, st store.Store, reg *registry.R
 	}
 	dash, err := dashboard.New(dashboard.Config{
 		SSO:   sso,
-		Store: st, Registry: reg, Inspector: insp, Queued: d.Queued, Wake: d.Wake, Keys: keys, Portals: portals,
+		Store: st, Registry: reg, Inspector: insp, Queued: d.Queued, Wake: d.Wake, Keys: keys, Portals: portals, Alerts: a.alerts,
 		Users: users, PublicURL: a.cfg.PublicURL, PortalBrand: a.cfg.PortalBrand, PortalFrameAncestors: a.cfg.PortalAllowedOrigins,
 		SecureCookies: strings.HasPrefix(a.cfg.PublicURL, "https://") || a.cfg.TLSCert != "",
 		Version:       Version, Logger: a.log,

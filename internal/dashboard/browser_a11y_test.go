@@ -55,6 +55,32 @@ type axeViolation struct {
 	} `json:"nodes"`
 }
 
+// axeCheck runs axe-core (WCAG 2.x A and AA rules) on the page open in
+// tab and reports each violation as an error about page.
+func axeCheck(t *testing.T, tab context.Context, axe, page string) {
+	t.Helper()
+	do(t, tab, chromedp.Evaluate[chromedp.Void](axe),
+		chromedp.Evaluate[chromedp.Void](`window.__axe = null; axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+			.then(r => { window.__axe = JSON.stringify(r.violations); })`),
+		chromedp.Poll[chromedp.Void](`window.__axe !== null`, chromedp.WithPollingTimeout(30*time.Second)))
+	raw := run(t, tab, chromedp.Evaluate[string](`window.__axe`))
+	var vs []axeViolation
+	if err := json.Unmarshal([]byte(raw), &vs); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		var where []string
+		for i, n := range v.Nodes {
+			if i == 3 {
+				where = append(where, fmt.Sprintf("… %d more", len(v.Nodes)-3))
+				break
+			}
+			where = append(where, fmt.Sprint(n.Target)+" "+n.HTML)
+		}
+		t.Errorf("%s: %s [%s]: %s\n    %s", page, v.ID, v.Impact, v.Help, strings.Join(where, "\n    "))
+	}
+}
+
 // TestBrowserAccessibility runs axe-core (WCAG 2.x A and AA rules) on the
 // dashboard's and the customer portal's main pages, in light and dark
 // mode: no violation.
@@ -86,11 +112,15 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Fatalf("portal link: %d", code)
 	}
 
+	if code := h.api(t, "POST", "/api/v1/alert-channels", map[string]any{"type": "slack",
+		"url": "https://chat.example.com/hooks/T0000/XXXXXXXXXXXX", "kinds": []string{"webhook.failing", "backlog"}}, nil); code != http.StatusCreated {
+		t.Fatalf("alert channel: %d", code)
+	}
 	do(t, ctx, chromedp.Navigate(h.URL+"/login"), chromedp.SetValue(css("#username"), "admin"),
 		chromedp.SetValue(css("#password"), adminPassword))
 	nav(t, ctx, chromedp.Submit(css("#password")))
 	pages := []string{"/login", "/", "/webhooks/new", "/webhooks/" + hook.ID, "/events", "/events/" + ev.ID,
-		"/event-types", "/tenants", "/tenants/acme", "/inspector", "/overview", "/keys", "/audit", "/verify", "/users", "/account"}
+		"/event-types", "/tenants", "/tenants/acme", "/inspector", "/overview", "/alerts", "/keys", "/audit", "/verify", "/users", "/account"}
 	portal := b.tab(t)
 	_, query, _ := strings.Cut(link.URL, "/portal/open?")
 	do(t, portal, chromedp.Navigate(h.URL+"/portal/open?"+query), chromedp.WaitVisible(css("main h1")))
@@ -101,7 +131,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Helper()
 		colorScheme(t, tab, scheme)
 		do(t, tab, chromedp.Navigate(h.URL+path), chromedp.WaitVisible(css("main")))
-		checkAxe(t, tab, axe, path+" ("+scheme+")")
+		axeCheck(t, tab, axe, path+" ("+scheme+")")
 	}
 	for _, scheme := range []string{"light", "dark"} {
 		for _, p := range pages {
@@ -110,31 +140,5 @@ func TestBrowserAccessibility(t *testing.T) {
 		for _, p := range portalPages {
 			check(portal, p, scheme)
 		}
-	}
-}
-
-// checkAxe runs axe-core on the page open in tab and reports every
-// violation as a test error, naming the page as what.
-func checkAxe(t *testing.T, tab context.Context, axe, what string) {
-	t.Helper()
-	do(t, tab, chromedp.Evaluate[chromedp.Void](axe),
-		chromedp.Evaluate[chromedp.Void](`window.__axe = null; axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
-			.then(r => { window.__axe = JSON.stringify(r.violations); })`),
-		chromedp.Poll[chromedp.Void](`window.__axe !== null`, chromedp.WithPollingTimeout(30*time.Second)))
-	raw := run(t, tab, chromedp.Evaluate[string](`window.__axe`))
-	var vs []axeViolation
-	if err := json.Unmarshal([]byte(raw), &vs); err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range vs {
-		var where []string
-		for i, n := range v.Nodes {
-			if i == 3 {
-				where = append(where, fmt.Sprintf("… %d more", len(v.Nodes)-3))
-				break
-			}
-			where = append(where, fmt.Sprint(n.Target)+" "+n.HTML)
-		}
-		t.Errorf("%s: %s [%s]: %s\n    %s", what, v.ID, v.Impact, v.Help, strings.Join(where, "\n    "))
 	}
 }

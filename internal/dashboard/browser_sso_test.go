@@ -39,7 +39,7 @@ func TestBrowserSSO(t *testing.T) {
 	do(t, ctx, chromedp.Navigate(h.URL+"/login"), chromedp.WaitVisible(css("#sso")))
 	for _, scheme := range []string{"light", "dark"} {
 		colorScheme(t, ctx, scheme)
-		checkAxe(t, ctx, axe, "/login with SSO ("+scheme+")")
+		axeCheck(t, ctx, axe, "/login with SSO ("+scheme+")")
 		b.screenshot(t, ctx, "login-sso-"+scheme)
 	}
 	colorScheme(t, ctx, "light")

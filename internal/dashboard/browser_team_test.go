@@ -40,7 +40,7 @@ func TestBrowserTeam(t *testing.T) {
 		t.Helper()
 		for _, scheme := range []string{"light", "dark"} {
 			colorScheme(t, ctx, scheme)
-			checkAxe(t, ctx, axe, name+" ("+scheme+")")
+			axeCheck(t, ctx, axe, name+" ("+scheme+")")
 			b.screenshot(t, ctx, name+"-"+scheme)
 		}
 		colorScheme(t, ctx, "light")

@@ -30,6 +30,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookline/hookline/internal/alerting"
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/inspect"
 	"github.com/hookline/hookline/internal/problem"
@@ -54,6 +55,9 @@ type Config struct {
 	// so that a revocation here clears the API's key cache at once).
 	// Default: keys in Store, with no key cache to tell.
 	Keys *auth.Keys
+	// Alerts checks and tests alert channels; nil refuses to add or test
+	// one.
+	Alerts *alerting.Service
 	// Portals opens customer-portal links and recognises their sessions.
 	// Default: links in Store, with no return origin allowed.
 	Portals *auth.Portals
@@ -248,6 +252,11 @@ func (d *Dashboard) routes() []route {
 		{"GET /keys/{id}/revoke", editor, d.confirmRevokeKey},
 		{"POST /keys/{id}/revoke", editor, d.revokeKey},
 		{"GET /audit", user, d.audit},
+
+		{"GET /alerts", user, d.alerts},
+		{"POST /alerts", editor, d.createAlertChannel},
+		{"POST /alerts/{id}/test", editor, d.testAlertChannel},
+		{"POST /alerts/{id}/delete", editor, d.deleteAlertChannel},
 
 		{"GET /inspector", user, d.bins},
 		{"POST /inspector", user, d.createBin},
@@ -477,6 +486,8 @@ var notices = map[string]string{
 	"bin-deleted":    "Bin deleted.",
 	"bin-used":       "Webhook created for the bin. Send a test event to see it arrive.",
 	"signed-out":     "You have signed out.",
+	"alert-added":    "Alert channel added. Send it a test alert to check it.",
+	"alert-deleted":  "Alert channel deleted.",
 	"key-revoked":    "API key revoked. Requests with it are refused from now on.",
 	"key-exists":     "That form was already sent: its API key exists (below), and its secret was shown once. If it was not copied, revoke the key and create another.",
 	"expired":        "Your session has ended. Sign in again.",

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/alerting"
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/fakeclock"
 	"github.com/hookline/hookline/internal/store/sqlite/sqlitetest"
@@ -68,7 +69,9 @@ func setup(t *testing.T, tweaks ...func(*Config)) *bundle {
 	client.Transport = insp.Transport(client.Transport)
 	dlv := deliver.New(deliver.Config{Client: client, Version: "test", Timeout: 5 * time.Second})
 	reg := registry.New(registry.Config{Store: st, Guard: egress.NewGuard(loopback), Sender: dlv})
-	cfg := Config{Store: st, Registry: reg, Inspector: insp, Now: clk.Now, Version: "test", HashPassword: cheapHash}
+	alerts := alerting.New(alerting.Config{Store: st, Owner: "inst_test", Guard: egress.NewGuard(loopback),
+		Client: egress.NewClient(egress.Config{AllowPrivate: loopback, Timeout: 5 * time.Second}), Now: clk.Now})
+	cfg := Config{Store: st, Registry: reg, Inspector: insp, Alerts: alerts, Now: clk.Now, Version: "test", HashPassword: cheapHash}
 	for _, tw := range tweaks {
 		tw(&cfg)
 	}
