@@ -517,3 +517,16 @@ func TestMaskURL(t *testing.T) {
 		}
 	}
 }
+
+// TestSMTPEgressGuard: an SMTP host the egress guard refuses is never
+// connected to.
+func TestSMTPEgressGuard(t *testing.T) {
+	ms := newMailServer(t)
+	h := newHarness(t, SMTP{URL: "smtp://alerts:s3cret@" + ms.addr, From: "hookline@example.com", TLS: ms.roots},
+		func(c *Config) { c.Dial = egress.NewDialer(egress.Config{}) })
+	err := h.svc.Test(h.ctx, alert.Channel{ID: "ach_x", Type: alert.TypeEmail, To: []string{"ops@example.com"}})
+	if !errors.Is(err, egress.ErrBlocked) {
+		t.Fatalf("Test to a loopback SMTP server without it allowed: %v, want egress.ErrBlocked", err)
+	}
+	none(t, ms.mails, "mail")
+}

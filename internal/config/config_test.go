@@ -253,3 +253,43 @@ func TestPortalBranding(t *testing.T) {
 		}
 	}
 }
+
+// The alert options: SMTP through HOOKLINE_SMTP_URL_FILE (a secret,
+// masked), and every bad value named.
+func TestAlertOptions(t *testing.T) {
+	t.Parallel()
+	file := t.TempDir() + "/smtp-url"
+	os.WriteFile(file, []byte("smtp://alerts:s3cret@mail.example.com:587\n"), 0o600)
+	c, err := parse(t, []string{"--smtp-from", "hookline@example.com", "--alert-window", "30m"},
+		map[string]string{"HOOKLINE_SMTP_URL_FILE": file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTPURL != "smtp://alerts:s3cret@mail.example.com:587" || c.AlertWindow != 30*time.Minute ||
+		c.AlertFailurePercent != 50 || c.AlertMinAttempts != 10 || c.AlertRepeat != time.Hour {
+		t.Errorf("alert options: %+v", c)
+	}
+	for _, o := range c.Options() {
+		if o.Name == "smtp-url" && o.Display() != "******" {
+			t.Errorf("--smtp-url shown as %q", o.Display())
+		}
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--smtp-url", "http://mail.example.com", "--smtp-from", "a@example.com"}, "--smtp-url"},
+		{[]string{"--smtp-url", "smtp://mail.example.com"}, "--smtp-from"},
+		{[]string{"--smtp-url", "smtp://mail.example.com", "--smtp-from", "Hookline <a@example.com>"}, "--smtp-from"},
+		{[]string{"--alert-failure-percent", "0"}, "--alert-failure-percent"},
+		{[]string{"--alert-failure-percent", "101"}, "--alert-failure-percent"},
+		{[]string{"--alert-min-attempts", "0"}, "--alert-min-attempts"},
+		{[]string{"--alert-window", "0s"}, "--alert-window"},
+		{[]string{"--alert-check-interval", "0s"}, "--alert-check-interval"},
+		{[]string{"--alert-retry-schedule", "1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s"}, "--alert-retry-schedule"},
+	} {
+		if _, err := parse(t, tt.args, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: err = %v, want it to name %s", tt.args, err, tt.want)
+		}
+	}
+}
