@@ -42,7 +42,9 @@ type AlertStore interface {
 
 	// AttemptFailureRates counts, per webhook, the attempts started at or
 	// after since (not tests, not deliveries ended unsent) and how many
-	// of them failed, for webhooks with at least minAttempts of them.
+	// of them failed, for webhooks with at least minAttempts of them. A
+	// webhook whose last failure is older than since is left out (it
+	// cannot be failing), so healthy webhooks cost little.
 	AttemptFailureRates(ctx context.Context, since time.Time, minAttempts int) ([]FailureRate, error)
 	// AttemptSucceededSince reports whether a delivery attempt (not a
 	// test) to the webhook started after t and succeeded.

@@ -148,6 +148,7 @@ func (s *Store) AttemptFailureRates(ctx context.Context, since time.Time, minAtt
 	rows, err := s.pool.Query(ctx, `SELECT a.webhook_id, COALESCE(w.tenant, ''), a.n, a.failed FROM (
 			SELECT webhook_id, count(*) AS n, count(*) FILTER (WHERE NOT `+attemptSuccess+`) AS failed
 			FROM attempts WHERE started_at >= $1 AND NOT test AND error_class <> $2
+				AND webhook_id IN (SELECT id FROM webhooks WHERE last_failure_at >= $1)
 			GROUP BY webhook_id HAVING count(*) >= $3) a
 		LEFT JOIN webhooks w ON w.id = a.webhook_id ORDER BY a.webhook_id`,
 		since, string(webhook.ErrClassCancelled), max(minAttempts, 1))

@@ -190,9 +190,10 @@ func (s *Store) AttemptFailureRates(ctx context.Context, since time.Time, minAtt
 	rows, err := s.rdb.QueryContext(ctx, `SELECT a.webhook_id, COALESCE(w.tenant, ''), a.n, a.failed FROM (
 			SELECT webhook_id, count(*) AS n, sum(CASE WHEN `+attemptSuccess+` THEN 0 ELSE 1 END) AS failed
 			FROM attempts WHERE started_at >= ? AND test = 0 AND error_class <> ?
+				AND webhook_id IN (SELECT id FROM webhooks WHERE last_failure_at >= ?)
 			GROUP BY webhook_id HAVING count(*) >= ?) a
 		LEFT JOIN webhooks w ON w.id = a.webhook_id ORDER BY a.webhook_id`,
-		ts(since), string(webhook.ErrClassCancelled), max(minAttempts, 1))
+		ts(since), string(webhook.ErrClassCancelled), ts(since), max(minAttempts, 1))
 	if err != nil {
 		return nil, err
 	}
