@@ -36,7 +36,6 @@ import (
 func TestSDKs(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	signed := captureSignedRequest(t, s)
 	sdks := []struct {
 		name, tool, ext string
 		suite           func(t *testing.T, tool string, env []string)
@@ -52,6 +51,10 @@ func TestSDKs(t *testing.T) {
 			if err != nil {
 				skipOrFail(t, sdk.tool+" is not installed")
 			}
+			// Captured here, not before the subtests: they wait for a free
+			// parallel slot, and the SDKs refuse a signature older than
+			// five minutes.
+			signed := captureSignedRequest(t, s, "sdk-signed-"+sdk.name)
 			proxy := startFlakyProxy(t, s.URL)
 			env := append(os.Environ(),
 				"HOOKLINE_URL="+s.URL,
@@ -244,19 +247,19 @@ func startFlakyProxy(t *testing.T, target string) string {
 // captureSignedRequest has the server deliver one event to a loopback
 // receiver and writes what arrived, with the webhook's secret, to a JSON
 // file the SDKs verify: {"secret", "headers" (lower-case names), "body"}.
-func captureSignedRequest(t *testing.T, s *server) string {
+func captureSignedRequest(t *testing.T, s *server, tenant string) string {
 	t.Helper()
 	ctx := context.Background()
 	api := client.New(s.URL, s.Key)
 	rc := startReceiver(t, nil)
 	wh, err := api.WebhookCreate(ctx, client.WebhookCreateParams{
-		Tenant: "sdk-signed", Name: "sdk signature", URL: rc.URL + "/hook", Events: []string{"customer_created"},
+		Tenant: tenant, Name: "sdk signature", URL: rc.URL + "/hook", Events: []string{"customer_created"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := api.EventPublish(ctx, client.EventPublishParams{
-		Type: "customer_created", Tenant: "sdk-signed", Data: map[string]any{"id": 7, "name": "Zoë ✓"},
+		Type: "customer_created", Tenant: tenant, Data: map[string]any{"id": 7, "name": "Zoë ✓"},
 	}); err != nil {
 		t.Fatal(err)
 	}
