@@ -125,18 +125,27 @@ func Round(ctx context.Context, cfg Config) {
 			}
 		}
 	}
+	retain(ctx, cfg, now)
+}
+
+// retain deletes what retention says. The attempt rollup behind charts is
+// pruned even when events are kept forever: no chart reads it beyond
+// store.StatsWindowMax, so it is kept that long plus a day, or as long as
+// the attempts when that is longer.
+func retain(ctx context.Context, cfg Config, now time.Time) {
+	p := store.RetainParams{RollupBefore: now.Add(-max(cfg.Retention, store.StatsWindowMax+24*time.Hour))}
 	if cfg.Retention > 0 {
-		p := store.RetainParams{EventsBefore: now.Add(-cfg.Retention), AttemptsBefore: now.Add(-cfg.Retention)}
+		p.EventsBefore, p.AttemptsBefore = now.Add(-cfg.Retention), now.Add(-cfg.Retention)
 		if cfg.BodyRetention > 0 && cfg.BodyRetention < cfg.Retention {
 			p.BodiesBefore = now.Add(-cfg.BodyRetention)
 		}
-		res, err := cfg.Store.Retain(ctx, p)
-		if err != nil {
-			warn(ctx, cfg, "maintenance: retention failed", err)
-		} else if res != (store.RetainResult{}) {
-			cfg.Logger.Info("maintenance: retention", "events", res.Events, "deliveries", res.Deliveries,
-				"attempts", res.Attempts, "bodies_cleared", res.Bodies)
-		}
+	}
+	res, err := cfg.Store.Retain(ctx, p)
+	if err != nil {
+		warn(ctx, cfg, "maintenance: retention failed", err)
+	} else if res != (store.RetainResult{}) {
+		cfg.Logger.Info("maintenance: retention", "events", res.Events, "deliveries", res.Deliveries,
+			"attempts", res.Attempts, "bodies_cleared", res.Bodies, "rollup_minutes", res.Rollups)
 	}
 }
 

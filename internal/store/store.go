@@ -40,6 +40,7 @@ type Store interface {
 	MaintenanceStore
 	InstanceStore
 	AlertStore
+	StatsStore
 	// Ping reports whether the backend is reachable (readiness).
 	Ping(ctx context.Context) error
 	// Close releases the backend; pending group commits are flushed first.
@@ -488,7 +489,8 @@ type MaintenanceStore interface {
 	// Retain deletes, in batches of at most Batch rows per write, events
 	// created before EventsBefore (with their deliveries and attempts,
 	// unless a delivery is still pending), attempts that started before
-	// AttemptsBefore, and clears attempt bodies older than BodiesBefore.
+	// AttemptsBefore, rollup minutes before RollupBefore, and clears
+	// attempt bodies older than BodiesBefore.
 	// It returns how many rows went. A zero time skips that part.
 	Retain(ctx context.Context, p RetainParams) (RetainResult, error)
 	// LeaderAcquire takes or renews the named leadership for owner until
@@ -513,12 +515,17 @@ type RetainParams struct {
 	EventsBefore   time.Time
 	AttemptsBefore time.Time
 	BodiesBefore   time.Time
-	Batch          int
+	// RollupBefore prunes the attempt rollup (StatsStore): it is kept
+	// apart from AttemptsBefore since charts read it, not the attempts.
+	RollupBefore time.Time
+	Batch        int
 }
 
 // RetainResult counts what retention removed.
 type RetainResult struct {
 	Events, Deliveries, Attempts, Bodies int
+	// Rollups is the rollup rows (webhook minutes) deleted.
+	Rollups int
 }
 
 // Sealer encrypts secrets before they reach the database and decrypts them

@@ -305,6 +305,7 @@ func (s *Store) queueStats(b *pgx.Batch, results []store.AttemptResult, moved ma
 		throttled = append(throttled, d.throttled)
 	}
 	b.Queue(qWebhookStats, ids, attempts, succeeded, failed, lastOK, lastFail, hadOK, since, throttled)
+	queueRollup(b, store.Rollup(results, func(i int) bool { return moved[&results[i]] }))
 	if len(disable) == 0 {
 		return
 	}

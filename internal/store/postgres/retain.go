@@ -35,6 +35,7 @@ func (s *Store) Retain(ctx context.Context, p store.RetainParams) (store.RetainR
 			}
 			res.Events, res.Deliveries = res.Events+d.Events, res.Deliveries+d.Deliveries
 			res.Attempts, res.Bodies = res.Attempts+d.Attempts, res.Bodies+d.Bodies
+			res.Rollups += d.Rollups
 			if n < batch {
 				return nil
 			}
@@ -69,6 +70,18 @@ func (s *Store) Retain(ctx context.Context, p store.RetainParams) (store.RetainR
 				AND (length(request_body) > 0 OR length(response_body) > 0)
 				ORDER BY started_at LIMIT $2 FOR UPDATE SKIP LOCKED)`, p.BodiesBefore, batch)
 			d.Bodies = int(tag.RowsAffected())
+			return int(tag.RowsAffected()), err
+		})
+		if err != nil {
+			return res, err
+		}
+	}
+	if !p.RollupBefore.IsZero() {
+		err := loop(func(tx pgx.Tx, d *store.RetainResult) (int, error) {
+			tag, err := tx.Exec(ctx, `DELETE FROM attempt_rollup WHERE (webhook_id, minute) IN
+				(SELECT webhook_id, minute FROM attempt_rollup WHERE minute < $1
+				ORDER BY minute LIMIT $2 FOR UPDATE SKIP LOCKED)`, store.UnixMinute(p.RollupBefore), batch)
+			d.Rollups = int(tag.RowsAffected())
 			return int(tag.RowsAffected()), err
 		})
 		if err != nil {

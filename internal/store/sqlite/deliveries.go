@@ -200,6 +200,7 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		stats := map[string]*statDelta{}
+		moved := make([]bool, len(results))
 		for i := range results {
 			r := &results[i]
 			a := &r.Attempt
@@ -234,8 +235,9 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 			if err != nil {
 				return err
 			}
-			moved, _ := res.RowsAffected()
-			if moved == 1 && status != webhook.DeliveryPending {
+			n, _ := res.RowsAffected()
+			moved[i] = n == 1
+			if n == 1 && status != webhook.DeliveryPending {
 				// A FIFO delivery ended: the next of its key goes.
 				end := started + int64(a.DurationMS*1000)
 				if _, err := s.exec(tx, qPromoteAfter, end, a.DeliveryID); err != nil {
@@ -249,7 +251,7 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 			}
 			if a.ErrorClass == webhook.ErrClassCancelled {
 				// No request was made: only the delivery's end counts.
-				if moved == 1 {
+				if moved[i] {
 					d.failed++
 				}
 				continue
@@ -268,7 +270,7 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 				d.lastFail = sql.NullInt64{Int64: max(end, d.lastFail.Int64), Valid: true}
 				d.fails = append(d.fails, started)
 			}
-			if moved == 1 {
+			if moved[i] {
 				switch r.Outcome {
 				case store.OutcomeSucceeded:
 					d.succeeded++
@@ -290,7 +292,7 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 				return err
 			}
 		}
-		return nil
+		return s.rollupAdd(tx, store.Rollup(results, func(i int) bool { return moved[i] }))
 	})
 }
 

@@ -43,6 +43,7 @@ func (s *Store) Retain(ctx context.Context, p store.RetainParams) (store.RetainR
 			res.Deliveries += d.Deliveries
 			res.Attempts += d.Attempts
 			res.Bodies += d.Bodies
+			res.Rollups += d.Rollups
 			if n < batch {
 				return nil
 			}
@@ -104,7 +105,19 @@ func (s *Store) Retain(ctx context.Context, p store.RetainParams) (store.RetainR
 			return res, err
 		}
 	}
-	if res.Events+res.Attempts+res.Bodies > 0 {
+	if !p.RollupBefore.IsZero() {
+		err := loop(func(tx *sql.Tx, res *store.RetainResult) (int, error) {
+			n, err := execCount(tx, `DELETE FROM attempt_rollup WHERE (webhook_id, minute) IN
+				(SELECT webhook_id, minute FROM attempt_rollup WHERE minute < ? ORDER BY minute LIMIT ?)`,
+				store.UnixMinute(p.RollupBefore), batch)
+			res.Rollups += n
+			return n, err
+		})
+		if err != nil {
+			return res, err
+		}
+	}
+	if res.Events+res.Attempts+res.Bodies+res.Rollups > 0 {
 		// Hand freed pages back to the file system a little at a time.
 		err := s.write(ctx, func(tx *sql.Tx) error {
 			_, err := tx.Exec(`PRAGMA incremental_vacuum(2000)`)

@@ -145,6 +145,9 @@ var upgrades = []string{
 		PRIMARY KEY (webhook_id, kind)
 	);
 	CREATE INDEX alert_states_live ON alert_states (opened_at) WHERE closed_at IS NULL OR notice <> ''`,
+	// The attempt rollup behind charts (store.StatsStore), filled from
+	// the last 31 days of attempts.
+	rollupUpgrade(),
 }
 
 // upgrade applies the upgrades the database lacks, each in its own

@@ -82,6 +82,7 @@ func Run(t *testing.T, open Opener) {
 		{"FIFOConcurrentIngest", testFIFOConcurrentIngest},
 		{"DestinationConfig", testDestinations},
 		{"Alert", testAlerts},
+		{"Stats", testStats},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
