@@ -353,6 +353,9 @@ var sdkSchemaTypes = map[string][2]string{ // schema: {typescript, python}
 	"FilterTest":           {"FilterTestParams", "Webhooks.filter_test"},
 	"FilterResult":         {"FilterResult", "FilterResult"},
 	"FilterSkip":           {"FilterSkip", "FilterSkip"},
+	"Stats":                {"Stats", "Stats"},
+	"StatsBucket":          {"StatsBucket", "StatsBucket"},
+	"StatsTotals":          {"StatsTotals", "StatsTotals"},
 }
 
 // TestSDKCoverage keeps the SDKs honest about the OpenAPI document: every
@@ -549,6 +552,13 @@ func pythonFields(src, name string) map[string]bool {
 	re := regexp.MustCompile(`(?ms)^[ \t]*class ` + class + `\(([^)]*)\):\n(.*?)(?:^\S|\z)`)
 	m := re.FindStringSubmatch(src)
 	if m == nil {
+		// The functional form, for keys that are Python keywords ("from").
+		fn := regexp.MustCompile(`(?ms)^` + class + ` = TypedDict\("` + class + `", \{(.*?)\}\)`).FindStringSubmatch(src)
+		if fn != nil {
+			for _, k := range regexp.MustCompile(`"(\w+)":`).FindAllStringSubmatch(fn[1], -1) {
+				out[k[1]] = true
+			}
+		}
 		return out
 	}
 	if isMethod {

@@ -20,6 +20,7 @@ import (
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/problem"
+	"github.com/hookline/hookline/internal/stats"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -577,6 +578,8 @@ func TestOpenAPIResponses(t *testing.T) {
 		{"delivery", "DeliveryWithAttempts", deliveryView{Delivery: failed, Attempts: attemptViews(attempts)}},
 		{"new delivery", "DeliveryWithAttempts", deliveryView{Delivery: pending, Attempts: attemptViews(nil)}},
 		{"attempts", "AttemptList", list[attemptView]{Data: attemptViews(attempts)}},
+		{"stats", "Stats", statsExample(now)},
+		{"empty stats", "Stats", stats.Build(nil, stats.Query{Since: time.Hour, Bucket: time.Hour}, now.Truncate(time.Hour), now.Truncate(time.Hour).Add(time.Hour))},
 		{"problem", "Problem", problem.Problem{Type: "about:blank", Title: "Bad Request", Status: 400, Detail: "x: y",
 			Instance: "/api/v1/webhooks", Field: "x", RequestID: "r"}},
 		{"bare problem", "Problem", problem.Problem{Type: "about:blank", Title: "Not Found", Status: 404}},
@@ -602,6 +605,17 @@ func TestOpenAPIResponses(t *testing.T) {
 			undocumented(t, doc, map[string]any{"$ref": "#" + ptr}, v, tt.schema)
 		})
 	}
+}
+
+// statsExample is a series with an empty bucket and one with attempts.
+func statsExample(now time.Time) stats.Series {
+	from := now.Truncate(time.Hour)
+	var lat store.Latency
+	lat.Add(12)
+	lat.Add(480)
+	rows := []store.StatsRow{{Start: from.Add(5 * time.Minute), Counts: store.Counts{Delivered: 1, Failed: 1, Attempts: 2,
+		FailedAttempts: 1, Retried: 1}, Latency: lat}}
+	return stats.Build(rows, stats.Query{Since: 15 * time.Minute, Bucket: 5 * time.Minute}, from, from.Add(15*time.Minute))
 }
 
 // undocumented reports fields of v that schema s does not list. Objects

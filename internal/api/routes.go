@@ -180,6 +180,7 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/webhooks/{id}/test", admin, TenantScoped, a.testWebhook},
 		{"POST", "/api/v1/webhooks/{id}/replay", admin, TenantScoped, a.replayWebhook},
 		{"GET", "/api/v1/webhooks/{id}/attempts", read, TenantScoped, a.listWebhookAttempts},
+		{"GET", "/api/v1/webhooks/{id}/stats", read, TenantScoped, a.webhookStats},
 		{"POST", "/api/v1/webhooks/filter-test", read, TenantScoped, a.filterTest},
 
 		{"POST", "/api/v1/events", publish, TenantScoped, a.publishEvent},
@@ -196,6 +197,9 @@ func (a *API) Routes() []Route {
 		{"PATCH", "/api/v1/tenants/{id}", admin, OperatorOnly, a.updateTenant},
 		{"DELETE", "/api/v1/tenants/{id}", admin, OperatorOnly, a.deleteTenant},
 		{"POST", "/api/v1/tenants/{id}/portal-sessions", admin, OperatorOnly, a.createPortalSession},
+		// A tenant's own principal may read its tenant's health.
+		{"GET", "/api/v1/tenants/{id}/stats", read, TenantScoped, a.tenantStats},
+		{"GET", "/api/v1/stats", read, OperatorOnly, a.serverStats},
 
 		{"GET", "/api/v1/alert-channels", read, OperatorOnly, a.listAlertChannels},
 		{"POST", "/api/v1/alert-channels", admin, OperatorOnly, a.createAlertChannel},

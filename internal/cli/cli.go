@@ -58,6 +58,7 @@ func commands() []command {
 		apiCommand(eventTypesGroup(), eventTypesCmd),
 		apiCommand(deliveriesGroup(), deliveriesCmd),
 		apiCommand(alertsGroup(), alertsCmd),
+		apiCommand(statsGroup(), statsCmd),
 		{name: "login", summary: "check and save a server URL and API key for the API commands", run: loginCmd},
 		{name: "completion", summary: "print a shell completion script: bash, zsh or fish", run: completionCmd},
 		{name: "version", summary: "print the version", run: versionCmd},

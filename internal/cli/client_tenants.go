@@ -35,6 +35,10 @@ Examples:
 Examples:
   hookline tenants get acme
   hookline tenants get acme --json`, define: tenantsGet},
+			{name: "stats", summary: "show the tenant's health over time (as 'hookline stats tenant')", args: "TENANT_ID", help: statsHelp + `
+
+Examples:
+  hookline tenants stats acme --since 7d`, define: tenantStats},
 			{name: "create", summary: "create a tenant", args: "TENANT_ID", help: `
 Creating a tenant first is optional: publishing an event or creating a
 webhook for an unknown tenant creates it, unless the server runs with

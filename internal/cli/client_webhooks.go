@@ -115,6 +115,11 @@ Examples:
 			{name: "attempts", summary: "list the webhook's recent attempts, tests included", args: "WEBHOOK_ID", help: `
 Examples:
   hookline webhooks attempts wh_01j9... --limit 20`, define: webhooksAttempts},
+			{name: "stats", summary: "show the webhook's health over time (as 'hookline stats webhook')", args: "WEBHOOK_ID", help: statsHelp + `
+
+Examples:
+  hookline webhooks stats wh_01j9... --since 24h --bucket 1h
+  hookline webhooks stats wh_01j9... --since 30d --json`, define: webhookStats},
 		},
 	}
 }

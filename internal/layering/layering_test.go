@@ -67,7 +67,7 @@ var hookline = rules{
 		// 4: storage engines and their conformance suite; one delivery
 		// attempt; the pieces that only read or prune the store.
 		{"internal/store/sqlite", "internal/store/postgres", "internal/store/storetest",
-			"internal/deliver", "internal/inspect", "internal/metrics", "internal/maintain"},
+			"internal/deliver", "internal/inspect", "internal/metrics", "internal/maintain", "internal/stats"},
 		// 5: accepting events and scheduling their deliveries; the test
 		// helpers that open a store of each engine.
 		// The destination types beyond HTTP (one package each, over

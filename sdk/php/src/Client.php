@@ -83,6 +83,17 @@ final class Client
     }
 
     /**
+     * The whole server's health over time (operators only), as
+     * Webhooks::stats.
+     *
+     * @return array<string, mixed>
+     */
+    public function stats(?string $since = null, ?string $bucket = null): array
+    {
+        return $this->request('GET', '/api/v1/stats', query: ['since' => $since, 'bucket' => $bucket]);
+    }
+
+    /**
      * Sends one API call and returns its decoded JSON (null for 204).
      *
      * @param string $template the route as the OpenAPI document spells it

@@ -80,4 +80,15 @@ final class Tenants
     {
         return $this->c->request('POST', '/api/v1/tenants/{id}/portal-sessions', ['id' => $id], body: $params);
     }
+
+    /**
+     * The tenant's health over time, over all its webhooks (as
+     * Webhooks::stats); a tenant's key reads its own tenant only.
+     *
+     * @return array<string, mixed>
+     */
+    public function stats(string $id, ?string $since = null, ?string $bucket = null): array
+    {
+        return $this->c->request('GET', '/api/v1/tenants/{id}/stats', ['id' => $id], query: ['since' => $since, 'bucket' => $bucket]);
+    }
 }

@@ -129,4 +129,18 @@ final class Webhooks
     {
         return $this->c->request('GET', '/api/v1/webhooks/{id}/attempts', ['id' => $id], query: ['limit' => $limit])['data'];
     }
+
+    /**
+     * The webhook's health over time: every UTC bucket of the window with
+     * delivered, failed, attempts, failed_attempts, retried, p50_ms and
+     * p95_ms, the window's success_rate and totals.
+     *
+     * @param ?string $since from "1m" to "30d" in whole minutes (default "24h")
+     * @param ?string $bucket from "1m" to "1d" (default picked from $since)
+     * @return array<string, mixed>
+     */
+    public function stats(string $id, ?string $since = null, ?string $bucket = null): array
+    {
+        return $this->c->request('GET', '/api/v1/webhooks/{id}/stats', ['id' => $id], query: ['since' => $since, 'bucket' => $bucket]);
+    }
 }

@@ -254,6 +254,12 @@ test('server: webhook CRUD, paging, deliveries, event types', function () use ($
     $u = $c->webhooks->update($wh['id'], ['name' => 'php crud 2', 'events' => ['*']]);
     same(['php crud 2', ['*']], [$u['name'], $u['events']], 'update');
     same($wh['secret'], $c->webhooks->secret($wh['id'])['secret'], 'secret again');
+    $st = $c->webhooks->stats($wh['id'], since: '1h', bucket: '15m');
+    same(['15m', 4, 0, null], [$st['bucket'], count($st['buckets']), $st['totals']['delivered'], $st['success_rate']], 'webhook stats');
+    same('1h', $c->tenants->stats($tenant, since: '7d')['bucket'], 'tenant stats');
+    same(288, count($c->stats()['buckets']), 'server stats');
+    $e = throws(ValidationException::class, fn () => $c->webhooks->stats($wh['id'], since: '45d'));
+    same('since', $e->field, 'stats problem field');
     $c->webhooks->delete($wh['id']);
     throws(NotFoundException::class, fn () => $c->webhooks->get($wh['id']));
 

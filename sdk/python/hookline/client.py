@@ -37,6 +37,7 @@ from .types import (
     ReplayResult,
     RotatedSecret,
     Secrets,
+    Stats,
     Tenant,
     TestResult,
     User,
@@ -93,6 +94,11 @@ class Hookline:
     def me(self) -> Me:
         """The key in use and the server's version."""
         return self.request("GET", "/api/v1/me")
+
+    def stats(self, *, since: Optional[str] = None, bucket: Optional[str] = None) -> Stats:
+        """The whole server's health over time (operators only); since and
+        bucket are durations in whole minutes ("90m", "24h", "7d")."""
+        return self.request("GET", "/api/v1/stats", query={"since": since, "bucket": bucket})
 
     def request(
         self,
@@ -293,6 +299,11 @@ class Webhooks(_Resource):
     def attempts(self, id: str, limit: Optional[int] = None) -> List[Attempt]:
         return self._c.request("GET", "/api/v1/webhooks/{id}/attempts", params={"id": id}, query={"limit": limit})["data"]
 
+    def stats(self, id: str, *, since: Optional[str] = None, bucket: Optional[str] = None) -> Stats:
+        """The webhook's health over time: since from "1m" to "30d" (default
+        "24h"), bucket from "1m" to "1d" (default picked from since)."""
+        return self._c.request("GET", "/api/v1/webhooks/{id}/stats", params={"id": id}, query={"since": since, "bucket": bucket})
+
 
 class EventTypes(_Resource):
     def list(self) -> List[EventType]:
@@ -377,6 +388,11 @@ class Tenants(_Resource):
         (slugs or globs like "payment_*") limit what it may subscribe to."""
         body = _drop_none(dict(ttl=ttl, read_only=read_only, return_url=return_url, event_types=event_types))
         return self._c.request("POST", "/api/v1/tenants/{id}/portal-sessions", params={"id": id}, body=body)
+
+    def stats(self, id: str, *, since: Optional[str] = None, bucket: Optional[str] = None) -> Stats:
+        """The tenant's health over time, over all its webhooks; a tenant's key
+        reads its own tenant only."""
+        return self._c.request("GET", "/api/v1/tenants/{id}/stats", params={"id": id}, query={"since": since, "bucket": bucket})
 
 
 class Keys(_Resource):

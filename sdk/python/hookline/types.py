@@ -163,6 +163,39 @@ class ReplayResult(TypedDict, total=False):
     deliveries: int
 
 
+class StatsTotals(TypedDict):
+    """What a bucket, or a window, counts; test sends are not counted."""
+
+    delivered: int
+    failed: int
+    attempts: int
+    failed_attempts: int
+    retried: int
+    p50_ms: Optional[float]
+    p95_ms: Optional[float]
+
+
+class StatsBucket(StatsTotals):
+    """One UTC bucket of a health series."""
+
+    start: str
+
+
+# "from" is a keyword: the window's start is typed in the functional form.
+_StatsWindow = TypedDict("_StatsWindow", {"from": str, "to": str})
+
+
+class Stats(_StatsWindow):
+    """Health over time: every bucket of the window, empty ones too;
+    success_rate is delivered / (delivered + failed), None when no
+    delivery ended."""
+
+    bucket: str
+    buckets: List[StatsBucket]
+    success_rate: Optional[float]
+    totals: StatsTotals
+
+
 class Attempt(TypedDict, total=False):
     """One try at sending a delivery (or a test send) and its answer."""
 

@@ -252,6 +252,13 @@ class TestServer(unittest.TestCase):
         updated = c.webhooks.update(wh["id"], name="py crud 2", events=["*"])
         self.assertEqual((updated["name"], updated["events"]), ("py crud 2", ["*"]))
         self.assertEqual(c.webhooks.secret(wh["id"])["secret"], wh["secret"])
+        st = c.webhooks.stats(wh["id"], since="1h", bucket="15m")
+        self.assertEqual((st["bucket"], len(st["buckets"]), st["totals"]["delivered"], st["success_rate"]), ("15m", 4, 0, None))
+        self.assertEqual(c.tenants.stats(TENANT, since="7d")["bucket"], "1h")
+        self.assertEqual(len(c.stats()["buckets"]), 288)
+        with self.assertRaises(ValidationError) as bad:
+            c.webhooks.stats(wh["id"], since="45d")
+        self.assertEqual(bad.exception.field, "since")
         c.webhooks.delete(wh["id"])
         with self.assertRaises(NotFoundError):
             c.webhooks.get(wh["id"])

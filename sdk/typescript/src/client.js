@@ -40,6 +40,11 @@ export class Hookline {
     return this.request('GET', '/api/v1/me');
   }
 
+  /** The whole server's health over time (operators only): { since: '24h', bucket: '5m' }. */
+  stats(params = {}) {
+    return this.request('GET', '/api/v1/stats', { query: params });
+  }
+
   /**
    * Sends one API call and returns its decoded JSON answer (undefined for
    * 204). template is the route as the OpenAPI document spells it
@@ -164,6 +169,10 @@ class Webhooks {
   async attempts(id, params = {}) {
     return (await this.c.request('GET', '/api/v1/webhooks/{id}/attempts', { params: { id }, query: params })).data;
   }
+  /** The webhook's health over time: { since: '24h', bucket: '5m' }. */
+  stats(id, params = {}) {
+    return this.c.request('GET', '/api/v1/webhooks/{id}/stats', { params: { id }, query: params });
+  }
 }
 
 class EventTypes {
@@ -224,6 +233,10 @@ class Tenants {
   /** Mints a magic link into the customer portal for the tenant. */
   createPortalSession(id, params = {}) {
     return this.c.request('POST', '/api/v1/tenants/{id}/portal-sessions', { params: { id }, body: params });
+  }
+  /** The tenant's health over time, over all its webhooks; a tenant's key reads its own. */
+  stats(id, params = {}) {
+    return this.c.request('GET', '/api/v1/tenants/{id}/stats', { params: { id }, query: params });
   }
 }
 

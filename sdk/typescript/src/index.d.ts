@@ -235,6 +235,46 @@ export interface TestResult {
   request_body: string;
 }
 
+/** The window and bucket size of a health series: durations in whole minutes ("90m", "24h", "7d"). */
+export interface StatsParams {
+  /** From 1m to 30d; default 24h. */
+  since?: string;
+  /** From 1m to 1d, at most 1,440 buckets; default picked from since. */
+  bucket?: string;
+}
+
+/** What a bucket, or a window, counts; test sends are not counted. */
+export interface StatsTotals {
+  /** Deliveries that succeeded. */
+  delivered: number;
+  /** Deliveries that finally failed. */
+  failed: number;
+  /** Attempts that made a request. */
+  attempts: number;
+  failed_attempts: number;
+  /** Attempts that were not their delivery's first. */
+  retried: number;
+  /** Latency percentiles in milliseconds; null without attempts. */
+  p50_ms: number | null;
+  p95_ms: number | null;
+}
+
+/** One UTC bucket of a health series. */
+export interface StatsBucket extends StatsTotals {
+  start: string;
+}
+
+/** Health over time: every bucket of the window, in order, empty ones too. */
+export interface Stats {
+  from: string;
+  to: string;
+  bucket: string;
+  buckets: StatsBucket[];
+  /** delivered / (delivered + failed) over the window; null when no delivery ended. */
+  success_rate: number | null;
+  totals: StatsTotals;
+}
+
 export interface Attempt {
   id: string;
   delivery_id?: string;
@@ -546,6 +586,8 @@ export declare class Hookline {
     test(id: string, params?: TestParams): Promise<TestResult>;
     replay(id: string, params: ReplayParams): Promise<ReplayResult>;
     attempts(id: string, params?: { limit?: number }): Promise<Attempt[]>;
+    /** The webhook's health over time. */
+    stats(id: string, params?: StatsParams): Promise<Stats>;
     /** Tries a payload filter; nothing is stored (retried like a GET). */
     filterTest(params: FilterTestParams): Promise<FilterResult>;
   };
@@ -569,6 +611,8 @@ export declare class Hookline {
     delete(id: string, options?: { cascade?: boolean }): Promise<void>;
     /** Mints a magic link into the customer portal for the tenant. */
     createPortalSession(id: string, params?: PortalSessionParams): Promise<PortalSession>;
+    /** The tenant's health over time, over all its webhooks. */
+    stats(id: string, params?: StatsParams): Promise<Stats>;
   };
   readonly keys: {
     /** Every key's metadata, revoked and expired ones included. */
@@ -597,6 +641,8 @@ export declare class Hookline {
     listAll(params?: AuditListParams): AsyncGenerator<AuditEntry, void, undefined>;
   };
   me(): Promise<Me>;
+  /** The whole server's health over time (operators only). */
+  stats(params?: StatsParams): Promise<Stats>;
   /**
    * A raw call. template is the route as the OpenAPI document spells it
    * ("/api/v1/webhooks/{id}"), filled (escaped) from params. GETs and

@@ -200,6 +200,15 @@ test('server: webhook CRUD, paging, deliveries, event types', server, async () =
   assert.equal(updated.name, 'ts crud 2');
   assert.deepEqual(updated.events, ['*']);
   assert.equal((await c.webhooks.secret(created.id)).secret, created.secret);
+  const st = await c.webhooks.stats(created.id, { since: '1h', bucket: '15m' });
+  assert.equal(st.bucket, '15m');
+  assert.equal(st.buckets.length, 4);
+  assert.equal(st.totals.delivered, 0);
+  assert.equal(st.success_rate, null);
+  assert.equal((await c.tenants.stats(created.tenant, { since: '7d' })).bucket, '1h');
+  assert.equal((await c.stats()).buckets.length, 288);
+  const bad = await c.webhooks.stats(created.id, { since: '45d' }).catch((e) => e);
+  assert.ok(bad instanceof ValidationError && bad.field === 'since', String(bad));
   await c.webhooks.delete(created.id);
   await assert.rejects(c.webhooks.get(created.id), NotFoundError);
 

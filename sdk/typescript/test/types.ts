@@ -17,6 +17,10 @@ export async function usage(): Promise<void> {
     const name: string = w.name;
     void name;
   }
+  const health = await hookline.webhooks.stats(wh.id, { since: '24h', bucket: '1h' });
+  const rate: number | null = health.success_rate;
+  const p95: number | null = health.buckets[0].p95_ms;
+  console.log(rate, p95, health.totals.failed_attempts, (await hookline.stats()).to, (await hookline.tenants.stats('acme')).from);
   const link = await hookline.tenants.createPortalSession('acme', { ttl: '1h', event_types: ['payment_*'] });
   const url: string = link.url;
   try {
