@@ -142,3 +142,11 @@ func TestBrowserAccessibility(t *testing.T) {
 		}
 	}
 }
+
+// axePage loads base+path in tab in the color scheme and runs axeCheck.
+func axePage(t *testing.T, tab context.Context, axe, base, path, scheme string) {
+	t.Helper()
+	colorScheme(t, tab, scheme)
+	do(t, tab, chromedp.Navigate(base+path), chromedp.WaitVisible(css("main")))
+	axeCheck(t, tab, axe, path+" ("+scheme+")")
+}

@@ -26,6 +26,7 @@ import (
 	"github.com/hookline/hookline/internal/app"
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/config"
+	"github.com/hookline/hookline/internal/store"
 )
 
 // The browser test drives the real server (app.New + Run, as `hookline
@@ -57,6 +58,9 @@ func findChromium(t *testing.T) string {
 type hookline struct {
 	URL string
 	Key string
+	// Store is the server's own store, for seeding what the API cannot
+	// make (attempts in the past).
+	Store store.Store
 }
 
 // startHookline starts the server; tweaks change its configuration first.
@@ -94,7 +98,7 @@ func startHookline(t *testing.T, tweaks ...func(*config.Config)) *hookline {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &hookline{URL: "http://" + ln.Addr().String(), Key: key}
+	return &hookline{URL: "http://" + ln.Addr().String(), Key: key, Store: a.Store()}
 }
 
 // api calls the REST API and decodes the answer into out.

@@ -1,11 +1,14 @@
 package dashboard
 
 import (
+	"cmp"
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/stats"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -18,19 +21,19 @@ const (
 	barGap       = 2
 )
 
-// Bounds on the work the overview does to build its chart from the
-// per-webhook attempt lists, until the store has a per-minute query.
-const (
-	overviewWebhooks = 500
-	overviewAttempts = 1000
-)
+// overviewWebhooks bounds the webhooks the overview lists as failing or
+// disabled.
+const overviewWebhooks = 500
+
+// worstShown is how many of the worst endpoints the overview lists.
+const worstShown = 5
 
 type chartBar struct {
 	X, W          float64
 	OKY, OKH      float64
 	BadY, BadH    float64
 	Minute        time.Time
-	OK, Bad       int
+	OK, Bad       int64
 	HasAnyAttempt bool
 }
 
@@ -38,10 +41,9 @@ type overviewView struct {
 	base
 	Bars           []chartBar
 	ChartW, ChartH int
-	MaxY           int
-	TotalOK        int
-	TotalBad       int
-	Sampled        bool
+	MaxY           int64
+	TotalOK        int64
+	TotalBad       int64
 	Pending        int64
 	Succeeded      int64
 	Failed         int64
@@ -50,6 +52,17 @@ type overviewView struct {
 	Failing        []webhook.Webhook
 	Disabled       []webhook.Webhook
 	From, To       time.Time
+	// Worst are the endpoints with the lowest success rate in the last
+	// 24 hours (then the most failed attempts), those with failures only.
+	Worst []worstEndpoint
+}
+
+// worstEndpoint is one row of the overview's worst endpoints.
+type worstEndpoint struct {
+	Webhook webhook.Webhook
+	Series  stats.Series
+	Rate    string
+	Spark   sparkView
 }
 
 // overview shows the last hour of deliveries per minute, the queue and the
@@ -63,10 +76,14 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.Pending, v.Succeeded, v.Failed = counts[webhook.DeliveryPending], counts[webhook.DeliverySucceeded], counts[webhook.DeliveryFailed]
 
-	to := d.cfg.Now().UTC().Truncate(time.Minute).Add(time.Minute)
-	from := to.Add(-chartMinutes * time.Minute)
-	v.From, v.To = from, to
-	var ok, bad [chartMinutes]int
+	// The last hour per minute, from the attempt rollup: successful and
+	// failed attempts of every webhook in scope.
+	hour := stats.Query{Since: chartMinutes * time.Minute, Bucket: time.Minute}
+	series, err := stats.Read(ctx, d.cfg.Store, stats.Selection{Scope: auth.ScopeFrom(ctx)}, hour, d.cfg.Now())
+	if err != nil {
+		return err
+	}
+	v.From, v.To = series.From, series.To
 	err = d.eachWebhook(ctx, func(wh webhook.Webhook) error {
 		v.Webhooks++
 		switch {
@@ -75,33 +92,22 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) error {
 		case wh.Stats.FailingSince != nil:
 			v.Failing = append(v.Failing, wh)
 		}
-		atts, err := d.cfg.Store.AttemptListByWebhook(ctx, auth.ScopeFrom(ctx), wh.ID, overviewAttempts)
-		if err != nil {
-			return err
-		}
-		if len(atts) == overviewAttempts && atts[len(atts)-1].StartedAt.After(from) {
-			v.Sampled = true
-		}
-		for _, a := range atts {
-			if a.Test || a.ErrorClass == webhook.ErrClassCancelled || a.StartedAt.Before(from) || !a.StartedAt.Before(to) {
-				continue
-			}
-			i := int(a.StartedAt.Sub(from) / time.Minute)
-			if a.Success() {
-				ok[i]++
-			} else {
-				bad[i]++
-			}
-		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	var ok, bad [chartMinutes]int64
+	for i, b := range series.Buckets {
+		ok[i], bad[i] = b.Attempts-b.FailedAttempts, b.FailedAttempts
+	}
 	for i := range chartMinutes {
 		v.MaxY = max(v.MaxY, ok[i]+bad[i])
 		v.TotalOK += ok[i]
 		v.TotalBad += bad[i]
+	}
+	if v.Worst, err = d.worstEndpoints(ctx); err != nil {
+		return err
 	}
 	scale := 0.0
 	if v.MaxY > 0 {
@@ -109,7 +115,7 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request) error {
 	}
 	bw := float64(chartW) / chartMinutes
 	for i := range chartMinutes {
-		b := chartBar{X: float64(i)*bw + barGap/2, W: bw - barGap, Minute: from.Add(time.Duration(i) * time.Minute),
+		b := chartBar{X: float64(i)*bw + barGap/2, W: bw - barGap, Minute: v.From.Add(time.Duration(i) * time.Minute),
 			OK: ok[i], Bad: bad[i], HasAnyAttempt: ok[i]+bad[i] > 0}
 		b.OKH = float64(ok[i]) * scale
 		b.OKY = chartH - b.OKH
@@ -143,4 +149,51 @@ func (d *Dashboard) eachWebhook(ctx context.Context, fn func(webhook.Webhook) er
 		}
 		cursor = page.Next
 	}
+}
+
+// worstEndpoints are the webhooks in scope that failed in the last 24
+// hours, the lowest success rate first (then the most failed attempts),
+// read from the rollup in one query.
+func (d *Dashboard) worstEndpoints(ctx context.Context) ([]worstEndpoint, error) {
+	all, err := stats.ReadEach(ctx, d.cfg.Store, auth.ScopeFrom(ctx), nil, sparkQuery, d.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	type cand struct {
+		id string
+		s  stats.Series
+	}
+	var cands []cand
+	for id, s := range all {
+		if s.Totals.Failed+s.Totals.FailedAttempts > 0 {
+			cands = append(cands, cand{id, s})
+		}
+	}
+	rateOf := func(s stats.Series) float64 {
+		if s.SuccessRate == nil {
+			return 2 // none ended: after every rate
+		}
+		return *s.SuccessRate
+	}
+	slices.SortFunc(cands, func(a, b cand) int {
+		return cmp.Or(cmp.Compare(rateOf(a.s), rateOf(b.s)),
+			cmp.Compare(b.s.Totals.FailedAttempts, a.s.Totals.FailedAttempts), cmp.Compare(a.id, b.id))
+	})
+	var out []worstEndpoint
+	for _, c := range cands {
+		if len(out) == worstShown {
+			break
+		}
+		wh, err := d.cfg.Store.WebhookGet(ctx, auth.ScopeFrom(ctx), c.id)
+		if webhook.ErrorCode(err) == webhook.ENOTFOUND {
+			continue // deleted since: its minutes stay in the rollup a while
+		}
+		if err != nil {
+			return nil, err
+		}
+		spark := newSparkView(c.s)
+		spark.Rate = "" // the table has its own column for it
+		out = append(out, worstEndpoint{Webhook: wh, Series: c.s, Rate: rate(c.s.SuccessRate), Spark: spark})
+	}
+	return out, nil
 }

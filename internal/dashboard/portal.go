@@ -211,8 +211,8 @@ func (d *Dashboard) portalHome(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	for _, wh := range page.Webhooks {
-		v.Rows = append(v.Rows, newWebhookRow(wh))
+	if v.Rows, err = d.webhookRows(r.Context(), page.Webhooks); err != nil {
+		return err
 	}
 	v.pager = pageLinks(portalPath, url.Values{}, cursor, page.Next)
 	d.render(w, r, http.StatusOK, "portal", v)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/registry"
+	"github.com/hookline/hookline/internal/stats"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -60,6 +61,7 @@ type webhookEditView struct {
 	ReplayError string
 	Replayed    int
 	Tests       []attemptView
+	Health      healthView
 }
 
 // editView loads everything the edit page shows besides the form.
@@ -109,6 +111,10 @@ func (d *Dashboard) editView(r *http.Request, wh webhook.Webhook, f webhookForm)
 	}
 	if cursor != "" {
 		v.FirstURL = v.Root + "/webhooks/" + wh.ID + "#deliveries"
+	}
+	v.Health, err = d.healthFor(ctx, r, stats.Selection{Scope: auth.ScopeFrom(ctx), WebhookID: wh.ID}, v.Root+"/webhooks/"+wh.ID)
+	if err != nil {
+		return v, err
 	}
 	recent, err := d.cfg.Store.AttemptListByWebhook(ctx, auth.ScopeFrom(ctx), wh.ID, 50)
 	if err != nil {

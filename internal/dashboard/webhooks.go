@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -18,6 +19,27 @@ type webhookRow struct {
 	webhook.Webhook
 	LastResult string // "succeeded", "failed" or "" (never delivered)
 	LastAt     time.Time
+	// Spark is the last 24 hours: success rate and hourly bars.
+	Spark sparkView
+}
+
+// webhookRows makes the rows of a page of webhooks, with their last 24
+// hours read in one go.
+func (d *Dashboard) webhookRows(ctx context.Context, hooks []webhook.Webhook) ([]webhookRow, error) {
+	ids := make([]string, len(hooks))
+	for i, wh := range hooks {
+		ids[i] = wh.ID
+	}
+	sparks, err := d.sparklines(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]webhookRow, len(hooks))
+	for i, wh := range hooks {
+		rows[i] = newWebhookRow(wh)
+		rows[i].Spark = sparks[wh.ID]
+	}
+	return rows, nil
 }
 
 type webhooksView struct {
@@ -60,8 +82,8 @@ func (d *Dashboard) webhooks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	for _, wh := range page.Webhooks {
-		v.Rows = append(v.Rows, newWebhookRow(wh))
+	if v.Rows, err = d.webhookRows(r.Context(), page.Webhooks); err != nil {
+		return err
 	}
 	filters := url.Values{}
 	for k, val := range map[string]string{"q": v.Q, "tenant": v.Tenant, "event": v.Event, "status": v.Status} {
