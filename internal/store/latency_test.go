@@ -2,6 +2,8 @@ package store
 
 import (
 	"math"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -65,19 +67,14 @@ func TestLatencyQuantile(t *testing.T) {
 }
 
 func TestLatencyBinSQLBounds(t *testing.T) {
-	// The ladder names every bound once, in order, and the last bin.
+	// The tree names every bound once.
 	sql := LatencyBinSQL("d")
-	if n := len(latencyBounds); countWhen(sql) != n {
-		t.Errorf("LatencyBinSQL has %d WHENs, want %d", countWhen(sql), n)
+	if n := strings.Count(sql, "WHEN"); n != len(latencyBounds) {
+		t.Errorf("LatencyBinSQL has %d WHENs, want %d", n, len(latencyBounds))
 	}
-}
-
-func countWhen(s string) int {
-	n := 0
-	for i := 0; i+4 <= len(s); i++ {
-		if s[i:i+4] == "WHEN" {
-			n++
+	for _, b := range latencyBounds {
+		if !strings.Contains(sql, "d < "+strconv.FormatFloat(b, 'g', -1, 64)+" ") {
+			t.Errorf("LatencyBinSQL lacks the bound %v", b)
 		}
 	}
-	return n
 }

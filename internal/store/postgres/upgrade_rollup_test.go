@@ -60,6 +60,8 @@ func TestUpgradeFillsRollup(t *testing.T) {
 		{d2, 2, false, minute.Add(3 * time.Second), 0, 0, "cancelled", str("http"), str("failed")},
 		{nil, 1, true, minute, 9, 500, "http_status", str("http"), str("failed")},
 		{d1, 1, false, minute.Add(-40 * 24 * time.Hour), 5, 200, "", str("http"), str("delivered")},
+		// Alone in its minute: a failure from before outcomes were kept.
+		{d1, 1, false, minute.Add(-time.Hour), 20, 503, "http_status", nil, nil},
 	} {
 		exec(`INSERT INTO `+table("attempts")+` (id, delivery_id, webhook_id, event_id, event_type, number, test,
 			started_at, duration_ms, url, request_headers, request_body, status_code, response_headers, response_body,
@@ -79,7 +81,8 @@ func TestUpgradeFillsRollup(t *testing.T) {
 	lat.Add(100)
 	lat.Add(50)
 	lat.Add(7)
-	want := store.StatsRow{Start: from, Counts: store.Counts{Delivered: 1, Failed: 2, Attempts: 3, FailedAttempts: 2, Retried: 1}, Latency: lat}
+	lat.Add(20)
+	want := store.StatsRow{Start: from, Counts: store.Counts{Delivered: 1, Failed: 2, Attempts: 4, FailedAttempts: 3, Retried: 1}, Latency: lat}
 	if len(rows) != 1 || !rows[0].Start.Equal(want.Start) || rows[0].Counts != want.Counts || rows[0].Latency != want.Latency {
 		t.Errorf("rollup after the migration:\n got %+v\nwant [%+v]", rows, want)
 	}

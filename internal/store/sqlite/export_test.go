@@ -1,6 +1,9 @@
 package sqlite
 
-import "strconv"
+import (
+	"database/sql"
+	"strconv"
+)
 
 // FirstReleaseSchema is the schema that databases start from, before
 // upgrades.
@@ -22,3 +25,6 @@ func (s *Store) PageCount() (n int, err error) {
 	err = s.wdb.QueryRow(`PRAGMA page_count`).Scan(&n)
 	return n, err
 }
+
+// DB is the read pool, for benchmarks that compare a query of their own.
+func (s *Store) DB() *sql.DB { return s.rdb }

@@ -87,6 +87,8 @@ func rollupFixture(minute time.Time) []rollupAttempt {
 		{"dlv_2", 2, false, minute.Add(3 * time.Second), 0, 0, "cancelled", "http", "failed"},
 		{"", 1, true, minute, 9, 500, "http_status", "http", "failed"},
 		{"dlv_1", 1, false, minute.Add(-40 * 24 * time.Hour), 5, 200, "", "http", "delivered"},
+		// Alone in its minute: a failure from before outcomes were kept.
+		{"dlv_1", 1, false, minute.Add(-time.Hour), 20, 503, "http_status", nil, nil},
 	}
 }
 
@@ -96,7 +98,8 @@ func checkRollupFixture(t *testing.T, rows []store.StatsRow, start time.Time) {
 	lat.Add(100)
 	lat.Add(50)
 	lat.Add(7)
-	want := store.StatsRow{Start: start, Counts: store.Counts{Delivered: 1, Failed: 2, Attempts: 3, FailedAttempts: 2, Retried: 1}, Latency: lat}
+	lat.Add(20)
+	want := store.StatsRow{Start: start, Counts: store.Counts{Delivered: 1, Failed: 2, Attempts: 4, FailedAttempts: 3, Retried: 1}, Latency: lat}
 	if len(rows) != 1 || !rows[0].Start.Equal(want.Start) || rows[0].Counts != want.Counts || rows[0].Latency != want.Latency {
 		t.Errorf("rollup after the upgrade:\n got %+v\nwant [%+v]", rows, want)
 	}

@@ -71,76 +71,82 @@ CREATE INDEX attempt_rollup_minute ON attempt_rollup (minute);
 CREATE INDEX attempt_rollup_tenant ON attempt_rollup (tenant, minute);
 
 -- Filled from the attempts of the last 31 days (older ones are beyond any
--- chart), each read once through attempts_started. Attempts stored before
--- outcomes were recorded (NULL outcome) end a delivery only when they
--- plainly did (a success, a 410, a delivery ended unsent); any other
--- failure counts as a failed attempt, not a failed delivery, since whether
--- a retry followed was not kept. The bin ladder is store.LatencyBinSQL's
--- (a test compares them). Instances of the previous release still running
--- during a rolling upgrade record attempts without the rollup: their
--- minutes are missing from charts.
+-- chart), each read once through attempts_started and counted per webhook,
+-- minute and latency bin; only those groups, far fewer, are spread over
+-- the bin columns. Attempts stored before outcomes were recorded (NULL
+-- outcome) end a delivery only when they plainly did (a success, a 410, a
+-- delivery ended unsent); any other failure counts as a failed attempt,
+-- not a failed delivery, since whether a retry followed was not kept. The
+-- bin expression is store.LatencyBinSQL's (a test compares them).
+-- Instances of the previous release still running during a rolling
+-- upgrade record attempts without the rollup: their minutes are missing
+-- from charts.
 INSERT INTO attempt_rollup (webhook_id, minute, tenant, delivered, failed, attempts, failed_attempts, retried, h00, h01, h02, h03, h04, h05, h06, h07, h08, h09, h10, h11, h12, h13, h14, h15, h16, h17, h18, h19, h20, h21, h22, h23, h24, h25, h26, h27, h28, h29, h30, h31, h32, h33, h34, h35, h36, h37, h38, h39, h40, h41, h42, h43, h44, h45, h46, h47, h48, h49, h50, h51, h52)
-SELECT a.webhook_id, a.minute, d.tenant,
-    count(*) FILTER (WHERE a.outcome = 'delivered' OR (a.outcome IS NULL AND (a.error_class = '' AND ((a.destination IS NOT NULL AND a.destination <> 'http') OR a.status_code BETWEEN 200 AND 299)))),
-    count(*) FILTER (WHERE a.outcome IN ('failed', 'disabled') OR (a.outcome IS NULL AND (a.error_class = 'cancelled' OR a.status_code = 410))),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled'),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND NOT (a.error_class = '' AND ((a.destination IS NOT NULL AND a.destination <> 'http') OR a.status_code BETWEEN 200 AND 299))),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.number > 1),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 0),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 1),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 2),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 3),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 4),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 5),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 6),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 7),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 8),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 9),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 10),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 11),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 12),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 13),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 14),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 15),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 16),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 17),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 18),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 19),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 20),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 21),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 22),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 23),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 24),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 25),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 26),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 27),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 28),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 29),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 30),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 31),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 32),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 33),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 34),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 35),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 36),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 37),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 38),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 39),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 40),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 41),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 42),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 43),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 44),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 45),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 46),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 47),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 48),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 49),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 50),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 51),
-    count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.bin = 52)
-FROM (SELECT *, floor(extract(epoch FROM started_at) / 60)::bigint AS minute,
-        CASE WHEN duration_ms < 1 THEN 0 WHEN duration_ms < 1.2599210498948732 THEN 1 WHEN duration_ms < 1.5874010519681994 THEN 2 WHEN duration_ms < 2 THEN 3 WHEN duration_ms < 2.519842099789746 THEN 4 WHEN duration_ms < 3.174802103936399 THEN 5 WHEN duration_ms < 4 THEN 6 WHEN duration_ms < 5.039684199579494 THEN 7 WHEN duration_ms < 6.3496042078727974 THEN 8 WHEN duration_ms < 8 THEN 9 WHEN duration_ms < 10.079368399158987 THEN 10 WHEN duration_ms < 12.699208415745595 THEN 11 WHEN duration_ms < 16 THEN 12 WHEN duration_ms < 20.158736798317967 THEN 13 WHEN duration_ms < 25.398416831491197 THEN 14 WHEN duration_ms < 32 THEN 15 WHEN duration_ms < 40.317473596635935 THEN 16 WHEN duration_ms < 50.796833662982394 THEN 17 WHEN duration_ms < 64 THEN 18 WHEN duration_ms < 80.63494719327187 THEN 19 WHEN duration_ms < 101.59366732596479 THEN 20 WHEN duration_ms < 128 THEN 21 WHEN duration_ms < 161.26989438654374 THEN 22 WHEN duration_ms < 203.18733465192958 THEN 23 WHEN duration_ms < 256 THEN 24 WHEN duration_ms < 322.53978877308765 THEN 25 WHEN duration_ms < 406.3746693038589 THEN 26 WHEN duration_ms < 512 THEN 27 WHEN duration_ms < 645.0795775461753 THEN 28 WHEN duration_ms < 812.7493386077178 THEN 29 WHEN duration_ms < 1024 THEN 30 WHEN duration_ms < 1290.1591550923506 THEN 31 WHEN duration_ms < 1625.4986772154357 THEN 32 WHEN duration_ms < 2048 THEN 33 WHEN duration_ms < 2580.318310184701 THEN 34 WHEN duration_ms < 3250.9973544308714 THEN 35 WHEN duration_ms < 4096 THEN 36 WHEN duration_ms < 5160.636620369402 THEN 37 WHEN duration_ms < 6501.994708861743 THEN 38 WHEN duration_ms < 8192 THEN 39 WHEN duration_ms < 10321.273240738805 THEN 40 WHEN duration_ms < 13003.989417723486 THEN 41 WHEN duration_ms < 16384 THEN 42 WHEN duration_ms < 20642.54648147761 THEN 43 WHEN duration_ms < 26007.97883544697 THEN 44 WHEN duration_ms < 32768 THEN 45 WHEN duration_ms < 41285.09296295522 THEN 46 WHEN duration_ms < 52015.95767089394 THEN 47 WHEN duration_ms < 65536 THEN 48 WHEN duration_ms < 82570.18592591034 THEN 49 WHEN duration_ms < 104031.915341788 THEN 50 WHEN duration_ms < 131072 THEN 51 ELSE 52 END AS bin
-    FROM attempts WHERE NOT test AND started_at >= now() - interval '31 days') a
-JOIN deliveries d ON d.id = a.delivery_id
-GROUP BY a.webhook_id, a.minute, d.tenant;
+SELECT webhook_id, minute, tenant, sum(delivered), sum(failed), sum(sent), sum(failed_attempts), sum(retried),
+    coalesce(sum(sent) FILTER (WHERE bin = 0), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 1), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 2), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 3), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 4), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 5), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 6), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 7), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 8), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 9), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 10), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 11), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 12), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 13), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 14), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 15), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 16), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 17), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 18), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 19), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 20), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 21), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 22), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 23), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 24), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 25), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 26), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 27), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 28), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 29), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 30), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 31), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 32), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 33), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 34), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 35), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 36), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 37), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 38), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 39), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 40), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 41), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 42), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 43), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 44), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 45), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 46), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 47), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 48), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 49), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 50), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 51), 0),
+    coalesce(sum(sent) FILTER (WHERE bin = 52), 0)
+FROM (
+    SELECT a.webhook_id, a.minute, d.tenant, a.bin,
+        count(*) FILTER (WHERE a.outcome = 'delivered' OR (a.outcome IS NULL AND (a.error_class = '' AND ((a.destination IS NOT NULL AND a.destination <> 'http') OR a.status_code BETWEEN 200 AND 299)))) AS delivered,
+        count(*) FILTER (WHERE a.outcome IN ('failed', 'disabled') OR (a.outcome IS NULL AND (a.error_class = 'cancelled' OR a.status_code = 410))) AS failed,
+        count(*) FILTER (WHERE a.error_class <> 'cancelled') AS sent,
+        count(*) FILTER (WHERE a.error_class <> 'cancelled' AND NOT (a.error_class = '' AND ((a.destination IS NOT NULL AND a.destination <> 'http') OR a.status_code BETWEEN 200 AND 299))) AS failed_attempts,
+        count(*) FILTER (WHERE a.error_class <> 'cancelled' AND a.number > 1) AS retried
+    FROM (SELECT *, floor(extract(epoch FROM started_at) / 60)::bigint AS minute,
+            CASE WHEN duration_ms < 322.53978877308765 THEN CASE WHEN duration_ms < 16 THEN CASE WHEN duration_ms < 3.174802103936399 THEN CASE WHEN duration_ms < 1.5874010519681994 THEN CASE WHEN duration_ms < 1 THEN 0 ELSE CASE WHEN duration_ms < 1.2599210498948732 THEN 1 ELSE 2 END END ELSE CASE WHEN duration_ms < 2 THEN 3 ELSE CASE WHEN duration_ms < 2.519842099789746 THEN 4 ELSE 5 END END END ELSE CASE WHEN duration_ms < 6.3496042078727974 THEN CASE WHEN duration_ms < 4 THEN 6 ELSE CASE WHEN duration_ms < 5.039684199579494 THEN 7 ELSE 8 END END ELSE CASE WHEN duration_ms < 10.079368399158987 THEN CASE WHEN duration_ms < 8 THEN 9 ELSE 10 END ELSE CASE WHEN duration_ms < 12.699208415745595 THEN 11 ELSE 12 END END END END ELSE CASE WHEN duration_ms < 64 THEN CASE WHEN duration_ms < 32 THEN CASE WHEN duration_ms < 20.158736798317967 THEN 13 ELSE CASE WHEN duration_ms < 25.398416831491197 THEN 14 ELSE 15 END END ELSE CASE WHEN duration_ms < 40.317473596635935 THEN 16 ELSE CASE WHEN duration_ms < 50.796833662982394 THEN 17 ELSE 18 END END END ELSE CASE WHEN duration_ms < 128 THEN CASE WHEN duration_ms < 80.63494719327187 THEN 19 ELSE CASE WHEN duration_ms < 101.59366732596479 THEN 20 ELSE 21 END END ELSE CASE WHEN duration_ms < 203.18733465192958 THEN CASE WHEN duration_ms < 161.26989438654374 THEN 22 ELSE 23 END ELSE CASE WHEN duration_ms < 256 THEN 24 ELSE 25 END END END END END ELSE CASE WHEN duration_ms < 6501.994708861743 THEN CASE WHEN duration_ms < 1290.1591550923506 THEN CASE WHEN duration_ms < 645.0795775461753 THEN CASE WHEN duration_ms < 406.3746693038589 THEN 26 ELSE CASE WHEN duration_ms < 512 THEN 27 ELSE 28 END END ELSE CASE WHEN duration_ms < 812.7493386077178 THEN 29 ELSE CASE WHEN duration_ms < 1024 THEN 30 ELSE 31 END END END ELSE CASE WHEN duration_ms < 2580.318310184701 THEN CASE WHEN duration_ms < 1625.4986772154357 THEN 32 ELSE CASE WHEN duration_ms < 2048 THEN 33 ELSE 34 END END ELSE CASE WHEN duration_ms < 4096 THEN CASE WHEN duration_ms < 3250.9973544308714 THEN 35 ELSE 36 END ELSE CASE WHEN duration_ms < 5160.636620369402 THEN 37 ELSE 38 END END END END ELSE CASE WHEN duration_ms < 32768 THEN CASE WHEN duration_ms < 13003.989417723486 THEN CASE WHEN duration_ms < 8192 THEN 39 ELSE CASE WHEN duration_ms < 10321.273240738805 THEN 40 ELSE 41 END END ELSE CASE WHEN duration_ms < 20642.54648147761 THEN CASE WHEN duration_ms < 16384 THEN 42 ELSE 43 END ELSE CASE WHEN duration_ms < 26007.97883544697 THEN 44 ELSE 45 END END END ELSE CASE WHEN duration_ms < 65536 THEN CASE WHEN duration_ms < 41285.09296295522 THEN 46 ELSE CASE WHEN duration_ms < 52015.95767089394 THEN 47 ELSE 48 END END ELSE CASE WHEN duration_ms < 104031.915341788 THEN CASE WHEN duration_ms < 82570.18592591034 THEN 49 ELSE 50 END ELSE CASE WHEN duration_ms < 131072 THEN 51 ELSE 52 END END END END END END AS bin
+        FROM attempts WHERE NOT test AND started_at >= now() - interval '31 days') a
+    JOIN deliveries d ON d.id = a.delivery_id
+    GROUP BY a.webhook_id, a.minute, d.tenant, a.bin
+) g
+GROUP BY webhook_id, minute, tenant;
