@@ -16,12 +16,12 @@ import (
 
 // statsBenchHooks are the dataset's webhooks: the first has a million
 // attempts over 30 days (about 23 a minute); each of the other 99 has
-// 10,000, scattered (mostly one per minute), so the whole server has
-// 1,990,000 attempts and about 900,000 rollup rows.
+// 1,000, scattered (one per minute), so the whole server has 1,099,000
+// attempts and about 140,000 rollup rows.
 const (
 	statsBenchHooks     = 100
 	statsBenchBusy      = 1_000_000
-	statsBenchQuietEach = 10_000
+	statsBenchQuietEach = 1_000
 )
 
 // seedStatsBench writes the dataset as attempts into a database of the
@@ -112,7 +112,7 @@ func seedStatsBench(b *testing.B) (*sqlite.Store, time.Time) {
 }
 
 // BenchmarkStats30Days reads a 30-day chart from the rollup: one busy
-// webhook's (a million attempts), and the whole server's (two million
+// webhook's (a million attempts), and the whole server's (1.1 million
 // attempts of 100 webhooks) in 6-hour and 1-hour buckets. For comparison,
 // ScanAttempts counts the busy webhook's chart from the attempts
 // themselves (counts only: no percentiles), as it would be without the
