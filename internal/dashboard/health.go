@@ -80,11 +80,12 @@ type healthView struct {
 	P95Path  string // the p95 line, broken where a bucket has no attempt
 	MaxCount int64
 	MaxP95   float64
-	// Geometry for the template.
-	W, H, Left, Right, Bottom, Top int
-	ViewBox                        string
-	FromLabel, ToLabel             string
-	Active                         int // buckets with anything in them
+	// Geometry for the template: the plot area and the SVG's viewBox
+	// around it with the axes' margins.
+	W, H               int
+	ViewBox            string
+	FromLabel, ToLabel string
+	Active             int // buckets with anything in them
 }
 
 // healthFor reads the series of sel for the request's window and lays it
@@ -104,8 +105,7 @@ func (d *Dashboard) healthFor(ctx context.Context, r *http.Request, sel stats.Se
 
 // newHealthView lays out s as win's chart.
 func newHealthView(s stats.Series, win healthWindow) healthView {
-	v := healthView{Window: win, Series: s, W: healthW, H: healthH, Left: healthLeft, Right: healthRight,
-		Bottom: healthBottom, Top: healthTop}
+	v := healthView{Window: win, Series: s, W: healthW, H: healthH}
 	v.ViewBox = fmt.Sprintf("%d %d %d %d", -healthLeft, -healthTop, healthW+healthLeft+healthRight, healthH+healthTop+healthBottom)
 	for _, b := range s.Buckets {
 		v.MaxCount = max(v.MaxCount, b.Delivered+b.FailedAttempts)
