@@ -188,7 +188,18 @@ func TestBrowserPortalEmbedded(t *testing.T) {
 			"data": map[string]any{"payment_id": 42}}, &ev); code != http.StatusAccepted {
 			t.Fatalf("publish: %d", code)
 		}
-		do(t, frame, waitServer("/portal/webhooks/"+webhookID, ev.ID),
+		var evd struct {
+			Deliveries []struct {
+				ID string `json:"id"`
+			} `json:"deliveries"`
+		}
+		if code := h.api(t, "GET", "/api/v1/events/"+ev.ID, nil, &evd); code != http.StatusOK || len(evd.Deliveries) != 1 {
+			t.Fatalf("event: %d, %d deliveries", code, len(evd.Deliveries))
+		}
+		// The attempt is made after the delivery row exists: wait until it
+		// has succeeded, or the log may be rendered without it (seen on a
+		// loaded machine).
+		do(t, frame, waitServer("/portal/deliveries/"+evd.Deliveries[0].ID, ">Succeeded<"),
 			chromedp.Navigate(h.URL+"/portal/webhooks/"+webhookID),
 			chromedp.Click(css("#delivery-log details.row summary")),
 			chromedp.WaitVisible(css("#delivery-log details.row .attempt")))
