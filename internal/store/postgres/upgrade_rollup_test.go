@@ -22,7 +22,7 @@ func TestUpgradeFillsRollup(t *testing.T) {
 	schema := pgtest.SchemaName(t, "hl_rollup_")
 	ctx := t.Context()
 	if err := postgres.MigrateTo(ctx, pgtest.URL(), schema, 14); err != nil {
-		t.Fatalf("migrate to 10: %v", err)
+		t.Fatalf("migrate to 14: %v", err)
 	}
 	table := func(name string) string { return pgx.Identifier{schema, name}.Sanitize() }
 	db := pgtest.Admin(t)
