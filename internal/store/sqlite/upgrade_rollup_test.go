@@ -33,7 +33,7 @@ func TestUpgradeFillsRollup(t *testing.T) {
 	for _, u := range sqlite.Upgrades[:11] {
 		exec(u)
 	}
-	exec(`PRAGMA user_version = 8`)
+	exec(`PRAGMA user_version = 11`)
 	minute := time.Now().UTC().Truncate(time.Minute).Add(-2 * time.Hour)
 	exec(`INSERT INTO webhooks (id, tenant, name, url, description, events, active, headers, format, integration,
 		secret, created_at, updated_at) VALUES ('wh_old', 'acme', 'old', 'https://receiver.example.com/in', '', '["*"]',
