@@ -53,6 +53,9 @@ type EventTypeStore interface {
 	EventTypeGet(ctx context.Context, slug string) (webhook.EventType, error)
 	// EventTypeCreate returns an ECONFLICT error when the slug exists.
 	EventTypeCreate(ctx context.Context, et webhook.EventType) error
+	// EventTypeUpdate stores the name, description, example, schema and
+	// deprecated flag of et (found by slug; ENOTFOUND when none).
+	EventTypeUpdate(ctx context.Context, et webhook.EventType) error
 	// EventTypeSeed inserts the types whose slugs are not stored yet and
 	// leaves existing ones (possibly edited by a user) alone.
 	EventTypeSeed(ctx context.Context, types []webhook.EventType) error

@@ -50,9 +50,12 @@ type EventType struct {
 	Example     json.RawMessage `json:"example"`
 	// Schema is an optional JSON Schema that published events' data must
 	// satisfy; nil when the type has none.
-	Schema    json.RawMessage `json:"schema,omitempty"`
-	Custom    bool            `json:"custom"`
-	CreatedAt time.Time       `json:"created_at"`
+	Schema json.RawMessage `json:"schema,omitempty"`
+	Custom bool            `json:"custom"`
+	// Deprecated types still deliver to their subscribers but are no
+	// longer offered when choosing events.
+	Deprecated bool      `json:"deprecated"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // Format selects the body a webhook receives.

@@ -8,12 +8,12 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-const eventTypeColumns = `slug, name, description, example, schema, custom, created_at`
+const eventTypeColumns = `slug, name, description, example, schema, custom, created_at, deprecated`
 
 func scanEventType(r scanner) (webhook.EventType, error) {
 	var et webhook.EventType
 	var example, schema []byte
-	if err := r.Scan(&et.Slug, &et.Name, &et.Description, &example, &schema, &et.Custom, &et.CreatedAt); err != nil {
+	if err := r.Scan(&et.Slug, &et.Name, &et.Description, &example, &schema, &et.Custom, &et.CreatedAt, &et.Deprecated); err != nil {
 		return et, err
 	}
 	et.Example = example
@@ -48,9 +48,23 @@ func insertEventType(et webhook.EventType) (string, []any) {
 	if len(et.Schema) > 0 {
 		schema = et.Schema
 	}
-	return `INSERT INTO event_types (slug, name, description, example, schema, custom, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (slug) DO NOTHING`,
-		[]any{et.Slug, et.Name, et.Description, nonNil(et.Example), schema, et.Custom, et.CreatedAt}
+	return `INSERT INTO event_types (slug, name, description, example, schema, custom, created_at, deprecated)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (slug) DO NOTHING`,
+		[]any{et.Slug, et.Name, et.Description, nonNil(et.Example), schema, et.Custom, et.CreatedAt, et.Deprecated}
+}
+
+// EventTypeUpdate implements store.EventTypeStore.
+func (s *Store) EventTypeUpdate(ctx context.Context, et webhook.EventType) error {
+	var schema []byte
+	if len(et.Schema) > 0 {
+		schema = et.Schema
+	}
+	n, err := s.exec(ctx, `UPDATE event_types SET name = $1, description = $2, example = $3, schema = $4, deprecated = $5
+		WHERE slug = $6`, et.Name, et.Description, nonNil(et.Example), schema, et.Deprecated, et.Slug)
+	if err == nil && n == 0 {
+		return webhook.Errorf(webhook.ENOTFOUND, "event type not found")
+	}
+	return err
 }
 
 // EventTypeCreate implements store.EventTypeStore.

@@ -8,22 +8,22 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-const eventTypeColumns = `slug, name, description, example, schema, custom, created_at`
+const eventTypeColumns = `slug, name, description, example, schema, custom, created_at, deprecated`
 
 func scanEventType(r scanner) (webhook.EventType, error) {
 	var et webhook.EventType
 	var example string
 	var schema sql.NullString
-	var custom int
+	var custom, deprecated int
 	var created int64
-	if err := r.Scan(&et.Slug, &et.Name, &et.Description, &example, &schema, &custom, &created); err != nil {
+	if err := r.Scan(&et.Slug, &et.Name, &et.Description, &example, &schema, &custom, &created, &deprecated); err != nil {
 		return et, err
 	}
 	et.Example = []byte(example)
 	if schema.Valid {
 		et.Schema = []byte(schema.String)
 	}
-	et.Custom = custom == 1
+	et.Custom, et.Deprecated = custom == 1, deprecated == 1
 	et.CreatedAt = fromTS(created)
 	return et, nil
 }
@@ -57,9 +57,28 @@ func insertEventType(tx *sql.Tx, verb string, et webhook.EventType) (sql.Result,
 	if len(et.Schema) > 0 {
 		schema = string(et.Schema)
 	}
-	return tx.Exec(verb+` INTO event_types (slug, name, description, example, schema, custom, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, et.Slug, et.Name, et.Description, string(et.Example), schema,
-		boolInt(et.Custom), ts(et.CreatedAt))
+	return tx.Exec(verb+` INTO event_types (slug, name, description, example, schema, custom, created_at, deprecated)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, et.Slug, et.Name, et.Description, string(et.Example), schema,
+		boolInt(et.Custom), ts(et.CreatedAt), boolInt(et.Deprecated))
+}
+
+// EventTypeUpdate implements store.EventTypeStore.
+func (s *Store) EventTypeUpdate(ctx context.Context, et webhook.EventType) error {
+	var schema any
+	if len(et.Schema) > 0 {
+		schema = string(et.Schema)
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`UPDATE event_types SET name = ?, description = ?, example = ?, schema = ?, deprecated = ?
+			WHERE slug = ?`, et.Name, et.Description, string(et.Example), schema, boolInt(et.Deprecated), et.Slug)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return notFound(sql.ErrNoRows, "event type")
+		}
+		return nil
+	})
 }
 
 // EventTypeCreate implements store.EventTypeStore.

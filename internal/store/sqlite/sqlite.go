@@ -148,6 +148,8 @@ var upgrades = []string{
 	// The attempt rollup behind charts (store.StatsStore), filled from
 	// the last 31 days of attempts.
 	rollupUpgrade(),
+	// Event types that still deliver but are no longer offered.
+	`ALTER TABLE event_types ADD COLUMN deprecated INTEGER NOT NULL DEFAULT 0`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own

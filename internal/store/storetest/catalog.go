@@ -75,6 +75,34 @@ func testEventTypes(t *testing.T, open Opener) {
 		equal(t, "the conflicting create changed nothing", got, et, normEventType)
 	})
 
+	t.Run("Update", func(t *testing.T) {
+		t.Parallel()
+		h := setup(t, open)
+		et := eventType("invoice.sent", "Invoice sent", true)
+		et.Schema = json.RawMessage(`{"type":"object"}`)
+		ok(t, h.s.EventTypeCreate(h.ctx, et), "EventTypeCreate")
+		other := eventType("invoice.paid", "Invoice paid", true)
+		ok(t, h.s.EventTypeCreate(h.ctx, other), "EventTypeCreate")
+
+		changed := et
+		changed.Name, changed.Description = "Invoice sent (v2)", "Sent to the customer."
+		changed.Example, changed.Schema = json.RawMessage(`{"id":"inv_2"}`), nil
+		changed.Deprecated = true
+		changed.Custom, changed.CreatedAt = false, t0.Add(time.Hour) // neither is changed by an update
+		ok(t, h.s.EventTypeUpdate(h.ctx, changed), "EventTypeUpdate")
+		got, err := h.s.EventTypeGet(h.ctx, et.Slug)
+		ok(t, err, "EventTypeGet")
+		want := changed
+		want.Custom, want.CreatedAt = true, t0
+		equal(t, "EventTypeGet after the update", got, want, normEventType)
+		got, err = h.s.EventTypeGet(h.ctx, other.Slug)
+		ok(t, err, "EventTypeGet")
+		equal(t, "the other type", got, other, normEventType)
+
+		wantCode(t, h.s.EventTypeUpdate(h.ctx, eventType("no.such.type", "X", true)), webhook.ENOTFOUND,
+			"EventTypeUpdate of an unknown slug")
+	})
+
 	t.Run("GetNotFound", func(t *testing.T) {
 		t.Parallel()
 		h := setup(t, open)
