@@ -63,8 +63,11 @@ type EventType struct {
 	Schema json.RawMessage `json:"schema,omitempty"`
 	// Custom is false for the built-in catalog and true for registered
 	// types.
-	Custom    bool      `json:"custom"`
-	CreatedAt time.Time `json:"created_at"`
+	Custom bool `json:"custom"`
+	// Deprecated types still deliver to their subscribers but are no
+	// longer offered when choosing events.
+	Deprecated bool      `json:"deprecated"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // EventTypeCreateParams registers a custom event type.

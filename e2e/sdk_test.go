@@ -304,6 +304,7 @@ var sdkSchemaTypes = map[string][2]string{ // schema: {typescript, python}
 	"DestinationMQTT":      {"Destination", "Destination"},
 	"DestinationKafka":     {"Destination", "Destination"},
 	"RateLimit":            {"RateLimit", "RateLimit"},
+	"EventTypeUpdate":      {"EventTypeUpdateParams", "EventTypes.update"},
 	"WebhookWithSecret":    {"CreatedWebhook", "CreatedWebhook"},
 	"WebhookCreate":        {"WebhookCreateParams", "Webhooks.create"},
 	"WebhookUpdate":        {"WebhookUpdateParams", "Webhooks.update"},

@@ -85,6 +85,27 @@ func (a *API) getEventType(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+type eventTypePatch struct {
+	Name        *string         `json:"name"`
+	Description *string         `json:"description"`
+	Example     json.RawMessage `json:"example"`
+	Schema      json.RawMessage `json:"schema"`
+	Deprecated  *bool           `json:"deprecated"`
+}
+
+func (a *API) updateEventType(w http.ResponseWriter, r *http.Request) error {
+	var req eventTypePatch
+	if err := a.decode(w, r, a.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	et, err := a.cfg.Registry.UpdateEventType(r.Context(), r.PathValue("slug"), registry.EventTypePatch(req))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, et)
+	return nil
+}
+
 type eventTypeRequest struct {
 	Slug        string          `json:"slug"`
 	Name        string          `json:"name"`

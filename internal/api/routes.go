@@ -169,6 +169,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/event-types", read, Shared, a.listEventTypes},
 		{"POST", "/api/v1/event-types", admin, OperatorOnly, a.createEventType},
 		{"GET", "/api/v1/event-types/{slug}", read, Shared, a.getEventType},
+		{"PATCH", "/api/v1/event-types/{slug}", admin, OperatorOnly, a.updateEventType},
 
 		{"GET", "/api/v1/webhooks", read, TenantScoped, a.listWebhooks},
 		{"POST", "/api/v1/webhooks", admin, TenantScoped, a.createWebhook},

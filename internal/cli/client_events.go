@@ -197,6 +197,16 @@ satisfy it (and so must the example).
 Examples:
   hookline event-types create --slug order.shipped --name "Order shipped" --example '{"order_id":1}'
   hookline event-types create --slug order.paid --name "Order paid" --schema-file order-paid.schema.json`, define: eventTypesCreate},
+			{name: "update", summary: "change an event type, or deprecate it", args: "SLUG", help: `
+Changes the fields given. A deprecated type still delivers to the webhooks
+subscribed to it; it is only no longer offered when choosing events.
+Hookline's own hookline.* types cannot be changed.
+
+Examples:
+  hookline event-types update order.shipped --description "The parcel left the warehouse."
+  hookline event-types update order.paid --schema-file order-paid.v2.schema.json
+  hookline event-types update legacy.signup --deprecated
+  hookline event-types update legacy.signup --deprecated=false`, define: eventTypesUpdate},
 		},
 	}
 }
@@ -224,6 +234,9 @@ func eventTypesList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 			kind, schema := "built-in", "-"
 			if et.Custom {
 				kind = "custom"
+			}
+			if et.Deprecated {
+				kind += ", deprecated"
 			}
 			if len(et.Schema) > 0 {
 				schema = "yes"
@@ -253,6 +266,9 @@ func printEventType(w io.Writer, et *client.EventType) {
 	kind := "built-in"
 	if et.Custom {
 		kind = "custom"
+	}
+	if et.Deprecated {
+		kind += " (deprecated: still delivers, no longer offered)"
 	}
 	fmt.Fprintf(tw, "Slug:\t%s\nName:\t%s\nKind:\t%s\nCreated:\t%s\n", et.Slug, et.Name, kind, fmtTime(et.CreatedAt))
 	if et.Description != "" {
@@ -293,6 +309,61 @@ func eventTypesCreate(fs *flag.FlagSet) func(context.Context, *apiCall, []string
 			return x.printJSON(et)
 		}
 		fmt.Fprintf(x.stdout, "Created event type %s.\n\n", et.Slug)
+		printEventType(x.stdout, et)
+		return nil
+	}
+}
+
+func eventTypesUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) error {
+	name := fs.String("name", "", "a new name")
+	description := fs.String("description", "", "a new description")
+	example := fs.String("example", "", "new example data, a JSON object")
+	exampleFile := fs.String("example-file", "", "read the example data from this file; - reads standard input")
+	schema := fs.String("schema", "", "a new JSON Schema")
+	schemaFile := fs.String("schema-file", "", "read the JSON Schema from this file")
+	clearSchema := fs.Bool("clear-schema", false, "remove the schema")
+	deprecated := fs.Bool("deprecated", false, "deprecate the type (--deprecated=false restores it)")
+	return func(ctx context.Context, x *apiCall, args []string) error {
+		var p client.EventTypeUpdateParams
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if set["name"] {
+			p.Name = name
+		}
+		if set["description"] {
+			p.Description = description
+		}
+		if set["deprecated"] {
+			p.Deprecated = deprecated
+		}
+		var err error
+		if p.Example, err = readData(*example, *exampleFile, os.Stdin, "example", "example-file"); err != nil {
+			return err
+		}
+		if p.Schema, err = readData(*schema, *schemaFile, os.Stdin, "schema", "schema-file"); err != nil {
+			return err
+		}
+		if *clearSchema {
+			if p.Schema != nil {
+				return &usageError{msg: "update: --clear-schema and a new schema exclude each other"}
+			}
+			p.Schema = json.RawMessage("null")
+		}
+		changes := false
+		for _, f := range []string{"name", "description", "example", "example-file", "schema", "schema-file", "clear-schema", "deprecated"} {
+			changes = changes || set[f]
+		}
+		if !changes {
+			return &usageError{msg: "update: give at least one change (--name, --description, --example, --schema, --clear-schema, --deprecated)"}
+		}
+		et, err := x.c.EventTypeUpdate(ctx, args[0], p)
+		if err != nil {
+			return notFound(err, "event type", args[0], "list them with 'hookline event-types list'")
+		}
+		if x.json {
+			return x.printJSON(et)
+		}
+		fmt.Fprintf(x.stdout, "Updated event type %s.\n\n", et.Slug)
 		printEventType(x.stdout, et)
 		return nil
 	}

@@ -95,7 +95,7 @@ func (d *Dashboard) useBin(w http.ResponseWriter, r *http.Request) error {
 	// Every event type the principal may subscribe to: "*", or for a
 	// portal session limited to some types, those.
 	events := []string{webhook.AllEvents}
-	if types, all, err := d.formTypes(r.Context()); err != nil {
+	if types, all, err := d.offeredTypes(r.Context()); err != nil {
 		return err
 	} else if !all {
 		events = events[:0]

@@ -124,6 +124,7 @@ var funcs = template.FuncMap{
 	"fmtTime":     fmtTime,
 	"isoTime":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"pretty":      prettyJSON,
+	"editable":    editableType,
 	"bodyText":    bodyText,
 	"headers":     headerList,
 	"ms":          fmtMS,

@@ -77,7 +77,7 @@ func (d *Dashboard) editView(r *http.Request, wh webhook.Webhook, f webhookForm)
 	if err != nil {
 		return v, err
 	}
-	if v.Types, v.AllEvents, err = d.formTypes(ctx); err != nil {
+	if v.Types, v.AllEvents, err = d.offeredTypes(ctx); err != nil {
 		return v, err
 	}
 	// What the webhook has stays in the list, even if this session could

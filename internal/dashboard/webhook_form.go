@@ -159,7 +159,7 @@ type webhookFormView struct {
 }
 
 func (d *Dashboard) newWebhook(w http.ResponseWriter, r *http.Request) error {
-	types, all, err := d.formTypes(r.Context())
+	types, all, err := d.offeredTypes(r.Context())
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func (d *Dashboard) createWebhook(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return err
 		}
-		types, all, err := d.formTypes(r.Context())
+		types, all, err := d.offeredTypes(r.Context())
 		if err != nil {
 			return err
 		}

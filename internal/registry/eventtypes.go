@@ -43,34 +43,8 @@ func (r *Registry) CreateEventType(ctx context.Context, in EventTypeInput) (webh
 	case et.Slug == webhook.AllEvents:
 		v.Add(webhook.EINVALID, webhook.At("slug"), `"*" is reserved`)
 	}
-	if n := utf8.RuneCountInString(et.Name); n == 0 || n > MaxEventTypeName {
-		v.Add(webhook.EINVALID, webhook.At("name"), "must be 1 to %d characters", MaxEventTypeName)
-	}
-	if utf8.RuneCountInString(et.Description) > MaxEventTypeDescription {
-		v.Add(webhook.EINVALID, webhook.At("description"), "must be at most %d characters", MaxEventTypeDescription)
-	}
-	example := in.Example
-	if len(example) == 0 || string(example) == "null" {
-		example = json.RawMessage(`{}`)
-	}
-	exampleOK := ingest.CheckData(example, 64) == nil
-	if !exampleOK {
-		v.Add(webhook.EINVALID, webhook.At("example"), "must be a JSON object")
-	}
-	et.Example = example
-	if len(in.Schema) > 0 && string(in.Schema) != "null" {
-		s, err := schema.Compile(in.Schema)
-		if err := v.Merge(err); err != nil {
-			return et, err
-		}
-		// The example is checked against a schema only when both are
-		// sound: a problem in either is already reported.
-		if s != nil && exampleOK {
-			if err := s.Validate(example); err != nil {
-				v.Add(webhook.EUNPROCESSABLE, webhook.At("example"), "does not satisfy the schema: %s", schemaProblems(err))
-			}
-		}
-		et.Schema = in.Schema
+	if err := checkEventType(&et, in.Example, in.Schema, &v); err != nil {
+		return et, err
 	}
 	if err := v.Err(); err != nil {
 		return et, err
@@ -98,4 +72,111 @@ func schemaProblems(err error) string {
 		b.WriteString(p.Field + ": " + p.Message)
 	}
 	return b.String()
+}
+
+// EventTypePatch is a change to an event type: nil fields stay as they
+// are; Schema "null" removes the schema.
+type EventTypePatch struct {
+	Name        *string
+	Description *string
+	Example     json.RawMessage
+	Schema      json.RawMessage
+	Deprecated  *bool
+}
+
+// UpdateEventType changes the fields set in in, with the checks of
+// CreateEventType; a changed schema applies to events published from now
+// on. Built-in types may be edited and deprecated too (a deprecated type
+// still delivers to its subscribers, it is only no longer offered);
+// Hookline's own hookline.* types may not.
+func (r *Registry) UpdateEventType(ctx context.Context, slug string, in EventTypePatch) (webhook.EventType, error) {
+	et, err := r.cfg.Store.EventTypeGet(ctx, slug)
+	if err != nil {
+		return et, err
+	}
+	if strings.HasPrefix(et.Slug, webhook.OperatorEventPrefix) {
+		return et, webhook.Errorf(webhook.EFORBIDDEN, "%s is one of Hookline's own event types: it cannot be changed", et.Slug)
+	}
+	if in.Name != nil {
+		et.Name = strings.TrimSpace(*in.Name)
+	}
+	if in.Description != nil {
+		et.Description = *in.Description
+	}
+	if in.Deprecated != nil {
+		et.Deprecated = *in.Deprecated
+	}
+	example, sch := et.Example, et.Schema
+	if in.Example != nil {
+		example = in.Example
+	}
+	switch {
+	case string(in.Schema) == "null":
+		sch = nil
+	case in.Schema != nil:
+		sch = in.Schema
+	}
+	var v webhook.Validation
+	if err := checkEventType(&et, example, sch, &v); err != nil {
+		return et, err
+	}
+	if err := v.Err(); err != nil {
+		return et, err
+	}
+	if err := r.cfg.Store.EventTypeUpdate(ctx, et); err != nil {
+		return et, err
+	}
+	r.cfg.Forget(et.Slug)
+	r.audit(ctx, "event_type.update", et.Slug, changedEventType(in))
+	return et, nil
+}
+
+// checkEventType checks et's name and description and sets its example
+// and schema from the given ones, recording every problem in v. It
+// returns only errors about no field.
+func checkEventType(et *webhook.EventType, example, sch json.RawMessage, v *webhook.Validation) error {
+	if n := utf8.RuneCountInString(et.Name); n == 0 || n > MaxEventTypeName {
+		v.Add(webhook.EINVALID, webhook.At("name"), "must be 1 to %d characters", MaxEventTypeName)
+	}
+	if utf8.RuneCountInString(et.Description) > MaxEventTypeDescription {
+		v.Add(webhook.EINVALID, webhook.At("description"), "must be at most %d characters", MaxEventTypeDescription)
+	}
+	if len(example) == 0 || string(example) == "null" {
+		example = json.RawMessage(`{}`)
+	}
+	exampleOK := ingest.CheckData(example, 64) == nil
+	if !exampleOK {
+		v.Add(webhook.EINVALID, webhook.At("example"), "must be a JSON object")
+	}
+	et.Example, et.Schema = example, nil
+	if len(sch) > 0 && string(sch) != "null" {
+		s, err := schema.Compile(sch)
+		if err := v.Merge(err); err != nil {
+			return err
+		}
+		// The example is checked against a schema only when both are
+		// sound: a problem in either is already reported.
+		if s != nil && exampleOK {
+			if err := s.Validate(example); err != nil {
+				v.Add(webhook.EUNPROCESSABLE, webhook.At("example"), "does not satisfy the schema: %s", schemaProblems(err))
+			}
+		}
+		et.Schema = sch
+	}
+	return nil
+}
+
+// changedEventType names the fields a patch sets, for the audit log.
+func changedEventType(in EventTypePatch) string {
+	var f []string
+	for _, c := range []struct {
+		set  bool
+		name string
+	}{{in.Name != nil, "name"}, {in.Description != nil, "description"}, {in.Example != nil, "example"},
+		{in.Schema != nil, "schema"}, {in.Deprecated != nil, "deprecated"}} {
+		if c.set {
+			f = append(f, c.name)
+		}
+	}
+	return strings.Join(f, ", ")
 }

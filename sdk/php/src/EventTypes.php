@@ -34,4 +34,18 @@ final class EventTypes
     {
         return $this->c->request('POST', '/api/v1/event-types', body: $params);
     }
+
+    /**
+     * Changes the given fields only (name, description, example, schema,
+     * deprecated); 'schema' => null removes the schema. Hookline's own
+     * hookline.* types cannot be changed.
+     *
+     * @param array{name?: string, description?: string, example?: array<string, mixed>,
+     *              schema?: array<string, mixed>|null, deprecated?: bool} $params
+     * @return array<string, mixed>
+     */
+    public function update(string $slug, array $params): array
+    {
+        return $this->c->request('PATCH', '/api/v1/event-types/{slug}', ['slug' => $slug], body: $params);
+    }
 }

@@ -324,6 +324,12 @@ class EventTypes(_Resource):
         body = _drop_none(dict(slug=slug, name=name, description=description, example=example, schema=schema))
         return self._c.request("POST", "/api/v1/event-types", body=body)
 
+    def update(self, slug: str, **fields: Any) -> EventType:
+        """Changes the given fields (name, description, example, schema,
+        deprecated) only; schema=None removes the schema. Hookline's own
+        hookline.* types cannot be changed."""
+        return self._c.request("PATCH", "/api/v1/event-types/{slug}", params={"slug": slug}, body=fields)
+
 
 class Deliveries(_Resource):
     def list(self, **query: Any) -> Page[Delivery]:

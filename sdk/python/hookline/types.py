@@ -42,6 +42,7 @@ class EventType(TypedDict, total=False):
     example: Dict[str, Any]
     schema: Dict[str, Any]
     custom: bool
+    deprecated: bool
     created_at: str
 
 

@@ -188,6 +188,9 @@ class EventTypes {
   create(params) {
     return this.c.request('POST', '/api/v1/event-types', { body: params });
   }
+  update(slug, params) {
+    return this.c.request('PATCH', '/api/v1/event-types/{slug}', { params: { slug }, body: params });
+  }
 }
 
 class Deliveries {

@@ -47,6 +47,8 @@ export interface EventType {
   example: JsonObject;
   schema?: JsonObject;
   custom: boolean;
+  /** Still delivered to subscribers, no longer offered when choosing events. */
+  deprecated: boolean;
   created_at: string;
 }
 
@@ -56,6 +58,15 @@ export interface EventTypeCreateParams {
   description?: string;
   example?: JsonObject;
   schema?: JsonObject;
+}
+
+/** A change to an event type: fields left out stay; `schema: null` removes the schema. */
+export interface EventTypeUpdateParams {
+  name?: string;
+  description?: string;
+  example?: JsonObject;
+  schema?: JsonObject | null;
+  deprecated?: boolean;
 }
 
 /**
@@ -595,6 +606,8 @@ export declare class Hookline {
     list(): Promise<EventType[]>;
     get(slug: string): Promise<EventType>;
     create(params: EventTypeCreateParams): Promise<EventType>;
+    /** Changes or deprecates a type (not Hookline's own hookline.* types). */
+    update(slug: string, params: EventTypeUpdateParams): Promise<EventType>;
   };
   readonly deliveries: {
     list(params?: DeliveryListParams): Promise<Page<Delivery>>;
