@@ -120,7 +120,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		chromedp.SetValue(css("#password"), adminPassword))
 	nav(t, ctx, chromedp.Submit(css("#password")))
 	pages := []string{"/login", "/", "/webhooks/new", "/webhooks/" + hook.ID, "/events", "/events/" + ev.ID,
-		"/event-types", "/tenants", "/tenants/acme", "/inspector", "/overview", "/alerts", "/keys", "/audit", "/verify", "/users", "/account"}
+		"/event-types", "/event-types/payment_received", "/tenants", "/tenants/acme", "/inspector", "/overview", "/alerts", "/keys", "/audit", "/verify", "/users", "/account"}
 	portal := b.tab(t)
 	_, query, _ := strings.Cut(link.URL, "/portal/open?")
 	do(t, portal, chromedp.Navigate(h.URL+"/portal/open?"+query), chromedp.WaitVisible(css("main h1")))
@@ -131,6 +131,9 @@ func TestBrowserAccessibility(t *testing.T) {
 		t.Helper()
 		colorScheme(t, tab, scheme)
 		do(t, tab, chromedp.Navigate(h.URL+path), chromedp.WaitVisible(css("main")))
+		if path == "/event-types/payment_received" {
+			b.screenshot(t, tab, "event-type-edit-"+scheme)
+		}
 		axeCheck(t, tab, axe, path+" ("+scheme+")")
 	}
 	for _, scheme := range []string{"light", "dark"} {
