@@ -234,8 +234,8 @@ func (d *Dashboard) routes() []route {
 		{"POST /deliveries/{id}/retry", user, d.retryDelivery},
 
 		{"GET /event-types", user, d.eventTypes},
-		{"GET /event-types/{slug}", user, d.eventType},
-		{"POST /event-types/{slug}", user, d.updateEventType},
+		{"GET /event-types/{slug}", editor, d.eventType},
+		{"POST /event-types/{slug}", editor, d.updateEventType},
 		{"GET /verify", user, d.verify},
 		{"GET /events", user, d.events},
 		{"GET /events/{id}", user, d.event},

@@ -63,9 +63,11 @@ func TestRolesEnforcedOnEveryRoute(t *testing.T) {
 	}
 	b.addUser("vi", auth.RoleViewer)
 	b.addUser("cy", auth.RoleAdmin)
-	params := map[string]string{"{id}": "", "{name}": "cy", "{rid}": "req_doesnotexist0000000000", "{token}": "x", "{file}": "app.css"}
+	params := map[string]string{"{id}": "", "{name}": "cy", "{rid}": "req_doesnotexist0000000000", "{token}": "x", "{file}": "app.css",
+		"{slug}": "payment_received"}
 	idFor := map[string]string{"webhooks": w.ID, "deliveries": "dlv_doesnotexist00000000000", "events": "evt_doesnotexist00000000000",
-		"tenants": "default", "keys": k.ID, "inspector": bin.ID, "users": inv.ID}
+		"tenants": "default", "keys": k.ID, "inspector": bin.ID, "users": inv.ID,
+		"alerts": "ach_doesnotexist00000000000"}
 	form := url.Values{"name": {"Hijacked"}, "url": {"https://evil.example/x"}, "events": {"*"}, "active": {"false"},
 		"role": {"owner"}, "password": {"hijacked password"}, "scope": {"admin"}, "generate": {"1"}}
 	state := func() string {
