@@ -139,23 +139,10 @@ func NewSessions(cfg SessionsConfig) *Sessions {
 // (ErrSignInFailed), recorded in the audit log as user.sign_in_failed by
 // the client address, or a *ThrottledError when it was not even checked.
 func (s *Sessions) SignIn(ctx context.Context, username, password, remote string) (Session, string, error) {
-	res, refused := s.throttle.reserve(remote, strings.ToLower(username))
-	if refused != nil {
-		return Session{}, "", refused
-	}
-	select {
-	case s.checking <- struct{}{}:
-	default:
-		s.throttle.refund(res)
-		return Session{}, "", &ThrottledError{Wait: busyWait, Busy: true}
-	}
-	u, ok, err := s.check(ctx, username, password)
-	<-s.checking
+	u, ok, err := s.throttledCheck(ctx, username, password, remote)
 	if err != nil {
-		s.throttle.refund(res)
 		return Session{}, "", err
 	}
-	s.throttle.settle(res, ok)
 	if !ok {
 		target := UnknownAccount
 		if u.Username != "" {
@@ -191,23 +178,10 @@ func (s *Sessions) ChangePassword(ctx context.Context, username, current, passwo
 	if err := CheckPasswordPolicy(password); err != nil {
 		return Session{}, "", err
 	}
-	res, refused := s.throttle.reserve(remote, strings.ToLower(username))
-	if refused != nil {
-		return Session{}, "", refused
-	}
-	select {
-	case s.checking <- struct{}{}:
-	default:
-		s.throttle.refund(res)
-		return Session{}, "", &ThrottledError{Wait: busyWait, Busy: true}
-	}
-	u, ok, err := s.check(ctx, username, current)
-	<-s.checking
+	u, ok, err := s.throttledCheck(ctx, username, current, remote)
 	if err != nil {
-		s.throttle.refund(res)
 		return Session{}, "", err
 	}
-	s.throttle.settle(res, ok)
 	if !ok {
 		s.recorder.Record(ctx, audit.Entry{Actor: "address:" + remote, Action: "user.sign_in_failed",
 			Target: username, Detail: "wrong current password when changing it"})
@@ -232,6 +206,31 @@ func (s *Sessions) ChangePassword(ctx context.Context, username, current, passwo
 // when it exists (zero when not), ok whether the password is right. An
 // unknown account costs a check against a dummy hash, so it takes as long
 // as a wrong password.
+// throttledCheck checks a password as a sign-in attempt: reserved with the
+// throttle before the slow hash (a refusal is its error), hashed within
+// the concurrency bound, then settled as a success or a failure, or given
+// back when storage failed.
+func (s *Sessions) throttledCheck(ctx context.Context, username, password, remote string) (User, bool, error) {
+	res, refused := s.throttle.reserve(remote, strings.ToLower(username))
+	if refused != nil {
+		return User{}, false, refused
+	}
+	select {
+	case s.checking <- struct{}{}:
+	default:
+		s.throttle.refund(res)
+		return User{}, false, &ThrottledError{Wait: busyWait, Busy: true}
+	}
+	u, ok, err := s.check(ctx, username, password)
+	<-s.checking
+	if err != nil {
+		s.throttle.refund(res)
+		return User{}, false, err
+	}
+	s.throttle.settle(res, ok)
+	return u, ok, nil
+}
+
 func (s *Sessions) check(ctx context.Context, username, password string) (u User, ok bool, err error) {
 	if username == "" || password == "" || len(password) > MaxPassword || len(username) > 200 {
 		return User{}, false, nil
