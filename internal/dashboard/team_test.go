@@ -167,13 +167,13 @@ func TestViewerPagesHaveNoControls(t *testing.T) {
 	w := b.createWebhook("Payments", "http://127.0.0.1:9/hook", "*")
 	b.addUser("vi", auth.RoleViewer)
 	b.signInAs("vi", testPassword)
-	for _, p := range []string{"/", "/webhooks/" + w.ID, "/tenants", "/tenants/default", "/inspector"} {
+	for _, p := range []string{"/", "/webhooks/" + w.ID, "/tenants", "/tenants/default", "/inspector", "/alerts", "/event-types"} {
 		r := b.get(p)
 		if r.Status != http.StatusOK {
 			t.Fatalf("GET %s: %d", p, r.Status)
 		}
 		mustNotContain(t, r.Body, `method="post" action="/webhooks`, `method="post" action="/tenants`, `method="post" action="/inspector`,
-			"Add New Webhook", `href="/keys"`, `href="/users"`, "Delete")
+			`method="post" action="/alerts`, `href="/event-types/payment_received"`, "Add New Webhook", `href="/keys"`, `href="/users"`, "Delete")
 		mustContain(t, r.Body, `href="/account"`, "Viewer")
 	}
 }
