@@ -94,7 +94,7 @@ func (r *Registry) UpdateEventType(ctx context.Context, slug string, in EventTyp
 	if err != nil {
 		return et, err
 	}
-	if strings.HasPrefix(et.Slug, webhook.OperatorEventPrefix) {
+	if webhook.IsOperatorEvent(et.Slug) {
 		return et, webhook.Errorf(webhook.EFORBIDDEN, "%s is one of Hookline's own event types: it cannot be changed", et.Slug)
 	}
 	if in.Name != nil {
