@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hookline/hookline/internal/auth"
@@ -373,7 +374,12 @@ func (a *API) publishEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	hops, err := requestHops(r)
+	if err != nil {
+		return err
+	}
 	res, err := a.cfg.Ingest.Publish(r.Context(), ingest.Input{
+		Hops:   hops,
 		Tenant: tenant, Type: req.Type, Data: req.Data, IdempotencyKey: req.IdempotencyKey,
 		// The default tenant (no tenant named) is always known.
 		TenantMustExist: a.cfg.TenantsStrict && tenant != "" && tenant != webhook.DefaultTenant,
@@ -524,4 +530,19 @@ func (a *API) retryDelivery(w http.ResponseWriter, r *http.Request) error {
 	a.cfg.Wake()
 	writeJSON(w, http.StatusAccepted, d)
 	return nil
+}
+
+// requestHops reads the webhook.HopsHeader of a publish request: how many
+// Hookline deliveries the event came through (absent: none).
+func requestHops(r *http.Request) (int, error) {
+	v := r.Header.Get(webhook.HopsHeader)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 || n > webhook.MaxHopsLimit {
+		return 0, webhook.Errorf(webhook.EINVALID, "the %s header must be a whole number from 0 to %d",
+			webhook.HopsHeader, webhook.MaxHopsLimit)
+	}
+	return n, nil
 }

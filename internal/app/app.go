@@ -247,7 +247,8 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	a.dispatcher = d
 	ing := ingest.New(ingest.Config{
 		Store: st, Handoff: d, IdempotencyWindow: cfg.IdempotencyWindow, Published: m.Published,
-		Tracer: tracer,
+		MaxHops: cfg.MaxHops,
+		Tracer:  tracer,
 	})
 	a.notifier = notify.New(ing, log)
 	a.alerts = alerting.New(alerting.Config{

@@ -40,6 +40,10 @@ type Config struct {
 	SecretKey           string
 	RotationOverlap     time.Duration
 	IdempotencyWindow   time.Duration
+	// MaxHops is the most Hookline deliveries an event may have come
+	// through (the Hookline-Hops header of its publish request): more
+	// means Hookline servers post into each other in a loop.
+	MaxHops             int
 	ShutdownTimeout     time.Duration
 	LeaseDuration       time.Duration
 	PprofAddr           string
@@ -129,6 +133,7 @@ func Default() Config {
 		AutoDisableAfter:    5 * 24 * time.Hour,
 		RotationOverlap:     24 * time.Hour,
 		IdempotencyWindow:   24 * time.Hour,
+		MaxHops:             5,
 		ShutdownTimeout:     20 * time.Second,
 		LeaseDuration:       2 * time.Minute,
 		APIRateLimit:        10000,
@@ -186,6 +191,7 @@ func (c *Config) Options() []Option {
 		{"secret-key", "the secret-encryption key itself (base64 of 32 bytes); prefer the environment or the file", (*stringValue)(&c.SecretKey)},
 		{"rotation-overlap", "how long the previous signing secret keeps signing after a rotation", (*durationValue)(&c.RotationOverlap)},
 		{"idempotency-window", "how long an idempotency key maps to its event", (*durationValue)(&c.IdempotencyWindow)},
+		{"max-hops", "most Hookline deliveries an event may have come through (its publish request's Hookline-Hops header); a publish over it is refused with 508 Loop Detected, stopping Hookline servers that post into each other", (*intValue)(&c.MaxHops)},
 		{"shutdown-timeout", "how long shutdown waits for attempts in flight", (*durationValue)(&c.ShutdownTimeout)},
 		{"lease-duration", "how long a claimed delivery is reserved for one instance; must exceed delivery-timeout", (*durationValue)(&c.LeaseDuration)},
 		{"retention", "delete events, their deliveries and attempts after this long (0 = keep forever)", (*durationValue)(&c.Retention)},
@@ -329,6 +335,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateAlerts(bad)
+	if c.MaxHops < 1 || c.MaxHops > webhook.MaxHopsLimit {
+		bad("max-hops", "must be from 1 to %d", webhook.MaxHopsLimit)
+	}
 	if c.LeaseDuration <= c.DeliveryTimeout {
 		bad("lease-duration", "must be longer than --delivery-timeout (%s)", c.DeliveryTimeout)
 	}

@@ -344,6 +344,7 @@ func TestAttemptCustomHeadersCannotOverrideProtocol(t *testing.T) {
 		"Webhook-Timestamp": "1",
 		"WEBHOOK-SIGNATURE": "v1,Zm9yZ2Vk",
 		"webhook-event":     "forged.event",
+		"hookline-hops":     "0",
 		"user-agent":        "evil/1",
 		"Content-Type":      "text/plain",
 		"X-Kept":            "kept",
@@ -355,6 +356,7 @@ func TestAttemptCustomHeadersCannotOverrideProtocol(t *testing.T) {
 		"webhook-id":        ev.ID,
 		"webhook-timestamp": strconv.FormatInt(t0.Unix(), 10),
 		"webhook-event":     ev.Type,
+		"Hookline-Hops":     "1",
 		"User-Agent":        "Hookline/9",
 		"Content-Type":      "application/json",
 		"X-Kept":            "kept",
@@ -374,6 +376,24 @@ func TestAttemptCustomHeadersCannotOverrideProtocol(t *testing.T) {
 	}
 	if !a.Success() {
 		t.Errorf("attempt failed: %s %s", a.ErrorClass, a.Error)
+	}
+}
+
+// A delivery carries its event's hop count plus one, so that a Hookline it
+// publishes into can tell how often the event went round.
+func TestAttemptCountsHop(t *testing.T) {
+	t.Parallel()
+	srv, got := receiver(t, nil)
+	d := deliver.New(deliver.Config{Client: loopbackClient(), Version: "9", Now: fixedNow()})
+	ev := testEvent()
+	ev.Hops = 3
+	a, _ := d.Send(context.Background(), deliver.Task{Webhook: testWebhook(srv.URL), Event: ev, Number: 1})
+	r := <-got
+	if h := r.header.Values(webhook.HopsHeader); len(h) != 1 || h[0] != "4" {
+		t.Errorf("%s = %q, want [\"4\"]", webhook.HopsHeader, h)
+	}
+	if a.RequestHeaders.Get(webhook.HopsHeader) != "4" {
+		t.Errorf("attempt record: %s = %q, want 4", webhook.HopsHeader, a.RequestHeaders.Get(webhook.HopsHeader))
 	}
 }
 

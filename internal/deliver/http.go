@@ -60,6 +60,10 @@ func (d *HTTP) post(ctx context.Context, t Task) webhook.Attempt {
 	h.Set("Webhook-Id", t.Event.ID)
 	h.Set("Webhook-Timestamp", strconv.FormatInt(start.Unix(), 10))
 	h.Set("Webhook-Event", t.Event.Type)
+	// A Hookline that this request publishes into counts the hop and
+	// refuses the event past its --max-hops: servers that post into each
+	// other stop instead of multiplying events.
+	h.Set(webhook.HopsHeader, strconv.Itoa(t.Event.Hops+1))
 	if t.Signer != nil {
 		h.Set("Webhook-Signature", t.Signer.Sign(t.Event.ID, start, body))
 	}
@@ -153,6 +157,11 @@ func Judge(a *webhook.Attempt, now time.Time) Verdict {
 	}
 	if a.StatusCode == http.StatusGone {
 		return Verdict{Kind: Disable, Reason: "endpoint answered 410 Gone"}
+	}
+	if a.StatusCode == http.StatusLoopDetected {
+		// A Hookline (or any server) that saw this request come round in
+		// a loop: a retry would come round again.
+		return Verdict{Kind: Permanent, Reason: "endpoint answered 508 Loop Detected"}
 	}
 	v := Verdict{Kind: Retry, Reason: a.Error, Down: down(a)}
 	if a.StatusCode == http.StatusTooManyRequests || a.StatusCode == http.StatusServiceUnavailable {

@@ -58,6 +58,9 @@ type Config struct {
 	Published func(deliveries int, duplicate bool)
 	// Tracer traces publishing; nil means no tracing.
 	Tracer trace.Tracer
+	// MaxHops refuses an event that came through more Hookline
+	// deliveries (Input.Hops) than this; default 5.
+	MaxHops int
 }
 
 // Service accepts events. It is safe for concurrent use.
@@ -87,6 +90,9 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.MaxHops <= 0 {
+		cfg.MaxHops = 5
+	}
 	if cfg.Tracer == nil {
 		cfg.Tracer = noop.NewTracerProvider().Tracer("")
 	}
@@ -102,6 +108,9 @@ type Input struct {
 	// TenantMustExist refuses an event of a tenant that has no row
 	// (--tenants-strict) instead of creating the tenant with the event.
 	TenantMustExist bool
+	// Hops counts the Hookline deliveries the event came through (the
+	// publish request's webhook.HopsHeader); 0 from a producer.
+	Hops int
 }
 
 // MaxIdempotencyKey bounds idempotency keys.
@@ -151,6 +160,7 @@ func (s *Service) publish(ctx context.Context, in Input) (store.EventCreateResul
 			Data: in.Data, IdempotencyKey: in.IdempotencyKey, CreatedAt: now,
 			// Attempts, run later from the stored event, join this trace.
 			TraceParent: tracing.TraceParent(ctx),
+			Hops:        in.Hops,
 		},
 		IdempotencySince: now.Add(-s.cfg.IdempotencyWindow),
 		TenantMustExist:  in.TenantMustExist,
@@ -185,6 +195,13 @@ func (s *Service) publish(ctx context.Context, in Input) (store.EventCreateResul
 // check validates in, reporting every problem at once, and returns the
 // tenant to use.
 func (s *Service) check(ctx context.Context, in Input) (string, error) {
+	if in.Hops > s.cfg.MaxHops {
+		// Checked first: a loop must stop here whatever else the request
+		// gets wrong.
+		return "", webhook.Errorf(webhook.ELOOP, "this request was sent by a Hookline delivery of an event that "+
+			"had already come through %d Hookline deliveries (%s header), more than the %d this server accepts "+
+			"(--max-hops): Hookline servers are posting into each other in a loop", in.Hops-1, webhook.HopsHeader, s.cfg.MaxHops)
+	}
 	var v webhook.Validation
 	tenant, err := ValidTenant(in.Tenant)
 	if err := v.Merge(err); err != nil {

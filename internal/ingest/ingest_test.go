@@ -358,6 +358,9 @@ func TestPublishValidation(t *testing.T) {
 		{name: "unknown type", in: ingest.Input{Type: "no.such.type", Data: json.RawMessage(`{}`)}, wantCode: webhook.EUNPROCESSABLE, wantField: "type"},
 		{name: "key too long", in: ingest.Input{Type: typePlain, Data: json.RawMessage(`{}`), IdempotencyKey: strings.Repeat("k", ingest.MaxIdempotencyKey+1)}, wantCode: webhook.EINVALID, wantField: "idempotency_key"},
 		{name: "data missing", in: ingest.Input{Type: typePlain}, wantCode: webhook.EINVALID, wantField: "data"},
+		// Past the default --max-hops (5): a loop, refused whatever else.
+		{name: "loop", in: ingest.Input{Type: typePlain, Data: json.RawMessage(`{}`), Hops: 6}, wantCode: webhook.ELOOP},
+		{name: "loop before anything else", in: ingest.Input{Tenant: "a b", Hops: 99}, wantCode: webhook.ELOOP},
 		{name: "data array", in: ingest.Input{Type: typePlain, Data: json.RawMessage(`[1]`)}, wantCode: webhook.EINVALID, wantField: "data"},
 		{name: "data null", in: ingest.Input{Type: typePlain, Data: json.RawMessage(`null`)}, wantCode: webhook.EINVALID, wantField: "data"},
 		{name: "schema: missing property", in: ingest.Input{Type: typeOrder, Data: json.RawMessage(`{}`)}, wantCode: webhook.EUNPROCESSABLE, wantField: "data.amount"},
@@ -411,6 +414,21 @@ func TestPublishValidation(t *testing.T) {
 			t.Errorf("Published called for refused events: %v", p)
 		}
 	})
+}
+
+// An event that came through Hookline deliveries up to the limit is stored
+// with its hop count, which its own deliveries carry on.
+func TestPublishKeepsHops(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	res, err := b.svc.Publish(b.ctx, ingest.Input{Type: typePlain, Data: json.RawMessage(`{}`), Hops: 5})
+	if err != nil {
+		t.Fatalf("an event at the hop limit was refused: %v", err)
+	}
+	got, err := b.store.EventGet(b.ctx, auth.AllTenants(), res.Event.ID)
+	if err != nil || got.Hops != 5 {
+		t.Errorf("stored event hops = %d (%v), want 5", got.Hops, err)
+	}
 }
 
 func TestPublishIdempotencyKeyLimit(t *testing.T) {

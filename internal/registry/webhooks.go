@@ -441,6 +441,7 @@ var reservedHeaders = map[string]bool{
 	"proxy-authenticate": true, "proxy-connection": true, "te": true, "trailer": true, "upgrade": true,
 	"user-agent": true, "expect": true, "date": true,
 	"webhook-id": true, "webhook-timestamp": true, "webhook-signature": true, "webhook-event": true,
+	"hookline-hops": true,
 }
 
 // CheckHeaders validates custom headers: RFC 9110 token names, values

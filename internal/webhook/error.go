@@ -21,6 +21,7 @@ const (
 	EUNAUTHORIZED  Code = "unauthorized"  // 401: no valid credentials
 	EFORBIDDEN     Code = "forbidden"     // 403: valid credentials, not allowed
 	ERATELIMITED   Code = "rate_limited"  // 429
+	ELOOP          Code = "loop_detected" // 508: relayed by Hookline too often
 	EINTERNAL      Code = "internal"      // 500: never shown in detail
 )
 
@@ -88,6 +89,8 @@ func HTTPStatus(c Code) int {
 		return http.StatusForbidden
 	case ERATELIMITED:
 		return http.StatusTooManyRequests
+	case ELOOP:
+		return http.StatusLoopDetected
 	}
 	return http.StatusInternalServerError
 }

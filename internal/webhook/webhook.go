@@ -342,7 +342,21 @@ type Event struct {
 	// TraceParent is the W3C traceparent of the span that published the
 	// event, when tracing is on: attempts, however late, join its trace.
 	TraceParent string `json:"-"`
+	// Hops counts the Hookline deliveries that led to this event: 0 when
+	// a producer published it, n when a Hookline delivery carrying
+	// "Hookline-Hops: n" did. Deliveries of the event carry n+1, so
+	// Hookline servers that post into each other stop a loop (see
+	// MaxHops).
+	Hops int `json:"-"`
 }
+
+// HopsHeader is the request header by which Hookline marks its deliveries
+// with the event's Hops plus one, and reads an incoming publish's Hops.
+const HopsHeader = "Hookline-Hops"
+
+// MaxHopsLimit bounds the --max-hops setting and the HopsHeader values
+// read.
+const MaxHopsLimit = 100
 
 // DeliveryStatus is the state of a delivery.
 type DeliveryStatus string

@@ -137,7 +137,7 @@ const qClaim = `WITH recent AS (
 	)
 	SELECT c.id, c.tenant, c.event_id, c.event_type, c.webhook_id, c.status, c.attempts,
 		c.next_attempt_at, c.last_status_code, c.last_error, c.created_at, c.updated_at, c.seq, c.ordering_key,
-		e.id, e.tenant, e.type, e.data, e.idempotency_key, e.created_at, e.trace_parent
+		e.id, e.tenant, e.type, e.data, e.idempotency_key, e.created_at, e.trace_parent, e.hops
 	FROM claimed c JOIN events e ON e.id = c.event_id
 	ORDER BY c.part, CASE WHEN c.part = 0 THEN c.due_at END DESC, CASE WHEN c.part = 0 THEN c.id END DESC, c.due_at, c.id`
 
@@ -169,7 +169,7 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 		var until time.Time
 		err := r.Scan(&d.ID, &d.Tenant, &d.EventID, &d.EventType, &d.WebhookID, &status, &d.Attempts,
 			&until, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &seq, &okey,
-			&e.ID, &e.Tenant, &e.Type, &data, &key, &e.CreatedAt, &trace)
+			&e.ID, &e.Tenant, &e.Type, &data, &key, &e.CreatedAt, &trace, &e.Hops)
 		d.Status = webhook.DeliveryStatus(status)
 		t.Lease = store.Lease{Owner: p.Lease.Owner, Until: until.UTC()}
 		d.CreatedAt, d.UpdatedAt, e.CreatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC(), e.CreatedAt.UTC()

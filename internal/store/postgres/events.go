@@ -19,8 +19,8 @@ const (
 	// qEventInsert stores an event unless its idempotency key is taken.
 	// A concurrent insert of the same key makes it wait for that
 	// transaction, then insert nothing if it committed.
-	qEventInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at, trace_parent)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+	qEventInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at, trace_parent, hops)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`
 	// qMatch returns the active webhooks of the event's tenant subscribed
 	// to its type, once the event ($3) is stored by this transaction. KEY
@@ -141,7 +141,7 @@ func (s *Store) insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateP
 		ensure := !p.TenantMustExist && !s.tenants.known(ev.Tenant)
 		ensured = ensured || ensure
 		tenantOK := queueTenantForEvent(&b, ev, p.TenantMustExist, ensure)
-		b.Queue(qEventInsert, ev.ID, ev.Tenant, ev.Type, nonNil(ev.Data), key, ev.CreatedAt, trace).
+		b.Queue(qEventInsert, ev.ID, ev.Tenant, ev.Type, nonNil(ev.Data), key, ev.CreatedAt, trace, ev.Hops).
 			Exec(func(tag pgconn.CommandTag) error {
 				inserted = tag.RowsAffected() == 1
 				return nil
@@ -192,13 +192,13 @@ func (s *Store) insertEvent(ctx context.Context, tx pgx.Tx, p store.EventCreateP
 	return nil, "", false, errors.New("postgres: idempotency key kept changing hands")
 }
 
-const eventColumns = `id, tenant, type, data, idempotency_key, created_at, trace_parent`
+const eventColumns = `id, tenant, type, data, idempotency_key, created_at, trace_parent, hops`
 
 func scanEvent(r scanner) (webhook.Event, error) {
 	var e webhook.Event
 	var key, trace *string
 	var data []byte
-	if err := r.Scan(&e.ID, &e.Tenant, &e.Type, &data, &key, &e.CreatedAt, &trace); err != nil {
+	if err := r.Scan(&e.ID, &e.Tenant, &e.Type, &data, &key, &e.CreatedAt, &trace, &e.Hops); err != nil {
 		return e, err
 	}
 	e.Data = data

@@ -158,8 +158,8 @@ func (s *Store) commitGroup(group []*ingestReq, shard int16) bool {
 const (
 	// qGroupEventsInsert stores the events of a group; those whose
 	// idempotency key is taken are not inserted (and not returned).
-	qGroupEventsInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at, trace_parent)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::timestamptz[], $7::text[])
+	qGroupEventsInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at, trace_parent, hops)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::timestamptz[], $7::text[], $8::int[])
 		ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 		RETURNING id`
 	// qGroupMatch is qMatch for every event of a group at once: the
@@ -206,7 +206,7 @@ func (s *Store) groupTx(ctx context.Context, group []*ingestReq, shard int16) ([
 	ids, tenants, types, wilds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	data := make([][]byte, n)
 	keys, traces := make([]*string, n), make([]*string, n)
-	created := make([]time.Time, n)
+	created, hops := make([]time.Time, n), make([]int32, n)
 	for i, r := range group {
 		ev := &r.p.Event
 		switch {
@@ -219,7 +219,7 @@ func (s *Store) groupTx(ctx context.Context, group []*ingestReq, shard int16) ([
 			ensureAt = append(ensureAt, ev.CreatedAt)
 		}
 		ids[i], tenants[i], types[i], wilds[i] = ev.ID, ev.Tenant, ev.Type, webhook.Wildcard(ev.Type)
-		data[i], created[i] = nonNil(ev.Data), ev.CreatedAt
+		data[i], created[i], hops[i] = nonNil(ev.Data), ev.CreatedAt, int32(ev.Hops)
 		if ev.IdempotencyKey != "" {
 			keys[i] = &ev.IdempotencyKey
 		}
@@ -247,7 +247,7 @@ func (s *Store) groupTx(ctx context.Context, group []*ingestReq, shard int16) ([
 					return err
 				})
 		}
-		b.Queue(qGroupEventsInsert, ids, tenants, types, data, keys, created, traces).Query(func(rows pgx.Rows) error {
+		b.Queue(qGroupEventsInsert, ids, tenants, types, data, keys, created, traces, hops).Query(func(rows pgx.Rows) error {
 			stored := 0
 			for rows.Next() {
 				stored++

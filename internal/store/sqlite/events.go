@@ -12,8 +12,8 @@ import (
 
 const (
 	qEventByKey  = `SELECT id, created_at FROM events WHERE tenant = ? AND idempotency_key = ?`
-	qEventInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at, trace_parent)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	qEventInsert = `INSERT INTO events (id, tenant, type, data, idempotency_key, created_at, trace_parent, hops)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	qMatch = `SELECT DISTINCT s.webhook_id, w.filter, w.ordering, w.ordering_key FROM subscriptions s
 		JOIN webhooks w ON w.id = s.webhook_id
 		WHERE s.tenant = ? AND s.event_type IN (?, ?) AND w.active = 1`
@@ -80,7 +80,7 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 		}
 		created := ts(ev.CreatedAt)
 		if _, err := s.exec(tx, qEventInsert, ev.ID, ev.Tenant, ev.Type, []byte(ev.Data), key, created,
-			nullString(ev.TraceParent)); err != nil {
+			nullString(ev.TraceParent), ev.Hops); err != nil {
 			return err
 		}
 		rows, err := s.query(tx, qMatch, ev.Tenant, ev.Type, webhook.Wildcard(ev.Type))
@@ -191,7 +191,7 @@ func scanEvent(r scanner) (webhook.Event, error) {
 	var key, trace sql.NullString
 	var created int64
 	var data []byte
-	if err := r.Scan(&e.ID, &e.Tenant, &e.Type, &data, &key, &created, &trace); err != nil {
+	if err := r.Scan(&e.ID, &e.Tenant, &e.Type, &data, &key, &created, &trace, &e.Hops); err != nil {
 		return e, err
 	}
 	e.Data = data
@@ -201,7 +201,7 @@ func scanEvent(r scanner) (webhook.Event, error) {
 	return e, nil
 }
 
-const eventColumns = `id, tenant, type, data, idempotency_key, created_at, trace_parent`
+const eventColumns = `id, tenant, type, data, idempotency_key, created_at, trace_parent, hops`
 
 // EventGet implements store.EventStore.
 func (s *Store) EventGet(ctx context.Context, scope auth.Scope, id string) (webhook.Event, error) {

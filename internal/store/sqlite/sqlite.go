@@ -150,6 +150,8 @@ var upgrades = []string{
 	rollupUpgrade(),
 	// Event types that still deliver but are no longer offered.
 	`ALTER TABLE event_types ADD COLUMN deprecated INTEGER NOT NULL DEFAULT 0`,
+	// How many Hookline deliveries led to an event (webhook.Event.Hops).
+	`ALTER TABLE events ADD COLUMN hops INTEGER NOT NULL DEFAULT 0`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own

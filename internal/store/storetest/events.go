@@ -32,6 +32,7 @@ func testEvents(t *testing.T, open Opener) {
 			IdempotencyKey: "order-1001",
 			CreatedAt:      at(time.Hour + 123*time.Microsecond),
 			TraceParent:    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+			Hops:           2,
 		}
 		res := h.create(store.EventCreateParams{Event: ev, IdempotencySince: at(-time.Hour)})
 		if res.Duplicate {
