@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -74,8 +75,28 @@ func TestBenchPostgres(t *testing.T) {
 		t.Errorf("backend %q, %d instances (%v CPU-s each); want postgres, 2", rep.Backend, rep.Instances, rep.InstanceCPUSeconds)
 	}
 	p := rep.Postgres
-	if p == nil || p.Commits <= 0 || p.CommitsPerEvent <= 0 || p.RowsWrittenPerEvt <= 0 {
+	if p == nil || p.Commits <= 0 || p.CommitsPerEvent <= 0 || p.RowsWrittenPerEvt <= 0 ||
+		p.RoundTrips <= 0 || p.RoundTripsPerEvent <= 0 || len(p.Active) == 0 {
 		t.Fatalf("PostgreSQL figures: %+v", p)
+	}
+}
+
+// TestBenchInstanceCPU: --instance-cpu puts the local server in a cgroup of
+// that quota and reports it. It needs a writable cgroup file system (root
+// on Linux), which is a property of the machine, not a service: without
+// one the test skips.
+func TestBenchInstanceCPU(t *testing.T) {
+	probe := "/sys/fs/cgroup/cpu/hookline-e2e-probe"
+	if _, err := os.Stat("/sys/fs/cgroup/cgroup.controllers"); err == nil {
+		probe = "/sys/fs/cgroup/hookline-e2e-probe"
+	}
+	if err := os.Mkdir(probe, 0o755); err != nil {
+		t.Skipf("cannot make a cgroup here: %v", err)
+	}
+	os.Remove(probe)
+	rep := runBench(t, "--instance-cpu", "0.5")
+	if rep.InstanceCPUQuota != 0.5 || len(rep.InstanceThrottledSeconds) != 1 {
+		t.Errorf("quota %v, throttled %v; want 0.5 and one instance's figure", rep.InstanceCPUQuota, rep.InstanceThrottledSeconds)
 	}
 }
 

@@ -243,7 +243,11 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 			},
 		},
 	})
-	m = metrics.New(metrics.Sources{Queued: d.Queued, Counts: st.DeliveryCounts})
+	src := metrics.Sources{Queued: d.Queued, Counts: st.DeliveryCounts}
+	if rt, ok := st.(interface{ RoundTrips() int64 }); ok {
+		src.RoundTrips = rt.RoundTrips
+	}
+	m = metrics.New(src)
 	a.dispatcher = d
 	ing := ingest.New(ingest.Config{
 		Store: st, Handoff: d, IdempotencyWindow: cfg.IdempotencyWindow, Published: m.Published,

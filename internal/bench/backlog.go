@@ -56,7 +56,7 @@ func RunBacklog(ctx context.Context, cfg Config) (*BacklogReport, error) {
 		defer pg.close() // after the server has stopped
 		args = append(pg.serverArgs(), args...)
 	}
-	local, err := startLocal(cfg.Executable, args, true)
+	local, err := startLocal(cfg.Executable, args, true, cfg.InstanceCPU)
 	if err != nil {
 		return nil, err
 	}

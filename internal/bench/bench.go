@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -34,6 +35,10 @@ type Config struct {
 	// Instances is how many local servers share the database (more than
 	// one needs DatabaseURL); the publishers spread over them.
 	Instances int
+	// InstanceCPU, when positive, holds each local server to that many
+	// CPUs through a cgroup (Linux, root), so that a scaling experiment
+	// gives every instance the same share whatever else runs.
+	InstanceCPU float64
 	// Baseline measures the trivial Go HTTP pair on loopback first, for
 	// BaselineDuration (default: the publishing duration, at most 10s).
 	Baseline         bool
@@ -125,6 +130,12 @@ func (c *Config) Validate() error {
 		return errors.New("--events at most 100000000")
 	case c.Server != "" && (c.DatabaseURL != "" || c.Instances > 1):
 		return errors.New("--database-url and --instances start local servers; they do not go with --server")
+	case c.InstanceCPU < 0 || c.InstanceCPU > 64:
+		return errors.New("--instance-cpu must be between 0 (no limit) and 64")
+	case c.InstanceCPU > 0 && c.Server != "":
+		return errors.New("--instance-cpu limits local servers; it does not go with --server")
+	case c.InstanceCPU > 0 && runtime.GOOS != "linux":
+		return errors.New("--instance-cpu needs Linux cgroups")
 	case c.Instances > 16:
 		return errors.New("--instances at most 16")
 	case c.Instances > 1 && c.DatabaseURL == "" && !slices.Contains(c.ServerArgs, "--database-url"):
@@ -174,7 +185,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			defer pg.close() // after the servers have stopped (defers run last first)
 			args = append(pg.serverArgs(), args...)
 		}
-		if locals, err = startLocals(cfg.Executable, args, cfg.Instances); err != nil {
+		if locals, err = startLocals(cfg.Executable, args, cfg.Instances, cfg.InstanceCPU); err != nil {
 			return nil, err
 		}
 		defer stopAll(locals)
@@ -203,10 +214,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	cpu0 := serversCPU(locals)
+	trips0 := roundTrips(ctx, apis)
 	var pg0 pgSnapshot
 	var backend0 map[int]time.Duration
 	stopSampling := make(chan struct{})
-	sampled := make(chan map[int]time.Duration, 1)
+	sampled := make(chan backendSamples, 1)
 	if pg != nil {
 		if pg0, err = pg.snapshot(ctx); err != nil {
 			return nil, err
@@ -251,10 +263,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if len(locals) > 0 {
 		cpu1 := serversCPU(locals)
-		var backend1 map[int]time.Duration
+		trips := roundTrips(ctx, apis) - trips0
+		var samples backendSamples
 		if pg != nil {
 			close(stopSampling)
-			backend1 = <-sampled
+			samples = <-sampled
+		}
+		rep.InstanceCPUQuota = cfg.InstanceCPU
+		for _, l := range locals {
+			if l.cpu != nil {
+				_, _, secs := l.cpu.throttled()
+				rep.InstanceThrottledSeconds = append(rep.InstanceThrottledSeconds, secs)
+			}
 		}
 		for i, l := range locals {
 			_, rss, ok := l.usage()
@@ -273,7 +293,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			if err != nil {
 				return nil, err
 			}
-			rep.Postgres = pgFigures(pg0, pg1, cpuDelta(backend0, backend1), rep.Events, rep.Deliveries)
+			rep.Postgres = pgFigures(pg0, pg1, cpuDelta(backend0, samples.cpu), rep.Events, rep.Deliveries)
+			rep.Postgres.Active = waitShares(samples, 6)
+			rep.Postgres.RoundTrips = trips
+			if rep.Events > 0 {
+				rep.Postgres.RoundTripsPerEvent = float64(trips) / float64(rep.Events)
+			}
 		}
 	}
 	return rep, nil

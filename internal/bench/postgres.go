@@ -1,15 +1,20 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -136,31 +141,88 @@ func cpuDelta(before, after map[int]time.Duration) time.Duration {
 	return d
 }
 
-// sampleBackends reads the backends' CPU every interval until stop is
-// closed, and returns the last reading of every backend seen (the
-// start's included): a pool may end a connection during the run, and its
-// backend's CPU up to its last reading still counts.
-func (p *pgBench) sampleBackends(ctx context.Context, start map[int]time.Duration, interval time.Duration, stop <-chan struct{}) map[int]time.Duration {
-	last := maps.Clone(start)
-	t := time.NewTicker(interval)
+// backendSamples is what sampleBackends saw.
+type backendSamples struct {
+	// cpu is the last reading of every backend seen (the start's
+	// included): a pool may end a connection during the run, and its
+	// backend's CPU up to its last reading still counts.
+	cpu map[int]time.Duration
+	// waits counts, per "wait_event_type:wait_event" ("CPU" for none),
+	// the active backends found in that state, over samples samples of
+	// pg_stat_activity: the contention terms of the cost model.
+	waits   map[string]int
+	samples int
+}
+
+// sampleBackends reads the backends' CPU every interval and what the
+// active ones wait for ten times as often, until stop is closed.
+func (p *pgBench) sampleBackends(ctx context.Context, start map[int]time.Duration, interval time.Duration, stop <-chan struct{}) backendSamples {
+	s := backendSamples{cpu: maps.Clone(start), waits: map[string]int{}}
+	t := time.NewTicker(interval / 10)
 	defer t.Stop()
 	read := func() {
 		if now, err := p.backendCPU(ctx); err == nil {
-			maps.Copy(last, now)
+			maps.Copy(s.cpu, now)
 		}
 	}
 	// The bench's connection is this goroutine's alone until it returns.
-	for {
+	for i := 1; ; i++ {
 		select {
 		case <-stop:
 			read()
-			return last
+			return s
 		case <-ctx.Done():
-			return last
+			return s
 		case <-t.C:
-			read()
+			p.sampleWaits(ctx, &s)
+			if i%10 == 0 {
+				read()
+			}
 		}
 	}
+}
+
+// sampleWaits tallies what the bench servers' active backends are doing.
+func (p *pgBench) sampleWaits(ctx context.Context, s *backendSamples) {
+	rows, err := p.conn.Query(ctx, `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU')
+		FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'`, p.appName)
+	if err != nil {
+		return
+	}
+	states, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return
+	}
+	s.samples++
+	for _, st := range states {
+		s.waits[st]++
+	}
+}
+
+// waitShares turns the tallies into the average number of active backends
+// in each state, largest first (at most top of them).
+func waitShares(s backendSamples, top int) []WaitShare {
+	if s.samples == 0 {
+		return nil
+	}
+	out := make([]WaitShare, 0, len(s.waits))
+	for k, n := range s.waits {
+		out = append(out, WaitShare{State: k, Backends: float64(n) / float64(s.samples)})
+	}
+	slices.SortFunc(out, func(a, b WaitShare) int {
+		if a.Backends != b.Backends {
+			return cmp.Compare(b.Backends, a.Backends)
+		}
+		return strings.Compare(a.State, b.State)
+	})
+	return out[:min(top, len(out))]
+}
+
+// WaitShare is the average number of the bench servers' backends found
+// active in one state (a wait event, or "CPU" for none) while sampling.
+type WaitShare struct {
+	State    string  `json:"state"`
+	Backends float64 `json:"backends"`
 }
 
 func (p *pgBench) close() {
@@ -188,6 +250,14 @@ type PostgresFigures struct {
 	// on this machine).
 	BackendCPUSeconds float64 `json:"backend_cpu_seconds"`
 	BackendCPUPer1k   float64 `json:"backend_cpu_seconds_per_1000_events"`
+	// RoundTrips are the servers' exchanges with PostgreSQL in the run
+	// (their hookline_postgres_round_trips_total).
+	RoundTrips         int64   `json:"round_trips"`
+	RoundTripsPerEvent float64 `json:"round_trips_per_event"`
+	// Active is what the servers' active backends did, sampled ten times
+	// a second from pg_stat_activity: "Lock:…" and "LWLock:…" states are
+	// contention between sessions, "IO:WAL…" the commit flushes.
+	Active []WaitShare `json:"active_backends"`
 }
 
 func pgFigures(a, b pgSnapshot, backendCPU time.Duration, events, deliveries int64) *PostgresFigures {
@@ -203,4 +273,37 @@ func pgFigures(a, b pgSnapshot, backendCPU time.Duration, events, deliveries int
 		f.CommitsPerDelivery = float64(f.Commits) / float64(deliveries)
 	}
 	return f
+}
+
+// roundTrips sums the servers' hookline_postgres_round_trips_total (0 for
+// a server that does not report it).
+func roundTrips(ctx context.Context, apis []*client) int64 {
+	var n int64
+	for _, a := range apis {
+		req, err := http.NewRequestWithContext(ctx, "GET", a.base+"/metrics", nil)
+		if err != nil {
+			continue
+		}
+		resp, err := a.http.Do(req)
+		if err != nil {
+			continue
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+		resp.Body.Close()
+		n += metricValue(string(body), "hookline_postgres_round_trips_total")
+	}
+	return n
+}
+
+// metricValue reads an unlabelled sample from Prometheus text exposition.
+func metricValue(text, name string) int64 {
+	for _, line := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err == nil {
+				return int64(f)
+			}
+		}
+	}
+	return 0
 }

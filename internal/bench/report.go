@@ -27,6 +27,12 @@ type Report struct {
 	ServerCPUSeconds   float64   `json:"server_cpu_seconds,omitempty"`
 	InstanceCPUSeconds []float64 `json:"instance_cpu_seconds,omitempty"`
 	ServerPeakRSSMB    float64   `json:"server_peak_rss_mb,omitempty"`
+	// InstanceCPUQuota is the CPUs each local server was held to
+	// (--instance-cpu), and InstanceThrottledSeconds how long each one's
+	// threads waited for that quota in all: time throttled means the
+	// instance used its whole share.
+	InstanceCPUQuota         float64   `json:"instance_cpu_quota,omitempty"`
+	InstanceThrottledSeconds []float64 `json:"instance_throttled_seconds,omitempty"`
 	// CPU-seconds per 1,000 events and per 1,000 deliveries: the cost
 	// model's server terms.
 	ServerCPUPer1kEvents     float64 `json:"server_cpu_seconds_per_1000_events,omitempty"`
@@ -100,7 +106,7 @@ func buildReport(cfg Config, res *published, arrivals []arrival, end time.Time) 
 		"rate": cfg.Rate, "events": cfg.Events, "duration": cfg.Duration.String(), "concurrency": cfg.Concurrency,
 		"webhooks": cfg.Webhooks, "extra_webhooks": cfg.ExtraWebhooks, "slow_webhooks": cfg.SlowWebhooks,
 		"payload_size": cfg.PayloadSize, "fifo_keys": cfg.FIFOKeys, "receiver_latency": cfg.Latency.String(), "fail_rate": cfg.FailRate,
-		"server": cfg.Server, "instances": cfg.Instances, "baseline": cfg.Baseline, "destination": cfg.Destination,
+		"server": cfg.Server, "instances": cfg.Instances, "instance_cpu": cfg.InstanceCPU, "baseline": cfg.Baseline, "destination": cfg.Destination,
 	}
 	_ = end
 	return rep
@@ -130,12 +136,26 @@ func (r *Report) WriteText(w io.Writer) {
 			r.Backend, r.Instances, r.ServerCPUSeconds, r.ServerPeakRSSMB)
 		fmt.Fprintf(w, "server CPU          %.3f s per 1,000 events, %.3f s per 1,000 deliveries\n",
 			r.ServerCPUPer1kEvents, r.ServerCPUPer1kDeliveries)
+		if len(r.InstanceCPUSeconds) > 1 {
+			fmt.Fprintf(w, "per instance        CPU-seconds %.1f\n", r.InstanceCPUSeconds)
+		}
+		if r.InstanceCPUQuota > 0 {
+			fmt.Fprintf(w, "cpu quota           %.2f CPU per instance; throttled %.1f s\n", r.InstanceCPUQuota, r.InstanceThrottledSeconds)
+		}
 	}
 	if p := r.Postgres; p != nil {
 		fmt.Fprintf(w, "postgres            %d commits (%.2f per event, %.2f per delivery), %d rollbacks, %.1f rows written per event\n",
 			p.Commits, p.CommitsPerEvent, p.CommitsPerDelivery, p.Rollbacks, p.RowsWrittenPerEvt)
 		fmt.Fprintf(w, "postgres CPU        %.1f backend CPU-seconds, %.3f s per 1,000 events\n",
 			p.BackendCPUSeconds, p.BackendCPUPer1k)
+		fmt.Fprintf(w, "postgres trips      %d round trips, %.2f per event\n", p.RoundTrips, p.RoundTripsPerEvent)
+		if len(p.Active) > 0 {
+			fmt.Fprintf(w, "postgres active     backends on average:")
+			for _, a := range p.Active {
+				fmt.Fprintf(w, " %s %.2f", a.State, a.Backends)
+			}
+			fmt.Fprintln(w)
+		}
 	}
 	if r.BaselinePostsPerSec > 0 {
 		fmt.Fprintf(w, "baseline            trivial Go HTTP pair %.0f POST/s; events/s %.3f of it, deliveries/s %.3f\n",

@@ -23,14 +23,17 @@ type localServer struct {
 	done    chan error
 	logTail *tail
 	stopped sync.Once
+	// cpu caps the process's CPU (--instance-cpu); nil for none.
+	cpu *cpuGroup
 }
 
 // startLocals starts n servers with the same extra flags (n > 1 shares a
-// PostgreSQL database given in extra) and makes the API key on the first.
-func startLocals(exe string, extra []string, n int) ([]*localServer, error) {
+// PostgreSQL database given in extra), each held to cpus CPUs when cpus is
+// positive, and makes the API key on the first.
+func startLocals(exe string, extra []string, n int, cpus float64) ([]*localServer, error) {
 	var out []*localServer
 	for i := range max(n, 1) {
-		s, err := startLocal(exe, extra, i == 0)
+		s, err := startLocal(exe, extra, i == 0, cpus)
 		if err != nil {
 			stopAll(out)
 			return nil, fmt.Errorf("instance %d: %w", i+1, err)
@@ -49,8 +52,9 @@ func stopAll(servers []*localServer) {
 	}
 }
 
-// startLocal runs `exe serve` and, with makeKey, creates an admin API key.
-func startLocal(exe string, extra []string, makeKey bool) (*localServer, error) {
+// startLocal runs `exe serve`, in a cgroup of cpus CPUs when cpus is
+// positive, and, with makeKey, creates an admin API key.
+func startLocal(exe string, extra []string, makeKey bool, cpus float64) (*localServer, error) {
 	dir, err := os.MkdirTemp("", "hookline-bench-")
 	if err != nil {
 		return nil, err
@@ -66,6 +70,21 @@ func startLocal(exe string, extra []string, makeKey bool) (*localServer, error) 
 		return nil, err
 	}
 	s := &localServer{cmd: cmd, dataDir: dir, done: make(chan error, 1), logTail: &tail{}}
+	if cpus > 0 {
+		// Before it has served anything: start-up itself is not measured.
+		g, err := newCPUGroup(fmt.Sprintf("hookline-bench-%d", cmd.Process.Pid), cpus)
+		if err == nil {
+			s.cpu = g
+			err = g.add(cmd.Process.Pid)
+		}
+		if err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			s.cpu.remove()
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("--instance-cpu: %w", err)
+		}
+	}
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -169,6 +188,7 @@ func (s *localServer) stopOnce() {
 			<-s.done
 		}
 	}
+	s.cpu.remove()
 	os.RemoveAll(s.dataDir)
 }
 

@@ -24,6 +24,7 @@ Examples:
   hookline bench --duration 60s --rate 1000 --concurrency 16
   hookline bench --events 1 --webhooks 10000
   hookline bench --database-url postgres://localhost/hookline --instances 3 --webhooks 6 --duration 20s
+  hookline bench --database-url postgres://localhost/hookline --instances 2 --instance-cpu 0.3 --duration 30s
   hookline bench --baseline --duration 20s --rate 0
   hookline bench --server http://127.0.0.1:8080 --api-key hkl_... --events 10000
   hookline bench --destination rabbitmq --destination-url amqp://guest:guest@127.0.0.1:5672/ --duration 20s
@@ -45,6 +46,7 @@ PostgreSQL runs on this machine, its backends' CPU time.`)
 	fs.DurationVar(&c.Duration, "duration", 0, "publish for this long (also bounds --events runs; default 10m)")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "run the local server(s) on this PostgreSQL database, in a fresh schema")
 	fs.IntVar(&c.Instances, "instances", 1, "local servers sharing the --database-url database; publishers spread over them")
+	fs.Float64Var(&c.InstanceCPU, "instance-cpu", 0, "hold each local server to this many CPUs through a cgroup (Linux, needs root), e.g. 0.3 for a scaling experiment; 0 = no limit")
 	fs.BoolVar(&c.Baseline, "baseline", false, "first measure a trivial Go HTTP POST pair on loopback and report the run's share of it")
 	fs.IntVar(&c.Concurrency, "concurrency", 32, "concurrent publishers")
 	fs.IntVar(&c.Webhooks, "webhooks", 1, "webhooks subscribed to the bench event type (fan-out)")

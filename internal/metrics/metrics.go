@@ -32,6 +32,9 @@ type Sources struct {
 	Queued func() int
 	// Counts returns deliveries by state from the database.
 	Counts func(ctx context.Context) (map[webhook.DeliveryStatus]int64, error)
+	// RoundTrips, when set, counts this process's round trips to
+	// PostgreSQL.
+	RoundTrips func() int64
 }
 
 // New registers the collectors.
@@ -65,6 +68,12 @@ func New(src Sources) *Metrics {
 			Name: "hookline_queue_memory",
 			Help: "Deliveries waiting in this process's memory for a free worker.",
 		}, func() float64 { return float64(src.Queued()) }))
+	}
+	if src.RoundTrips != nil {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "hookline_postgres_round_trips_total",
+			Help: "Round trips this process made to PostgreSQL (exchanges of its connection pool, however many statements each pipelined).",
+		}, func() float64 { return float64(src.RoundTrips()) }))
 	}
 	if src.Counts != nil {
 		m.reg.MustRegister(&countsCollector{counts: src.Counts, desc: prometheus.NewDesc(

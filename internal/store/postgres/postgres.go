@@ -90,6 +90,8 @@ type Store struct {
 	filters filter.Cache
 	// health is what readiness knows of refused writes (Ping).
 	health store.WriteHealth
+	// roundTrips counts the pool's exchanges with the server.
+	roundTrips *roundTrips
 }
 
 var _ store.Store = (*Store)(nil)
@@ -106,6 +108,8 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("postgres: parse database URL: %w", err)
 	}
 	setSchema(cfg.ConnConfig, opts.Schema)
+	rt := &roundTrips{}
+	cfg.ConnConfig.DialFunc = rt.wrap(cfg.ConnConfig.DialFunc)
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = int32(min(opts.MaxConns, math.MaxInt32))
 	}
@@ -124,7 +128,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s := &Store{
 		pool: pool, sealer: opts.Sealer, schema: opts.Schema,
 		kick: make(chan struct{}, 1), notifierDone: make(chan struct{}),
-		ingest: make(chan *ingestReq), tenants: newKnownTenants(),
+		ingest: make(chan *ingestReq), tenants: newKnownTenants(), roundTrips: rt,
 	}
 	if err := s.sealPlainHeaders(ctx); err != nil {
 		pool.Close()
