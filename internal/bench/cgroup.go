@@ -38,9 +38,13 @@ func newCPUGroup(name string, cpus float64) (*cpuGroup, error) {
 		if err := os.Mkdir(g.dir, 0o755); err != nil {
 			return nil, fmt.Errorf("cgroup: %w", err)
 		}
-		if err := os.WriteFile(filepath.Join(g.dir, "cpu.max"), fmt.Appendf(nil, "%d %d", quota, period), 0o644); err != nil {
-			g.remove()
-			return nil, fmt.Errorf("cgroup cpu.max: %w", err)
+		// A weight well above the default (100) lets the group have its
+		// quota before other work on the machine gets its turn.
+		for file, v := range map[string]string{"cpu.max": fmt.Sprintf("%d %d", quota, period), "cpu.weight": "800"} {
+			if err := os.WriteFile(filepath.Join(g.dir, file), []byte(v), 0o644); err != nil {
+				g.remove()
+				return nil, fmt.Errorf("cgroup %s: %w", file, err)
+			}
 		}
 		return g, nil
 	}
@@ -48,7 +52,8 @@ func newCPUGroup(name string, cpus float64) (*cpuGroup, error) {
 	if err := os.Mkdir(g.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cgroup (v1 cpu controller): %w", err)
 	}
-	for file, v := range map[string]int64{"cpu.cfs_period_us": period, "cpu.cfs_quota_us": quota} {
+	// Shares well above the default (1024), as the weight above.
+	for file, v := range map[string]int64{"cpu.cfs_period_us": period, "cpu.cfs_quota_us": quota, "cpu.shares": 8192} {
 		if err := os.WriteFile(filepath.Join(g.dir, file), []byte(strconv.FormatInt(v, 10)), 0o644); err != nil {
 			g.remove()
 			return nil, fmt.Errorf("cgroup %s: %w", file, err)

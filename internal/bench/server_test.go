@@ -141,7 +141,7 @@ func TestCPUGroupFiles(t *testing.T) {
 	if _, err := newCPUGroup("v2", 1.5); err != nil {
 		t.Fatal(err)
 	}
-	if got := read("v2/cpu.max"); got != "150000 100000" {
+	if got := read("v2/cpu.max"); got != "150000 100000" || read("v2/cpu.weight") != "800" {
 		t.Errorf("v2 cpu.max = %q, want \"150000 100000\"", got)
 	}
 	if _, err := newCPUGroup("tiny", 0.001); err == nil {
