@@ -379,9 +379,14 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		lctx, stopListen := context.WithCancel(ctx)
 		defer stopListen()
 		// Work announced by other instances (new events for our shards,
-		// retries, replays) wakes the dispatcher at once; webhook changes
-		// drop the cached copy ("" after a reconnect: drop everything).
-		go l.Listen(lctx, postgres.ChannelWork, func(string) { a.dispatcher.Wake() })
+		// retries, replays) wakes the dispatcher at once, unless it names
+		// only other instances' shards; webhook changes drop the cached
+		// copy ("" after a reconnect: drop everything).
+		go l.Listen(lctx, postgres.ChannelWork, func(payload string) {
+			if count, index := a.dispatcher.Shard(); postgres.WorkConcerns(payload, count, index) {
+				a.dispatcher.Wake()
+			}
+		})
 		go l.Listen(lctx, postgres.ChannelWebhooks, a.dispatcher.Invalidate)
 	}
 	mctx, stopMaint := context.WithCancel(ctx)

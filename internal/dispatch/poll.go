@@ -12,14 +12,17 @@ func (d *Dispatcher) poll(ctx context.Context) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	backoff := 100 * time.Millisecond
+	woken := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-timer.C:
 		case <-d.wake:
+			woken = true
 		}
-		wait, err := d.claimOnce(ctx)
+		wait, err := d.claimOnce(ctx, woken)
+		woken = false
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -47,19 +50,23 @@ func (d *Dispatcher) room() int {
 }
 
 // claimOnce claims what is due now and room allows, and returns how long to
-// wait before looking again.
-func (d *Dispatcher) claimOnce(ctx context.Context) (time.Duration, error) {
+// wait before looking again. Woken by news of work, it claims at once: the
+// look at the next due time, a round trip of its own, is only needed when
+// that claim finds nothing.
+func (d *Dispatcher) claimOnce(ctx context.Context, woken bool) (time.Duration, error) {
 	for {
 		now := d.cfg.Now()
-		due, err := d.cfg.Store.DeliveryNextDue(ctx)
-		if err != nil {
-			return 0, err
-		}
-		if due.IsZero() {
-			return d.cfg.PollInterval, nil
-		}
-		if due.After(now) {
-			return min(due.Sub(now), d.cfg.PollInterval), nil
+		if !woken {
+			due, err := d.cfg.Store.DeliveryNextDue(ctx)
+			if err != nil {
+				return 0, err
+			}
+			if due.IsZero() {
+				return d.cfg.PollInterval, nil
+			}
+			if due.After(now) {
+				return min(due.Sub(now), d.cfg.PollInterval), nil
+			}
 		}
 		room := d.room()
 		if room <= 0 {
@@ -82,6 +89,13 @@ func (d *Dispatcher) claimOnce(ctx context.Context) (time.Duration, error) {
 		if !d.add(tasks, false) {
 			return d.cfg.PollInterval, nil // stopping: Run releases them
 		}
+		if woken && claimed == 0 {
+			// The news was not (or no longer) ours: look at the due
+			// times as a timer would have.
+			woken = false
+			continue
+		}
+		woken = false
 		if claimed < limit {
 			// Everything due (and not skipped) is claimed.
 			return d.cfg.PollInterval, nil

@@ -47,7 +47,7 @@ const (
 			LATERAL (SELECT ` + fifoHeadAtInsert + ` AS head) hd,
 			LATERAL (SELECT hd.head AND $7::text IS NOT NULL AND ($9::int <= 1 OR abs(hashtext(d.webhook_id)::bigint) % $9::int = $10::int)
 				AND NOT (d.webhook_id = ANY ($11::text[])) AS mine) l
-		RETURNING id, lease_owner IS NOT NULL, seq, next_attempt_at IS NULL`
+		RETURNING id, lease_owner IS NOT NULL, seq, next_attempt_at IS NULL, abs(hashtext(webhook_id)::bigint)`
 )
 
 // counterShards is how many rows stats.deliveries of a webhook is spread
@@ -81,6 +81,7 @@ func (s *Store) eventCreateOne(ctx context.Context, p store.EventCreateParams) (
 	var res store.EventCreateResult
 	var dupID string
 	var ensured bool
+	var hint wakeHint
 	gen := s.tenants.gen()
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		res, dupID = store.EventCreateResult{}, ""
@@ -95,7 +96,8 @@ func (s *Store) eventCreateOne(ctx context.Context, p store.EventCreateParams) (
 			return nil
 		}
 		var b pgx.Batch
-		queueDeliveries(&b, p, &res, hooks)
+		hint = wakeHint{}
+		queueDeliveries(&b, p, &res, hooks, &hint)
 		queueCountDeliveries(&b, matchedIDs(hooks), 1)
 		return tx.SendBatch(ctx, &b).Close()
 	})
@@ -116,9 +118,7 @@ func (s *Store) eventCreateOne(ctx context.Context, p store.EventCreateParams) (
 		}
 		return store.EventCreateResult{Event: orig, Deliveries: page.Deliveries, Duplicate: true}, nil
 	}
-	if needsWake(res) {
-		s.wake()
-	}
+	s.wakeFor(hint)
 	return res, nil
 }
 

@@ -54,6 +54,8 @@ type ingestReq struct {
 	res  store.EventCreateResult
 	err  error
 	done chan struct{}
+	// hint names the owners of the deliveries no one leased.
+	hint wakeHint
 }
 
 // EventCreate implements store.EventStore. It returns once the event is
@@ -144,14 +146,12 @@ func (s *Store) commitGroup(group []*ingestReq, shard int16) bool {
 	for _, t := range ensured {
 		s.tenants.add(t, gen)
 	}
-	wake := false
+	var hint wakeHint
 	for _, r := range live {
-		wake = wake || needsWake(r.res)
+		hint.merge(r.hint)
 		close(r.done)
 	}
-	if wake {
-		s.wake()
-	}
+	s.wakeFor(hint)
 	return true
 }
 
@@ -187,7 +187,7 @@ const (
 			LATERAL (SELECT ` + fifoHeadAtInsert + ` AS head) hd,
 			LATERAL (SELECT hd.head AND d.owner IS NOT NULL AND (d.shards <= 1 OR abs(hashtext(d.webhook_id)::bigint) % d.shards = d.shard)
 				AND NOT d.skip AS mine) l
-		RETURNING id, lease_owner IS NOT NULL, seq, next_attempt_at IS NULL`
+		RETURNING id, lease_owner IS NOT NULL, seq, next_attempt_at IS NULL, abs(hashtext(webhook_id)::bigint)`
 )
 
 // groupTx stores every event of group in one transaction of two
@@ -353,11 +353,13 @@ func (d *groupDeliveries) queue(b *pgx.Batch) {
 		leased := make(map[string]bool, len(d.id))
 		seqs := map[string]int64{}
 		waiting := map[string]bool{}
+		hashes := make(map[string]int64, len(d.id))
 		var id string
 		var mine, wait bool
 		var seq *int64
-		if _, err := pgx.ForEachRow(rows, []any{&id, &mine, &seq, &wait}, func() error {
-			leased[id], waiting[id] = mine, wait
+		var hash int64
+		if _, err := pgx.ForEachRow(rows, []any{&id, &mine, &seq, &wait, &hash}, func() error {
+			leased[id], waiting[id], hashes[id] = mine, wait, hash
 			if seq != nil {
 				seqs[id] = *seq
 			}
@@ -375,22 +377,19 @@ func (d *groupDeliveries) queue(b *pgx.Batch) {
 			if !waiting[id] {
 				at := d.created[k]
 				r.res.Deliveries[i].NextAttemptAt = &at
+				r.hint.addOwner(int(d.shards[k]), hashes[id])
 			}
 		}
 		return nil
 	})
 }
 
-// needsWake reports whether a stored event left deliveries for others to
-// claim (other instances' shards, or full lanes): those need the wake-up;
-// deliveries leased to this process are handed over in memory.
-func needsWake(res store.EventCreateResult) bool {
-	return len(res.Leased) < len(res.Deliveries)
-}
-
 // queueDeliveries queues the insert of p's deliveries to hooks, leased as
-// p's lease request says, and fills res when the batch runs.
-func queueDeliveries(b *pgx.Batch, p store.EventCreateParams, res *store.EventCreateResult, hooks []matched) {
+// p's lease request says, and fills res when the batch runs, and hint with
+// the owners of those left for others to claim (other instances' shards,
+// or full lanes): they need the wake-up; deliveries leased to this
+// process are handed over in memory.
+func queueDeliveries(b *pgx.Batch, p store.EventCreateParams, res *store.EventCreateResult, hooks []matched, hint *wakeHint) {
 	ev := p.Event
 	due, owner := ev.CreatedAt, (*string)(nil)
 	var lr store.LeaseRequest
@@ -422,10 +421,14 @@ func queueDeliveries(b *pgx.Batch, p store.EventCreateParams, res *store.EventCr
 			var id string
 			var mine, wait bool
 			var seq *int64
-			if err := rows.Scan(&id, &mine, &seq, &wait); err != nil {
+			var hash int64
+			if err := rows.Scan(&id, &mine, &seq, &wait, &hash); err != nil {
 				return err
 			}
 			leased[id], waiting[id] = mine, wait
+			if !mine && !wait {
+				hint.addOwner(lr.Shards, hash)
+			}
 			if seq != nil {
 				seqs[id] = *seq
 			}

@@ -13,9 +13,11 @@ import (
 // actually used are scoped to the schema, so deployments sharing a
 // database do not wake each other; Listen takes these names either way.
 const (
-	// ChannelWork is notified, with an empty payload, when deliveries may
-	// have become claimable or their due times changed: events stored,
-	// retries scheduled, deliveries retried, webhooks replayed.
+	// ChannelWork is notified when deliveries may have become claimable
+	// or their due times changed: events stored, retries scheduled,
+	// deliveries retried, webhooks replayed. The payload is empty (for
+	// every instance) or names the shards whose owners must look: see
+	// WorkConcerns.
 	ChannelWork = "hookline_work"
 	// ChannelWebhooks is notified with a webhook's ID when the webhook is
 	// created, updated, disabled, deleted or has its secret rotated.
@@ -58,7 +60,14 @@ func (s *Store) queueWebhookNotice(b *pgx.Batch, id string) {
 // ingest nothing. The price is that a process dying between its commit
 // and the notification leaves the work to the other instances' polling:
 // the wake-up is a hint, never the only way work is found.
-func (s *Store) wake() {
+func (s *Store) wake() { s.wakeFor(wakeEveryone) }
+
+// wakeFor is wake for the instances h names.
+func (s *Store) wakeFor(h wakeHint) {
+	if !h.any {
+		return
+	}
+	s.woken.add(h)
 	select {
 	case s.kick <- struct{}{}:
 	default:
@@ -76,7 +85,7 @@ func (s *Store) notifier() {
 		}
 		// Best effort, as wake explains; an unreachable database shows in
 		// every other call.
-		_, _ = s.pool.Exec(s.ctx, `SELECT pg_notify($1, '')`, s.channel(ChannelWork))
+		_, _ = s.pool.Exec(s.ctx, `SELECT pg_notify($1, $2)`, s.channel(ChannelWork), s.woken.take().payload())
 	}
 }
 

@@ -67,6 +67,41 @@ func TestListen(t *testing.T) {
 		}
 	})
 
+	// With sharding known, the notification names the shards whose
+	// owners must claim what ingest did not lease, so that the other
+	// instances need not wake.
+	t.Run("WorkNamesOwners", func(t *testing.T) {
+		own := openStore(t, pgtest.URL(), pgtest.NewSchema(t))
+		work := listen(t, own, postgres.ChannelWork)
+		receive(t, work, "listener ready")
+		const shards = 4
+		want := map[int]bool{}
+		// Six webhooks, and more until one is not shard 0's.
+		for i := 0; i < 6 || len(want) == 0; i++ {
+			w := newWebhook()
+			if err := own.WebhookCreate(ctx, w, "whsec_x"); err != nil {
+				t.Fatal(err)
+			}
+			var owner int
+			if err := pgtest.Admin(t).QueryRow(ctx, `SELECT (abs(hashtext($1)::bigint) % $2)::int`, w.ID, shards).Scan(&owner); err != nil {
+				t.Fatal(err)
+			}
+			if owner != 0 {
+				want[owner] = true // shard 0's are leased at ingest below
+			}
+		}
+		lease := &store.LeaseRequest{Lease: store.NewLease("me", t0, time.Hour), Shards: shards, Shard: 0}
+		if _, err := own.EventCreate(ctx, store.EventCreateParams{Event: newEvent(""), Lease: lease}); err != nil {
+			t.Fatal(err)
+		}
+		p := receive(t, work, "after EventCreate")
+		for shard := range shards {
+			if got := postgres.WorkConcerns(p, shards, shard); got != want[shard] {
+				t.Errorf("payload %q concerns shard %d: %v, want %v (owners of unleased work: %v)", p, shard, got, want[shard], want)
+			}
+		}
+	})
+
 	t.Run("WebhooksScopedToSchema", func(t *testing.T) {
 		hooks := listen(t, s, postgres.ChannelWebhooks)
 		receive(t, hooks, "listener ready")

@@ -80,6 +80,7 @@ type Store struct {
 	closeOnce sync.Once
 
 	kick         chan struct{} // a pending work wake-up, see wake
+	woken        pendingWake   // whom it concerns
 	notifierDone chan struct{}
 
 	ingest     chan *ingestReq // EventCreate calls for the committers (group.go)
