@@ -77,6 +77,9 @@ func (s *Store) wakeFor(h wakeHint) {
 // notifier sends the wake-ups asked for, until Close.
 func (s *Store) notifier() {
 	defer close(s.notifierDone)
+	gap := time.NewTimer(0)
+	<-gap.C
+	defer gap.Stop()
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -86,8 +89,20 @@ func (s *Store) notifier() {
 		// Best effort, as wake explains; an unreachable database shows in
 		// every other call.
 		_, _ = s.pool.Exec(s.ctx, `SELECT pg_notify($1, $2)`, s.channel(ChannelWork), s.woken.take().payload())
+		// Wake-ups asked for in the next moment merge into one
+		// notification: under load, one per group commit would cost a
+		// transaction here and a claim at each listener every time.
+		gap.Reset(notifyGap)
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-gap.C:
+		}
 	}
 }
+
+// notifyGap is the least time between two work notifications of a store.
+const notifyGap = 5 * time.Millisecond
 
 // Listen backoff between reconnections.
 const (
