@@ -134,3 +134,34 @@ func TestBenchDestinations(t *testing.T) {
 		})
 	}
 }
+
+// TestBenchBacklog: `hookline bench --backlog` stores a backlog with the
+// receiver down, brings it up, and publishes to the recovered webhook and
+// to another one during the drain, on both backends: every backlog
+// delivery and every live event of the other webhook arrives.
+func TestBenchBacklog(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			args := []string{"bench", "--backlog", "--json", "--events", "300", "--duration", "2s", "--rate", "100",
+				"--concurrency", "8", "--drain-timeout", "60s"}
+			if backend == "postgres" {
+				pgtest.Admin(t) // skips (fails in CI) without PostgreSQL
+				args = append(args, "--database-url", pgtest.URL())
+			}
+			out, err := exec.Command(hooklineBinary(t), args...).Output()
+			if err != nil {
+				t.Fatalf("hookline %v: %v\n%s", args, err, out)
+			}
+			var rep bench.BacklogReport
+			if err := json.Unmarshal(out, &rep); err != nil {
+				t.Fatalf("report: %v\n%s", err, out)
+			}
+			if rep.Backlog != 300 || rep.Delivered != rep.Backlog {
+				t.Errorf("backlog %d, delivered %d; want 300 and all", rep.Backlog, rep.Delivered)
+			}
+			if rep.OtherEvents <= 0 || rep.OtherMissing != 0 || rep.OtherReceiptMS.N != int(rep.OtherEvents) {
+				t.Errorf("other webhook: %d events, %d missing, %d timed", rep.OtherEvents, rep.OtherMissing, rep.OtherReceiptMS.N)
+			}
+		})
+	}
+}

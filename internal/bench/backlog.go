@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -22,13 +23,23 @@ type BacklogReport struct {
 	LiveEvents          int64       `json:"live_events"`
 	LiveReceiptMS       Percentiles `json:"live_ingest_to_receipt_latency_ms"`
 	LiveIngestMS        Percentiles `json:"live_ingest_latency_ms"`
+	// The other webhook's live events: another event type, to a receiver
+	// that never went down, published at the same rate during the drain.
+	OtherEvents    int64       `json:"other_live_events"`
+	OtherReceiptMS Percentiles `json:"other_ingest_to_receipt_latency_ms"`
+	OtherMissing   int64       `json:"other_missing"`
 }
+
+// otherType is the event type of the backlog run's other webhook.
+const otherType = "site_published"
 
 // RunBacklog measures recovery from a receiver outage: with the receiver
 // down it publishes cfg.Events events (the backlog), reads the server's
 // peak RSS, brings the receiver up, and measures how fast the backlog
 // drains while new events arrive at cfg.Rate (default 1000/s) for at most
-// cfg.Duration, reporting their latency separately.
+// cfg.Duration, reporting their latency separately: half of them for the
+// webhooks that were down, half for another webhook whose receiver never
+// was (fresh events first, for every webhook, is the goal).
 func RunBacklog(ctx context.Context, cfg Config) (*BacklogReport, error) {
 	cfg.Defaults()
 	if err := cfg.Validate(); err != nil {
@@ -68,6 +79,15 @@ func RunBacklog(ctx context.Context, cfg Config) (*BacklogReport, error) {
 	if err := setup(ctx, api, cfg, "http://"+addr, nil); err != nil {
 		return nil, err
 	}
+	other, err := startReceiver(receiverConfig{Latency: cfg.Latency})
+	if err != nil {
+		return nil, err
+	}
+	defer other.close()
+	body, _ := json.Marshal(map[string]any{"name": "other", "url": other.URL() + "/other", "events": []string{otherType}})
+	if status, out, err := api.post(ctx, "/api/v1/webhooks", body); err != nil || status != http.StatusCreated {
+		return nil, fmt.Errorf("creating the other webhook: %v %d %s", err, status, out)
+	}
 	backlogCfg := cfg
 	backlogCfg.Rate = 0
 	down := publish(ctx, []*client{api}, backlogCfg, nil)
@@ -89,10 +109,15 @@ func RunBacklog(ctx context.Context, cfg Config) (*BacklogReport, error) {
 		liveCfg.Rate = 1000
 	}
 	liveCfg.Events = 0
-	liveDone := make(chan *published, 1)
+	liveCfg.Rate /= 2
+	liveCfg.Concurrency = max(liveCfg.Concurrency/2, 1)
+	otherCfg := liveCfg
+	otherCfg.EventType, otherCfg.Progress = otherType, nil
+	liveDone, otherDone := make(chan *published, 1), make(chan *published, 1)
 	liveCtx, stopLive := context.WithCancel(ctx)
 	defer stopLive()
 	go func() { liveDone <- publish(liveCtx, []*client{api}, liveCfg, rc) }()
+	go func() { otherDone <- publish(liveCtx, []*client{api}, otherCfg, other) }()
 
 	// Wait for the backlog to drain (bounded).
 	deadline := up.Add(cfg.DrainTimeout)
@@ -104,7 +129,23 @@ func RunBacklog(ctx context.Context, cfg Config) (*BacklogReport, error) {
 		time.Sleep(100 * time.Millisecond) // a progress tick, not a correctness wait
 	}
 	stopLive()
-	live := <-liveDone
+	live, otherLive := <-liveDone, <-otherDone
+	// The other webhook's last events are given a moment (bounded) to
+	// arrive: they were published up to now.
+	for wait := time.Now().Add(10 * time.Second); time.Now().Before(wait); time.Sleep(20 * time.Millisecond) {
+		if other.delivered(otherLive.ids) >= int64(len(otherLive.ids)) {
+			break
+		}
+	}
+	var otherReceipt []time.Duration
+	for _, a := range other.snapshot() {
+		if t0, ok := otherLive.ids[a.id]; ok {
+			otherReceipt = append(otherReceipt, a.at.Sub(t0))
+		}
+	}
+	rep.OtherEvents = otherLive.accepted.Load()
+	rep.OtherReceiptMS = percentiles(otherReceipt)
+	rep.OtherMissing = int64(len(otherLive.ids)) - int64(len(otherReceipt))
 	arrivals := rc.snapshot()
 	var first, last time.Time
 	for _, a := range arrivals {
@@ -162,4 +203,6 @@ func (r *BacklogReport) WriteText(w io.Writer) {
 		r.FirstDeliverySecond, r.Delivered, r.DrainSeconds, r.DrainPerSecond)
 	fmt.Fprintf(w, "live events         %d during the drain; ingest p50 %.2f p99 %.2f ms; ingest→receipt p50 %.2f p99 %.2f max %.2f ms\n",
 		r.LiveEvents, r.LiveIngestMS.P50, r.LiveIngestMS.P99, r.LiveReceiptMS.P50, r.LiveReceiptMS.P99, r.LiveReceiptMS.Max)
+	fmt.Fprintf(w, "other webhook       %d events during the drain (%d missing); ingest→receipt p50 %.2f p99 %.2f max %.2f ms\n",
+		r.OtherEvents, r.OtherMissing, r.OtherReceiptMS.P50, r.OtherReceiptMS.P99, r.OtherReceiptMS.Max)
 }
