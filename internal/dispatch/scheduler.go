@@ -90,7 +90,8 @@ func (l *lane) waiting() int { return len(l.fresh) + len(l.backlog) }
 // The breaker's timing. The cool-down stays short (at most 5 s: a dozen
 // requests a minute to a dead endpoint) because it is also how long an
 // endpoint's return can go unnoticed, and events published meanwhile
-// wait that long.
+// wait that long; new events handed to the lane bring the next probe
+// forward to a second after the last (breaker.freshArrived).
 const (
 	breakerThreshold   = 5
 	breakerMinCooldown = time.Second
@@ -169,6 +170,9 @@ func (s *scheduler) add(t store.Task, fresh bool, now time.Time) {
 	}
 	if fresh && len(l.fresh) >= bound {
 		s.freshFull[l.id] = struct{}{}
+	}
+	if fresh {
+		l.br.freshArrived(now)
 	}
 	s.queued++
 	if l.rl != nil && !l.rl.allows(now) {
@@ -388,6 +392,24 @@ func (s *scheduler) resume(now time.Time) {
 	for _, l := range due {
 		delete(s.paused, l)
 		s.markReady(l, now)
+	}
+}
+
+// freshArrived shortens an open breaker's cool-down for a new event: the
+// next probe goes at most breakerMinCooldown after the last one. While
+// events keep coming, an endpoint's return is noticed within a second
+// (fresh events first after an outage), not only after a cool-down of up
+// to breakerMaxCooldown; a dead endpoint with traffic costs a probe a
+// second, one without keeps the long cool-down.
+func (b *breaker) freshArrived(now time.Time) {
+	if !b.open() || !now.Before(b.openUntil) {
+		return
+	}
+	if early := b.openUntil.Add(-b.cooldown + breakerMinCooldown); early.Before(b.openUntil) {
+		b.openUntil = early
+		if early.Before(now) {
+			b.openUntil = now
+		}
 	}
 }
 

@@ -214,3 +214,47 @@ func TestSchedulerDropsIdleLanes(t *testing.T) {
 		t.Fatalf("lanes %d, queued %d after the only task finished; want none", len(s.lanes), s.queued)
 	}
 }
+
+// TestSchedulerFreshEventProbesSooner: behind an open breaker at its
+// longest cool-down, a new event brings the next probe forward to a second
+// after the last one; a claimed (backlog) delivery does not.
+func TestSchedulerFreshEventProbesSooner(t *testing.T) {
+	t.Parallel()
+	s := newTestScheduler(10, 1000)
+	for i := range 30 {
+		s.add(task("down", i), false, s0)
+	}
+	_, lanes := take(s, s0)
+	for _, l := range lanes {
+		s.done(l, resultDown, s0)
+	}
+	// Failed probes until the cool-down is the longest.
+	now := s0.Add(breakerMinCooldown)
+	for {
+		got, probe := take(s, now)
+		if len(got) != 1 {
+			t.Fatalf("at %v: sent %v, want one probe", now.Sub(s0), got)
+		}
+		s.done(probe[0], resultDown, now)
+		if s.wakeAt().Sub(now) == breakerMaxCooldown {
+			break
+		}
+		now = s.wakeAt()
+	}
+	last := now
+
+	s.add(task("down", 100), false, last.Add(100*time.Millisecond))
+	if at := s.wakeAt(); !at.Equal(last.Add(breakerMaxCooldown)) {
+		t.Fatalf("a backlog delivery moved the probe to %v after the last, want %v", at.Sub(last), breakerMaxCooldown)
+	}
+	s.add(task("down", 101), true, last.Add(200*time.Millisecond))
+	if at := s.wakeAt(); !at.Equal(last.Add(breakerMinCooldown)) {
+		t.Fatalf("a new event: next probe %v after the last, want %v", at.Sub(last), breakerMinCooldown)
+	}
+	if got, _ := take(s, last.Add(breakerMinCooldown-time.Millisecond)); len(got) != 0 {
+		t.Fatalf("sent %v less than a second after the last probe", got)
+	}
+	if got, _ := take(s, last.Add(breakerMinCooldown)); len(got) != 1 {
+		t.Fatalf("sent %v a second after the last probe, want one probe", got)
+	}
+}
