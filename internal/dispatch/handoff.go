@@ -44,6 +44,19 @@ func (d *Dispatcher) Submit(tasks []store.Task) {
 	}
 }
 
+// Arrived implements ingest.Handoff: news of deliveries stored for
+// webhooks whose lanes are full brings an open breaker's next probe
+// forward, as a new delivery handed to the lane does.
+func (d *Dispatcher) Arrived(webhookIDs []string) {
+	d.mu.Lock()
+	now := d.cfg.Now()
+	for _, id := range webhookIDs {
+		d.sched.arrived(id, now)
+	}
+	d.mu.Unlock()
+	d.cond.Broadcast() // the workers' timer may have to be set earlier
+}
+
 // add queues leased tasks; false when the dispatcher has stopped (nothing
 // was queued). A task already held is not queued twice.
 func (d *Dispatcher) add(tasks []store.Task, fresh bool) bool {

@@ -184,6 +184,19 @@ func (s *scheduler) add(t store.Task, fresh bool, now time.Time) {
 	s.markReady(l, now)
 }
 
+// arrived notes a new delivery for a webhook that was not handed to its
+// lane (the lane is full): see breaker.freshArrived.
+func (s *scheduler) arrived(webhookID string, now time.Time) {
+	l := s.lanes[webhookID]
+	if l == nil {
+		return
+	}
+	l.br.freshArrived(now)
+	if _, paused := s.paused[l]; paused {
+		s.markReady(l, now) // parked again until the earlier probe
+	}
+}
+
 // next takes the next task to run and counts it in flight; ok is false
 // when nothing may run now. roomAgain reports that a full lane has room
 // again, so the poller should look for the work it skipped.

@@ -216,10 +216,17 @@ func TestSchedulerDropsIdleLanes(t *testing.T) {
 }
 
 // TestSchedulerFreshEventProbesSooner: behind an open breaker at its
-// longest cool-down, a new event brings the next probe forward to a second
-// after the last one; a claimed (backlog) delivery does not.
+// longest cool-down, a new event (handed to the lane, or stored because
+// the lane is full) brings the next probe forward to a second after the
+// last one; a claimed (backlog) delivery does not.
 func TestSchedulerFreshEventProbesSooner(t *testing.T) {
 	t.Parallel()
+	for _, which := range []string{"handed over", "left stored"} {
+		t.Run(which, func(t *testing.T) { testFreshEventProbesSooner(t, which) })
+	}
+}
+
+func testFreshEventProbesSooner(t *testing.T, which string) {
 	s := newTestScheduler(10, 1000)
 	for i := range 30 {
 		s.add(task("down", i), false, s0)
@@ -243,13 +250,20 @@ func TestSchedulerFreshEventProbesSooner(t *testing.T) {
 	}
 	last := now
 
+	s.arrived("unknown", last) // no lane: nothing to do
 	s.add(task("down", 100), false, last.Add(100*time.Millisecond))
 	if at := s.wakeAt(); !at.Equal(last.Add(breakerMaxCooldown)) {
 		t.Fatalf("a backlog delivery moved the probe to %v after the last, want %v", at.Sub(last), breakerMaxCooldown)
 	}
-	s.add(task("down", 101), true, last.Add(200*time.Millisecond))
+	// A new event, handed to the lane or (its lane full) left in the
+	// database, brings the probe forward.
+	arrive := map[string]func(time.Time){
+		"handed over": func(at time.Time) { s.add(task("down", 101), true, at) },
+		"left stored": func(at time.Time) { s.arrived("down", at) },
+	}[which]
+	arrive(last.Add(200 * time.Millisecond))
 	if at := s.wakeAt(); !at.Equal(last.Add(breakerMinCooldown)) {
-		t.Fatalf("a new event: next probe %v after the last, want %v", at.Sub(last), breakerMinCooldown)
+		t.Fatalf("a new event (%s): next probe %v after the last, want %v", which, at.Sub(last), breakerMinCooldown)
 	}
 	if got, _ := take(s, last.Add(breakerMinCooldown-time.Millisecond)); len(got) != 0 {
 		t.Fatalf("sent %v less than a second after the last probe", got)

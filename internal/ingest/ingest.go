@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -40,6 +41,11 @@ type Handoff interface {
 	Submit(tasks []store.Task)
 	// Wake announces unleased due work in the database.
 	Wake()
+	// Arrived tells of new deliveries to webhooks the lease request
+	// skipped (their lanes are full: the deliveries wait in the database).
+	// A lane behind an open breaker then probes sooner: events keep
+	// coming, and the endpoint's return should not wait a long cool-down.
+	Arrived(webhookIDs []string)
 }
 
 // Config configures a Service.
@@ -189,6 +195,17 @@ func (s *Service) publish(ctx context.Context, in Input) (store.EventCreateResul
 	// store notifies them) or to lanes that are full (which wake the
 	// poller themselves when they have room): no wake-up is needed.
 	s.cfg.Handoff.Submit(res.Leased)
+	if len(p.Lease.Skip) > 0 && len(res.Leased) < len(res.Deliveries) {
+		var skipped []string
+		for _, d := range res.Deliveries {
+			if slices.Contains(p.Lease.Skip, d.WebhookID) {
+				skipped = append(skipped, d.WebhookID)
+			}
+		}
+		if len(skipped) > 0 {
+			s.cfg.Handoff.Arrived(skipped)
+		}
+	}
 	return res, nil
 }
 

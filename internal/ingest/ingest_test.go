@@ -172,17 +172,19 @@ func TestValidTenant(t *testing.T) {
 type fakeHandoff struct {
 	accepting bool
 	until     time.Time
+	skip      []string // webhooks whose lanes are full
 
 	mu        sync.Mutex
 	submitted [][]store.Task
 	wakes     int
+	arrived   []string
 }
 
 func (h *fakeHandoff) Reserve() *store.LeaseRequest {
 	if !h.accepting {
 		return nil
 	}
-	return &store.LeaseRequest{Lease: store.Lease{Owner: "inst_test", Until: h.until}}
+	return &store.LeaseRequest{Lease: store.Lease{Owner: "inst_test", Until: h.until}, Skip: h.skip}
 }
 
 func (h *fakeHandoff) Submit(tasks []store.Task) {
@@ -194,6 +196,12 @@ func (h *fakeHandoff) Submit(tasks []store.Task) {
 func (h *fakeHandoff) Wake() {
 	h.mu.Lock()
 	h.wakes++
+	h.mu.Unlock()
+}
+
+func (h *fakeHandoff) Arrived(ids []string) {
+	h.mu.Lock()
+	h.arrived = append(h.arrived, ids...)
 	h.mu.Unlock()
 }
 
@@ -414,6 +422,27 @@ func TestPublishValidation(t *testing.T) {
 			t.Errorf("Published called for refused events: %v", p)
 		}
 	})
+}
+
+// Deliveries to a webhook whose lane is full are left in the database, and
+// the dispatcher is told they arrived (an open breaker probes sooner).
+func TestPublishTellsOfSkippedArrivals(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{accepting: true})
+	b.handoff.skip = []string{b.direct.ID}
+	res, err := b.svc.Publish(b.ctx, ingest.Input{Type: typeOrder, Data: json.RawMessage(`{"amount":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	submitted, _ := b.handoff.calls()
+	if len(submitted) != 1 || len(submitted[0]) != len(res.Deliveries)-1 {
+		t.Errorf("handed over %v of %d deliveries, want all but the skipped webhook's", submitted, len(res.Deliveries))
+	}
+	b.handoff.mu.Lock()
+	defer b.handoff.mu.Unlock()
+	if !slices.Equal(b.handoff.arrived, []string{b.direct.ID}) {
+		t.Errorf("Arrived(%v), want the skipped webhook %s", b.handoff.arrived, b.direct.ID)
+	}
 }
 
 // An event that came through Hookline deliveries up to the limit is stored
