@@ -9,8 +9,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"sync"
 	"slices"
+	"sync"
 	"time"
 	"unicode/utf8"
 
