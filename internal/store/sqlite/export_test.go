@@ -28,3 +28,7 @@ func (s *Store) PageCount() (n int, err error) {
 
 // DB is the read pool, for benchmarks that compare a query of their own.
 func (s *Store) DB() *sql.DB { return s.rdb }
+
+// Counts returns the group commits so far and the statements run through
+// the hot-path helpers (exec, query, queryRow).
+func (s *Store) Counts() (commits, stmts int64) { return s.commits.Load(), s.statements.Load() }

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hookline/hookline/internal/filter"
@@ -219,6 +220,9 @@ type Store struct {
 	// writes (see ready.go).
 	dir    string
 	health store.WriteHealth
+	// commits and statements count group commits and the statements run through
+	// exec, query and queryRow (the hot paths), for benchmarks.
+	commits, statements atomic.Int64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -402,6 +406,7 @@ func (s *Store) writeLoop() {
 }
 
 func (s *Store) commit(batch []*op) {
+	s.commits.Add(1)
 	results := make([]error, len(batch))
 	err := func() error {
 		tx, err := s.wdb.Begin()
@@ -462,6 +467,7 @@ func runOp(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
 // hotQueries) were prepared once at Open on the single writer connection;
 // tx.Stmt reuses them because tx runs on that same connection.
 func (s *Store) exec(tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	s.statements.Add(1)
 	if st, ok := s.stmts[query]; ok {
 		return tx.Stmt(st).Exec(args...)
 	}
@@ -470,6 +476,7 @@ func (s *Store) exec(tx *sql.Tx, query string, args ...any) (sql.Result, error) 
 
 // query is exec for statements that return rows.
 func (s *Store) query(tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	s.statements.Add(1)
 	if st, ok := s.stmts[query]; ok {
 		return tx.Stmt(st).Query(args...)
 	}
@@ -478,6 +485,7 @@ func (s *Store) query(tx *sql.Tx, query string, args ...any) (*sql.Rows, error) 
 
 // queryRow is exec for statements that return one row.
 func (s *Store) queryRow(tx *sql.Tx, query string, args ...any) *sql.Row {
+	s.statements.Add(1)
 	if st, ok := s.stmts[query]; ok {
 		return tx.Stmt(st).QueryRow(args...)
 	}
