@@ -237,7 +237,9 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 			}
 			n, _ := res.RowsAffected()
 			moved[i] = n == 1
-			if n == 1 && status != webhook.DeliveryPending {
+			// Without a pending FIFO delivery in the database there is no
+			// next of a key to promote (see Store.fifoLive).
+			if n == 1 && s.fifoLive && status != webhook.DeliveryPending {
 				// A FIFO delivery ended: the next of its key goes.
 				end := started + int64(a.DurationMS*1000)
 				if _, err := s.exec(tx, qPromoteAfter, end, a.DeliveryID); err != nil {
@@ -389,6 +391,9 @@ func (s *Store) DeliveryRetry(ctx context.Context, scope auth.Scope, id string, 
 		if err != nil {
 			return err
 		}
+		if d.Sequence != 0 {
+			s.fifoLive = true
+		}
 		// The webhook's succeeded and failed counters count deliveries in
 		// that final state: one sent again is in neither until it ends.
 		switch status {
@@ -467,6 +472,7 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 					return err
 				}
 				seq, key = n, e.key
+				s.fifoLive = true
 			}
 			// A FIFO one waits unless it is its key's head.
 			due := any(ts(now))

@@ -29,11 +29,13 @@ const (
 	// (qPromote). Claims never look at the waiting ones.
 	qKeyPending = `SELECT EXISTS (SELECT 1 FROM deliveries WHERE webhook_id = ? AND ordering_key = ?
 		AND status = 'pending' AND seq IS NOT NULL)`
-	qWebhookCountDelivery = `UPDATE webhooks SET stat_deliveries = stat_deliveries + 1 WHERE id = ?`
+	// qWebhookCountDeliveries adds a group commit's new deliveries to a
+	// webhook's counter: once per webhook and commit, not per delivery.
+	qWebhookCountDeliveries = `UPDATE webhooks SET stat_deliveries = stat_deliveries + ? WHERE id = ?`
 )
 
 func init() {
-	hotQueries = append(hotQueries, qEventByKey, qEventInsert, qMatch, qDeliveryInsert, qWebhookCountDelivery,
+	hotQueries = append(hotQueries, qEventByKey, qEventInsert, qMatch, qDeliveryInsert, qWebhookCountDeliveries,
 		qSequenceTake, qKeyPending)
 }
 
@@ -137,6 +139,7 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 					return err
 				}
 				d.Sequence, seq, key = n, n, d.OrderingKey
+				s.fifoLive = true
 				var pending bool
 				if err := s.queryRow(tx, qKeyPending, h, d.OrderingKey).Scan(&pending); err != nil {
 					return err
@@ -158,9 +161,7 @@ func (s *Store) EventCreate(ctx context.Context, p store.EventCreateParams) (sto
 				seq, key); err != nil {
 				return err
 			}
-			if _, err := s.exec(tx, qWebhookCountDelivery, h); err != nil {
-				return err
-			}
+			s.deferred.countDelivery(h)
 			res.Deliveries = append(res.Deliveries, d)
 			if leased {
 				res.Leased = append(res.Leased, store.Task{Delivery: d, Event: ev, Lease: p.Lease.Lease})

@@ -189,6 +189,16 @@ func upgrade(db *sql.DB) error {
 	return nil
 }
 
+// Each write of a group commit runs in its own savepoint; these three
+// statements run for every write, so they are prepared like hotQueries.
+const (
+	qSavepoint  = "SAVEPOINT op"
+	qRollbackTo = "ROLLBACK TO op"
+	qRelease    = "RELEASE op"
+)
+
+func init() { hotQueries = append(hotQueries, qSavepoint, qRollbackTo, qRelease) }
+
 // maxBatch bounds one group commit, so a flood of writes still commits in
 // pieces and no caller waits behind an unbounded transaction.
 const maxBatch = 1024
@@ -223,6 +233,15 @@ type Store struct {
 	// commits and statements count group commits and the statements run through
 	// exec, query and queryRow (the hot paths), for benchmarks.
 	commits, statements atomic.Int64
+	// deferred is the writer goroutine's own (see deferred.go).
+	deferred deferred
+	// fifoLive says a pending delivery with a FIFO place (seq) may exist:
+	// set at Open from the database, and by every write that makes one
+	// (ingest and replay for a FIFO webhook, a retry by hand of one that
+	// has a seq). While it is false, a result has no next delivery of its
+	// key to promote and AttemptRecord skips that statement. The writer
+	// goroutine's own, like deferred; it never goes back to false.
+	fifoLive bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -303,6 +322,12 @@ func Open(path string, opts Options) (*Store, error) {
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 		stmts: make(map[string]*sql.Stmt),
+	}
+	if err := wdb.QueryRow(`SELECT EXISTS (SELECT 1 FROM deliveries
+		WHERE status = 'pending' AND seq IS NOT NULL)`).Scan(&s.fifoLive); err != nil {
+		wdb.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("sqlite: look for FIFO deliveries: %w", err)
 	}
 	for _, q := range hotQueries {
 		st, err := wdb.Prepare(q)
@@ -418,24 +443,32 @@ func (s *Store) commit(batch []*op) {
 				results[i] = err
 				continue
 			}
-			if _, err := tx.Exec("SAVEPOINT op"); err != nil {
+			if _, err := tx.Stmt(s.stmts[qSavepoint]).Exec(); err != nil {
 				tx.Rollback()
 				return err
 			}
 			if err := runOp(o.fn, tx); err != nil {
 				results[i] = err
-				if _, rerr := tx.Exec("ROLLBACK TO op"); rerr != nil {
+				s.deferred.opDone(false)
+				if _, rerr := tx.Stmt(s.stmts[qRollbackTo]).Exec(); rerr != nil {
 					tx.Rollback()
 					return rerr
 				}
+			} else {
+				s.deferred.opDone(true)
 			}
-			if _, err := tx.Exec("RELEASE op"); err != nil {
+			if _, err := tx.Stmt(s.stmts[qRelease]).Exec(); err != nil {
 				tx.Rollback()
 				return err
 			}
 		}
+		if err := s.flushDeferred(tx); err != nil {
+			tx.Rollback()
+			return err
+		}
 		return tx.Commit()
 	}()
+	s.deferred.batchDone(err == nil, time.Now())
 	for i, o := range batch {
 		if err != nil {
 			o.done <- unavailable(err)

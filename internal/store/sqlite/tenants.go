@@ -69,8 +69,16 @@ func ensureTenant(tx *sql.Tx, tenant string, now time.Time) error {
 // mustExist refuses the event when there is none.
 func (s *Store) tenantForEvent(tx *sql.Tx, ev webhook.Event, mustExist bool) error {
 	if !mustExist {
-		_, err := s.exec(tx, qTenantEnsure, ev.Tenant, ev.Tenant, ts(ev.CreatedAt), ts(ev.CreatedAt))
-		return err
+		// A tenant made sure of in the last seconds keeps its row (a
+		// delete forgets it): no statement.
+		if s.deferred.tenantKnown(ev.Tenant, time.Now()) {
+			return nil
+		}
+		if _, err := s.exec(tx, qTenantEnsure, ev.Tenant, ev.Tenant, ts(ev.CreatedAt), ts(ev.CreatedAt)); err != nil {
+			return err
+		}
+		s.deferred.tenantEnsured(ev.Tenant)
+		return nil
 	}
 	rows, err := s.query(tx, qTenantExists, ev.Tenant)
 	if err != nil {
@@ -175,6 +183,7 @@ func (s *Store) TenantDelete(ctx context.Context, p store.TenantDeleteParams) ([
 	var deleted []string
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		deleted = nil
+		s.deferred.forgetTenant(p.ID)
 		var one int
 		if err := tx.QueryRow(qTenantExists, p.ID).Scan(&one); err != nil {
 			return notFound(err, "tenant")
