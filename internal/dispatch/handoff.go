@@ -104,10 +104,15 @@ func (d *Dispatcher) rates(tasks []store.Task) map[string]*webhook.RateLimit {
 
 // followRate applies a webhook's current rate limit to its lane: a change
 // made after the lane learned it (the cache is refreshed as attempts run).
+// It runs before every attempt, so it wakes the waiting workers only when
+// the limit changed: a broadcast each time woke every idle worker (most of
+// them, under load) to find nothing to do.
 func (d *Dispatcher) followRate(w webhook.Webhook) {
 	n, per := w.RateLimit.Window()
 	d.mu.Lock()
-	d.sched.setRate(w.ID, n, per, d.cfg.Now())
+	changed := d.sched.setRate(w.ID, n, per, d.cfg.Now())
 	d.mu.Unlock()
-	d.cond.Broadcast()
+	if changed {
+		d.cond.Broadcast()
+	}
 }

@@ -67,12 +67,12 @@ const maxIdleLimiters = 1000
 
 // setRate sets the rate limit of webhook id: n requests per period, or
 // none when n is 0. A lane waiting for a limit that changed is looked at
-// again.
-func (s *scheduler) setRate(id string, n int, period time.Duration, now time.Time) {
+// again. It reports whether anything changed.
+func (s *scheduler) setRate(id string, n int, period time.Duration, now time.Time) (changed bool) {
 	r := s.limiters[id]
 	switch {
 	case n <= 0 && r == nil:
-		return
+		return false
 	case n <= 0:
 		delete(s.limiters, id)
 		r = nil
@@ -87,7 +87,7 @@ func (s *scheduler) setRate(id string, n int, period time.Duration, now time.Tim
 		r = &limiter{n: n, period: period}
 		s.limiters[id] = r
 	case r.n == n && r.period == period:
-		return
+		return false
 	default:
 		r.n, r.period = n, period
 	}
@@ -98,4 +98,5 @@ func (s *scheduler) setRate(id string, n int, period time.Duration, now time.Tim
 			s.markReady(l, now)
 		}
 	}
+	return true
 }

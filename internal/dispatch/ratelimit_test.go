@@ -158,3 +158,28 @@ func count(list []string, v string) int {
 	}
 	return n
 }
+
+// TestSetRateReportsChange: followRate runs before every attempt and
+// wakes the idle workers only when setRate reports a change, so the same
+// limit (or none) set again must report none.
+func TestSetRateReportsChange(t *testing.T) {
+	t.Parallel()
+	s := newTestScheduler(10, 1000)
+	steps := []struct {
+		n      int
+		period time.Duration
+		want   bool
+	}{
+		{0, 0, false},           // no limit, none before
+		{5, time.Second, true},  // a limit
+		{5, time.Second, false}, // the same again
+		{5, time.Minute, true},  // another period
+		{0, 0, true},            // lifted
+		{0, 0, false},           // still none
+	}
+	for i, st := range steps {
+		if got := s.setRate("a", st.n, st.period, s0); got != st.want {
+			t.Errorf("step %d: setRate(%d, %v) changed = %v, want %v", i, st.n, st.period, got, st.want)
+		}
+	}
+}
