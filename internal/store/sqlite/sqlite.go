@@ -235,6 +235,12 @@ type Store struct {
 	commits, statements atomic.Int64
 	// deferred is the writer goroutine's own (see deferred.go).
 	deferred deferred
+	// bound holds the hot statements bound to the group commit's
+	// transaction (see txStmt); the writer goroutine's own.
+	bound struct {
+		tx    *sql.Tx
+		stmts map[string]*sql.Stmt
+	}
 	// fifoLive says a pending delivery with a FIFO place (seq) may exist:
 	// set at Open from the database, and by every write that makes one
 	// (ingest and replay for a FIFO webhook, a retry by hand of one that
@@ -323,6 +329,7 @@ func Open(path string, opts Options) (*Store, error) {
 		done:  make(chan struct{}),
 		stmts: make(map[string]*sql.Stmt),
 	}
+	s.bound.stmts = make(map[string]*sql.Stmt)
 	if err := wdb.QueryRow(`SELECT EXISTS (SELECT 1 FROM deliveries
 		WHERE status = 'pending' AND seq IS NOT NULL)`).Scan(&s.fifoLive); err != nil {
 		wdb.Close()
@@ -438,26 +445,29 @@ func (s *Store) commit(batch []*op) {
 		if err != nil {
 			return err
 		}
+		// Statements bound to tx close with it.
+		s.bound.tx = tx
+		defer func() { s.bound.tx = nil; clear(s.bound.stmts) }()
 		for i, o := range batch {
 			if err := o.ctx.Err(); err != nil {
 				results[i] = err
 				continue
 			}
-			if _, err := tx.Stmt(s.stmts[qSavepoint]).Exec(); err != nil {
+			if _, err := s.txStmt(tx, qSavepoint).Exec(); err != nil {
 				tx.Rollback()
 				return err
 			}
 			if err := runOp(o.fn, tx); err != nil {
 				results[i] = err
 				s.deferred.opDone(false)
-				if _, rerr := tx.Stmt(s.stmts[qRollbackTo]).Exec(); rerr != nil {
+				if _, rerr := s.txStmt(tx, qRollbackTo).Exec(); rerr != nil {
 					tx.Rollback()
 					return rerr
 				}
 			} else {
 				s.deferred.opDone(true)
 			}
-			if _, err := tx.Stmt(s.stmts[qRelease]).Exec(); err != nil {
+			if _, err := s.txStmt(tx, qRelease).Exec(); err != nil {
 				tx.Rollback()
 				return err
 			}
@@ -496,13 +506,33 @@ func runOp(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
 	return fn(tx)
 }
 
+// txStmt returns hot statement query bound to tx (nil for a statement
+// that is not hot). The group commit's transaction keeps each one it
+// bound, so its writes share one instead of binding it again each time
+// (tx.Stmt allocates).
+func (s *Store) txStmt(tx *sql.Tx, query string) *sql.Stmt {
+	st, ok := s.stmts[query]
+	if !ok {
+		return nil
+	}
+	if tx != s.bound.tx {
+		return tx.Stmt(st)
+	}
+	if b := s.bound.stmts[query]; b != nil {
+		return b
+	}
+	b := tx.Stmt(st)
+	s.bound.stmts[query] = b
+	return b
+}
+
 // exec runs a write statement inside tx. Hot statements (listed in
 // hotQueries) were prepared once at Open on the single writer connection;
 // tx.Stmt reuses them because tx runs on that same connection.
 func (s *Store) exec(tx *sql.Tx, query string, args ...any) (sql.Result, error) {
 	s.statements.Add(1)
-	if st, ok := s.stmts[query]; ok {
-		return tx.Stmt(st).Exec(args...)
+	if st := s.txStmt(tx, query); st != nil {
+		return st.Exec(args...)
 	}
 	return tx.Exec(query, args...)
 }
@@ -510,8 +540,8 @@ func (s *Store) exec(tx *sql.Tx, query string, args ...any) (sql.Result, error) 
 // query is exec for statements that return rows.
 func (s *Store) query(tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
 	s.statements.Add(1)
-	if st, ok := s.stmts[query]; ok {
-		return tx.Stmt(st).Query(args...)
+	if st := s.txStmt(tx, query); st != nil {
+		return st.Query(args...)
 	}
 	return tx.Query(query, args...)
 }
@@ -519,8 +549,8 @@ func (s *Store) query(tx *sql.Tx, query string, args ...any) (*sql.Rows, error) 
 // queryRow is exec for statements that return one row.
 func (s *Store) queryRow(tx *sql.Tx, query string, args ...any) *sql.Row {
 	s.statements.Add(1)
-	if st, ok := s.stmts[query]; ok {
-		return tx.Stmt(st).QueryRow(args...)
+	if st := s.txStmt(tx, query); st != nil {
+		return st.QueryRow(args...)
 	}
 	return tx.QueryRow(query, args...)
 }
