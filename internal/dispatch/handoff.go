@@ -86,18 +86,25 @@ func (d *Dispatcher) add(tasks []store.Task, fresh bool) bool {
 // attempt. A webhook that cannot be loaded now is left out; its attempt
 // loads it again (and gives the delivery back if that fails).
 func (d *Dispatcher) rates(tasks []store.Task) map[string]*webhook.RateLimit {
-	out := make(map[string]*webhook.RateLimit)
+	out := make(map[string]*webhook.RateLimit, 1)
 	for _, t := range tasks {
 		id := t.Delivery.WebhookID
 		if _, ok := out[id]; ok {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		h, err := d.hooks.get(ctx, id)
-		cancel()
-		if err == nil {
-			out[id] = h.webhook.RateLimit
+		// A cached webhook needs no context (and no timer) to read: this
+		// runs for every published event.
+		h, ok := d.hooks.cached(id)
+		if !ok {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			var err error
+			h, err = d.hooks.get(ctx, id)
+			cancel()
+			if err != nil {
+				continue
+			}
 		}
+		out[id] = h.webhook.RateLimit
 	}
 	return out
 }

@@ -50,6 +50,19 @@ func (c *hookCache) invalidateAll() {
 	c.mu.Unlock()
 }
 
+// cached returns webhook id from the cache while it is fresh, without
+// reading the database.
+func (c *hookCache) cached(id string) (*cachedHook, bool) {
+	now := c.now()
+	c.mu.Lock()
+	h, ok := c.m[id]
+	c.mu.Unlock()
+	if ok && now.Before(h.expires) {
+		return h, true
+	}
+	return nil, false
+}
+
 func (c *hookCache) get(ctx context.Context, id string) (*cachedHook, error) {
 	now := c.now()
 	c.mu.Lock()
