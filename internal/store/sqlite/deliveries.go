@@ -160,11 +160,70 @@ func init() {
 	hotQueries = append(hotQueries, qAttemptInsert, qDeliveryResult, qWebhookStats, qPromoteAfter)
 }
 
+// headerJSON stores h as a JSON object of string arrays, as json.Marshal
+// writes it. Every attempt stores two, so the usual headers (printable
+// ASCII that JSON keeps as it is) are written directly, without
+// reflection; anything else goes through json.Marshal.
 func headerJSON(h http.Header) string {
 	if h == nil {
 		return "{}"
 	}
-	return jsonText(h)
+	keys := make([]string, 0, len(h))
+	size := 2
+	for k, vs := range h {
+		if !plainJSON(k) {
+			return jsonText(h)
+		}
+		keys = append(keys, k)
+		size += len(k) + 6
+		for _, v := range vs {
+			if !plainJSON(v) {
+				return jsonText(h)
+			}
+			size += len(v) + 3
+		}
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, `":`...)
+		vs := h[k]
+		if vs == nil {
+			b = append(b, "null"...)
+			continue
+		}
+		b = append(b, '[')
+		for j, v := range vs {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '"')
+			b = append(b, v...)
+			b = append(b, '"')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, '}')
+	return string(b)
+}
+
+// plainJSON reports whether json.Marshal writes s unchanged between its
+// quotes: printable ASCII other than the quote, the backslash and the
+// three characters it escapes for HTML.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
 }
 
 type statDelta struct {
