@@ -16,7 +16,7 @@ func TestHeaderJSONMatchesMarshal(t *testing.T) {
 		{"usual", http.Header{
 			"Content-Type": {"application/json"}, "User-Agent": {"Hookline/1.0"},
 			"Webhook-Signature": {"v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4="},
-			"Date": {"Mon, 07 Dec 2026 20:00:00 GMT"},
+			"Date":              {"Mon, 07 Dec 2026 20:00:00 GMT"},
 		}},
 		{"several values", http.Header{"X-A": {"1", "2", ""}, "X-B": {}}},
 		{"nil values", http.Header{"X-Nil": nil}},
