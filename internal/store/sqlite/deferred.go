@@ -76,7 +76,8 @@ func (d *deferred) opDone(ok bool) {
 	d.op.tenants = d.op.tenants[:0]
 }
 
-// flush writes the batch's deferred statements into tx, before its commit.
+// flushDeferred writes the batch's deferred statements into tx, before its
+// commit.
 func (s *Store) flushDeferred(tx *sql.Tx) error {
 	for id, n := range s.deferred.batch.deliveries {
 		if _, err := s.exec(tx, qWebhookCountDeliveries, n, id); err != nil {
