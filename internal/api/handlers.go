@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -329,6 +331,46 @@ func (a *API) replayWebhook(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+type recoverRequest struct {
+	Since      *time.Time `json:"since"`
+	Until      *time.Time `json:"until"`
+	Status     []string   `json:"status"`
+	EventTypes []string   `json:"event_types"`
+	DryRun     bool       `json:"dry_run"`
+}
+
+type recoverResponse struct {
+	DryRun bool `json:"dry_run"`
+	// Count is how many failed deliveries match; Requeued how many were
+	// re-queued (absent on a dry run).
+	Count    int       `json:"count"`
+	Requeued *int      `json:"requeued,omitempty"`
+	Since    time.Time `json:"since"`
+	Until    time.Time `json:"until"`
+}
+
+func (a *API) recoverWebhook(w http.ResponseWriter, r *http.Request) error {
+	var req recoverRequest
+	if err := a.decode(w, r, a.cfg.MaxBodyBytes, &req); err != nil {
+		return err
+	}
+	res, err := a.cfg.Registry.Recover(r.Context(), r.PathValue("id"), registry.RecoverInput{
+		Since: req.Since, Until: req.Until, Statuses: req.Status, EventTypes: req.EventTypes, DryRun: req.DryRun,
+	})
+	if err != nil {
+		return err
+	}
+	out := recoverResponse{DryRun: res.DryRun, Count: res.Count, Since: res.Since, Until: res.Until}
+	status := http.StatusOK
+	if !res.DryRun {
+		out.Requeued = &res.Count
+		status = http.StatusAccepted
+		a.cfg.Wake()
+	}
+	writeJSON(w, status, out)
+	return nil
+}
+
 func (a *API) listWebhookAttempts(w http.ResponseWriter, r *http.Request) error {
 	limit, err := queryLimit(r)
 	if err != nil {
@@ -466,10 +508,10 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	p := store.DeliveryListParams{
 		Scope: auth.ScopeFrom(r.Context()), Tenant: tenant, WebhookID: q.Get("webhook_id"), EventID: q.Get("event_id"),
-		Status: webhook.DeliveryStatus(q.Get("status")), Cursor: q.Get("cursor"), Limit: limit,
+		EventType: q.Get("event_type"), Cursor: q.Get("cursor"), Limit: limit,
 	}
-	if p.Status != "" && !p.Status.Valid() {
-		return webhook.ParamError(webhook.EINVALID, "status", "must be pending, succeeded or failed")
+	if err := deliveryFilters(q, &p); err != nil {
+		return err
 	}
 	page, err := a.cfg.Store.DeliveryList(r.Context(), p)
 	if err != nil {
@@ -480,6 +522,51 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, list[webhook.Delivery]{Data: page.Deliveries, NextCursor: page.Next})
 	return nil
+}
+
+// deliveryFilters reads the delivery log's filters (status, repeated or
+// comma-separated; since and until; q) into p, reporting every bad one
+// at once.
+func deliveryFilters(q url.Values, p *store.DeliveryListParams) error {
+	var v webhook.Validation
+	for _, raw := range q["status"] {
+		for st := range strings.SplitSeq(raw, ",") {
+			s := webhook.DeliveryStatus(strings.TrimSpace(st))
+			if !s.Valid() {
+				v.Add(webhook.EUNPROCESSABLE, webhook.Param("status"), "%q is not a state: use pending, succeeded or failed", st)
+				continue
+			}
+			if !slices.Contains(p.Statuses, s) {
+				p.Statuses = append(p.Statuses, s)
+			}
+		}
+	}
+	for _, b := range []struct {
+		name string
+		t    *time.Time
+	}{{"since", &p.Since}, {"until", &p.Until}} {
+		raw := q.Get(b.name)
+		if raw == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, raw)
+		if err != nil {
+			v.Add(webhook.EUNPROCESSABLE, webhook.Param(b.name), "must be an RFC 3339 time such as 2026-01-31T09:00:00Z")
+			continue
+		}
+		*b.t = t
+	}
+	if !p.Since.IsZero() && !p.Until.IsZero() && !p.Since.Before(p.Until) {
+		v.Add(webhook.EUNPROCESSABLE, webhook.Param("until"), "must be after since")
+	}
+	if raw := q.Get("q"); raw != "" {
+		id, ok := registry.DeliveryQuery(raw)
+		if !ok {
+			v.Add(webhook.EUNPROCESSABLE, webhook.Param("q"), "must be a delivery or event ID, or the start of one (letters, digits and _)")
+		}
+		p.Query = id
+	}
+	return v.Err()
 }
 
 type deliveryView struct {

@@ -174,6 +174,7 @@ var isoBodies = map[string]struct {
 	"POST /api/v1/webhooks":              {`{"tenant":"` + tenantB + `","name":"in B","url":"{receiver}","events":["*"]}`, true},
 	"PATCH /api/v1/webhooks/{id}":        {`{"name":"taken over","active":false}`, false},
 	"POST /api/v1/webhooks/{id}/replay":  {`{"since":"2000-01-01T00:00:00Z"}`, false},
+	"POST /api/v1/webhooks/{id}/recover": {`{"since":"2000-01-01T00:00:00Z","until":"2000-01-02T00:00:00Z"}`, false},
 	"POST /api/v1/events":                {`{"type":"` + isoType + `","data":{},"tenant":"` + tenantB + `"}`, true},
 	"POST /api/v1/keys":                  {`{"name":"into B","tenant":"` + tenantB + `"}`, true},
 	"POST /api/v1/hooks":                 {`{"target_url":"{receiver}","event":"` + isoType + `","tenant":"` + tenantB + `"}`, true},

@@ -180,6 +180,7 @@ func (a *API) Routes() []Route {
 		{"POST", "/api/v1/webhooks/{id}/rotate-secret", admin, TenantScoped, a.rotateSecret},
 		{"POST", "/api/v1/webhooks/{id}/test", admin, TenantScoped, a.testWebhook},
 		{"POST", "/api/v1/webhooks/{id}/replay", admin, TenantScoped, a.replayWebhook},
+		{"POST", "/api/v1/webhooks/{id}/recover", admin, TenantScoped, a.recoverWebhook},
 		{"GET", "/api/v1/webhooks/{id}/attempts", read, TenantScoped, a.listWebhookAttempts},
 		{"GET", "/api/v1/webhooks/{id}/stats", read, TenantScoped, a.webhookStats},
 		{"POST", "/api/v1/webhooks/filter-test", read, TenantScoped, a.filterTest},

@@ -107,7 +107,9 @@ func (d *Dispatcher) send(ctx context.Context, span trace.Span, t store.Task, h 
 		d.leases.forget(t.Delivery.ID)
 		return resultNone
 	}
-	outcome, next, disable := d.apply(v, number)
+	// A recovered delivery has the whole schedule again: its retries
+	// count from the attempts it had when it was recovered.
+	outcome, next, disable := d.apply(v, number-t.Delivery.RetryBase)
 	d.finish(span, t, a, outcome, next, disable, tk.throttled)
 	if v.Down {
 		return resultDown
@@ -115,8 +117,8 @@ func (d *Dispatcher) send(ctx context.Context, span trace.Span, t store.Task, h 
 	return resultUp
 }
 
-// apply turns a sender's verdict into the delivery's next step: the retry
-// schedule bounds the number of attempts, and a wait the destination asked
+// apply turns a sender's verdict into the delivery's next step after its
+// attempt number `number` of the schedule: the retry schedule bounds the number of attempts, and a wait the destination asked
 // for replaces the scheduled one (within retry.MinAfter..MaxAfter).
 func (d *Dispatcher) apply(v deliver.Verdict, number int) (store.Outcome, time.Time, string) {
 	switch v.Kind {

@@ -338,7 +338,7 @@ func TestSubmitAfterStopReleases(t *testing.T) {
 // pending describes the deliveries still pending, for a failure message.
 func pending(t *testing.T, st store.Store) string {
 	t.Helper()
-	page, err := st.DeliveryList(context.Background(), store.DeliveryListParams{Scope: auth.AllTenants(), Status: webhook.DeliveryPending, Limit: 50})
+	page, err := st.DeliveryList(context.Background(), store.DeliveryListParams{Scope: auth.AllTenants(), Statuses: []webhook.DeliveryStatus{webhook.DeliveryPending}, Limit: 50})
 	if err != nil {
 		return err.Error()
 	}

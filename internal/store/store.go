@@ -282,8 +282,41 @@ type DeliveryStore interface {
 	// of the webhook's tenant and subscribed types since the given time;
 	// ENOTFOUND when the webhook is missing or outside scope.
 	WebhookReplay(ctx context.Context, scope auth.Scope, webhookID string, since, now time.Time) (int, error)
+	// DeliveryRecover makes the webhook's deliveries that p selects
+	// (failed, created in the window, of the given types) pending and due
+	// at p.Now with the whole retry schedule again (webhook.Delivery's
+	// RetryBase), and returns how many; with DryRun it changes nothing and
+	// returns how many it would. It works in writes of at most
+	// RecoverBatch deliveries, so a large recovery never holds one long
+	// transaction: when it fails part way, what it re-queued stays
+	// re-queued, and running it again takes up the rest (a re-queued
+	// delivery is no longer failed). ENOTFOUND when the webhook is missing
+	// or outside p.Scope. A FIFO delivery keeps its sequence number: it
+	// goes again before the later pending deliveries of its key, as one
+	// retried by hand does.
+	DeliveryRecover(ctx context.Context, p DeliveryRecoverParams) (int, error)
 	// DeliveryCounts returns the number of deliveries in each state.
 	DeliveryCounts(ctx context.Context) (map[webhook.DeliveryStatus]int64, error)
+}
+
+// RecoverBatch is the most deliveries one write of DeliveryRecover
+// re-queues.
+const RecoverBatch = 500
+
+// DeliveryRecoverParams selects the deliveries DeliveryRecover re-queues.
+type DeliveryRecoverParams struct {
+	Scope     auth.Scope
+	WebhookID string
+	// Statuses are the states to take (only final ones make sense:
+	// webhook.DeliveryFailed); none takes nothing.
+	Statuses []webhook.DeliveryStatus
+	// EventTypes, when not empty, keeps deliveries of these types only.
+	EventTypes []string
+	// Since and Until bound the deliveries' creation time: Since <=
+	// created_at < Until.
+	Since, Until time.Time
+	DryRun       bool
+	Now          time.Time
 }
 
 // DeliveryListParams filters and pages deliveries, newest first.
@@ -294,9 +327,18 @@ type DeliveryListParams struct {
 	Tenant    string
 	WebhookID string
 	EventID   string
-	Status    webhook.DeliveryStatus
-	Cursor    string
-	Limit     int
+	// Statuses keeps deliveries in any of these states; none means every
+	// state.
+	Statuses  []webhook.DeliveryStatus
+	EventType string
+	// Since and Until bound the creation time (Since <= created_at <
+	// Until); a zero time leaves that side open.
+	Since, Until time.Time
+	// Query keeps the deliveries whose ID or event ID starts with it
+	// (a whole ID finds exactly that one).
+	Query  string
+	Cursor string
+	Limit  int
 }
 
 // DeliveryPage is one page of deliveries.

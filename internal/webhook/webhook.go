@@ -394,7 +394,12 @@ type Delivery struct {
 	OrderingKey string `json:"ordering_key,omitempty"`
 	// BlockedBy names the delivery at the head of this one's ordering key
 	// while this one waits behind it (pending FIFO deliveries only).
-	BlockedBy string    `json:"blocked_by,omitempty"`
+	BlockedBy string `json:"blocked_by,omitempty"`
+	// RetryBase is the number of attempts made before the delivery was
+	// last recovered (store.DeliveryStore.DeliveryRecover): the retry
+	// schedule counts its attempts from there, so a recovered delivery
+	// has the whole schedule again while its attempt numbers go on.
+	RetryBase int       `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

@@ -15,7 +15,7 @@ import (
 )
 
 const deliveryColumns = `id, tenant, event_id, event_type, webhook_id, status, attempts,
-	next_attempt_at, last_status_code, last_error, created_at, updated_at, lease_owner, seq, ordering_key`
+	next_attempt_at, last_status_code, last_error, created_at, updated_at, lease_owner, seq, ordering_key, retry_base`
 
 // scanDelivery reads a delivery. A leased row's next_attempt_at column
 // holds its lease end: that is the lease, not a next attempt (one is
@@ -26,7 +26,7 @@ func scanDelivery(r scanner) (webhook.Delivery, error) {
 	var owner, key *string
 	var seq *int64
 	err := r.Scan(&d.ID, &d.Tenant, &d.EventID, &d.EventType, &d.WebhookID, &status, &d.Attempts,
-		&d.NextAttemptAt, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &owner, &seq, &key)
+		&d.NextAttemptAt, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &owner, &seq, &key, &d.RetryBase)
 	if seq != nil && key != nil {
 		d.Sequence, d.OrderingKey = *seq, *key
 	}
@@ -64,8 +64,30 @@ func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (s
 	if p.EventID != "" {
 		wh.add("event_id = ?", p.EventID)
 	}
-	if p.Status != "" {
-		wh.add("status = ?", string(p.Status))
+	if len(p.Statuses) > 0 {
+		sts := make([]string, len(p.Statuses))
+		for i, st := range p.Statuses {
+			sts[i] = string(st)
+		}
+		wh.add("status = ANY(?)", sts)
+	}
+	if p.EventType != "" {
+		wh.add("event_type = ?", p.EventType)
+	}
+	if !p.Since.IsZero() {
+		wh.add("created_at >= ?", p.Since)
+	}
+	if !p.Until.IsZero() {
+		wh.add("created_at < ?", p.Until)
+	}
+	switch q := p.Query; {
+	case q == "":
+	case webhook.HasPrefix(q, webhook.PrefixDelivery):
+		wh.add("id = ?", q)
+	case webhook.HasPrefix(q, webhook.PrefixEvent):
+		wh.add("event_id = ?", q)
+	default:
+		wh.add("(starts_with(id, ?) OR starts_with(event_id, ?))", q)
 	}
 	if p.Cursor != "" {
 		wh.add("id < ?", p.Cursor)
@@ -133,10 +155,10 @@ const qClaim = `WITH recent AS (
 		FROM due WHERE d.id = due.id
 		RETURNING d.id, d.tenant, d.event_id, d.event_type, d.webhook_id, d.status, d.attempts,
 			d.next_attempt_at, d.last_status_code, d.last_error, d.created_at, d.updated_at, due.due_at, due.part,
-			d.seq, d.ordering_key
+			d.seq, d.ordering_key, d.retry_base
 	)
 	SELECT c.id, c.tenant, c.event_id, c.event_type, c.webhook_id, c.status, c.attempts,
-		c.next_attempt_at, c.last_status_code, c.last_error, c.created_at, c.updated_at, c.seq, c.ordering_key,
+		c.next_attempt_at, c.last_status_code, c.last_error, c.created_at, c.updated_at, c.seq, c.ordering_key, c.retry_base,
 		e.id, e.tenant, e.type, e.data, e.idempotency_key, e.created_at, e.trace_parent, e.hops
 	FROM claimed c JOIN events e ON e.id = c.event_id
 	ORDER BY c.part, CASE WHEN c.part = 0 THEN c.due_at END DESC, CASE WHEN c.part = 0 THEN c.id END DESC, c.due_at, c.id`
@@ -168,7 +190,7 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 		var data []byte
 		var until time.Time
 		err := r.Scan(&d.ID, &d.Tenant, &d.EventID, &d.EventType, &d.WebhookID, &status, &d.Attempts,
-			&until, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &seq, &okey,
+			&until, &d.LastStatusCode, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &seq, &okey, &d.RetryBase,
 			&e.ID, &e.Tenant, &e.Type, &data, &key, &e.CreatedAt, &trace, &e.Hops)
 		d.Status = webhook.DeliveryStatus(status)
 		t.Lease = store.Lease{Owner: p.Lease.Owner, Until: until.UTC()}
@@ -401,6 +423,86 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 		s.wake()
 	}
 	return n, nil
+}
+
+// DeliveryRecover implements store.DeliveryStore: the candidates are read
+// a batch at a time, in ID order, and each batch is re-queued in one
+// transaction that checks their state again.
+func (s *Store) DeliveryRecover(ctx context.Context, p store.DeliveryRecoverParams) (int, error) {
+	var one int
+	err := s.pool.QueryRow(ctx, `SELECT 1 FROM webhooks WHERE id = $1`+inScope("tenant", 2),
+		p.WebhookID, p.Scope.All(), p.Scope.Tenant()).Scan(&one)
+	if err != nil {
+		return 0, s.notFound(err, "webhook")
+	}
+	var types []string
+	if len(p.EventTypes) > 0 {
+		types = p.EventTypes
+	}
+	// $1 webhook, $2 state, $3 and $4 the window, $5 the types (NULL: any).
+	const cond = `webhook_id = $1 AND status = $2 AND created_at >= $3 AND created_at < $4
+		AND ($5::text[] IS NULL OR event_type = ANY($5))`
+	total := 0
+	for _, st := range p.Statuses {
+		if p.DryRun {
+			var n int
+			if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM deliveries WHERE `+cond,
+				p.WebhookID, string(st), p.Since, p.Until, types).Scan(&n); err != nil {
+				return total, s.fail(err)
+			}
+			total += n
+			continue
+		}
+		for after := ""; ; {
+			rows, err := s.pool.Query(ctx, `SELECT id FROM deliveries WHERE `+cond+` AND id > $6 ORDER BY id LIMIT $7`,
+				p.WebhookID, string(st), p.Since, p.Until, types, after, store.RecoverBatch)
+			if err != nil {
+				return total, s.fail(err)
+			}
+			ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return total, s.fail(err)
+			}
+			if len(ids) == 0 {
+				break
+			}
+			n, err := s.requeue(ctx, p.WebhookID, st, ids, p.Now)
+			total += n
+			if err != nil {
+				return total, err
+			}
+			if n > 0 {
+				s.wake()
+			}
+			after = ids[len(ids)-1]
+		}
+	}
+	return total, nil
+}
+
+// requeue makes the deliveries among ids still in state st pending and
+// due at now with a fresh retry schedule, in one transaction, and returns
+// how many.
+func (s *Store) requeue(ctx context.Context, webhookID string, st webhook.DeliveryStatus, ids []string, now time.Time) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE deliveries SET status = 'pending', next_attempt_at = $1, lease_owner = NULL,
+			retry_base = attempts, updated_at = $1 WHERE id = ANY($2) AND status = $3`, now, ids, string(st))
+		if err != nil {
+			return err
+		}
+		n = int(tag.RowsAffected())
+		// As for a retry by hand: the counters count deliveries in that
+		// final state, and these are in none until they end again.
+		switch st {
+		case webhook.DeliveryFailed:
+			_, err = tx.Exec(ctx, `UPDATE webhooks SET stat_failed = greatest(stat_failed - $1, 0) WHERE id = $2`, n, webhookID)
+		case webhook.DeliverySucceeded:
+			_, err = tx.Exec(ctx, `UPDATE webhooks SET stat_succeeded = greatest(stat_succeeded - $1, 0) WHERE id = $2`, n, webhookID)
+		}
+		return err
+	})
+	return n, err
 }
 
 // DeliveryCounts implements store.DeliveryStore.

@@ -17,7 +17,7 @@ import (
 )
 
 const deliveryColumns = `id, tenant, event_id, event_type, webhook_id, status, attempts,
-	next_attempt_at, last_status_code, last_error, created_at, updated_at, lease_owner, seq, ordering_key`
+	next_attempt_at, last_status_code, last_error, created_at, updated_at, lease_owner, seq, ordering_key, retry_base`
 
 // scanDelivery reads a delivery. A leased row's next_attempt_at column
 // holds its lease end: that is the lease, not a next attempt (one is
@@ -36,7 +36,7 @@ func scanLeased(r scanner) (webhook.Delivery, store.Lease, error) {
 	var owner, key sql.NullString
 	var seq sql.NullInt64
 	err := r.Scan(&d.ID, &d.Tenant, &d.EventID, &d.EventType, &d.WebhookID, &status, &d.Attempts,
-		&next, &d.LastStatusCode, &d.LastError, &created, &updated, &owner, &seq, &key)
+		&next, &d.LastStatusCode, &d.LastError, &created, &updated, &owner, &seq, &key, &d.RetryBase)
 	if seq.Valid && key.Valid {
 		d.Sequence, d.OrderingKey = seq.Int64, key.String
 	}
@@ -80,8 +80,32 @@ func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (s
 	if p.EventID != "" {
 		add("event_id = ?", p.EventID)
 	}
-	if p.Status != "" {
-		add("status = ?", string(p.Status))
+	if len(p.Statuses) > 0 {
+		where = append(where, "status IN (?"+strings.Repeat(",?", len(p.Statuses)-1)+")")
+		for _, st := range p.Statuses {
+			args = append(args, string(st))
+		}
+	}
+	if p.EventType != "" {
+		add("event_type = ?", p.EventType)
+	}
+	if !p.Since.IsZero() {
+		add("created_at >= ?", ts(p.Since))
+	}
+	if !p.Until.IsZero() {
+		add("created_at < ?", ts(p.Until))
+	}
+	switch q := p.Query; {
+	case q == "":
+	case webhook.HasPrefix(q, webhook.PrefixDelivery):
+		add("id = ?", q)
+	case webhook.HasPrefix(q, webhook.PrefixEvent):
+		add("event_id = ?", q)
+	default:
+		// A part of an ID: substr, not LIKE or GLOB, so no character of
+		// it is a wildcard.
+		where = append(where, "(substr(id, 1, ?) = ? OR substr(event_id, 1, ?) = ?)")
+		args = append(args, len(q), q, len(q), q)
 	}
 	if p.Cursor != "" {
 		add("id < ?", p.Cursor)
@@ -554,6 +578,93 @@ func (s *Store) WebhookReplay(ctx context.Context, scope auth.Scope, webhookID s
 		}
 		n = len(evs)
 		return nil
+	})
+	return n, err
+}
+
+// recoverWhere is the condition of DeliveryRecover's deliveries but
+// their state, and its arguments.
+func recoverWhere(p store.DeliveryRecoverParams) (string, []any) {
+	cond := `webhook_id = ? AND created_at >= ? AND created_at < ?`
+	args := []any{p.WebhookID, ts(p.Since), ts(p.Until)}
+	if len(p.EventTypes) > 0 {
+		cond += ` AND event_type IN (?` + strings.Repeat(",?", len(p.EventTypes)-1) + `)`
+		for _, t := range p.EventTypes {
+			args = append(args, t)
+		}
+	}
+	return cond, args
+}
+
+// DeliveryRecover implements store.DeliveryStore: the candidates are read
+// off the writer a batch at a time, in ID order, and each batch is
+// re-queued in one write that checks their state again.
+func (s *Store) DeliveryRecover(ctx context.Context, p store.DeliveryRecoverParams) (int, error) {
+	if _, err := s.WebhookGet(ctx, p.Scope, p.WebhookID); err != nil {
+		return 0, err
+	}
+	cond, args := recoverWhere(p)
+	total := 0
+	for _, st := range p.Statuses {
+		if p.DryRun {
+			var n int
+			if err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE status = ? AND `+cond,
+				append([]any{string(st)}, args...)...).Scan(&n); err != nil {
+				return total, err
+			}
+			total += n
+			continue
+		}
+		for after := ""; ; {
+			ids, err := queryStrings(ctx, s.rdb, `SELECT id FROM deliveries WHERE status = ? AND `+cond+
+				` AND id > ? ORDER BY id LIMIT ?`, append(append([]any{string(st)}, args...), after, store.RecoverBatch)...)
+			if err != nil {
+				return total, err
+			}
+			if len(ids) == 0 {
+				break
+			}
+			n, err := s.requeue(ctx, p.WebhookID, st, ids, p.Now)
+			total += n
+			if err != nil {
+				return total, err
+			}
+			after = ids[len(ids)-1]
+		}
+	}
+	return total, nil
+}
+
+// requeue makes the deliveries among ids still in state st pending and
+// due at now with a fresh retry schedule, in one write, and returns how
+// many.
+func (s *Store) requeue(ctx context.Context, webhookID string, st webhook.DeliveryStatus, ids []string, now time.Time) (int, error) {
+	n := 0
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		args := []any{ts(now), ts(now), string(st)}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		res, err := tx.Exec(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_owner = NULL,
+			retry_base = attempts, updated_at = ?
+			WHERE status = ? AND id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
+		if err != nil {
+			return err
+		}
+		m, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		n = int(m)
+		// As for a retry by hand: the counters count deliveries in that
+		// final state, and these are in none until they end again.
+		switch st {
+		case webhook.DeliveryFailed:
+			_, err = tx.Exec(`UPDATE webhooks SET stat_failed = max(stat_failed - ?, 0) WHERE id = ?`, n, webhookID)
+		case webhook.DeliverySucceeded:
+			_, err = tx.Exec(`UPDATE webhooks SET stat_succeeded = max(stat_succeeded - ?, 0) WHERE id = ?`, n, webhookID)
+		}
+		return err
 	})
 	return n, err
 }

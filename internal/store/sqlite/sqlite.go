@@ -153,6 +153,11 @@ var upgrades = []string{
 	`ALTER TABLE event_types ADD COLUMN deprecated INTEGER NOT NULL DEFAULT 0`,
 	// How many Hookline deliveries led to an event (webhook.Event.Hops).
 	`ALTER TABLE events ADD COLUMN hops INTEGER NOT NULL DEFAULT 0`,
+	// Bulk recovery (issue 18): the attempts a delivery had when it was
+	// recovered, from which its retry schedule counts again; the index
+	// serves a webhook's delivery log filtered by state and recovery.
+	`ALTER TABLE deliveries ADD COLUMN retry_base INTEGER NOT NULL DEFAULT 0;
+	CREATE INDEX deliveries_webhook_status ON deliveries (webhook_id, status, id)`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own
