@@ -83,6 +83,8 @@ func Run(t *testing.T, open Opener) {
 		{"DestinationConfig", testDestinations},
 		{"Alert", testAlerts},
 		{"Stats", testStats},
+		{"Recover", testRecover},
+		{"DeliveryFilters", testDeliveryFilters},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
