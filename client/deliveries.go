@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/url"
+	"time"
 )
 
 // DeliveryList returns one page of deliveries, newest first.
@@ -15,6 +16,14 @@ func (c *Client) DeliveryList(ctx context.Context, p DeliveryListParams) (*Page[
 	setQuery(q, "webhook_id", p.WebhookID)
 	setQuery(q, "event_id", p.EventID)
 	setQuery(q, "status", p.Status)
+	setQuery(q, "event_type", p.EventType)
+	if !p.Since.IsZero() {
+		q.Set("since", p.Since.UTC().Format(time.RFC3339Nano))
+	}
+	if !p.Until.IsZero() {
+		q.Set("until", p.Until.UTC().Format(time.RFC3339Nano))
+	}
+	setQuery(q, "q", p.Query)
 	setLimit(q, p.Limit)
 	setQuery(q, "cursor", p.Cursor)
 	var page Page[Delivery]

@@ -414,6 +414,36 @@ type ReplayResult struct {
 	Deliveries int `json:"deliveries"`
 }
 
+// WebhookRecoverParams selects the failed deliveries WebhookRecover
+// re-queues.
+type WebhookRecoverParams struct {
+	// Since starts the window (inclusive) by the deliveries' creation
+	// time. Required; not in the future.
+	Since time.Time `json:"since"`
+	// Until ends it (exclusive); the server's now when nil. At most 31
+	// days after Since.
+	Until *time.Time `json:"until,omitempty"`
+	// Status lists the states to re-queue; the server's default,
+	// ["failed"], when nil (the only one it takes).
+	Status []string `json:"status,omitempty"`
+	// EventTypes keeps deliveries of these types; every type when nil.
+	EventTypes []string `json:"event_types,omitempty"`
+	// DryRun only counts them.
+	DryRun bool `json:"dry_run,omitempty"`
+}
+
+// RecoverResult is the answer to a recovery.
+type RecoverResult struct {
+	DryRun bool `json:"dry_run"`
+	// Count is how many failed deliveries matched (a dry run) or were
+	// re-queued.
+	Count int `json:"count"`
+	// Requeued is how many were re-queued; nil on a dry run.
+	Requeued *int      `json:"requeued,omitempty"`
+	Since    time.Time `json:"since"`
+	Until    time.Time `json:"until"`
+}
+
 // WebhookAttemptsParams bounds WebhookAttempts.
 type WebhookAttemptsParams struct {
 	// Limit is how many recent attempts to return, 1 to 1000; the
@@ -539,8 +569,16 @@ type DeliveryListParams struct {
 	WebhookID string
 	EventID   string
 	// Status keeps deliveries in one state: DeliveryPending,
-	// DeliverySucceeded or DeliveryFailed.
+	// DeliverySucceeded or DeliveryFailed; several separated by commas
+	// ("failed,pending") keep any of them.
 	Status string
+	// EventType keeps deliveries of one event type.
+	EventType string
+	// Since and Until bound the deliveries' creation time (Since
+	// inclusive, Until exclusive); the zero time leaves a side open.
+	Since, Until time.Time
+	// Query keeps deliveries whose ID or event ID is, or starts with, it.
+	Query string
 	// Limit is the page size, 1 to 1000; the server's default (50) when 0.
 	Limit int
 	// Cursor is the NextCursor of the previous page.

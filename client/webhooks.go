@@ -119,6 +119,21 @@ func (c *Client) WebhookReplay(ctx context.Context, id string, p WebhookReplayPa
 	return &r, nil
 }
 
+// WebhookRecover re-queues the webhook's failed deliveries created in a
+// window, each with the whole retry schedule again, or with DryRun only
+// counts them. Running it again re-queues nothing twice: a re-queued
+// delivery is no longer failed.
+//
+// POST /api/v1/webhooks/{id}/recover (admin); IsConflict when the webhook
+// is disabled, a validation error (422) for a bad window or state.
+func (c *Client) WebhookRecover(ctx context.Context, id string, p WebhookRecoverParams) (*RecoverResult, error) {
+	var r RecoverResult
+	if err := c.do(ctx, request{method: "POST", path: pathf("/api/v1/webhooks/%s/recover", id), body: p}, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
 // WebhookAttempts returns the webhook's most recent attempts (test sends
 // included), newest first.
 //

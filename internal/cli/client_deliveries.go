@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/hookline/hookline/client"
 )
@@ -24,6 +26,8 @@ func deliveriesGroup() apiGroup {
 			{name: "list", summary: "list deliveries, newest first", help: `
 Examples:
   hookline deliveries list --status failed
+  hookline deliveries list --webhook wh_01j9... --status failed,pending --event-type payment_received --since 24h
+  hookline deliveries list --search evt_01j9z3k4m5n6p7q8r9s0t1v2w3
   hookline deliveries list --webhook wh_01j9... --limit 20
   hookline deliveries list --event evt_01j9... --json`, define: deliveriesList},
 			{name: "get", summary: "show a delivery with every attempt", args: "DELIVERY_ID", help: `
@@ -42,17 +46,36 @@ Examples:
 
 func deliveriesList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) error {
 	var p client.DeliveryListParams
+	var since, until string
 	fs.StringVar(&p.WebhookID, "webhook", "", "only deliveries to this webhook id")
 	fs.StringVar(&p.EventID, "event", "", "only deliveries of this event id")
-	fs.StringVar(&p.Status, "status", "", "only deliveries in this state: pending, succeeded or failed")
+	fs.StringVar(&p.Status, "status", "", "only deliveries in these states: pending, succeeded, failed (comma-separated)")
+	fs.StringVar(&p.EventType, "event-type", "", "only deliveries of this event type")
+	fs.StringVar(&since, "since", "", "only deliveries created since: an RFC 3339 time or a duration back from now (24h)")
+	fs.StringVar(&until, "until", "", "only deliveries created before: an RFC 3339 time or a duration back from now")
+	fs.StringVar(&p.Query, "search", "", "a delivery or event id, or the start of one")
 	fs.StringVar(&p.Tenant, "tenant", "", "only this tenant's deliveries")
 	pg := addPageFlags(fs)
 	wide := addWideFlag(fs)
 	return func(ctx context.Context, x *apiCall, _ []string) error {
-		switch p.Status {
-		case "", client.DeliveryPending, client.DeliverySucceeded, client.DeliveryFailed:
-		default:
-			return &usageError{msg: fmt.Sprintf("list: --status must be pending, succeeded or failed, not %q", p.Status)}
+		for st := range strings.SplitSeq(p.Status, ",") {
+			switch strings.TrimSpace(st) {
+			case "", client.DeliveryPending, client.DeliverySucceeded, client.DeliveryFailed:
+			default:
+				return &usageError{msg: fmt.Sprintf("list: --status takes pending, succeeded or failed (comma-separated), not %q", st)}
+			}
+		}
+		now := time.Now()
+		var err error
+		if since != "" {
+			if p.Since, err = parseTimeFlag("since", since, now); err != nil {
+				return err
+			}
+		}
+		if until != "" {
+			if p.Until, err = parseTimeFlag("until", until, now); err != nil {
+				return err
+			}
 		}
 		p.Limit, p.Cursor = pg.limit, pg.cursor
 		list, next, err := collect(x, pg, x.c.DeliveryListAll(ctx, p), func() (*client.Page[client.Delivery], error) {
@@ -75,6 +98,16 @@ func deliveriesList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 		morePages(x, next, "deliveries")
 		return nil
 	}
+}
+
+// parseTimeFlag reads a time flag as parseSince does, naming the flag
+// in its error.
+func parseTimeFlag(name, v string, now time.Time) (time.Time, error) {
+	t, err := parseSince(v, now)
+	if err != nil {
+		return t, &usageError{msg: fmt.Sprintf("--%s %q: want an RFC 3339 time (2026-01-31T09:00:00Z) or a duration back from now (2h)", name, v)}
+	}
+	return t, nil
 }
 
 // deliveryTable writes deliveries as a table within 100 columns: the

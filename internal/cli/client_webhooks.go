@@ -112,6 +112,18 @@ Examples:
 Examples:
   hookline webhooks replay wh_01j9... --since 2h
   hookline webhooks replay wh_01j9... --since 2026-01-31T09:00:00Z`, define: webhooksReplay},
+			{name: "recover", summary: "re-queue the failed deliveries of a time window", args: "WEBHOOK_ID", help: `
+Makes the webhook's failed deliveries created in the window pending again,
+each with the whole retry schedule, and the server sends them at once.
+--since is required, --until defaults to now; the window is at most 31
+days. Each takes an RFC 3339 time or a duration back from now. Run with
+--dry-run first to see how many it would take. Running it again
+re-queues nothing twice. A disabled webhook must be enabled first.
+
+Examples:
+  hookline webhooks recover wh_01j9... --since 24h --dry-run
+  hookline webhooks recover wh_01j9... --since 2026-01-31T08:00:00Z --until 2026-01-31T12:00:00Z
+  hookline webhooks recover wh_01j9... --since 6h --event-type payment_received,payment_refunded`, define: webhooksRecover},
 			{name: "attempts", summary: "list the webhook's recent attempts, tests included", args: "WEBHOOK_ID", help: `
 Examples:
   hookline webhooks attempts wh_01j9... --limit 20`, define: webhooksAttempts},
@@ -427,6 +439,51 @@ func webhooksReplay(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 			return x.printJSON(r)
 		}
 		fmt.Fprintf(x.stdout, "Queued %d deliveries of events since %s.\n", r.Deliveries, fmtTime(t))
+		return nil
+	}
+}
+
+func webhooksRecover(fs *flag.FlagSet) func(context.Context, *apiCall, []string) error {
+	since := fs.String("since", "", "start of the window: RFC 3339 time or a duration back from now, e.g. 24h (required)")
+	until := fs.String("until", "", "end of the window (default now): RFC 3339 time or a duration back from now")
+	types := fs.String("event-type", "", "only deliveries of these event types (comma-separated)")
+	dry := fs.Bool("dry-run", false, "only count the deliveries it would re-queue")
+	return func(ctx context.Context, x *apiCall, args []string) error {
+		if *since == "" {
+			return &usageError{msg: "recover: --since is required"}
+		}
+		now := time.Now()
+		p := client.WebhookRecoverParams{DryRun: *dry}
+		var err error
+		if p.Since, err = parseTimeFlag("since", *since, now); err != nil {
+			return err
+		}
+		if *until != "" {
+			t, err := parseTimeFlag("until", *until, now)
+			if err != nil {
+				return err
+			}
+			p.Until = &t
+		}
+		for t := range strings.SplitSeq(*types, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				p.EventTypes = append(p.EventTypes, t)
+			}
+		}
+		r, err := x.c.WebhookRecover(ctx, args[0], p)
+		if err != nil {
+			return notFound(err, "webhook", args[0], webhookHint)
+		}
+		if x.json {
+			return x.printJSON(r)
+		}
+		window := fmtTime(r.Since) + " to " + fmtTime(r.Until)
+		if r.DryRun {
+			fmt.Fprintf(x.stdout, "%d failed deliveries created from %s would be re-queued. Run again without --dry-run to do it.\n",
+				r.Count, window)
+			return nil
+		}
+		fmt.Fprintf(x.stdout, "Re-queued %d failed deliveries created from %s; they are being sent now.\n", r.Count, window)
 		return nil
 	}
 }
