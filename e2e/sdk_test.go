@@ -315,6 +315,8 @@ var sdkSchemaTypes = map[string][2]string{ // schema: {typescript, python}
 	"TestResult":           {"TestResult", "TestResult"},
 	"ReplayRequest":        {"ReplayParams", "Webhooks.replay"},
 	"ReplayResult":         {"ReplayResult", "ReplayResult"},
+	"RecoverRequest":       {"RecoverParams", "Webhooks.recover"},
+	"RecoverResult":        {"RecoverResult", "RecoverResult"},
 	"Event":                {"Event", "Event"},
 	"PublishRequest":       {"PublishParams", "Events.publish"},
 	"PublishResult":        {"PublishResult", "PublishResult"},

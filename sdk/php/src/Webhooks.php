@@ -105,6 +105,29 @@ final class Webhooks
     }
 
     /**
+     * Re-queues the webhook's failed deliveries created in a window (RFC 3339
+     * times; until defaults to now, at most 31 days after since), each with
+     * the whole retry schedule; with dryRun it only counts them.
+     *
+     * @param list<string>|null $eventTypes
+     * @return array{dry_run: bool, count: int, requeued?: int, since: string, until: string}
+     */
+    public function recover(string $id, string $since, ?string $until = null, ?array $eventTypes = null, bool $dryRun = false): array
+    {
+        $body = ['since' => $since];
+        if ($until !== null) {
+            $body['until'] = $until;
+        }
+        if ($eventTypes !== null) {
+            $body['event_types'] = $eventTypes;
+        }
+        if ($dryRun) {
+            $body['dry_run'] = true;
+        }
+        return $this->c->request('POST', '/api/v1/webhooks/{id}/recover', ['id' => $id], body: $body);
+    }
+
+    /**
      * Tries a payload filter on an event or an event type's example;
      * nothing is stored, so it is retried like a GET.
      *

@@ -34,6 +34,7 @@ from .types import (
     Page,
     PortalSession,
     PublishResult,
+    RecoverResult,
     ReplayResult,
     RotatedSecret,
     Secrets,
@@ -284,6 +285,29 @@ class Webhooks(_Resource):
         """Delivers again the events since an RFC 3339 time."""
         return self._c.request("POST", "/api/v1/webhooks/{id}/replay", params={"id": id}, body={"since": since})
 
+    def recover(
+        self,
+        id: str,
+        since: str,
+        *,
+        until: Optional[str] = None,
+        status: Optional[List[str]] = None,
+        event_types: Optional[List[str]] = None,
+        dry_run: bool = False,
+    ) -> RecoverResult:
+        """Re-queues the webhook's failed deliveries created in a window
+        (RFC 3339 times; until defaults to now, at most 31 days after
+        since), each with the whole retry schedule; dry_run only counts
+        them."""
+        body = _drop_none({
+            "since": since,
+            "until": until,
+            "status": list(status) if status is not None else None,
+            "event_types": list(event_types) if event_types is not None else None,
+            "dry_run": dry_run or None,
+        })
+        return self._c.request("POST", "/api/v1/webhooks/{id}/recover", params={"id": id}, body=body)
+
     def filter_test(
         self,
         filter: Mapping[str, Any],
@@ -333,7 +357,9 @@ class EventTypes(_Resource):
 
 class Deliveries(_Resource):
     def list(self, **query: Any) -> Page[Delivery]:
-        """One page; query: tenant, webhook_id, event_id, status, limit, cursor."""
+        """One page; query: tenant, webhook_id, event_id, status (one, or
+        several comma-separated), event_type, since, until (RFC 3339), q (a
+        delivery or event ID or its start), limit, cursor."""
         return self._c.request("GET", "/api/v1/deliveries", query=query)
 
     def list_all(self, **query: Any) -> Iterator[Delivery]:

@@ -164,6 +164,17 @@ class ReplayResult(TypedDict, total=False):
     deliveries: int
 
 
+class RecoverResult(TypedDict, total=False):
+    """count: failed deliveries matched (dry run) or re-queued; requeued
+    is absent on a dry run."""
+
+    dry_run: bool
+    count: int
+    requeued: int
+    since: str
+    until: str
+
+
 class StatsTotals(TypedDict):
     """What a bucket, or a window, counts; test sends are not counted."""
 

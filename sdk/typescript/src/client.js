@@ -162,6 +162,10 @@ class Webhooks {
   replay(id, params) {
     return this.c.request('POST', '/api/v1/webhooks/{id}/replay', { params: { id }, body: params });
   }
+  /** Re-queues the failed deliveries of a window ({ since, until?, event_types?, dry_run? }). */
+  recover(id, params) {
+    return this.c.request('POST', '/api/v1/webhooks/{id}/recover', { params: { id }, body: params });
+  }
   /** Tries a payload filter on an event or an event type's example; nothing is stored. */
   filterTest(params) {
     return this.c.request('POST', '/api/v1/webhooks/filter-test', { body: params, retryable: true });

@@ -223,6 +223,29 @@ export interface ReplayResult {
   deliveries: number;
 }
 
+export interface RecoverParams {
+  /** RFC 3339: start of the window (inclusive), by the deliveries' creation time. */
+  since: string;
+  /** RFC 3339: end of the window (exclusive); now when absent. At most 31 days after since. */
+  until?: string;
+  /** The states to re-queue: ['failed'], the default and only one. */
+  status?: 'failed'[];
+  /** Only deliveries of these event types. */
+  event_types?: string[];
+  /** Only count them. */
+  dry_run?: boolean;
+}
+
+export interface RecoverResult {
+  dry_run: boolean;
+  /** Failed deliveries that matched (dry run) or were re-queued. */
+  count: number;
+  /** Re-queued deliveries; absent on a dry run. */
+  requeued?: number;
+  since: string;
+  until: string;
+}
+
 export interface RotatedSecret {
   secret: string;
   previous_expires_at: string;
@@ -388,7 +411,15 @@ export interface DeliveryListParams extends PageParams {
   tenant?: string;
   webhook_id?: string;
   event_id?: string;
-  status?: DeliveryStatus;
+  /** One state, or several separated by commas ('failed,pending'). */
+  status?: DeliveryStatus | string;
+  event_type?: string;
+  /** RFC 3339: created at or after. */
+  since?: string;
+  /** RFC 3339: created before. */
+  until?: string;
+  /** A delivery or event ID, or the start of one. */
+  q?: string;
 }
 
 export interface Branding {
@@ -596,6 +627,8 @@ export declare class Hookline {
     rotateSecret(id: string): Promise<RotatedSecret>;
     test(id: string, params?: TestParams): Promise<TestResult>;
     replay(id: string, params: ReplayParams): Promise<ReplayResult>;
+    /** Re-queues the webhook's failed deliveries of a window, or counts them (dry_run). */
+    recover(id: string, params: RecoverParams): Promise<RecoverResult>;
     attempts(id: string, params?: { limit?: number }): Promise<Attempt[]>;
     /** The webhook's health over time. */
     stats(id: string, params?: StatsParams): Promise<Stats>;
