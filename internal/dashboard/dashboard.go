@@ -229,6 +229,7 @@ func (d *Dashboard) routes() []route {
 		{"POST /webhooks/{id}/secret", user, d.revealSecret},
 		{"POST /webhooks/{id}/rotate-secret", user, d.rotateSecret},
 		{"POST /webhooks/{id}/replay", user, d.replay},
+		{"POST /webhooks/{id}/recover", user, d.recoverDeliveries},
 
 		{"GET /deliveries/{id}", user, d.delivery},
 		{"POST /deliveries/{id}/retry", user, d.retryDelivery},

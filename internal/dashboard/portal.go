@@ -40,6 +40,7 @@ func (d *Dashboard) portalRoutes() []route {
 		{"POST /portal/webhooks/{id}/secret", user, d.revealSecret},
 		{"POST /portal/webhooks/{id}/rotate-secret", user, d.rotateSecret},
 		{"POST /portal/webhooks/{id}/replay", user, d.replay},
+		{"POST /portal/webhooks/{id}/recover", user, d.recoverDeliveries},
 		{"GET /portal/deliveries/{id}", user, d.delivery},
 		{"POST /portal/deliveries/{id}/retry", user, d.retryDelivery},
 		{"GET /portal/events/{id}", user, d.event},

@@ -62,6 +62,9 @@ type webhookEditView struct {
 	Replayed    int
 	Tests       []attemptView
 	Health      healthView
+	// Filter is the delivery log's filter form.
+	Filter  deliveryFilter
+	Recover recoverView
 }
 
 // editView loads everything the edit page shows besides the form.
@@ -94,9 +97,13 @@ func (d *Dashboard) editView(r *http.Request, wh webhook.Webhook, f webhookForm)
 		}
 	}
 	cursor := r.URL.Query().Get("dcursor")
-	page, err := d.cfg.Store.DeliveryList(ctx, store.DeliveryListParams{Scope: auth.ScopeFrom(ctx), WebhookID: wh.ID, Cursor: cursor, Limit: deliveryPageSize})
-	if err != nil {
-		return v, err
+	lp := store.DeliveryListParams{Scope: auth.ScopeFrom(ctx), WebhookID: wh.ID, Cursor: cursor, Limit: deliveryPageSize}
+	v.Filter = deliveryFilterFrom(r.URL.Query(), &lp)
+	var page store.DeliveryPage
+	if v.Filter.Errors == nil {
+		if page, err = d.cfg.Store.DeliveryList(ctx, lp); err != nil {
+			return v, err
+		}
 	}
 	if v.Deliveries, err = d.deliveryRows(ctx, page.Deliveries); err != nil {
 		return v, err
@@ -106,11 +113,24 @@ func (d *Dashboard) editView(r *http.Request, wh webhook.Webhook, f webhookForm)
 			v.Notice = n
 		}
 	}
+	// The paging links keep the filters.
+	self := v.Root + "/webhooks/" + wh.ID
+	filters := v.Filter.values()
 	if page.Next != "" {
-		v.NextURL = v.Root + "/webhooks/" + wh.ID + "?dcursor=" + url.QueryEscape(page.Next) + "#deliveries"
+		q := url.Values{"dcursor": {page.Next}}
+		for k, vals := range filters {
+			q[k] = vals
+		}
+		v.NextURL = self + "?" + q.Encode() + "#deliveries"
 	}
 	if cursor != "" {
-		v.FirstURL = v.Root + "/webhooks/" + wh.ID + "#deliveries"
+		v.FirstURL = self + "#deliveries"
+		if len(filters) > 0 {
+			v.FirstURL = self + "?" + filters.Encode() + "#deliveries"
+		}
+	}
+	if !v.ReadOnly {
+		v.Recover = d.recoverPreview(ctx, r.URL.Query(), wh)
 	}
 	v.Health, err = d.healthFor(ctx, r, stats.Selection{Scope: auth.ScopeFrom(ctx), WebhookID: wh.ID}, v.Root+"/webhooks/"+wh.ID)
 	if err != nil {
