@@ -54,7 +54,7 @@ func TestDeliveryLogFilters(t *testing.T) {
 	w := b.createWebhook("Payments", "http://127.0.0.1:9/hook", "*")
 	old := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Minute)
 	failed := b.recoverSeed(w, "payment_received", old, deliveryPageSize+2)
-	recent := b.recoverSeed(w, "invoice_paid", time.Now().UTC().Add(-time.Hour), 1)[0]
+	recent := b.recoverSeed(w, "payment_failed", time.Now().UTC().Add(-time.Hour), 1)[0]
 	page := "/webhooks/" + w.ID
 
 	r := b.get(page + "?status=failed&event_type=payment_received")
