@@ -64,7 +64,13 @@ func (s *Store) DeliveryList(ctx context.Context, p store.DeliveryListParams) (s
 	if p.EventID != "" {
 		wh.add("event_id = ?", p.EventID)
 	}
-	if len(p.Statuses) > 0 {
+	switch len(p.Statuses) {
+	case 0:
+	case 1:
+		// Plain equality, so that a webhook's rows come in id order off
+		// deliveries_status (= ANY would be sorted).
+		wh.add("status = ?", string(p.Statuses[0]))
+	default:
 		sts := make([]string, len(p.Statuses))
 		for i, st := range p.Statuses {
 			sts[i] = string(st)

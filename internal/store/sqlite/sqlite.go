@@ -155,9 +155,10 @@ var upgrades = []string{
 	`ALTER TABLE events ADD COLUMN hops INTEGER NOT NULL DEFAULT 0`,
 	// Bulk recovery (issue 18): the attempts a delivery had when it was
 	// recovered, from which its retry schedule counts again; the index
-	// serves a webhook's delivery log filtered by state and recovery.
+	// serves the delivery log filtered by state (a webhook's in id order,
+	// every webhook's sorted from the matching rows alone) and recovery.
 	`ALTER TABLE deliveries ADD COLUMN retry_base INTEGER NOT NULL DEFAULT 0;
-	CREATE INDEX deliveries_webhook_status ON deliveries (webhook_id, status, id)`,
+	CREATE INDEX deliveries_status ON deliveries (status, webhook_id, id)`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own
