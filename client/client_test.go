@@ -297,6 +297,11 @@ func TestClientListQueries(t *testing.T) {
 			return err
 		}, "/api/v1/deliveries?event_id=evt_1&status=failed&tenant=x&webhook_id=wh_1"},
 		{func() error {
+			_, err := c.DeliveryList(ctx, client.DeliveryListParams{Status: "failed,pending", EventType: "a.b", Query: "evt_01",
+				Since: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2030, 1, 2, 0, 0, 0, 500, time.UTC)})
+			return err
+		}, "/api/v1/deliveries?event_type=a.b&q=evt_01&since=2030-01-01T00%3A00%3A00Z&status=failed%2Cpending&until=2030-01-02T00%3A00%3A00.0000005Z"},
+		{func() error {
 			_, err := c.AuditList(ctx, client.AuditListParams{Target: "wh_1"})
 			return err
 		}, "/api/v1/audit-log?target=wh_1"},

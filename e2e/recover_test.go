@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/client"
 	"github.com/hookline/hookline/internal/config"
 )
 
@@ -258,4 +259,47 @@ func TestRecoverFreshRetrySchedule(t *testing.T) {
 			t.Errorf("attempt %d numbered %d: numbers go on after a recovery", i+1, a.Number)
 		}
 	}
+}
+
+// TestRecoverCLI: 'webhooks recover' counts with --dry-run and re-queues
+// without; 'deliveries list' filters by state, type, time and ID; bad
+// flags are usage errors naming the flag.
+func TestRecoverCLI(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, recoverShortRetries)
+	rc := startReceiver(t, statusSeq(400, 400, 200))
+	c := newCLI(t, s, true)
+	wh := s.createWebhook(rc.URL, "payment_received")
+	id := s.publish("payment_received", map[string]any{"amount": 1})
+	dlv := s.waitDelivery(s.onlyDelivery(id).ID, "the delivery to fail", func(d deliveryResp) bool { return d.Status == "failed" })
+
+	var list []client.Delivery
+	c.json(&list, "deliveries", "list", "--webhook", wh.ID, "--status", "failed,pending", "--event-type", "payment_received",
+		"--since", "1h", "--search", id)
+	if len(list) != 1 || list[0].ID != dlv.ID {
+		t.Fatalf("filtered list: %+v", list)
+	}
+	c.json(&list, "deliveries", "list", "--webhook", wh.ID, "--until", "1h")
+	if len(list) != 0 {
+		t.Errorf("--until 1h ago: %d deliveries, want 0", len(list))
+	}
+	mustContain(t, "list table", c.ok("deliveries", "list", "--status", "failed", "--search", dlv.ID[:12]), dlv.ID)
+	c.fails(2, []string{"--since", "RFC 3339"}, "deliveries", "list", "--since", "yesterday")
+	c.fails(2, []string{"--status must be pending, succeeded or failed"}, "deliveries", "list", "--status", "failed,lost")
+	c.fails(1, []string{"q"}, "deliveries", "list", "--search", "dlv_%")
+
+	c.fails(2, []string{"--since is required"}, "webhooks", "recover", wh.ID)
+	mustContain(t, "dry run", c.ok("webhooks", "recover", wh.ID, "--since", "1h", "--dry-run"), "1 failed deliveries", "would be re-queued")
+	if got := s.getDelivery(dlv.ID).Status; got != "failed" {
+		t.Fatalf("a dry run changed the delivery: %s", got)
+	}
+	c.fails(1, []string{"since", "31 days"}, "webhooks", "recover", wh.ID, "--since", "900h")
+	var res client.RecoverResult
+	c.json(&res, "webhooks", "recover", wh.ID, "--since", "1h")
+	if res.DryRun || res.Count != 1 || res.Requeued == nil || *res.Requeued != 1 {
+		t.Fatalf("recover --json: %+v", res)
+	}
+	s.waitDelivery(dlv.ID, "the recovered delivery to succeed", func(d deliveryResp) bool { return d.Status == "succeeded" })
+	mustContain(t, "second run", c.ok("webhooks", "recover", wh.ID, "--since", "1h"), "Re-queued 0 failed deliveries")
+	c.fails(1, []string{"webhook wh_nope not found"}, "webhooks", "recover", "wh_nope", "--since", "1h")
 }

@@ -62,7 +62,7 @@ func deliveriesList(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 			switch strings.TrimSpace(st) {
 			case "", client.DeliveryPending, client.DeliverySucceeded, client.DeliveryFailed:
 			default:
-				return &usageError{msg: fmt.Sprintf("list: --status takes pending, succeeded or failed (comma-separated), not %q", st)}
+				return &usageError{msg: fmt.Sprintf("list: --status must be pending, succeeded or failed (several: separated by commas), not %q", st)}
 			}
 		}
 		now := time.Now()
