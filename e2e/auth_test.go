@@ -102,7 +102,7 @@ func TestErrorsAreProblems(t *testing.T) {
 		{"GET", "/api/v1/events/evt_missing", nil, 404},
 		{"POST", "/api/v1/webhooks", "{", 400},
 		{"POST", "/api/v1/webhooks", "", 400},
-		{"GET", "/api/v1/deliveries?status=bogus", nil, 400},
+		{"GET", "/api/v1/deliveries?status=bogus", nil, 422},
 		{"POST", "/api/v1/events", `{"type":"nope","data":{}}`, 422},
 	}
 	for _, c := range cases {
