@@ -656,6 +656,11 @@ func (s *Store) requeue(ctx context.Context, webhookID string, st webhook.Delive
 			return err
 		}
 		n = int(m)
+		if n > 0 {
+			// Some may have a FIFO place: their results must promote
+			// the next of their key (see Store.fifoLive).
+			s.fifoLive = true
+		}
 		// As for a retry by hand: the counters count deliveries in that
 		// final state, and these are in none until they end again.
 		switch st {
