@@ -57,7 +57,7 @@ var hookline = rules{
 		// 1: helpers on those (signing shares the secret format with
 		// verify), the audit log's records, and the configuration struct
 		// (plain data: it knows no component).
-		{"internal/jsonx", "internal/schema", "internal/catalog", "internal/egress", "internal/signing", "internal/filter", "internal/alert",
+		{"internal/jsonx", "internal/schema", "internal/catalog", "internal/egress", "internal/signing", "internal/filter", "internal/transform", "internal/alert",
 			"internal/problem", "internal/audit", "internal/config"},
 		// 2: identity: principals, keys, users and sessions, with the
 		// storage interfaces they need (the store implements them).
