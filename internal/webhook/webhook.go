@@ -82,9 +82,12 @@ type Webhook struct {
 	Events      []string `json:"events"`
 	// Filter is the payload filter (package filter) an event of a
 	// subscribed type must also pass to be delivered; nil for none.
-	Filter  json.RawMessage   `json:"filter"`
-	Active  bool              `json:"active"`
-	Headers map[string]string `json:"headers"`
+	Filter json.RawMessage `json:"filter"`
+	// Transform is JavaScript defining handler(webhook), which may reshape
+	// each request or cancel it (package transform); empty for none.
+	Transform string            `json:"transform"`
+	Active    bool              `json:"active"`
+	Headers   map[string]string `json:"headers"`
 	// SecretHeaders names the custom headers whose values attempts store
 	// masked (see SecretHeader); the real values are still sent.
 	SecretHeaders []string `json:"secret_headers"`

@@ -21,23 +21,26 @@ const webhookColumns = `w.id, w.tenant, w.name, w.url, w.description, w.events, 
 	(SELECT COALESCE(sum(c.deliveries), 0)::bigint FROM webhook_counters c WHERE c.webhook_id = w.id),
 	w.stat_attempts, w.stat_succeeded, w.stat_failed, w.last_success_at, w.last_failure_at, w.failing_since,
 	w.destination_type, w.secret_headers, w.filter, w.signature, w.destination,
-	w.ordering, w.ordering_key, w.rate_per_second, w.rate_per_minute, w.stat_throttled`
+	w.ordering, w.ordering_key, w.rate_per_second, w.rate_per_minute, w.stat_throttled, w.transform`
 
 // scanWebhook reads a row of webhookColumns; sealer opens the sealed
 // destination URL.
 func scanWebhook(sealer store.Sealer, r scanner) (webhook.Webhook, error) {
 	var w webhook.Webhook
 	var format string
-	var filter, dest *string
+	var filter, dest, transform *string
 	var headers []byte
 	var perSecond, perMinute int
 	err := r.Scan(&w.ID, &w.Tenant, &w.Name, &w.URL, &w.Description, &w.Events, &w.Active, &headers,
 		&format, &w.Integration, &w.DisabledReason, &w.CreatedAt, &w.UpdatedAt, &w.Stats.Deliveries,
 		&w.Stats.Attempts, &w.Stats.Succeeded, &w.Stats.Failed, &w.Stats.LastSuccessAt,
 		&w.Stats.LastFailureAt, &w.Stats.FailingSince, &w.Destination.Type, &w.SecretHeaders, &filter, &w.Signature, &dest,
-		&w.Ordering, &w.OrderingKey, &perSecond, &perMinute, &w.Stats.Throttled)
+		&w.Ordering, &w.OrderingKey, &perSecond, &perMinute, &w.Stats.Throttled, &transform)
 	if err != nil {
 		return w, err
+	}
+	if transform != nil {
+		w.Transform = *transform
 	}
 	if dest != nil {
 		if err := store.OpenDestination(sealer, *dest, &w.Destination); err != nil {
@@ -113,14 +116,14 @@ func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret str
 		var b pgx.Batch
 		b.Queue(`INSERT INTO webhooks (id, tenant, name, url, description, events, active, headers, format,
 			integration, disabled_reason, secret, created_at, updated_at, destination_type, secret_headers, filter,
-			signature, destination, ordering, ordering_key, rate_per_second, rate_per_minute)
+			signature, destination, ordering, ordering_key, rate_per_second, rate_per_minute, transform)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-				$20, $21, $22, $23)`,
+				$20, $21, $22, $23, $24)`,
 			w.ID, w.Tenant, w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active,
 			sealHeaders(s.sealer, w.Headers), string(w.Format), w.Integration, w.DisabledReason, sealed,
 			w.CreatedAt, w.UpdatedAt, store.DestinationType(w), nonNilStrings(w.SecretHeaders), filterText(w.Filter),
 			store.SignatureScheme(w), s.destinationText(w.Destination), store.OrderingMode(w), w.OrderingKey,
-			perSecond, perMinute)
+			perSecond, perMinute, optionalText(w.Transform))
 		b.Queue(qTenantEnsure, w.Tenant, w.CreatedAt)
 		queueSubscriptions(&b, w.ID, w.Events)
 		s.queueWebhookNotice(&b, w.ID)
@@ -188,12 +191,13 @@ func (s *Store) WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.W
 		b.Queue(`UPDATE webhooks SET name = $1, url = $2, description = $3, events = $4, active = $5,
 			headers = $6, format = $7, integration = $8, disabled_reason = $9, updated_at = $10,
 			destination_type = $11, secret_headers = $12, filter = $16, signature = $17, destination = $18,
-			ordering = $19, ordering_key = $20, rate_per_second = $21, rate_per_minute = $22
+			ordering = $19, ordering_key = $20, rate_per_second = $21, rate_per_minute = $22, transform = $23
 			WHERE id = $13`+inScope("tenant", 14),
 			w.Name, w.URL, w.Description, nonNilStrings(w.Events), w.Active, sealHeaders(s.sealer, w.Headers),
 			string(w.Format), w.Integration, w.DisabledReason, w.UpdatedAt, store.DestinationType(w),
 			nonNilStrings(w.SecretHeaders), w.ID, scope.All(), scope.Tenant(), filterText(w.Filter), store.SignatureScheme(w),
-			s.destinationText(w.Destination), store.OrderingMode(w), w.OrderingKey, perSecond, perMinute).Exec(mustAffect("webhook"))
+			s.destinationText(w.Destination), store.OrderingMode(w), w.OrderingKey, perSecond, perMinute,
+			optionalText(w.Transform)).Exec(mustAffect("webhook"))
 		if store.OrderingMode(w) != webhook.OrderingFIFO {
 			// No ordering any more: what waits goes in parallel now.
 			b.Queue(`UPDATE deliveries SET seq = NULL, ordering_key = NULL, next_attempt_at = COALESCE(next_attempt_at, $2)
@@ -276,6 +280,14 @@ func (s *Store) WebhookRotateSecret(ctx context.Context, scope auth.Scope, id, s
 func (s *Store) WebhookFailingSince(ctx context.Context, t time.Time) ([]webhook.Webhook, error) {
 	return s.webhooks(ctx, `SELECT `+webhookColumns+` FROM webhooks w
 		WHERE w.active AND w.failing_since IS NOT NULL AND w.failing_since < $1 ORDER BY w.id`, t)
+}
+
+// optionalText is an optional text column as stored: NULL for "".
+func optionalText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // filterText is a webhook's filter as stored: NULL for none.

@@ -159,6 +159,8 @@ var upgrades = []string{
 	// every webhook's sorted from the matching rows alone) and recovery.
 	`ALTER TABLE deliveries ADD COLUMN retry_base INTEGER NOT NULL DEFAULT 0;
 	CREATE INDEX deliveries_status ON deliveries (status, webhook_id, id)`,
+	// A webhook's transform (JavaScript source); NULL for none.
+	`ALTER TABLE webhooks ADD COLUMN transform TEXT`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own

@@ -17,7 +17,7 @@ const webhookColumns = `id, tenant, name, url, description, events, active, head
 	integration, disabled_reason, created_at, updated_at, stat_deliveries, stat_attempts,
 	stat_succeeded, stat_failed, last_success_at, last_failure_at, failing_since, destination_type,
 	secret_headers, filter, signature, destination, ordering, ordering_key, rate_per_second,
-	rate_per_minute, stat_throttled`
+	rate_per_minute, stat_throttled, transform`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -29,16 +29,17 @@ func scanWebhook(sealer store.Sealer, r scanner) (webhook.Webhook, error) {
 	var active int
 	var created, updated int64
 	var lastOK, lastFail, failing sql.NullInt64
-	var filter, dest sql.NullString
+	var filter, dest, transform sql.NullString
 	var perSecond, perMinute int
 	err := r.Scan(&w.ID, &w.Tenant, &w.Name, &w.URL, &w.Description, &events, &active, &headers,
 		&format, &w.Integration, &w.DisabledReason, &created, &updated, &w.Stats.Deliveries,
 		&w.Stats.Attempts, &w.Stats.Succeeded, &w.Stats.Failed, &lastOK, &lastFail, &failing,
 		&w.Destination.Type, &secret, &filter, &w.Signature, &dest,
-		&w.Ordering, &w.OrderingKey, &perSecond, &perMinute, &w.Stats.Throttled)
+		&w.Ordering, &w.OrderingKey, &perSecond, &perMinute, &w.Stats.Throttled, &transform)
 	if err != nil {
 		return w, err
 	}
+	w.Transform = transform.String
 	if dest.Valid {
 		if err := store.OpenDestination(sealer, dest.String, &w.Destination); err != nil {
 			return w, fmt.Errorf("webhook %s: %w", w.ID, err)
@@ -95,13 +96,13 @@ func (s *Store) WebhookCreate(ctx context.Context, w webhook.Webhook, secret str
 	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO webhooks (id, tenant, name, url, description, events, active,
 			headers, format, integration, disabled_reason, secret, created_at, updated_at, destination_type,
-			secret_headers, filter, signature, destination, ordering, ordering_key, rate_per_second, rate_per_minute)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			secret_headers, filter, signature, destination, ordering, ordering_key, rate_per_second, rate_per_minute, transform)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			w.ID, w.Tenant, w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
 			store.SealHeaders(s.sealer, w.Headers), string(w.Format), w.Integration, w.DisabledReason,
 			sealed, ts(w.CreatedAt), ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)),
 			nullFilter(w.Filter), store.SignatureScheme(w), s.nullDestination(w.Destination),
-			store.OrderingMode(w), w.OrderingKey, perSecond, perMinute)
+			store.OrderingMode(w), w.OrderingKey, perSecond, perMinute, nullText(w.Transform))
 		if err != nil {
 			return err
 		}
@@ -190,12 +191,13 @@ func (s *Store) WebhookUpdate(ctx context.Context, scope auth.Scope, w webhook.W
 		res, err := tx.Exec(`UPDATE webhooks SET name = ?, url = ?, description = ?, events = ?,
 			active = ?, headers = ?, format = ?, integration = ?, disabled_reason = ?, updated_at = ?,
 			destination_type = ?, secret_headers = ?, filter = ?, signature = ?, destination = ?,
-			ordering = ?, ordering_key = ?, rate_per_second = ?, rate_per_minute = ?
+			ordering = ?, ordering_key = ?, rate_per_second = ?, rate_per_minute = ?, transform = ?
 			WHERE id = ?`+inScope,
 			w.Name, w.URL, w.Description, jsonText(w.Events), boolInt(w.Active),
 			store.SealHeaders(s.sealer, w.Headers), string(w.Format), w.Integration, w.DisabledReason,
 			ts(w.UpdatedAt), store.DestinationType(w), jsonText(stringsOrEmpty(w.SecretHeaders)), nullFilter(w.Filter), store.SignatureScheme(w),
-			s.nullDestination(w.Destination), store.OrderingMode(w), w.OrderingKey, perSecond, perMinute, w.ID,
+			s.nullDestination(w.Destination), store.OrderingMode(w), w.OrderingKey, perSecond, perMinute,
+			nullText(w.Transform), w.ID,
 			scopeAll(scope), scope.Tenant())
 		if err != nil {
 			return err
@@ -312,6 +314,9 @@ func (s *Store) WebhookFailingSince(ctx context.Context, t time.Time) ([]webhook
 	}
 	return out, rows.Err()
 }
+
+// nullText is an optional text column as stored: NULL for "".
+func nullText(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
 // nullFilter is a webhook's filter as stored: NULL for none.
 func nullFilter(f json.RawMessage) any {

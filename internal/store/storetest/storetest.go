@@ -72,6 +72,7 @@ func Run(t *testing.T, open Opener) {
 		{"PortalLink", testPortalLinks},
 		{"ConcurrentIngest", testConcurrentIngest},
 		{"Filter", testFilters},
+		{"Transform", testTransforms},
 		{"RetryCounts", testRetryCounts},
 		{"Signature", testSignature},
 		{"RateLimit", testRateLimit},
