@@ -150,6 +150,7 @@ type webhookRequest struct {
 	Ordering      *string              `json:"ordering"`
 	OrderingKey   *string              `json:"ordering_key"`
 	RateLimit     json.RawMessage      `json:"rate_limit"`
+	Transform     *string              `json:"transform"`
 }
 
 type webhookView struct {

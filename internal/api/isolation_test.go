@@ -183,6 +183,9 @@ var isoBodies = map[string]struct {
 	"POST /api/v1/webhooks/filter-test":  {`{"filter":{"data.x":1},"event_type":"` + isoType + `"}`, false},
 	"POST /api/v1/webhooks/{id}/test":    {`{}`, false},
 	"POST /api/v1/deliveries/{id}/retry": {``, false},
+
+	// Transform tests run the tenant's own script on the tenant's events.
+	"POST /api/v1/webhooks/transform-test": {`{"transform":"function handler(w) { return w }","event_type":"` + isoType + `"}`, false},
 }
 
 // walk sends every route of routes, mounted on the API, with A's key

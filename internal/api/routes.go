@@ -184,6 +184,7 @@ func (a *API) Routes() []Route {
 		{"GET", "/api/v1/webhooks/{id}/attempts", read, TenantScoped, a.listWebhookAttempts},
 		{"GET", "/api/v1/webhooks/{id}/stats", read, TenantScoped, a.webhookStats},
 		{"POST", "/api/v1/webhooks/filter-test", read, TenantScoped, a.filterTest},
+		{"POST", "/api/v1/webhooks/transform-test", read, TenantScoped, a.transformTest},
 
 		{"POST", "/api/v1/events", publish, TenantScoped, a.publishEvent},
 		{"GET", "/api/v1/events", read, TenantScoped, a.listEvents},

@@ -42,6 +42,7 @@ import (
 	"github.com/hookline/hookline/internal/store/postgres"
 	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/tracing"
+	"github.com/hookline/hookline/internal/transform"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -201,7 +202,8 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	})
 	senders, err := deliver.Open(deliver.Config{
 		Client: client, Version: Version, Timeout: cfg.DeliveryTimeout, MaxResponseBody: cfg.MaxResponseBody,
-		Dial: egress.NewDialer(egress.Config{AllowPrivate: cfg.AllowPrivateTargets}),
+		Dial:      egress.NewDialer(egress.Config{AllowPrivate: cfg.AllowPrivateTargets}),
+		Transform: transformLimits(cfg),
 	})
 	if err != nil {
 		return nil, err
@@ -271,6 +273,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 		Internal: insp.Internal,
 		Store:    st, Guard: guard, Sender: senders, Webhooks: registry.Invalidators{d, senders}, Forget: ing.Forget,
 		RotationOverlap: cfg.RotationOverlap, TenantsStrict: cfg.TenantsStrict, Logger: log,
+		Transform: transformLimits(cfg),
 	})
 	authn := auth.NewAuthenticator(st, 2*time.Second, nil)
 	keys := auth.NewKeys(auth.KeysConfig{Store: st, Audit: st, Forget: authn.Forget, Logger: log,
@@ -461,4 +464,10 @@ func ensureDir(dir string) error {
 		return fmt.Errorf("--data-dir %s: %w", dir, err)
 	}
 	return nil
+}
+
+// transformLimits bound each run of a webhook's transform: the configured
+// time, and a body as large as an accepted event (at least 1 MiB).
+func transformLimits(cfg config.Config) transform.Limits {
+	return transform.Limits{Timeout: cfg.TransformTimeout, MaxOutput: int(max(cfg.MaxEventBytes, 1<<20))}
 }

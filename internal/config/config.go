@@ -62,6 +62,9 @@ type Config struct {
 	BinTTL              time.Duration
 	BinMaxRequests      int
 	BinMaxBody          int64
+	// TransformTimeout is the wall-clock time a webhook's transform may
+	// run for one delivery (or one transform test).
+	TransformTimeout time.Duration
 	// TenantsStrict makes tenants exist only once created through the
 	// API: publishing to, or adding a webhook for, an unknown tenant is
 	// refused (422) instead of creating it. The default tenant, used when
@@ -144,6 +147,7 @@ func Default() Config {
 		BinTTL:              7 * 24 * time.Hour,
 		BinMaxRequests:      100,
 		BinMaxBody:          256 << 10,
+		TransformTimeout:    50 * time.Millisecond,
 		Tracing:             "off",
 		OIDC:                OIDC{DefaultRole: "viewer", Scopes: []string{"openid", "email", "profile"}},
 		AlertFailurePercent: 50,
@@ -203,6 +207,7 @@ func (c *Config) Options() []Option {
 		{"bin-ttl", "how long a request-inspector bin lives", (*durationValue)(&c.BinTTL)},
 		{"bin-max-requests", "captured requests a bin keeps (newest)", (*intValue)(&c.BinMaxRequests)},
 		{"bin-max-body", "body bytes kept per captured request (the full size is recorded)", (*int64Value)(&c.BinMaxBody)},
+		{"transform-timeout", "wall-clock time a webhook's transform may run per delivery", (*durationValue)(&c.TransformTimeout)},
 		{"api-rate-limit", "requests per second each API key may make on average (0 = unlimited); over it the API answers 429 with Retry-After", (*floatValue)(&c.APIRateLimit)},
 		{"api-rate-burst", "requests an API key may make in a burst above its rate", (*intValue)(&c.APIRateBurst)},
 		{"tls-cert", "TLS certificate file (PEM); with --tls-key serves HTTPS and HTTP/2", (*stringValue)(&c.TLSCert)},
@@ -317,6 +322,9 @@ func (c *Config) Validate() error {
 	}
 	if c.BinMaxRequests < 1 || c.BinMaxRequests > 1000 {
 		bad("bin-max-requests", "must be from 1 to 1000")
+	}
+	if c.TransformTimeout < time.Millisecond || c.TransformTimeout > 5*time.Second {
+		bad("transform-timeout", "must be from 1ms to 5s")
 	}
 	if c.BinMaxBody < 1 || c.BinMaxBody > 16<<20 {
 		bad("bin-max-body", "must be from 1 to %d", 16<<20)

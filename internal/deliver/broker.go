@@ -112,12 +112,15 @@ type Message struct {
 // record with what was sent (secret header values masked).
 func NewMessage(t Task, start time.Time, target string) (Message, webhook.Attempt) {
 	start = startTime(t, start)
-	body := Body(t.Webhook.Format, t.Event)
-	h := make(map[string]string, 5+len(t.Webhook.Headers))
-	for k, v := range t.Webhook.Headers {
+	body, custom, contentType := Body(t.Webhook.Format, t.Event), t.Webhook.Headers, "application/json"
+	if t.Shaped != nil {
+		body, _, _, custom, contentType = shaped(t.Shaped)
+	}
+	h := make(map[string]string, 5+len(custom))
+	for k, v := range custom {
 		h[k] = v
 	}
-	h["content-type"] = "application/json"
+	h["content-type"] = contentType
 	h["webhook-id"] = t.Event.ID
 	h["webhook-timestamp"] = strconv.FormatInt(start.Unix(), 10)
 	h["webhook-event"] = t.Event.Type

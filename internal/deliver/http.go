@@ -43,19 +43,23 @@ func (d *HTTP) Send(ctx context.Context, t Task) (webhook.Attempt, Verdict) {
 
 // post makes the request. Every failure is an Attempt with an ErrorClass.
 func (d *HTTP) post(ctx context.Context, t Task) webhook.Attempt {
-	body := Body(t.Webhook.Format, t.Event)
+	body, target, method, custom := Body(t.Webhook.Format, t.Event), t.Webhook.URL, http.MethodPost, t.Webhook.Headers
+	contentType := "application/json"
+	if t.Shaped != nil {
+		body, target, method, custom, contentType = shaped(t.Shaped)
+	}
 	// The attempt starts on the dispatcher's clock (t.Start); its
 	// duration is measured from when the request is made.
 	begin := d.cfg.Now()
 	a := newAttempt(t, startTime(t, begin))
 	start := a.StartedAt
-	a.URL, a.RequestBody = t.Webhook.URL, body
-	h := make(http.Header, 8+len(t.Webhook.Headers))
+	a.URL, a.RequestBody = target, body
+	h := make(http.Header, 8+len(custom))
 	// Custom headers first, so the protocol headers below always win.
-	for k, v := range t.Webhook.Headers {
+	for k, v := range custom {
 		h.Set(k, v)
 	}
-	h.Set("Content-Type", "application/json")
+	h.Set("Content-Type", contentType)
 	h.Set("User-Agent", d.ua)
 	h.Set("Webhook-Id", t.Event.ID)
 	h.Set("Webhook-Timestamp", strconv.FormatInt(start.Unix(), 10))
@@ -72,7 +76,7 @@ func (d *HTTP) post(ctx context.Context, t Task) webhook.Attempt {
 
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.Webhook.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	if err != nil {
 		a.ErrorClass, a.Error = webhook.ErrClassInternal, "invalid request: "+redactURL(err).Error()
 		a.Answer = a.ErrorClass.Answer()

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hookline/hookline/internal/egress"
 	"github.com/hookline/hookline/internal/signing"
+	"github.com/hookline/hookline/internal/transform"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -37,6 +38,10 @@ type Task struct {
 	// signature's timestamp, so a receiver sees the limiter's clock; zero
 	// means now.
 	Start time.Time
+	// Shaped is the request the webhook's transform made (Senders fills
+	// it in): senders send its body, headers, URL and method instead of
+	// the webhook's, signed as sent.
+	Shaped *transform.Result
 }
 
 // startTime is when t starts: its Start, or now.
@@ -118,6 +123,8 @@ type Config struct {
 	// the egress guard like Client; nil means a guard with no private
 	// range allowed.
 	Dial egress.DialFunc
+	// Transform bounds each run of a webhook's transform.
+	Transform transform.Limits
 }
 
 func (c *Config) defaults() {
@@ -167,8 +174,10 @@ func Types() []string {
 // Senders routes each task to the sender of its webhook's destination
 // type. It is itself a Sender.
 type Senders struct {
-	byType map[string]Sender
-	now    func() time.Time
+	byType   map[string]Sender
+	now      func() time.Time
+	limits   transform.Limits
+	programs programs
 }
 
 var _ Sender = (*Senders)(nil)
@@ -182,7 +191,7 @@ func Open(cfg Config) (*Senders, error) {
 		factories[k] = f
 	}
 	registryMu.Unlock()
-	s := &Senders{byType: make(map[string]Sender, len(factories)), now: cfg.Now}
+	s := &Senders{byType: make(map[string]Sender, len(factories)), now: cfg.Now, limits: cfg.Transform}
 	for k, f := range factories {
 		snd, err := f(cfg)
 		if err != nil {
@@ -220,6 +229,7 @@ func (s *Senders) Invalidate(webhookID string) {
 	if webhookID == "" {
 		return
 	}
+	s.programs.drop(webhookID)
 	for _, snd := range s.byType {
 		if r, ok := snd.(Releaser); ok {
 			r.Release(webhookID)
@@ -242,6 +252,14 @@ func (s *Senders) Known(key string) bool {
 func (s *Senders) Send(ctx context.Context, t Task) (webhook.Attempt, Verdict) {
 	typ := TypeOf(t.Webhook)
 	if snd, ok := s.byType[typ]; ok {
+		if t.Webhook.Transform != "" {
+			var a webhook.Attempt
+			var v Verdict
+			var done bool
+			if t, a, v, done = s.applyTransform(ctx, t); done {
+				return a, v
+			}
+		}
 		return snd.Send(ctx, t)
 	}
 	a := newAttempt(t, s.now())

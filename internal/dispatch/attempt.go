@@ -141,7 +141,11 @@ func (d *Dispatcher) apply(v deliver.Verdict, number int) (store.Outcome, time.T
 
 // finish reports an attempt and queues its result for storing.
 func (d *Dispatcher) finish(span trace.Span, t store.Task, a webhook.Attempt, outcome store.Outcome, next time.Time, disable string, throttled bool) {
-	a.Outcome = store.OutcomeName(outcome, disable)
+	if a.Outcome != webhook.OutcomeSkipped {
+		// A delivery its transform cancelled succeeded with nothing sent;
+		// its attempt says so.
+		a.Outcome = store.OutcomeName(outcome, disable)
+	}
 	endSpan(span, &a, outcome, next, disable)
 	d.logAttempt(span, &a, outcome, next, disable)
 	if disable != "" {

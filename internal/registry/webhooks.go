@@ -22,6 +22,7 @@ import (
 	"github.com/hookline/hookline/internal/ingest"
 	"github.com/hookline/hookline/internal/signing"
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/transform"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -51,6 +52,8 @@ type Config struct {
 	// apply to it, only the URL shape is checked.
 	Internal func(rawURL string) bool
 	Sender   deliver.Sender
+	// Transform bounds transform test runs (as deliveries are bounded).
+	Transform transform.Limits
 	// Webhooks is told about webhook changes (the dispatcher).
 	Webhooks Invalidator
 	// Forget is told about event type changes (ingest's catalog cache).
@@ -118,6 +121,8 @@ type WebhookInput struct {
 	// RateLimit is the JSON of the rate limit: nil unchanged, JSON null
 	// (or an object setting neither) to remove.
 	RateLimit json.RawMessage
+	// Transform is the JavaScript source: nil unchanged, "" to remove.
+	Transform *string
 }
 
 // Limits on webhook fields.
@@ -321,6 +326,9 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 	}
 	if in.Filter != nil {
 		w.Filter = checkFilter(in.Filter, v)
+	}
+	if in.Transform != nil {
+		w.Transform = checkTransform(*in.Transform, v)
 	}
 	if in.Active != nil {
 		w.Active = *in.Active
@@ -573,5 +581,6 @@ func changed(in WebhookInput) string {
 	add(in.Ordering != nil, "ordering")
 	add(in.OrderingKey != nil, "ordering_key")
 	add(in.RateLimit != nil, "rate_limit")
+	add(in.Transform != nil, "transform")
 	return strings.Join(f, ", ")
 }

@@ -431,6 +431,10 @@ const (
 	// ErrClassCancelled marks a delivery ended without a request because
 	// its webhook was disabled or deleted.
 	ErrClassCancelled ErrorClass = "cancelled"
+	// ErrClassTransform: the webhook's transform failed (an exception,
+	// its time or memory limit, a result that cannot be sent); no
+	// request was made.
+	ErrClassTransform ErrorClass = "transform"
 )
 
 // Answer is the Attempt.Answer of an HTTP attempt that got no response
@@ -458,6 +462,8 @@ func (c ErrorClass) Answer() string {
 		return "credentials refused"
 	case ErrClassBroker:
 		return "refused by the broker"
+	case ErrClassTransform:
+		return "transform failed"
 	}
 	return ""
 }
@@ -482,6 +488,10 @@ const (
 	// OutcomeDisabled: the destination's answer (410 Gone) turned the
 	// webhook off, and the delivery failed with it.
 	OutcomeDisabled AttemptOutcome = "disabled"
+	// OutcomeSkipped: the webhook's transform cancelled the delivery;
+	// nothing was sent and the delivery is done (it counts as succeeded,
+	// not failed).
+	OutcomeSkipped AttemptOutcome = "skipped"
 )
 
 // Attempt is one try at sending a delivery (or a test send) to its
@@ -524,6 +534,9 @@ type Attempt struct {
 func (a *Attempt) Success() bool {
 	if a.ErrorClass != ErrClassNone {
 		return false
+	}
+	if a.Outcome == OutcomeSkipped {
+		return true
 	}
 	if a.Destination != "" && a.Destination != DestinationHTTP {
 		// A broker has no status code: no error class means it took the

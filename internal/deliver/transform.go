@@ -1,0 +1,116 @@
+package deliver
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+
+	"github.com/hookline/hookline/internal/transform"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// programs caches each webhook's compiled transform, keyed by its
+// source, so a delivery costs a run and not a compile; a changed source
+// compiles anew and Invalidate drops a changed or deleted webhook's.
+type programs struct {
+	mu sync.Mutex
+	m  map[string]compiled
+}
+
+type compiled struct {
+	src  string
+	prog *transform.Program
+	err  error
+}
+
+func (p *programs) get(id, src string) (*transform.Program, error) {
+	p.mu.Lock()
+	c, ok := p.m[id]
+	p.mu.Unlock()
+	if ok && c.src == src {
+		return c.prog, c.err
+	}
+	prog, err := transform.Compile(src)
+	p.mu.Lock()
+	if p.m == nil || len(p.m) > 100000 {
+		p.m = make(map[string]compiled) // bound memory with many webhooks
+	}
+	p.m[id] = compiled{src: src, prog: prog, err: err}
+	p.mu.Unlock()
+	return prog, err
+}
+
+func (p *programs) drop(id string) {
+	p.mu.Lock()
+	delete(p.m, id)
+	p.mu.Unlock()
+}
+
+// TransformInput is what a webhook's transform receives for t: the
+// request Hookline would send (its URL, custom headers, content type and
+// body as JSON) and the event it carries.
+func TransformInput(t Task) transform.Request {
+	h := make(map[string]string, len(t.Webhook.Headers)+1)
+	for k, v := range t.Webhook.Headers {
+		h[k] = v
+	}
+	h["content-type"] = "application/json"
+	return transform.Request{
+		Method: "POST", URL: t.Webhook.URL, Headers: h, Payload: Body(t.Webhook.Format, t.Event),
+		EventType: t.Event.Type, EventID: t.Event.ID, Tenant: t.Event.Tenant,
+	}
+}
+
+// applyTransform runs t's transform. It returns the task to send (with
+// its Shaped request), or done with the attempt and verdict that end
+// this try without a request: the transform failed (retried on the
+// schedule: the cause may be load, and a fixed transform picks up the
+// waiting deliveries), or it cancelled the delivery (done, nothing sent).
+func (s *Senders) applyTransform(ctx context.Context, t Task) (Task, webhook.Attempt, Verdict, bool) {
+	prog, err := s.programs.get(t.Webhook.ID, t.Webhook.Transform)
+	var res transform.Result
+	in := TransformInput(t)
+	if err == nil {
+		res, err = prog.Run(ctx, in, s.limits)
+	}
+	if err == nil && TypeOf(t.Webhook) != TypeHTTP && !res.Cancelled && (res.URL != in.URL || res.Method != in.Method) {
+		err = &transform.Error{Kind: "result", Message: "a " + TypeOf(t.Webhook) + " destination has no url or method to change; a transform may change its payload and headers"}
+	}
+	switch {
+	case err != nil:
+		a := newAttempt(t, startTime(t, s.now()))
+		a.URL = t.Webhook.URL
+		a.ErrorClass, a.Answer = webhook.ErrClassTransform, webhook.ErrClassTransform.Answer()
+		var te *transform.Error
+		if errors.As(err, &te) {
+			a.Error = "transform " + te.Kind + " error: " + te.Error()
+		} else {
+			a.Error = "transform error: " + err.Error()
+		}
+		a.DurationMS = ms(s.now().Sub(a.StartedAt))
+		return t, a, Verdict{Kind: Retry, Reason: a.Error}, true
+	case res.Cancelled:
+		a := newAttempt(t, startTime(t, s.now()))
+		a.URL, a.Outcome, a.Answer = t.Webhook.URL, webhook.OutcomeSkipped, "skipped by the transform"
+		return t, a, Verdict{Kind: Delivered}, true
+	}
+	t.Shaped = &res
+	return t, webhook.Attempt{}, Verdict{}, false
+}
+
+// shaped reads a transform's request: its body, URL, method and custom
+// headers, with the content type apart (the transform may set it, as
+// the only header of Hookline's own it may change).
+func shaped(r *transform.Result) (body []byte, target, method string, custom map[string]string, contentType string) {
+	contentType = "application/json"
+	custom = make(map[string]string, len(r.Headers))
+	for k, v := range r.Headers {
+		if http.CanonicalHeaderKey(k) == "Content-Type" {
+			contentType = v
+			continue
+		}
+		custom[k] = v
+	}
+	return r.Body, r.URL, r.Method, custom, contentType
+}
