@@ -129,7 +129,10 @@ type Webhook struct {
 	Events []string `json:"events"`
 	// Filter is the payload filter events must also match; nil for none.
 	Filter json.RawMessage `json:"filter"`
-	Active bool            `json:"active"`
+	// Transform is the JavaScript that reshapes each request (see
+	// WebhookTransformTest); empty for none.
+	Transform string `json:"transform"`
+	Active    bool   `json:"active"`
 	// Headers are added to every request sent to the webhook.
 	Headers map[string]string `json:"headers"`
 	// SecretHeaders names the custom headers whose values attempts show
@@ -189,6 +192,10 @@ type WebhookCreateParams struct {
 	// map[string]any{"data.amount": map[string]any{"$gte": 100}}; try one
 	// with WebhookFilterTest.
 	Filter any `json:"filter,omitempty"`
+	// Transform, when set, is JavaScript defining handler(webhook), run
+	// on each request before it is sent; try one with
+	// WebhookTransformTest.
+	Transform string `json:"transform,omitempty"`
 	// Active defaults to true when nil.
 	Active *bool `json:"active,omitempty"`
 	// Headers are added to every request (at most 20; reserved headers
@@ -234,8 +241,11 @@ type WebhookUpdateParams struct {
 	// Events replaces the subscription when non-nil.
 	Events []string `json:"events,omitzero"`
 	// Filter replaces the payload filter when non-nil; NoFilter removes it.
-	Filter any   `json:"filter,omitempty"`
-	Active *bool `json:"active,omitempty"`
+	Filter any `json:"filter,omitempty"`
+	// Transform replaces the transform when non-nil; a pointer to ""
+	// removes it.
+	Transform *string `json:"transform,omitempty"`
+	Active    *bool   `json:"active,omitempty"`
 	// Headers replaces the whole header map when non-nil; an empty
 	// non-nil map removes every custom header.
 	Headers     map[string]string `json:"headers,omitzero"`
@@ -592,6 +602,9 @@ const (
 	OutcomeFailed    = "failed"
 	// OutcomeDisabled: the answer (410 Gone) turned the webhook off.
 	OutcomeDisabled = "disabled"
+	// OutcomeSkipped: the webhook's transform cancelled the delivery;
+	// nothing was sent and the delivery succeeded.
+	OutcomeSkipped = "skipped"
 )
 
 // Attempt is one try at sending a delivery (or a test send) and its

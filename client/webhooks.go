@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"strconv"
 )
@@ -191,6 +192,58 @@ type FilterTestResult struct {
 func (c *Client) WebhookFilterTest(ctx context.Context, p FilterTestParams) (*FilterTestResult, error) {
 	var r FilterTestResult
 	if err := c.do(ctx, request{method: "POST", path: "/api/v1/webhooks/filter-test", body: p}, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// TransformTestParams runs a transform on Event, or on EventType's
+// example payload (give one of them), as a delivery to URL (default
+// https://example.com/webhook) in Format ("envelope", the default, or
+// "raw") would.
+type TransformTestParams struct {
+	Transform string           `json:"transform"`
+	Event     *FilterTestEvent `json:"event,omitempty"`
+	EventType string           `json:"event_type,omitempty"`
+	URL       string           `json:"url,omitempty"`
+	Format    string           `json:"format,omitempty"`
+}
+
+// TransformTestResult is what a transform made of the request: Result,
+// Cancelled, or the Error that would fail the attempt.
+type TransformTestResult struct {
+	Result     *TransformRequest `json:"result"`
+	Cancelled  bool              `json:"cancelled"`
+	Error      *TransformError   `json:"error"`
+	DurationMS float64           `json:"duration_ms"`
+}
+
+// TransformRequest is the request a delivery would send; Payload is the
+// body as JSON, or a JSON string when the body is not JSON.
+type TransformRequest struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers"`
+	Payload json.RawMessage   `json:"payload"`
+}
+
+// TransformError is why a transform run failed: Kind is syntax, handler,
+// runtime, timeout, memory, stack or result.
+type TransformError struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+}
+
+// WebhookTransformTest compiles a transform as saving a webhook would (a
+// bad one is an *Error with an entry at /transform) and runs it under the
+// server's limits. Nothing is stored or sent.
+//
+// POST /api/v1/webhooks/transform-test (read).
+func (c *Client) WebhookTransformTest(ctx context.Context, p TransformTestParams) (*TransformTestResult, error) {
+	var r TransformTestResult
+	if err := c.do(ctx, request{method: "POST", path: "/api/v1/webhooks/transform-test", body: p}, &r); err != nil {
 		return nil, err
 	}
 	return &r, nil

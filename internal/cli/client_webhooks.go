@@ -49,6 +49,8 @@ Examples:
   hookline webhooks create --name "Big EU" --url https://example.com/in --events payment_received \
     --filter '{"data.amount": {"$gte": 100}, "data.country": {"$in": ["DE", "FR"]}}'
   hookline webhooks create --name CRM --url https://crm.example.com/in --events '*' --rate-limit 50/s
+  hookline webhooks create --name Slack --url https://hooks.slack.com/services/T0/B0/x --events payment_received \
+    --transform @slack.js
   hookline webhooks create --name Ledger --url https://ledger.example.com/in --events payment_received \
     --ordering fifo --ordering-key data.customer_id
   hookline webhooks create --name Bus --events '*' --destination rabbitmq \
@@ -74,6 +76,8 @@ Examples:
   hookline webhooks update wh_01j9... --header Authorization='Bearer abc'
   hookline webhooks update wh_01j9... --filter '{"type": "payment_received"}'
   hookline webhooks update wh_01j9... --clear-filter
+  hookline webhooks update wh_01j9... --transform @reshape.js
+  hookline webhooks update wh_01j9... --clear-transform
   hookline webhooks update wh_01j9... --rate-limit 600/min
   hookline webhooks update wh_01j9... --rate-limit none
   hookline webhooks update wh_01j9... --ordering fifo --ordering-key data.account_id`, define: webhooksUpdate},
@@ -86,6 +90,7 @@ exit status is 0 either way (1 for a bad filter).
 Examples:
   hookline webhooks filter-test --filter '{"data.payment_total_raw": {"$gte": 100}}' --event-type payment_received
   hookline webhooks filter-test --filter '{"data.items.*.sku": "A-1"}' --event-type order_paid --data '{"items": [{"sku": "A-1"}]}'`, define: webhooksFilterTest},
+			{name: "transform-test", summary: "run a transform on an event type's example or on an event", help: transformTestHelp, define: webhooksTransformTest},
 			{name: "delete", summary: "delete a webhook (pending deliveries are cancelled)", args: "WEBHOOK_ID", help: `
 Examples:
   hookline webhooks delete wh_01j9z3k4m5n6p7q8r9s0t1v2w3`, define: webhooksDelete},
@@ -205,6 +210,7 @@ func webhooksCreate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 	fs.StringVar(&p.Description, "description", "", "free text for people")
 	fs.StringVar(&p.Integration, "integration", "", "who creates it, e.g. manual (default), zapier")
 	filter := fs.String("filter", "", "a payload filter (JSON) events must also match; try it with 'webhooks filter-test'")
+	transform := fs.String("transform", "", "JavaScript defining handler(webhook), or @FILE to read it from; try it with 'webhooks transform-test'")
 	fs.StringVar(&p.Signature, "signature", "", "hmac-sha256 (default) or ed25519: receivers then verify with a public key (whpk_...)")
 	rate := fs.String("rate-limit", "", "at most this many requests, like 50/s or 600/min (deliveries wait, retries are not spent)")
 	fs.StringVar(&p.Ordering, "ordering", "", "none (default: in parallel) or fifo (one at a time per ordering key, in publish order)")
@@ -240,6 +246,9 @@ func webhooksCreate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 			}
 			p.Filter = json.RawMessage(*filter)
 		}
+		if p.Transform, err = readSource("create", "--transform", *transform); err != nil {
+			return err
+		}
 		p.SecretHeaders = headers.addSecret(secret)
 		if len(headers) > 0 {
 			p.Headers = headers
@@ -274,6 +283,8 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 	integration := fs.String("integration", "", "new integration label")
 	filter := fs.String("filter", "", "a new payload filter (JSON)")
 	clearFilter := fs.Bool("clear-filter", false, "remove the payload filter")
+	transform := fs.String("transform", "", "a new transform: JavaScript defining handler(webhook), or @FILE")
+	clearTransform := fs.Bool("clear-transform", false, "remove the transform")
 	signature := fs.String("signature", "", "a new signature scheme, hmac-sha256 or ed25519 (a new key; the previous one signs during the overlap)")
 	rate := fs.String("rate-limit", "", "a new rate limit, like 50/s or 600/min; none removes it")
 	ordering := fs.String("ordering", "", "none (in parallel) or fifo (one at a time per ordering key)")
@@ -303,6 +314,21 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 				return &usageError{msg: "update: --filter is not valid JSON"}
 			}
 			p.Filter = json.RawMessage(*filter)
+		}
+		switch {
+		case *clearTransform && flagSet(fs, "transform"):
+			return &usageError{msg: "update: give --transform or --clear-transform, not both"}
+		case *clearTransform:
+			p.Transform = new(string)
+		case flagSet(fs, "transform"):
+			src, err := readSource("update", "--transform", *transform)
+			if err != nil {
+				return err
+			}
+			if strings.TrimSpace(src) == "" {
+				return &usageError{msg: "update: --transform is empty (use --clear-transform to remove it)"}
+			}
+			p.Transform = &src
 		}
 		set := func(flagName string, v *string) *string {
 			if flagSet(fs, flagName) {
@@ -337,9 +363,9 @@ func webhooksUpdate(fs *flag.FlagSet) func(context.Context, *apiCall, []string) 
 		}
 		changed := p.Name != nil || p.URL != nil || p.Format != nil || p.Description != nil || p.Integration != nil ||
 			p.Events != nil || p.Active != nil || p.Headers != nil || p.Filter != nil || p.Signature != nil || p.Destination != nil ||
-			p.RateLimit != nil || p.Ordering != nil || p.OrderingKey != nil
+			p.RateLimit != nil || p.Ordering != nil || p.OrderingKey != nil || p.Transform != nil
 		if !changed {
-			return &usageError{msg: "update: nothing to change: give at least one of --name, --url, --events, --filter, --clear-filter, --signature, --rate-limit, --ordering, --ordering-key, --active, --header, --secret-header, --clear-headers, --format, --description, --integration, --destination"}
+			return &usageError{msg: "update: nothing to change: give at least one of --name, --url, --events, --filter, --clear-filter, --transform, --clear-transform, --signature, --rate-limit, --ordering, --ordering-key, --active, --header, --secret-header, --clear-headers, --format, --description, --integration, --destination"}
 		}
 		w, err := x.c.WebhookUpdate(ctx, args[0], p)
 		if err != nil {
@@ -528,6 +554,9 @@ func printWebhook(w io.Writer, wh *client.Webhook, secret string) error {
 	row("Events", strings.Join(wh.Events, ", "))
 	if len(wh.Filter) > 0 {
 		row("Filter", string(wh.Filter))
+	}
+	if wh.Transform != "" {
+		row("Transform", fmt.Sprintf("%d lines of JavaScript (the source: webhooks get --json)", strings.Count(strings.TrimRight(wh.Transform, "\n"), "\n")+1))
 	}
 	row("State", webhookState(*wh))
 	row("Format", wh.Format)

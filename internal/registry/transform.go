@@ -27,7 +27,7 @@ func checkTransform(src string, v *webhook.Validation) string {
 		return ""
 	}
 	if _, err := transform.Compile(src); err != nil {
-		v.Add(webhook.EINVALID, webhook.At("transform"), "%s", err.Error())
+		v.Add(webhook.EUNPROCESSABLE, webhook.At("transform"), "%s", err.Error())
 		return ""
 	}
 	return src
@@ -85,7 +85,7 @@ func (r *Registry) TestTransform(ctx context.Context, in TransformTest) (Transfo
 	} else {
 		var err error
 		if prog, err = transform.Compile(in.Transform); err != nil {
-			v.Add(webhook.EINVALID, webhook.At("transform"), "%s", err.Error())
+			v.Add(webhook.EUNPROCESSABLE, webhook.At("transform"), "%s", err.Error())
 		}
 	}
 	ev, err := r.testEvent(ctx, in.Event, in.EventType, "evt_transform_test", &v)
