@@ -162,7 +162,7 @@ func TestTransformValidation(t *testing.T) {
 		"function handler(w) {\n  return w +\n}": "line 3",
 		"function nothing() {}":                  "must define function handler",
 		"while (true) {}":                        "ran longer than",
-		strings.Repeat(" ", 64<<10) + "x":         "at most 65536 bytes",
+		strings.Repeat(" ", 64<<10) + "x":        "at most 65536 bytes",
 	} {
 		_, err := api.WebhookCreate(ctx, client.WebhookCreateParams{Name: "Bad", URL: "https://example.com/in",
 			Events: []string{"payment_received"}, Transform: src})
