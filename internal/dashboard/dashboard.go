@@ -220,6 +220,7 @@ func (d *Dashboard) routes() []route {
 		{"GET /webhooks/new", editor, d.newWebhook},
 		{"POST /webhooks/new", user, d.createWebhook},
 		{"POST /webhooks/filter-test", user, d.filterTest},
+		{"POST /webhooks/transform-test", user, d.transformTest},
 		{"GET /webhooks/{id}", user, d.editWebhook},
 		{"POST /webhooks/{id}", user, d.updateWebhook},
 		{"GET /webhooks/{id}/delete", editor, d.confirmDeleteWebhook},

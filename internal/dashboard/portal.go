@@ -31,6 +31,7 @@ func (d *Dashboard) portalRoutes() []route {
 		{"GET /portal/webhooks/new", user, d.newWebhook},
 		{"POST /portal/webhooks/new", user, d.createWebhook},
 		{"POST /portal/webhooks/filter-test", user, d.filterTest},
+		{"POST /portal/webhooks/transform-test", user, d.transformTest},
 		{"GET /portal/webhooks/{id}", user, d.editWebhook},
 		{"POST /portal/webhooks/{id}", user, d.updateWebhook},
 		{"GET /portal/webhooks/{id}/delete", user, d.confirmDeleteWebhook},

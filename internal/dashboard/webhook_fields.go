@@ -84,6 +84,10 @@ var webhookFormFields = []formField{
 			}
 			return nil
 		}},
+	{Name: "transform", Template: "field-transform",
+		read:  func(v url.Values, f *webhookForm) { f.Transform = strings.ReplaceAll(v.Get("transform"), "\r\n", "\n") },
+		load:  func(w webhook.Webhook, f *webhookForm) { f.Transform = w.Transform },
+		input: func(f webhookForm, in *registry.WebhookInput) error { in.Transform = &f.Transform; return nil }},
 	{Name: "description", Template: "field-description",
 		read:  func(v url.Values, f *webhookForm) { f.Description = v.Get("description") },
 		load:  func(w webhook.Webhook, f *webhookForm) { f.Description = w.Description },

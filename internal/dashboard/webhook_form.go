@@ -18,7 +18,9 @@ type webhookForm struct {
 	Description string
 	Events      []string
 	// Filter is the payload filter as typed (JSON); "" for none.
-	Filter      string
+	Filter string
+	// Transform is the transform's JavaScript as typed; "" for none.
+	Transform   string
 	Active      bool
 	Format      string
 	Integration string
