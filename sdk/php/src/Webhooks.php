@@ -147,6 +147,29 @@ final class Webhooks
         return $this->c->request('POST', '/api/v1/webhooks/filter-test', body: $body, retryable: true);
     }
 
+    /**
+     * Runs a transform (JavaScript defining handler(webhook)) on an event or
+     * an event type's example as a delivery to $url would; nothing is stored
+     * or sent, so it is retried like a GET.
+     *
+     * @param ?array{type: string, data: mixed, tenant?: string} $event
+     * @return array{result: ?array<string, mixed>, cancelled: bool, error: ?array<string, mixed>, duration_ms: float}
+     */
+    public function transformTest(string $transform, ?array $event = null, ?string $eventType = null, ?string $url = null): array
+    {
+        $body = ['transform' => $transform];
+        if ($event !== null) {
+            $body['event'] = $event;
+        }
+        if ($eventType !== null) {
+            $body['event_type'] = $eventType;
+        }
+        if ($url !== null) {
+            $body['url'] = $url;
+        }
+        return $this->c->request('POST', '/api/v1/webhooks/transform-test', body: $body, retryable: true);
+    }
+
     /** @return list<array<string, mixed>> the most recent attempts, tests included */
     public function attempts(string $id, ?int $limit = null): array
     {

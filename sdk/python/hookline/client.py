@@ -24,6 +24,7 @@ from .types import (
     AuditEntry,
     CreatedKey,
     FilterResult,
+    TransformResult,
     Me,
     CreatedWebhook,
     Delivery,
@@ -241,6 +242,7 @@ class Webhooks(_Resource):
         integration: Optional[str] = None,
         destination: Optional[Mapping[str, Any]] = None,
         filter: Optional[Mapping[str, Any]] = None,
+        transform: Optional[str] = None,
         signature: Optional[str] = None,
         rate_limit: Optional[Mapping[str, int]] = None,
         ordering: Optional[str] = None,
@@ -252,12 +254,14 @@ class Webhooks(_Resource):
         then the public key (whpk_...) receivers verify with. rate_limit caps
         the requests sent, e.g. {"per_second": 50}; ordering="fifo" with
         ordering_key="data.customer_id" delivers each customer's events one at
-        a time, in order. url is required
+        a time, in order. transform is JavaScript defining handler(webhook)
+        that reshapes each request or cancels it (try one with
+        transform_test). url is required
         unless destination is a broker, e.g. {"type": "rabbitmq", "url":
         "amqp://…", "exchange": "events", "routing_key": "hookline"}."""
         body = _drop_none(dict(name=name, url=url, events=events, tenant=tenant, description=description,
                                active=active, headers=headers, secret_headers=secret_headers, format=format,
-                               integration=integration, destination=destination, filter=filter,
+                               integration=integration, destination=destination, filter=filter, transform=transform,
                                signature=signature, rate_limit=rate_limit,
                                ordering=ordering, ordering_key=ordering_key))
         return self._c.request("POST", "/api/v1/webhooks", body=body)
@@ -319,6 +323,21 @@ class Webhooks(_Resource):
         an event type's example; nothing is stored, so it is retried like a GET."""
         body = _drop_none({"filter": filter, "event": event, "event_type": event_type})
         return self._c.request("POST", "/api/v1/webhooks/filter-test", body=body, retryable=True)
+
+    def transform_test(
+        self,
+        transform: str,
+        *,
+        event: Optional[Mapping[str, Any]] = None,
+        event_type: Optional[str] = None,
+        url: Optional[str] = None,
+        format: Optional[str] = None,
+    ) -> TransformResult:
+        """Runs a transform on an event ({"type", "data", "tenant"?}) or an event
+        type's example as a delivery to url would; nothing is stored or sent,
+        so it is retried like a GET."""
+        body = _drop_none({"transform": transform, "event": event, "event_type": event_type, "url": url, "format": format})
+        return self._c.request("POST", "/api/v1/webhooks/transform-test", body=body, retryable=True)
 
     def attempts(self, id: str, limit: Optional[int] = None) -> List[Attempt]:
         return self._c.request("GET", "/api/v1/webhooks/{id}/attempts", params={"id": id}, query={"limit": limit})["data"]

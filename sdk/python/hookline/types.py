@@ -101,6 +101,8 @@ class Webhook(TypedDict, total=False):
     description: str
     events: List[str]
     filter: Optional[Dict[str, Any]]
+    #: JavaScript defining handler(webhook), run on each request; "" for none.
+    transform: str
     active: bool
     headers: Dict[str, str]
     secret_headers: List[str]
@@ -378,6 +380,34 @@ class AuditEntry(TypedDict, total=False):
     action: str
     target: str
     detail: str
+
+
+class TransformRequest(TypedDict, total=False):
+    """The request a delivery would send; payload is the JSON body, or a
+    string when the body is not JSON."""
+
+    method: str
+    url: str
+    headers: Dict[str, str]
+    payload: Any
+
+
+class TransformError(TypedDict, total=False):
+    """Why a transform run failed: kind is syntax, handler, runtime,
+    timeout, memory, stack or result."""
+
+    kind: str
+    message: str
+    line: int
+    column: int
+
+
+class TransformResult(TypedDict, total=False):
+    #: None when the transform cancelled the delivery or failed.
+    result: Optional[TransformRequest]
+    cancelled: bool
+    error: Optional[TransformError]
+    duration_ms: float
 
 
 class FilterResult(TypedDict, total=False):

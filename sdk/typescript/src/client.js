@@ -170,6 +170,10 @@ class Webhooks {
   filterTest(params) {
     return this.c.request('POST', '/api/v1/webhooks/filter-test', { body: params, retryable: true });
   }
+  /** Runs a transform on an event or an event type's example as a delivery would; nothing is stored or sent. */
+  transformTest(params) {
+    return this.c.request('POST', '/api/v1/webhooks/transform-test', { body: params, retryable: true });
+  }
   async attempts(id, params = {}) {
     return (await this.c.request('GET', '/api/v1/webhooks/{id}/attempts', { params: { id }, query: params })).data;
   }

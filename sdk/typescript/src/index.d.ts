@@ -127,6 +127,8 @@ export interface Webhook {
   events: string[];
   /** Payload filter events must also match; null for none. */
   filter: Record<string, unknown> | null;
+  /** JavaScript defining handler(webhook), run on each request before it is sent; '' for none. */
+  transform: string;
   active: boolean;
   headers: Record<string, string>;
   secret_headers: string[];
@@ -164,6 +166,12 @@ export interface WebhookCreateParams {
    * webhooks.filterTest. null (on update) removes it.
    */
   filter?: Record<string, unknown> | null;
+  /**
+   * JavaScript defining function handler(webhook) that reshapes each request
+   * (payload, headers, url, method) or sets cancel; try one with
+   * webhooks.transformTest. '' (on update) removes it.
+   */
+  transform?: string;
   active?: boolean;
   headers?: Record<string, string>;
   secret_headers?: string[];
@@ -593,6 +601,43 @@ export interface FilterTestParams {
   event_type?: string;
 }
 
+export interface TransformTestParams {
+  /** The transform's JavaScript source. */
+  transform: string;
+  /** The event to run it on ... */
+  event?: { type: string; tenant?: string; data: JsonValue };
+  /** ... or this event type's example payload. */
+  event_type?: string;
+  /** The webhook URL the request starts with (default https://example.com/webhook). */
+  url?: string;
+  format?: 'envelope' | 'raw';
+}
+
+/** The request a delivery would send. */
+export interface TransformRequest {
+  method: 'POST' | 'PUT' | 'PATCH';
+  url: string;
+  headers: Record<string, string>;
+  /** The body: a JSON value, or a string when the body is not JSON. */
+  payload: JsonValue;
+}
+
+export interface TransformError {
+  kind: 'syntax' | 'handler' | 'runtime' | 'timeout' | 'memory' | 'stack' | 'result';
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export interface TransformResult {
+  /** null when the transform cancelled the delivery or failed. */
+  result: TransformRequest | null;
+  cancelled: boolean;
+  /** Why the run failed, as the attempt log would show it. */
+  error: TransformError | null;
+  duration_ms: number;
+}
+
 export interface FilterResult {
   matches: boolean;
   /** Which clause failed, or that every clause holds. */
@@ -634,6 +679,8 @@ export declare class Hookline {
     stats(id: string, params?: StatsParams): Promise<Stats>;
     /** Tries a payload filter; nothing is stored (retried like a GET). */
     filterTest(params: FilterTestParams): Promise<FilterResult>;
+    /** Runs a transform as a delivery would; nothing is stored or sent (retried like a GET). */
+    transformTest(params: TransformTestParams): Promise<TransformResult>;
   };
   readonly eventTypes: {
     list(): Promise<EventType[]>;
