@@ -11,8 +11,13 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/client"
+	"github.com/hookline/hookline/internal/config"
 	"github.com/hookline/hookline/verify"
 )
+
+// transformTimeout gives transforms time enough on a busy machine: these
+// tests are about what transforms do, not their time limit.
+func transformTimeout(c *config.Config) { c.TransformTimeout = 2 * time.Second }
 
 // crmTransform reshapes a payment for a CRM: a PUT of a flat JSON body to
 // another path, with a header of its own, signed as sent.
@@ -33,7 +38,7 @@ const crmTransform = `function handler(webhook) {
 // request) and the retry after the transform is fixed delivers.
 func TestWebhookTransform(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, withRetrySchedule(time.Hour))
+	s := startServer(t, withRetrySchedule(time.Hour), transformTimeout)
 	rc := startReceiver(t, nil)
 	api := client.New(s.URL, s.Key)
 	ctx := context.Background()
@@ -195,7 +200,7 @@ func TestTransformValidation(t *testing.T) {
 // event, a cancel, a run that fails, and one that does not compile.
 func TestTransformTest(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
+	s := startServer(t, transformTimeout)
 	api := client.New(s.URL, s.Key)
 	ctx := context.Background()
 
@@ -252,7 +257,7 @@ func TestTransformTest(t *testing.T) {
 // --clear-transform, and webhooks transform-test.
 func TestCLIWebhookTransform(t *testing.T) {
 	t.Parallel()
-	s := startServer(t)
+	s := startServer(t, transformTimeout)
 	c := newCLI(t, s, true)
 	file := filepath.Join(t.TempDir(), "crm.js")
 	if err := os.WriteFile(file, []byte(crmTransform), 0o600); err != nil {

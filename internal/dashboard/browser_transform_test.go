@@ -4,8 +4,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/hookline/hookline/internal/config"
 )
 
 // TestBrowserTransformEditor types a transform into the webhook form,
@@ -17,7 +19,7 @@ import (
 func TestBrowserTransformEditor(t *testing.T) {
 	chrome := findChromium(t)
 	axe := axeSource(t)
-	h := startHookline(t)
+	h := startHookline(t, func(c *config.Config) { c.TransformTimeout = 5 * time.Second }) // not the busy machine's limit
 	b := startBrowser(t, chrome)
 	ctx := b.ctx
 

@@ -23,6 +23,7 @@ import (
 	"github.com/hookline/hookline/internal/inspect"
 	"github.com/hookline/hookline/internal/registry"
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/transform"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -68,7 +69,8 @@ func setup(t *testing.T, tweaks ...func(*Config)) *bundle {
 	client := egress.NewClient(egress.Config{AllowPrivate: loopback, Timeout: 5 * time.Second})
 	client.Transport = insp.Transport(client.Transport)
 	dlv := deliver.New(deliver.Config{Client: client, Version: "test", Timeout: 5 * time.Second})
-	reg := registry.New(registry.Config{Store: st, Guard: egress.NewGuard(loopback), Sender: dlv})
+	reg := registry.New(registry.Config{Store: st, Guard: egress.NewGuard(loopback), Sender: dlv,
+		Transform: transform.Limits{Timeout: time.Minute}}) // transform tests must not time out on a busy machine
 	alerts := alerting.New(alerting.Config{Store: st, Owner: "inst_test", Guard: egress.NewGuard(loopback),
 		Client: egress.NewClient(egress.Config{AllowPrivate: loopback, Timeout: 5 * time.Second}), Now: clk.Now})
 	cfg := Config{Store: st, Registry: reg, Inspector: insp, Alerts: alerts, Now: clk.Now, Version: "test", HashPassword: cheapHash}

@@ -120,9 +120,14 @@ type Program struct {
 	prog *goja.Program
 }
 
+// compileTimeout bounds the run of a script's top level when it is
+// saved: more than a delivery's default, as it happens once, and a save
+// must not fail on a busy machine where a delivery would just be retried.
+const compileTimeout = 250 * time.Millisecond
+
 // Compile parses src and checks that running it defines a function
 // handler. The check runs the script's top level once, under the
-// default limits.
+// default limits but a longer time.
 func Compile(src string) (*Program, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, &Error{Kind: "syntax", Message: "is empty"}
@@ -145,7 +150,7 @@ func Compile(src string) (*Program, error) {
 		return nil, &Error{Kind: "syntax", Message: err.Error()}
 	}
 	p := &Program{prog: prog}
-	s := newSandbox(Limits{}.withDefaults())
+	s := newSandbox(Limits{Timeout: compileTimeout}.withDefaults())
 	defer s.close()
 	if err := s.do(func() { s.load(p) }); err != nil {
 		return nil, err
