@@ -119,23 +119,39 @@ func (s *sandbox) headers(in Request, v goja.Value) map[string]string {
 		fail("at most %d headers", maxHeaders)
 	}
 	out := make(map[string]string, len(keys))
-	seen := make(map[string]bool, len(keys))
+	seen := make(map[string]string, len(keys))
 	for _, k := range keys {
 		val := o.Get(k)
 		if val == nil || goja.IsUndefined(val) || goja.IsNull(val) {
 			continue // a header removed
 		}
-		lower := strings.ToLower(k)
-		if seen[lower] {
-			fail("header %q is given twice (names are case-insensitive)", k)
-		}
-		seen[lower] = true
 		if msg := headerProblem(k, val); msg != "" {
 			fail("header %q %s", k, msg)
 		}
+		lower := strings.ToLower(k)
+		if prev, dup := seen[lower]; dup {
+			// Names are case-insensitive: a name written in another case
+			// replaces the header it came in as ("content-type" set as
+			// "Content-Type"); two new spellings are ambiguous.
+			switch {
+			case unchanged(in, prev, out[prev]):
+				delete(out, prev)
+			case unchanged(in, k, val.String()):
+				continue
+			default:
+				fail("header %q is given twice (names are case-insensitive)", k)
+			}
+		}
+		seen[lower] = k
 		out[k] = val.String()
 	}
 	return out
+}
+
+// unchanged reports whether header name came in with value.
+func unchanged(in Request, name, value string) bool {
+	v, ok := in.Headers[name]
+	return ok && v == value
 }
 
 func headerProblem(name string, v goja.Value) string {

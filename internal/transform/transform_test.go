@@ -68,6 +68,12 @@ func TestGoodScripts(t *testing.T) {
 				t.Errorf("headers %v, want %v", r.Headers, want)
 			}
 		}},
+		{"a header in another case replaces it", `function handler(w) { w.headers["Content-Type"] = "text/plain"; w.headers["x-team"] = "red"; return w }`, func(t *testing.T, r Result) {
+			want := map[string]string{"Content-Type": "text/plain", "x-team": "red"}
+			if !equalMaps(r.Headers, want) {
+				t.Errorf("headers %v, want %v", r.Headers, want)
+			}
+		}},
 		{"cancel", `function handler(w) { if (w.payload.data.amount > 100) w.cancel = true; return w }`, func(t *testing.T, r Result) {
 			if !r.Cancelled {
 				t.Error("not cancelled")
@@ -199,6 +205,7 @@ func TestHostileScripts(t *testing.T) {
 		{"protected header", `w.headers['Webhook-Signature'] = 'v1,forged'`, []string{"result"}, "cannot be changed by a transform"},
 		{"hop-by-hop header", `w.headers['Transfer-Encoding'] = 'chunked'`, []string{"result"}, "cannot be changed"},
 		{"header injection", `w.headers['X-A'] = 'a\r\nX-B: b'`, []string{"result"}, "control characters"},
+		{"two spellings of a new header", `w.headers['X-A'] = '1'; w.headers['x-a'] = '2'`, []string{"result"}, "given twice"},
 		{"bad method", `w.method = 'GET'`, []string{"result"}, "method must be"},
 		{"bad url", `w.url = 'file:///etc/passwd'`, []string{"result"}, "url must start with"},
 		{"returns a number", `return 1`, []string{"result"}, "must return the webhook object"},
