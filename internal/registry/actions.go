@@ -66,9 +66,13 @@ func (r *Registry) SendTest(ctx context.Context, id, eventType string) (webhook.
 	// is what it will answer them. A test send is never retried: it was
 	// delivered or it failed.
 	a, v := r.cfg.Sender.Send(ctx, deliver.Task{Webhook: w, Signer: signer, Event: ev, Number: 1, Test: true})
-	a.Outcome = webhook.OutcomeFailed
-	if v.Kind == deliver.Delivered {
+	switch {
+	case a.Outcome == webhook.OutcomeSkipped:
+		// The webhook's transform cancelled it: nothing was sent.
+	case v.Kind == deliver.Delivered:
 		a.Outcome = webhook.OutcomeDelivered
+	default:
+		a.Outcome = webhook.OutcomeFailed
 	}
 	if err := r.cfg.Store.AttemptRecord(ctx, []store.AttemptResult{{Attempt: a}}); err != nil {
 		return a, err
@@ -102,6 +106,9 @@ func (r *Registry) Retry(ctx context.Context, id string) (webhook.Delivery, erro
 }
 
 func testOutcome(a webhook.Attempt) string {
+	if a.Outcome == webhook.OutcomeSkipped {
+		return "skipped by the transform"
+	}
 	if a.Success() {
 		return fmt.Sprintf("succeeded (%d)", a.StatusCode)
 	}
