@@ -191,6 +191,8 @@ var protected = map[string]bool{
 	"transfer-encoding": true, "connection": true, "keep-alive": true, "proxy-authorization": true,
 	"proxy-authenticate": true, "proxy-connection": true, "te": true, "trailer": true, "upgrade": true,
 	"user-agent": true, "expect": true, "date": true,
+	// Hookline's loop marking (webhook.HopsHeader).
+	"hookline-hops": true,
 }
 
 // Methods a transform may choose.

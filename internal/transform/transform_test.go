@@ -203,6 +203,7 @@ func TestHostileScripts(t *testing.T) {
 		{"deeply nested result", `let o = {}; for (let i = 0; i < 1000; i++) o = {o}; w.payload = o`, []string{"runtime"}, "nested deeper"},
 		{"cyclic result", `const o = {}; o.o = o; w.payload = o`, []string{"runtime"}, "circular"},
 		{"protected header", `w.headers['Webhook-Signature'] = 'v1,forged'`, []string{"result"}, "cannot be changed by a transform"},
+		{"loop marking header", `w.headers['Hookline-Hops'] = '0'`, []string{"result"}, "cannot be changed"},
 		{"hop-by-hop header", `w.headers['Transfer-Encoding'] = 'chunked'`, []string{"result"}, "cannot be changed"},
 		{"header injection", `w.headers['X-A'] = 'a\r\nX-B: b'`, []string{"result"}, "control characters"},
 		{"two spellings of a new header", `w.headers['X-A'] = '1'; w.headers['x-a'] = '2'`, []string{"result"}, "given twice"},
