@@ -123,7 +123,7 @@ type Program struct {
 // compileTimeout bounds the run of a script's top level when it is
 // saved: more than a delivery's default, as it happens once, and a save
 // must not fail on a busy machine where a delivery would just be retried.
-const compileTimeout = 250 * time.Millisecond
+const compileTimeout = time.Second
 
 // Compile parses src and checks that running it defines a function
 // handler. The check runs the script's top level once, under the
