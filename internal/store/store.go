@@ -457,6 +457,9 @@ type BinStore interface {
 	BinList(ctx context.Context, scope auth.Scope) ([]bin.Bin, error)
 	// BinDelete removes a bin in scope and its requests.
 	BinDelete(ctx context.Context, scope auth.Scope, id string) error
+	// BinSetResponse stores the custom response of a bin in scope (nil:
+	// back to the default one).
+	BinSetResponse(ctx context.Context, scope auth.Scope, id string, r *bin.Response) error
 	// BinRequestAdd stores a captured request and drops the bin's oldest
 	// requests beyond its MaxRequests.
 	BinRequestAdd(ctx context.Context, r bin.Request) error

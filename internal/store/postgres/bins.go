@@ -12,19 +12,33 @@ import (
 	"github.com/hookline/hookline/internal/store"
 )
 
-const binColumns = `id, token, name, tenant, max_requests, created_at, expires_at`
+const binColumns = `id, token, name, tenant, max_requests, created_at, expires_at, response`
 
 func scanBin(r scanner) (bin.Bin, error) {
 	var b bin.Bin
-	err := r.Scan(&b.ID, &b.Token, &b.Name, &b.Tenant, &b.MaxRequests, &b.CreatedAt, &b.ExpiresAt)
+	err := r.Scan(&b.ID, &b.Token, &b.Name, &b.Tenant, &b.MaxRequests, &b.CreatedAt, &b.ExpiresAt, &b.Response)
 	b.CreatedAt, b.ExpiresAt = b.CreatedAt.UTC(), b.ExpiresAt.UTC()
 	return b, err
 }
 
 // BinCreate implements store.BinStore.
 func (s *Store) BinCreate(ctx context.Context, b bin.Bin) error {
-	_, err := s.exec(ctx, `INSERT INTO bins (`+binColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		b.ID, b.Token, b.Name, store.BinTenant(b), b.MaxRequests, b.CreatedAt, b.ExpiresAt)
+	_, err := s.exec(ctx, `INSERT INTO bins (`+binColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		b.ID, b.Token, b.Name, store.BinTenant(b), b.MaxRequests, b.CreatedAt, b.ExpiresAt, b.Response)
+	return err
+}
+
+// BinSetResponse implements store.BinStore.
+func (s *Store) BinSetResponse(ctx context.Context, scope auth.Scope, id string, r *bin.Response) error {
+	if r != nil {
+		c := *r
+		c.Body = cleanText(c.Body) // jsonb holds no NUL
+		r = &c
+	}
+	n, err := s.exec(ctx, `UPDATE bins SET response = $1 WHERE id = $2`+inScope("tenant", 3), r, id, scope.All(), scope.Tenant())
+	if err == nil && n == 0 {
+		return errNotFound("bin")
+	}
 	return err
 }
 
@@ -79,9 +93,11 @@ func (s *Store) BinRequestAdd(ctx context.Context, r bin.Request) error {
 			return nil
 		})
 		b.Queue(`INSERT INTO bin_requests (id, bin_id, method, path, query, headers, body, size, truncated,
-			remote_addr, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			remote_addr, received_at, target, proto, answered)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 			r.ID, r.BinID, cleanText(r.Method), cleanText(r.Path), cleanText(r.Query), headerJSON(r.Headers),
-			nonNil(r.Body), r.Size, r.Truncated, cleanText(r.RemoteAddr), r.ReceivedAt)
+			nonNil(r.Body), r.Size, r.Truncated, cleanText(r.RemoteAddr), r.ReceivedAt, cleanText(r.Target),
+			cleanText(r.Proto), r.Answered)
 		b.Queue(`DELETE FROM bin_requests WHERE bin_id = $1 AND id NOT IN
 			(SELECT id FROM bin_requests WHERE bin_id = $1 ORDER BY id DESC
 			 LIMIT (SELECT max_requests FROM bins WHERE id = $1))`, r.BinID)
@@ -90,13 +106,13 @@ func (s *Store) BinRequestAdd(ctx context.Context, r bin.Request) error {
 }
 
 const binRequestSelect = `SELECT id, bin_id, method, path, query, headers, body, size, truncated, remote_addr,
-	received_at FROM bin_requests `
+	received_at, target, proto, answered FROM bin_requests `
 
 func scanBinRequest(r scanner) (bin.Request, error) {
 	var br bin.Request
 	var headers string
 	if err := r.Scan(&br.ID, &br.BinID, &br.Method, &br.Path, &br.Query, &headers, &br.Body, &br.Size,
-		&br.Truncated, &br.RemoteAddr, &br.ReceivedAt); err != nil {
+		&br.Truncated, &br.RemoteAddr, &br.ReceivedAt, &br.Target, &br.Proto, &br.Answered); err != nil {
 		return br, err
 	}
 	br.ReceivedAt = br.ReceivedAt.UTC()

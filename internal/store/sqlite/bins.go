@@ -12,22 +12,62 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-const binColumns = `id, token, name, tenant, max_requests, created_at, expires_at`
+const binColumns = `id, token, name, tenant, max_requests, created_at, expires_at, response`
 
 func scanBin(r scanner) (bin.Bin, error) {
 	var b bin.Bin
 	var created, expires int64
-	err := r.Scan(&b.ID, &b.Token, &b.Name, &b.Tenant, &b.MaxRequests, &created, &expires)
+	var resp sql.NullString
+	if err := r.Scan(&b.ID, &b.Token, &b.Name, &b.Tenant, &b.MaxRequests, &created, &expires, &resp); err != nil {
+		return b, err
+	}
 	b.CreatedAt, b.ExpiresAt = fromTS(created), fromTS(expires)
-	return b, err
+	if resp.Valid {
+		b.Response = new(bin.Response)
+		if err := json.Unmarshal([]byte(resp.String), b.Response); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+// binResponseJSON is a bin's response column: NULL for the default.
+func binResponseJSON(r *bin.Response) (any, error) {
+	if r == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(r)
+	return string(b), err
 }
 
 // BinCreate implements store.BinStore.
 func (s *Store) BinCreate(ctx context.Context, b bin.Bin) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO bins (`+binColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			b.ID, b.Token, b.Name, store.BinTenant(b), b.MaxRequests, ts(b.CreatedAt), ts(b.ExpiresAt))
+	resp, err := binResponseJSON(b.Response)
+	if err != nil {
 		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO bins (`+binColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			b.ID, b.Token, b.Name, store.BinTenant(b), b.MaxRequests, ts(b.CreatedAt), ts(b.ExpiresAt), resp)
+		return err
+	})
+}
+
+// BinSetResponse implements store.BinStore.
+func (s *Store) BinSetResponse(ctx context.Context, scope auth.Scope, id string, r *bin.Response) error {
+	resp, err := binResponseJSON(r)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`UPDATE bins SET response = ? WHERE id = ?`+inScope, resp, id, scopeAll(scope), scope.Tenant())
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &webhook.Error{Code: webhook.ENOTFOUND, Message: "bin not found"}
+		}
+		return nil
 	})
 }
 
@@ -84,10 +124,10 @@ func (s *Store) BinRequestAdd(ctx context.Context, r bin.Request) error {
 		if err := tx.QueryRow(`SELECT max_requests FROM bins WHERE id = ?`, r.BinID).Scan(&keep); err != nil {
 			return notFound(err, "bin")
 		}
-		if _, err := tx.Exec(`INSERT INTO bin_requests (id, bin_id, method, path, query, headers, body,
-			size, truncated, remote_addr, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.Exec(`INSERT INTO bin_requests (`+binRequestColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.BinID, r.Method, r.Path, r.Query, headerJSON(r.Headers), nonNil(r.Body), r.Size,
-			boolInt(r.Truncated), r.RemoteAddr, ts(r.ReceivedAt)); err != nil {
+			boolInt(r.Truncated), r.RemoteAddr, ts(r.ReceivedAt), r.Target, r.Proto, r.Answered); err != nil {
 			return err
 		}
 		_, err := tx.Exec(`DELETE FROM bin_requests WHERE bin_id = ? AND id NOT IN
@@ -96,7 +136,8 @@ func (s *Store) BinRequestAdd(ctx context.Context, r bin.Request) error {
 	})
 }
 
-const binRequestColumns = `id, bin_id, method, path, query, headers, body, size, truncated, remote_addr, received_at`
+const binRequestColumns = `id, bin_id, method, path, query, headers, body, size, truncated, remote_addr,
+	received_at, target, proto, answered`
 
 func scanBinRequest(r scanner) (bin.Request, error) {
 	var br bin.Request
@@ -104,7 +145,7 @@ func scanBinRequest(r scanner) (bin.Request, error) {
 	var trunc int
 	var at int64
 	if err := r.Scan(&br.ID, &br.BinID, &br.Method, &br.Path, &br.Query, &headers, &br.Body, &br.Size,
-		&trunc, &br.RemoteAddr, &at); err != nil {
+		&trunc, &br.RemoteAddr, &at, &br.Target, &br.Proto, &br.Answered); err != nil {
 		return br, err
 	}
 	br.Truncated = trunc == 1

@@ -161,6 +161,13 @@ var upgrades = []string{
 	CREATE INDEX deliveries_status ON deliveries (status, webhook_id, id)`,
 	// A webhook's transform (JavaScript source); NULL for none.
 	`ALTER TABLE webhooks ADD COLUMN transform TEXT`,
+	// The request catcher (issue 20): a bin's custom response (JSON, NULL
+	// for the default), and of each captured request its request target
+	// and protocol as received and the status it was answered with.
+	`ALTER TABLE bins ADD COLUMN response TEXT;
+	ALTER TABLE bin_requests ADD COLUMN target TEXT NOT NULL DEFAULT '';
+	ALTER TABLE bin_requests ADD COLUMN proto TEXT NOT NULL DEFAULT '';
+	ALTER TABLE bin_requests ADD COLUMN answered INTEGER NOT NULL DEFAULT 0`,
 }
 
 // upgrade applies the upgrades the database lacks, each in its own

@@ -143,6 +143,7 @@ func testBins(t *testing.T, open Opener) {
 				"Webhook-Signature", "v1,abc= v1,def="),
 			Body: []byte("\x00\xff\xfe{\"é\":\"\u00e9\"}\r\n\x80"), Size: 1 << 20, Truncated: true,
 			RemoteAddr: "[2001:db8::1]:54321", ReceivedAt: at(time.Second + 5*time.Microsecond),
+			Target: "/bins/" + b.Token + "/deep%2Fpath?x=1&y=%20&x=2", Proto: "HTTP/1.1", Answered: 418,
 		}
 		bare := bin.Request{
 			ID: webhook.NewID(bin.PrefixRequest), BinID: b.ID, Method: "GET", Path: "/bins/" + b.Token,
@@ -167,6 +168,59 @@ func testBins(t *testing.T, open Opener) {
 		equal(t, "BinRequestList[1]", list[1], full, normBinRequest)
 		if string(list[1].Body) != string(full.Body) {
 			t.Errorf("BinRequestList: body bytes changed: got %q, want %q", list[1].Body, full.Body)
+		}
+	})
+
+	// A bin's custom response is stored whole, read back by every read,
+	// replaced, and cleared back to the default; only within scope.
+	t.Run("Response", func(t *testing.T) {
+		t.Parallel()
+		h := setup(t, open)
+		b := h.createBin(newBin(t0, 10))
+		other := h.createBin(newBin(t0, 10))
+		if b.Response != nil {
+			t.Fatal("a new bin has a custom response")
+		}
+		want := &bin.Response{Status: 503, Headers: map[string]string{"Retry-After": "7", "X-É": "ünï"},
+			Body: "{\"down\": true}\n", DelayMS: 30000}
+		wantCode(t, h.s.BinSetResponse(h.ctx, auth.TenantScope("globex"), b.ID, want), webhook.ENOTFOUND,
+			"BinSetResponse outside the scope")
+		wantCode(t, h.s.BinSetResponse(h.ctx, auth.AllTenants(), webhook.NewID(bin.PrefixBin), want), webhook.ENOTFOUND,
+			"BinSetResponse of an unknown bin")
+		ok(t, h.s.BinSetResponse(h.ctx, auth.TenantScope(tenantAcme), b.ID, want), "BinSetResponse")
+		b.Response = want
+		got, err := h.s.BinGet(h.ctx, auth.AllTenants(), b.ID)
+		ok(t, err, "BinGet")
+		equal(t, "BinGet after BinSetResponse", got, b, normBin)
+		got, err = h.s.BinByToken(h.ctx, b.Token)
+		ok(t, err, "BinByToken")
+		equal(t, "BinByToken after BinSetResponse", got, b, normBin)
+		list, err := h.s.BinList(h.ctx, auth.AllTenants())
+		ok(t, err, "BinList")
+		for _, l := range list {
+			switch l.ID {
+			case b.ID:
+				equal(t, "BinList after BinSetResponse", l, b, normBin)
+			case other.ID:
+				if l.Response != nil {
+					t.Errorf("BinSetResponse changed another bin: %+v", l.Response)
+				}
+			}
+		}
+
+		empty := &bin.Response{Status: 204}
+		ok(t, h.s.BinSetResponse(h.ctx, auth.AllTenants(), b.ID, empty), "BinSetResponse replacing")
+		got, err = h.s.BinGet(h.ctx, auth.AllTenants(), b.ID)
+		ok(t, err, "BinGet")
+		if got.Response == nil || got.Response.Status != 204 || got.Response.Body != "" || len(got.Response.Headers) != 0 ||
+			got.Response.DelayMS != 0 {
+			t.Errorf("BinGet after replacing the response: %+v", got.Response)
+		}
+		ok(t, h.s.BinSetResponse(h.ctx, auth.AllTenants(), b.ID, nil), "BinSetResponse clearing")
+		got, err = h.s.BinGet(h.ctx, auth.AllTenants(), b.ID)
+		ok(t, err, "BinGet")
+		if got.Response != nil {
+			t.Errorf("BinGet after clearing the response: %+v", got.Response)
 		}
 	})
 
