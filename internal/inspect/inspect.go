@@ -34,6 +34,7 @@ import (
 
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/inspect/bin"
+	"github.com/hookline/hookline/internal/shutdown"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -78,8 +79,16 @@ type Config struct {
 	// RedactCookie names a cookie whose value is never stored (the
 	// dashboard session: a signed-in browser that opens a bin URL sends it).
 	RedactCookie string
-	Now          func() time.Time
-	Logger       *slog.Logger
+	// Forward is the client that forwards captured requests (the
+	// SSRF-guarded one, with a timeout); nil disables forwarding. New
+	// wraps its transport with Transport, so that a bin of this server is
+	// answered in process.
+	Forward *http.Client
+	// Guard refuses forward URLs that the guarded client would refuse,
+	// early and with a field error.
+	Guard  interface{ CheckURL(raw string) error }
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Inspector manages bins and captures their requests. It is safe for
@@ -90,6 +99,10 @@ type Inspector struct {
 	broker broker
 	// lastSweep is the Unix time of the last opportunistic expiry sweep.
 	lastSweep atomic.Int64
+	// closing is closed by Close: custom response delays end.
+	closing   chan struct{}
+	closeOnce sync.Once
+	timer     func(time.Duration) (<-chan time.Time, func() bool)
 }
 
 // New returns an Inspector. PublicURL, when set, must be an absolute
@@ -116,13 +129,17 @@ func New(cfg Config) (*Inspector, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	i := &Inspector{cfg: cfg, broker: broker{subs: map[string]map[chan struct{}]struct{}{}}}
+	i := &Inspector{cfg: cfg, broker: broker{subs: map[string]map[chan struct{}]struct{}{}}, closing: make(chan struct{}),
+		timer: realTimer}
 	if cfg.PublicURL != "" {
 		u, err := url.Parse(strings.TrimRight(cfg.PublicURL, "/"))
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			return nil, errors.New("public URL must be an absolute http:// or https:// URL without query, e.g. https://hooks.example.com")
 		}
 		i.base = u
+	}
+	if cfg.Forward != nil {
+		cfg.Forward.Transport = i.Transport(cfg.Forward.Transport)
 	}
 	return i, nil
 }
@@ -323,7 +340,10 @@ func (i *Inspector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		plain(w, http.StatusServiceUnavailable, "the request inspector is unavailable; try again shortly\n")
 		return
 	}
-	i.capture(w, r, b, r.RemoteAddr)
+	// Registered before the request is stored, so that a shutdown that
+	// begins while a custom response waits finds it listening.
+	stop := shutdown.Signal(r)
+	i.capture(w, r, b, r.RemoteAddr, stop)
 }
 
 // byToken returns the live bin with that token.
@@ -351,7 +371,9 @@ func tokenFromPath(p string) (string, bool) {
 	return token, validToken(token)
 }
 
-func (i *Inspector) capture(w http.ResponseWriter, r *http.Request, b bin.Bin, remote string) {
+// capture stores r and answers it; stop, when not nil, is closed when the
+// server begins shutting down.
+func (i *Inspector) capture(w http.ResponseWriter, r *http.Request, b bin.Bin, remote string, stop <-chan struct{}) {
 	body, size, complete, err := readCapped(r.Body, i.cfg.MaxBody, maxRead)
 	if err != nil && complete {
 		// The body broke off: record what arrived.
@@ -367,10 +389,22 @@ func (i *Inspector) capture(w http.ResponseWriter, r *http.Request, b bin.Bin, r
 	if i.cfg.RedactCookie != "" {
 		redactCookie(h, i.cfg.RedactCookie)
 	}
+	target := r.RequestURI
+	if target == "" {
+		target = r.URL.RequestURI()
+	}
+	status := http.StatusOK
+	switch {
+	case !complete:
+		status = http.StatusRequestEntityTooLarge
+	case b.Response != nil:
+		status = b.Response.Status
+	}
 	req := bin.Request{
-		ID: webhook.NewID(bin.PrefixRequest), BinID: b.ID, Method: r.Method,
+		ID: webhook.NewID(bin.PrefixRequest), BinID: b.ID, Method: r.Method, Target: target, Proto: r.Proto,
 		Path: r.URL.Path, Query: r.URL.RawQuery, Headers: h, Body: body, Size: size,
 		Truncated: int64(len(body)) < size, RemoteAddr: remote, ReceivedAt: i.cfg.Now().UTC(),
+		Answered: status,
 	}
 	// Stored even if the sender went away: the record is the point.
 	if err := i.cfg.Store.BinRequestAdd(context.WithoutCancel(r.Context()), req); err != nil {
@@ -386,6 +420,10 @@ func (i *Inspector) capture(w http.ResponseWriter, r *http.Request, b bin.Bin, r
 	i.maybeSweep(r.Context())
 	if !complete {
 		plain(w, http.StatusRequestEntityTooLarge, "request body too large; its first bytes were recorded\n")
+		return
+	}
+	if b.Response != nil {
+		i.answer(w, r, b.Response, stop)
 		return
 	}
 	out, _ := json.Marshal(map[string]any{"ok": true, "request_id": req.ID})

@@ -59,7 +59,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		sr.Body = http.NoBody
 	}
 	rec := &recorder{header: http.Header{}}
-	t.i.capture(rec, sr, b, InProcessAddr)
+	t.i.capture(rec, sr, b, InProcessAddr, nil)
 	if err := req.Context().Err(); err != nil {
 		return nil, err
 	}
