@@ -25,13 +25,20 @@ type Bin struct {
 	MaxRequests int       `json:"max_requests"`
 	CreatedAt   time.Time `json:"created_at"`
 	ExpiresAt   time.Time `json:"expires_at"`
+	// Response is what the bin answers; nil for the default (200 with a
+	// small JSON acknowledgement).
+	Response *BinResponse `json:"response"`
 }
 
 // BinRequest is one request a bin captured.
 type BinRequest struct {
-	ID           string              `json:"id"`
-	BinID        string              `json:"bin_id"`
-	Method       string              `json:"method"`
+	ID     string `json:"id"`
+	BinID  string `json:"bin_id"`
+	Method string `json:"method"`
+	// Target is the request target as received (path and query,
+	// undecoded), and Proto the protocol of the request line.
+	Target       string              `json:"target"`
+	Proto        string              `json:"proto"`
 	Path         string              `json:"path"`
 	Query        string              `json:"query"`
 	Headers      map[string][]string `json:"headers"`
@@ -41,6 +48,8 @@ type BinRequest struct {
 	Truncated    bool                `json:"truncated"`
 	RemoteAddr   string              `json:"remote_addr"`
 	ReceivedAt   time.Time           `json:"received_at"`
+	// Answered is the status the bin answered with (0: not recorded).
+	Answered int `json:"answered"`
 }
 
 // BodyBytes returns the captured body's bytes (decoding base64 bodies).

@@ -130,6 +130,10 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return nil
 	}
+	if raw, ok := out.(*[]byte); ok { // an answer that is not JSON
+		*raw = data
+		return nil
+	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("hookline: decode %s %s response (status %d): %w", req.method, req.path, resp.StatusCode, err)
 	}

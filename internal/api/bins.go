@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookline/hookline/internal/inspect"
 	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/shutdown"
 	"github.com/hookline/hookline/internal/webhook"
@@ -20,8 +21,13 @@ type Bins interface {
 	List(ctx context.Context) ([]bin.Bin, error)
 	Delete(ctx context.Context, id string) error
 	Requests(ctx context.Context, binID string) ([]bin.Request, error)
+	Request(ctx context.Context, binID, id string) (bin.Request, error)
+	Search(ctx context.Context, binID string, q inspect.Query) ([]bin.Request, error)
+	SetResponse(ctx context.Context, binID string, r *bin.Response) (bin.Bin, error)
+	Forward(ctx context.Context, binID, reqID, target string) (inspect.Forwarded, error)
 	Watch(ctx context.Context, binID, afterID string, emit func([]bin.Request) error) error
 	URL(r *http.Request, b bin.Bin) string
+	BaseURL(r *http.Request) string
 }
 
 type binView struct {
@@ -123,7 +129,7 @@ func (a *API) listBinRequests(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	reqs, err := bins.Requests(r.Context(), r.PathValue("id"))
+	reqs, err := searchBin(bins, r)
 	if err != nil {
 		return err
 	}

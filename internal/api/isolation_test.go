@@ -122,7 +122,7 @@ func newIsolation(t *testing.T) *isolation {
 	}
 	iso.params = map[string]string{
 		"alert-channels": ach.ID, "webhooks": wh.ID, "hooks": wh.ID, "events": d.EventID, "deliveries": d.ID,
-		"keys": keyB.ID, "bins": b.ID, "tenants": tenantB, "event-types": isoType, "samples": isoType,
+		"keys": keyB.ID, "bins": b.ID, "requests": req.ID, "tenants": tenantB, "event-types": isoType, "samples": isoType,
 		// Users belong to no tenant: their routes are operator-only.
 		"users": "ops",
 	}
@@ -171,18 +171,20 @@ var isoBodies = map[string]struct {
 	body  string
 	cross bool
 }{
-	"POST /api/v1/webhooks":              {`{"tenant":"` + tenantB + `","name":"in B","url":"{receiver}","events":["*"]}`, true},
-	"PATCH /api/v1/webhooks/{id}":        {`{"name":"taken over","active":false}`, false},
-	"POST /api/v1/webhooks/{id}/replay":  {`{"since":"2000-01-01T00:00:00Z"}`, false},
-	"POST /api/v1/webhooks/{id}/recover": {`{"since":"2000-01-01T00:00:00Z","until":"2000-01-02T00:00:00Z"}`, false},
-	"POST /api/v1/events":                {`{"type":"` + isoType + `","data":{},"tenant":"` + tenantB + `"}`, true},
-	"POST /api/v1/keys":                  {`{"name":"into B","tenant":"` + tenantB + `"}`, true},
-	"POST /api/v1/hooks":                 {`{"target_url":"{receiver}","event":"` + isoType + `","tenant":"` + tenantB + `"}`, true},
-	"POST /api/v1/event-types":           {`{"slug":"b.thing","name":"B thing","example":{}}`, false},
-	"POST /api/v1/bins":                  {`{"name":"A's own"}`, false},
-	"POST /api/v1/webhooks/filter-test":  {`{"filter":{"data.x":1},"event_type":"` + isoType + `"}`, false},
-	"POST /api/v1/webhooks/{id}/test":    {`{}`, false},
-	"POST /api/v1/deliveries/{id}/retry": {``, false},
+	"POST /api/v1/webhooks":                         {`{"tenant":"` + tenantB + `","name":"in B","url":"{receiver}","events":["*"]}`, true},
+	"PATCH /api/v1/webhooks/{id}":                   {`{"name":"taken over","active":false}`, false},
+	"POST /api/v1/webhooks/{id}/replay":             {`{"since":"2000-01-01T00:00:00Z"}`, false},
+	"POST /api/v1/webhooks/{id}/recover":            {`{"since":"2000-01-01T00:00:00Z","until":"2000-01-02T00:00:00Z"}`, false},
+	"POST /api/v1/events":                           {`{"type":"` + isoType + `","data":{},"tenant":"` + tenantB + `"}`, true},
+	"POST /api/v1/keys":                             {`{"name":"into B","tenant":"` + tenantB + `"}`, true},
+	"POST /api/v1/hooks":                            {`{"target_url":"{receiver}","event":"` + isoType + `","tenant":"` + tenantB + `"}`, true},
+	"POST /api/v1/event-types":                      {`{"slug":"b.thing","name":"B thing","example":{}}`, false},
+	"POST /api/v1/bins":                             {`{"name":"A's own"}`, false},
+	"PUT /api/v1/bins/{id}/response":                {`{"status":503}`, false},
+	"POST /api/v1/bins/{id}/requests/{rid}/forward": {`{"url":"{receiver}"}`, false},
+	"POST /api/v1/webhooks/filter-test":             {`{"filter":{"data.x":1},"event_type":"` + isoType + `"}`, false},
+	"POST /api/v1/webhooks/{id}/test":               {`{}`, false},
+	"POST /api/v1/deliveries/{id}/retry":            {``, false},
 
 	// Transform tests run the tenant's own script on the tenant's events.
 	"POST /api/v1/webhooks/transform-test": {`{"transform":"function handler(w) { return w }","event_type":"` + isoType + `"}`, false},

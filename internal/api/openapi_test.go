@@ -18,6 +18,7 @@ import (
 	"github.com/hookline/hookline/internal/alert"
 	"github.com/hookline/hookline/internal/audit"
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/inspect"
 	"github.com/hookline/hookline/internal/inspect/bin"
 	"github.com/hookline/hookline/internal/problem"
 	"github.com/hookline/hookline/internal/stats"
@@ -343,6 +344,8 @@ func TestOpenAPIRequestSchemas(t *testing.T) {
 		{"UserCreate", userRequest{}},
 		{"UserUpdate", userPatch{}},
 		{"AlertChannelCreate", alert.Input{}},
+		{"BinResponse", bin.Response{}},
+		{"BinForward", forwardRequest{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.schema, func(t *testing.T) {
@@ -560,6 +563,13 @@ func TestOpenAPIResponses(t *testing.T) {
 			Scopes: []string{"admin"}, CreatedAt: now}, Server: "Hookline on x", Version: "dev"}},
 		{"bin", "Bin", binView{Bin: bin.Bin{ID: "bin_x", Token: "t", Name: "n", CreatedAt: now, ExpiresAt: later, MaxRequests: 100},
 			URL: "http://localhost:8080/bins/t"}},
+		{"bin with a response", "Bin", binView{Bin: bin.Bin{ID: "bin_x", Token: "t", Name: "n", CreatedAt: now, ExpiresAt: later,
+			MaxRequests: 100, Response: &bin.Response{Status: 503, Headers: map[string]string{"Retry-After": "5"}, Body: "down",
+				DelayMS: 1500}}, URL: "http://localhost:8080/bins/t"}},
+		{"forwarded", "BinForwardResult", inspect.Forwarded{URL: "https://example.com/hook", Status: 200,
+			Headers: map[string][]string{"A": {"b"}}, Body: "ok", DurationMS: 12}},
+		{"forwarded binary", "BinForwardResult", inspect.Forwarded{URL: "https://example.com/hook", Status: 500,
+			Headers: map[string][]string{}, Body: "AP8=", Encoding: "base64", Truncated: true}},
 		{"bin requests", "BinRequestList", listOf(binRequestViews([]bin.Request{{ID: "req_x", BinID: "bin_x", Method: "POST",
 			Path: "/bins/t", Headers: map[string][]string{"A": {"b"}}, Body: []byte{0xff}, Size: 1, ReceivedAt: now}}))},
 		{"replayed", "ReplayResult", replayResponse{Deliveries: 0}},

@@ -232,6 +232,12 @@ func (a *API) Routes() []Route {
 		{"DELETE", "/api/v1/bins/{id}", admin, TenantScoped, a.deleteBin},
 		{"GET", "/api/v1/bins/{id}/requests", read, TenantScoped, a.listBinRequests},
 		{"GET", "/api/v1/bins/{id}/stream", read, TenantScoped, a.streamBin},
+		{"PUT", "/api/v1/bins/{id}/response", admin, TenantScoped, a.setBinResponse},
+		{"DELETE", "/api/v1/bins/{id}/response", admin, TenantScoped, a.resetBinResponse},
+		{"GET", "/api/v1/bins/{id}/requests/{rid}", read, TenantScoped, a.getBinRequest},
+		{"GET", "/api/v1/bins/{id}/requests/{rid}/raw", read, TenantScoped, a.rawBinRequest},
+		{"POST", "/api/v1/bins/{id}/requests/{rid}/forward", admin, TenantScoped, a.forwardBinRequest},
+		{"GET", "/api/v1/bins/{id}/export", read, TenantScoped, a.exportBin},
 	}
 }
 

@@ -32,6 +32,7 @@ import (
 	"github.com/hookline/hookline/internal/dispatch"
 	"github.com/hookline/hookline/internal/egress"
 	"github.com/hookline/hookline/internal/ingest"
+	"github.com/hookline/hookline/internal/inspect"
 	"github.com/hookline/hookline/internal/maintain"
 	"github.com/hookline/hookline/internal/metrics"
 	"github.com/hookline/hookline/internal/notify"
@@ -146,6 +147,9 @@ type App struct {
 	// guard is the egress guard of deliveries and of webhook URLs; Run
 	// tells it the server's own addresses.
 	guard *egress.Guard
+	// insp is the request inspector: its custom response delays end when
+	// the server begins shutting down.
+	insp *inspect.Inspector
 }
 
 // New opens storage and builds every component. Call Run to serve.
@@ -269,6 +273,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	if err != nil {
 		return nil, err
 	}
+	a.insp = insp
 	reg := registry.New(registry.Config{
 		Internal: insp.Internal,
 		Store:    st, Guard: guard, Sender: senders, Webhooks: registry.Invalidators{d, senders}, Forget: ing.Forget,
@@ -372,6 +377,10 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 		a.guard.SetSelf(addrs, hosts)
 	}
 	defer a.store.Close()
+	if a.insp != nil {
+		stopInsp := context.AfterFunc(ctx, a.insp.Close)
+		defer stopInsp()
+	}
 	// After the last attempt (the dispatcher stops first), before storage.
 	defer a.senders.Close()
 	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))

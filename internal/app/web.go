@@ -25,6 +25,11 @@ func (a *App) newInspector(st store.Store, client *http.Client) (*inspect.Inspec
 	insp, err := inspect.New(inspect.Config{
 		Store: st, PublicURL: a.cfg.PublicURL, MaxRequests: a.cfg.BinMaxRequests, MaxBody: a.cfg.BinMaxBody,
 		TTL: a.cfg.BinTTL, RedactCookie: dashboard.SessionCookie, Logger: a.log,
+		// Forwarding a captured request is an outbound request like a
+		// delivery: through the guard, which also refuses this server.
+		Forward: egress.NewClient(egress.Config{AllowPrivate: a.cfg.AllowPrivateTargets, Guard: a.guard,
+			Timeout: inspect.ForwardTimeout}),
+		Guard: a.guard,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("--public-url: %w", err)
