@@ -23,7 +23,7 @@ func binsGroup() apiGroup {
 	return apiGroup{
 		name:    "bins",
 		summary: "request inspector bins: URLs that capture any request sent to them",
-		subs: []apiSub{
+		subs: append([]apiSub{
 			{name: "create", summary: "create a bin and print its URL", help: `
 Examples:
   hookline bins create --name "payments test"
@@ -43,7 +43,7 @@ Examples:
 			{name: "delete", summary: "delete a bin and what it captured", args: "BIN_ID", help: `
 Examples:
   hookline bins delete bin_01j9z3k4m5n6p7q8r9s0t1v2w3`, define: binsDelete},
-		},
+		}, binCatcherSubs()...),
 	}
 }
 
