@@ -38,17 +38,53 @@ type binView struct {
 	VerifyID  string
 	StreamURL string
 	Max       int
+	// Response is the custom response form, Errors its problems and
+	// those of the search.
+	Response responseForm
+	Errors   formErrors
+	// Search holds the search terms; Searching is true when any is set
+	// (the list shows the matches, and does not update live).
+	Search    inspect.Query
+	Searching bool
+	// ExportJSON and ExportHAR are the download links, with the search
+	// terms.
+	ExportJSON, ExportHAR string
 }
 
 // bin shows a bin's captured requests; new ones appear live (see
 // binStream) with JavaScript, or on reload without.
 func (d *Dashboard) bin(w http.ResponseWriter, r *http.Request) error {
+	return d.renderBin(w, r, http.StatusOK, nil, nil)
+}
+
+// renderBin renders a bin's page; form, when not nil, is the custom
+// response form as sent, with its errors.
+func (d *Dashboard) renderBin(w http.ResponseWriter, r *http.Request, status int, form *responseForm, errs formErrors) error {
 	ctx := r.Context()
 	b, err := d.cfg.Inspector.Get(ctx, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	v := binView{base: d.base(r, b.Name, "inspector"), Bin: b, URL: d.cfg.Inspector.URL(r, b), Max: b.MaxRequests}
+	v := binView{base: d.base(r, b.Name, "inspector"), Bin: b, URL: d.cfg.Inspector.URL(r, b), Max: b.MaxRequests,
+		Response: formOf(b.Response), Errors: errs}
+	if form != nil {
+		v.Response = *form
+	}
+	q, searchErrs := binSearch(r)
+	if searchErrs != nil && status == http.StatusOK {
+		status = http.StatusUnprocessableEntity
+	}
+	for k, m := range searchErrs {
+		if v.Errors == nil {
+			v.Errors = formErrors{}
+		}
+		v.Errors.add(k, m)
+	}
+	v.Search = inspect.Query{Method: r.URL.Query().Get("method"), Path: r.URL.Query().Get("path"),
+		Header: r.URL.Query().Get("header"), Body: r.URL.Query().Get("body")}
+	v.Searching = !v.Search.Empty()
+	v.ExportJSON = v.Root + "/inspector/" + b.ID + "/export?format=json" + searchLink(q)
+	v.ExportHAR = v.Root + "/inspector/" + b.ID + "/export?format=har" + searchLink(q)
 	page, err := d.cfg.Store.WebhookList(ctx, store.WebhookListParams{Scope: auth.ScopeFrom(ctx), Limit: 200})
 	if err != nil {
 		return err
@@ -71,18 +107,29 @@ func (d *Dashboard) bin(w http.ResponseWriter, r *http.Request) error {
 	if secrets == nil {
 		v.VerifyID = "" // "none" or a webhook that is gone
 	}
-	reqs, err := d.cfg.Inspector.Requests(ctx, b.ID)
+	var reqs []bin.Request
+	switch {
+	case searchErrs != nil: // nothing to show until the terms are right
+	case v.Searching:
+		q.Limit = inspect.MaxRequestsLimit
+		reqs, err = d.cfg.Inspector.Search(ctx, b.ID, q)
+	default:
+		reqs, err = d.cfg.Inspector.Requests(ctx, b.ID)
+	}
 	if err != nil {
 		return err
 	}
 	for _, br := range reqs {
 		v.Requests = append(v.Requests, newBinRequestView(br, secrets, displayLimit))
 	}
-	v.StreamURL = v.Root + "/inspector/" + b.ID + "/stream?verify=" + urlQueryEscape(v.VerifyID)
-	if len(reqs) > 0 {
-		v.StreamURL += "&after=" + urlQueryEscape(reqs[0].ID)
+	// A search result stays as it is; the full list updates live.
+	if !v.Searching && searchErrs == nil {
+		v.StreamURL = v.Root + "/inspector/" + b.ID + "/stream?verify=" + urlQueryEscape(v.VerifyID)
+		if len(reqs) > 0 {
+			v.StreamURL += "&after=" + urlQueryEscape(reqs[0].ID)
+		}
 	}
-	d.render(w, r, http.StatusOK, "bin", v)
+	d.render(w, r, status, "bin", v)
 	return nil
 }
 
@@ -122,6 +169,12 @@ func newBinRequestView(br bin.Request, secrets []string, limit int) binRequestVi
 
 // binRequest shows one captured request with its whole stored body.
 func (d *Dashboard) binRequest(w http.ResponseWriter, r *http.Request) error {
+	return d.renderBinRequest(w, r, http.StatusOK, nil)
+}
+
+// renderBinRequest renders a captured request's page; fv, when not nil,
+// is the result of forwarding it.
+func (d *Dashboard) renderBinRequest(w http.ResponseWriter, r *http.Request, status int, fv *forwardView) error {
 	ctx := r.Context()
 	b, err := d.cfg.Inspector.Get(ctx, r.PathValue("id"))
 	if err != nil {
@@ -140,8 +193,9 @@ func (d *Dashboard) binRequest(w http.ResponseWriter, r *http.Request) error {
 		base
 		Bin     bin.Bin
 		Request binRequestView
-	}{d.base(r, br.Method+" "+br.Path, "inspector"), b, newBinRequestView(br, secrets, 0)}
-	d.render(w, r, http.StatusOK, "bin_request", v)
+		Forward *forwardView
+	}{d.base(r, br.Method+" "+br.Path, "inspector"), b, newBinRequestView(br, secrets, 0), fv}
+	d.render(w, r, status, "bin_request", v)
 	return nil
 }
 

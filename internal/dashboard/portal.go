@@ -55,6 +55,11 @@ func (d *Dashboard) portalRoutes() []route {
 		{"GET /portal/inspector/{id}/requests/{rid}", user, d.binRequest},
 		{"POST /portal/inspector/{id}/delete", user, d.deleteBin},
 		{"POST /portal/inspector/{id}/use", user, d.useBin},
+		{"POST /portal/inspector/{id}/response", user, d.saveBinResponse},
+		{"POST /portal/inspector/{id}/response/reset", user, d.resetBinResponse},
+		{"GET /portal/inspector/{id}/export", user, d.exportBin},
+		{"GET /portal/inspector/{id}/requests/{rid}/raw", user, d.binRequestRaw},
+		{"POST /portal/inspector/{id}/requests/{rid}/forward", user, d.forwardBinRequest},
 	}
 }
 

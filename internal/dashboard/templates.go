@@ -128,6 +128,7 @@ var funcs = template.FuncMap{
 	"bodyText":    bodyText,
 	"headers":     headerList,
 	"ms":          fmtMS,
+	"seconds":     fmtDelay,
 	"size":        fmtSize,
 	"join":        strings.Join,
 	"has":         func(list []string, s string) bool { return slices.Contains(list, s) },

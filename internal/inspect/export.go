@@ -217,3 +217,30 @@ func harEntryOf(r bin.Request, base string) harEntry {
 	}
 	return e
 }
+
+// requestJSON is a captured request as the API shows it: the body as text,
+// or base64 with the encoding named.
+type requestJSON struct {
+	bin.Request
+	Headers      http.Header `json:"headers"`
+	Body         string      `json:"body"`
+	BodyEncoding string      `json:"body_encoding,omitempty"`
+}
+
+// JSON returns reqs as the API's list of captured requests
+// ({"data": [...]}), for downloads.
+func JSON(reqs []bin.Request) ([]byte, error) {
+	out := make([]requestJSON, len(reqs))
+	for k, r := range reqs {
+		out[k] = requestJSON{Request: r, Headers: r.Headers}
+		if out[k].Headers == nil {
+			out[k].Headers = http.Header{}
+		}
+		if utf8.Valid(r.Body) {
+			out[k].Body = string(r.Body)
+		} else {
+			out[k].Body, out[k].BodyEncoding = base64.StdEncoding.EncodeToString(r.Body), "base64"
+		}
+	}
+	return json.MarshalIndent(map[string]any{"data": out}, "", "  ")
+}
