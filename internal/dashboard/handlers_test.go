@@ -772,3 +772,26 @@ func TestEventPageShowsFilteredOut(t *testing.T) {
 	r := b.get("/events/" + res.Event.ID)
 	mustContain(t, r.Body, "Left out by payload filters", `href="/webhooks/`+w.ID+`"`, "data.amount is 5")
 }
+
+// TestSignInPageNoPrefill: with team accounts no user name is the right
+// guess, so the sign-in page prefills none and focuses the user name; the
+// browser's password manager still finds both fields by their autocomplete
+// tokens. After a failed attempt the typed name is kept and the password
+// has the focus.
+func TestSignInPageNoPrefill(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.get("/login")
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET /login: %d", r.Status)
+	}
+	mustContain(t, r.Body, `name="username" value=""`, `autocomplete="username"`, `autocomplete="current-password"`,
+		`spellcheck="false" required autofocus>`)
+	mustNotContain(t, r.Body, `value="admin"`, `autocomplete="current-password" required autofocus`)
+
+	r = b.post("/login", url.Values{"username": {"grace"}, "password": {"wrong password"}})
+	if r.Status != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", r.Status)
+	}
+	mustContain(t, r.Body, `name="username" value="grace"`, `autocomplete="current-password" required autofocus>`)
+}

@@ -33,7 +33,7 @@ func (d *Dashboard) loginPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return nil
 	}
-	v := loginView{base: d.base(r, "Sign in", ""), Form: loginForm{Username: auth.AdminUser, Next: r.URL.Query().Get("next")},
+	v := loginView{base: d.base(r, "Sign in", ""), Form: loginForm{Next: r.URL.Query().Get("next")},
 		SSO: d.sso != nil}
 	d.render(w, r, http.StatusOK, "login", v)
 	return nil
