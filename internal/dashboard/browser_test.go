@@ -217,7 +217,13 @@ func startBrowser(t *testing.T, path string) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 	)
-	ctx, cancelTimeout := context.WithTimeout(context.Background(), 4*time.Minute)
+	// A whole browser test is bounded; the full accessibility sweep
+	// (HOOKLINE_LONG=1) visits every page twice and needs longer.
+	limit := 4 * time.Minute
+	if os.Getenv("HOOKLINE_LONG") == "1" {
+		limit = 12 * time.Minute
+	}
+	ctx, cancelTimeout := context.WithTimeout(context.Background(), limit)
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	t.Cleanup(func() {
