@@ -239,6 +239,14 @@
     headersArea.addEventListener('input', sync);
   }
 
+  // On a narrow screen the navigation is one row that scrolls sideways:
+  // bring the current page's link into view.
+  var current = document.querySelector('.nav a[aria-current="page"]');
+  var navRow = current && current.closest('ul');
+  if (navRow && navRow.scrollWidth > navRow.clientWidth) {
+    navRow.scrollLeft = Math.max(0, current.offsetLeft - navRow.offsetLeft - 16);
+  }
+
   // Live requests in a bin (server-sent events).
   var list = document.querySelector('[data-stream]');
   if (list && window.EventSource) {
