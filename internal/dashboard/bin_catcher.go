@@ -269,13 +269,10 @@ func printable(raw []byte) (string, bool) {
 // forwardView is a captured request's page with what a forward of it
 // got back.
 type forwardView struct {
-	Target   string
-	Error    string
-	Result   *inspect.Forwarded
-	Body     bodyView
-	Excerpt  bool
-	Headers  http.Header
-	Duration int64
+	Target string
+	Error  string
+	Result *inspect.Forwarded
+	Body   bodyView
 }
 
 // forwardBinRequest sends a captured request to a URL now and shows what
