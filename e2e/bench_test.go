@@ -142,7 +142,10 @@ func TestBenchDestinations(t *testing.T) {
 func TestBenchBacklog(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
-			args := []string{"bench", "--backlog", "--json", "--events", "300", "--duration", "2s", "--rate", "100",
+			// --duration bounds the backlog's publishing too: long enough
+			// for the 300 events on a loaded machine (the live phase ends
+			// when the backlog is drained, not at the duration).
+			args := []string{"bench", "--backlog", "--json", "--events", "300", "--duration", "30s", "--rate", "100",
 				"--concurrency", "8", "--drain-timeout", "60s"}
 			if backend == "postgres" {
 				pgtest.Admin(t) // skips (fails in CI) without PostgreSQL
