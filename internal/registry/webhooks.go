@@ -24,6 +24,7 @@ import (
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/transform"
 	"github.com/hookline/hookline/internal/webhook"
+	"golang.org/x/net/http/httpguts"
 )
 
 // Invalidator is told when a webhook or event type changes, so caches in
@@ -482,7 +483,7 @@ func CheckHeaders(h map[string]string) error {
 func headerProblem(name, value string) string {
 	lower := strings.ToLower(name)
 	switch {
-	case name == "" || len(name) > MaxHeaderName || !isToken(name):
+	case name == "" || len(name) > MaxHeaderName || !httpguts.ValidHeaderFieldName(name):
 		return "is not a valid header name"
 	case reservedHeaders[lower] || strings.HasPrefix(lower, "webhook-"):
 		return "is set by Hookline and cannot be overridden"
@@ -497,18 +498,6 @@ func headerProblem(name, value string) string {
 		}
 	}
 	return ""
-}
-
-func isToken(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // DeleteWebhook removes a webhook; its pending deliveries end as failed.

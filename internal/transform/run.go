@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dop251/goja"
+	"golang.org/x/net/http/httpguts"
 )
 
 // maxHeaders bounds the headers a transform may return.
@@ -160,7 +161,7 @@ func headerProblem(name string, v goja.Value) string {
 			return "must have a string value"
 		}
 	}
-	if name == "" || len(name) > 256 || !isToken(name) {
+	if name == "" || len(name) > 256 || !httpguts.ValidHeaderFieldName(name) {
 		return "is not a valid header name"
 	}
 	if Protected(name) {
@@ -176,16 +177,4 @@ func headerProblem(name string, v goja.Value) string {
 		}
 	}
 	return ""
-}
-
-func isToken(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
