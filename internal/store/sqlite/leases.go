@@ -56,7 +56,10 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 			break
 		}
 		args := append(append(part.args, exclArgs...), ts(p.Now), p.Limit-len(ids))
-		got, err := queryStrings(ctx, s.rdb, `SELECT id FROM deliveries WHERE status = 'pending' AND `+part.cond+
+		// INDEXED BY: with the (status, webhook_id, id) index of the
+		// delivery log, the planner would otherwise read every pending row
+		// and sort them, per claim (measured: a drain of 100,000).
+		got, err := queryStrings(ctx, s.rdb, `SELECT id FROM deliveries INDEXED BY deliveries_due WHERE status = 'pending' AND `+part.cond+
 			excl+` AND `+fifoHead+` ORDER BY `+part.order+` LIMIT ?`, args...)
 		if err != nil {
 			return nil, err
@@ -223,7 +226,7 @@ func init() {
 // DeliveryNextDue implements store.DeliveryStore.
 func (s *Store) DeliveryNextDue(ctx context.Context) (time.Time, error) {
 	var v sql.NullInt64
-	err := s.rdb.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending'`).Scan(&v)
+	err := s.rdb.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM deliveries INDEXED BY deliveries_due WHERE status = 'pending'`).Scan(&v)
 	if err != nil || !v.Valid {
 		return time.Time{}, err
 	}
