@@ -15,27 +15,37 @@ type filterResultView struct {
 	Error     string
 }
 
+// exampleType parses the webhook form and names the event type whose
+// example payload its filter or transform is tried on: the first ticked
+// type (not "*"), or the catalog's first.
+func (d *Dashboard) exampleType(r *http.Request) (string, error) {
+	if err := parseForm(r); err != nil {
+		return "", err
+	}
+	types, _, err := d.formTypes(r.Context())
+	if err != nil {
+		return "", err
+	}
+	for _, e := range r.PostForm["events"] {
+		if e != "*" {
+			return e, nil
+		}
+	}
+	if len(types) > 0 {
+		return types[0].Slug, nil
+	}
+	return "", nil
+}
+
 // filterTest tries the webhook form's payload filter on the example
 // payload of the first ticked event type (or the catalog's first): in
 // place with JavaScript, as a page without.
 func (d *Dashboard) filterTest(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
-		return err
-	}
-	types, _, err := d.formTypes(r.Context())
+	typ, err := d.exampleType(r)
 	if err != nil {
 		return err
 	}
-	v := filterResultView{base: d.base(r, "Filter test", "webhooks")}
-	for _, e := range r.PostForm["events"] {
-		if e != "*" {
-			v.EventType = e
-			break
-		}
-	}
-	if v.EventType == "" && len(types) > 0 {
-		v.EventType = types[0].Slug
-	}
+	v := filterResultView{base: d.base(r, "Filter test", "webhooks"), EventType: typ}
 	raw := strings.TrimSpace(r.PostForm.Get("filter"))
 	if raw == "" {
 		raw = "{}"

@@ -25,23 +25,11 @@ type transformResultView struct {
 // to the form's URL in its format would: in place with JavaScript, as a
 // page without.
 func (d *Dashboard) transformTest(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(r); err != nil {
-		return err
-	}
-	types, _, err := d.formTypes(r.Context())
+	typ, err := d.exampleType(r)
 	if err != nil {
 		return err
 	}
-	v := transformResultView{base: d.base(r, "Transform test", "webhooks")}
-	for _, e := range r.PostForm["events"] {
-		if e != "*" {
-			v.EventType = e
-			break
-		}
-	}
-	if v.EventType == "" && len(types) > 0 {
-		v.EventType = types[0].Slug
-	}
+	v := transformResultView{base: d.base(r, "Transform test", "webhooks"), EventType: typ}
 	in := registry.TransformTest{Transform: strings.ReplaceAll(r.PostForm.Get("transform"), "\r\n", "\n"), EventType: v.EventType,
 		Format: r.PostForm.Get("format")}
 	if u := strings.TrimSpace(r.PostForm.Get("url")); strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
