@@ -308,3 +308,50 @@ func TestCLIWebhookTransform(t *testing.T) {
 		t.Errorf("bad transform: %s", r)
 	}
 }
+
+// TestTransformMemoryBound: a transform that keeps everything it
+// allocates fails its attempt with error class transform and a memory
+// message, well within its time limit, while the server and another
+// webhook's deliveries carry on; the next event's run gets a sandbox
+// again. (That the kernel's bound holds where the allocation watchdog is
+// out of the way is internal/transform's TestPoolMemoryBound.)
+func TestTransformMemoryBound(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, withRetrySchedule(time.Hour), func(c *config.Config) {
+		c.TransformTimeout = 5 * time.Second
+		c.TransformMemoryMB = 96
+	})
+	rc := startReceiver(t, nil)
+	api := client.New(s.URL, s.Key)
+	ctx := context.Background()
+	greedy, err := api.WebhookCreate(ctx, client.WebhookCreateParams{Name: "Greedy", URL: rc.URL + "/greedy",
+		Events: []string{"payment_received"},
+		Transform: "function handler(w) {\n  const keep = []\n  for (;;) keep.push('x'.repeat(4096) + keep.length)\n}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := s.createWebhook(rc.URL+"/plain", "payment_received")
+	for i := range 2 {
+		ev, err := api.EventPublish(ctx, client.EventPublishParams{Type: "payment_received", Data: map[string]any{"n": i}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := s.waitDelivery(s.onlyDeliveryOf(ev.ID, greedy.ID), "the greedy transform's attempt", func(d deliveryResp) bool { return d.Attempts >= 1 })
+		full, err := api.DeliveryGet(ctx, d.ID)
+		if err != nil || len(full.AttemptLog) != 1 {
+			t.Fatalf("delivery %+v %v", full, err)
+		}
+		a := full.AttemptLog[0]
+		if a.ErrorClass != "transform" || !strings.Contains(a.Error, "transform memory error") || !strings.Contains(a.Error, "96 MiB") ||
+			a.Outcome != client.OutcomeRetry || a.StatusCode != 0 {
+			t.Fatalf("attempt %+v, want a transform memory error naming the bound", a)
+		}
+		t.Logf("attempt %d: %s", i, a.Error)
+		s.waitDelivery(s.onlyDeliveryOf(ev.ID, plain.ID), "the plain webhook's delivery", func(d deliveryResp) bool { return d.Status == "succeeded" })
+	}
+	for _, r := range rc.requests() {
+		if r.Path == "/greedy" {
+			t.Fatalf("the greedy webhook's request was sent: %s", r.Body)
+		}
+	}
+}

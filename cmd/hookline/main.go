@@ -9,9 +9,13 @@ import (
 	"syscall"
 
 	"github.com/hookline/hookline/internal/cli"
+	"github.com/hookline/hookline/internal/transform"
 )
 
 func main() {
+	// A transform sandbox worker is this executable too (see
+	// transform.Pool); it never reaches the command line.
+	transform.ServeWorkerIfAsked()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -131,12 +131,14 @@ type App struct {
 	store      store.Store
 	dispatcher *dispatch.Dispatcher
 	// senders hold the broker destinations' connections.
-	senders  *deliver.Senders
-	notifier *notify.Notifier
-	alerts   *alerting.Service
-	handler  http.Handler
-	inflight server.Tracker
-	unlock   func()
+	senders *deliver.Senders
+	// transforms is the transform sandbox's worker processes.
+	transforms *transform.Pool
+	notifier   *notify.Notifier
+	alerts     *alerting.Service
+	handler    http.Handler
+	inflight   server.Tracker
+	unlock     func()
 	// stopTracing flushes spans not yet exported.
 	stopTracing func(context.Context) error
 
@@ -204,10 +206,15 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 	client := egress.NewClient(egress.Config{
 		AllowPrivate: cfg.AllowPrivateTargets, Guard: guard, Timeout: cfg.DeliveryTimeout,
 	})
+	// One pool of sandbox processes serves deliveries, saves and tests;
+	// it starts none until a webhook has a transform.
+	transforms := transform.NewPool(transform.PoolConfig{
+		Workers: cfg.TransformWorkers, Memory: int64(cfg.TransformMemoryMB) << 20, Logger: log,
+	})
 	senders, err := deliver.Open(deliver.Config{
 		Client: client, Version: Version, Timeout: cfg.DeliveryTimeout, MaxResponseBody: cfg.MaxResponseBody,
 		Dial:      egress.NewDialer(egress.Config{AllowPrivate: cfg.AllowPrivateTargets}),
-		Transform: transformLimits(cfg),
+		Transform: transformLimits(cfg), Transforms: transforms,
 	})
 	if err != nil {
 		return nil, err
@@ -225,7 +232,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 		}
 	}()
 	tracer := tp.Tracer(tracing.Scope, trace.WithInstrumentationVersion(Version))
-	a := &App{cfg: cfg, log: log, store: st, senders: senders, stopTracing: stopTracing, guard: guard}
+	a := &App{cfg: cfg, log: log, store: st, senders: senders, stopTracing: stopTracing, guard: guard, transforms: transforms}
 	var m *metrics.Metrics
 	d := dispatch.New(dispatch.Config{
 		Store: st, Sender: senders, Owner: owner, Tracer: tracer,
@@ -278,7 +285,7 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 		Internal: insp.Internal,
 		Store:    st, Guard: guard, Sender: senders, Webhooks: registry.Invalidators{d, senders}, Forget: ing.Forget,
 		RotationOverlap: cfg.RotationOverlap, TenantsStrict: cfg.TenantsStrict, Logger: log,
-		Transform: transformLimits(cfg),
+		Transform: transformLimits(cfg), Transforms: transforms,
 	})
 	authn := auth.NewAuthenticator(st, 2*time.Second, nil)
 	keys := auth.NewKeys(auth.KeysConfig{Store: st, Audit: st, Forget: authn.Forget, Logger: log,
@@ -383,6 +390,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	}
 	// After the last attempt (the dispatcher stops first), before storage.
 	defer a.senders.Close()
+	defer a.transforms.Close()
 	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDispatch()
 	derr := make(chan error, 1)
@@ -476,7 +484,10 @@ func ensureDir(dir string) error {
 }
 
 // transformLimits bound each run of a webhook's transform: the configured
-// time, and a body as large as an accepted event (at least 1 MiB).
+// time, a body as large as an accepted event (at least 1 MiB), and an
+// allocation budget of the sandbox's memory bound, so that a run which
+// allocates that much is stopped before its worker has to die of it.
 func transformLimits(cfg config.Config) transform.Limits {
-	return transform.Limits{Timeout: cfg.TransformTimeout, MaxOutput: int(max(cfg.MaxEventBytes, 1<<20))}
+	return transform.Limits{Timeout: cfg.TransformTimeout, MaxOutput: int(max(cfg.MaxEventBytes, 1<<20)),
+		Memory: int64(cfg.TransformMemoryMB) << 20}
 }

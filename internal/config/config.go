@@ -65,6 +65,12 @@ type Config struct {
 	// TransformTimeout is the wall-clock time a webhook's transform may
 	// run for one delivery (or one transform test).
 	TransformTimeout time.Duration
+	// TransformWorkers is the most sandbox worker processes, and so the
+	// most transforms running at once (0: the number of CPUs, at least 2).
+	TransformWorkers int
+	// TransformMemoryMB is each sandbox worker's memory bound in MiB: a
+	// transform that passes it fails with kind "memory".
+	TransformMemoryMB int
 	// TenantsStrict makes tenants exist only once created through the
 	// API: publishing to, or adding a webhook for, an unknown tenant is
 	// refused (422) instead of creating it. The default tenant, used when
@@ -148,6 +154,7 @@ func Default() Config {
 		BinMaxRequests:      100,
 		BinMaxBody:          256 << 10,
 		TransformTimeout:    50 * time.Millisecond,
+		TransformMemoryMB:   256,
 		Tracing:             "off",
 		OIDC:                OIDC{DefaultRole: "viewer", Scopes: []string{"openid", "email", "profile"}},
 		AlertFailurePercent: 50,
@@ -208,6 +215,8 @@ func (c *Config) Options() []Option {
 		{"bin-max-requests", "captured requests a bin keeps (newest)", (*intValue)(&c.BinMaxRequests)},
 		{"bin-max-body", "body bytes kept per captured request (the full size is recorded)", (*int64Value)(&c.BinMaxBody)},
 		{"transform-timeout", "wall-clock time a webhook's transform may run per delivery", (*durationValue)(&c.TransformTimeout)},
+		{"transform-workers", "most transform sandbox processes, and so transforms at once (0: the CPUs, at least 2)", (*intValue)(&c.TransformWorkers)},
+		{"transform-memory-mb", "memory bound of each transform sandbox process, in MiB", (*intValue)(&c.TransformMemoryMB)},
 		{"api-rate-limit", "requests per second each API key may make on average (0 = unlimited); over it the API answers 429 with Retry-After", (*floatValue)(&c.APIRateLimit)},
 		{"api-rate-burst", "requests an API key may make in a burst above its rate", (*intValue)(&c.APIRateBurst)},
 		{"tls-cert", "TLS certificate file (PEM); with --tls-key serves HTTPS and HTTP/2", (*stringValue)(&c.TLSCert)},
@@ -325,6 +334,12 @@ func (c *Config) Validate() error {
 	}
 	if c.TransformTimeout < time.Millisecond || c.TransformTimeout > 5*time.Second {
 		bad("transform-timeout", "must be from 1ms to 5s")
+	}
+	if c.TransformWorkers < 0 || c.TransformWorkers > 64 {
+		bad("transform-workers", "must be from 0 to 64")
+	}
+	if c.TransformMemoryMB < 64 || c.TransformMemoryMB > 8192 {
+		bad("transform-memory-mb", "must be from 64 to 8192")
 	}
 	if c.BinMaxBody < 1 || c.BinMaxBody > 16<<20 {
 		bad("bin-max-body", "must be from 1 to %d", 16<<20)

@@ -125,6 +125,9 @@ type Config struct {
 	Dial egress.DialFunc
 	// Transform bounds each run of a webhook's transform.
 	Transform transform.Limits
+	// Transforms runs webhooks' transforms; nil makes a transform.Pool
+	// of the defaults, which Close closes.
+	Transforms transform.Runner
 }
 
 func (c *Config) defaults() {
@@ -174,10 +177,13 @@ func Types() []string {
 // Senders routes each task to the sender of its webhook's destination
 // type. It is itself a Sender.
 type Senders struct {
-	byType   map[string]Sender
-	now      func() time.Time
-	limits   transform.Limits
-	programs programs
+	byType     map[string]Sender
+	now        func() time.Time
+	limits     transform.Limits
+	transforms transform.Runner
+	// ownPool is the pool Open made (no Transforms given), closed by
+	// Close.
+	ownPool *transform.Pool
 }
 
 var _ Sender = (*Senders)(nil)
@@ -191,7 +197,11 @@ func Open(cfg Config) (*Senders, error) {
 		factories[k] = f
 	}
 	registryMu.Unlock()
-	s := &Senders{byType: make(map[string]Sender, len(factories)), now: cfg.Now, limits: cfg.Transform}
+	s := &Senders{byType: make(map[string]Sender, len(factories)), now: cfg.Now, limits: cfg.Transform, transforms: cfg.Transforms}
+	if s.transforms == nil {
+		s.ownPool = transform.NewPool(transform.PoolConfig{})
+		s.transforms = s.ownPool
+	}
 	for k, f := range factories {
 		snd, err := f(cfg)
 		if err != nil {
@@ -206,6 +216,9 @@ func Open(cfg Config) (*Senders, error) {
 // no attempt is under way any more: at shutdown.
 func (s *Senders) Close() error {
 	var errs []error
+	if s.ownPool != nil {
+		errs = append(errs, s.ownPool.Close())
+	}
 	for _, snd := range s.byType {
 		if c, ok := snd.(io.Closer); ok {
 			errs = append(errs, c.Close())
@@ -229,7 +242,6 @@ func (s *Senders) Invalidate(webhookID string) {
 	if webhookID == "" {
 		return
 	}
-	s.programs.drop(webhookID)
 	for _, snd := range s.byType {
 		if r, ok := snd.(Releaser); ok {
 			r.Release(webhookID)

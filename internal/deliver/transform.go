@@ -4,48 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"sync"
 
 	"github.com/hookline/hookline/internal/transform"
 	"github.com/hookline/hookline/internal/webhook"
 )
-
-// programs caches each webhook's compiled transform, keyed by its
-// source, so a delivery costs a run and not a compile; a changed source
-// compiles anew and Invalidate drops a changed or deleted webhook's.
-type programs struct {
-	mu sync.Mutex
-	m  map[string]compiled
-}
-
-type compiled struct {
-	src  string
-	prog *transform.Program
-	err  error
-}
-
-func (p *programs) get(id, src string) (*transform.Program, error) {
-	p.mu.Lock()
-	c, ok := p.m[id]
-	p.mu.Unlock()
-	if ok && c.src == src {
-		return c.prog, c.err
-	}
-	prog, err := transform.Compile(src)
-	p.mu.Lock()
-	if p.m == nil || len(p.m) > 100000 {
-		p.m = make(map[string]compiled) // bound memory with many webhooks
-	}
-	p.m[id] = compiled{src: src, prog: prog, err: err}
-	p.mu.Unlock()
-	return prog, err
-}
-
-func (p *programs) drop(id string) {
-	p.mu.Lock()
-	delete(p.m, id)
-	p.mu.Unlock()
-}
 
 // TransformInput is what a webhook's transform receives for t: the
 // request Hookline would send (its URL, custom headers, content type and
@@ -68,12 +30,8 @@ func TransformInput(t Task) transform.Request {
 // schedule: the cause may be load, and a fixed transform picks up the
 // waiting deliveries), or it cancelled the delivery (done, nothing sent).
 func (s *Senders) applyTransform(ctx context.Context, t Task) (Task, webhook.Attempt, Verdict, bool) {
-	prog, err := s.programs.get(t.Webhook.ID, t.Webhook.Transform)
-	var res transform.Result
 	in := TransformInput(t)
-	if err == nil {
-		res, err = prog.Run(ctx, in, s.limits)
-	}
+	res, err := s.transforms.Run(ctx, t.Webhook.Transform, in, s.limits)
 	if err == nil && TypeOf(t.Webhook) != TypeHTTP && !res.Cancelled && (res.URL != in.URL || res.Method != in.Method) {
 		err = &transform.Error{Kind: "result", Message: "a " + TypeOf(t.Webhook) + " destination has no url or method to change; a transform may change its payload and headers"}
 	}

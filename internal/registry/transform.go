@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -15,22 +16,39 @@ import (
 )
 
 // checkTransform returns the transform to store: "" (none) for blank
-// source. It compiles the source and runs its top level once, so a
-// syntax error, a missing handler or a top level that throws or loops is
-// reported at /transform with its line and column.
-func checkTransform(src string, v *webhook.Validation) string {
+// source. It compiles the source and runs its top level once, in a
+// sandbox worker, so a syntax error, a missing handler or a top level
+// that throws, loops or exhausts memory is reported at /transform with
+// its line and column. An error is a failure of the sandbox itself.
+func (r *Registry) checkTransform(ctx context.Context, src string, v *webhook.Validation) (string, error) {
 	if strings.TrimSpace(src) == "" {
-		return ""
+		return "", nil
 	}
 	if !utf8.ValidString(src) {
 		v.Add(webhook.EINVALID, webhook.At("transform"), "is not valid UTF-8 text")
-		return ""
+		return "", nil
 	}
-	if _, err := transform.Compile(src); err != nil {
-		v.Add(webhook.EUNPROCESSABLE, webhook.At("transform"), "%s", err.Error())
-		return ""
+	if bad, err := r.compileProblem(ctx, src); err != nil || bad != "" {
+		if bad != "" {
+			v.Add(webhook.EUNPROCESSABLE, webhook.At("transform"), "%s", bad)
+		}
+		return "", err
 	}
-	return src
+	return src, nil
+}
+
+// compileProblem checks src: what is wrong with it ("" when nothing),
+// or an error when the sandbox could not tell.
+func (r *Registry) compileProblem(ctx context.Context, src string) (string, error) {
+	err := r.cfg.Transforms.Check(ctx, src)
+	var te *transform.Error
+	switch {
+	case err == nil:
+		return "", nil
+	case errors.As(err, &te):
+		return te.Error(), nil
+	}
+	return "", fmt.Errorf("checking the transform: %w", err)
 }
 
 // TransformTest asks what a transform makes of an event: a given event,
@@ -79,14 +97,12 @@ type TransformError struct {
 // Error set, as the attempt log would show it.
 func (r *Registry) TestTransform(ctx context.Context, in TransformTest) (TransformResult, error) {
 	var v webhook.Validation
-	var prog *transform.Program
 	if strings.TrimSpace(in.Transform) == "" {
 		v.Add(webhook.EINVALID, webhook.At("transform"), "is required")
-	} else {
-		var err error
-		if prog, err = transform.Compile(in.Transform); err != nil {
-			v.Add(webhook.EUNPROCESSABLE, webhook.At("transform"), "%s", err.Error())
-		}
+	} else if bad, err := r.compileProblem(ctx, in.Transform); err != nil {
+		return TransformResult{}, err
+	} else if bad != "" {
+		v.Add(webhook.EUNPROCESSABLE, webhook.At("transform"), "%s", bad)
 	}
 	ev, err := r.testEvent(ctx, in.Event, in.EventType, "evt_transform_test", &v)
 	if err != nil {
@@ -108,7 +124,7 @@ func (r *Registry) TestTransform(ctx context.Context, in TransformTest) (Transfo
 		return TransformResult{}, err
 	}
 	start := time.Now()
-	res, err := prog.Run(ctx, deliver.TransformInput(deliver.Task{Webhook: hook, Event: ev}), r.cfg.Transform)
+	res, err := r.cfg.Transforms.Run(ctx, in.Transform, deliver.TransformInput(deliver.Task{Webhook: hook, Event: ev}), r.cfg.Transform)
 	out := TransformResult{DurationMS: float64(time.Since(start).Microseconds()) / 1000}
 	var te *transform.Error
 	switch {

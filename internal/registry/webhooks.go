@@ -55,6 +55,9 @@ type Config struct {
 	Sender   deliver.Sender
 	// Transform bounds transform test runs (as deliveries are bounded).
 	Transform transform.Limits
+	// Transforms checks and runs transforms (saves and tests): the
+	// server's transform.Pool; nil makes a pool of the defaults.
+	Transforms transform.Runner
 	// Webhooks is told about webhook changes (the dispatcher).
 	Webhooks Invalidator
 	// Forget is told about event type changes (ingest's catalog cache).
@@ -82,6 +85,9 @@ func New(cfg Config) *Registry {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Transforms == nil {
+		cfg.Transforms = transform.NewPool(transform.PoolConfig{})
 	}
 	if cfg.Forget == nil {
 		cfg.Forget = func(string) {}
@@ -329,7 +335,11 @@ func (r *Registry) apply(ctx context.Context, w *webhook.Webhook, in WebhookInpu
 		w.Filter = checkFilter(in.Filter, v)
 	}
 	if in.Transform != nil {
-		w.Transform = checkTransform(*in.Transform, v)
+		src, err := r.checkTransform(ctx, *in.Transform, v)
+		if err != nil {
+			return err
+		}
+		w.Transform = src
 	}
 	if in.Active != nil {
 		w.Active = *in.Active

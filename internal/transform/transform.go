@@ -10,6 +10,12 @@
 // allocations pass a budget, and guards on the built-ins whose native
 // loops or results a size argument controls, which an interrupt cannot
 // stop once they are running.
+//
+// The server runs no script in its own process: a Pool runs each one in
+// a worker process (this executable again, see ServeWorkerIfAsked) whose
+// address space the kernel bounds, so memory a script keeps alive, which
+// no in-process check can bound for certain, ends its worker and never
+// the server.
 package transform
 
 import (
@@ -43,8 +49,9 @@ type Limits struct {
 	Stack int
 	// Memory is the allocation budget of a run: the bytes the process
 	// may allocate while it runs before it is interrupted. It is counted
-	// process-wide (Go cannot count one goroutine), so it must leave room
-	// for what the rest of the server allocates meanwhile.
+	// process-wide (Go cannot count one goroutine), which is exact in a
+	// worker process, as a worker runs one script at a time. The hard
+	// bound is the worker's (PoolConfig.Memory).
 	Memory int64
 	// MaxOutput bounds the body and any string a guarded built-in makes.
 	MaxOutput int
