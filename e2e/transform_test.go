@@ -325,7 +325,7 @@ func TestTransformMemoryBound(t *testing.T) {
 	api := client.New(s.URL, s.Key)
 	ctx := context.Background()
 	greedy, err := api.WebhookCreate(ctx, client.WebhookCreateParams{Name: "Greedy", URL: rc.URL + "/greedy",
-		Events: []string{"payment_received"},
+		Events:    []string{"payment_received"},
 		Transform: "function handler(w) {\n  const keep = []\n  for (;;) keep.push('x'.repeat(4096) + keep.length)\n}"})
 	if err != nil {
 		t.Fatal(err)
