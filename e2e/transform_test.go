@@ -354,4 +354,10 @@ func TestTransformMemoryBound(t *testing.T) {
 			t.Fatalf("the greedy webhook's request was sent: %s", r.Body)
 		}
 	}
+	// The sandbox ran in worker processes, which /metrics counts.
+	m := s.raw("GET", "/metrics", nil, nil)
+	if !strings.Contains(string(m.Body), "hookline_transform_workers_started_total ") ||
+		strings.Contains(string(m.Body), "hookline_transform_workers_started_total 0\n") {
+		t.Errorf("/metrics does not count the sandbox's workers:\n%s", grepLines(string(m.Body), "hookline_transform_workers"))
+	}
 }

@@ -256,7 +256,9 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 			},
 		},
 	})
-	src := metrics.Sources{Queued: d.Queued, Counts: st.DeliveryCounts}
+	src := metrics.Sources{Queued: d.Queued, Counts: st.DeliveryCounts,
+		SandboxStarted: func() int64 { return transforms.Stats().Started },
+		SandboxStopped: func() int64 { return transforms.Stats().Stopped }}
 	if rt, ok := st.(interface{ RoundTrips() int64 }); ok {
 		src.RoundTrips = rt.RoundTrips
 	}

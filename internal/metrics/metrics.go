@@ -35,6 +35,10 @@ type Sources struct {
 	// RoundTrips, when set, counts this process's round trips to
 	// PostgreSQL.
 	RoundTrips func() int64
+	// SandboxStarted and SandboxStopped, when set, count the transform
+	// sandbox's worker processes started, and killed or dead (a memory
+	// bound passed, a run past its time).
+	SandboxStarted, SandboxStopped func() int64
 }
 
 // New registers the collectors.
@@ -74,6 +78,16 @@ func New(src Sources) *Metrics {
 			Name: "hookline_postgres_round_trips_total",
 			Help: "Round trips this process made to PostgreSQL (exchanges of its connection pool, however many statements each pipelined).",
 		}, func() float64 { return float64(src.RoundTrips()) }))
+	}
+	if src.SandboxStarted != nil && src.SandboxStopped != nil {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "hookline_transform_workers_started_total",
+			Help: "Transform sandbox worker processes started.",
+		}, func() float64 { return float64(src.SandboxStarted()) }))
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "hookline_transform_workers_stopped_total",
+			Help: "Transform sandbox worker processes killed or dead: a script past its memory bound, or a run past its time.",
+		}, func() float64 { return float64(src.SandboxStopped()) }))
 	}
 	if src.Counts != nil {
 		m.reg.MustRegister(&countsCollector{counts: src.Counts, desc: prometheus.NewDesc(
