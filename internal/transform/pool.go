@@ -24,6 +24,8 @@ const (
 	minWorkers          = 2
 )
 
+const selfExe = "/proc/self/exe"
+
 // startTimeout bounds a worker's start, up to its greeting.
 const startTimeout = 15 * time.Second
 
@@ -257,6 +259,14 @@ type worker struct {
 func (p *Pool) command() (*exec.Cmd, error) {
 	if p.cfg.Command != nil {
 		return p.cfg.Command(), nil
+	}
+	// On Linux the running executable is reachable as /proc/self/exe even
+	// after an upgrade replaced or removed its file, so workers still
+	// start, and they run the server's own version.
+	if runtime.GOOS == "linux" {
+		if _, err := os.Stat(selfExe); err == nil {
+			return exec.Command(selfExe), nil
+		}
 	}
 	exe, err := os.Executable()
 	if err != nil {

@@ -21,9 +21,17 @@ const stallEnv = "TRANSFORM_TEST_STALL"
 // executable without it would.
 const noHookEnv = "TRANSFORM_TEST_NO_HOOK"
 
+// deletedEnv makes this test binary remove its own file and then run a
+// transform through a new pool, as a server does after an upgrade
+// replaced its executable.
+const deletedEnv = "TRANSFORM_TEST_DELETED"
+
 func TestMain(m *testing.M) {
 	if os.Getenv(stallEnv) != "" && len(os.Args) > 1 && os.Args[1] == workerFlag {
 		stall()
+	}
+	if os.Getenv(deletedEnv) != "" {
+		os.Exit(runDeleted())
 	}
 	if os.Getenv(noHookEnv) == "" {
 		ServeWorkerIfAsked()
@@ -200,6 +208,63 @@ func TestPoolRefusesAnExecutableThatIsNoWorker(t *testing.T) {
 	err = p.Check(context.Background(), payment)
 	if err == nil || !strings.Contains(err.Error(), "did not start") || !strings.Contains(err.Error(), "flag provided but not defined") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func runDeleted() int {
+	exe, err := os.Executable()
+	if err == nil {
+		err = os.Remove(exe)
+	}
+	if err != nil {
+		os.Stderr.WriteString(err.Error())
+		return 1
+	}
+	p := NewPool(PoolConfig{})
+	defer p.Close()
+	res, err := p.Run(context.Background(), payment, input(), relaxed)
+	if err != nil {
+		os.Stderr.WriteString(err.Error())
+		return 1
+	}
+	os.Stdout.Write(res.Body)
+	return 0
+}
+
+// TestPoolAfterTheExecutableIsReplaced: a server whose executable file
+// was removed (an upgrade in place) still starts workers, from the
+// executable it runs.
+func TestPoolAfterTheExecutableIsReplaced(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("/proc/self/exe is Linux's")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := t.TempDir() + "/server"
+	if err := os.WriteFile(copied, b, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(copied, "-test.run=^$")
+	cmd.Env = []string{deletedEnv + "=1"}
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("%v: %s", err, ee.Stderr)
+		}
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(copied); !os.IsNotExist(err) {
+		t.Fatalf("the copy was not removed: %v", err)
+	}
+	if !strings.Contains(string(out), `"skus":["a","b"]`) {
+		t.Fatalf("output %q", out)
 	}
 }
 
