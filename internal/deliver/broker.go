@@ -112,7 +112,7 @@ type Message struct {
 // record with what was sent (secret header values masked).
 func NewMessage(t Task, start time.Time, target string) (Message, webhook.Attempt) {
 	start = startTime(t, start)
-	body, custom, contentType := Body(t.Webhook.Format, t.Event), t.Webhook.Headers, "application/json"
+	body, custom, contentType := webhook.Body(t.Webhook.Format, t.Event), t.Webhook.Headers, "application/json"
 	if t.Shaped != nil {
 		body, _, _, custom, contentType = shaped(t.Shaped)
 	}
@@ -128,7 +128,7 @@ func NewMessage(t Task, start time.Time, target string) (Message, webhook.Attemp
 		h["webhook-signature"] = t.Signer.Sign(t.Event.ID, start, body)
 	}
 	a := newAttempt(t, start)
-	a.URL, a.RequestBody = target, body
+	a.URL, a.RequestBody, a.RequestBodyOf = target, body, bodyOf(t)
 	hh := make(map[string][]string, len(h))
 	for k, v := range h {
 		hh[k] = []string{v}

@@ -43,7 +43,7 @@ func (d *HTTP) Send(ctx context.Context, t Task) (webhook.Attempt, Verdict) {
 
 // post makes the request. Every failure is an Attempt with an ErrorClass.
 func (d *HTTP) post(ctx context.Context, t Task) webhook.Attempt {
-	body, target, method, custom := Body(t.Webhook.Format, t.Event), t.Webhook.URL, http.MethodPost, t.Webhook.Headers
+	body, target, method, custom := webhook.Body(t.Webhook.Format, t.Event), t.Webhook.URL, http.MethodPost, t.Webhook.Headers
 	contentType := "application/json"
 	if t.Shaped != nil {
 		body, target, method, custom, contentType = shaped(t.Shaped)
@@ -53,7 +53,7 @@ func (d *HTTP) post(ctx context.Context, t Task) webhook.Attempt {
 	begin := d.cfg.Now()
 	a := newAttempt(t, startTime(t, begin))
 	start := a.StartedAt
-	a.URL, a.RequestBody = target, body
+	a.URL, a.RequestBody, a.RequestBodyOf = target, body, bodyOf(t)
 	h := make(http.Header, 8+len(custom))
 	// Custom headers first, so the protocol headers below always win.
 	for k, v := range custom {

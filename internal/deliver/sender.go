@@ -291,6 +291,19 @@ func TypeOf(w webhook.Webhook) string {
 }
 
 // newAttempt starts the record of an attempt of t.
+// bodyOf is what an attempt of t records of the body it sends: the
+// format its body is made from the stored event in, or "" when the body
+// is not that (a transform's, or a test's whose event is not stored).
+func bodyOf(t Task) webhook.Format {
+	switch {
+	case t.Shaped != nil || t.Test || t.DeliveryID == "":
+		return ""
+	case t.Webhook.Format == webhook.FormatRaw:
+		return webhook.FormatRaw
+	}
+	return webhook.FormatEnvelope
+}
+
 func newAttempt(t Task, start time.Time) webhook.Attempt {
 	return webhook.Attempt{
 		ID:          webhook.NewID(webhook.PrefixAttempt),

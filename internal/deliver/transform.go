@@ -19,7 +19,7 @@ func TransformInput(t Task) transform.Request {
 	}
 	h["content-type"] = "application/json"
 	return transform.Request{
-		Method: "POST", URL: t.Webhook.URL, Headers: h, Payload: Body(t.Webhook.Format, t.Event),
+		Method: "POST", URL: t.Webhook.URL, Headers: h, Payload: webhook.Body(t.Webhook.Format, t.Event),
 		EventType: t.Event.Type, EventID: t.Event.ID, Tenant: t.Event.Tenant,
 	}
 }

@@ -150,7 +150,7 @@ func TestTransformBrokerMessage(t *testing.T) {
 	ev := testEvent()
 	w := testWebhook("")
 	w.Headers = map[string]string{"X-Team": "blue"}
-	msg, a := deliver.NewMessage(deliver.Task{Webhook: w, Signer: mustSigner(t, secretA), Event: ev,
+	msg, a := deliver.NewMessage(deliver.Task{Webhook: w, Signer: mustSigner(t, secretA), Event: ev, DeliveryID: "dlv_1",
 		Shaped: &transform.Result{Body: []byte(`{"n":1}`), Headers: map[string]string{"Content-Type": "text/x-n", "X-N": "1"}}}, t0, "redis://cache/0")
 	if string(msg.Body) != `{"n":1}` || msg.Headers["content-type"] != "text/x-n" || msg.Headers["X-N"] != "1" || msg.Headers["X-Team"] != "" {
 		t.Fatalf("message %s %v", msg.Body, msg.Headers)
@@ -164,8 +164,15 @@ func TestTransformBrokerMessage(t *testing.T) {
 	if err := vf.Verify(h, msg.Body); err != nil {
 		t.Errorf("message signature: %v", err)
 	}
-	if string(a.RequestBody) != `{"n":1}` {
-		t.Errorf("attempt body %s", a.RequestBody)
+	if string(a.RequestBody) != `{"n":1}` || a.RequestBodyOf != "" {
+		t.Errorf("attempt body %s (of the event as %q, want a copy)", a.RequestBody, a.RequestBodyOf)
+	}
+	// Untransformed, the body is the event's: a reference will do.
+	if _, a := deliver.NewMessage(deliver.Task{Webhook: w, Signer: mustSigner(t, secretA), Event: ev, DeliveryID: "dlv_1"}, t0, "redis://cache/0"); a.RequestBodyOf != webhook.FormatEnvelope {
+		t.Errorf("untransformed message: body of %q, want envelope", a.RequestBodyOf)
+	}
+	if _, a := deliver.NewMessage(deliver.Task{Webhook: w, Signer: mustSigner(t, secretA), Event: ev, DeliveryID: "dlv_1", Test: true}, t0, "redis://cache/0"); a.RequestBodyOf != "" {
+		t.Errorf("test message: body of %q, want a copy (its event is not stored)", a.RequestBodyOf)
 	}
 
 	w.Destination = webhook.Destination{Type: "redis", URL: "redis://127.0.0.1:1/0", Stream: "s"}

@@ -514,12 +514,17 @@ type Attempt struct {
 	Outcome AttemptOutcome `json:"outcome"`
 	// Answer is a short text of what the destination said: an HTTP status
 	// line ("200 OK"), or what kept it from answering ("timed out").
-	Answer          string      `json:"answer"`
-	StartedAt       time.Time   `json:"started_at"`
-	DurationMS      float64     `json:"duration_ms"`
-	URL             string      `json:"url"`
-	RequestHeaders  http.Header `json:"request_headers"`
-	RequestBody     []byte      `json:"-"`
+	Answer         string      `json:"answer"`
+	StartedAt      time.Time   `json:"started_at"`
+	DurationMS     float64     `json:"duration_ms"`
+	URL            string      `json:"url"`
+	RequestHeaders http.Header `json:"request_headers"`
+	RequestBody    []byte      `json:"-"`
+	// RequestBodyOf, when set, says that RequestBody is Body(RequestBodyOf,
+	// the attempt's event), so a store may keep a reference to the event
+	// rather than a copy of the body (one per webhook and attempt); it
+	// gives the body back when the attempt is read.
+	RequestBodyOf   Format      `json:"-"`
 	StatusCode      int         `json:"status_code"`
 	ResponseHeaders http.Header `json:"response_headers"`
 	ResponseBody    []byte      `json:"-"`

@@ -89,7 +89,7 @@ func Verify(t testing.TB, task deliver.Task, headers map[string]string, body []b
 	if got := h.Get("X-Team"); got != "billing" {
 		t.Errorf("custom header X-Team %q, want billing", got)
 	}
-	if want := string(deliver.Body(task.Webhook.Format, task.Event)); string(body) != want {
+	if want := string(webhook.Body(task.Webhook.Format, task.Event)); string(body) != want {
 		t.Errorf("body %s, want %s", body, want)
 	}
 }

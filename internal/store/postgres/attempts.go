@@ -22,18 +22,18 @@ const (
 	qLockWebhooks   = `SELECT id FROM webhooks WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`
 	qAttemptsInsert = `INSERT INTO attempts (id, delivery_id, webhook_id, event_id, event_type, number, test,
 		started_at, duration_ms, url, request_headers, request_body, status_code, response_headers,
-		response_body, response_truncated, error_class, error, destination, outcome, answer)
+		response_body, response_truncated, error_class, error, destination, outcome, answer, request_body_of)
 		SELECT a.id, NULLIF(a.delivery_id, ''), a.webhook_id, a.event_id, a.event_type, a.number, a.test,
 			a.started_at, a.duration_ms, a.url, a.request_headers, a.request_body, a.status_code,
 			a.response_headers, a.response_body, a.response_truncated, a.error_class, a.error,
-			a.destination, a.outcome, a.answer
+			a.destination, a.outcome, a.answer, a.request_body_of
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bool[],
 			$8::timestamptz[], $9::float8[], $10::text[], $11::text[], $12::bytea[], $13::int[],
 			$14::text[], $15::bytea[], $16::bool[], $17::text[], $18::text[], $19::text[], $20::text[],
-			$21::text[])
+			$21::text[], $22::text[])
 		AS a (id, delivery_id, webhook_id, event_id, event_type, number, test, started_at, duration_ms,
 			url, request_headers, request_body, status_code, response_headers, response_body,
-			response_truncated, error_class, error, destination, outcome, answer)`
+			response_truncated, error_class, error, destination, outcome, answer, request_body_of)`
 	// qDeliveriesResult moves deliveries on. Only a pending delivery still
 	// leased by the attempt's owner moves: one retried by hand, deleted,
 	// or re-claimed by another instance after the lease ran out keeps its
@@ -110,7 +110,7 @@ func later(cur *time.Time, t time.Time) *time.Time {
 // attemptColumns is one array per attempts column, for qAttemptsInsert.
 type attemptColumns struct {
 	id, delivery, webhook, event, eventType, url, reqH, respH, class, errText []string
-	dest, outcome, answer                                                     []string
+	dest, outcome, answer, bodyOf                                             []string
 	number, status                                                            []int32
 	test, truncated                                                           []bool
 	started                                                                   []time.Time
@@ -124,7 +124,12 @@ func (c *attemptColumns) add(a *webhook.Attempt) {
 	c.number, c.test = append(c.number, int32(a.Number)), append(c.test, a.Test)
 	c.started, c.duration = append(c.started, a.StartedAt), append(c.duration, a.DurationMS)
 	c.url, c.reqH = append(c.url, cleanText(a.URL)), append(c.reqH, headerJSON(a.RequestHeaders))
-	c.reqBody, c.status = append(c.reqBody, nonNil(a.RequestBody)), append(c.status, int32(a.StatusCode))
+	body := nonNil(a.RequestBody)
+	if a.RequestBodyOf != "" {
+		body = []byte{} // read back from the event (scanAttempt)
+	}
+	c.reqBody, c.status = append(c.reqBody, body), append(c.status, int32(a.StatusCode))
+	c.bodyOf = append(c.bodyOf, string(a.RequestBodyOf))
 	c.respH, c.respBody = append(c.respH, headerJSON(a.ResponseHeaders)), append(c.respBody, nonNil(a.ResponseBody))
 	c.truncated, c.class = append(c.truncated, a.ResponseTruncated), append(c.class, string(a.ErrorClass))
 	c.errText = append(c.errText, cleanText(a.Error))
@@ -135,7 +140,7 @@ func (c *attemptColumns) add(a *webhook.Attempt) {
 func (c *attemptColumns) args() []any {
 	return []any{c.id, c.delivery, c.webhook, c.event, c.eventType, c.number, c.test, c.started, c.duration,
 		c.url, c.reqH, c.reqBody, c.status, c.respH, c.respBody, c.truncated, c.class, c.errText,
-		c.dest, c.outcome, c.answer}
+		c.dest, c.outcome, c.answer, c.bodyOf}
 }
 
 // resultColumns is one round of delivery moves, for qDeliveriesResult. A
@@ -322,19 +327,31 @@ func (s *Store) queueStats(b *pgx.Batch, results []store.AttemptResult, moved ma
 	}
 }
 
+// attemptSelect ends with the event's data and time for an attempt whose
+// body is its event's (request_body_of), read by primary key.
 const attemptSelect = `SELECT id, delivery_id, webhook_id, event_id, event_type, number, test, started_at,
 	duration_ms, url, request_headers, request_body, status_code, response_headers, response_body,
-	response_truncated, error_class, error, destination, outcome, answer FROM attempts `
+	response_truncated, error_class, error, destination, outcome, answer, request_body_of,
+	CASE WHEN request_body_of <> '' THEN (SELECT e.data FROM events e WHERE e.id = attempts.event_id) END,
+	CASE WHEN request_body_of <> '' THEN (SELECT e.created_at FROM events e WHERE e.id = attempts.event_id) END
+	FROM attempts `
 
 func scanAttempt(r scanner) (webhook.Attempt, error) {
 	var a webhook.Attempt
 	var dlv, dest, outcome, answer *string
-	var reqH, respH, class string
+	var reqH, respH, class, bodyOf string
+	var evData []byte
+	var evCreated *time.Time
 	err := r.Scan(&a.ID, &dlv, &a.WebhookID, &a.EventID, &a.EventType, &a.Number, &a.Test, &a.StartedAt,
 		&a.DurationMS, &a.URL, &reqH, &a.RequestBody, &a.StatusCode, &respH, &a.ResponseBody,
-		&a.ResponseTruncated, &class, &a.Error, &dest, &outcome, &answer)
+		&a.ResponseTruncated, &class, &a.Error, &dest, &outcome, &answer, &bodyOf, &evData, &evCreated)
 	if err != nil {
 		return a, err
+	}
+	if bodyOf != "" && evCreated != nil {
+		a.RequestBodyOf = webhook.Format(bodyOf)
+		a.RequestBody = webhook.Body(a.RequestBodyOf, webhook.Event{
+			ID: a.EventID, Type: a.EventType, CreatedAt: evCreated.UTC(), Data: evData})
 	}
 	if dlv != nil {
 		a.DeliveryID = *dlv

@@ -65,9 +65,9 @@ func (s *Store) Retain(ctx context.Context, p store.RetainParams) (store.RetainR
 	}
 	if !p.BodiesBefore.IsZero() {
 		err := loop(func(tx pgx.Tx, d *store.RetainResult) (int, error) {
-			tag, err := tx.Exec(ctx, `UPDATE attempts SET request_body = '', response_body = ''
+			tag, err := tx.Exec(ctx, `UPDATE attempts SET request_body = '', response_body = '', request_body_of = ''
 				WHERE id IN (SELECT id FROM attempts WHERE started_at < $1
-				AND (length(request_body) > 0 OR length(response_body) > 0)
+				AND (length(request_body) > 0 OR length(response_body) > 0 OR request_body_of <> '')
 				ORDER BY started_at LIMIT $2 FOR UPDATE SKIP LOCKED)`, p.BodiesBefore, batch)
 			d.Bodies = int(tag.RowsAffected())
 			return int(tag.RowsAffected()), err

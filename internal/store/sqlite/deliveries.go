@@ -158,8 +158,9 @@ func (s *Store) fillBlockedBy(ctx context.Context, ds []webhook.Delivery) error 
 const (
 	qAttemptInsert = `INSERT INTO attempts (id, delivery_id, webhook_id, event_id, event_type, number,
 		test, started_at, duration_ms, url, request_headers, request_body, status_code,
-		response_headers, response_body, response_truncated, error_class, error, destination, outcome, answer)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		response_headers, response_body, response_truncated, error_class, error, destination, outcome, answer,
+		request_body_of)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	// Only a pending delivery still leased by the attempt's owner moves on:
 	// one retried by hand, deleted, or re-claimed by another instance after
 	// the lease ran out keeps its newer state.
@@ -292,11 +293,15 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 				dlv = a.DeliveryID
 			}
 			started := ts(a.StartedAt)
+			body := nonNil(a.RequestBody)
+			if a.RequestBodyOf != "" {
+				body = []byte{} // read back from the event (scanAttempt)
+			}
 			if _, err := s.exec(tx, qAttemptInsert, a.ID, dlv, a.WebhookID, a.EventID, a.EventType,
 				a.Number, boolInt(a.Test), started, a.DurationMS, a.URL, headerJSON(a.RequestHeaders),
-				nonNil(a.RequestBody), a.StatusCode, headerJSON(a.ResponseHeaders), nonNil(a.ResponseBody),
+				body, a.StatusCode, headerJSON(a.ResponseHeaders), nonNil(a.ResponseBody),
 				boolInt(a.ResponseTruncated), string(a.ErrorClass), a.Error, a.Destination, string(a.Outcome),
-				a.Answer); err != nil {
+				a.Answer, string(a.RequestBodyOf)); err != nil {
 				return err
 			}
 			if a.Test {
@@ -388,21 +393,32 @@ func nonNil(b []byte) []byte {
 	return b
 }
 
+// attemptColumns ends with the event's data and time for an attempt
+// whose body is its event's (request_body_of), read by primary key.
 const attemptColumns = `id, delivery_id, webhook_id, event_id, event_type, number, test, started_at,
 	duration_ms, url, request_headers, request_body, status_code, response_headers, response_body,
-	response_truncated, error_class, error, destination, outcome, answer`
+	response_truncated, error_class, error, destination, outcome, answer, request_body_of,
+	CASE WHEN request_body_of <> '' THEN (SELECT e.data FROM events e WHERE e.id = attempts.event_id) END,
+	CASE WHEN request_body_of <> '' THEN (SELECT e.created_at FROM events e WHERE e.id = attempts.event_id) END`
 
 func scanAttempt(r scanner) (webhook.Attempt, error) {
 	var a webhook.Attempt
 	var dlv, dest, outcome, answer sql.NullString
 	var test, trunc int
 	var started int64
-	var reqH, respH, class string
+	var reqH, respH, class, bodyOf string
+	var evData []byte
+	var evCreated sql.NullInt64
 	err := r.Scan(&a.ID, &dlv, &a.WebhookID, &a.EventID, &a.EventType, &a.Number, &test, &started,
 		&a.DurationMS, &a.URL, &reqH, &a.RequestBody, &a.StatusCode, &respH, &a.ResponseBody,
-		&trunc, &class, &a.Error, &dest, &outcome, &answer)
+		&trunc, &class, &a.Error, &dest, &outcome, &answer, &bodyOf, &evData, &evCreated)
 	if err != nil {
 		return a, err
+	}
+	if bodyOf != "" && evCreated.Valid {
+		a.RequestBodyOf = webhook.Format(bodyOf)
+		a.RequestBody = webhook.Body(a.RequestBodyOf, webhook.Event{
+			ID: a.EventID, Type: a.EventType, CreatedAt: fromTS(evCreated.Int64), Data: evData})
 	}
 	a.DeliveryID = dlv.String
 	a.Test, a.ResponseTruncated = test == 1, trunc == 1

@@ -94,9 +94,10 @@ func (s *Store) Retain(ctx context.Context, p store.RetainParams) (store.RetainR
 	}
 	if !p.BodiesBefore.IsZero() {
 		err := loop(func(tx *sql.Tx, res *store.RetainResult) (int, error) {
-			n, err := execCount(tx, `UPDATE attempts SET request_body = x'', response_body = x''
+			n, err := execCount(tx, `UPDATE attempts SET request_body = x'', response_body = x'', request_body_of = ''
 				WHERE id IN (SELECT id FROM attempts WHERE started_at < ?
-				AND (length(request_body) > 0 OR length(response_body) > 0) ORDER BY started_at LIMIT ?)`,
+				AND (length(request_body) > 0 OR length(response_body) > 0 OR request_body_of <> '')
+				ORDER BY started_at LIMIT ?)`,
 				ts(p.BodiesBefore), batch)
 			res.Bodies += n
 			return n, err

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -565,5 +566,38 @@ func testReclaimedBySameOwner(t *testing.T, open Opener) {
 	h.record(current)
 	if got := h.delivery(d.ID); got.Status != webhook.DeliverySucceeded || got.Attempts != 1 {
 		t.Fatalf("the current lease's result did not apply: %+v", got)
+	}
+}
+
+// testAttemptBodyOfEvent: an attempt whose body is its event's, in
+// either format (webhook.Attempt.RequestBodyOf), is read back with that
+// body byte for byte, though the store keeps only a reference; clearing
+// bodies by retention forgets the reference too.
+func testAttemptBodyOfEvent(t *testing.T, open Opener) {
+	h := setup(t, open)
+	w := h.createWebhook()
+	d, d2 := h.deliver(t0), h.deliver(t0.Add(time.Millisecond+time.Microsecond))
+	h.claim("a", at(time.Second), 10)
+	ofEvent := func(r store.AttemptResult, format webhook.Format) store.AttemptResult {
+		ev, err := h.s.EventGet(h.ctx, auth.AllTenants(), r.Attempt.EventID)
+		ok(t, err, "EventGet")
+		r.Attempt.RequestBodyOf, r.Attempt.RequestBody = format, webhook.Body(format, ev)
+		return r
+	}
+	env := ofEvent(succeeded(d, at(time.Second)), webhook.FormatEnvelope)
+	raw := ofEvent(retried(d2, at(2*time.Second), at(time.Hour)), webhook.FormatRaw)
+	if !strings.Contains(string(env.Attempt.RequestBody), `"timestamp":"`) || len(raw.Attempt.RequestBody) == 0 {
+		t.Fatalf("set-up: bodies %s and %s", env.Attempt.RequestBody, raw.Attempt.RequestBody)
+	}
+	h.record(env, raw)
+	checkAttempts(t, "AttemptList (envelope)", h.attempts(d.ID), env.Attempt)
+	checkAttempts(t, "AttemptList (raw)", h.attempts(d2.ID), raw.Attempt)
+	checkAttempts(t, "AttemptListByWebhook", h.webhookAttempts(w.ID), env.Attempt, raw.Attempt)
+
+	h.retain(store.RetainParams{BodiesBefore: at(time.Hour), Batch: 100}, store.RetainResult{Bodies: 2})
+	for _, a := range h.webhookAttempts(w.ID) {
+		if len(a.RequestBody) != 0 || a.RequestBodyOf != "" {
+			t.Errorf("attempt %s after its bodies were cleared: body %q of %q", a.ID, a.RequestBody, a.RequestBodyOf)
+		}
 	}
 }

@@ -46,7 +46,7 @@ func withBodies(r store.AttemptResult) store.AttemptResult {
 
 // withoutBodies is a as retention leaves it once its bodies are cleared.
 func withoutBodies(a webhook.Attempt) webhook.Attempt {
-	a.RequestBody, a.ResponseBody = nil, nil
+	a.RequestBody, a.ResponseBody, a.RequestBodyOf = nil, nil, ""
 	return a
 }
 

@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"Lease", testLeases},
 		{"Claim", testClaims},
 		{"Attempt", testAttempts},
+		{"AttemptBodyOfEvent", testAttemptBodyOfEvent},
 		{"Retry", testRetry},
 		{"Replay", testReplay},
 		{"List", testLists},

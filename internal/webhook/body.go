@@ -1,17 +1,15 @@
-package deliver
+package webhook
 
 import (
 	"encoding/json"
 	"time"
-
-	"github.com/hookline/hookline/internal/webhook"
 )
 
 // Body returns the bytes a webhook receives for an event: the envelope
 // {"id","type","timestamp","data"} or, for raw webhooks, data alone. The
 // data bytes are sent exactly as they were accepted.
-func Body(format webhook.Format, ev webhook.Event) []byte {
-	if format == webhook.FormatRaw {
+func Body(format Format, ev Event) []byte {
+	if format == FormatRaw {
 		return ev.Data
 	}
 	b := make([]byte, 0, len(ev.Data)+len(ev.ID)+len(ev.Type)+80)
