@@ -61,6 +61,14 @@ func ServeWorkerIfAsked() {
 	os.Exit(0)
 }
 
+// RunTests is the TestMain of a test binary whose tests run transforms
+// through a Pool: the binary serves as a worker when started as one, and
+// runs its tests otherwise. m is the *testing.M.
+func RunTests(m interface{ Run() int }) {
+	ServeWorkerIfAsked()
+	os.Exit(m.Run())
+}
+
 // serveWorker bounds this process's memory, greets, and answers calls
 // one at a time until r ends.
 func serveWorker(r io.Reader, w io.Writer, bound int64) error {

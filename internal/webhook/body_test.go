@@ -142,4 +142,3 @@ func TestBodyUnknownFormatIsEnvelope(t *testing.T) {
 		}
 	}
 }
-
