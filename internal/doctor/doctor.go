@@ -1,7 +1,7 @@
-// Package doctor checks a Hookline data directory or PostgreSQL database
-// without a server: what is wrong, and what to do about it. It changes
-// nothing; it is what to run before a start that fails, after a crash or
-// a restore.
+// Package doctor checks a Hookline data directory or PostgreSQL database,
+// and the transform sandbox, without a server: what is wrong, and what to
+// do about it. It changes nothing; it is what to run before a start that
+// fails, after a crash or a restore.
 package doctor
 
 import (
@@ -45,7 +45,7 @@ type Options struct {
 }
 
 // Run checks the storage cfg names: the SQLite data directory, or the
-// PostgreSQL database of cfg.DatabaseURL.
+// PostgreSQL database of cfg.DatabaseURL; then the transform sandbox.
 func Run(ctx context.Context, cfg config.Config, opts Options) []Finding {
 	var r report
 	if cfg.DatabaseURL != "" {
@@ -53,6 +53,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) []Finding {
 	} else {
 		checkSQLite(ctx, cfg, opts, &r)
 	}
+	checkSandbox(ctx, cfg, &r)
 	return r.findings
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -97,6 +98,11 @@ func TestSQLite(t *testing.T) {
 		}
 		for _, check := range []string{"data directory", "secret key", "database", "write-ahead log", "schema", "integrity"} {
 			finding(t, fs, check, doctor.OK)
+		}
+		if runtime.GOOS == "linux" {
+			if f := finding(t, fs, "transform sandbox", doctor.OK); !strings.Contains(f.Detail, "256 MiB") {
+				t.Errorf("sandbox finding %+v does not name the default bound", f)
+			}
 		}
 		if f := finding(t, fs, "secret key matches", doctor.OK); !strings.Contains(f.Detail, "opens") {
 			t.Errorf("the key was not tried on a stored secret: %+v", f)

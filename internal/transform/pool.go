@@ -67,6 +67,7 @@ type Pool struct {
 	closed bool
 
 	started, stopped atomic.Int64
+	bound            atomic.Int64
 }
 
 var _ Runner = (*Pool)(nil)
@@ -91,11 +92,15 @@ type PoolStats struct {
 	// a stop is a worker killed or dead (a memory bound passed, a run
 	// past its time), not one closed with the pool.
 	Started, Stopped int64
+	// Bound is the address-space bound the last worker to start put on
+	// itself, in bytes: 0 before any started, and where the system has
+	// no such limit (then only the allocation watchdog bounds memory).
+	Bound int64
 }
 
 // Stats returns the pool's counts.
 func (p *Pool) Stats() PoolStats {
-	return PoolStats{Started: p.started.Load(), Stopped: p.stopped.Load()}
+	return PoolStats{Started: p.started.Load(), Stopped: p.stopped.Load(), Bound: p.bound.Load()}
 }
 
 // Check implements Runner.
@@ -311,7 +316,8 @@ func (p *Pool) start(ctx context.Context) (*worker, error) {
 	timer := time.NewTimer(startTimeout)
 	defer timer.Stop()
 	select {
-	case <-greeted:
+	case hello := <-greeted:
+		p.bound.Store(hello.Bound)
 		return w, nil
 	case <-w.done:
 	case <-timer.C:

@@ -84,8 +84,12 @@ func TestPoolRunsAsInProcess(t *testing.T) {
 	if err := p.Check(ctx, payment); err != nil {
 		t.Fatalf("Check(good) = %v", err)
 	}
-	if s := p.Stats(); s.Started != 1 || s.Stopped != 0 {
+	s := p.Stats()
+	if s.Started != 1 || s.Stopped != 0 {
 		t.Fatalf("stats %+v, want one worker started and kept", s)
+	}
+	if wantBound := int64(DefaultWorkerMemory); runtime.GOOS == "linux" && s.Bound != wantBound {
+		t.Fatalf("bound %d, want %d", s.Bound, wantBound)
 	}
 }
 
