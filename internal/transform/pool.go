@@ -293,6 +293,7 @@ func (p *Pool) start(ctx context.Context) (*worker, error) {
 		return nil, err
 	}
 	cmd.Args = append(cmd.Args[:1], workerFlag)
+	detach(cmd)
 	// A worker gets nothing of the server's environment (database URLs,
 	// keys): only its bound, and no goroutine dump when it dies.
 	cmd.Env = append(cmd.Env, workerEnv+"="+strconv.FormatInt(p.cfg.Memory, 10), "GOTRACEBACK=none")
