@@ -131,9 +131,8 @@ func TestWebhookTransform(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The retry, now rather than in an hour. On a loaded machine a run
-	// can still fail on the time or the allocation watchdog (counted for
-	// the whole process, where this package's other servers allocate
-	// too): that attempt is retried like any failed one, so retry again.
+	// can still fail on its time limit: that attempt is retried like any
+	// failed one, so retry again.
 	for n := 2; ; n++ {
 		if _, err := api.DeliveryRetry(ctx, bd.ID); err != nil {
 			t.Fatal(err)
