@@ -254,6 +254,10 @@ func build(cfg config.Config, log *slog.Logger, st store.Store) (_ *App, err err
 				a.notifier.WebhookDisabled(w, reason)
 				a.alerts.Disabled(w, reason)
 			},
+			Handoff:  func(r string) { m.Handoff(r) },
+			LaneFull: func(n int) { m.LaneFull(n) },
+			Claim:    func(n int, noRoom bool) { m.Claim(n, noRoom) },
+			Started:  func(handed bool, q, p time.Duration) { m.Started(handed, q, p) },
 		},
 	})
 	src := metrics.Sources{Queued: d.Queued, Counts: st.DeliveryCounts,

@@ -28,6 +28,55 @@ type BacklogReport struct {
 	OtherEvents    int64       `json:"other_live_events"`
 	OtherReceiptMS Percentiles `json:"other_ingest_to_receipt_latency_ms"`
 	OtherMissing   int64       `json:"other_missing"`
+	// LiveLate and OtherLate say when the live events that took longer
+	// than the goal were published: a stall at the start of the drain
+	// and a wait spread over it have different causes.
+	LiveLate  LateEvents `json:"live_late"`
+	OtherLate LateEvents `json:"other_late"`
+}
+
+// lateAfter is the goal for a live event's ingest→receipt latency during
+// a drain (issue 16): events slower than this are counted as late.
+const lateAfter = 100 * time.Millisecond
+
+// LateEvents counts the live events of a drain delivered later than
+// lateAfter and says when they were published, in seconds after the
+// receiver came up.
+type LateEvents struct {
+	Count       int     `json:"count"`
+	FirstSecond float64 `json:"first_published_second"`
+	LastSecond  float64 `json:"last_published_second"`
+	// PerSecond counts them by the second they were published in.
+	PerSecond []int `json:"per_second"`
+}
+
+// late finds the late events among arrivals of the events in ids.
+func late(arrivals []arrival, ids map[string]time.Time, up time.Time) ([]time.Duration, LateEvents) {
+	var out LateEvents
+	var receipt []time.Duration
+	for _, a := range arrivals {
+		t0, ok := ids[a.id]
+		if !ok {
+			continue
+		}
+		d := a.at.Sub(t0)
+		receipt = append(receipt, d)
+		if d <= lateAfter {
+			continue
+		}
+		sec := t0.Sub(up).Seconds()
+		if out.Count == 0 || sec < out.FirstSecond {
+			out.FirstSecond = sec
+		}
+		out.LastSecond = max(out.LastSecond, sec)
+		out.Count++
+		i := max(0, int(sec))
+		for len(out.PerSecond) <= i {
+			out.PerSecond = append(out.PerSecond, 0)
+		}
+		out.PerSecond[i]++
+	}
+	return receipt, out
 }
 
 // otherType is the event type of the backlog run's other webhook.
@@ -67,7 +116,7 @@ func RunBacklog(ctx context.Context, cfg Config) (*BacklogReport, error) {
 		defer pg.close() // after the server has stopped
 		args = append(pg.serverArgs(), args...)
 	}
-	local, err := startLocal(cfg.Executable, args, true, cfg.InstanceCPU)
+	local, err := startLocal(cfg.Executable, args, true, cfg.InstanceCPU, cfg.ServerLog)
 	if err != nil {
 		return nil, err
 	}
@@ -137,12 +186,8 @@ func RunBacklog(ctx context.Context, cfg Config) (*BacklogReport, error) {
 			break
 		}
 	}
-	var otherReceipt []time.Duration
-	for _, a := range other.snapshot() {
-		if t0, ok := otherLive.ids[a.id]; ok {
-			otherReceipt = append(otherReceipt, a.at.Sub(t0))
-		}
-	}
+	otherReceipt, otherLate := late(other.snapshot(), otherLive.ids, up)
+	rep.OtherLate = otherLate
 	rep.OtherEvents = otherLive.accepted.Load()
 	rep.OtherReceiptMS = percentiles(otherReceipt)
 	rep.OtherMissing = int64(len(otherLive.ids)) - int64(len(otherReceipt))
@@ -167,12 +212,8 @@ func RunBacklog(ctx context.Context, cfg Config) (*BacklogReport, error) {
 			rep.DrainPerSecond = float64(rep.Delivered) / rep.DrainSeconds
 		}
 	}
-	var receipt []time.Duration
-	for _, a := range arrivals {
-		if t0, ok := live.ids[a.id]; ok {
-			receipt = append(receipt, a.at.Sub(t0))
-		}
-	}
+	receipt, liveLate := late(arrivals, live.ids, up)
+	rep.LiveLate = liveLate
 	rep.LiveEvents = live.accepted.Load()
 	rep.LiveReceiptMS = percentiles(receipt)
 	rep.LiveIngestMS = percentiles(live.ingest)
@@ -205,4 +246,14 @@ func (r *BacklogReport) WriteText(w io.Writer) {
 		r.LiveEvents, r.LiveIngestMS.P50, r.LiveIngestMS.P99, r.LiveReceiptMS.P50, r.LiveReceiptMS.P99, r.LiveReceiptMS.Max)
 	fmt.Fprintf(w, "other webhook       %d events during the drain (%d missing); ingest→receipt p50 %.2f p99 %.2f max %.2f ms\n",
 		r.OtherEvents, r.OtherMissing, r.OtherReceiptMS.P50, r.OtherReceiptMS.P99, r.OtherReceiptMS.Max)
+	for _, l := range []struct {
+		name string
+		late LateEvents
+	}{{"live", r.LiveLate}, {"other", r.OtherLate}} {
+		if l.late.Count == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "late %-14s %d over %v, published %.1fs to %.1fs after the receiver came up; per second: %v\n",
+			l.name, l.late.Count, lateAfter, l.late.FirstSecond, l.late.LastSecond, l.late.PerSecond)
+	}
 }

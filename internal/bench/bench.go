@@ -39,6 +39,9 @@ type Config struct {
 	// CPUs through a cgroup (Linux, root), so that a scaling experiment
 	// gives every instance the same share whatever else runs.
 	InstanceCPU float64
+	// ServerLog, when set, is a file the local servers' logs are
+	// appended to (they are otherwise kept only for an error message).
+	ServerLog string
 	// Baseline measures the trivial Go HTTP pair on loopback first, for
 	// BaselineDuration (default: the publishing duration, at most 10s).
 	Baseline         bool
@@ -185,7 +188,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			defer pg.close() // after the servers have stopped (defers run last first)
 			args = append(pg.serverArgs(), args...)
 		}
-		if locals, err = startLocals(cfg.Executable, args, cfg.Instances, cfg.InstanceCPU); err != nil {
+		if locals, err = startLocals(cfg.Executable, args, cfg.Instances, cfg.InstanceCPU, cfg.ServerLog); err != nil {
 			return nil, err
 		}
 		defer stopAll(locals)

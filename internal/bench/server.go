@@ -29,11 +29,12 @@ type localServer struct {
 
 // startLocals starts n servers with the same extra flags (n > 1 shares a
 // PostgreSQL database given in extra), each held to cpus CPUs when cpus is
-// positive, and makes the API key on the first.
-func startLocals(exe string, extra []string, n int, cpus float64) ([]*localServer, error) {
+// positive, and makes the API key on the first. Their logs are appended
+// to the file logPath when it is set.
+func startLocals(exe string, extra []string, n int, cpus float64, logPath string) ([]*localServer, error) {
 	var out []*localServer
 	for i := range max(n, 1) {
-		s, err := startLocal(exe, extra, i == 0, cpus)
+		s, err := startLocal(exe, extra, i == 0, cpus, logPath)
 		if err != nil {
 			stopAll(out)
 			return nil, fmt.Errorf("instance %d: %w", i+1, err)
@@ -53,10 +54,22 @@ func stopAll(servers []*localServer) {
 }
 
 // startLocal runs `exe serve`, in a cgroup of cpus CPUs when cpus is
-// positive, and, with makeKey, creates an admin API key.
-func startLocal(exe string, extra []string, makeKey bool, cpus float64) (*localServer, error) {
+// positive, and, with makeKey, creates an admin API key. Its log is
+// appended to the file logPath when it is set.
+func startLocal(exe string, extra []string, makeKey bool, cpus float64, logPath string) (*localServer, error) {
+	var logFile *os.File
+	if logPath != "" {
+		f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		logFile = f
+	}
 	dir, err := os.MkdirTemp("", "hookline-bench-")
 	if err != nil {
+		if logFile != nil {
+			logFile.Close()
+		}
 		return nil, err
 	}
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir,
@@ -67,6 +80,9 @@ func startLocal(exe string, extra []string, makeKey bool, cpus float64) (*localS
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
+		if logFile != nil {
+			logFile.Close()
+		}
 		return nil, err
 	}
 	s := &localServer{cmd: cmd, dataDir: dir, done: make(chan error, 1), logTail: &tail{}}
@@ -82,6 +98,9 @@ func startLocal(exe string, extra []string, makeKey bool, cpus float64) (*localS
 			cmd.Wait()
 			s.cpu.remove()
 			os.RemoveAll(dir)
+			if logFile != nil {
+				logFile.Close()
+			}
 			return nil, fmt.Errorf("--instance-cpu: %w", err)
 		}
 	}
@@ -89,9 +108,15 @@ func startLocal(exe string, extra []string, makeKey bool, cpus float64) (*localS
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		if logFile != nil {
+			defer logFile.Close()
+		}
 		for sc.Scan() {
 			line := sc.Text()
 			s.logTail.add(line)
+			if logFile != nil {
+				fmt.Fprintln(logFile, line)
+			}
 			var rec struct{ Msg, Addr string }
 			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "listening" {
 				addr <- rec.Addr

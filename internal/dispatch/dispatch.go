@@ -54,7 +54,33 @@ type Observer struct {
 	Attempt func(a *webhook.Attempt, outcome store.Outcome)
 	// Disabled is called when an answer (410 Gone) disabled a webhook.
 	Disabled func(w webhook.Webhook, reason string)
+
+	// The rest say where new work goes and where it waits, so a delay
+	// between publishing and delivering can be placed (issue 16).
+
+	// Handoff is told what Reserve decided for an event about to be
+	// stored: HandoffLeased, or why its deliveries are left in the
+	// database for a claim (HandoffQueueFull, HandoffStopped).
+	Handoff func(result string)
+	// LaneFull is told of deliveries ingest left in the database because
+	// their webhooks' lanes were full.
+	LaneFull func(n int)
+	// Claim is told of each claim: how many deliveries it leased, or
+	// noRoom when the queue had no room for one.
+	Claim func(claimed int, noRoom bool)
+	// Started is told of each task a worker takes: whether ingest handed
+	// it over (else a claim did), how long it waited in memory, and for a
+	// first attempt how long ago its event was published (zero for a
+	// retry).
+	Started func(handed bool, queued, sincePublished time.Duration)
 }
+
+// The results of a hand-off Reserve, for Observer.Handoff.
+const (
+	HandoffLeased    = "leased"
+	HandoffQueueFull = "queue_full"
+	HandoffStopped   = "stopped"
+)
 
 // Config configures a Dispatcher. Capacity is set by three numbers:
 // Workers (attempts in flight in all), PerWebhook (in flight to one
@@ -341,11 +367,19 @@ func (d *Dispatcher) next() (store.Task, ticket, bool) {
 		if d.stopped {
 			return store.Task{}, ticket{}, false
 		}
-		t, tk, roomAgain, ok := d.sched.next(d.cfg.Now())
+		now := d.cfg.Now()
+		t, tk, roomAgain, ok := d.sched.next(now)
 		if roomAgain {
 			d.Wake() // claims skipped this lane; it has room again
 		}
 		if ok {
+			if f := d.cfg.Observer.Started; f != nil {
+				var age time.Duration
+				if t.Delivery.Attempts == 0 {
+					age = now.Sub(t.Event.CreatedAt)
+				}
+				f(tk.handed, now.Sub(tk.queuedAt), age)
+			}
 			return t, tk, true
 		}
 		d.armTimer(d.sched.wakeAt())

@@ -15,12 +15,21 @@ import (
 // other instances' shards and the webhooks whose lanes cannot keep up.
 func (d *Dispatcher) Reserve() *store.LeaseRequest {
 	d.mu.Lock()
-	if d.stopped || d.sched.queued >= d.cfg.QueueCapacity {
+	refused := ""
+	switch {
+	case d.stopped:
+		refused = HandoffStopped
+	case d.sched.queued >= d.cfg.QueueCapacity:
+		refused = HandoffQueueFull
+	}
+	if refused != "" {
 		d.mu.Unlock()
+		d.observeHandoff(refused)
 		return nil
 	}
 	skip := d.sched.full()
 	d.mu.Unlock()
+	d.observeHandoff(HandoffLeased)
 	shards, shard := d.Shard()
 	return &store.LeaseRequest{Lease: d.leases.fresh(), Shards: shards, Shard: shard, Skip: skip}
 }
@@ -48,6 +57,9 @@ func (d *Dispatcher) Submit(tasks []store.Task) {
 // webhooks whose lanes are full brings an open breaker's next probe
 // forward, as a new delivery handed to the lane does.
 func (d *Dispatcher) Arrived(webhookIDs []string) {
+	if f := d.cfg.Observer.LaneFull; f != nil {
+		f(len(webhookIDs))
+	}
 	d.mu.Lock()
 	now := d.cfg.Now()
 	for _, id := range webhookIDs {
@@ -55,6 +67,12 @@ func (d *Dispatcher) Arrived(webhookIDs []string) {
 	}
 	d.mu.Unlock()
 	d.cond.Broadcast() // the workers' timer may have to be set earlier
+}
+
+func (d *Dispatcher) observeHandoff(result string) {
+	if f := d.cfg.Observer.Handoff; f != nil {
+		f(result)
+	}
 }
 
 // add queues leased tasks; false when the dispatcher has stopped (nothing

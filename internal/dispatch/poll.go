@@ -70,6 +70,9 @@ func (d *Dispatcher) claimOnce(ctx context.Context, woken bool) (time.Duration, 
 		}
 		room := d.room()
 		if room <= 0 {
+			if f := d.cfg.Observer.Claim; f != nil {
+				f(0, true)
+			}
 			// Full: a finishing attempt does not wake us, so look again soon.
 			return 50 * time.Millisecond, nil
 		}
@@ -86,6 +89,9 @@ func (d *Dispatcher) claimOnce(ctx context.Context, woken bool) (time.Duration, 
 			return 0, err
 		}
 		d.rec.storageBack()
+		if f := d.cfg.Observer.Claim; f != nil {
+			f(claimed, false)
+		}
 		if !d.add(tasks, false) {
 			return d.cfg.PollInterval, nil // stopping: Run releases them
 		}

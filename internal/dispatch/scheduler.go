@@ -62,8 +62,8 @@ type scheduler struct {
 type lane struct {
 	id       string
 	tenant   *tenant
-	fresh    []store.Task
-	backlog  []store.Task
+	fresh    []queued
+	backlog  []queued
 	inflight int
 	// starts holds when each attempt in flight started, oldest first: one
 	// in flight for longer than slowAfter makes the lane slow before it
@@ -86,6 +86,14 @@ type lane struct {
 }
 
 func (l *lane) waiting() int { return len(l.fresh) + len(l.backlog) }
+
+// queued is a task waiting in a lane: when it was queued and whether
+// ingest handed it over (for the dispatcher's observer).
+type queued struct {
+	task  store.Task
+	at    time.Time
+	fresh bool
+}
 
 // The breaker's timing. The cool-down stays short (at most 5 s: a dozen
 // requests a minute to a dead endpoint) because it is also how long an
@@ -151,6 +159,10 @@ type ticket struct {
 	start time.Time
 	// throttled: the webhook's rate limit made this attempt wait.
 	throttled bool
+	// queuedAt is when the task was queued; handed says ingest handed it
+	// over (rather than a claim).
+	queuedAt time.Time
+	handed   bool
 }
 
 // add queues a task. Fresh tasks go ahead of the lane's backlog while the
@@ -163,10 +175,11 @@ func (s *scheduler) add(t store.Task, fresh bool, now time.Time) {
 		s.join(l, t.Delivery.Tenant, now)
 	}
 	bound := s.bound()
+	q := queued{task: t, at: now, fresh: fresh}
 	if fresh && len(l.fresh) < bound {
-		l.fresh = append(l.fresh, t)
+		l.fresh = append(l.fresh, q)
 	} else {
-		l.backlog = append(l.backlog, t)
+		l.backlog = append(l.backlog, q)
 	}
 	if fresh && len(l.fresh) >= bound {
 		s.freshFull[l.id] = struct{}{}
@@ -224,14 +237,15 @@ func (s *scheduler) next(now time.Time) (t store.Task, tk ticket, roomAgain, ok 
 			s.ready = append(s.ready, l)
 			continue
 		}
+		var q queued
 		if len(l.fresh) > 0 {
-			t, l.fresh[0] = l.fresh[0], store.Task{}
+			q, l.fresh[0] = l.fresh[0], queued{}
 			l.fresh = l.fresh[1:]
 			if len(l.fresh) < s.bound() {
 				delete(s.freshFull, l.id)
 			}
 		} else {
-			t, l.backlog[0] = l.backlog[0], store.Task{}
+			q, l.backlog[0] = l.backlog[0], queued{}
 			l.backlog = l.backlog[1:]
 		}
 		s.queued--
@@ -239,13 +253,13 @@ func (s *scheduler) next(now time.Time) (t store.Task, tk ticket, roomAgain, ok 
 			l.full, roomAgain = false, true
 		}
 		s.started(l, now)
-		tk = ticket{l: l, start: now, throttled: l.heldBack > 0}
+		tk = ticket{l: l, start: now, throttled: l.heldBack > 0, queuedAt: q.at, handed: q.fresh}
 		if l.rl != nil {
 			l.rl.take(now)
 		}
 		l.heldBack = max(0, l.heldBack-1)
 		s.markReady(l, now) // round-robin: back of the line
-		return t, tk, roomAgain, true
+		return q.task, tk, roomAgain, true
 	}
 	return store.Task{}, ticket{}, false, false
 }

@@ -24,6 +24,7 @@ type Metrics struct {
 	attempts   *prometheus.CounterVec
 	latency    prometheus.Histogram
 	created    prometheus.Counter
+	dispatch   dispatchMetrics
 }
 
 // Sources are read at scrape time.
@@ -65,6 +66,8 @@ func New(src Sources) *Metrics {
 		Help:    "Duration of delivery attempts, from request start to the last body byte read.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 15, 30},
 	})
+	m.dispatch = newDispatchMetrics()
+	m.reg.MustRegister(m.dispatch.collectors()...)
 	m.reg.MustRegister(m.events, m.created, m.deliveries, m.attempts, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if src.Queued != nil {
