@@ -110,6 +110,9 @@ type breaker struct {
 	fails     int       // consecutive failures that said "down"
 	openUntil time.Time // no attempt before this while open
 	cooldown  time.Duration
+	// armedAt is when the last failure (re)started the cool-down: a new
+	// event brings the next probe forward to breakerMinCooldown after it.
+	armedAt time.Time
 }
 
 func (b *breaker) open() bool { return b.fails >= breakerThreshold }
@@ -427,12 +430,16 @@ func (s *scheduler) resume(now time.Time) {
 // events keep coming, an endpoint's return is noticed within a second
 // (fresh events first after an outage), not only after a cool-down of up
 // to breakerMaxCooldown; a dead endpoint with traffic costs a probe a
-// second, one without keeps the long cool-down.
+// second, one without keeps the long cool-down. It counts from when the
+// cool-down started, so any number of events bring the probe forward
+// once: counted from the current end instead, each event took another
+// cool-down off, and at 500 events a second a dead endpoint was probed
+// with nearly every one of them.
 func (b *breaker) freshArrived(now time.Time) {
 	if !b.open() || !now.Before(b.openUntil) {
 		return
 	}
-	if early := b.openUntil.Add(-b.cooldown + breakerMinCooldown); early.Before(b.openUntil) {
+	if early := b.armedAt.Add(breakerMinCooldown); early.Before(b.openUntil) {
 		b.openUntil = early
 		if early.Before(now) {
 			b.openUntil = now
@@ -444,7 +451,7 @@ func (b *breaker) freshArrived(now time.Time) {
 func (b *breaker) record(down bool, now time.Time) breakerChange {
 	if !down {
 		wasOpen := b.open()
-		b.fails, b.cooldown, b.openUntil = 0, 0, time.Time{}
+		b.fails, b.cooldown, b.openUntil, b.armedAt = 0, 0, time.Time{}, time.Time{}
 		if wasOpen {
 			return breakerClosed
 		}
@@ -454,13 +461,13 @@ func (b *breaker) record(down bool, now time.Time) breakerChange {
 	switch {
 	case b.fails == breakerThreshold:
 		b.cooldown = breakerMinCooldown
-		b.openUntil = now.Add(b.cooldown)
+		b.openUntil, b.armedAt = now.Add(b.cooldown), now
 		return breakerOpened
 	case b.fails > breakerThreshold && !now.Before(b.openUntil):
 		// A failed probe (not an attempt that was in flight when the
 		// breaker opened): wait longer.
 		b.cooldown = min(2*b.cooldown, breakerMaxCooldown)
-		b.openUntil = now.Add(b.cooldown)
+		b.openUntil, b.armedAt = now.Add(b.cooldown), now
 	}
 	return breakerSame
 }

@@ -1,0 +1,77 @@
+package dispatch
+
+import (
+	"testing"
+	"time"
+)
+
+// TestBreakerFreshArrived: a new event brings an open breaker's next probe
+// forward to breakerMinCooldown after the cool-down started, however many
+// events arrive. Counted from the cool-down's current end, each event took
+// another cool-down off, and a dead endpoint with traffic was probed with
+// nearly every event (measured: 9,505 probes in 20 s at 1,000 events/s).
+func TestBreakerFreshArrived(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	tests := []struct {
+		name     string
+		cooldown time.Duration // the cool-down started at s0
+		arrivals []time.Duration
+		want     time.Duration // the next probe, after s0
+	}{
+		{"no events", 5 * time.Second, nil, 5 * time.Second},
+		{"one event", 5 * time.Second, []time.Duration{10 * ms}, breakerMinCooldown},
+		{"many events", 5 * time.Second, []time.Duration{1 * ms, 2 * ms, 3 * ms, 4 * ms, 5 * ms, 500 * ms, 900 * ms}, breakerMinCooldown},
+		{"events after a second", 4 * time.Second, []time.Duration{1500 * ms, 1600 * ms}, 1500 * ms},
+		{"the shortest cool-down", breakerMinCooldown, []time.Duration{1 * ms, 2 * ms}, breakerMinCooldown},
+		{"a longer one, events through it", 2 * time.Second, []time.Duration{100 * ms, 1100 * ms, 1900 * ms}, breakerMinCooldown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := breaker{fails: breakerThreshold + 1, cooldown: tt.cooldown,
+				openUntil: s0.Add(tt.cooldown), armedAt: s0}
+			for _, at := range tt.arrivals {
+				b.freshArrived(s0.Add(at))
+			}
+			if got := b.openUntil.Sub(s0); got != tt.want {
+				t.Fatalf("next probe at %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSchedulerProbesOncePerCooldown: a lane whose endpoint is down, with
+// events arriving every millisecond, sends about one probe a second (the
+// early probe) rather than one per event: the probes take deliveries off
+// the lane, which let ingest lease it more, until the queue in memory
+// was full and every webhook's new events waited for claims.
+func TestSchedulerProbesOncePerCooldown(t *testing.T) {
+	t.Parallel()
+	s := newTestScheduler(10, 1000)
+	now := s0
+	for i := range 1500 {
+		s.add(task("down", i), true, now)
+	}
+	attempts := 0
+	for i := range 10000 { // 10 s of events, one a millisecond
+		now = now.Add(time.Millisecond)
+		s.add(task("down", 1500+i), true, now)
+		for {
+			_, tk, _, ok := s.next(now)
+			if !ok {
+				break
+			}
+			attempts++
+			s.done(tk, resultDown, now)
+		}
+	}
+	// 10 in flight at first (5 open the breaker, 5 were in flight), then
+	// one probe a second: 9 or 10 of them in 10 s.
+	if attempts > 10+10 {
+		t.Fatalf("%d attempts in 10 s of events to a dead endpoint, want about 20 (10, then a probe a second)", attempts)
+	}
+	if full := s.full(); len(full) != 1 || full[0] != "down" {
+		t.Fatalf("full lanes %v, want the dead endpoint's (ingest leaves its events in the database)", full)
+	}
+}
