@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -73,5 +74,49 @@ func TestSchedulerProbesOncePerCooldown(t *testing.T) {
 	}
 	if full := s.full(); len(full) != 1 || full[0] != "down" {
 		t.Fatalf("full lanes %v, want the dead endpoint's (ingest leaves its events in the database)", full)
+	}
+}
+
+// TestSchedulerDeadLaneStaysSkipped: ingest reserves before it stores and
+// hands over after, so events in flight when a dead endpoint's lane
+// stopped being skipped all land in it. A probe takes one delivery off
+// the full lane a second; the lane stays skipped until it has drained to
+// half, so the lane does not grow with every probe (it grew by the
+// events in flight each time, until the whole queue was the dead
+// webhook's).
+func TestSchedulerDeadLaneStaysSkipped(t *testing.T) {
+	t.Parallel()
+	const bound, inFlight = 1000, 20
+	s := newTestScheduler(10, bound)
+	now := s0
+	n := 0
+	for ; n < bound; n++ { // the outage so far
+		s.add(task("down", n), true, now)
+	}
+	var reserved []bool // per event in flight: whether its reservation skipped the lane
+	for range 30000 {   // 30 s of events, one a millisecond
+		now = now.Add(time.Millisecond)
+		skip := slices.Contains(s.full(), "down")
+		reserved = append(reserved, skip)
+		if len(reserved) > inFlight { // stored: handed over unless skipped
+			if reserved[0] {
+				s.arrived("down", now) // ingest tells of what it left stored
+			} else {
+				s.add(task("down", n), true, now)
+				n++
+			}
+			reserved = reserved[1:]
+		}
+		for {
+			_, tk, _, ok := s.next(now)
+			if !ok {
+				break
+			}
+			s.done(tk, resultDown, now)
+		}
+	}
+	if s.queued > bound+inFlight {
+		t.Fatalf("%d deliveries of the dead webhook in memory after 30 s, want at most the bound %d and the %d in flight",
+			s.queued, bound, inFlight)
 	}
 }

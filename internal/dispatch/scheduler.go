@@ -51,7 +51,8 @@ type scheduler struct {
 	// through them.
 	paused    map[*lane]struct{}
 	pausedMin time.Time
-	// freshFull holds the webhooks whose fresh queues are at the bound.
+	// freshFull holds the webhooks whose fresh queues reached the bound
+	// and have not drained to half of it since.
 	freshFull map[string]struct{}
 	queued    int // deliveries waiting in all lanes
 	// limiters are the rate limits of webhooks (setRate), kept while
@@ -244,7 +245,13 @@ func (s *scheduler) next(now time.Time) (t store.Task, tk ticket, roomAgain, ok 
 		if len(l.fresh) > 0 {
 			q, l.fresh[0] = l.fresh[0], queued{}
 			l.fresh = l.fresh[1:]
-			if len(l.fresh) < s.bound() {
+			if len(l.fresh) < s.bound()/2 {
+				// Half empty, not one under the bound: a probe of an
+				// open breaker takes one a second, and each time
+				// ingest, told the lane had room, leased it as many
+				// as it was publishing (measured: the dead webhook's
+				// lane grew by about 20 a second until the queue
+				// was full).
 				delete(s.freshFull, l.id)
 			}
 		} else {
