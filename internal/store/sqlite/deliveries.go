@@ -282,7 +282,7 @@ func (s *Store) AttemptRecord(ctx context.Context, results []store.AttemptResult
 	if len(results) == 0 {
 		return nil
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeBulk(ctx, func(tx *sql.Tx) error {
 		stats := map[string]*statDelta{}
 		moved := make([]bool, len(results))
 		for i := range results {

@@ -75,7 +75,7 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 		order[id], in[i] = i, id
 	}
 	claimed := make([]*store.Task, len(ids))
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeBulk(ctx, func(tx *sql.Tx) error {
 		clear(claimed)
 		// UPDATE ... RETURNING has no defined order: place rows by the
 		// candidates' due order.
@@ -176,7 +176,7 @@ func (s *Store) DeliveryReleaseLeases(ctx context.Context, owner string, now tim
 // LeaseRenew implements store.DeliveryStore.
 func (s *Store) LeaseRenew(ctx context.Context, held []store.Held, until time.Time) ([]string, error) {
 	var renewed []string
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeBulk(ctx, func(tx *sql.Tx) error {
 		renewed = renewed[:0]
 		for _, h := range held {
 			res, err := s.exec(tx, qLeaseRenew, ts(until), h.DeliveryID, h.Lease.Owner, ts(h.Lease.Until))
@@ -195,7 +195,7 @@ func (s *Store) LeaseRenew(ctx context.Context, held []store.Held, until time.Ti
 // LeaseRelease implements store.DeliveryStore.
 func (s *Store) LeaseRelease(ctx context.Context, held []store.Held, now time.Time) (int, error) {
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeBulk(ctx, func(tx *sql.Tx) error {
 		n = 0
 		for _, h := range held {
 			res, err := s.exec(tx, qLeaseRelease, ts(now), h.DeliveryID, h.Lease.Owner, ts(h.Lease.Until))

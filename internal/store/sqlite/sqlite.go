@@ -237,6 +237,7 @@ type Store struct {
 	sealer store.Sealer
 
 	ops      chan *op
+	bulk     chan *op // writes that may wait a commit: see writeLoop
 	stop     chan struct{}
 	done     chan struct{}
 	closeMu  sync.RWMutex
@@ -344,6 +345,7 @@ func Open(path string, opts Options) (*Store, error) {
 	s := &Store{
 		wdb: wdb, rdb: rdb, sealer: opts.Sealer, dir: filepath.Dir(path),
 		ops:   make(chan *op, maxBatch),
+		bulk:  make(chan *op, maxBatch),
 		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 		stmts: make(map[string]*sql.Stmt),
@@ -407,6 +409,18 @@ func unavailable(err error) error {
 // write runs fn in the next group commit and returns once that commit is
 // durable (or failed). fn's error rolls back fn's writes only.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.enqueue(ctx, s.ops, fn)
+}
+
+// writeBulk is write for the dispatcher's bulk writes (claims, attempt
+// results, lease renewals and releases: hundreds of rows each, nobody
+// waiting on them but the dispatcher), which may wait one commit for
+// the other writes: see writeLoop.
+func (s *Store) writeBulk(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.enqueue(ctx, s.bulk, fn)
+}
+
+func (s *Store) enqueue(ctx context.Context, ch chan *op, fn func(tx *sql.Tx) error) error {
 	o := &op{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	s.closeMu.RLock()
 	if s.closed {
@@ -414,7 +428,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return errClosed
 	}
 	select {
-	case s.ops <- o:
+	case ch <- o:
 	case <-ctx.Done():
 		s.closeMu.RUnlock()
 		return ctx.Err()
@@ -425,22 +439,31 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return <-o.done
 }
 
+// writeLoop commits the queued writes in groups. A bulk write does not
+// share a commit with the other writes queued at the same moment: they
+// commit first, and the bulk write (at most one at a time waits; the
+// dispatcher makes them one after another) goes with the next commit,
+// joined by whatever was queued by then. So a published event waits for
+// at most one bulk write's commit rather than for its own commit made as
+// long as one: measured in a drain of 100,000 deliveries at 5,000/s, the
+// claims and results were three quarters of the writer's time and an event's
+// ingest took 35–65 ms at the median.
 func (s *Store) writeLoop() {
 	defer close(s.done)
 	batch := make([]*op, 0, maxBatch)
+	var bulk *op    // a bulk write waiting for its commit
+	waited := false // bulk already let one commit go first
 	for {
-		select {
-		case o := <-s.ops:
-			batch = append(batch[:0], o)
-		case <-s.stop:
-			// Drain what was queued before Close.
-			for {
-				select {
-				case o := <-s.ops:
-					s.commit([]*op{o})
-				default:
-					return
-				}
+		batch = batch[:0]
+		if bulk == nil {
+			select {
+			case o := <-s.ops:
+				batch = append(batch, o)
+			case o := <-s.bulk:
+				bulk = o
+			case <-s.stop:
+				s.drain()
+				return
 			}
 		}
 	fill:
@@ -452,7 +475,36 @@ func (s *Store) writeLoop() {
 				break fill
 			}
 		}
+		if bulk == nil {
+			select {
+			case o := <-s.bulk:
+				bulk = o
+			default:
+			}
+		}
+		switch {
+		case bulk == nil:
+		case len(batch) == 0 || waited:
+			batch = append(batch, bulk)
+			bulk, waited = nil, false
+		default:
+			waited = true
+		}
 		s.commit(batch)
+	}
+}
+
+// drain commits what was queued before Close, one write at a time.
+func (s *Store) drain() {
+	for {
+		select {
+		case o := <-s.ops:
+			s.commit([]*op{o})
+		case o := <-s.bulk:
+			s.commit([]*op{o})
+		default:
+			return
+		}
 	}
 }
 
