@@ -7,7 +7,7 @@ import (
 )
 
 // TestBreakerFreshArrived: a new event brings an open breaker's next probe
-// forward to breakerMinCooldown after the cool-down started, however many
+// forward to breakerFreshProbe after the cool-down started, however many
 // events arrive. Counted from the cool-down's current end, each event took
 // another cool-down off, and a dead endpoint with traffic was probed with
 // nearly every event (measured: 9,505 probes in 20 s at 1,000 events/s).
@@ -21,11 +21,11 @@ func TestBreakerFreshArrived(t *testing.T) {
 		want     time.Duration // the next probe, after s0
 	}{
 		{"no events", 5 * time.Second, nil, 5 * time.Second},
-		{"one event", 5 * time.Second, []time.Duration{10 * ms}, breakerMinCooldown},
-		{"many events", 5 * time.Second, []time.Duration{1 * ms, 2 * ms, 3 * ms, 4 * ms, 5 * ms, 500 * ms, 900 * ms}, breakerMinCooldown},
-		{"events after a second", 4 * time.Second, []time.Duration{1500 * ms, 1600 * ms}, 1500 * ms},
-		{"the shortest cool-down", breakerMinCooldown, []time.Duration{1 * ms, 2 * ms}, breakerMinCooldown},
-		{"a longer one, events through it", 2 * time.Second, []time.Duration{100 * ms, 1100 * ms, 1900 * ms}, breakerMinCooldown},
+		{"one event", 5 * time.Second, []time.Duration{10 * ms}, breakerFreshProbe},
+		{"many events", 5 * time.Second, []time.Duration{1 * ms, 2 * ms, 3 * ms, 4 * ms, 5 * ms, 100 * ms, 200 * ms}, breakerFreshProbe},
+		{"events after the early probe was due", 4 * time.Second, []time.Duration{1500 * ms, 1600 * ms}, 1500 * ms},
+		{"the shortest cool-down", breakerMinCooldown, []time.Duration{1 * ms, 2 * ms}, breakerFreshProbe},
+		{"a longer one, events through it", 2 * time.Second, []time.Duration{100 * ms, 1100 * ms, 1900 * ms}, breakerFreshProbe},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,8 +43,8 @@ func TestBreakerFreshArrived(t *testing.T) {
 }
 
 // TestSchedulerProbesOncePerCooldown: a lane whose endpoint is down, with
-// events arriving every millisecond, sends about one probe a second (the
-// early probe) rather than one per event: the probes take deliveries off
+// events arriving every millisecond, sends a probe every breakerFreshProbe
+// (the early probe) rather than one per event: the probes take deliveries off
 // the lane, which let ingest lease it more, until the queue in memory
 // was full and every webhook's new events waited for claims.
 func TestSchedulerProbesOncePerCooldown(t *testing.T) {
@@ -68,9 +68,10 @@ func TestSchedulerProbesOncePerCooldown(t *testing.T) {
 		}
 	}
 	// 10 in flight at first (5 open the breaker, 5 were in flight), then
-	// one probe a second: 9 or 10 of them in 10 s.
-	if attempts > 10+10 {
-		t.Fatalf("%d attempts in 10 s of events to a dead endpoint, want about 20 (10, then a probe a second)", attempts)
+	// a probe every breakerFreshProbe.
+	if most := 10 + int(10*time.Second/breakerFreshProbe); attempts > most {
+		t.Fatalf("%d attempts in 10 s of events to a dead endpoint, want at most %d (10, then a probe every %v)",
+			attempts, most, breakerFreshProbe)
 	}
 	if full := s.full(); len(full) != 1 || full[0] != "down" {
 		t.Fatalf("full lanes %v, want the dead endpoint's (ingest leaves its events in the database)", full)

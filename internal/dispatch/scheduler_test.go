@@ -262,13 +262,13 @@ func testFreshEventProbesSooner(t *testing.T, which string) {
 		"left stored": func(at time.Time) { s.arrived("down", at) },
 	}[which]
 	arrive(last.Add(200 * time.Millisecond))
-	if at := s.wakeAt(); !at.Equal(last.Add(breakerMinCooldown)) {
-		t.Fatalf("a new event (%s): next probe %v after the last, want %v", which, at.Sub(last), breakerMinCooldown)
+	if at := s.wakeAt(); !at.Equal(last.Add(breakerFreshProbe)) {
+		t.Fatalf("a new event (%s): next probe %v after the last, want %v", which, at.Sub(last), breakerFreshProbe)
 	}
-	if got, _ := take(s, last.Add(breakerMinCooldown-time.Millisecond)); len(got) != 0 {
-		t.Fatalf("sent %v less than a second after the last probe", got)
+	if got, _ := take(s, last.Add(breakerFreshProbe-time.Millisecond)); len(got) != 0 {
+		t.Fatalf("sent %v before the early probe was due", got)
 	}
-	if got, _ := take(s, last.Add(breakerMinCooldown)); len(got) != 1 {
-		t.Fatalf("sent %v a second after the last probe, want one probe", got)
+	if got, _ := take(s, last.Add(breakerFreshProbe)); len(got) != 1 {
+		t.Fatalf("sent %v when the early probe was due, want one probe", got)
 	}
 }
