@@ -19,24 +19,30 @@ func TestBreakerFreshArrived(t *testing.T) {
 		cooldown time.Duration // the cool-down started at s0
 		arrivals []time.Duration
 		want     time.Duration // the next probe, after s0
+		// moved is how many of the events brought the probe forward
+		// (the dispatcher wakes a worker for each).
+		moved int
 	}{
-		{"no events", 5 * time.Second, nil, 5 * time.Second},
-		{"one event", 5 * time.Second, []time.Duration{10 * ms}, breakerFreshProbe},
-		{"many events", 5 * time.Second, []time.Duration{1 * ms, 2 * ms, 3 * ms, 4 * ms, 5 * ms, 100 * ms, 200 * ms}, breakerFreshProbe},
-		{"events after the early probe was due", 4 * time.Second, []time.Duration{1500 * ms, 1600 * ms}, 1500 * ms},
-		{"the shortest cool-down", breakerMinCooldown, []time.Duration{1 * ms, 2 * ms}, breakerFreshProbe},
-		{"a longer one, events through it", 2 * time.Second, []time.Duration{100 * ms, 1100 * ms, 1900 * ms}, breakerFreshProbe},
+		{"no events", 5 * time.Second, nil, 5 * time.Second, 0},
+		{"one event", 5 * time.Second, []time.Duration{10 * ms}, breakerFreshProbe, 1},
+		{"many events", 5 * time.Second, []time.Duration{1 * ms, 2 * ms, 3 * ms, 4 * ms, 5 * ms, 100 * ms, 200 * ms}, breakerFreshProbe, 1},
+		{"events after the early probe was due", 4 * time.Second, []time.Duration{1500 * ms, 1600 * ms}, 1500 * ms, 1},
+		{"the shortest cool-down", breakerMinCooldown, []time.Duration{1 * ms, 2 * ms}, breakerFreshProbe, 1},
+		{"a longer one, events through it", 2 * time.Second, []time.Duration{100 * ms, 1100 * ms, 1900 * ms}, breakerFreshProbe, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			b := breaker{fails: breakerThreshold + 1, cooldown: tt.cooldown,
 				openUntil: s0.Add(tt.cooldown), armedAt: s0}
+			moved := 0
 			for _, at := range tt.arrivals {
-				b.freshArrived(s0.Add(at))
+				if b.freshArrived(s0.Add(at)) {
+					moved++
+				}
 			}
-			if got := b.openUntil.Sub(s0); got != tt.want {
-				t.Fatalf("next probe at %v, want %v", got, tt.want)
+			if got := b.openUntil.Sub(s0); got != tt.want || moved != tt.moved {
+				t.Fatalf("next probe at %v, brought forward by %d events; want %v, by %d", got, moved, tt.want, tt.moved)
 			}
 		})
 	}

@@ -62,11 +62,17 @@ func (d *Dispatcher) Arrived(webhookIDs []string) {
 	}
 	d.mu.Lock()
 	now := d.cfg.Now()
+	sooner := false
 	for _, id := range webhookIDs {
-		d.sched.arrived(id, now)
+		sooner = d.sched.arrived(id, now) || sooner
 	}
 	d.mu.Unlock()
-	d.cond.Broadcast() // the workers' timer may have to be set earlier
+	if sooner {
+		// One worker sets the timer earlier. Not a broadcast on every
+		// call: this runs for every event a full lane skips (thousands
+		// a second to a dead endpoint), and each woke every idle worker.
+		d.cond.Signal()
+	}
 }
 
 func (d *Dispatcher) observeHandoff(result string) {

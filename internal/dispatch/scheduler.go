@@ -207,16 +207,20 @@ func (s *scheduler) add(t store.Task, fresh bool, now time.Time) {
 }
 
 // arrived notes a new delivery for a webhook that was not handed to its
-// lane (the lane is full): see breaker.freshArrived.
-func (s *scheduler) arrived(webhookID string, now time.Time) {
+// lane (the lane is full): see breaker.freshArrived. sooner reports that
+// the lane's next probe moved earlier.
+func (s *scheduler) arrived(webhookID string, now time.Time) (sooner bool) {
 	l := s.lanes[webhookID]
 	if l == nil {
-		return
+		return false
 	}
-	l.br.freshArrived(now)
+	if !l.br.freshArrived(now) {
+		return false
+	}
 	if _, paused := s.paused[l]; paused {
 		s.markReady(l, now) // parked again until the earlier probe
 	}
+	return true
 }
 
 // next takes the next task to run and counts it in flight; ok is false
@@ -446,16 +450,20 @@ func (s *scheduler) resume(now time.Time) {
 // events bring the probe forward once: counted from the current end
 // instead, each event took another cool-down off, and at 500 events a
 // second a dead endpoint was probed with nearly every one of them.
-func (b *breaker) freshArrived(now time.Time) {
+// moved reports that the probe was brought forward.
+func (b *breaker) freshArrived(now time.Time) (moved bool) {
 	if !b.open() || !now.Before(b.openUntil) {
-		return
+		return false
 	}
-	if early := b.armedAt.Add(breakerFreshProbe); early.Before(b.openUntil) {
-		b.openUntil = early
-		if early.Before(now) {
-			b.openUntil = now
-		}
+	early := b.armedAt.Add(breakerFreshProbe)
+	if !early.Before(b.openUntil) {
+		return false
 	}
+	b.openUntil = early
+	if early.Before(now) {
+		b.openUntil = now
+	}
+	return true
 }
 
 // record updates the breaker after an attempt that made a request.
