@@ -255,12 +255,12 @@ func (s *scheduler) next(now time.Time) (t store.Task, tk ticket, roomAgain, ok 
 			q, l.fresh[0] = l.fresh[0], queued{}
 			l.fresh = l.fresh[1:]
 			if len(l.fresh) < s.bound()/2 {
-				// Half empty, not one under the bound: a probe of an
-				// open breaker takes one a second, and each time
-				// ingest, told the lane had room, leased it as many
-				// as it was publishing (measured: the dead webhook's
-				// lane grew by about 20 a second until the queue
-				// was full).
+				// Half empty, not one under the bound: each probe of
+				// an open breaker takes one, and each time ingest,
+				// told the lane had room, leased it every event it
+				// had in flight (measured: the dead webhook's lane
+				// grew by about 20 a second, on the way to filling
+				// the queue).
 				delete(s.freshFull, l.id)
 			}
 		} else {
@@ -348,8 +348,9 @@ func (s *scheduler) wakeAt() time.Time {
 	return s.pausedMin
 }
 
-// full lists the webhooks whose fresh queues are at the bound (a slow
-// endpoint, or one behind an open breaker): ingest leaves their new
+// full lists the webhooks whose fresh queues reached the bound (a slow
+// endpoint, or one behind an open breaker) and have not drained to half
+// of it since: ingest leaves their new
 // deliveries unleased in the database, for a claim when there is room, so
 // they cannot fill the memory the other webhooks' deliveries need. A lane
 // busy draining a backlog is not listed: its fresh deliveries go ahead.
