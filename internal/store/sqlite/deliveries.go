@@ -663,7 +663,7 @@ func (s *Store) requeue(ctx context.Context, webhookID string, st webhook.Delive
 		}
 		res, err := tx.Exec(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_owner = NULL,
 			retry_base = attempts, updated_at = ?
-			WHERE status = ? AND id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
+			WHERE +status = ? AND id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...) // +: by primary key, see DeliveryClaim
 		if err != nil {
 			return err
 		}

@@ -78,9 +78,12 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 	err := s.writeBulk(ctx, func(tx *sql.Tx) error {
 		clear(claimed)
 		// UPDATE ... RETURNING has no defined order: place rows by the
-		// candidates' due order.
+		// candidates' due order. The unary + keeps the planner on the
+		// primary key for the id list: with bound parameters it otherwise
+		// walks the due index over every pending row (measured with
+		// 1,050,000 pending: 185-290 ms per claim of 500 against 4 ms).
 		rows, err := tx.Query(`UPDATE deliveries SET lease_owner = ?, next_attempt_at = ?
-			WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`) AND status = 'pending' AND next_attempt_at <= ?
+			WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`) AND +status = 'pending' AND +next_attempt_at <= ?
 				AND `+fifoHead+`
 			RETURNING `+deliveryColumns, append(append([]any{p.Lease.Owner, ts(p.Lease.Until)}, in...), ts(p.Now), ts(p.Now))...)
 		if err != nil {
