@@ -63,7 +63,6 @@ type Pool struct {
 
 	mu     sync.Mutex
 	idle   []*worker
-	live   map[*worker]bool
 	closed bool
 
 	started, stopped atomic.Int64
@@ -83,7 +82,7 @@ func NewPool(cfg PoolConfig) *Pool {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Pool{cfg: cfg, slots: make(chan struct{}, cfg.Workers), live: make(map[*worker]bool)}
+	return &Pool{cfg: cfg, slots: make(chan struct{}, cfg.Workers)}
 }
 
 // PoolStats counts a pool's workers.
@@ -187,12 +186,12 @@ func (p *Pool) take(ctx context.Context) (*worker, error) {
 		return nil, err
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
 		w.kill()
 		return nil, errClosed
 	}
-	p.live[w] = true
 	return w, nil
 }
 
@@ -204,7 +203,6 @@ func (p *Pool) put(w *worker) {
 		p.mu.Unlock()
 		return
 	}
-	delete(p.live, w)
 	p.mu.Unlock()
 	w.close()
 }
@@ -213,9 +211,6 @@ func (p *Pool) put(w *worker) {
 // error of the call: timeout when a reason is given, otherwise what its
 // death shows.
 func (p *Pool) lost(w *worker, timeout string) error {
-	p.mu.Lock()
-	delete(p.live, w)
-	p.mu.Unlock()
 	p.stopped.Add(1)
 	state := w.kill()
 	if timeout != "" {
@@ -230,16 +225,14 @@ func (p *Pool) lost(w *worker, timeout string) error {
 	return &Error{Kind: "runtime", Message: "the transform's sandbox stopped (" + state + ")"}
 }
 
-// Close stops the workers; calls under way fail. It waits for idle
-// workers to exit.
+// Close stops the idle workers and waits for them to exit; a call under
+// way finishes, and its worker is closed when it returns. Later calls
+// fail.
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	p.closed = true
 	idle := p.idle
 	p.idle = nil
-	for _, w := range idle {
-		delete(p.live, w)
-	}
 	p.mu.Unlock()
 	for _, w := range idle {
 		w.close()
